@@ -1,0 +1,138 @@
+# parley — one plain Makefile. `make help` lists the targets.
+#
+# Knobs:
+#   SANITIZE=address,undefined   build everything with those sanitizers (into build-san/)
+#   FUZZ_SECONDS=N               how long `make fuzz` runs each target (default 60)
+#   V=1                          show the commands
+
+CC       ?= cc
+PKGS     := libsodium libcrypto jansson sqlite3 libmicrohttpd libcurl
+SANITIZE ?=
+FUZZ_SECONDS ?= 60
+
+ifeq ($(SANITIZE),)
+BUILD    := build
+HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HARDEN_LD:= -pie -Wl,-z,relro,-z,now
+else
+BUILD    := build-san
+HARDEN   := -fstack-protector-strong -fPIE -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+HARDEN_LD:= -pie -fsanitize=$(SANITIZE)
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(HARDEN) -Isrc $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(HARDEN_LD) $(LDFLAGS)
+LIBS     = $(PKG_LIBS) -lpthread -lm
+
+ifeq ($(V),)
+Q := @
+else
+Q :=
+endif
+
+# The folder layout is the architecture: every src/<layer>/*.c except the
+# command line goes into libparley.a; src/cli/ is the `parley` command.
+LIB_SRC  := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+BENCH_SRC:= $(sort $(wildcard bench/bench_*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+LIBPARLEY:= $(BUILD)/libparley.a
+PARLEY   := $(BUILD)/parley
+GOCHECK  := $(if $(wildcard tests/go/*.go),$(BUILD)/gocheck)
+DEPS_OK  := build/.deps-ok
+
+GOENV    := GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS=-mod=mod GOCACHE=$(abspath $(BUILD)/gocache)
+
+.PHONY: all deps check check-unit test demo bench fuzz fuzz-smoke lint clean help install
+.DEFAULT_GOAL := all
+
+all: $(DEPS_OK) $(PARLEY) $(TESTS) $(GOCHECK)
+
+help:
+	@echo "make demo    install missing packages, build, run the main scenario"
+	@echo "make check   install missing packages, build, run every test"
+	@echo "make bench   performance figures as key=value lines"
+	@echo "make fuzz    run every libFuzzer target for FUZZ_SECONDS each"
+	@echo "make lint    forbidden-call scan and cppcheck"
+	@echo "make SANITIZE=address,undefined check   the suite under ASan/UBSan"
+
+# Installs missing Debian packages once (re-run when the list changes).
+$(DEPS_OK): scripts/deps.sh
+	$(Q)bash scripts/deps.sh
+	$(Q)mkdir -p $(@D) && touch $@
+deps: $(DEPS_OK)
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC    $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBPARLEY): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(PARLEY): $(CLI_OBJ) $(LIBPARLEY)
+	@$(if $(Q),echo "  LINK  $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIBPARLEY) $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBPARLEY)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBPARLEY) $(LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBPARLEY)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBPARLEY) $(LIBS)
+
+# The independent checker: Go's golang.org/x/mod/sumdb/{note,tlog} from Debian, built offline.
+$(GOCHECK): $(wildcard tests/go/*.go) | $(DEPS_OK)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  GO    $@")
+	$(Q)$(GOENV) go build -o $@ $(wildcard tests/go/*.go)
+
+check: all
+	$(Q)BUILD=$(BUILD) PARLEY=$(abspath $(PARLEY)) GOCHECK=$(abspath $(GOCHECK)) \
+		SANITIZE="$(SANITIZE)" bash tests/run.sh
+test: check
+
+demo: $(DEPS_OK) $(PARLEY)
+	$(Q)PARLEY=$(abspath $(PARLEY)) bash scripts/demo.sh
+
+bench: $(DEPS_OK) $(PARLEY) $(BENCHES) $(GOCHECK)
+	$(Q)bash scripts/deps.sh --bench
+	$(Q)BUILD=$(BUILD) PARLEY=$(abspath $(PARLEY)) GOCHECK=$(abspath $(GOCHECK)) bash bench/run.sh
+
+# libFuzzer targets: built with clang against the library sources.
+FUZZ_BUILD := build-fuzz
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZERS  := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
+$(FUZZ_BUILD)/%: fuzz/%.c $(LIB_SRC) $(wildcard src/*/*.h) | $(DEPS_OK)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZ  $@")
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+fuzzers: $(FUZZERS)
+fuzz: $(FUZZERS)
+	$(Q)FUZZ_BUILD=$(FUZZ_BUILD) bash fuzz/run.sh $(FUZZ_SECONDS)
+fuzz-smoke: $(FUZZERS)
+	$(Q)FUZZ_BUILD=$(FUZZ_BUILD) bash fuzz/run.sh 5
+
+lint: $(DEPS_OK)
+	$(Q)bash scripts/lint.sh
+
+install: $(PARLEY)
+	install -D -m 0755 $(PARLEY) $(DESTDIR)$(or $(PREFIX),/usr/local)/bin/parley
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,151 @@
+#include "base/fileio.h"
+#include "base/err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fd_read_all(int fd, size_t max, struct buf *out)
+{
+	buf_reset(out);
+	out->max = max;
+	for (;;) {
+		/* Read one byte past max so an oversized input is detected, not truncated. */
+		size_t want = out->len < max ? max - out->len : 0;
+		if (want > 65536)
+			want = 65536;
+		uint8_t tmp[65536];
+		ssize_t r = read(fd, tmp, want ? want : 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_set(ERR_IO, "read failed: %s", strerror(errno));
+		}
+		if (r == 0)
+			return 0;
+		if (!want)
+			return err_set(ERR_LIMIT, "input is larger than the limit of %zu bytes", max);
+		int rc = buf_append(out, tmp, (size_t)r);
+		if (rc)
+			return rc;
+	}
+}
+
+int file_read(const char *path, size_t max, struct buf *out)
+{
+	if (strcmp(path, "-") == 0)
+		return fd_read_all(0, max, out);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return err_set(ERR_NOTFOUND, "%s: no such file", path);
+		return err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	}
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return err_set(ERR_IO, "%s: is a directory", path);
+	}
+	int rc = fd_read_all(fd, max, out);
+	close(fd);
+	if (rc)
+		return err_wrap(rc, "%s", path);
+	return 0;
+}
+
+int fd_write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	while (n) {
+		ssize_t w = write(fd, b, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_set(ERR_IO, "write failed: %s", strerror(errno));
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+void path_dirname(const char *path, char *out, size_t outsz)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash) {
+		snprintf(out, outsz, ".");
+	} else if (slash == path) {
+		snprintf(out, outsz, "/");
+	} else {
+		snprintf(out, outsz, "%.*s", (int)(slash - path), path);
+	}
+}
+
+int dir_fsync(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	int rc = 0;
+	if (fsync(fd) != 0)
+		rc = err_set(ERR_IO, "fsync %s: %s", path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t n, mode_t mode, int excl)
+{
+	char tmp[4096], dir[4096];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+		return err_set(ERR_USAGE, "path too long: %s", path);
+	if (excl && access(path, F_OK) == 0)
+		return err_set(ERR_CONFLICT, "%s already exists", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+	int rc = fd_write_all(fd, data, n);
+	if (!rc && fchmod(fd, mode) != 0)
+		rc = err_set(ERR_IO, "chmod %s: %s", tmp, strerror(errno));
+	if (!rc && fsync(fd) != 0)
+		rc = err_set(ERR_IO, "fsync %s: %s", tmp, strerror(errno));
+	if (close(fd) != 0 && !rc)
+		rc = err_set(ERR_IO, "close %s: %s", tmp, strerror(errno));
+	if (!rc && excl) {
+		/* link(2) fails if path exists, so two writers cannot both win. */
+		if (link(tmp, path) != 0)
+			rc = errno == EEXIST ? err_set(ERR_CONFLICT, "%s already exists", path)
+					     : err_set(ERR_IO, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+	} else if (!rc && rename(tmp, path) != 0) {
+		rc = err_set(ERR_IO, "rename to %s: %s", path, strerror(errno));
+	}
+	if (rc) {
+		unlink(tmp);
+		return rc;
+	}
+	path_dirname(path, dir, sizeof dir);
+	return dir_fsync(dir);
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[4096];
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof tmp)
+		return err_set(ERR_USAGE, "bad directory path");
+	memcpy(tmp, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (tmp[i] == '/' || tmp[i] == 0) {
+			char c = tmp[i];
+			tmp[i] = 0;
+			if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+				return err_set(ERR_IO, "mkdir %s: %s", tmp, strerror(errno));
+			tmp[i] = c;
+		}
+	}
+	return 0;
+}

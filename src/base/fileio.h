@@ -1,0 +1,47 @@
+/*
+ * fileio — bounded reads and durable writes.
+ *
+ * Durability rule used throughout parley: a file is durable once its data has
+ * been fsync'd AND the directory holding its name has been fsync'd. Replacing
+ * a file (such as a checkpoint) goes through a temporary file in the same
+ * directory and rename(2), so a reader or a crash sees the old or the new
+ * contents, never a mix.
+ */
+#ifndef PARLEY_FILEIO_H
+#define PARLEY_FILEIO_H
+
+#include "base/buf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Reads the whole file at path into out (which is reset first). Fails with
+ * ERR_NOTFOUND if it does not exist, ERR_LIMIT if it is larger than max
+ * bytes, ERR_IO otherwise. Use path "-" for standard input.
+ */
+int file_read(const char *path, size_t max, struct buf *out);
+
+/* Reads until EOF from fd into out, at most max bytes. */
+int fd_read_all(int fd, size_t max, struct buf *out);
+
+/* write(2) all of p, retrying on EINTR and short writes. 0 or ERR_IO. */
+int fd_write_all(int fd, const void *p, size_t n);
+
+/*
+ * Durably replaces path with data: temporary file, fsync, rename, fsync of
+ * the directory. With excl, fails with ERR_CONFLICT if path already exists.
+ */
+int file_write_atomic(const char *path, const void *data, size_t n, mode_t mode, int excl);
+
+/* fsync(2) of a directory, so that names created or renamed in it persist. */
+int dir_fsync(const char *path);
+
+/* mkdir -p with the given mode; existing directories are fine. */
+int mkdir_p(const char *path, mode_t mode);
+
+/* The directory part of path ("." if none), into out of size outsz. */
+void path_dirname(const char *path, char *out, size_t outsz);
+
+#endif

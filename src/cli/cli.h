@@ -1,0 +1,19 @@
+/*
+ * cli — the subcommands of the `parley` command and their shared helpers.
+ * Every cmd_* takes (argc, argv) with argv[0] the subcommand name and returns
+ * the process exit code: 0 ok, 1 verification failed, 2 usage/input/I-O error.
+ */
+#ifndef PARLEY_CLI_H
+#define PARLEY_CLI_H
+
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+};
+
+int cmd_keygen(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_proof(int argc, char **argv);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * parley — the command. Dispatches to the subcommands in src/cli/cmd_*.c.
+ * Exit codes: 0 success, 1 a verification failed, 2 usage, input or I/O error.
+ */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct cli_command commands[] = {
+	{"keygen", cmd_keygen, "keygen --name NAME --out FILE"},
+	{"log", cmd_log, "log init|append|prove|consistency|verify ..."},
+	{"proof", cmd_proof, "proof verify PROOF-FILE ENTRY-FILE --vkey VKEY [--witness VKEY]..."},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: parley COMMAND [ARGS...]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  parley %s\n", commands[i].usage);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "parley: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
