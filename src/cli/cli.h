@@ -15,5 +15,7 @@ struct cli_command {
 int cmd_keygen(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
+int cmd_key(int argc, char **argv);
+int cmd_note(int argc, char **argv);
 
 #endif

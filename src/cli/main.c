@@ -4,13 +4,16 @@
  */
 #include "cli/cli.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 static const struct cli_command commands[] = {
 	{"keygen", cmd_keygen, "keygen --name NAME --out FILE"},
+	{"key", cmd_key, "key vkey KEYFILE [--cosigner]"},
 	{"log", cmd_log, "log init|append|prove|consistency|verify ..."},
 	{"proof", cmd_proof, "proof verify PROOF-FILE ENTRY-FILE --vkey VKEY [--witness VKEY]..."},
+	{"note", cmd_note, "note verify FILE --vkey VKEY... | note cosign FILE --key KEYFILE [--time T]"},
 };
 
 static void usage(FILE *f)
@@ -22,6 +25,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	if (sodium_init() < 0) {
+		fprintf(stderr, "parley: libsodium failed to initialise\n");
+		return 2;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -1,0 +1,107 @@
+/*
+ * parley note verify FILE --vkey VKEY...   checks a signed note (any of the keys)
+ * parley note cosign FILE --key KEYFILE [--time UNIX-SECONDS]
+ *     adds a c2sp.org/tlog-cosignature line by KEYFILE's key to a signed note
+ *     (a checkpoint) and prints the result. This is the low-level tool; the
+ *     witness service checks consistency before it cosigns.
+ */
+#include "base/err.h"
+#include "base/fileio.h"
+#include "cli/cli.h"
+#include "cli/util.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_KEYS 32
+
+static int note_verify_cmd(int argc, char **argv)
+{
+	const char *file = NULL;
+	struct note_verifier vs[MAX_KEYS];
+	size_t nv = 0;
+	int rc;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--vkey") && i + 1 < argc && nv < MAX_KEYS) {
+			if ((rc = cli_load_vkey(argv[++i], &vs[nv++])))
+				return cli_fail("note verify", rc);
+		} else if (!file && argv[i][0] != '-') {
+			file = argv[i];
+		} else {
+			return cli_usage("note verify", "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!file || !nv)
+		return cli_usage("note verify", "usage: parley note verify FILE --vkey VKEY...");
+	struct buf b;
+	struct note n;
+	int ok[MAX_KEYS];
+	buf_init(&b, NOTE_MAX_SIZE);
+	if (!(rc = file_read(file, NOTE_MAX_SIZE, &b))) {
+		if (!(rc = note_parse(&n, b.data, b.len))) {
+			rc = note_verify(&n, vs, nv, ok, NULL);
+			for (size_t i = 0; !rc && i < nv; i++)
+				if (ok[i])
+					printf("signed by %s\n", vs[i].name);
+			note_release(&n);
+		} else {
+			rc = ERR_VERIFY; /* a malformed note is not a valid note */
+		}
+	}
+	buf_release(&b);
+	return rc ? cli_fail("note verify", rc) : 0;
+}
+
+static int note_cosign_cmd(int argc, char **argv)
+{
+	const char *file = NULL, *key = NULL;
+	uint64_t when = (uint64_t)time(NULL);
+	int rc;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--key") && i + 1 < argc) {
+			key = argv[++i];
+		} else if (!strcmp(argv[i], "--time") && i + 1 < argc) {
+			if ((rc = cli_parse_u64(argv[++i], &when)))
+				return cli_fail("note cosign", rc);
+		} else if (!file && argv[i][0] != '-') {
+			file = argv[i];
+		} else {
+			return cli_usage("note cosign", "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!file || !key)
+		return cli_usage("note cosign", "usage: parley note cosign FILE --key KEYFILE [--time UNIX-SECONDS]");
+	struct keyfile k;
+	struct note_signer cos = {0};
+	struct buf b, out;
+	struct note n;
+	buf_init(&b, NOTE_MAX_SIZE);
+	buf_init(&out, NOTE_MAX_SIZE + 1024);
+	if ((rc = keyfile_read(&k, key)))
+		goto done;
+	if (!(rc = note_signer_retype(&cos, &k.sign, NOTE_COSIGNATURE)) && !(rc = file_read(file, NOTE_MAX_SIZE, &b)) &&
+	    !(rc = note_parse(&n, b.data, b.len))) {
+		rc = buf_append(&out, b.data, b.len);
+		if (!rc)
+			rc = note_sign_line(&out, n.data, n.text_len, &cos, when);
+		if (!rc)
+			rc = fd_write_all(1, out.data, out.len);
+		note_release(&n);
+	}
+	note_signer_release(&cos);
+	keyfile_release(&k);
+done:
+	buf_release(&b);
+	buf_release(&out);
+	return rc ? cli_fail("note cosign", rc) : 0;
+}
+
+int cmd_note(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "verify"))
+		return note_verify_cmd(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "cosign"))
+		return note_cosign_cmd(argc - 1, argv + 1);
+	return cli_usage("note", "usage: parley note verify FILE --vkey VKEY... | parley note cosign FILE --key KEYFILE [--time T]");
+}

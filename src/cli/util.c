@@ -1,0 +1,71 @@
+#include "cli/util.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/fileio.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int cli_fail(const char *what, int rc)
+{
+	fprintf(stderr, "parley %s: %s\n", what, err_msg()[0] ? err_msg() : "failed");
+	return err_exit_code(rc);
+}
+
+int cli_usage(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "parley %s: ", what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+int cli_load_vkey(const char *arg, struct note_verifier *v)
+{
+	if (strchr(arg, '+') && note_verifier_parse(v, arg, strlen(arg)) == 0)
+		return 0;
+	struct buf b;
+	buf_init(&b, 4096);
+	int rc = file_read(arg, 4096, &b);
+	if (rc == ERR_NOTFOUND) {
+		/* Not a file: report why the argument is not a key. */
+		note_verifier_parse(v, arg, strlen(arg));
+		rc = err_wrap(ERR_USAGE, "'%s' is neither a verifier key nor a file holding one", arg);
+	} else if (!rc) {
+		/* The first line that is not a comment. */
+		char *s = (char *)b.data, *end = s + b.len;
+		rc = err_set(ERR_FORMAT, "%s holds no verifier key", arg);
+		while (s < end) {
+			char *nl = memchr(s, '\n', (size_t)(end - s));
+			size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+			if (n && s[0] != '#') {
+				rc = note_verifier_parse(v, s, n);
+				if (rc)
+					err_wrap(rc, "%s", arg);
+				break;
+			}
+			s += n + 1;
+		}
+	}
+	buf_release(&b);
+	return rc;
+}
+
+int cli_parse_u64(const char *s, uint64_t *out)
+{
+	size_t n = strlen(s);
+	uint64_t v = 0;
+	if (n == 0 || n > 19 || (n > 1 && s[0] == '0'))
+		return err_set(ERR_USAGE, "'%s' is not a number", s);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return err_set(ERR_USAGE, "'%s' is not a number", s);
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}

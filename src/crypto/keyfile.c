@@ -1,0 +1,103 @@
+#include "crypto/keyfile.h"
+#include "base/err.h"
+#include "base/fileio.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int keyfile_generate(struct keyfile *k, const char *name)
+{
+	memset(k, 0, sizeof *k);
+	return note_signer_generate(&k->sign, name, NOTE_ED25519);
+}
+
+int keyfile_write(const struct keyfile *k, const char *path)
+{
+	char *sk = note_signer_format(&k->sign);
+	if (!sk)
+		return err_set(ERR_NOMEM, "out of secure memory");
+	size_t cap = strlen(sk) + 2 * NOTE_NAME_MAX + 128;
+	char *text = sodium_malloc(cap);
+	if (!text) {
+		sodium_free(sk);
+		return err_set(ERR_NOMEM, "out of secure memory");
+	}
+	int n = snprintf(text, cap, "# parley secret key for %s: keep it private\n%s\n", k->sign.name, sk);
+	int rc = file_write_atomic(path, text, (size_t)n, 0600, 1);
+	sodium_free(text);
+	sodium_free(sk);
+	return rc;
+}
+
+int keyfile_parse(struct keyfile *k, const char *text, size_t len)
+{
+	memset(k, 0, sizeof *k);
+	size_t pos = 0, line_no = 0;
+	int have_sign = 0, rc = 0;
+	while (pos < len) {
+		const char *line = text + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		size_t llen = nl ? (size_t)(nl - line) : len - pos;
+		pos += llen + (nl ? 1 : 0);
+		line_no++;
+		if (llen == 0 || line[0] == '#')
+			continue;
+		if (llen >= 12 && !memcmp(line, "PRIVATE+KEY+", 12)) {
+			if (have_sign) {
+				rc = err_set(ERR_FORMAT, "line %zu: a second signing key", line_no);
+				break;
+			}
+			if ((rc = note_signer_parse(&k->sign, line, llen))) {
+				err_wrap(rc, "line %zu", line_no);
+				break;
+			}
+			if (k->sign.type != NOTE_ED25519) {
+				rc = err_set(ERR_FORMAT, "line %zu: the signing key must be of type Ed25519 (0x01)", line_no);
+				break;
+			}
+			have_sign = 1;
+			continue;
+		}
+		rc = err_set(ERR_FORMAT, "line %zu: not a key this version of parley knows", line_no);
+		break;
+	}
+	if (!rc && !have_sign)
+		rc = err_set(ERR_FORMAT, "no signing key (PRIVATE+KEY+...) in the key file");
+	if (rc)
+		keyfile_release(k);
+	return rc;
+}
+
+int keyfile_read(struct keyfile *k, const char *path)
+{
+	struct stat st;
+	memset(k, 0, sizeof *k);
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? err_set(ERR_NOTFOUND, "key file %s: no such file", path)
+				       : err_set(ERR_IO, "key file %s: %s", path, strerror(errno));
+	if (st.st_mode & 077)
+		return err_set(ERR_USAGE, "key file %s can be read by others (mode %04o); run chmod 600 %s", path,
+			       (unsigned)(st.st_mode & 07777), path);
+	struct buf b;
+	buf_init(&b, KEYFILE_MAX_SIZE);
+	/* Allocate once, so no realloc leaves copies of the secret behind. */
+	int rc = buf_reserve(&b, KEYFILE_MAX_SIZE);
+	if (!rc)
+		rc = file_read(path, KEYFILE_MAX_SIZE, &b);
+	if (!rc) {
+		rc = keyfile_parse(k, (const char *)b.data, b.len);
+		if (rc)
+			err_wrap(rc, "key file %s", path);
+	}
+	sodium_memzero(b.data, b.len);
+	buf_release(&b);
+	return rc;
+}
+
+void keyfile_release(struct keyfile *k)
+{
+	note_signer_release(&k->sign);
+}

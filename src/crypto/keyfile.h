@@ -1,0 +1,33 @@
+/*
+ * keyfile — a party's or agency's secret key file, written by `parley keygen`.
+ *
+ * A text file, mode 0600, of '#' comment lines and one key per line:
+ *
+ *   # parley secret key for us.fbi — keep it private
+ *   PRIVATE+KEY+us.fbi+1a2b3c4d+AY...      Ed25519 signing key (signed-note form)
+ *
+ * The secret parts live in sodium_malloc memory and are wiped on release.
+ * Reading refuses a file that others can read, as ssh does.
+ */
+#ifndef PARLEY_KEYFILE_H
+#define PARLEY_KEYFILE_H
+
+#include "crypto/note.h"
+
+#define KEYFILE_MAX_SIZE 8192
+
+struct keyfile {
+	struct note_signer sign;   /* Ed25519, type 0x01; its name is the key's name */
+};
+
+/* New random keys for name. */
+int keyfile_generate(struct keyfile *k, const char *name);
+/* Writes the key file with mode 0600; refuses to overwrite an existing file. */
+int keyfile_write(const struct keyfile *k, const char *path);
+/* Reads and checks a key file. */
+int keyfile_read(struct keyfile *k, const char *path);
+/* Parses key file contents (used by keyfile_read and the fuzzer). */
+int keyfile_parse(struct keyfile *k, const char *text, size_t len);
+void keyfile_release(struct keyfile *k);
+
+#endif

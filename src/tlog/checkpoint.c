@@ -1,0 +1,122 @@
+#include "tlog/checkpoint.h"
+#include "base/enc.h"
+#include "base/err.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+/* Parses a decimal u64 with no leading zeros from s[0..n). */
+static int parse_u64(const char *s, size_t n, uint64_t *out)
+{
+	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
+		return -1;
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		uint64_t d = (uint64_t)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int checkpoint_parse_text(struct checkpoint *cp, const char *text, size_t len)
+{
+	const char *lines[3];
+	size_t lens[3];
+	const char *p = text, *end = text + len;
+	memset(cp, 0, sizeof *cp);
+	if (len == 0 || text[len - 1] != '\n')
+		return err_set(ERR_FORMAT, "checkpoint text must end with a newline");
+	for (int i = 0; i < 3; i++) {
+		const char *nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+		if (!nl)
+			return err_set(ERR_FORMAT, "checkpoint needs an origin, a size and a root hash line");
+		lines[i] = p;
+		lens[i] = (size_t)(nl - p);
+		p = nl + 1;
+	}
+	if (lens[0] == 0 || lens[0] > NOTE_NAME_MAX)
+		return err_set(ERR_FORMAT, "checkpoint origin line is empty or longer than %d bytes", NOTE_NAME_MAX);
+	memcpy(cp->origin, lines[0], lens[0]);
+	cp->origin[lens[0]] = 0;
+	if (parse_u64(lines[1], lens[1], &cp->size) || cp->size > INT64_MAX)
+		return err_set(ERR_FORMAT, "checkpoint size line is not a decimal number without leading zeros");
+	size_t rl;
+	if (b64_decode(cp->root, sizeof cp->root, &rl, lines[2], lens[2]) || rl != MERKLE_HASH)
+		return err_set(ERR_FORMAT, "checkpoint root hash is not the base64 of 32 bytes");
+	/* Extension lines: opaque, but each must be non-empty. */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == p)
+			return err_set(ERR_FORMAT, "checkpoint has an empty extension line");
+		p = nl + 1;
+	}
+	return 0;
+}
+
+int checkpoint_format_text(const struct checkpoint *cp, struct buf *out)
+{
+	char root[64];
+	b64_encode(root, cp->root, MERKLE_HASH);
+	return buf_printf(out, "%s\n%" PRIu64 "\n%s\n", cp->origin, cp->size, root);
+}
+
+int checkpoint_parse_unverified(struct checkpoint *cp, const uint8_t *data, size_t len)
+{
+	struct note n;
+	if (len > CHECKPOINT_MAX_SIZE)
+		return err_set(ERR_LIMIT, "checkpoint is larger than %d bytes", CHECKPOINT_MAX_SIZE);
+	int rc = note_parse(&n, data, len);
+	if (rc)
+		return err_wrap(rc, "checkpoint");
+	rc = checkpoint_parse_text(cp, n.data, n.text_len);
+	note_release(&n);
+	return rc;
+}
+
+int checkpoint_open(struct checkpoint *cp, const uint8_t *data, size_t len, const struct note_verifier *log_key,
+		    struct note *note)
+{
+	struct note n;
+	if (len > CHECKPOINT_MAX_SIZE)
+		return err_set(ERR_LIMIT, "checkpoint is larger than %d bytes", CHECKPOINT_MAX_SIZE);
+	int rc = note_parse(&n, data, len);
+	if (rc)
+		return err_wrap(rc, "checkpoint");
+	if ((rc = checkpoint_parse_text(cp, n.data, n.text_len)))
+		goto out;
+	if (log_key->type != NOTE_ED25519) {
+		rc = err_set(ERR_USAGE, "the log key must be an Ed25519 (type 0x01) key");
+		goto out;
+	}
+	if (strcmp(cp->origin, log_key->name) != 0) {
+		rc = err_set(ERR_VERIFY, "checkpoint origin '%s' is not the log key's name '%s'", cp->origin,
+			     log_key->name);
+		goto out;
+	}
+	if ((rc = note_verify(&n, log_key, 1, NULL, NULL))) {
+		err_wrap(rc, "checkpoint");
+		goto out;
+	}
+out:
+	if (!rc && note)
+		*note = n;
+	else
+		note_release(&n);
+	return rc;
+}
+
+int checkpoint_sign(const struct checkpoint *cp, const struct note_signer *log_key, struct buf *out)
+{
+	struct buf text;
+	buf_init(&text, CHECKPOINT_MAX_SIZE);
+	int rc = checkpoint_format_text(cp, &text);
+	if (!rc)
+		rc = note_sign(out, (const char *)text.data, text.len, log_key, 1, 0);
+	buf_release(&text);
+	return rc;
+}

@@ -1,0 +1,53 @@
+/*
+ * proof — c2sp.org/tlog-proof@v1: an offline-verifiable proof that an entry
+ * is in a log, carrying the checkpoint (with any witness cosignatures).
+ *
+ *   c2sp.org/tlog-proof@v1
+ *   [extra <base64>]
+ *   index <N>
+ *   <base64 hash>...          (inclusion proof, leaf's sibling first)
+ *   <empty line>
+ *   <signed checkpoint, verbatim>
+ */
+#ifndef PARLEY_PROOF_H
+#define PARLEY_PROOF_H
+
+#include "base/buf.h"
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "tlog/checkpoint.h"
+
+#include <stdint.h>
+
+#define TLOG_PROOF_MAX_SIZE (CHECKPOINT_MAX_SIZE + 8192)
+#define TLOG_PROOF_EXTRA_MAX 4096
+
+struct tlog_proof {
+	uint64_t index;
+	merkle_hash path[MERKLE_MAX_PROOF];
+	size_t n;
+	uint8_t extra[TLOG_PROOF_EXTRA_MAX];
+	size_t extra_len;
+	int has_extra;
+	const uint8_t *checkpoint; /* points into the parsed input */
+	size_t checkpoint_len;
+};
+
+/* Appends a proof file; extra may be NULL. */
+int tlog_proof_format(struct buf *out, uint64_t index, const merkle_hash *path, size_t n,
+		      const uint8_t *checkpoint, size_t checkpoint_len, const uint8_t *extra, size_t extra_len);
+
+/* Parses a proof strictly; p->checkpoint points into data, which must outlive p. */
+int tlog_proof_parse(struct tlog_proof *p, const uint8_t *data, size_t len);
+
+/*
+ * Verifies a parsed proof for entry: the checkpoint is signed by log_key,
+ * carries a valid cosignature of every witness (cosig_times[i] receives each
+ * timestamp; may be NULL), and the inclusion proof leads from the entry's
+ * leaf hash to the checkpoint's root. cp receives the checkpoint.
+ */
+int tlog_proof_verify(const struct tlog_proof *p, const uint8_t *entry, size_t entry_len,
+		      const struct note_verifier *log_key, const struct note_verifier *witnesses, size_t nwitnesses,
+		      uint64_t *cosig_times, struct checkpoint *cp);
+
+#endif

@@ -1,0 +1,599 @@
+#include "tlog/store.h"
+#include "base/err.h"
+#include "base/fileio.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_OPEN_WRITES 64   /* files written but not yet flushed, before an early flush */
+#define MAX_SYNC_DIRS 64
+
+struct tlog {
+	char dir[PATH_MAX];
+	int dirfd;
+	int writer;
+	int broken;
+	const struct note_signer *key;
+	struct checkpoint cp;
+	struct buf cpnote;
+	struct tile_builder tb;
+	struct buf pending;       /* queued entries, length-prefixed like a bundle */
+	uint64_t pending_n;
+	/* per-commit scratch */
+	int fds[MAX_OPEN_WRITES];
+	size_t nfds;
+	char sync_dirs[MAX_SYNC_DIRS][TILE_PATH_MAX];
+	size_t nsync_dirs;
+	struct tile_id *obsolete; /* tiles completed this batch whose partials may go */
+	size_t nobsolete, obsolete_cap;
+};
+
+static int note_dir(struct tlog *t, const char *path)
+{
+	char d[TILE_PATH_MAX];
+	path_dirname(path, d, sizeof d);
+	for (size_t i = 0; i < t->nsync_dirs; i++)
+		if (!strcmp(t->sync_dirs[i], d))
+			return 0;
+	if (t->nsync_dirs == MAX_SYNC_DIRS) {
+		/* Flush what we have: every listed directory gets synced now. */
+		for (size_t i = 0; i < t->nsync_dirs; i++) {
+			int fd = openat(t->dirfd, t->sync_dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0 || fsync(fd) != 0) {
+				int e = errno;
+				if (fd >= 0)
+					close(fd);
+				return err_set(ERR_IO, "fsync %s: %s", t->sync_dirs[i], strerror(e));
+			}
+			close(fd);
+		}
+		t->nsync_dirs = 0;
+	}
+	snprintf(t->sync_dirs[t->nsync_dirs++], TILE_PATH_MAX, "%s", d);
+	return 0;
+}
+
+/* mkdir -p of path's parent, relative to the log directory, noting new directories' parents. */
+static int make_parents(struct tlog *t, const char *path)
+{
+	char p[TILE_PATH_MAX];
+	snprintf(p, sizeof p, "%s", path);
+	for (char *s = strchr(p, '/'); s; s = strchr(s + 1, '/')) {
+		*s = 0;
+		if (mkdirat(t->dirfd, p, 0755) == 0) {
+			int rc = note_dir(t, p); /* the new name lives in the parent */
+			if (rc)
+				return rc;
+		} else if (errno != EEXIST) {
+			return err_set(ERR_IO, "mkdir %s: %s", p, strerror(errno));
+		}
+		*s = '/';
+	}
+	return 0;
+}
+
+static int flush_fds(struct tlog *t)
+{
+	int rc = 0;
+	for (size_t i = 0; i < t->nfds; i++) {
+		if (!rc && fdatasync(t->fds[i]) != 0)
+			rc = err_set(ERR_IO, "fdatasync: %s", strerror(errno));
+		close(t->fds[i]);
+	}
+	t->nfds = 0;
+	return rc;
+}
+
+static int sync_dirs(struct tlog *t)
+{
+	for (size_t i = 0; i < t->nsync_dirs; i++) {
+		int fd = openat(t->dirfd, t->sync_dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return err_set(ERR_IO, "open %s: %s", t->sync_dirs[i], strerror(errno));
+		int r = fsync(fd);
+		close(fd);
+		if (r != 0)
+			return err_set(ERR_IO, "fsync %s: %s", t->sync_dirs[i], strerror(errno));
+	}
+	t->nsync_dirs = 0;
+	return 0;
+}
+
+/* Emit callback of a commit: writes one tile or bundle file (flushed later). */
+static int write_tile(void *ctx, const struct tile_id *id, const uint8_t *data, size_t len)
+{
+	struct tlog *t = ctx;
+	char path[TILE_PATH_MAX];
+	tilepath_format(id, path, sizeof path);
+	int fd = openat(t->dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == ENOENT) {
+		int rc = make_parents(t, path);
+		if (rc)
+			return rc;
+		fd = openat(t->dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	}
+	if (fd < 0)
+		return err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	int rc = fd_write_all(fd, data, len);
+	if (rc) {
+		close(fd);
+		return err_wrap(rc, "%s", path);
+	}
+	if (t->nfds == MAX_OPEN_WRITES && (rc = flush_fds(t))) {
+		close(fd);
+		return rc;
+	}
+	t->fds[t->nfds++] = fd;
+	if ((rc = note_dir(t, path)))
+		return rc;
+	if (id->width == TILE_WIDTH) {
+		if (t->nobsolete == t->obsolete_cap) {
+			size_t cap = t->obsolete_cap ? t->obsolete_cap * 2 : 64;
+			struct tile_id *p = realloc(t->obsolete, cap * sizeof *p);
+			if (!p)
+				return err_set(ERR_NOMEM, "out of memory");
+			t->obsolete = p;
+			t->obsolete_cap = cap;
+		}
+		t->obsolete[t->nobsolete++] = *id;
+	}
+	return 0;
+}
+
+/* Removes every file in <tile>.p/ wider than keep (all of them for keep = 0), and the dir if emptied. */
+static void remove_partials(int dirfd, const struct tile_id *id, unsigned keep)
+{
+	char path[TILE_PATH_MAX + 8];
+	struct tile_id full = *id;
+	full.width = TILE_WIDTH;
+	size_t n = tilepath_format(&full, path, sizeof path);
+	snprintf(path + n, sizeof path - n, ".p");
+	int pfd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0)
+		return;
+	DIR *d = fdopendir(pfd);
+	if (!d) {
+		close(pfd);
+		return;
+	}
+	struct dirent *e;
+	int left = 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *end;
+		unsigned long w = strtoul(e->d_name, &end, 10);
+		if (*end == 0 && w > keep)
+			unlinkat(pfd, e->d_name, 0);
+		else
+			left++;
+	}
+	closedir(d);
+	if (!left)
+		unlinkat(dirfd, path, AT_REMOVEDIR);
+}
+
+static int read_checkpoint(struct tlog *t, const struct note_verifier *vkey)
+{
+	struct buf b;
+	buf_init(&b, CHECKPOINT_MAX_SIZE);
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/checkpoint", t->dir);
+	int rc = file_read(path, CHECKPOINT_MAX_SIZE, &b);
+	if (rc == ERR_NOTFOUND)
+		rc = err_set(ERR_NOTFOUND, "%s is not a log: it has no checkpoint", t->dir);
+	if (!rc)
+		rc = vkey ? checkpoint_open(&t->cp, b.data, b.len, vkey, NULL)
+			  : checkpoint_parse_unverified(&t->cp, b.data, b.len);
+	if (!rc) {
+		buf_release(&t->cpnote);
+		t->cpnote = b;
+	} else {
+		buf_release(&b);
+	}
+	return rc;
+}
+
+static int collect_leaf(void *ctx, unsigned i, const uint8_t *entry, size_t len)
+{
+	merkle_leaf_hash(entry, len, ((merkle_hash *)ctx)[i]);
+	return 0;
+}
+
+/* Loads the right edge of the committed tree into the builder and checks it against the checkpoint. */
+static int recover(struct tlog *t)
+{
+	merkle_hash(*edge)[TILE_WIDTH] = malloc(sizeof(merkle_hash[TLOG_LEVELS][TILE_WIDTH]));
+	const merkle_hash *levels[TLOG_LEVELS];
+	if (!edge)
+		return err_set(ERR_NOMEM, "out of memory");
+	uint64_t size = t->cp.size;
+	struct buf b, bundle;
+	buf_init(&b, TILE_WIDTH * MERKLE_HASH);
+	buf_init(&bundle, TLOG_BUNDLE_MAX);
+	int rc = 0;
+
+	/* The entries are the ground truth for level 0. */
+	unsigned w0 = tile_partial_width(size, 0);
+	if (w0) {
+		struct tile_id id = {TILE_LEVEL_ENTRIES, tile_partial_index(size, 0), w0};
+		if ((rc = tile_read_file(t->dirfd, &id, &bundle)) ||
+		    (rc = tile_bundle_parse(bundle.data, bundle.len, w0, collect_leaf, edge[0]))) {
+			rc = err_wrap(ERR_VERIFY, "log damaged: the last committed entry bundle is unreadable");
+			goto out;
+		}
+	}
+	for (int l = 0; l < TLOG_LEVELS; l++) {
+		levels[l] = edge[l];
+		unsigned w = tile_partial_width(size, l);
+		if (!w)
+			continue;
+		struct tile_id id = {l, tile_partial_index(size, l), w};
+		char path[TILE_PATH_MAX];
+		tilepath_format(&id, path, sizeof path);
+		rc = tile_read_file(t->dirfd, &id, &b);
+		if (rc == 0 && l == 0 && memcmp(b.data, edge[0], b.len) != 0) {
+			rc = err_set(ERR_VERIFY, "log damaged: %s does not match the entries of its bundle", path);
+			goto out;
+		}
+		if (rc == 0 && l > 0)
+			memcpy(edge[l], b.data, b.len);
+		if (rc == ERR_NOTFOUND || rc == ERR_FORMAT) {
+			/* Rebuild a lost partial tile from the complete tiles below it. */
+			if (l > 0) {
+				for (unsigned i = 0; i < w; i++) {
+					struct tile_id below = {l - 1, id.index * TILE_WIDTH + i, TILE_WIDTH};
+					if ((rc = tile_read_file(t->dirfd, &below, &b))) {
+						rc = err_wrap(ERR_VERIFY, "log damaged: cannot rebuild %s", path);
+						goto out;
+					}
+					merkle_root_of((const merkle_hash *)b.data, TILE_WIDTH, edge[l][i]);
+				}
+			}
+			t->nfds = 0;
+			if ((rc = write_tile(t, &id, (const uint8_t *)edge[l], w * (size_t)MERKLE_HASH)) ||
+			    (rc = flush_fds(t)) || (rc = sync_dirs(t)))
+				goto out;
+		} else if (rc) {
+			goto out;
+		}
+	}
+	tile_builder_restore(&t->tb, size, levels, bundle.data, bundle.len);
+	merkle_hash root;
+	tile_builder_root(&t->tb, root);
+	if (memcmp(root, t->cp.root, MERKLE_HASH) != 0) {
+		rc = err_set(ERR_VERIFY, "log damaged: the tiles at the right edge do not hash to the checkpoint's root "
+					 "(run 'parley log verify' to locate the damage)");
+		goto out;
+	}
+	/* Remove what an interrupted batch left beyond the checkpoint. */
+	for (int l = TILE_LEVEL_ENTRIES; l < TLOG_LEVELS; l++) {
+		int lv = l == TILE_LEVEL_ENTRIES ? 0 : l;
+		struct tile_id id = {l, tile_partial_index(size, lv), tile_partial_width(size, lv)};
+		remove_partials(t->dirfd, &id, id.width);
+		for (;; id.index++) {
+			struct tile_id full = {l, id.index, TILE_WIDTH};
+			char path[TILE_PATH_MAX];
+			tilepath_format(&full, path, sizeof path);
+			int gone = unlinkat(t->dirfd, path, 0) != 0;
+			if (id.index != tile_partial_index(size, lv))
+				remove_partials(t->dirfd, &full, 0);
+			if (gone)
+				break;
+		}
+	}
+	t->nobsolete = 0;
+out:
+	free(edge);
+	buf_release(&b);
+	buf_release(&bundle);
+	return rc;
+}
+
+int tlog_create(const char *dir, const struct note_signer *key)
+{
+	if (key->type != NOTE_ED25519)
+		return err_set(ERR_USAGE, "a log key must be an Ed25519 signing key");
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return err_set(ERR_IO, "mkdir %s: %s", dir, strerror(errno));
+	DIR *d = opendir(dir);
+	if (!d)
+		return err_set(ERR_IO, "%s: %s", dir, strerror(errno));
+	struct dirent *e;
+	int empty = 1;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = 0;
+	closedir(d);
+	if (!empty)
+		return err_set(ERR_CONFLICT, "%s is not empty; a new log needs an empty directory", dir);
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/tile", dir);
+	if (mkdir(path, 0755) != 0)
+		return err_set(ERR_IO, "mkdir %s: %s", path, strerror(errno));
+	struct checkpoint cp = {.size = 0};
+	snprintf(cp.origin, sizeof cp.origin, "%s", key->name);
+	merkle_empty_root(cp.root);
+	struct buf note;
+	buf_init(&note, CHECKPOINT_MAX_SIZE);
+	int rc = checkpoint_sign(&cp, key, &note);
+	snprintf(path, sizeof path, "%s/checkpoint", dir);
+	if (!rc)
+		rc = file_write_atomic(path, note.data, note.len, 0644, 1);
+	buf_release(&note);
+	if (!rc) {
+		char parent[PATH_MAX];
+		path_dirname(dir, parent, sizeof parent);
+		rc = dir_fsync(parent);
+	}
+	return rc;
+}
+
+int tlog_open(struct tlog **out, const char *dir, const struct note_signer *key)
+{
+	struct tlog *t = calloc(1, sizeof *t);
+	if (!t)
+		return err_set(ERR_NOMEM, "out of memory");
+	*out = NULL;
+	snprintf(t->dir, sizeof t->dir, "%s", dir);
+	buf_init(&t->cpnote, CHECKPOINT_MAX_SIZE);
+	buf_init(&t->pending, TLOG_BATCH_MAX_BYTES);
+	tile_builder_init(&t->tb, write_tile, t);
+	int rc = 0;
+	t->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->dirfd < 0) {
+		rc = errno == ENOENT ? err_set(ERR_NOTFOUND, "%s: no such log directory", dir)
+				     : err_set(ERR_IO, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (key) {
+		if (flock(t->dirfd, LOCK_EX | LOCK_NB) != 0) {
+			rc = err_set(ERR_CONFLICT, "%s is in use by another writer", dir);
+			goto out;
+		}
+		struct note_verifier v;
+		note_verifier_from_signer(&v, key, NOTE_ED25519);
+		t->writer = 1;
+		t->key = key;
+		if ((rc = read_checkpoint(t, &v)))
+			goto out;
+		rc = recover(t);
+	} else {
+		rc = read_checkpoint(t, NULL);
+	}
+out:
+	if (rc) {
+		tlog_close(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+void tlog_close(struct tlog *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nfds; i++)
+		close(t->fds[i]);
+	if (t->dirfd >= 0)
+		close(t->dirfd); /* releases the lock */
+	buf_release(&t->cpnote);
+	buf_release(&t->pending);
+	tile_builder_release(&t->tb);
+	free(t->obsolete);
+	free(t);
+}
+
+uint64_t tlog_size(const struct tlog *t)
+{
+	return t->cp.size;
+}
+
+const struct checkpoint *tlog_checkpoint(const struct tlog *t)
+{
+	return &t->cp;
+}
+
+const struct buf *tlog_checkpoint_note(const struct tlog *t)
+{
+	return &t->cpnote;
+}
+
+int tlog_add(struct tlog *t, const uint8_t *entry, size_t len, uint64_t *index)
+{
+	if (!t->writer)
+		return err_set(ERR_USAGE, "log is open read-only");
+	if (t->broken)
+		return err_set(ERR_IO, "an earlier commit failed; reopen the log to recover");
+	if (len > TLOG_ENTRY_MAX)
+		return err_set(ERR_LIMIT, "entry of %zu bytes exceeds the limit of %d bytes", len, TLOG_ENTRY_MAX);
+	uint8_t prefix[2] = {(uint8_t)(len >> 8), (uint8_t)len};
+	size_t before = t->pending.len;
+	int rc = buf_append(&t->pending, prefix, 2);
+	if (!rc)
+		rc = buf_append(&t->pending, entry, len);
+	if (rc) {
+		t->pending.len = before;
+		return rc == ERR_LIMIT ? err_set(ERR_LIMIT, "batch is full; commit first") : rc;
+	}
+	if (index)
+		*index = t->cp.size + t->pending_n;
+	t->pending_n++;
+	return 0;
+}
+
+size_t tlog_pending_bytes(const struct tlog *t)
+{
+	return t->pending.len;
+}
+
+void tlog_discard(struct tlog *t)
+{
+	buf_reset(&t->pending);
+	t->pending_n = 0;
+}
+
+static int add_to_builder(void *ctx, unsigned i, const uint8_t *entry, size_t len)
+{
+	(void)i;
+	return tile_builder_add(ctx, entry, len);
+}
+
+int tlog_commit(struct tlog *t)
+{
+	if (!t->writer)
+		return err_set(ERR_USAGE, "log is open read-only");
+	if (t->broken)
+		return err_set(ERR_IO, "an earlier commit failed; reopen the log to recover");
+	if (t->pending_n == 0)
+		return 0;
+	t->broken = 1; /* until this commit completes */
+	t->nobsolete = 0;
+	int rc = tile_bundle_parse(t->pending.data, t->pending.len, (unsigned)t->pending_n, add_to_builder, &t->tb);
+	if (!rc)
+		rc = tile_builder_emit_partials(&t->tb);
+	/* One flush for the whole batch: data first, then the names. */
+	if (!rc)
+		rc = flush_fds(t);
+	if (!rc)
+		rc = sync_dirs(t);
+	if (rc)
+		return err_wrap(rc, "commit");
+	struct checkpoint cp = t->cp;
+	cp.size = t->tb.size;
+	tile_builder_root(&t->tb, cp.root);
+	struct buf note;
+	buf_init(&note, CHECKPOINT_MAX_SIZE);
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/checkpoint", t->dir);
+	rc = checkpoint_sign(&cp, t->key, &note);
+	if (!rc)
+		rc = file_write_atomic(path, note.data, note.len, 0644, 0);
+	if (rc) {
+		buf_release(&note);
+		return err_wrap(rc, "commit");
+	}
+	buf_release(&t->cpnote);
+	t->cpnote = note;
+	t->cp = cp;
+	tlog_discard(t);
+	t->broken = 0;
+	/* Partial tiles whose full tile is now published may go (tlog-tiles allows it). */
+	for (size_t i = 0; i < t->nobsolete; i++)
+		remove_partials(t->dirfd, &t->obsolete[i], 0);
+	t->nobsolete = 0;
+	return 0;
+}
+
+static int bundle_pick(void *ctx, unsigned i, const uint8_t *entry, size_t len)
+{
+	struct {
+		unsigned want;
+		struct buf *out;
+	} *p = ctx;
+	if (i != p->want)
+		return 0;
+	return buf_append(p->out, entry, len);
+}
+
+int tlog_read_entry(struct tlog *t, uint64_t index, struct buf *out)
+{
+	if (index >= t->cp.size)
+		return err_set(ERR_NOTFOUND, "entry %llu does not exist (log size %llu)", (unsigned long long)index,
+			       (unsigned long long)t->cp.size);
+	struct tile_id id = {TILE_LEVEL_ENTRIES, index / TILE_WIDTH, TILE_WIDTH};
+	if ((id.index + 1) * TILE_WIDTH > t->cp.size)
+		id.width = (unsigned)(t->cp.size - id.index * TILE_WIDTH);
+	struct buf b;
+	buf_init(&b, TLOG_BUNDLE_MAX);
+	int rc = tile_read_file(t->dirfd, &id, &b);
+	if (rc == ERR_NOTFOUND && id.width < TILE_WIDTH) {
+		/* The partial bundle may have been replaced by the full one since. */
+		id.width = TILE_WIDTH;
+		rc = tile_read_file(t->dirfd, &id, &b);
+	}
+	if (!rc) {
+		struct {
+			unsigned want;
+			struct buf *out;
+		} pick = {(unsigned)(index % TILE_WIDTH), out};
+		buf_reset(out);
+		rc = tile_bundle_parse(b.data, b.len, id.width, bundle_pick, &pick);
+	}
+	buf_release(&b);
+	return rc;
+}
+
+int tlog_prove_inclusion(struct tlog *t, uint64_t index, uint64_t size, merkle_hash proof[MERKLE_MAX_PROOF], size_t *n)
+{
+	if (size > t->cp.size)
+		return err_set(ERR_USAGE, "tree size %llu is beyond the log's size %llu", (unsigned long long)size,
+			       (unsigned long long)t->cp.size);
+	struct tile_reader r;
+	struct merkle_source src;
+	tile_reader_init(&r, t->dirfd, t->cp.size);
+	tile_reader_source(&r, &src);
+	return merkle_prove_inclusion(&src, index, size, proof, n);
+}
+
+int tlog_prove_consistency(struct tlog *t, uint64_t old_size, uint64_t new_size, merkle_hash proof[MERKLE_MAX_PROOF],
+			   size_t *n)
+{
+	if (new_size > t->cp.size)
+		return err_set(ERR_USAGE, "tree size %llu is beyond the log's size %llu", (unsigned long long)new_size,
+			       (unsigned long long)t->cp.size);
+	if (old_size == 0 || old_size == new_size) {
+		*n = 0;
+		return 0;
+	}
+	struct tile_reader r;
+	struct merkle_source src;
+	tile_reader_init(&r, t->dirfd, t->cp.size);
+	tile_reader_source(&r, &src);
+	return merkle_prove_consistency(&src, old_size, new_size, proof, n);
+}
+
+int tlog_root_at(struct tlog *t, uint64_t size, merkle_hash out)
+{
+	if (size > t->cp.size)
+		return err_set(ERR_USAGE, "tree size %llu is beyond the log's size", (unsigned long long)size);
+	struct tile_reader r;
+	struct merkle_source src;
+	tile_reader_init(&r, t->dirfd, t->cp.size);
+	tile_reader_source(&r, &src);
+	return merkle_tree_root(&src, size, out);
+}
+
+int tlog_publish_cosigned(struct tlog *t, const uint8_t *data, size_t len)
+{
+	struct note n;
+	int rc = note_parse(&n, data, len);
+	if (rc)
+		return rc;
+	struct note cur;
+	if ((rc = note_parse(&cur, t->cpnote.data, t->cpnote.len))) {
+		note_release(&n);
+		return rc;
+	}
+	if (n.text_len != cur.text_len || memcmp(n.data, cur.data, n.text_len) != 0)
+		rc = err_set(ERR_CONFLICT, "cosigned checkpoint is not the current checkpoint");
+	note_release(&n);
+	note_release(&cur);
+	if (rc)
+		return rc;
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/checkpoint", t->dir);
+	if ((rc = file_write_atomic(path, data, len, 0644, 0)))
+		return rc;
+	buf_reset(&t->cpnote);
+	return buf_append(&t->cpnote, data, len);
+}

@@ -1,0 +1,87 @@
+/*
+ * store — a transparency log kept in a directory in c2sp.org/tlog-tiles
+ * layout (`checkpoint`, `tile/<L>/<N>[.p/<W>]`, `tile/entries/<N>[.p/<W>]`),
+ * so the directory can be served as it is by any static web server.
+ *
+ * Appends are batched (group commit). tlog_add() only queues an entry;
+ * tlog_commit() writes every tile and bundle the batch touches, flushes them
+ * to stable storage together, and only then signs and atomically replaces
+ * the checkpoint. The checkpoint is the commit point: after a crash at any
+ * instant, opening the log finds the last checkpoint, checks the right edge
+ * of the tree against its root, and deletes whatever a torn batch left
+ * beyond it. So an entry whose index tlog_commit() returned is durable, and
+ * an entry that was not acknowledged is either absent or part of a later,
+ * complete batch — never half-written.
+ *
+ * Memory use is bounded by the tree height and the batch, not the log size.
+ * A writer holds an exclusive lock on the directory; readers need none
+ * because every file a checkpoint refers to is immutable.
+ */
+#ifndef PARLEY_STORE_H
+#define PARLEY_STORE_H
+
+#include "base/buf.h"
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "tlog/checkpoint.h"
+#include "tlog/tiles.h"
+
+#include <stdint.h>
+
+#define TLOG_BATCH_MAX_BYTES (64u << 20) /* largest batch queued before a commit is required */
+
+struct tlog;
+
+/* Creates a new log in dir (absent or empty) with a signed checkpoint of size 0. */
+int tlog_create(const char *dir, const struct note_signer *key);
+
+/*
+ * Opens the log in dir. With a key, opens it for appending: takes the lock,
+ * verifies the checkpoint with the key, and recovers from any interrupted
+ * batch. Without a key, opens it read-only as of its current checkpoint.
+ */
+int tlog_open(struct tlog **out, const char *dir, const struct note_signer *key);
+void tlog_close(struct tlog *t);
+
+/* Committed tree size and the committed checkpoint (text of the signed note). */
+uint64_t tlog_size(const struct tlog *t);
+const struct checkpoint *tlog_checkpoint(const struct tlog *t);
+const struct buf *tlog_checkpoint_note(const struct tlog *t);
+
+/* Queues an entry; *index receives the index it will have once committed. */
+int tlog_add(struct tlog *t, const uint8_t *entry, size_t len, uint64_t *index);
+/* Bytes queued and not yet committed. */
+size_t tlog_pending_bytes(const struct tlog *t);
+/* Drops the queued entries. */
+void tlog_discard(struct tlog *t);
+
+/*
+ * Makes the queued entries durable and publishes a new signed checkpoint.
+ * After a failure the log must be closed and reopened (which recovers).
+ */
+int tlog_commit(struct tlog *t);
+
+/* Reads entry index (< committed size) into out. */
+int tlog_read_entry(struct tlog *t, uint64_t index, struct buf *out);
+
+/* Proofs against the committed tree, or against any size up to it. */
+int tlog_prove_inclusion(struct tlog *t, uint64_t index, uint64_t size, merkle_hash proof[MERKLE_MAX_PROOF], size_t *n);
+int tlog_prove_consistency(struct tlog *t, uint64_t old_size, uint64_t new_size,
+			   merkle_hash proof[MERKLE_MAX_PROOF], size_t *n);
+int tlog_root_at(struct tlog *t, uint64_t size, merkle_hash out);
+
+/*
+ * Replaces the published checkpoint with a version of the same tree head that
+ * carries more signatures (witness cosignatures). The text must be identical.
+ */
+int tlog_publish_cosigned(struct tlog *t, const uint8_t *note, size_t len);
+
+/*
+ * A full audit of the directory: the checkpoint's signature by vkey, every
+ * bundle and tile recomputed from the entries and compared byte for byte,
+ * and the root matched. Returns 0, ERR_VERIFY (message says exactly where),
+ * or ERR_IO / ERR_NOTFOUND. *checked receives the number of entries read.
+ */
+int tlog_audit(const char *dir, const struct note_verifier *vkey, uint64_t *checked);
+
+#endif
