@@ -72,26 +72,16 @@ static int type_supported(uint8_t t)
 	return t == NOTE_ED25519 || t == NOTE_COSIGNATURE;
 }
 
-/* Splits "a+b+c" style strings: the last two '+' separate name, hash and key. */
+/* Splits "name+hash+key": names have no '+', the hash is 8 hex digits, the base64 key may hold '+'. */
 static int split_key(const char *s, size_t len, size_t *name_len, const char **hash, const char **key, size_t *key_len)
 {
-	const char *p2 = NULL, *p1 = NULL;
-	for (size_t i = len; i-- > 0;) {
-		if (s[i] == '+') {
-			if (!p2)
-				p2 = s + i;
-			else {
-				p1 = s + i;
-				break;
-			}
-		}
-	}
-	if (!p1 || !p2 || p2 - p1 != 9)
+	const char *p1 = memchr(s, '+', len);
+	if (!p1 || (size_t)(s + len - p1) < 10 || p1[9] != '+')
 		return err_set(ERR_FORMAT, "key must have the form name+hash+key with an 8-digit hex hash");
 	*name_len = (size_t)(p1 - s);
 	*hash = p1 + 1;
-	*key = p2 + 1;
-	*key_len = len - (size_t)(p2 + 1 - s);
+	*key = p1 + 10;
+	*key_len = len - (size_t)(p1 + 10 - s);
 	return 0;
 }
 

@@ -13,12 +13,14 @@
 
 static int check_failed_now;
 static int check_failures;
+static int check_printed; /* failures reported in the current test (the rest are counted, not printed) */
 
 #define CHECK(cond)                                                              \
 	do {                                                                     \
 		if (!(cond)) {                                                   \
-			fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__, \
-				__LINE__, #cond);                                \
+			if (check_printed++ < 10)                                \
+				fprintf(stderr, "  %s:%d: CHECK(%s) failed\n",  \
+					__FILE__, __LINE__, #cond);              \
 			check_failed_now = 1;                                    \
 		}                                                                \
 	} while (0)
@@ -50,6 +52,7 @@ static int check_failures;
 #define RUN(fn)                                                       \
 	do {                                                          \
 		check_failed_now = 0;                                 \
+		check_printed = 0;                                    \
 		fn();                                                 \
 		printf("%s %s:%s\n", check_failed_now ? "FAIL" : "PASS", \
 		       check_file_name(__FILE__), #fn);               \
