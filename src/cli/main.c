@@ -8,6 +8,7 @@
 #include <string.h>
 
 static const struct cli_command commands[] = {
+	{"age", cmd_age, "age encrypt|decrypt ..."},
 	{"keygen", cmd_keygen, "keygen --name NAME --out FILE"},
 	{"log", cmd_log, "log init|append|prove|consistency|verify ..."},
 	{"proof", cmd_proof, "proof verify PROOF-FILE ENTRY-FILE --vkey VKEY [--witness VKEY]..."},

@@ -523,51 +523,61 @@ int age_decrypt_buf(const void *data, size_t len, const struct age_identity *ids
 	return rc;
 }
 
+/* A new temporary file beside path, name in tmp (tmpsz bytes). Returns the fd or a negative ERR_*. */
+static int tmp_create(const char *path, char *tmp, size_t tmpsz)
+{
+	if (snprintf(tmp, tmpsz, "%s.tmp-XXXXXX", path) >= (int)tmpsz)
+		return err_set(ERR_USAGE, "output path too long");
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+	return fd;
+}
+
+/* fsync and close fd, rename tmp to path and fsync the directory; unlinks tmp on failure. */
+static int tmp_commit(int fd, const char *tmp, const char *path, int rc)
+{
+	char dir[4096];
+	if (!rc && fsync(fd) != 0)
+		rc = err_set(ERR_IO, "fsync %s: %s", tmp, strerror(errno));
+	if (close(fd) != 0 && !rc)
+		rc = err_set(ERR_IO, "close %s: %s", tmp, strerror(errno));
+	if (!rc && rename(tmp, path) != 0)
+		rc = err_set(ERR_IO, "rename to %s: %s", path, strerror(errno));
+	if (rc) {
+		unlink(tmp);
+		return rc;
+	}
+	path_dirname(path, dir, sizeof dir);
+	return dir_fsync(dir);
+}
+
+int age_encrypt_to_path(int in_fd, const char *path, const struct age_recipient *r, size_t n, int armor)
+{
+	char tmp[4096];
+	int fd = tmp_create(path, tmp, sizeof tmp);
+	if (fd < 0)
+		return fd;
+	return tmp_commit(fd, tmp, path, age_encrypt_fd(in_fd, fd, r, n, armor));
+}
+
 int age_decrypt_to_path(int in_fd, const char *path, const struct age_identity *ids, size_t n)
 {
 	struct age_decryptor *d = NULL;
 	struct age_source in;
 	struct age_sink out;
-	char tmp[4096], dir[4096];
-	int fd = -1, created = 0, rc;
+	char tmp[4096];
+	int fd, rc;
 	age_source_fd(&in, &in_fd);
 	if ((rc = age_decrypt_begin(&d, &in, ids, n)) != 0)
 		return rc;
-	if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp) {
-		rc = err_set(ERR_USAGE, "output path too long");
-		goto out;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
+	fd = tmp_create(path, tmp, sizeof tmp);
 	if (fd < 0) {
-		rc = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
-		goto out;
+		age_decrypt_free(d);
+		return fd;
 	}
-	created = 1;
 	age_sink_fd(&out, &fd);
-	if ((rc = age_decrypt_payload(d, &out)) != 0)
-		goto out;
-	if (fsync(fd) != 0) {
-		rc = err_set(ERR_IO, "fsync %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = err_set(ERR_IO, "close %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		rc = err_set(ERR_IO, "rename to %s: %s", path, strerror(errno));
-		goto out;
-	}
-	created = 0;
-	path_dirname(path, dir, sizeof dir);
-	rc = dir_fsync(dir);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (created)
-		unlink(tmp);
+	rc = tmp_commit(fd, tmp, path, age_decrypt_payload(d, &out));
 	age_decrypt_free(d);
 	return rc;
 }

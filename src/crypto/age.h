@@ -174,6 +174,12 @@ void age_sink_buf(struct age_sink *s, struct buf *b);
 int age_encrypt(struct age_source *in, struct age_sink *out, const struct age_recipient *r, size_t n,
 		int armor);
 int age_encrypt_fd(int in_fd, int out_fd, const struct age_recipient *r, size_t n, int armor);
+/*
+ * Encrypts in_fd into the file path through a temporary file beside it
+ * (mode 0600), renamed over path only when everything was written and
+ * fsync'd; on failure path is untouched and the temporary file removed.
+ */
+int age_encrypt_to_path(int in_fd, const char *path, const struct age_recipient *r, size_t n, int armor);
 /* Encrypts in[0..len) into out (reset first; fails with ERR_LIMIT past out->max). */
 int age_encrypt_buf(const void *in, size_t len, const struct age_recipient *r, size_t n, int armor,
 		    struct buf *out);
