@@ -12,6 +12,7 @@ struct cli_command {
 	const char *usage;
 };
 
+int cmd_age(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_proof(int argc, char **argv);

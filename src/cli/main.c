@@ -9,6 +9,7 @@
 #include <string.h>
 
 static const struct cli_command commands[] = {
+	{"age", cmd_age, "age encrypt|decrypt ..."},
 	{"keygen", cmd_keygen, "keygen --name NAME --out FILE"},
 	{"key", cmd_key, "key vkey KEYFILE [--cosigner]"},
 	{"log", cmd_log, "log init|append|prove|consistency|verify ..."},
