@@ -15,5 +15,6 @@ struct cli_command {
 int cmd_keygen(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
+int cmd_stix(int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@
 static const struct cli_command commands[] = {
 	{"keygen", cmd_keygen, "keygen --name NAME --out FILE"},
 	{"log", cmd_log, "log init|append|prove|consistency|verify ..."},
+	{"stix", cmd_stix, "stix check FILE"},
 	{"proof", cmd_proof, "proof verify PROOF-FILE ENTRY-FILE --vkey VKEY [--witness VKEY]..."},
 };
 
