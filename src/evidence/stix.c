@@ -175,7 +175,7 @@ static int check_ref(struct stix_ctx *c, json_t *v, const char *to)
 		return stix_fail(c, "refers to %s, which is not in the bundle", id);
 	unsigned cls = t ? t->cls : (unsigned)json_integer_value(known);
 	if (!strcmp(type, "bundle") || !target_allowed(to, type, cls))
-		return stix_fail(c, "must refer to %s, not to a %s", to, type);
+		return stix_fail(c, "must refer to [%s], not to type %s", to, type);
 	if (!known && !is_tlp_id(key))
 		return stix_fail(c, "refers to %s, which is not in the bundle", id);
 	return 0;
