@@ -66,7 +66,8 @@ static size_t path_key(struct stix_ctx *c, const char *key)
 		plain &= ok;
 		safe[n++] = (ch < 0x20 || ch >= 0x7f || ch == '\'' || ch == '\\') ? '?' : (char)ch;
 	}
-	if (key[n] && n == 64) {
+	/* the loop stopped at 64 only if key has at least 64 characters */
+	if (n == 64 && key[n]) { // cppcheck-suppress arrayIndexOutOfBoundsCond
 		memcpy(safe + n, "...", 3);
 		n += 3;
 	}
@@ -123,7 +124,7 @@ int stix_check_order(struct stix_ctx *c, json_t *obj, const char *a, const char 
 static void id_key(char out[ID_KEY_MAX], const char *id)
 {
 	size_t i = 0;
-	for (; id[i] && i < ID_KEY_MAX - 1; i++)
+	for (; i < ID_KEY_MAX - 1 && id[i]; i++)
 		out[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ? id[i] + 32 : id[i]);
 	out[i] = '\0';
 }
