@@ -43,6 +43,20 @@ build() {
 	done
 }
 
+# parley_then_go OUT PARLEY-ARGS... -- GOCHECK-ARGS... — parley's output into
+# OUT, then Go's check of it; a failure of either is added to $errs.
+parley_then_go() {
+	local out=$1 p=()
+	shift
+	while [ "$1" != -- ]; do p+=("$1"); shift; done
+	shift
+	if ! "$PARLEY" "${p[@]}" >"$out" 2>"$T_ERR"; then
+		errs+=" [parley ${p[*]}: $(head -c 200 "$T_ERR")]"
+	elif ! "$GOCHECK" "$@" >/dev/null 2>"$T_ERR"; then
+		errs+=" [gocheck after parley ${p[*]}: $(head -c 300 "$T_ERR")]"
+	fi
+}
+
 # check_log NAME SIZE — every check Go can make of the log NAME of SIZE entries.
 check_log() {
 	local name=$1 size=$2 dir=$T_DIR/$1 errs="" i old
@@ -64,22 +78,16 @@ check_log() {
 	for i in 0 $((size - 1)) $((size / 2)) 1 254 255 256 257 511 512 65535 65536; do
 		[ "$i" -lt "$size" ] || continue
 		printf 'entry-%d' "$i" >"$T_DIR/entry"
-		if ! "$PARLEY" log prove "$dir" "$i" >"$T_DIR/proof" 2>"$T_ERR"; then
-			errs+=" [prove $i: $(head -c 200 "$T_ERR")]"
-		elif ! "$GOCHECK" inclusion "$dir" "$VKEY" "$T_DIR/proof" "$T_DIR/entry" >/dev/null 2>"$T_ERR"; then
-			errs+=" [index $i: $(head -c 300 "$T_ERR")]"
-		fi
+		parley_then_go "$T_DIR/proof" log prove "$dir" "$i" -- \
+			inclusion "$dir" "$VKEY" "$T_DIR/proof" "$T_DIR/entry"
 	done
 	[ -z "$errs" ] && pass "$name:inclusion" || fail "$name:inclusion" "$errs"
 
 	# Consistency from every older checkpoint (0 and the size itself included).
 	errs=""
 	for old in $(ls "$dir.cp" | sort -n); do
-		if ! "$PARLEY" log consistency "$dir" "$old" >"$T_DIR/cons" 2>"$T_ERR"; then
-			errs+=" [consistency $old: $(head -c 200 "$T_ERR")]"
-		elif ! "$GOCHECK" consistency "$VKEY" "$dir.cp/$old" "$dir/checkpoint" "$T_DIR/cons" >/dev/null 2>"$T_ERR"; then
-			errs+=" [$old -> $size: $(head -c 300 "$T_ERR")]"
-		fi
+		parley_then_go "$T_DIR/cons" log consistency "$dir" "$old" -- \
+			consistency "$VKEY" "$dir.cp/$old" "$dir/checkpoint" "$T_DIR/cons"
 	done
 	[ -z "$errs" ] && pass "$name:consistency" || fail "$name:consistency" "$errs"
 }

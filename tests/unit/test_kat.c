@@ -352,7 +352,7 @@ static void test_tiles_and_bundles(void)
 		}
 		CHECK(k.n == 6 && !strcmp(k.field[0], "tile"));
 		struct tile_id id = {
-			.level = !strcmp(k.field[2], "entries") ? TILE_LEVEL_ENTRIES : atoi(k.field[2]),
+			.level = !strcmp(k.field[2], "entries") ? TILE_LEVEL_ENTRIES : (int)u64_field(k.field[2]),
 			.index = u64_field(k.field[3]),
 			.width = (unsigned)u64_field(k.field[4]),
 		};
@@ -412,7 +412,7 @@ static int read_notes(struct kat_notes *kn)
 		} else if (!strcmp(k.field[0], "text") && k.n == 2 && kn->nnotes < 4) {
 			ok = b64_field(k.field[1], &kn->text[kn->nnotes]);
 		} else if (!strcmp(k.field[0], "signed") && k.n == 3 && kn->nnotes < 4) {
-			kn->nsigners[kn->nnotes] = atoi(k.field[1]);
+			kn->nsigners[kn->nnotes] = (int)u64_field(k.field[1]);
 			ok = b64_field(k.field[2], &kn->signed_note[kn->nnotes++]);
 		} else {
 			ok = 0;
