@@ -18,5 +18,7 @@ int cmd_log(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_note(int argc, char **argv);
+int cmd_charter(int argc, char **argv);
+int cmd_stix(int argc, char **argv);
 
 #endif
