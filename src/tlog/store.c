@@ -21,7 +21,8 @@ struct tlog {
 	int dirfd;
 	int writer;
 	int broken;
-	const struct note_signer *key;
+	const struct note_signer *key;  /* NULL for a mirror */
+	struct note_verifier vkey;      /* the log's key (mirrors check checkpoints with it) */
 	struct checkpoint cp;
 	struct buf cpnote;
 	struct tile_builder tb;
@@ -339,7 +340,9 @@ int tlog_create(const char *dir, const struct note_signer *key)
 	return rc;
 }
 
-int tlog_open(struct tlog **out, const char *dir, const struct note_signer *key)
+/* Opens dir; mode 0 reader, 1 writer (key), 2 mirror (vkey). */
+static int open_log(struct tlog **out, const char *dir, int mode, const struct note_signer *key,
+		    const struct note_verifier *vkey)
 {
 	struct tlog *t = calloc(1, sizeof *t);
 	if (!t)
@@ -350,27 +353,39 @@ int tlog_open(struct tlog **out, const char *dir, const struct note_signer *key)
 	buf_init(&t->pending, TLOG_BATCH_MAX_BYTES);
 	tile_builder_init(&t->tb, write_tile, t);
 	int rc = 0;
+	if (mode == 2 && (rc = mkdir_p(dir, 0755)))
+		goto out;
 	t->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (t->dirfd < 0) {
 		rc = errno == ENOENT ? err_set(ERR_NOTFOUND, "%s: no such log directory", dir)
 				     : err_set(ERR_IO, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if (key) {
-		if (flock(t->dirfd, LOCK_EX | LOCK_NB) != 0) {
-			rc = err_set(ERR_CONFLICT, "%s is in use by another writer", dir);
-			goto out;
-		}
-		struct note_verifier v;
-		note_verifier_from_signer(&v, key, NOTE_ED25519);
-		t->writer = 1;
-		t->key = key;
-		if ((rc = read_checkpoint(t, &v)))
-			goto out;
-		rc = recover(t);
-	} else {
+	if (mode == 0) {
 		rc = read_checkpoint(t, NULL);
+		goto out;
 	}
+	if (flock(t->dirfd, LOCK_EX | LOCK_NB) != 0) {
+		rc = err_set(ERR_CONFLICT, "%s is in use by another writer", dir);
+		goto out;
+	}
+	t->writer = 1;
+	if (mode == 1) {
+		note_verifier_from_signer(&t->vkey, key, NOTE_ED25519);
+		t->key = key;
+	} else {
+		t->vkey = *vkey;
+	}
+	rc = read_checkpoint(t, &t->vkey);
+	if (rc == ERR_NOTFOUND && mode == 2) {
+		/* A new mirror: empty until the first checkpoint arrives. */
+		memset(&t->cp, 0, sizeof t->cp);
+		snprintf(t->cp.origin, sizeof t->cp.origin, "%s", t->vkey.name);
+		merkle_empty_root(t->cp.root);
+		rc = 0;
+	}
+	if (!rc)
+		rc = recover(t);
 out:
 	if (rc) {
 		tlog_close(t);
@@ -378,6 +393,18 @@ out:
 	}
 	*out = t;
 	return 0;
+}
+
+int tlog_open(struct tlog **out, const char *dir, const struct note_signer *key)
+{
+	return open_log(out, dir, key ? 1 : 0, key, NULL);
+}
+
+int tlog_open_mirror(struct tlog **out, const char *dir, const struct note_verifier *vkey)
+{
+	if (vkey->type != NOTE_ED25519)
+		return err_set(ERR_USAGE, "a log key must be an Ed25519 key");
+	return open_log(out, dir, 2, NULL, vkey);
 }
 
 void tlog_close(struct tlog *t)
@@ -450,15 +477,9 @@ static int add_to_builder(void *ctx, unsigned i, const uint8_t *entry, size_t le
 	return tile_builder_add(ctx, entry, len);
 }
 
-int tlog_commit(struct tlog *t)
+/* Writes and flushes the queued entries' tiles; the builder then holds the new tree. */
+static int flush_batch(struct tlog *t)
 {
-	if (!t->writer)
-		return err_set(ERR_USAGE, "log is open read-only");
-	if (t->broken)
-		return err_set(ERR_IO, "an earlier commit failed; reopen the log to recover");
-	if (t->pending_n == 0)
-		return 0;
-	t->broken = 1; /* until this commit completes */
 	t->nobsolete = 0;
 	int rc = tile_bundle_parse(t->pending.data, t->pending.len, (unsigned)t->pending_n, add_to_builder, &t->tb);
 	if (!rc)
@@ -468,25 +489,21 @@ int tlog_commit(struct tlog *t)
 		rc = flush_fds(t);
 	if (!rc)
 		rc = sync_dirs(t);
-	if (rc)
-		return err_wrap(rc, "commit");
-	struct checkpoint cp = t->cp;
-	cp.size = t->tb.size;
-	tile_builder_root(&t->tb, cp.root);
-	struct buf note;
-	buf_init(&note, CHECKPOINT_MAX_SIZE);
+	return rc;
+}
+
+/* Makes note (checking cp) the published checkpoint and finishes the batch. */
+static int publish(struct tlog *t, const struct checkpoint *cp, struct buf *note)
+{
 	char path[PATH_MAX + 16];
 	snprintf(path, sizeof path, "%s/checkpoint", t->dir);
-	rc = checkpoint_sign(&cp, t->key, &note);
-	if (!rc)
-		rc = file_write_atomic(path, note.data, note.len, 0644, 0);
-	if (rc) {
-		buf_release(&note);
-		return err_wrap(rc, "commit");
-	}
+	int rc = file_write_atomic(path, note->data, note->len, 0644, 0);
+	if (rc)
+		return rc;
 	buf_release(&t->cpnote);
-	t->cpnote = note;
-	t->cp = cp;
+	t->cpnote = *note;
+	buf_init(note, CHECKPOINT_MAX_SIZE);
+	t->cp = *cp;
 	tlog_discard(t);
 	t->broken = 0;
 	/* Partial tiles whose full tile is now published may go (tlog-tiles allows it). */
@@ -494,6 +511,61 @@ int tlog_commit(struct tlog *t)
 		remove_partials(t->dirfd, &t->obsolete[i], 0);
 	t->nobsolete = 0;
 	return 0;
+}
+
+int tlog_commit(struct tlog *t)
+{
+	if (!t->writer || !t->key)
+		return err_set(ERR_USAGE, "log is not open for appending with its key");
+	if (t->broken)
+		return err_set(ERR_IO, "an earlier commit failed; reopen the log to recover");
+	if (t->pending_n == 0)
+		return 0;
+	t->broken = 1; /* until this commit completes */
+	int rc = flush_batch(t);
+	if (rc)
+		return err_wrap(rc, "commit");
+	struct checkpoint cp = t->cp;
+	cp.size = t->tb.size;
+	tile_builder_root(&t->tb, cp.root);
+	struct buf note;
+	buf_init(&note, CHECKPOINT_MAX_SIZE);
+	rc = checkpoint_sign(&cp, t->key, &note);
+	if (!rc)
+		rc = publish(t, &cp, &note);
+	buf_release(&note);
+	return rc ? err_wrap(rc, "commit") : 0;
+}
+
+int tlog_commit_mirror(struct tlog *t, const uint8_t *cpnote, size_t len)
+{
+	if (!t->writer || t->key)
+		return err_set(ERR_USAGE, "log is not open as a mirror");
+	if (t->broken)
+		return err_set(ERR_IO, "an earlier commit failed; reopen the mirror to recover");
+	struct checkpoint cp;
+	int rc = checkpoint_open(&cp, cpnote, len, &t->vkey, NULL);
+	if (rc)
+		return rc;
+	if (cp.size != t->cp.size + t->pending_n)
+		return err_set(ERR_USAGE, "checkpoint size %llu is not the mirror's size plus the queued entries (%llu)",
+			       (unsigned long long)cp.size, (unsigned long long)(t->cp.size + t->pending_n));
+	if (t->pending_n == 0 && memcmp(cp.root, t->cp.root, MERKLE_HASH) != 0)
+		return err_set(ERR_VERIFY, "checkpoint of the same size has a different root: the log forked");
+	t->broken = 1;
+	if ((rc = flush_batch(t)))
+		return err_wrap(rc, "mirror commit");
+	merkle_hash root;
+	tile_builder_root(&t->tb, root);
+	if (memcmp(root, cp.root, MERKLE_HASH) != 0)
+		return err_set(ERR_VERIFY, "the fetched entries do not hash to the checkpoint's root");
+	struct buf note;
+	buf_init(&note, CHECKPOINT_MAX_SIZE);
+	rc = buf_append(&note, cpnote, len);
+	if (!rc)
+		rc = publish(t, &cp, &note);
+	buf_release(&note);
+	return rc;
 }
 
 static int bundle_pick(void *ctx, unsigned i, const uint8_t *entry, size_t len)

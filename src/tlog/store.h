@@ -43,6 +43,20 @@ int tlog_create(const char *dir, const struct note_signer *key);
 int tlog_open(struct tlog **out, const char *dir, const struct note_signer *key);
 void tlog_close(struct tlog *t);
 
+/*
+ * Opens (creating if needed) a mirror of another party's log: the same layout,
+ * filled with entries fetched from that log and published with that log's own
+ * signed checkpoints (checked with vkey). A new mirror has size 0.
+ */
+int tlog_open_mirror(struct tlog **out, const char *dir, const struct note_verifier *vkey);
+
+/*
+ * Commits the queued entries of a mirror under the log's checkpoint, which
+ * must verify with the mirror's key, have size = current size + queued, and
+ * have the root the entries hash to (ERR_VERIFY otherwise; then reopen).
+ */
+int tlog_commit_mirror(struct tlog *t, const uint8_t *cpnote, size_t len);
+
 /* Committed tree size and the committed checkpoint (text of the signed note). */
 uint64_t tlog_size(const struct tlog *t);
 const struct checkpoint *tlog_checkpoint(const struct tlog *t);

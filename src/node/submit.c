@@ -1,0 +1,91 @@
+#include "node/submit.h"
+#include "base/err.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char magic[] = "parley-submit v1 ";
+
+static int parse_len(const char *s, size_t n, uint64_t *v)
+{
+	if (n == 0 || n > 12 || (n > 1 && s[0] == '0'))
+		return -1;
+	*v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (uint64_t)(s[i] - '0');
+	}
+	return 0;
+}
+
+int submit_format(struct buf *out, const uint8_t *envelope, size_t elen, const uint8_t *body, size_t blen)
+{
+	int rc = buf_printf(out, "%s%zu %zu\n", magic, elen, blen);
+	if (!rc)
+		rc = buf_append(out, envelope, elen);
+	if (!rc && blen)
+		rc = buf_append(out, body, blen);
+	return rc;
+}
+
+void submission_release(struct submission *s)
+{
+	if (s->parsed)
+		envelope_release(&s->env);
+	s->parsed = 0;
+}
+
+#define REFUSE(status, ...) (err_set(ERR_FORMAT, __VA_ARGS__), (status))
+
+int submit_check(struct submission *s, const uint8_t *req, size_t len, const struct charter *c, const char *party,
+		 int64_t now, int64_t max_skew)
+{
+	memset(s, 0, sizeof *s);
+	if (len > SUBMIT_MAX_REQUEST)
+		return REFUSE(413, "request is larger than %u bytes", (unsigned)SUBMIT_MAX_REQUEST);
+	const uint8_t *nl = memchr(req, '\n', len < 64 ? len : 64);
+	size_t ml = sizeof magic - 1;
+	if (!nl || (size_t)(nl - req) < ml || memcmp(req, magic, ml) != 0)
+		return REFUSE(400, "request must start with 'parley-submit v1 <envelope length> <body length>'");
+	const char *a = (const char *)req + ml, *end = (const char *)nl;
+	const char *sp = memchr(a, ' ', (size_t)(end - a));
+	uint64_t elen, blen;
+	if (!sp || parse_len(a, (size_t)(sp - a), &elen) || parse_len(sp + 1, (size_t)(end - sp - 1), &blen))
+		return REFUSE(400, "request header: lengths must be decimal numbers without leading zeros");
+	if (elen > ENVELOPE_MAX_SIZE)
+		return REFUSE(413, "envelope is %" PRIu64 " bytes, over the limit of %d", elen, ENVELOPE_MAX_SIZE);
+	if (blen > ENVELOPE_BODY_MAX)
+		return REFUSE(413, "body is %" PRIu64 " bytes, over the limit of %u", blen, ENVELOPE_BODY_MAX);
+	size_t head = (size_t)(nl - req) + 1;
+	if (len - head != elen + blen)
+		return REFUSE(400, "request has %zu bytes after its header, the header announces %" PRIu64,
+			      len - head, elen + blen);
+	s->envelope = req + head;
+	s->envelope_len = (size_t)elen;
+	s->body = s->envelope + elen;
+	s->body_len = (size_t)blen;
+	int rc = envelope_parse(&s->env, s->envelope, s->envelope_len);
+	if (rc)
+		return rc == ERR_LIMIT ? 413 : 400;
+	s->parsed = 1;
+	struct envelope_fields *f = &s->env.f;
+	if (f->kind == ENV_RECEIVED)
+		return REFUSE(403, "'received' envelopes are made by nodes, not submitted");
+	if ((rc = envelope_verify(&s->env, c)))
+		return rc == ERR_VERIFY ? 403 : 400;
+	size_t pl = syntax_agency_party_len(f->from, strlen(f->from));
+	if (strlen(party) != pl || memcmp(f->from, party, pl) != 0)
+		return REFUSE(403, "%s is not an agency of party %s; submit it to its own party's node", f->from, party);
+	if (f->has_body != (blen > 0))
+		return REFUSE(422, f->has_body ? "the envelope has a body line but no body was sent"
+					       : "a body was sent but the envelope has no body line");
+	if (f->has_body && (rc = envelope_check_body(&s->env, s->body, s->body_len)))
+		return 422;
+	int64_t skew = f->time - now;
+	if (skew > max_skew || -skew > max_skew)
+		return REFUSE(400, "envelope time is %" PRId64 " seconds off the node's clock (allowed: %" PRId64 ")",
+			      skew, max_skew);
+	return 200;
+}

@@ -1,0 +1,47 @@
+/*
+ * submit — checking a submission before it may enter the log. Pure: no I/O.
+ *
+ * Framing (Content-Type application/x-parley-submit):
+ *
+ *   parley-submit v1 <envelope length> <body length>\n<envelope><sealed body>
+ *
+ * submit_check() returns the HTTP status the node answers with, and a
+ * one-line reason in err_msg(): 200 when the envelope may be sequenced.
+ * See docs/node.md for the table of refusals.
+ */
+#ifndef PARLEY_SUBMIT_H
+#define PARLEY_SUBMIT_H
+
+#include "exchange/charter.h"
+#include "exchange/envelope.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SUBMIT_CONTENT_TYPE "application/x-parley-submit"
+#define SUBMIT_MAX_REQUEST (ENVELOPE_MAX_SIZE + ENVELOPE_BODY_MAX + 64)
+#define SUBMIT_DEFAULT_SKEW 900   /* seconds an envelope's time may differ from the node's clock */
+
+struct submission {
+	const uint8_t *envelope;   /* points into the request */
+	size_t envelope_len;
+	const uint8_t *body;
+	size_t body_len;
+	struct envelope env;       /* parsed; release with submission_release */
+	int parsed;
+};
+
+/*
+ * Checks a request body against the charter for a node of party `party`:
+ * framing, envelope syntax and kind rules, channel, membership, signatures,
+ * that the sender is one of this party's agencies, the body's hash and size,
+ * and that the envelope's time is within max_skew seconds of now.
+ */
+int submit_check(struct submission *s, const uint8_t *req, size_t len, const struct charter *c,
+		 const char *party, int64_t now, int64_t max_skew);
+void submission_release(struct submission *s);
+
+/* Formats a request body. */
+int submit_format(struct buf *out, const uint8_t *envelope, size_t elen, const uint8_t *body, size_t blen);
+
+#endif
