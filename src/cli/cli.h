@@ -19,6 +19,8 @@ int cmd_proof(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_note(int argc, char **argv);
 int cmd_charter(int argc, char **argv);
+int cmd_node(int argc, char **argv);
+int cmd_witness(int argc, char **argv);
 int cmd_stix(int argc, char **argv);
 
 #endif

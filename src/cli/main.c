@@ -15,6 +15,8 @@ static const struct cli_command commands[] = {
 	{"log", cmd_log, "log init|append|prove|consistency|verify ..."},
 	{"charter", cmd_charter, "charter init|verify|show|id FILE | charter sign FILE --key NODE-KEY"},
 	{"stix", cmd_stix, "stix check FILE"},
+	{"node", cmd_node, "node --dir DIR [--listen ADDR] | node init DIR --charter CHARTER --key NODE-KEY"},
+	{"witness", cmd_witness, "witness --dir DIR [--listen ADDR] | witness init DIR --charter CHARTER --key KEY"},
 	{"proof", cmd_proof, "proof verify PROOF-FILE ENTRY-FILE --vkey VKEY [--witness VKEY]..."},
 	{"note", cmd_note, "note verify FILE --vkey VKEY... | note cosign FILE --key KEYFILE [--time T]"},
 };

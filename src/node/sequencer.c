@@ -151,6 +151,8 @@ static void *committer(void *arg)
 		/* Outside the lock: submitters keep queueing the next batch. */
 		int rc = s->failed ? err_set(ERR_IO, "the log failed earlier; restart the node") : 0;
 		uint64_t t0 = now_ns();
+		if (s->hooks.log_lock)
+			pthread_mutex_lock(s->hooks.log_lock);
 		for (size_t i = 0; i < n && !rc; i++)
 			rc = tlog_add(s->log, ws[i]->e.data, ws[i]->e.len, &ws[i]->e.index);
 		if (!rc)
@@ -161,9 +163,16 @@ static void *committer(void *arg)
 		} else {
 			for (size_t i = 0; i < n; i++)
 				batch[i] = ws[i]->e;
-			if (s->hooks.committed)
-				s->hooks.committed(s->hooks.ctx, batch, n, tlog_checkpoint_note(s->log));
 		}
+		struct buf cp;
+		buf_init(&cp, CHECKPOINT_MAX_SIZE);
+		if (!rc)
+			buf_append(&cp, tlog_checkpoint_note(s->log)->data, tlog_checkpoint_note(s->log)->len);
+		if (s->hooks.log_lock)
+			pthread_mutex_unlock(s->hooks.log_lock);
+		if (!rc && s->hooks.committed)
+			s->hooks.committed(s->hooks.ctx, batch, n, &cp);
+		buf_release(&cp);
 		uint64_t dt = now_ns() - t0;
 
 		pthread_mutex_lock(&s->lock);

@@ -19,6 +19,7 @@
 #include "crypto/merkle.h"
 #include "tlog/store.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,8 @@ struct sequencer_hooks {
 	/* Called by the committer after the batch is durable; n entries with their indices. */
 	void (*committed)(void *ctx, const struct sequencer_entry *batch, size_t n, const struct buf *checkpoint);
 	void *ctx;
+	/* If set, held around every use of the log, so others may use it between batches. */
+	pthread_mutex_t *log_lock;
 };
 
 struct sequencer;

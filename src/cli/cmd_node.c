@@ -1,0 +1,82 @@
+/*
+ * parley node init DIR --charter CHARTER --key NODE-KEY
+ * parley node --dir DIR [--listen ADDR] [--poll SECONDS]
+ * parley witness init DIR --charter CHARTER --key WITNESS-KEY
+ * parley witness --dir DIR [--listen ADDR]
+ */
+#include "base/err.h"
+#include "cli/cli.h"
+#include "cli/util.h"
+#include "node/node.h"
+#include "node/witness_server.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int init_args(int argc, char **argv, const char *what, const char **dir, const char **charter, const char **key)
+{
+	*dir = *charter = *key = NULL;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--charter") && i + 1 < argc) *charter = argv[++i];
+		else if (!strcmp(argv[i], "--key") && i + 1 < argc) *key = argv[++i];
+		else if (!*dir && argv[i][0] != '-') *dir = argv[i];
+		else return cli_usage(what, "unexpected argument '%s'", argv[i]);
+	}
+	if (!*dir || !*charter || !*key)
+		return cli_usage(what, "usage: parley %s DIR --charter CHARTER --key KEY", what);
+	return 0;
+}
+
+int cmd_node(int argc, char **argv)
+{
+	const char *dir = NULL, *charter, *key;
+	int rc;
+	if (argc >= 2 && !strcmp(argv[1], "init")) {
+		if ((rc = init_args(argc, argv, "node init", &dir, &charter, &key)))
+			return rc;
+		if ((rc = node_init(dir, charter, key)))
+			return cli_fail("node init", rc);
+		fprintf(stderr, "node directory %s is ready: parley node --dir %s\n", dir, dir);
+		return 0;
+	}
+	struct node_options o = {0};
+	for (int i = 1; i < argc; i++) {
+		uint64_t v;
+		if (!strcmp(argv[i], "--dir") && i + 1 < argc) o.dir = argv[++i];
+		else if (!strcmp(argv[i], "--listen") && i + 1 < argc) o.listen = argv[++i];
+		else if (!strcmp(argv[i], "--poll") && i + 1 < argc) {
+			if (cli_parse_u64(argv[++i], &v) || v == 0 || v > 3600)
+				return cli_usage("node", "--poll takes 1 to 3600 seconds");
+			o.poll_s = (unsigned)v;
+		} else
+			return cli_usage("node", "unexpected argument '%s'\nusage: parley node --dir DIR [--listen ADDR]", argv[i]);
+	}
+	if (!o.dir)
+		return cli_usage("node", "usage: parley node --dir DIR [--listen ADDR] | parley node init DIR --charter C --key K");
+	if ((rc = node_run(&o)))
+		return cli_fail("node", rc);
+	return 0;
+}
+
+int cmd_witness(int argc, char **argv)
+{
+	const char *dir = NULL, *listen = NULL, *charter, *key;
+	int rc;
+	if (argc >= 2 && !strcmp(argv[1], "init")) {
+		if ((rc = init_args(argc, argv, "witness init", &dir, &charter, &key)))
+			return rc;
+		if ((rc = witness_server_init(dir, charter, key)))
+			return cli_fail("witness init", rc);
+		return 0;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
+		else if (!strcmp(argv[i], "--listen") && i + 1 < argc) listen = argv[++i];
+		else return cli_usage("witness", "unexpected argument '%s'", argv[i]);
+	}
+	if (!dir)
+		return cli_usage("witness", "usage: parley witness --dir DIR [--listen ADDR] | parley witness init DIR --charter C --key K");
+	if ((rc = witness_server_run(dir, listen)))
+		return cli_fail("witness", rc);
+	return 0;
+}

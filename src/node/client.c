@@ -1,0 +1,96 @@
+#include "node/client.h"
+#include "base/err.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <string.h>
+
+int client_global_init(void)
+{
+	static int done;
+	if (!done && curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		return err_set(ERR_IO, "libcurl failed to initialise");
+	done = 1;
+	return 0;
+}
+
+struct sink {
+	struct buf *out;
+	int too_big;
+};
+
+static size_t on_data(char *p, size_t size, size_t n, void *ctx)
+{
+	struct sink *s = ctx;
+	if (buf_append(s->out, p, size * n)) {
+		s->too_big = 1;
+		return 0; /* aborts the transfer */
+	}
+	return size * n;
+}
+
+static int perform(CURL *c, const char *url, struct buf *out, long *status, long timeout_s)
+{
+	struct sink s = {out, 0};
+	char errbuf[CURL_ERROR_SIZE] = "";
+	buf_reset(out);
+	*status = 0;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout_s < 5 ? timeout_s : 5L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	CURLcode r = curl_easy_perform(c);
+	if (s.too_big)
+		return err_set(ERR_LIMIT, "%s: response larger than %zu bytes", url, out->max);
+	if (r != CURLE_OK)
+		return err_set(ERR_IO, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(r));
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	return 0;
+}
+
+int client_get(const char *url, struct buf *out, long *status, long timeout_s)
+{
+	CURL *c = curl_easy_init();
+	if (!c)
+		return err_set(ERR_NOMEM, "libcurl: out of memory");
+	int rc = perform(c, url, out, status, timeout_s);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+int client_post(const char *url, const char *content_type, const void *body, size_t len, struct buf *out,
+		long *status, long timeout_s)
+{
+	CURL *c = curl_easy_init();
+	if (!c)
+		return err_set(ERR_NOMEM, "libcurl: out of memory");
+	char header[256];
+	snprintf(header, sizeof header, "Content-Type: %s", content_type);
+	struct curl_slist *h = curl_slist_append(NULL, header);
+	h = curl_slist_append(h, "Expect:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	int rc = perform(c, url, out, status, timeout_s);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+int client_url(char *out, size_t outsz, const char *base, const char *path)
+{
+	size_t bl = strlen(base);
+	while (bl && base[bl - 1] == '/')
+		bl--;
+	while (*path == '/')
+		path++;
+	if (snprintf(out, outsz, "%.*s/%s", (int)bl, base, path) >= (int)outsz)
+		return err_set(ERR_USAGE, "URL too long");
+	return 0;
+}

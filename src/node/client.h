@@ -1,0 +1,31 @@
+/*
+ * client — HTTP requests to peers and nodes (libcurl), bounded and with
+ * timeouts, for the node (fetching peers' tiles and bodies, pushing
+ * checkpoints to witnesses) and the officers' commands.
+ */
+#ifndef PARLEY_CLIENT_H
+#define PARLEY_CLIENT_H
+
+#include "base/buf.h"
+
+#include <stddef.h>
+
+/* Initialise once per process (not thread-safe); safe to call again. */
+int client_global_init(void);
+
+/*
+ * GET url into out (reset first; at most out->max bytes). *status receives
+ * the HTTP status (0 if no response). Returns 0 when a response arrived,
+ * whatever its status; ERR_IO for a connection failure or timeout, ERR_LIMIT
+ * if the response is larger than out->max.
+ */
+int client_get(const char *url, struct buf *out, long *status, long timeout_s);
+
+/* POST body with content_type to url; the response as for client_get. */
+int client_post(const char *url, const char *content_type, const void *body, size_t len, struct buf *out,
+		long *status, long timeout_s);
+
+/* base + "/" + path, with no doubled slash, into out. */
+int client_url(char *out, size_t outsz, const char *base, const char *path);
+
+#endif

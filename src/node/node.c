@@ -1,0 +1,903 @@
+/*
+ * The node. Threads: the HTTP server (one thread per connection), the
+ * sequencer's committer, the pusher (sends each new checkpoint to every
+ * witness and collects cosignatures) and the poller (keeps the mirrors of
+ * peers' logs current, and records deliveries). See docs/node.md.
+ */
+#include "node/node.h"
+#include "base/enc.h"
+#include "base/err.h"
+#include "base/fileio.h"
+#include "crypto/keyfile.h"
+#include "crypto/sha256.h"
+#include "exchange/charter.h"
+#include "exchange/envelope.h"
+#include "node/client.h"
+#include "node/http.h"
+#include "node/sequencer.h"
+#include "node/submit.h"
+#include "node/witness_server.h"
+#include "tlog/proof.h"
+#include "tlog/store.h"
+#include "witness/witness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_PEERS CHARTER_MAX_PARTIES
+#define MAX_TARGETS (CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES)
+
+struct peer {
+	const struct charter_party *party;
+	char dir[PATH_MAX];
+	struct tlog *mirror;
+	pthread_mutex_t lock;      /* serialises syncing this mirror */
+	uint64_t received_upto;    /* its envelopes below this index are handled for 'received' */
+	uint64_t remote_size;      /* the latest size seen at the peer */
+};
+
+struct target {
+	char name[NOTE_NAME_MAX + 1];
+	char url[SYNTAX_URL_MAX + 1];
+	struct note_verifier key;  /* cosigner (0x04) */
+	uint64_t cosigned;         /* the size it last cosigned, as far as we know */
+	int known;
+	int64_t retry_at;
+};
+
+struct metrics {
+	uint64_t accepted, refused[6], received_made, cosigs, push_failures, sync_failures;
+	uint64_t submit_ns_total, submit_count;
+};
+
+struct node {
+	struct node_options o;
+	char dir[PATH_MAX - 512]; /* room for the longest path below it */
+	struct charter charter;
+	struct keyfile key;
+	struct note_signer cosigner;
+	const struct charter_party *me;
+	struct tlog *log;
+	pthread_mutex_t log_lock;
+	struct sequencer *seq;
+	struct witness *witness;
+	struct http_server *http;
+	struct peer peers[MAX_PEERS];
+	size_t npeers;
+	struct target targets[MAX_TARGETS];
+	size_t ntargets;
+	int log_fd, bodies_fd;
+	pthread_t pusher, poller;
+	pthread_mutex_t push_lock;
+	pthread_cond_t push_cond;
+	int stopping;
+	struct metrics m;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_signal = 1;
+}
+
+static int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+	char t[21];
+	va_list ap;
+	syntax_format_time(now_s(), t);
+	fprintf(stderr, "%s ", t);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- bodies ---- */
+
+static int body_store(struct node *n, const uint8_t hash[32], const uint8_t *data, size_t len)
+{
+	char hex[65], path[PATH_MAX];
+	hex_encode(hex, hash, 32);
+	snprintf(path, sizeof path, "%s/bodies/%s", n->dir, hex);
+	if (access(path, F_OK) == 0)
+		return 0; /* content-addressed: already there */
+	int rc = file_write_atomic(path, data, len, 0644, 0);
+	return rc;
+}
+
+/* ---- the sequencer's view of the log ---- */
+
+static void on_committed(void *ctx, const struct sequencer_entry *b, size_t count, const struct buf *cp)
+{
+	struct node *n = ctx;
+	(void)b, (void)count, (void)cp;
+	pthread_mutex_lock(&n->push_lock);
+	pthread_cond_signal(&n->push_cond);
+	pthread_mutex_unlock(&n->push_lock);
+}
+
+/* ---- HTTP handlers ---- */
+
+static void h_checkpoint(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	(void)req;
+	http_file(resp, n->log_fd, "checkpoint", "text/plain; charset=utf-8", "no-cache, max-age=2");
+}
+
+static void h_tile(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	struct tile_id t;
+	const char *rel = req->path + 1;
+	if (tilepath_parse(rel, strlen(rel), &t)) {
+		http_text(resp, 404, "not a tile path");
+		return;
+	}
+	http_file(resp, n->log_fd, rel, "application/octet-stream", "public, max-age=31536000, immutable");
+}
+
+static void h_body(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	const char *hex = req->path + strlen("/body/");
+	uint8_t h[32];
+	if (hex_decode(h, 32, hex, strlen(hex))) {
+		http_text(resp, 404, "a body is named by its SHA-256 in lowercase hex");
+		return;
+	}
+	http_file(resp, n->bodies_fd, hex, "application/octet-stream", "public, max-age=31536000, immutable");
+}
+
+static void h_healthz(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	(void)ctx, (void)req;
+	http_text(resp, 200, "ok");
+}
+
+static void h_submit(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct submission s;
+	int status = submit_check(&s, req->body, req->body_len, &n->charter, n->me->id, now_s(), n->o.max_skew);
+	if (status != 200) {
+		http_text(resp, status, "%s", err_msg());
+		goto out;
+	}
+	if (s.env.f.has_body && body_store(n, s.env.f.body_hash, s.body, s.body_len)) {
+		http_text(resp, 500, "cannot store the body: %s", err_msg());
+		goto out;
+	}
+	uint64_t index;
+	int rc = sequencer_submit(n->seq, s.envelope, s.envelope_len, &index);
+	if (rc) {
+		http_text(resp, rc == ERR_CONFLICT ? 409 : 503, "%s", err_msg());
+		goto out;
+	}
+	/* The proof, against the checkpoint now published (it covers the entry). */
+	struct tlog *r;
+	merkle_hash path[MERKLE_MAX_PROOF];
+	size_t np;
+	char logdir[PATH_MAX + 8];
+	snprintf(logdir, sizeof logdir, "%s/log", n->dir);
+	if ((rc = tlog_open(&r, logdir, NULL)) == 0) {
+		rc = tlog_prove_inclusion(r, index, tlog_size(r), path, &np);
+		if (!rc) {
+			const struct buf *cp = tlog_checkpoint_note(r);
+			resp->status = 200;
+			resp->content_type = "text/plain; charset=utf-8";
+			rc = tlog_proof_format(&resp->body, index, (const merkle_hash *)path, np, cp->data, cp->len, NULL, 0);
+			snprintf(resp->extra_header, sizeof resp->extra_header, "X-Parley-Index: %" PRIu64, index);
+		}
+		tlog_close(r);
+	}
+	if (rc)
+		http_text(resp, 500, "appended at index %" PRIu64 " but the proof failed: %s", index, err_msg());
+	else
+		__atomic_add_fetch(&n->m.accepted, 1, __ATOMIC_RELAXED);
+out:
+	if (resp->status >= 400 && resp->status < 600)
+		__atomic_add_fetch(&n->m.refused[resp->status / 100], 1, __ATOMIC_RELAXED);
+	submission_release(&s);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	__atomic_add_fetch(&n->m.submit_ns_total,
+			   (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec)), __ATOMIC_RELAXED);
+	__atomic_add_fetch(&n->m.submit_count, 1, __ATOMIC_RELAXED);
+}
+
+static void make_received(struct node *n, struct peer *p, uint64_t upto);
+
+static void h_add_checkpoint(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	int status;
+	const char *ct;
+	int rc = witness_add_checkpoint(n->witness, req->body, req->body_len, (uint64_t)now_s(), &status, &ct,
+					&resp->body);
+	resp->status = rc && status == 200 ? 500 : status;
+	resp->content_type = ct;
+	if (status != 200)
+		return;
+	/* Cosigned: now record the deliveries it covers. */
+	struct note nt;
+	struct checkpoint cp;
+	struct witness_request wr;
+	if (witness_request_parse(&wr, req->body, req->body_len) || note_parse(&nt, wr.checkpoint, wr.checkpoint_len))
+		return;
+	if (!checkpoint_parse_text(&cp, nt.data, nt.text_len))
+		for (size_t i = 0; i < n->npeers; i++)
+			if (!strcmp(n->peers[i].party->node_key.name, cp.origin))
+				make_received(n, &n->peers[i], cp.size);
+	note_release(&nt);
+}
+
+static void h_metrics(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	(void)req;
+	uint64_t batches, entries, ns, http[6];
+	sequencer_stats(n->seq, &batches, &entries, &ns);
+	http_stats(n->http, http);
+	struct buf *b = &resp->body;
+	resp->status = 200;
+	resp->content_type = "text/plain; version=0.0.4";
+	buf_printf(b, "# HELP parley_log_entries Entries in this node's log.\n# TYPE parley_log_entries gauge\n");
+	pthread_mutex_lock(&n->log_lock);
+	buf_printf(b, "parley_log_entries %" PRIu64 "\n", tlog_size(n->log));
+	pthread_mutex_unlock(&n->log_lock);
+	buf_printf(b, "# TYPE parley_batches_total counter\nparley_batches_total %" PRIu64 "\n", batches);
+	buf_printf(b, "# TYPE parley_appended_total counter\nparley_appended_total %" PRIu64 "\n", entries);
+	buf_printf(b, "# HELP parley_commit_seconds_total Time spent committing batches (write, fsync, sign).\n"
+		      "# TYPE parley_commit_seconds_total counter\nparley_commit_seconds_total %.6f\n", (double)ns / 1e9);
+	buf_printf(b, "# TYPE parley_submit_seconds_total counter\nparley_submit_seconds_total %.6f\n",
+		   (double)n->m.submit_ns_total / 1e9);
+	buf_printf(b, "# TYPE parley_submit_requests_total counter\nparley_submit_requests_total %" PRIu64 "\n",
+		   n->m.submit_count);
+	buf_printf(b, "# TYPE parley_submit_accepted_total counter\nparley_submit_accepted_total %" PRIu64 "\n",
+		   n->m.accepted);
+	buf_printf(b, "# HELP parley_submit_refused_total Refused submissions by status class.\n"
+		      "# TYPE parley_submit_refused_total counter\n");
+	buf_printf(b, "parley_submit_refused_total{class=\"4xx\"} %" PRIu64 "\n", n->m.refused[4]);
+	buf_printf(b, "parley_submit_refused_total{class=\"5xx\"} %" PRIu64 "\n", n->m.refused[5]);
+	buf_printf(b, "# TYPE parley_http_responses_total counter\n");
+	for (int c = 1; c <= 5; c++)
+		buf_printf(b, "parley_http_responses_total{class=\"%dxx\"} %" PRIu64 "\n", c, http[c]);
+	buf_printf(b, "# TYPE parley_received_made_total counter\nparley_received_made_total %" PRIu64 "\n",
+		   n->m.received_made);
+	buf_printf(b, "# TYPE parley_cosignatures_collected_total counter\nparley_cosignatures_collected_total %" PRIu64 "\n",
+		   n->m.cosigs);
+	buf_printf(b, "# TYPE parley_push_failures_total counter\nparley_push_failures_total %" PRIu64 "\n",
+		   n->m.push_failures);
+	buf_printf(b, "# TYPE parley_sync_failures_total counter\nparley_sync_failures_total %" PRIu64 "\n",
+		   n->m.sync_failures);
+	buf_printf(b, "# HELP parley_peer_size Entries in a peer's log: as seen there, and as mirrored here.\n"
+		      "# TYPE parley_peer_size gauge\n");
+	for (size_t i = 0; i < n->npeers; i++) {
+		struct peer *p = &n->peers[i];
+		pthread_mutex_lock(&p->lock);
+		uint64_t mirrored = tlog_size(p->mirror);
+		pthread_mutex_unlock(&p->lock);
+		buf_printf(b, "parley_peer_size{peer=\"%s\",view=\"remote\"} %" PRIu64 "\n", p->party->id, p->remote_size);
+		buf_printf(b, "parley_peer_size{peer=\"%s\",view=\"mirrored\"} %" PRIu64 "\n", p->party->id, mirrored);
+		buf_printf(b, "parley_peer_lag{peer=\"%s\"} %" PRIu64 "\n", p->party->id,
+			   p->remote_size > mirrored ? p->remote_size - mirrored : 0);
+	}
+}
+
+/* ---- peers: mirrors, bodies, deliveries ---- */
+
+static int addressed_to_me(const struct node *n, const struct envelope_fields *f)
+{
+	size_t ml = strlen(n->me->id);
+	for (size_t i = 0; i < f->nto; i++)
+		if (syntax_agency_party_len(f->to[i], strlen(f->to[i])) == ml && !memcmp(f->to[i], n->me->id, ml))
+			return 1;
+	return 0;
+}
+
+/* Fetches and stores the body of an envelope addressed to this party, if it has one. */
+static int fetch_body(struct node *n, struct peer *p, const struct envelope_fields *f)
+{
+	char hex[65], path[PATH_MAX], url[SYNTAX_URL_MAX + 128];
+	hex_encode(hex, f->body_hash, 32);
+	snprintf(path, sizeof path, "%s/bodies/%s", n->dir, hex);
+	if (access(path, F_OK) == 0)
+		return 0;
+	char rel[80];
+	snprintf(rel, sizeof rel, "body/%s", hex);
+	int rc = client_url(url, sizeof url, p->party->url, rel);
+	if (rc)
+		return rc;
+	struct buf b;
+	long status;
+	buf_init(&b, ENVELOPE_BODY_MAX);
+	rc = client_get(url, &b, &status, 30);
+	if (!rc && status != 200)
+		rc = err_set(ERR_IO, "%s: HTTP %ld", url, status);
+	if (!rc) {
+		uint8_t h[32];
+		sha256(b.data, b.len, h);
+		if (b.len != f->body_size || memcmp(h, f->body_hash, 32) != 0)
+			rc = err_set(ERR_VERIFY, "%s does not match its envelope", url);
+	}
+	if (!rc)
+		rc = body_store(n, f->body_hash, b.data, b.len);
+	buf_release(&b);
+	return rc;
+}
+
+struct bundle_feed {
+	struct node *n;
+	struct peer *p;
+	unsigned skip;   /* entries of the bundle already mirrored */
+	unsigned limit;  /* entries of the bundle the checkpoint covers */
+	int rc;
+};
+
+static int feed_mirror(void *ctx, unsigned i, const uint8_t *entry, size_t len)
+{
+	struct bundle_feed *bf = ctx;
+	if (i < bf->skip || i >= bf->limit)
+		return 0;
+	int rc = tlog_add(bf->p->mirror, entry, len, NULL);
+	if (rc)
+		return rc;
+	struct envelope e;
+	if (envelope_parse(&e, entry, len) == 0) {
+		if (e.f.has_body && addressed_to_me(bf->n, &e.f) && envelope_verify(&e, &bf->n->charter) == 0)
+			rc = fetch_body(bf->n, bf->p, &e.f);
+		envelope_release(&e);
+	}
+	return rc;
+}
+
+/* Brings the mirror of p up to the signed checkpoint cpnote. Call with p->lock held. */
+static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, size_t len)
+{
+	struct checkpoint cp;
+	int rc = checkpoint_open(&cp, cpnote, len, &p->party->node_key, NULL);
+	if (rc)
+		return rc;
+	if (cp.size > p->remote_size)
+		p->remote_size = cp.size;
+	uint64_t have = tlog_size(p->mirror);
+	if (cp.size <= have) {
+		merkle_hash root;
+		if ((rc = tlog_root_at(p->mirror, cp.size, root)))
+			return rc;
+		if (memcmp(root, cp.root, MERKLE_HASH) != 0)
+			return err_set(ERR_VERIFY, "%s shows a checkpoint of size %" PRIu64 " that is not in the log we hold: a fork",
+				       p->party->id, cp.size);
+		return 0;
+	}
+	struct buf b;
+	buf_init(&b, TLOG_BUNDLE_MAX);
+	for (uint64_t bi = have / TILE_WIDTH; !rc && bi * TILE_WIDTH < cp.size; bi++) {
+		struct tile_id id = {TILE_LEVEL_ENTRIES, bi, TILE_WIDTH};
+		if ((bi + 1) * TILE_WIDTH > cp.size)
+			id.width = (unsigned)(cp.size - bi * TILE_WIDTH);
+		char rel[TILE_PATH_MAX], url[SYNTAX_URL_MAX + TILE_PATH_MAX + 8];
+		tilepath_format(&id, rel, sizeof rel);
+		long status;
+		if ((rc = client_url(url, sizeof url, p->party->url, rel)) || (rc = client_get(url, &b, &status, 30)))
+			break;
+		if (status == 404 && id.width < TILE_WIDTH) {
+			/* the partial bundle may have been replaced by the full one */
+			id.width = TILE_WIDTH;
+			tilepath_format(&id, rel, sizeof rel);
+			if ((rc = client_url(url, sizeof url, p->party->url, rel)) || (rc = client_get(url, &b, &status, 30)))
+				break;
+		}
+		if (status != 200) {
+			rc = err_set(ERR_IO, "%s: HTTP %ld", url, status);
+			break;
+		}
+		/* If the full bundle replaced the partial one, only its first entries belong to cp. */
+		unsigned want = (bi + 1) * TILE_WIDTH > cp.size ? (unsigned)(cp.size - bi * TILE_WIDTH) : TILE_WIDTH;
+		struct bundle_feed bf = {n, p, bi == have / TILE_WIDTH ? (unsigned)(have % TILE_WIDTH) : 0, want, 0};
+		rc = tile_bundle_parse(b.data, b.len, id.width, feed_mirror, &bf);
+	}
+	buf_release(&b);
+	if (!rc)
+		rc = tlog_commit_mirror(p->mirror, cpnote, len);
+	if (rc) {
+		/* Drop what was queued; a failed mirror commit needs a reopen (it recovers). */
+		int keep = rc;
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", err_msg());
+		tlog_discard(p->mirror);
+		tlog_close(p->mirror);
+		p->mirror = NULL;
+		if (tlog_open_mirror(&p->mirror, p->dir, &p->party->node_key))
+			logf_("cannot reopen the mirror of %s: %s", p->party->id, err_msg());
+		__atomic_add_fetch(&n->m.sync_failures, 1, __ATOMIC_RELAXED);
+		return err_set(keep, "syncing %s: %s", p->party->id, msg);
+	}
+	return 0;
+}
+
+static int witness_hook(void *ctx, const struct checkpoint *old, const struct checkpoint *cp, const uint8_t *note,
+			size_t len)
+{
+	struct node *n = ctx;
+	(void)old;
+	for (size_t i = 0; i < n->npeers; i++) {
+		struct peer *p = &n->peers[i];
+		if (strcmp(p->party->node_key.name, cp->origin))
+			continue;
+		pthread_mutex_lock(&p->lock);
+		int rc = p->mirror ? sync_locked(n, p, note, len) : err_set(ERR_IO, "mirror unavailable");
+		pthread_mutex_unlock(&p->lock);
+		return rc;
+	}
+	return err_set(ERR_USAGE, "not a peer log");
+}
+
+/* Appends a node-signed 'received' for each envelope of p addressed to this party, up to size upto. */
+static void make_received(struct node *n, struct peer *p, uint64_t upto)
+{
+	struct buf entry, text, note;
+	buf_init(&entry, TLOG_ENTRY_MAX);
+	buf_init(&text, ENVELOPE_MAX_SIZE);
+	buf_init(&note, ENVELOPE_MAX_SIZE);
+	pthread_mutex_lock(&p->lock);
+	if (!p->mirror || upto > tlog_size(p->mirror))
+		upto = p->mirror ? tlog_size(p->mirror) : 0;
+	for (uint64_t i = p->received_upto; i < upto; i++) {
+		struct envelope e;
+		if (tlog_read_entry(p->mirror, i, &entry) || envelope_parse(&e, entry.data, entry.len)) {
+			p->received_upto = i + 1;
+			continue;
+		}
+		int mine = e.f.kind != ENV_RECEIVED && addressed_to_me(n, &e.f) && envelope_verify(&e, &n->charter) == 0;
+		struct envelope_fields r;
+		memset(&r, 0, sizeof r);
+		if (mine) {
+			snprintf(r.channel, sizeof r.channel, "%s", n->charter.id_hex);
+			snprintf(r.from, sizeof r.from, "%s", n->me->id);
+			snprintf(r.to[0], sizeof r.to[0], "%s", e.f.from);
+			r.nto = 1;
+			snprintf(r.case_id, sizeof r.case_id, "%s", e.f.case_id);
+			r.kind = ENV_RECEIVED;
+			r.time = now_s();
+			r.has_ref = 1;
+			snprintf(r.ref.origin, sizeof r.ref.origin, "%s", p->party->node_key.name);
+			r.ref.index = i;
+			merkle_leaf_hash(entry.data, entry.len, r.ref.leaf);
+		}
+		envelope_release(&e);
+		if (mine) {
+			uint64_t idx;
+			buf_reset(&text);
+			buf_reset(&note);
+			int rc = envelope_format(&r, &text);
+			if (!rc)
+				rc = note_sign(&note, (const char *)text.data, text.len, &n->key.sign, 1, 0);
+			if (!rc)
+				rc = sequencer_submit(n->seq, note.data, note.len, &idx);
+			if (rc && rc != ERR_CONFLICT) {
+				logf_("cannot record delivery of %s #%" PRIu64 ": %s", p->party->id, i, err_msg());
+				break; /* retried by the poller */
+			}
+			__atomic_add_fetch(&n->m.received_made, 1, __ATOMIC_RELAXED);
+		}
+		p->received_upto = i + 1;
+	}
+	pthread_mutex_unlock(&p->lock);
+	buf_release(&entry);
+	buf_release(&text);
+	buf_release(&note);
+}
+
+/* ---- pushing our checkpoints to the witnesses ---- */
+
+/* Adds the cosignature lines to DIR/cosigned/<size> and, if still current, to the published checkpoint. */
+static void keep_cosignatures(struct node *n, const struct checkpoint *cp, const struct buf *note, const struct buf *lines)
+{
+	char path[PATH_MAX];
+	struct buf merged;
+	buf_init(&merged, CHECKPOINT_MAX_SIZE);
+	snprintf(path, sizeof path, "%s/cosigned/%" PRIu64, n->dir, cp->size);
+	if (file_read(path, CHECKPOINT_MAX_SIZE, &merged) != 0) {
+		buf_reset(&merged);
+		buf_append(&merged, note->data, note->len);
+	}
+	/* append each line not present yet */
+	const char *s = (const char *)lines->data, *end = s + lines->len;
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t l = nl ? (size_t)(nl - s) + 1 : (size_t)(end - s);
+		if (!memmem(merged.data, merged.len, s, l))
+			buf_append(&merged, s, l);
+		s += l;
+	}
+	if (file_write_atomic(path, merged.data, merged.len, 0644, 0))
+		logf_("cannot keep cosignatures: %s", err_msg());
+	pthread_mutex_lock(&n->log_lock);
+	if (tlog_size(n->log) == cp->size && tlog_publish_cosigned(n->log, merged.data, merged.len))
+		logf_("cannot publish cosignatures: %s", err_msg());
+	pthread_mutex_unlock(&n->log_lock);
+	buf_release(&merged);
+}
+
+/* One add-checkpoint round with a target. Returns 1 to retry at once (after a 409 told us its size). */
+static int push_one(struct node *n, struct target *t, const struct buf *note, const struct checkpoint *cp)
+{
+	uint64_t old = t->known && t->cosigned <= cp->size ? t->cosigned : 0;
+	merkle_hash proof[MERKLE_MAX_PROOF];
+	size_t np = 0;
+	struct tlog *r;
+	char logdir[PATH_MAX + 8], url[SYNTAX_URL_MAX + 32];
+	snprintf(logdir, sizeof logdir, "%s/log", n->dir);
+	if (old && old < cp->size) {
+		if (tlog_open(&r, logdir, NULL))
+			return 0;
+		int rc = tlog_prove_consistency(r, old, cp->size, proof, &np);
+		tlog_close(r);
+		if (rc)
+			return 0;
+	}
+	struct buf req, resp;
+	buf_init(&req, WITNESS_REQUEST_MAX);
+	buf_init(&resp, 64 * 1024);
+	long status = 0;
+	int again = 0;
+	int rc = witness_request_format(&req, old, (const merkle_hash *)proof, np, note->data, note->len);
+	if (!rc)
+		rc = client_url(url, sizeof url, t->url, "add-checkpoint");
+	if (!rc)
+		rc = client_post(url, "text/plain; charset=utf-8", req.data, req.len, &resp, &status, 60);
+	if (!rc && status == 200) {
+		/* keep only valid cosignatures by this target */
+		struct buf full;
+		struct note nt;
+		int ok = 0;
+		buf_init(&full, CHECKPOINT_MAX_SIZE + 64 * 1024);
+		buf_append(&full, note->data, note->len);
+		buf_append(&full, resp.data, resp.len);
+		if (note_parse(&nt, full.data, full.len) == 0) {
+			note_verify(&nt, &t->key, 1, &ok, NULL);
+			note_release(&nt);
+		}
+		buf_release(&full);
+		if (ok) {
+			keep_cosignatures(n, cp, note, &resp);
+			t->cosigned = cp->size;
+			t->known = 1;
+			t->retry_at = 0;
+			__atomic_add_fetch(&n->m.cosigs, 1, __ATOMIC_RELAXED);
+		} else {
+			rc = err_set(ERR_VERIFY, "%s answered without a valid cosignature", t->name);
+		}
+	} else if (!rc && status == 409 && resp.len && resp.data[0] >= '0' && resp.data[0] <= '9') {
+		uint64_t sz = strtoull((const char *)resp.data, NULL, 10);
+		if (!t->known || t->cosigned != sz) {
+			t->cosigned = sz;
+			t->known = 1;
+			again = 1;
+		} else {
+			rc = err_set(ERR_VERIFY, "%s refuses: %.*s", t->name, (int)resp.len, (const char *)resp.data);
+		}
+	} else if (!rc) {
+		rc = err_set(ERR_IO, "%s: HTTP %ld %.*s", t->name, status, (int)(resp.len > 200 ? 200 : resp.len),
+			     (const char *)resp.data);
+	}
+	if (rc) {
+		__atomic_add_fetch(&n->m.push_failures, 1, __ATOMIC_RELAXED);
+		t->retry_at = now_s() + 2;
+	}
+	buf_release(&req);
+	buf_release(&resp);
+	return again;
+}
+
+static void *pusher(void *arg)
+{
+	struct node *n = arg;
+	struct buf note;
+	buf_init(&note, CHECKPOINT_MAX_SIZE);
+	pthread_mutex_lock(&n->push_lock);
+	while (!n->stopping) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&n->push_cond, &n->push_lock, &until);
+		if (n->stopping)
+			break;
+		pthread_mutex_unlock(&n->push_lock);
+		pthread_mutex_lock(&n->log_lock);
+		struct checkpoint cp = *tlog_checkpoint(n->log);
+		buf_reset(&note);
+		/* push the log's own signature only; cosignatures are added as they come */
+		struct note nt;
+		if (note_parse(&nt, tlog_checkpoint_note(n->log)->data, tlog_checkpoint_note(n->log)->len) == 0) {
+			buf_append(&note, nt.data, nt.len);
+			note_release(&nt);
+		}
+		pthread_mutex_unlock(&n->log_lock);
+		for (size_t i = 0; i < n->ntargets && !n->stopping; i++) {
+			struct target *t = &n->targets[i];
+			if (cp.size == 0 || (t->known && t->cosigned == cp.size) || t->retry_at > now_s())
+				continue;
+			for (int tries = 0; tries < 3 && push_one(n, t, &note, &cp); tries++)
+				;
+		}
+		pthread_mutex_lock(&n->push_lock);
+	}
+	pthread_mutex_unlock(&n->push_lock);
+	buf_release(&note);
+	return NULL;
+}
+
+/* ---- polling peers (catch-up) ---- */
+
+static void *poller(void *arg)
+{
+	struct node *n = arg;
+	struct buf cpnote;
+	buf_init(&cpnote, CHECKPOINT_MAX_SIZE);
+	unsigned every = n->o.poll_s ? n->o.poll_s : 5;
+	while (!n->stopping) {
+		for (size_t i = 0; i < n->npeers && !n->stopping; i++) {
+			struct peer *p = &n->peers[i];
+			char url[SYNTAX_URL_MAX + 32];
+			long status;
+			if (client_url(url, sizeof url, p->party->url, "checkpoint") == 0 &&
+			    client_get(url, &cpnote, &status, 10) == 0 && status == 200) {
+				pthread_mutex_lock(&p->lock);
+				if (p->mirror && sync_locked(n, p, cpnote.data, cpnote.len))
+					logf_("%s", err_msg());
+				pthread_mutex_unlock(&p->lock);
+			}
+			struct checkpoint latest;
+			if (witness_latest(n->witness, p->party->node_key.name, &latest, NULL) == 0)
+				make_received(n, p, latest.size);
+		}
+		for (unsigned s = 0; s < every * 10 && !n->stopping; s++)
+			usleep(100000);
+	}
+	buf_release(&cpnote);
+	return NULL;
+}
+
+/* ---- start and stop ---- */
+
+/* The 'received' already recorded for each peer: the highest ref index + 1 in our own log. */
+static int scan_received(struct node *n)
+{
+	struct buf entry;
+	buf_init(&entry, TLOG_ENTRY_MAX);
+	uint64_t size = tlog_size(n->log);
+	for (uint64_t i = 0; i < size; i++) {
+		struct envelope e;
+		if (tlog_read_entry(n->log, i, &entry) || envelope_parse(&e, entry.data, entry.len))
+			continue;
+		if (e.f.kind == ENV_RECEIVED && e.f.has_ref)
+			for (size_t k = 0; k < n->npeers; k++)
+				if (!strcmp(n->peers[k].party->node_key.name, e.f.ref.origin) &&
+				    e.f.ref.index + 1 > n->peers[k].received_upto)
+					n->peers[k].received_upto = e.f.ref.index + 1;
+		envelope_release(&e);
+	}
+	buf_release(&entry);
+	return 0;
+}
+
+static int load_files(struct node *n)
+{
+	char path[PATH_MAX + 32];
+	struct buf b;
+	buf_init(&b, CHARTER_MAX_SIZE);
+	snprintf(path, sizeof path, "%s/charter", n->dir);
+	int rc = file_read(path, CHARTER_MAX_SIZE, &b);
+	if (!rc)
+		rc = charter_parse(&n->charter, b.data, b.len);
+	buf_release(&b);
+	if (rc)
+		return err_wrap(rc, "%s", path);
+	if (!charter_complete(&n->charter)) {
+		charter_release(&n->charter);
+		return err_set(ERR_USAGE, "%s is not signed by every party", path);
+	}
+	snprintf(path, sizeof path, "%s/node.key", n->dir);
+	if ((rc = keyfile_read(&n->key, path))) {
+		charter_release(&n->charter);
+		return rc;
+	}
+	for (size_t i = 0; i < n->charter.nparties; i++)
+		if (n->charter.parties[i].node_key.id == n->key.sign.id &&
+		    !strcmp(n->charter.parties[i].node_key.name, n->key.sign.name))
+			n->me = &n->charter.parties[i];
+	if (!n->me) {
+		keyfile_release(&n->key);
+		charter_release(&n->charter);
+		return err_set(ERR_USAGE, "%s is not the node key of any party in the charter", path);
+	}
+	return 0;
+}
+
+int node_init(const char *dir, const char *charter_path, const char *key_path)
+{
+	struct node *n = calloc(1, sizeof *n);
+	char path[PATH_MAX + 32];
+	struct buf b;
+	int rc;
+	if (!n)
+		return err_set(ERR_NOMEM, "out of memory");
+	buf_init(&b, CHARTER_MAX_SIZE);
+	if ((rc = mkdir_p(dir, 0700)))
+		goto out;
+	snprintf(n->dir, sizeof n->dir, "%s", dir);
+	snprintf(path, sizeof path, "%s/charter", dir);
+	if ((rc = file_read(charter_path, CHARTER_MAX_SIZE, &b)) || (rc = file_write_atomic(path, b.data, b.len, 0644, 1)))
+		goto out;
+	snprintf(path, sizeof path, "%s/node.key", dir);
+	if ((rc = file_read(key_path, KEYFILE_MAX_SIZE, &b)) || (rc = file_write_atomic(path, b.data, b.len, 0600, 1)))
+		goto out;
+	if ((rc = load_files(n)))
+		goto out;
+	snprintf(path, sizeof path, "%s/log", dir);
+	rc = tlog_create(path, &n->key.sign);
+	keyfile_release(&n->key);
+	charter_release(&n->charter);
+out:
+	buf_release(&b);
+	free(n);
+	return rc;
+}
+
+static int start(struct node *n)
+{
+	char path[PATH_MAX + 64];
+	int rc;
+	if ((rc = load_files(n)))
+		return rc;
+	if ((rc = note_signer_retype(&n->cosigner, &n->key.sign, NOTE_COSIGNATURE)))
+		return rc;
+	if (!n->o.max_skew)
+		n->o.max_skew = SUBMIT_DEFAULT_SKEW;
+	snprintf(path, sizeof path, "%s/log", n->dir);
+	if ((rc = tlog_open(&n->log, path, &n->key.sign)))
+		return err_wrap(rc, "log");
+	n->log_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(path, sizeof path, "%s/bodies", n->dir);
+	mkdir_p(path, 0755);
+	n->bodies_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(path, sizeof path, "%s/cosigned", n->dir);
+	mkdir_p(path, 0755);
+	if (n->log_fd < 0 || n->bodies_fd < 0)
+		return err_set(ERR_IO, "%s: %s", n->dir, strerror(errno));
+	struct witness_log wl[MAX_PEERS];
+	for (size_t i = 0; i < n->charter.nparties; i++) {
+		const struct charter_party *pt = &n->charter.parties[i];
+		if (pt == n->me) {
+			continue;
+		}
+		struct peer *p = &n->peers[n->npeers];
+		p->party = pt;
+		pthread_mutex_init(&p->lock, NULL);
+		snprintf(p->dir, sizeof p->dir, "%s/peers/%s", n->dir, pt->id);
+		if ((rc = tlog_open_mirror(&p->mirror, p->dir, &pt->node_key)))
+			return err_wrap(rc, "mirror of %s", pt->id);
+		wl[n->npeers].key = pt->node_key;
+		n->npeers++;
+		struct target *t = &n->targets[n->ntargets++];
+		snprintf(t->name, sizeof t->name, "%s", pt->id);
+		snprintf(t->url, sizeof t->url, "%s", pt->url);
+		t->key = pt->node_cosigner;
+	}
+	for (size_t i = 0; i < n->charter.nwitnesses; i++) {
+		struct target *t = &n->targets[n->ntargets++];
+		snprintf(t->name, sizeof t->name, "%s", n->charter.witnesses[i].id);
+		snprintf(t->url, sizeof t->url, "%s", n->charter.witnesses[i].url);
+		t->key = n->charter.witnesses[i].key;
+	}
+	scan_received(n);
+	snprintf(path, sizeof path, "%s/witness", n->dir);
+	if ((rc = witness_open(&n->witness, path, &n->cosigner, wl, n->npeers)))
+		return err_wrap(rc, "witness state");
+	witness_set_hook(n->witness, witness_hook, n);
+	pthread_mutex_init(&n->log_lock, NULL);
+	pthread_mutex_init(&n->push_lock, NULL);
+	pthread_cond_init(&n->push_cond, NULL);
+	struct sequencer_hooks hooks = {.committed = on_committed, .ctx = n, .log_lock = &n->log_lock};
+	if ((rc = sequencer_start(&n->seq, n->log, &hooks, 8192)))
+		return rc;
+	static const struct http_route routes[] = {
+		{"GET", "/checkpoint", 0, NULL, h_checkpoint},
+		{"GET", "/tile/", 0, NULL, h_tile},
+		{"GET", "/body/", 0, NULL, h_body},
+		{"POST", "/submit", SUBMIT_MAX_REQUEST, SUBMIT_CONTENT_TYPE, h_submit},
+		{"POST", "/add-checkpoint", WITNESS_REQUEST_MAX, NULL, h_add_checkpoint},
+		{"GET", "/metrics", 0, NULL, h_metrics},
+		{"GET", "/healthz", 0, NULL, h_healthz},
+	};
+	char listen[300];
+	if (n->o.listen) {
+		snprintf(listen, sizeof listen, "%s", n->o.listen);
+	} else {
+		url_listen_addr(n->me->url, listen, sizeof listen);
+	}
+	struct http_limits lim = {.connections = 1024, .per_address = 512, .timeout_s = 15};
+	if ((rc = http_start(&n->http, listen, routes, sizeof routes / sizeof routes[0], n, &lim)))
+		return rc;
+	if ((rc = client_global_init()))
+		return rc;
+	pthread_create(&n->pusher, NULL, pusher, n);
+	pthread_create(&n->poller, NULL, poller, n);
+	logf_("node %s listening on %s (log %s, size %" PRIu64 ")", n->me->id, listen, n->key.sign.name, tlog_size(n->log));
+	return 0;
+}
+
+static void stop(struct node *n)
+{
+	if (n->http)
+		http_stop(n->http);
+	pthread_mutex_lock(&n->push_lock);
+	n->stopping = 1;
+	pthread_cond_signal(&n->push_cond);
+	pthread_mutex_unlock(&n->push_lock);
+	if (n->pusher)
+		pthread_join(n->pusher, NULL);
+	if (n->poller)
+		pthread_join(n->poller, NULL);
+	sequencer_stop(n->seq);
+	witness_close(n->witness);
+	for (size_t i = 0; i < n->npeers; i++)
+		tlog_close(n->peers[i].mirror);
+	tlog_close(n->log);
+	if (n->log_fd > 0)
+		close(n->log_fd);
+	if (n->bodies_fd > 0)
+		close(n->bodies_fd);
+	note_signer_release(&n->cosigner);
+	keyfile_release(&n->key);
+	charter_release(&n->charter);
+}
+
+int node_run(const struct node_options *o)
+{
+	struct node *n = calloc(1, sizeof *n);
+	if (!n)
+		return err_set(ERR_NOMEM, "out of memory");
+	n->o = *o;
+	if (strlen(o->dir) >= sizeof n->dir) {
+		free(n);
+		return err_set(ERR_USAGE, "node directory path is too long");
+	}
+	snprintf(n->dir, sizeof n->dir, "%s", o->dir);
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int rc = start(n);
+	if (!rc) {
+		while (!stop_signal)
+			pause();
+		logf_("node %s stopping", n->me->id);
+	}
+	stop(n);
+	free(n);
+	return rc;
+}

@@ -1,0 +1,161 @@
+#include "node/witness_server.h"
+#include "base/err.h"
+#include "base/fileio.h"
+#include "crypto/keyfile.h"
+#include "exchange/charter.h"
+#include "node/http.h"
+#include "witness/witness.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_signal = 1;
+}
+
+void url_listen_addr(const char *url, char *out, size_t outsz)
+{
+	const char *h = strstr(url, "://");
+	h = h ? h + 3 : url;
+	size_t hl = strcspn(h, "/");
+	const char *close = h[0] == '[' ? memchr(h, ']', hl) : NULL;
+	const char *from = close ? close : h;
+	const char *colon = memchr(from, ':', hl - (size_t)(from - h));
+	if (colon)
+		snprintf(out, outsz, "%.*s", (int)hl, h);
+	else
+		snprintf(out, outsz, "%.*s:%s", (int)hl, h, strncmp(url, "https", 5) ? "80" : "443");
+}
+
+static void h_add(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct witness *w = ctx;
+	int status;
+	const char *ct;
+	int rc = witness_add_checkpoint(w, req->body, req->body_len, (uint64_t)time(NULL), &status, &ct, &resp->body);
+	resp->status = rc ? 500 : status;
+	resp->content_type = ct;
+}
+
+static void h_health(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	(void)ctx, (void)req;
+	http_text(resp, 200, "ok");
+}
+
+static int load(const char *dir, struct charter *c, struct keyfile *k, const struct charter_witness **me)
+{
+	char path[PATH_MAX];
+	struct buf b;
+	buf_init(&b, CHARTER_MAX_SIZE);
+	snprintf(path, sizeof path, "%s/charter", dir);
+	int rc = file_read(path, CHARTER_MAX_SIZE, &b);
+	if (!rc)
+		rc = charter_parse(c, b.data, b.len);
+	buf_release(&b);
+	if (rc)
+		return err_wrap(rc, "%s", path);
+	snprintf(path, sizeof path, "%s/witness.key", dir);
+	if ((rc = keyfile_read(k, path))) {
+		charter_release(c);
+		return rc;
+	}
+	*me = NULL;
+	for (size_t i = 0; i < c->nwitnesses; i++)
+		if (!strcmp(c->witnesses[i].id, k->sign.name) &&
+		    !memcmp(c->witnesses[i].key.pub, k->sign.pub, sizeof k->sign.pub))
+			*me = &c->witnesses[i];
+	if (!*me) {
+		keyfile_release(k);
+		charter_release(c);
+		return err_set(ERR_USAGE, "%s is not the key of a witness named in the charter", path);
+	}
+	return 0;
+}
+
+int witness_server_init(const char *dir, const char *charter_path, const char *key_path)
+{
+	char path[PATH_MAX];
+	struct buf b;
+	buf_init(&b, CHARTER_MAX_SIZE);
+	int rc = mkdir_p(dir, 0700);
+	snprintf(path, sizeof path, "%s/charter", dir);
+	if (!rc && !(rc = file_read(charter_path, CHARTER_MAX_SIZE, &b)))
+		rc = file_write_atomic(path, b.data, b.len, 0644, 1);
+	snprintf(path, sizeof path, "%s/witness.key", dir);
+	if (!rc && !(rc = file_read(key_path, KEYFILE_MAX_SIZE, &b)))
+		rc = file_write_atomic(path, b.data, b.len, 0600, 1);
+	buf_release(&b);
+	if (!rc) {
+		struct charter *c = calloc(1, sizeof *c);
+		struct keyfile k;
+		const struct charter_witness *me;
+		if (!c)
+			return err_set(ERR_NOMEM, "out of memory");
+		if (!(rc = load(dir, c, &k, &me))) {
+			keyfile_release(&k);
+			charter_release(c);
+		}
+		free(c);
+	}
+	return rc;
+}
+
+int witness_server_run(const char *dir, const char *listen)
+{
+	struct charter *c = calloc(1, sizeof *c);
+	struct keyfile k;
+	struct note_signer cos = {0};
+	const struct charter_witness *me;
+	struct witness *w = NULL;
+	struct http_server *h = NULL;
+	char path[PATH_MAX], addr[300];
+	if (!c)
+		return err_set(ERR_NOMEM, "out of memory");
+	int rc = load(dir, c, &k, &me);
+	if (rc) {
+		free(c);
+		return rc;
+	}
+	struct witness_log logs[CHARTER_MAX_PARTIES];
+	for (size_t i = 0; i < c->nparties; i++)
+		logs[i].key = c->parties[i].node_key;
+	snprintf(path, sizeof path, "%s/state", dir);
+	if (!(rc = note_signer_retype(&cos, &k.sign, NOTE_COSIGNATURE)))
+		rc = witness_open(&w, path, &cos, logs, c->nparties);
+	static const struct http_route routes[] = {
+		{"POST", "/add-checkpoint", WITNESS_REQUEST_MAX, NULL, h_add},
+		{"GET", "/healthz", 0, NULL, h_health},
+	};
+	if (listen)
+		snprintf(addr, sizeof addr, "%s", listen);
+	else
+		url_listen_addr(me->url, addr, sizeof addr);
+	struct http_limits lim = {.connections = 256, .per_address = 64, .timeout_s = 15};
+	if (!rc)
+		rc = http_start(&h, addr, routes, 2, w, &lim);
+	if (!rc) {
+		struct sigaction sa = {.sa_handler = on_signal};
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		fprintf(stderr, "witness %s listening on %s for %zu logs\n", me->id, addr, c->nparties);
+		while (!stop_signal)
+			pause();
+	}
+	http_stop(h);
+	witness_close(w);
+	note_signer_release(&cos);
+	keyfile_release(&k);
+	charter_release(c);
+	free(c);
+	return rc;
+}

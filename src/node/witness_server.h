@@ -1,0 +1,21 @@
+/*
+ * witness_server — `parley witness`: a neutral witness over HTTP. Its DIR
+ * holds the charter and the witness's key file (named like a witness of the
+ * charter); it cosigns the checkpoints of every party's log, keeping its state
+ * in DIR/state (see witness.h).
+ */
+#ifndef PARLEY_WITNESS_SERVER_H
+#define PARLEY_WITNESS_SERVER_H
+
+#include <stddef.h>
+
+/* Runs until SIGINT/SIGTERM. listen NULL: the host:port of the witness's URL in the charter. */
+int witness_server_run(const char *dir, const char *listen);
+
+/* Prepares DIR: copies the charter and the key file in. */
+int witness_server_init(const char *dir, const char *charter_path, const char *key_path);
+
+/* The host:port part of an http(s) URL, for listening (port 80/443 if absent). */
+void url_listen_addr(const char *url, char *out, size_t outsz);
+
+#endif
