@@ -124,19 +124,13 @@ static int read_full(struct age_source *in, uint8_t *p, size_t n, size_t *got)
 
 /* ---- shared pieces ---- */
 
-/* Key material of one file, in sodium_malloc memory. */
+/* Key material of one file, in an age_secret_get() block. */
 struct file_secrets {
 	uint8_t file_key[AGE_FILE_KEY_LEN];
 	uint8_t mac_key[32];
 	uint8_t payload_key[32];
 };
-
-static struct file_secrets *file_secrets_new(void)
-{
-	if (sodium_init() < 0)
-		return NULL;
-	return sodium_malloc(sizeof(struct file_secrets));
-}
+_Static_assert(sizeof(struct file_secrets) <= AGE_SECRET_BLOCK, "file_secrets fits a secret block");
 
 static int header_mac(struct file_secrets *k, const uint8_t *text, size_t n, uint8_t mac[32])
 {
@@ -215,7 +209,7 @@ out:
 
 int age_encrypt(struct age_source *in, struct age_sink *out, const struct age_recipient *r, size_t n, int armor)
 {
-	struct file_secrets *k = file_secrets_new();
+	struct file_secrets *k = age_secret_get();
 	struct age_armor_writer *aw = NULL;
 	struct age_sink armored, *dst = out;
 	struct buf hdr;
@@ -224,7 +218,7 @@ int age_encrypt(struct age_source *in, struct age_sink *out, const struct age_re
 	int rc = 0;
 	buf_init(&hdr, AGE_HEADER_MAX);
 	if (!k)
-		return err_set(ERR_NOMEM, "out of memory (secure)");
+		return ERR_NOMEM;
 	if (n == 0) {
 		rc = err_set(ERR_USAGE, "no recipients");
 		goto out;
@@ -268,7 +262,7 @@ int age_encrypt(struct age_source *in, struct age_sink *out, const struct age_re
 	if (aw)
 		rc = age_armor_writer_finish(aw);
 out:
-	sodium_free(k);
+	age_secret_put(k);
 	free(aw);
 	buf_release(&hdr);
 	return rc;
@@ -313,8 +307,7 @@ void age_decrypt_free(struct age_decryptor *d)
 {
 	if (!d)
 		return;
-	if (d->k)
-		sodium_free(d->k);
+	age_secret_put(d->k);
 	free(d->buf);
 	free(d);
 }
@@ -384,7 +377,7 @@ int age_decrypt_begin(struct age_decryptor **out, struct age_source *in, const s
 	int rc = AGE_ERR_NO_MATCH;
 	*out = NULL;
 	buf_init(&hdr, AGE_HEADER_MAX);
-	if (!d || !(d->k = file_secrets_new()) || !(d->buf = malloc((size_t)FIRST_BATCH * ENC_CHUNK))) {
+	if (!d || !(d->k = age_secret_get()) || !(d->buf = malloc((size_t)FIRST_BATCH * ENC_CHUNK))) {
 		rc = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
