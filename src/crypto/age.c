@@ -23,6 +23,8 @@
  */
 #define FIRST_BATCH 2
 #define MAX_BATCH 32
+/* Encryption needs room for more than one chunk to tell the last one. */
+_Static_assert(FIRST_BATCH >= 2, "FIRST_BATCH must be at least 2");
 #define NONCE_LEN 16
 
 const char *age_err_kind(int rc)
