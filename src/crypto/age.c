@@ -16,7 +16,15 @@
 #include <unistd.h>
 
 #define ENC_CHUNK (AGE_CHUNK_SIZE + AGE_TAG_LEN)
-#define BATCH 32 /* chunks per read and per write: 2 MiB */
+/*
+ * Chunks per read and per write. Buffers start at FIRST_BATCH chunks, so that
+ * small bodies stay cheap, and grow fourfold each time a read fills them, up
+ * to MAX_BATCH chunks (2 MiB) for large files.
+ */
+#define FIRST_BATCH 2
+#define MAX_BATCH 32
+/* Encryption needs room for more than one chunk to tell the last one. */
+_Static_assert(FIRST_BATCH >= 2, "FIRST_BATCH must be at least 2");
 #define NONCE_LEN 16
 
 const char *age_err_kind(int rc)
@@ -118,19 +126,13 @@ static int read_full(struct age_source *in, uint8_t *p, size_t n, size_t *got)
 
 /* ---- shared pieces ---- */
 
-/* Key material of one file, in sodium_malloc memory. */
+/* Key material of one file, in an age_secret_get() block. */
 struct file_secrets {
 	uint8_t file_key[AGE_FILE_KEY_LEN];
 	uint8_t mac_key[32];
 	uint8_t payload_key[32];
 };
-
-static struct file_secrets *file_secrets_new(void)
-{
-	if (sodium_init() < 0)
-		return NULL;
-	return sodium_malloc(sizeof(struct file_secrets));
-}
+_Static_assert(sizeof(struct file_secrets) <= AGE_SECRET_BLOCK, "file_secrets fits a secret block");
 
 static int header_mac(struct file_secrets *k, const uint8_t *text, size_t n, uint8_t mac[32])
 {
@@ -154,23 +156,31 @@ static void chunk_nonce(uint8_t nonce[12], uint64_t counter, int last)
 
 /* ---- encryption ---- */
 
+/* Grows *p to n bytes; 0 or ERR_NOMEM (*p unchanged then). */
+static int grow(uint8_t **p, size_t n)
+{
+	uint8_t *np = realloc(*p, n);
+	if (!np)
+		return err_set(ERR_NOMEM, "out of memory");
+	*p = np;
+	return 0;
+}
+
 static int encrypt_payload(struct age_source *in, struct age_sink *out, const uint8_t key[32])
 {
-	uint8_t *ib = malloc((size_t)BATCH * AGE_CHUNK_SIZE), *ob = malloc((size_t)BATCH * ENC_CHUNK);
+	uint8_t *ib = NULL, *ob = NULL;
 	uint8_t nonce[12];
 	uint64_t counter = 0;
-	size_t len = 0;
+	size_t len = 0, batch = FIRST_BATCH;
 	int rc = 0, eof = 0;
-	if (!ib || !ob) {
-		rc = err_set(ERR_NOMEM, "out of memory");
+	if ((rc = grow(&ib, batch * AGE_CHUNK_SIZE)) != 0 || (rc = grow(&ob, batch * ENC_CHUNK)) != 0)
 		goto out;
-	}
 	while (!eof) {
 		size_t got = 0, pos = 0, opos = 0;
-		if ((rc = read_full(in, ib + len, (size_t)BATCH * AGE_CHUNK_SIZE - len, &got)) != 0)
+		if ((rc = read_full(in, ib + len, batch * AGE_CHUNK_SIZE - len, &got)) != 0)
 			goto out;
 		len += got;
-		eof = len < (size_t)BATCH * AGE_CHUNK_SIZE;
+		eof = len < batch * AGE_CHUNK_SIZE;
 		/* A chunk is final only once the input is known to end with it. */
 		while (len - pos > AGE_CHUNK_SIZE || (eof && pos == 0) || (eof && pos < len)) {
 			size_t n = len - pos > AGE_CHUNK_SIZE ? AGE_CHUNK_SIZE : len - pos;
@@ -187,6 +197,11 @@ static int encrypt_payload(struct age_source *in, struct age_sink *out, const ui
 		len -= pos;
 		if ((rc = out->write(out->ctx, ob, opos)) != 0)
 			goto out;
+		if (!eof && batch < MAX_BATCH) {
+			batch = batch * 4 < MAX_BATCH ? batch * 4 : MAX_BATCH;
+			if ((rc = grow(&ib, batch * AGE_CHUNK_SIZE)) != 0 || (rc = grow(&ob, batch * ENC_CHUNK)) != 0)
+				goto out;
+		}
 	}
 out:
 	free(ib);
@@ -196,7 +211,7 @@ out:
 
 int age_encrypt(struct age_source *in, struct age_sink *out, const struct age_recipient *r, size_t n, int armor)
 {
-	struct file_secrets *k = file_secrets_new();
+	struct file_secrets *k = age_secret_get();
 	struct age_armor_writer *aw = NULL;
 	struct age_sink armored, *dst = out;
 	struct buf hdr;
@@ -205,7 +220,7 @@ int age_encrypt(struct age_source *in, struct age_sink *out, const struct age_re
 	int rc = 0;
 	buf_init(&hdr, AGE_HEADER_MAX);
 	if (!k)
-		return err_set(ERR_NOMEM, "out of memory (secure)");
+		return ERR_NOMEM;
 	if (n == 0) {
 		rc = err_set(ERR_USAGE, "no recipients");
 		goto out;
@@ -249,7 +264,7 @@ int age_encrypt(struct age_source *in, struct age_sink *out, const struct age_re
 	if (aw)
 		rc = age_armor_writer_finish(aw);
 out:
-	sodium_free(k);
+	age_secret_put(k);
 	free(aw);
 	buf_release(&hdr);
 	return rc;
@@ -294,8 +309,7 @@ void age_decrypt_free(struct age_decryptor *d)
 {
 	if (!d)
 		return;
-	if (d->k)
-		sodium_free(d->k);
+	age_secret_put(d->k);
 	free(d->buf);
 	free(d);
 }
@@ -312,6 +326,12 @@ static int refill(struct age_decryptor *d)
 		return rc;
 	d->len += got;
 	d->eof = d->len < d->cap;
+	if (!d->eof && d->cap < (size_t)MAX_BATCH * ENC_CHUNK) {
+		size_t ncap = d->cap * 4 < (size_t)MAX_BATCH * ENC_CHUNK ? d->cap * 4 : (size_t)MAX_BATCH * ENC_CHUNK;
+		if ((rc = grow(&d->buf, ncap)) != 0)
+			return rc;
+		d->cap = ncap;
+	}
 	return 0;
 }
 
@@ -359,11 +379,11 @@ int age_decrypt_begin(struct age_decryptor **out, struct age_source *in, const s
 	int rc = AGE_ERR_NO_MATCH;
 	*out = NULL;
 	buf_init(&hdr, AGE_HEADER_MAX);
-	if (!d || !(d->k = file_secrets_new()) || !(d->buf = malloc((size_t)BATCH * ENC_CHUNK))) {
+	if (!d || !(d->k = age_secret_get()) || !(d->buf = malloc((size_t)FIRST_BATCH * ENC_CHUNK))) {
 		rc = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	d->cap = (size_t)BATCH * ENC_CHUNK;
+	d->cap = (size_t)FIRST_BATCH * ENC_CHUNK;
 	age_armor_reader_init(&d->ar, in);
 	age_armor_reader_source(&d->ar, &d->src);
 	if ((rc = read_header(d, &hdr)) != 0 || (rc = age_header_parse(hdr.data, hdr.len, &h)) != 0)
@@ -426,15 +446,20 @@ static int open_chunk(struct age_decryptor *d, uint8_t *out, const uint8_t *in, 
  */
 int age_decrypt_payload(struct age_decryptor *d, struct age_sink *out)
 {
-	uint8_t *ob = malloc((size_t)BATCH * AGE_CHUNK_SIZE);
+	uint8_t *ob = NULL;
+	size_t ocap = 0;
 	uint64_t counter = 0;
 	int rc = 0, final = 0;
-	if (!ob)
-		return err_set(ERR_NOMEM, "out of memory");
 	for (;;) {
 		size_t opos = 0;
 		if (!d->eof && d->len - d->pos < ENC_CHUNK && (rc = refill(d)) != 0)
 			goto out;
+		/* Room for every chunk the input buffer can hold. */
+		if (ocap < d->cap / ENC_CHUNK * AGE_CHUNK_SIZE) {
+			ocap = d->cap / ENC_CHUNK * AGE_CHUNK_SIZE;
+			if ((rc = grow(&ob, ocap)) != 0)
+				goto out;
+		}
 		while (!rc && !final && d->len - d->pos >= ENC_CHUNK) {
 			const uint8_t *c = d->buf + d->pos;
 			if (open_chunk(d, ob + opos, c, ENC_CHUNK, counter, 0) != 0) {

@@ -54,6 +54,17 @@ int age_stanza_write(struct buf *out, const char *const *args, size_t nargs, con
 
 /* ---- primitives (age_keys.c) ---- */
 
+/*
+ * Scratch blocks of AGE_SECRET_BLOCK bytes for key material, in sodium_malloc
+ * memory (guard pages, locked). sodium_malloc costs hundreds of microseconds
+ * here, so released blocks are wiped and kept on a small per-thread free list
+ * instead of being unmapped. age_secret_get() returns NULL (with err_set) if
+ * out of memory; age_secret_put() wipes the block (NULL is fine).
+ */
+#define AGE_SECRET_BLOCK 256
+void *age_secret_get(void);
+void age_secret_put(void *p);
+
 /* HKDF-SHA-256 with a 32-byte output. 0 or ERR_NOMEM (OpenSSL failure). */
 int age_hkdf(uint8_t out[32], const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
 	     const char *info);

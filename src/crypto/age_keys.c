@@ -121,11 +121,11 @@ static int decode_key(const char *s, size_t n, const char *want_hrp, uint8_t out
 
 int age_identity_decode(struct age_identity *id, const char *s, size_t n)
 {
-	uint8_t *tmp = sodium_init() < 0 ? NULL : sodium_malloc(AGE_KEY_LEN);
+	uint8_t *tmp = age_secret_get();
 	int rc = 0;
 	memset(id, 0, sizeof *id);
 	if (!tmp)
-		return err_set(ERR_NOMEM, "out of memory (secure)");
+		return ERR_NOMEM;
 	if (letter_case(s, n) != 2) {
 		rc = err_set(ERR_FORMAT, "identity: must be uppercase AGE-SECRET-KEY-1...");
 		goto out;
@@ -134,7 +134,7 @@ int age_identity_decode(struct age_identity *id, const char *s, size_t n)
 		goto out;
 	rc = age_identity_from_secret(id, tmp);
 out:
-	sodium_free(tmp);
+	age_secret_put(tmp);
 	return rc;
 }
 
@@ -292,20 +292,40 @@ out:
 
 /* ---- stanzas ---- */
 
-/* Secret scratch space for one wrap or unwrap, in sodium_malloc memory. */
+#define SECRET_POOL 8
+
+static _Thread_local void *secret_pool[SECRET_POOL];
+static _Thread_local size_t secret_pooled;
+
+void *age_secret_get(void)
+{
+	if (secret_pooled)
+		return secret_pool[--secret_pooled];
+	void *p = sodium_init() < 0 ? NULL : sodium_malloc(AGE_SECRET_BLOCK);
+	if (!p)
+		err_set(ERR_NOMEM, "out of memory (secure)");
+	return p;
+}
+
+void age_secret_put(void *p)
+{
+	if (!p)
+		return;
+	sodium_memzero(p, AGE_SECRET_BLOCK);
+	if (secret_pooled < SECRET_POOL)
+		secret_pool[secret_pooled++] = p;
+	else
+		sodium_free(p);
+}
+
+/* Secret scratch space for one wrap or unwrap (an age_secret_get() block). */
 struct wrap_secrets {
 	uint8_t esk[32];
 	uint8_t shared[32];
 	uint8_t wrap_key[32];
 	uint8_t file_key[AGE_FILE_KEY_LEN];
 };
-
-static struct wrap_secrets *secrets_new(void)
-{
-	if (sodium_init() < 0)
-		return NULL;
-	return sodium_malloc(sizeof(struct wrap_secrets));
-}
+_Static_assert(sizeof(struct wrap_secrets) <= AGE_SECRET_BLOCK, "wrap_secrets fits a secret block");
 
 static int scrypt_key(uint8_t key[32], const char *pass, size_t pass_len, const uint8_t salt[16], int log_n)
 {
@@ -320,14 +340,14 @@ static int scrypt_key(uint8_t key[32], const char *pass, size_t pass_len, const 
 
 int age_stanza_wrap(struct buf *out, const struct age_recipient *r, const uint8_t file_key[AGE_FILE_KEY_LEN])
 {
-	struct wrap_secrets *k = secrets_new();
+	struct wrap_secrets *k = age_secret_get();
 	uint8_t body[AGE_FILE_KEY_LEN + AGE_TAG_LEN], share[32], salt[64];
 	char arg1[48], arg2[8];
 	const char *args[3];
 	size_t nargs;
 	int rc = 0;
 	if (!k)
-		return err_set(ERR_NOMEM, "out of memory (secure)");
+		return ERR_NOMEM;
 	if (r->type == AGE_TYPE_X25519) {
 		randombytes_buf(k->esk, sizeof k->esk);
 		crypto_scalarmult_base(share, k->esk);
@@ -366,7 +386,7 @@ int age_stanza_wrap(struct buf *out, const struct age_recipient *r, const uint8_
 						  k->wrap_key);
 	rc = age_stanza_write(out, args, nargs, body, sizeof body);
 out:
-	sodium_free(k);
+	age_secret_put(k);
 	return rc;
 }
 
@@ -429,10 +449,10 @@ static int unwrap_scrypt(const struct age_header *h, const struct age_identity *
 int age_stanza_unwrap(const struct age_header *h, const struct age_identity *id,
 		      uint8_t file_key[AGE_FILE_KEY_LEN])
 {
-	struct wrap_secrets *k = secrets_new();
+	struct wrap_secrets *k = age_secret_get();
 	int rc;
 	if (!k)
-		return err_set(ERR_NOMEM, "out of memory (secure)");
+		return ERR_NOMEM;
 	if (id->type == AGE_TYPE_X25519 && id->sk)
 		rc = unwrap_x25519(h, id, k);
 	else if (id->type == AGE_TYPE_SCRYPT)
@@ -441,6 +461,6 @@ int age_stanza_unwrap(const struct age_header *h, const struct age_identity *id,
 		rc = err_set(ERR_USAGE, "unknown identity type");
 	if (rc == 0)
 		memcpy(file_key, k->file_key, AGE_FILE_KEY_LEN);
-	sodium_free(k);
+	age_secret_put(k);
 	return rc;
 }
