@@ -33,6 +33,7 @@ for bin in "$FUZZ_BUILD"/fuzz_*; do
 	t=$(basename "$bin")
 	found=1
 	log=$tmp/$t.log
+	: >"$log"
 	why=
 	# 1. Every earlier crasher must now run clean.
 	regs=()
