@@ -190,9 +190,12 @@ static int read_checkpoint(struct tlog *t, const struct note_verifier *vkey)
 	int rc = file_read(path, CHECKPOINT_MAX_SIZE, &b);
 	if (rc == ERR_NOTFOUND)
 		rc = err_set(ERR_NOTFOUND, "%s is not a log: it has no checkpoint", t->dir);
-	if (!rc)
+	if (!rc) {
 		rc = vkey ? checkpoint_open(&t->cp, b.data, b.len, vkey, NULL)
 			  : checkpoint_parse_unverified(&t->cp, b.data, b.len);
+		if (rc && rc != ERR_VERIFY)
+			err_wrap(rc, "%s", path);
+	}
 	if (!rc) {
 		buf_release(&t->cpnote);
 		t->cpnote = b;
@@ -363,8 +366,13 @@ int tlog_open(struct tlog **out, const char *dir, const struct note_signer *key)
 		note_verifier_from_signer(&v, key, NOTE_ED25519);
 		t->writer = 1;
 		t->key = key;
-		if ((rc = read_checkpoint(t, &v)))
+		if ((rc = read_checkpoint(t, &v))) {
+			/* Most often a wrong --key, not a damaged log: say which key was tried. */
+			if (rc == ERR_VERIFY)
+				err_wrap(rc, "%s/checkpoint does not verify with the key %s+%08x: not this log's key, or the checkpoint was altered",
+					 dir, v.name, (unsigned)v.id);
 			goto out;
+		}
 		rc = recover(t);
 	} else {
 		rc = read_checkpoint(t, NULL);
