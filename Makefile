@@ -6,7 +6,7 @@
 #   V=1                          show the commands
 
 CC       ?= cc
-PKGS     := libsodium libcrypto jansson sqlite3 libmicrohttpd libcurl
+PKGS     := libsodium libcrypto jansson sqlite3 libmicrohttpd libcurl zlib
 SANITIZE ?=
 FUZZ_SECONDS ?= 60
 

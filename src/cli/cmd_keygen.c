@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "cli/util.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,24 +37,43 @@ int cmd_keygen(int argc, char **argv)
 
 int cmd_key(int argc, char **argv)
 {
-	if (argc < 3 || strcmp(argv[1], "vkey") != 0)
-		return cli_usage("key", "usage: parley key vkey KEYFILE [--cosigner]");
+	static const char usage[] = "usage: parley key vkey KEYFILE [--cosigner] | key age-identity KEYFILE | key age-recipient KEYFILE";
+	if (argc < 3)
+		return cli_usage("key", "%s", usage);
 	int cosigner = 0;
 	for (int i = 3; i < argc; i++) {
-		if (!strcmp(argv[i], "--cosigner"))
+		if (!strcmp(argv[i], "--cosigner") && !strcmp(argv[1], "vkey"))
 			cosigner = 1;
 		else
-			return cli_usage("key", "unexpected argument '%s'", argv[i]);
+			return cli_usage("key", "unexpected argument '%s'\n%s", argv[i], usage);
 	}
+	const char *what = argv[1];
+	if (strcmp(what, "vkey") && strcmp(what, "age-identity") && strcmp(what, "age-recipient"))
+		return cli_usage("key", "%s", usage);
 	struct keyfile k;
 	int rc = keyfile_read(&k, argv[2]);
 	if (rc)
 		return cli_fail("key", rc);
-	struct note_verifier v;
-	char line[512];
-	note_verifier_from_signer(&v, &k.sign, cosigner ? NOTE_COSIGNATURE : NOTE_ED25519);
-	note_verifier_format(&v, line, sizeof line);
-	printf("%s\n", line);
+	if (!strcmp(what, "vkey")) {
+		struct note_verifier v;
+		char line[512];
+		note_verifier_from_signer(&v, &k.sign, cosigner ? NOTE_COSIGNATURE : NOTE_ED25519);
+		note_verifier_format(&v, line, sizeof line);
+		printf("%s\n", line);
+	} else if (!strcmp(what, "age-recipient")) {
+		struct age_recipient r;
+		char line[AGE_RECIPIENT_TEXT_MAX];
+		if (!(rc = age_recipient_from_identity(&r, &k.age)) && !(rc = age_recipient_encode(&r, line)))
+			printf("%s\n", line);
+	} else {
+		char *line = sodium_malloc(AGE_IDENTITY_TEXT_MAX);
+		if (!line)
+			rc = err_set(ERR_NOMEM, "out of secure memory");
+		else if (!(rc = age_identity_encode(&k.age, line)))
+			printf("%s\n", line);
+		if (line)
+			sodium_free(line);
+	}
 	keyfile_release(&k);
-	return 0;
+	return rc ? cli_fail("key", rc) : 0;
 }

@@ -9,9 +9,12 @@
 #include <string.h>
 
 static const struct cli_command commands[] = {
+	{"age", cmd_age, "age encrypt|decrypt ..."},
 	{"keygen", cmd_keygen, "keygen --name NAME --out FILE"},
-	{"key", cmd_key, "key vkey KEYFILE [--cosigner]"},
+	{"key", cmd_key, "key vkey KEYFILE [--cosigner] | key age-identity KEYFILE | key age-recipient KEYFILE"},
 	{"log", cmd_log, "log init|append|prove|consistency|verify ..."},
+	{"charter", cmd_charter, "charter init|verify|show|id FILE | charter sign FILE --key NODE-KEY"},
+	{"stix", cmd_stix, "stix check FILE"},
 	{"proof", cmd_proof, "proof verify PROOF-FILE ENTRY-FILE --vkey VKEY [--witness VKEY]..."},
 	{"note", cmd_note, "note verify FILE --vkey VKEY... | note cosign FILE --key KEYFILE [--time T]"},
 };

@@ -11,7 +11,10 @@
 int keyfile_generate(struct keyfile *k, const char *name)
 {
 	memset(k, 0, sizeof *k);
-	return note_signer_generate(&k->sign, name, NOTE_ED25519);
+	int rc = note_signer_generate(&k->sign, name, NOTE_ED25519);
+	if (!rc && (rc = age_identity_generate(&k->age)))
+		keyfile_release(k);
+	return rc;
 }
 
 int keyfile_write(const struct keyfile *k, const char *path)
@@ -19,13 +22,15 @@ int keyfile_write(const struct keyfile *k, const char *path)
 	char *sk = note_signer_format(&k->sign);
 	if (!sk)
 		return err_set(ERR_NOMEM, "out of secure memory");
-	size_t cap = strlen(sk) + 2 * NOTE_NAME_MAX + 128;
+	size_t cap = strlen(sk) + 2 * NOTE_NAME_MAX + 256;
 	char *text = sodium_malloc(cap);
-	if (!text) {
-		sodium_free(sk);
+	char *age = sodium_malloc(AGE_IDENTITY_TEXT_MAX);
+	if (!text || !age || age_identity_encode(&k->age, age)) {
+		sodium_free(sk), sodium_free(text), sodium_free(age);
 		return err_set(ERR_NOMEM, "out of secure memory");
 	}
-	int n = snprintf(text, cap, "# parley secret key for %s: keep it private\n%s\n", k->sign.name, sk);
+	int n = snprintf(text, cap, "# parley secret key for %s: keep it private\n%s\n%s\n", k->sign.name, sk, age);
+	sodium_free(age);
 	int rc = file_write_atomic(path, text, (size_t)n, 0600, 1);
 	sodium_free(text);
 	sodium_free(sk);
@@ -36,7 +41,7 @@ int keyfile_parse(struct keyfile *k, const char *text, size_t len)
 {
 	memset(k, 0, sizeof *k);
 	size_t pos = 0, line_no = 0;
-	int have_sign = 0, rc = 0;
+	int have_sign = 0, have_age = 0, rc = 0;
 	while (pos < len) {
 		const char *line = text + pos;
 		const char *nl = memchr(line, '\n', len - pos);
@@ -61,11 +66,25 @@ int keyfile_parse(struct keyfile *k, const char *text, size_t len)
 			have_sign = 1;
 			continue;
 		}
+		if (llen >= 16 && !memcmp(line, "AGE-SECRET-KEY-1", 16)) {
+			if (have_age) {
+				rc = err_set(ERR_FORMAT, "line %zu: a second age identity", line_no);
+				break;
+			}
+			if ((rc = age_identity_decode(&k->age, line, llen))) {
+				err_wrap(rc, "line %zu", line_no);
+				break;
+			}
+			have_age = 1;
+			continue;
+		}
 		rc = err_set(ERR_FORMAT, "line %zu: not a key this version of parley knows", line_no);
 		break;
 	}
 	if (!rc && !have_sign)
 		rc = err_set(ERR_FORMAT, "no signing key (PRIVATE+KEY+...) in the key file");
+	if (!rc && !have_age)
+		rc = err_set(ERR_FORMAT, "no age identity (AGE-SECRET-KEY-1...) in the key file");
 	if (rc)
 		keyfile_release(k);
 	return rc;
@@ -100,4 +119,5 @@ int keyfile_read(struct keyfile *k, const char *path)
 void keyfile_release(struct keyfile *k)
 {
 	note_signer_release(&k->sign);
+	age_identity_free(&k->age);
 }

@@ -5,19 +5,24 @@
  *
  *   # parley secret key for us.fbi — keep it private
  *   PRIVATE+KEY+us.fbi+1a2b3c4d+AY...      Ed25519 signing key (signed-note form)
+ *   AGE-SECRET-KEY-1...                     X25519 age identity (decrypts bodies)
  *
+ * Both lines are required; the age line can be given to the standard `age`
+ * tool as an identity file (`parley key age-identity` prints it alone).
  * The secret parts live in sodium_malloc memory and are wiped on release.
  * Reading refuses a file that others can read, as ssh does.
  */
 #ifndef PARLEY_KEYFILE_H
 #define PARLEY_KEYFILE_H
 
+#include "crypto/age.h"
 #include "crypto/note.h"
 
 #define KEYFILE_MAX_SIZE 8192
 
 struct keyfile {
 	struct note_signer sign;   /* Ed25519, type 0x01; its name is the key's name */
+	struct age_identity age;   /* X25519 */
 };
 
 /* New random keys for name. */

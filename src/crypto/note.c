@@ -256,6 +256,7 @@ void note_release(struct note *n)
 {
 	free(n->data);
 	free(n->sigbytes);
+	free(n->names);
 	memset(n, 0, sizeof *n);
 }
 
@@ -283,7 +284,8 @@ int note_parse(struct note *n, const uint8_t *data, size_t len)
 		return err_set(ERR_FORMAT, "note has no signature lines");
 	n->data = malloc(len + 1);
 	n->sigbytes = malloc(len);
-	if (!n->data || !n->sigbytes) {
+	n->names = malloc(len + NOTE_MAX_SIGS);
+	if (!n->data || !n->sigbytes || !n->names) {
 		note_release(n);
 		return err_set(ERR_NOMEM, "out of memory");
 	}
@@ -291,7 +293,7 @@ int note_parse(struct note *n, const uint8_t *data, size_t len)
 	n->data[len] = 0;
 	n->len = len;
 	n->text_len = sep + 1;
-	size_t used = 0, line_no = 0;
+	size_t used = 0, names_used = 0, line_no = 0;
 	char *p = n->data + sep + 2, *end = n->data + len;
 	while (p < end) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -310,7 +312,10 @@ int note_parse(struct note *n, const uint8_t *data, size_t len)
 			note_release(n);
 			return err_set(ERR_FORMAT, "signature line %zu has no valid key name", line_no);
 		}
-		*sp = 0; /* terminates the name in our private copy */
+		char *name_copy = n->names + names_used;
+		memcpy(name_copy, name, (size_t)(sp - name));
+		name_copy[sp - name] = 0;
+		names_used += (size_t)(sp - name) + 1;
 		size_t sig_len;
 		uint8_t *dst = n->sigbytes + used;
 		if (b64_decode(dst, NOTE_SIG_MAX, &sig_len, sp + 1, (size_t)(nl - sp - 1)) || sig_len < 5) {
@@ -318,7 +323,7 @@ int note_parse(struct note *n, const uint8_t *data, size_t len)
 			return err_set(ERR_FORMAT, "signature line %zu: signature is not canonical base64 of a key ID and a signature", line_no);
 		}
 		struct note_sig *sg = &n->sigs[n->nsigs++];
-		sg->name = name;
+		sg->name = name_copy;
 		sg->id = be32(dst);
 		sg->sig = dst + SIG_PREFIX_LEN;
 		sg->sig_len = sig_len - SIG_PREFIX_LEN;

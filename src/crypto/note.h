@@ -49,7 +49,7 @@ struct note_signer {
 };
 
 struct note_sig {
-	const char *name;   /* points into the note's copy; NUL-terminated */
+	const char *name;   /* NUL-terminated copy of the key name (owned by the note) */
 	uint32_t id;
 	const uint8_t *sig; /* the signature bytes after the key ID */
 	size_t sig_len;
@@ -62,6 +62,7 @@ struct note {
 	struct note_sig sigs[NOTE_MAX_SIGS];
 	size_t nsigs;
 	uint8_t *sigbytes;   /* backing store for the decoded signatures */
+	char *names;         /* backing store for the signature names */
 };
 
 /* 1 if name is a valid key name: non-empty, UTF-8, no spaces, no '+', no control characters. */

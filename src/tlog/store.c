@@ -214,7 +214,8 @@ static int collect_leaf(void *ctx, unsigned i, const uint8_t *entry, size_t len)
 /* Loads the right edge of the committed tree into the builder and checks it against the checkpoint. */
 static int recover(struct tlog *t)
 {
-	merkle_hash(*edge)[TILE_WIDTH] = malloc(sizeof(merkle_hash[TLOG_LEVELS][TILE_WIDTH]));
+	typedef merkle_hash level_tile[TILE_WIDTH];
+	level_tile *edge = malloc(TLOG_LEVELS * sizeof *edge);
 	const merkle_hash *levels[TLOG_LEVELS];
 	if (!edge)
 		return err_set(ERR_NOMEM, "out of memory");
@@ -235,6 +236,7 @@ static int recover(struct tlog *t)
 		}
 	}
 	for (int l = 0; l < TLOG_LEVELS; l++) {
+		/* cppcheck-suppress legacyUninitvar ; false positive: levels is being filled here */
 		levels[l] = edge[l];
 		unsigned w = tile_partial_width(size, l);
 		if (!w)

@@ -1,0 +1,98 @@
+/*
+ * envelope — one log entry of the exchange: a signed note of "key: value"
+ * lines (grammar in docs/formats.md):
+ *
+ *   parley envelope v1
+ *   channel: <charter id, 64 hex>
+ *   from: us.fbi                       (a party id for kind 'received')
+ *   to: ru.fsb ru.gp
+ *   case: us.fbi/2021-0007
+ *   kind: request
+ *   time: 2021-07-09T15:04:05Z
+ *   ref: <log origin> <index> <leaf hash, base64>   (optional or required by kind)
+ *   body: <sha256 of the age file, hex> <size>      (required, optional or absent by kind)
+ *   handling: TLP:AMBER H2                          (optional)
+ *   priority: urgent                                (optional; request and notice)
+ *
+ * Keys appear in this order, each at most once, with no trailing space. The
+ * 'from' agency signs it with its key; a 'statement' carries the signature of
+ * every agency it names; a 'received' is signed by the node key of the party
+ * in 'from'. Envelopes are at most 65,535 bytes (one tlog-tiles entry).
+ */
+#ifndef PARLEY_ENVELOPE_H
+#define PARLEY_ENVELOPE_H
+
+#include "base/buf.h"
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "exchange/charter.h"
+
+#include <stdint.h>
+
+#define ENVELOPE_MAX_SIZE 65535
+#define ENVELOPE_MAX_TO 32
+#define ENVELOPE_BODY_MAX (64u << 20)   /* largest sealed body, bytes */
+#define ENVELOPE_FIRST_LINE "parley envelope v1"
+
+enum envelope_kind {
+	ENV_NOTICE, ENV_REQUEST, ENV_ACK, ENV_ANSWER, ENV_DECLINE, ENV_UPDATE, ENV_CLOSE, ENV_RECEIVED, ENV_STATEMENT,
+	ENV_KIND_COUNT
+};
+
+/* The kind's name ("request"), or NULL. */
+const char *envelope_kind_name(enum envelope_kind k);
+/* The kind named s[0..n), or -1. */
+int envelope_kind_parse(const char *s, size_t n);
+
+struct envelope_ref {
+	char origin[NOTE_NAME_MAX + 1];
+	uint64_t index;
+	merkle_hash leaf;
+};
+
+/* The fields of an envelope; what envelope_format writes and envelope_parse fills. */
+struct envelope_fields {
+	char channel[65];
+	char from[SYNTAX_AGENCY_MAX + 1];
+	char to[ENVELOPE_MAX_TO][SYNTAX_AGENCY_MAX + 1];
+	size_t nto;
+	char case_id[SYNTAX_CASE_MAX + 1];
+	enum envelope_kind kind;
+	int64_t time;
+	int has_ref;
+	struct envelope_ref ref;
+	int has_body;
+	uint8_t body_hash[32];
+	uint64_t body_size;
+	char handling[64];       /* "" if absent */
+	int urgent;
+};
+
+struct envelope {
+	struct envelope_fields f;
+	struct note note;        /* the parsed signed note */
+};
+
+/* Writes the envelope text (without signatures) for f, checking each field's syntax. */
+int envelope_format(const struct envelope_fields *f, struct buf *out);
+
+/* Parses a signed envelope strictly (syntax only). Release with envelope_release. */
+int envelope_parse(struct envelope *e, const uint8_t *data, size_t len);
+void envelope_release(struct envelope *e);
+
+/*
+ * Checks the envelope against the charter: channel, membership of every
+ * agency named, the kind's rules, and the signatures (every signature must be
+ * by an expected key and verify). ERR_VERIFY for a forged or incomplete
+ * envelope (the message says which signature is missing or wrong),
+ * ERR_FORMAT for one that breaks a rule of its kind.
+ */
+int envelope_verify(const struct envelope *e, const struct charter *c);
+
+/* Checks a sealed body against the envelope's body line. ERR_VERIFY on mismatch. */
+int envelope_check_body(const struct envelope *e, const uint8_t *body, size_t len);
+
+/* The agencies whose signature a statement still lacks (names into out, comma-separated). */
+int envelope_missing_signers(const struct envelope *e, const struct charter *c, struct buf *out);
+
+#endif

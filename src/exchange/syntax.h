@@ -1,0 +1,52 @@
+/*
+ * syntax — the field forms shared by charters and envelopes, each checked
+ * strictly (see docs/formats.md for the grammar):
+ *
+ *   party id     [a-z][a-z0-9-]{0,15}                       us, ru, un-monitor
+ *   agency name  <party id>.<[a-z][a-z0-9-]{0,31}>          us.fbi, ru.gp
+ *   case id      <agency name>/<[A-Za-z0-9][A-Za-z0-9._-]{0,63}>   us.fbi/2021-0007
+ *   witness id   [a-z0-9][a-z0-9.-]{0,62}
+ *   duration     [1-9][0-9]{0,5} followed by m, h or d        24h, 30d
+ *   time         YYYY-MM-DDTHH:MM:SSZ (RFC 3339, UTC, no fraction)
+ *   url          http(s)://host[:port][/path], no userinfo, query or fragment
+ *
+ * Each check takes (s, len) and returns 1 if valid, 0 if not.
+ */
+#ifndef PARLEY_SYNTAX_H
+#define PARLEY_SYNTAX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SYNTAX_AGENCY_MAX 48
+#define SYNTAX_CASE_MAX 128
+#define SYNTAX_URL_MAX 256
+
+int syntax_party_id(const char *s, size_t len);
+int syntax_agency_name(const char *s, size_t len);
+/* The party part of a valid agency name: its length up to the dot. */
+size_t syntax_agency_party_len(const char *s, size_t len);
+int syntax_case_id(const char *s, size_t len);
+int syntax_witness_id(const char *s, size_t len);
+int syntax_url(const char *s, size_t len);
+
+/* Parses a duration into seconds. 0 or ERR_FORMAT. */
+int syntax_duration(const char *s, size_t len, uint64_t *seconds);
+/* Parses an RFC 3339 UTC time into Unix seconds. 0 or ERR_FORMAT. */
+int syntax_time(const char *s, size_t len, int64_t *unix_seconds);
+/* Formats Unix seconds as YYYY-MM-DDTHH:MM:SSZ (out: at least 21 bytes). */
+void syntax_format_time(int64_t t, char out[21]);
+
+/*
+ * Splits text into "key: value" lines. Calls fn for each line, with the
+ * 1-based line number. The text must end in a newline; a line must have
+ * "key: value" with a non-empty value and no trailing space.
+ */
+int syntax_lines(const char *text, size_t len,
+		 int (*fn)(void *ctx, size_t line_no, const char *key, size_t klen, const char *val, size_t vlen),
+		 void *ctx);
+
+/* Splits value into space-separated words (no empty words). Returns the count, or -1 if over max. */
+int syntax_words(const char *val, size_t vlen, const char **words, size_t *wlens, int max);
+
+#endif

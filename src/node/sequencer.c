@@ -1,0 +1,272 @@
+#include "node/sequencer.h"
+#include "base/err.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct waiter {
+	struct sequencer_entry e;
+	int rc;
+	int done;
+	char msg[256];
+	struct waiter *next;
+};
+
+/* Open-addressing set of pending leaf hashes (power-of-two table, tombstones). */
+struct leafset {
+	merkle_hash *slots;
+	uint8_t *state; /* 0 empty, 1 used, 2 deleted */
+	size_t cap, used;
+};
+
+struct sequencer {
+	struct tlog *log;
+	struct sequencer_hooks hooks;
+	size_t max_batch;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake_committer;
+	pthread_cond_t wake_waiters;
+	struct waiter *head, *tail; /* queued, not yet taken */
+	size_t queued;
+	struct leafset pending;
+	int stopping;
+	int failed;
+	uint64_t batches, entries, commit_ns;
+};
+
+static size_t slot_of(const merkle_hash h, size_t cap)
+{
+	uint64_t v;
+	memcpy(&v, h, sizeof v);
+	return (size_t)v & (cap - 1);
+}
+
+static int leafset_has(const struct leafset *s, const merkle_hash h)
+{
+	if (!s->cap)
+		return 0;
+	for (size_t i = slot_of(h, s->cap), n = 0; n < s->cap; i = (i + 1) & (s->cap - 1), n++) {
+		if (s->state[i] == 0)
+			return 0;
+		if (s->state[i] == 1 && !memcmp(s->slots[i], h, MERKLE_HASH))
+			return 1;
+	}
+	return 0;
+}
+
+static int leafset_grow(struct leafset *s)
+{
+	struct leafset g = {0};
+	size_t live = 0;
+	for (size_t i = 0; i < s->cap; i++)
+		live += s->state[i] == 1;
+	/* Sized for the live entries, so tombstones never make the table grow forever. */
+	g.cap = 1024;
+	while (g.cap < 4 * (live + 1))
+		g.cap *= 2;
+	g.slots = malloc(g.cap * sizeof *g.slots);
+	g.state = calloc(g.cap, 1);
+	if (!g.slots || !g.state) {
+		free(g.slots);
+		free(g.state);
+		return err_set(ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < s->cap; i++) {
+		if (s->state[i] != 1)
+			continue;
+		size_t j = slot_of(s->slots[i], g.cap);
+		while (g.state[j])
+			j = (j + 1) & (g.cap - 1);
+		memcpy(g.slots[j], s->slots[i], MERKLE_HASH);
+		g.state[j] = 1;
+		g.used++;
+	}
+	free(s->slots);
+	free(s->state);
+	*s = g;
+	return 0;
+}
+
+static int leafset_add(struct leafset *s, const merkle_hash h)
+{
+	if ((s->used + 1) * 2 > s->cap) {
+		int rc = leafset_grow(s);
+		if (rc)
+			return rc;
+	}
+	size_t i = slot_of(h, s->cap);
+	while (s->state[i] == 1)
+		i = (i + 1) & (s->cap - 1);
+	memcpy(s->slots[i], h, MERKLE_HASH);
+	s->state[i] = 1;
+	s->used++;
+	return 0;
+}
+
+static void leafset_del(struct leafset *s, const merkle_hash h)
+{
+	for (size_t i = slot_of(h, s->cap), n = 0; n < s->cap; i = (i + 1) & (s->cap - 1), n++) {
+		if (s->state[i] == 0)
+			return;
+		if (s->state[i] == 1 && !memcmp(s->slots[i], h, MERKLE_HASH)) {
+			s->state[i] = 2;
+			return; /* used stays counted until the next grow: tombstones need room too */
+		}
+	}
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void *committer(void *arg)
+{
+	struct sequencer *s = arg;
+	struct sequencer_entry *batch = malloc(s->max_batch * sizeof *batch);
+	struct waiter **ws = malloc(s->max_batch * sizeof *ws);
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		while (!s->head && !s->stopping)
+			pthread_cond_wait(&s->wake_committer, &s->lock);
+		if (!s->head && s->stopping)
+			break;
+		size_t n = 0;
+		while (s->head && n < s->max_batch) {
+			ws[n] = s->head;
+			s->head = s->head->next;
+			n++;
+		}
+		if (!s->head)
+			s->tail = NULL;
+		s->queued -= n;
+		pthread_mutex_unlock(&s->lock);
+
+		/* Outside the lock: submitters keep queueing the next batch. */
+		int rc = s->failed ? err_set(ERR_IO, "the log failed earlier; restart the node") : 0;
+		uint64_t t0 = now_ns();
+		for (size_t i = 0; i < n && !rc; i++)
+			rc = tlog_add(s->log, ws[i]->e.data, ws[i]->e.len, &ws[i]->e.index);
+		if (!rc)
+			rc = tlog_commit(s->log);
+		if (rc) {
+			tlog_discard(s->log);
+			s->failed = 1;
+		} else {
+			for (size_t i = 0; i < n; i++)
+				batch[i] = ws[i]->e;
+			if (s->hooks.committed)
+				s->hooks.committed(s->hooks.ctx, batch, n, tlog_checkpoint_note(s->log));
+		}
+		uint64_t dt = now_ns() - t0;
+
+		pthread_mutex_lock(&s->lock);
+		if (!rc) {
+			s->batches++;
+			s->entries += n;
+			s->commit_ns += dt;
+		}
+		for (size_t i = 0; i < n; i++) {
+			leafset_del(&s->pending, ws[i]->e.leaf);
+			ws[i]->rc = rc;
+			if (rc)
+				snprintf(ws[i]->msg, sizeof ws[i]->msg, "%s", err_msg());
+			ws[i]->done = 1;
+		}
+		pthread_cond_broadcast(&s->wake_waiters);
+	}
+	pthread_mutex_unlock(&s->lock);
+	free(batch);
+	free(ws);
+	return NULL;
+}
+
+int sequencer_start(struct sequencer **out, struct tlog *log, const struct sequencer_hooks *hooks, size_t max_batch)
+{
+	struct sequencer *s = calloc(1, sizeof *s);
+	if (!s)
+		return err_set(ERR_NOMEM, "out of memory");
+	s->log = log;
+	if (hooks)
+		s->hooks = *hooks;
+	s->max_batch = max_batch ? max_batch : 8192;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake_committer, NULL);
+	pthread_cond_init(&s->wake_waiters, NULL);
+	if (pthread_create(&s->thread, NULL, committer, s) != 0) {
+		free(s);
+		return err_set(ERR_IO, "cannot start the committer thread");
+	}
+	*out = s;
+	return 0;
+}
+
+void sequencer_stop(struct sequencer *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = 1;
+	pthread_cond_signal(&s->wake_committer);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->wake_committer);
+	pthread_cond_destroy(&s->wake_waiters);
+	free(s->pending.slots);
+	free(s->pending.state);
+	free(s);
+}
+
+int sequencer_submit(struct sequencer *s, const uint8_t *entry, size_t len, uint64_t *index)
+{
+	if (len > TLOG_ENTRY_MAX)
+		return err_set(ERR_LIMIT, "entry of %zu bytes exceeds the limit of %d bytes", len, TLOG_ENTRY_MAX);
+	struct waiter w;
+	memset(&w, 0, sizeof w);
+	w.e.data = entry;
+	w.e.len = len;
+	merkle_leaf_hash(entry, len, w.e.leaf);
+	pthread_mutex_lock(&s->lock);
+	int rc = 0;
+	if (s->stopping)
+		rc = err_set(ERR_IO, "the node is stopping");
+	else if (leafset_has(&s->pending, w.e.leaf) || (s->hooks.seen && s->hooks.seen(s->hooks.ctx, w.e.leaf)))
+		rc = err_set(ERR_CONFLICT, "this exact envelope is already in the log (replay)");
+	else
+		rc = leafset_add(&s->pending, w.e.leaf);
+	if (rc) {
+		pthread_mutex_unlock(&s->lock);
+		return rc;
+	}
+	/* w lives on this stack until the committer marks it done; we wait for that below. */
+	if (s->tail)
+		s->tail->next = &w;
+	else
+		s->head = &w; // cppcheck-suppress autoVariables
+	s->tail = &w; // cppcheck-suppress autoVariables
+	s->queued++;
+	pthread_cond_signal(&s->wake_committer);
+	while (!w.done)
+		pthread_cond_wait(&s->wake_waiters, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+	if (w.rc)
+		return err_set(w.rc, "%s", w.msg);
+	*index = w.e.index;
+	return 0;
+}
+
+void sequencer_stats(struct sequencer *s, uint64_t *batches, uint64_t *entries, uint64_t *commit_ns_total)
+{
+	pthread_mutex_lock(&s->lock);
+	*batches = s->batches;
+	*entries = s->entries;
+	*commit_ns_total = s->commit_ns;
+	pthread_mutex_unlock(&s->lock);
+}

@@ -1,0 +1,57 @@
+/*
+ * sequencer — turns concurrent submissions into group commits.
+ *
+ * Any number of threads call sequencer_submit(); each blocks until its entry
+ * is durable in the log (or refused). One committer thread takes everything
+ * queued, appends it as one batch, commits once (one flush), and then wakes
+ * every waiter of that batch with its index. While a batch commits the next
+ * one fills, so durability costs one flush per batch, not per entry.
+ *
+ * Duplicates are refused (ERR_CONFLICT): an entry whose leaf hash is queued,
+ * being committed, or reported by the seen() callback (the committed index).
+ * After each commit, committed() receives the batch (to index it) before the
+ * waiters are woken and before its leaf hashes leave the pending set, so a
+ * replay can never slip between the log and the index.
+ */
+#ifndef PARLEY_SEQUENCER_H
+#define PARLEY_SEQUENCER_H
+
+#include "crypto/merkle.h"
+#include "tlog/store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sequencer_entry {
+	const uint8_t *data;
+	size_t len;
+	merkle_hash leaf;
+	uint64_t index;
+};
+
+struct sequencer_hooks {
+	/* 1 if an entry with this leaf hash is already committed. */
+	int (*seen)(void *ctx, const merkle_hash leaf);
+	/* Called by the committer after the batch is durable; n entries with their indices. */
+	void (*committed)(void *ctx, const struct sequencer_entry *batch, size_t n, const struct buf *checkpoint);
+	void *ctx;
+};
+
+struct sequencer;
+
+/* Starts the committer thread over an open, writable log (borrowed). */
+int sequencer_start(struct sequencer **s, struct tlog *log, const struct sequencer_hooks *hooks, size_t max_batch);
+/* Stops after the queued entries are committed; joins the thread. */
+void sequencer_stop(struct sequencer *s);
+
+/*
+ * Appends entry and waits until it is durable. 0 with *index set; ERR_CONFLICT
+ * for a duplicate; ERR_LIMIT if too large; ERR_IO if the commit failed (the
+ * log is then read-only until the node restarts and recovers).
+ */
+int sequencer_submit(struct sequencer *s, const uint8_t *entry, size_t len, uint64_t *index);
+
+/* Batches committed and entries appended since start (for metrics). */
+void sequencer_stats(struct sequencer *s, uint64_t *batches, uint64_t *entries, uint64_t *commit_ns_total);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * witness — the c2sp.org/tlog-witness add-checkpoint protocol, HTTP-free.
+ *
+ * A witness trusts a fixed set of logs (origin and Ed25519 key) and keeps,
+ * for each, the latest checkpoint it cosigned, durably, in a state directory.
+ * witness_add_checkpoint() takes a request body and returns the HTTP status
+ * and response body the spec prescribes:
+ *
+ *   200  cosignature line(s)           checkpoint consistent with the last cosigned one
+ *   400  reason                        malformed request, or old size > checkpoint size
+ *   403  reason                        no signature by the log's trusted key verifies
+ *   404  reason                        unknown origin
+ *   409  "<latest cosigned size>\n"    old size is not the latest cosigned size
+ *        (Content-Type text/x.tlog.size), or same size with a different root
+ *   422  reason                        the consistency proof does not verify
+ *
+ * Checking the old size and persisting the new checkpoint happen under one
+ * lock, and the new state is on stable storage before the cosignature is
+ * returned. When a log shows two views that cannot both be true (same size,
+ * different roots; or a consistency proof that fails from the recorded
+ * checkpoint), both signed checkpoints are kept in <state>/conflicts/ as
+ * proof of the log's misbehaviour.
+ *
+ * A node witnessing its peers passes a before_cosign hook, which must have
+ * fetched and durably stored the peer's entries up to the new size before it
+ * returns 0 (principle 2 of DESIGN.md: cosignature is receipt).
+ */
+#ifndef PARLEY_WITNESS_H
+#define PARLEY_WITNESS_H
+
+#include "base/buf.h"
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "tlog/checkpoint.h"
+
+#include <stdint.h>
+
+#define WITNESS_MAX_LOGS 64
+#define WITNESS_REQUEST_MAX (CHECKPOINT_MAX_SIZE + 64 * 48 + 64)
+
+struct witness_request {
+	uint64_t old_size;
+	merkle_hash proof[63];
+	size_t n;
+	const uint8_t *checkpoint;   /* points into the request body */
+	size_t checkpoint_len;
+};
+
+/* Parses an add-checkpoint body strictly. 0 or ERR_FORMAT/ERR_LIMIT. */
+int witness_request_parse(struct witness_request *r, const uint8_t *body, size_t len);
+/* Formats an add-checkpoint body. */
+int witness_request_format(struct buf *out, uint64_t old_size, const merkle_hash *proof, size_t n,
+			   const uint8_t *checkpoint, size_t checkpoint_len);
+
+struct witness_log {
+	struct note_verifier key;    /* Ed25519; its name is the log's origin */
+};
+
+/*
+ * Called with the lock held, after every check passed and before the new
+ * checkpoint is persisted and cosigned. old is NULL for the first checkpoint.
+ * Return 0 to cosign; non-zero refuses with 503 and the err_msg() reason.
+ */
+typedef int (*witness_hook_fn)(void *ctx, const struct checkpoint *old, const struct checkpoint *cp,
+			       const uint8_t *note, size_t note_len);
+
+struct witness;
+
+/* Opens (creating if needed) the state directory. The cosigner key is borrowed. */
+int witness_open(struct witness **w, const char *state_dir, const struct note_signer *cosigner,
+		 const struct witness_log *logs, size_t nlogs);
+void witness_set_hook(struct witness *w, witness_hook_fn fn, void *ctx);
+void witness_close(struct witness *w);
+
+/*
+ * Handles one add-checkpoint request. Fills *status (an HTTP status code),
+ * *content_type ("text/plain; charset=utf-8" or "text/x.tlog.size") and
+ * response. Returns 0 when a status was determined (even a refusal); an
+ * ERR_* code only if the witness itself failed (I/O), with *status 500.
+ */
+int witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, uint64_t now, int *status,
+			   const char **content_type, struct buf *response);
+
+/* The latest cosigned checkpoint of origin (size 0 and no note if none). */
+int witness_latest(struct witness *w, const char *origin, struct checkpoint *cp, struct buf *note);
+
+#endif

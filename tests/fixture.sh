@@ -1,0 +1,34 @@
+# A channel for tests: keys for two parties' nodes, four agencies and a witness, and
+# the charter signed by both parties. Source after tests/lib.sh; call make_channel DIR.
+make_channel() {
+	local d=$1
+	mkdir -p "$d/keys"
+	local k n
+	for k in us-node:us.parley.example/log ru-node:ru.parley.example/log us.fbi:us.fbi us.doj:us.doj \
+		ru.fsb:ru.fsb ru.gp:ru.gp witness:un.witness; do
+		n=${k#*:}
+		"$PARLEY" keygen --name "$n" --out "$d/keys/${k%%:*}.key" >/dev/null || return 1
+	done
+	local K=$d/keys
+	{
+		echo "parley charter v1"
+		echo "name: US-RU expert consultation mechanism on cybersecurity"
+		echo "legal-basis: Treaty on Mutual Legal Assistance in Criminal Matters (1999)"
+		echo "party: us http://127.0.0.1:18401 $("$PARLEY" key vkey "$K/us-node.key")"
+		echo "party: ru http://127.0.0.1:18402 $("$PARLEY" key vkey "$K/ru-node.key")"
+		for a in us.fbi us.doj ru.fsb ru.gp; do
+			echo "agency: $a $("$PARLEY" key vkey "$K/$a.key") $("$PARLEY" key age-recipient "$K/$a.key")"
+		done
+		echo "witness: un.witness http://127.0.0.1:18403 $("$PARLEY" key vkey "$K/witness.key" --cosigner)"
+		echo "profiles: cyber-mla"
+		echo "ack: 24h"
+		echo "answer: 30d"
+		echo "urgent-ack: 4h"
+		echo "urgent-answer: 72h"
+		echo "term: 2021-07-09T00:00:00Z 2022-01-09T00:00:00Z"
+		echo "reporting-period: 30d"
+	} >"$d/charter.draft"
+	cp "$d/charter.draft" "$d/charter"
+	"$PARLEY" charter sign "$d/charter" --key "$K/us-node.key" 2>/dev/null &&
+		"$PARLEY" charter sign "$d/charter" --key "$K/ru-node.key" 2>/dev/null
+}
