@@ -54,7 +54,7 @@ DEPS_OK  := build/.deps-ok
 
 GOENV    := GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS=-mod=mod GOCACHE=$(abspath $(BUILD)/gocache)
 
-.PHONY: all deps check check-unit test demo bench fuzz fuzz-smoke lint clean help install
+.PHONY: all deps check check-unit test demo bench fuzz fuzz-smoke fuzzers lint clean help install
 .DEFAULT_GOAL := all
 
 all: $(DEPS_OK) $(PARLEY) $(TESTS) $(GOCHECK)
@@ -100,7 +100,9 @@ $(GOCHECK): $(wildcard tests/go/*.go) | $(DEPS_OK)
 	@$(if $(Q),echo "  GO    $@")
 	$(Q)$(GOENV) go build -o $@ $(wildcard tests/go/*.go)
 
-check: all
+# Without SANITIZE, check also builds the fuzzers: tests/cli/fuzz_smoke.sh replays
+# their crashers and runs each for a few seconds.
+check: all $(if $(SANITIZE),,fuzzers)
 	$(Q)BUILD=$(BUILD) PARLEY=$(abspath $(PARLEY)) GOCHECK=$(abspath $(GOCHECK)) \
 		SANITIZE="$(SANITIZE)" bash tests/run.sh
 test: check

@@ -29,10 +29,21 @@ static int compare_tile(void *ctx, const struct tile_id *id, const uint8_t *data
 		return err_wrap(ERR_VERIFY, "tile damaged");
 	if (rc)
 		return rc;
-	for (size_t off = 0; off < len; off += MERKLE_HASH)
-		if (memcmp(a->file.data + off, data + off, MERKLE_HASH) != 0)
-			return err_set(ERR_VERIFY, "%s: hash %zu differs from the hash computed from the entries", path,
-				       off / MERKLE_HASH);
+	for (size_t off = 0; off < len; off += MERKLE_HASH) {
+		if (memcmp(a->file.data + off, data + off, MERKLE_HASH) == 0)
+			continue;
+		if (id->level == 0) {
+			/* Either the tile or the entry was altered: name both files. */
+			struct tile_id b = {TILE_LEVEL_ENTRIES, id->index, id->width};
+			char bpath[TILE_PATH_MAX];
+			tilepath_format(&b, bpath, sizeof bpath);
+			return err_set(ERR_VERIFY, "%s: hash %zu differs from the hash of entry %" PRIu64 " in %s "
+						   "(one of the two files was altered)",
+				       path, off / MERKLE_HASH, id->index * TILE_WIDTH + off / MERKLE_HASH, bpath);
+		}
+		return err_set(ERR_VERIFY, "%s: hash %zu differs from the hash computed from the entries", path,
+			       off / MERKLE_HASH);
+	}
 	return 0;
 }
 
@@ -62,7 +73,7 @@ int tlog_audit(const char *dir, const struct note_verifier *vkey, uint64_t *chec
 	if ((rc = checkpoint_open(&cp, cpbuf.data, cpbuf.len, vkey, NULL))) {
 		if (rc == ERR_FORMAT || rc == ERR_LIMIT)
 			rc = ERR_VERIFY; /* a damaged checkpoint is an inconsistent log */
-		err_wrap(rc, "checkpoint");
+		err_wrap(rc, "%s", path);
 		goto out;
 	}
 	a.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -1,6 +1,7 @@
 #include "tlog/checkpoint.h"
 #include "base/enc.h"
 #include "base/err.h"
+#include "base/utf8.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -41,6 +42,9 @@ int checkpoint_parse_text(struct checkpoint *cp, const char *text, size_t len)
 	}
 	if (lens[0] == 0 || lens[0] > NOTE_NAME_MAX)
 		return err_set(ERR_FORMAT, "checkpoint origin line is empty or longer than %d bytes", NOTE_NAME_MAX);
+	/* A NUL would silently cut the origin short; note text never holds one, raw text might. */
+	if (utf8_text_invalid_at(lines[0], lens[0]) != lens[0])
+		return err_set(ERR_FORMAT, "checkpoint origin has invalid UTF-8 or a control character");
 	memcpy(cp->origin, lines[0], lens[0]);
 	cp->origin[lens[0]] = 0;
 	if (parse_u64(lines[1], lens[1], &cp->size) || cp->size > INT64_MAX)

@@ -4,7 +4,8 @@
  *   <origin>\n<tree size>\n<base64 root hash>\n[extension lines]
  *
  * signed as a note by the log's key (whose name is the origin) and possibly
- * cosigned by witnesses. The parser is strict: non-empty origin, decimal size
+ * cosigned by witnesses. The parser is strict: non-empty origin of UTF-8
+ * without control characters (even in bare text, not yet a note), decimal size
  * without leading zeros, canonical base64 of exactly 32 bytes, non-empty
  * extension lines.
  */

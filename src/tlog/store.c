@@ -191,9 +191,12 @@ static int read_checkpoint(struct tlog *t, const struct note_verifier *vkey)
 	int rc = file_read(path, CHECKPOINT_MAX_SIZE, &b);
 	if (rc == ERR_NOTFOUND)
 		rc = err_set(ERR_NOTFOUND, "%s is not a log: it has no checkpoint", t->dir);
-	if (!rc)
+	if (!rc) {
 		rc = vkey ? checkpoint_open(&t->cp, b.data, b.len, vkey, NULL)
 			  : checkpoint_parse_unverified(&t->cp, b.data, b.len);
+		if (rc && rc != ERR_VERIFY)
+			err_wrap(rc, "%s", path);
+	}
 	if (!rc) {
 		buf_release(&t->cpnote);
 		t->cpnote = b;
@@ -377,6 +380,10 @@ static int open_log(struct tlog **out, const char *dir, int mode, const struct n
 		t->vkey = *vkey;
 	}
 	rc = read_checkpoint(t, &t->vkey);
+	if (rc == ERR_VERIFY && mode == 1)
+		/* Most often a wrong --key, not a damaged log: say which key was tried. */
+		err_wrap(rc, "%s/checkpoint does not verify with the key %s+%08x: not this log's key, or the checkpoint was altered",
+			 dir, t->vkey.name, (unsigned)t->vkey.id);
 	if (rc == ERR_NOTFOUND && mode == 2) {
 		/* A new mirror: empty until the first checkpoint arrives. */
 		memset(&t->cp, 0, sizeof t->cp);

@@ -1,0 +1,40 @@
+/*
+ * fuzz_common.h — shared by the libFuzzer targets: the fixed test keys the
+ * seed corpora are signed with, and an abort-with-message assertion.
+ *
+ * The keys are throwaway test keys: their secret halves are the seeds in
+ * fuzz/corpus/fuzz_keyfile/ (log.key, witness.key), kept only so the signed
+ * seeds can be regenerated. Never use them for anything else.
+ */
+#ifndef PARLEY_FUZZ_COMMON_H
+#define PARLEY_FUZZ_COMMON_H
+
+#include "base/err.h"
+#include "crypto/note.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FUZZ_LOG_VKEY "fuzz.example/log+0ec15606+AQ5XTHDlcg6bvUakC8YCB+IQ6IkNhTFmt7f/uwTHWY6K"
+#define FUZZ_WITNESS_VKEY "witness.example+587b208b+BP91GebJkcbZwxX/hb6TlHVvceXu/VIaYj+8qm8/YNJc"
+
+/* An invariant of the code under test: a violation is a bug, so crash loudly. */
+#define FUZZ_ASSERT(cond)                                                                     \
+	do {                                                                                  \
+		if (!(cond)) {                                                                \
+			fprintf(stderr, "%s:%d: FUZZ_ASSERT(%s) failed (last error: %s)\n", \
+				__FILE__, __LINE__, #cond, err_msg());                        \
+			abort();                                                              \
+		}                                                                             \
+	} while (0)
+
+static inline void fuzz_load_vkey(struct note_verifier *v, const char *s)
+{
+	if (note_verifier_parse(v, s, strlen(s)) != 0) {
+		fprintf(stderr, "bad built-in verifier key %s: %s\n", s, err_msg());
+		abort();
+	}
+}
+
+#endif

@@ -1,0 +1,277 @@
+/* Tile paths and the log store: create, open, add, commit, read, prove, reopen, lock, recovery. */
+#include "base/buf.h"
+#include "base/err.h"
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "tlog/store.h"
+#include "tlog/tilepath.h"
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct note_signer key;
+static struct note_verifier vkey;
+static char base[256];
+
+static void setup(void)
+{
+	const char *tmp = getenv("TMPBASE") ? getenv("TMPBASE") : "/tmp";
+	snprintf(base, sizeof base, "%s/test_tlog.XXXXXX", tmp);
+	if (!mkdtemp(base) || note_signer_generate(&key, "test.example/log", NOTE_ED25519)) {
+		fprintf(stderr, "setup failed: %s\n", err_msg());
+		exit(2);
+	}
+	note_verifier_from_signer(&vkey, &key, NOTE_ED25519);
+}
+
+static void shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void shell(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0)
+		fprintf(stderr, "  command failed: %s\n", cmd);
+}
+
+static int exists(const char *dir, const char *rel)
+{
+	char p[1024];
+	struct stat st;
+	snprintf(p, sizeof p, "%s/%s", dir, rel);
+	return stat(p, &st) == 0;
+}
+
+static void tp_ok(const char *path, int level, uint64_t index, unsigned width)
+{
+	struct tile_id t;
+	char out[TILE_PATH_MAX];
+	CHECK(tilepath_parse(path, strlen(path), &t) == 0);
+	CHECK(t.level == level && t.index == index && t.width == width);
+	struct tile_id f = {level, index, width};
+	tilepath_format(&f, out, sizeof out);
+	CHECK_STR(out, path);
+}
+
+static void test_tilepath(void)
+{
+	tp_ok("tile/0/x001/x234/067", 0, 1234067, 256);
+	tp_ok("tile/0/000", 0, 0, 256);
+	tp_ok("tile/3/999", 3, 999, 256);
+	tp_ok("tile/0/x001/000", 0, 1000, 256);
+	tp_ok("tile/entries/x001/x234/067.p/255", TILE_LEVEL_ENTRIES, 1234067, 255);
+	tp_ok("tile/63/000.p/1", 63, 0, 1);
+	tp_ok("tile/0/x018/x446/x744/x073/x709/x551/615", 0, UINT64_MAX, 256);
+	const char *bad[] = {
+		"tile/0/x000/001", "tile/0/01", "tile/0/1", "tile/0/0001", "tile/0/000.p/0", "tile/0/000.p/256",
+		"tile/0/000.p/01", "tile/0/000.p/", "tile/0/000.p", "tile/64/000", "tile/00/000", "tile/-1/000",
+		"tile/0/x001/234x", "tile/0/000/", "/tile/0/000", "tile/0/x001", "tile/0/x1/000", "tile/entries",
+		"tile/entries/", "tile//000", "tile/0/x018/x446/x744/x073/x709/x551/616", "tile/0/000\0",
+		"tile/0/x001/x000/x000/x000/x000/x000/x000/000", "tiles/0/000", "",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct tile_id t;
+		size_t n = strlen(bad[i]) + (i == 21); /* include the NUL of "tile/0/000\0" */
+		if (tilepath_parse(bad[i], n, &t) != ERR_FORMAT) {
+			fprintf(stderr, "  accepted '%s'\n", bad[i]);
+			CHECK(0);
+		}
+	}
+}
+
+static void entry_text(char *e, size_t n, uint64_t i)
+{
+	snprintf(e, n, "entry number %llu", (unsigned long long)i);
+}
+
+/* Adds entries [from, to) and commits; checks the indices. */
+static void add_range(struct tlog *t, uint64_t from, uint64_t to)
+{
+	for (uint64_t i = from; i < to; i++) {
+		char e[64];
+		uint64_t idx;
+		entry_text(e, sizeof e, i);
+		CHECK(tlog_add(t, (const uint8_t *)e, strlen(e), &idx) == 0);
+		CHECK_EQ_INT(idx, i);
+	}
+	CHECK(tlog_commit(t) == 0);
+	CHECK_EQ_INT(tlog_size(t), to);
+}
+
+/* Every entry reads back; a sample of inclusion and consistency proofs verifies. */
+static void check_contents(struct tlog *t, uint64_t size)
+{
+	struct buf b;
+	buf_init(&b, TLOG_ENTRY_MAX);
+	const struct checkpoint *cp = tlog_checkpoint(t);
+	CHECK_EQ_INT(cp->size, size);
+	for (uint64_t i = 0; i < size; i++) {
+		char e[64];
+		entry_text(e, sizeof e, i);
+		int rc = tlog_read_entry(t, i, &b);
+		CHECK(rc == 0 && b.len == strlen(e) && memcmp(b.data, e, b.len) == 0);
+		if (rc)
+			break;
+		if (i % 37 == 0 || i + 1 == size) {
+			merkle_hash proof[MERKLE_MAX_PROOF], leaf;
+			size_t n;
+			merkle_leaf_hash(e, strlen(e), leaf);
+			CHECK(tlog_prove_inclusion(t, i, size, proof, &n) == 0);
+			CHECK(merkle_verify_inclusion(i, size, leaf, (const merkle_hash *)proof, n, cp->root) == 0);
+			merkle_hash old_root;
+			CHECK(tlog_root_at(t, i + 1, old_root) == 0);
+			CHECK(tlog_prove_consistency(t, i + 1, size, proof, &n) == 0);
+			CHECK(merkle_verify_consistency(i + 1, size, old_root, cp->root, (const merkle_hash *)proof, n) == 0);
+		}
+	}
+	CHECK_EQ_INT(tlog_read_entry(t, size, &b), ERR_NOTFOUND);
+	buf_release(&b);
+}
+
+static void test_store_roundtrip(void)
+{
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s/roundtrip", base);
+	CHECK(tlog_create(dir, &key) == 0);
+	CHECK_EQ_INT(tlog_create(dir, &key), ERR_CONFLICT); /* not empty any more */
+	struct tlog *t;
+	CHECK(tlog_open(&t, dir, &key) == 0);
+	CHECK_EQ_INT(tlog_size(t), 0);
+	add_range(t, 0, 3);
+	add_range(t, 3, 300); /* crosses a tile boundary */
+	check_contents(t, 300);
+	CHECK(exists(dir, "tile/0/000") && exists(dir, "tile/entries/000") && exists(dir, "tile/0/001.p/44"));
+	CHECK(!exists(dir, "tile/0/000.p")); /* partials of a completed tile are gone */
+	/* Queued but uncommitted entries are invisible and discardable. */
+	uint64_t idx;
+	CHECK(tlog_add(t, (const uint8_t *)"x", 1, &idx) == 0 && idx == 300);
+	CHECK_EQ_INT(tlog_size(t), 300);
+	tlog_discard(t);
+	tlog_close(t);
+
+	/* Reopen for writing: the committed state is there, appends continue. */
+	CHECK(tlog_open(&t, dir, &key) == 0);
+	CHECK_EQ_INT(tlog_size(t), 300);
+	add_range(t, 300, 520);
+	tlog_close(t);
+	/* Read-only: */
+	CHECK(tlog_open(&t, dir, NULL) == 0);
+	check_contents(t, 520);
+	CHECK_EQ_INT(tlog_add(t, (const uint8_t *)"x", 1, &idx), ERR_USAGE);
+	tlog_close(t);
+	uint64_t checked;
+	CHECK(tlog_audit(dir, &vkey, &checked) == 0 && checked == 520);
+	/* Too large an entry is refused. */
+	CHECK(tlog_open(&t, dir, &key) == 0);
+	uint8_t *big = calloc(1, TLOG_ENTRY_MAX + 1);
+	CHECK_EQ_INT(tlog_add(t, big, TLOG_ENTRY_MAX + 1, &idx), ERR_LIMIT);
+	CHECK(tlog_add(t, big, TLOG_ENTRY_MAX, &idx) == 0);
+	free(big);
+	tlog_discard(t);
+	tlog_close(t);
+}
+
+static void test_wrong_key_refused(void)
+{
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s/wrongkey", base);
+	CHECK(tlog_create(dir, &key) == 0);
+	struct note_signer other;
+	CHECK(note_signer_generate(&other, "test.example/log", NOTE_ED25519) == 0);
+	struct tlog *t;
+	CHECK_EQ_INT(tlog_open(&t, dir, &other), ERR_VERIFY);
+	note_signer_release(&other);
+}
+
+static void test_second_writer_refused(void)
+{
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s/lock", base);
+	CHECK(tlog_create(dir, &key) == 0);
+	struct tlog *t1, *t2, *r;
+	CHECK(tlog_open(&t1, dir, &key) == 0);
+	CHECK_EQ_INT(tlog_open(&t2, dir, &key), ERR_CONFLICT);
+	CHECK_MSG("in use by another writer");
+	CHECK(tlog_open(&r, dir, NULL) == 0); /* readers need no lock */
+	tlog_close(r);
+	/* In another process too (flock is per open file, so this is the same test, but honest). */
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct tlog *t3;
+		_exit(tlog_open(&t3, dir, &key) == ERR_CONFLICT ? 0 : 1);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	tlog_close(t1);
+	CHECK(tlog_open(&t2, dir, &key) == 0); /* released on close */
+	tlog_close(t2);
+}
+
+/*
+ * A batch that wrote its tiles but crashed before replacing the checkpoint:
+ * a copy of the log at size 10 receives (without overwriting) every file of
+ * the log at size 310. Opening it for writing must remove what lies beyond
+ * the checkpoint, keep the 10 entries, and accept different new entries.
+ */
+static void test_recovery_removes_files_beyond_checkpoint(void)
+{
+	char dir[512], torn[512];
+	snprintf(dir, sizeof dir, "%s/recover", base);
+	snprintf(torn, sizeof torn, "%s/recover-torn", base);
+	CHECK(tlog_create(dir, &key) == 0);
+	struct tlog *t;
+	CHECK(tlog_open(&t, dir, &key) == 0);
+	add_range(t, 0, 10);
+	tlog_close(t);
+	shell("cp -a %s %s", dir, torn);
+	CHECK(tlog_open(&t, dir, &key) == 0);
+	add_range(t, 10, 310);
+	tlog_close(t);
+	shell("cp -an %s/tile %s/", dir, torn);
+	CHECK(exists(torn, "tile/entries/000") && exists(torn, "tile/1/000.p/1") && exists(torn, "tile/0/001.p/54"));
+	CHECK(exists(torn, "tile/entries/000.p/10"));
+
+	CHECK(tlog_open(&t, torn, &key) == 0);
+	CHECK_EQ_INT(tlog_size(t), 10);
+	CHECK(!exists(torn, "tile/entries/000") && !exists(torn, "tile/0/000") && !exists(torn, "tile/1/000.p/1"));
+	CHECK(!exists(torn, "tile/0/001.p") && !exists(torn, "tile/entries/001.p"));
+	CHECK(exists(torn, "tile/entries/000.p/10") && exists(torn, "tile/0/000.p/10"));
+	check_contents(t, 10);
+	/* New, different entries after the recovered point. */
+	for (int i = 0; i < 300; i++)
+		CHECK(tlog_add(t, (const uint8_t *)"different", 9, NULL) == 0);
+	CHECK(tlog_commit(t) == 0);
+	tlog_close(t);
+	uint64_t checked;
+	CHECK(tlog_audit(torn, &vkey, &checked) == 0 && checked == 310);
+
+	/* A damaged committed partial tile at level 0 is rebuilt from its bundle. */
+	shell("printf garbage > %s/tile/0/001.p/54", torn);
+	CHECK(tlog_open(&t, torn, &key) == 0);
+	tlog_close(t);
+	CHECK(tlog_audit(torn, &vkey, &checked) == 0);
+	/* A damaged committed bundle cannot be rebuilt: refused, with the reason. */
+	shell("printf garbage > %s/tile/entries/001.p/54", torn);
+	CHECK_EQ_INT(tlog_open(&t, torn, &key), ERR_VERIFY);
+	CHECK_MSG("bundle");
+}
+
+int main(void)
+{
+	setup();
+	RUN(test_tilepath);
+	RUN(test_store_roundtrip);
+	RUN(test_wrong_key_refused);
+	RUN(test_second_writer_refused);
+	RUN(test_recovery_removes_files_beyond_checkpoint);
+	note_signer_release(&key);
+	shell("rm -rf %s", base);
+	CHECK_EXIT();
+}
