@@ -9,7 +9,7 @@
 struct cli_command {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *usage;
+	const char *usage;   /* NULL: a hidden command, not listed by `parley help` */
 };
 
 int cmd_age(int argc, char **argv);
@@ -20,5 +20,6 @@ int cmd_key(int argc, char **argv);
 int cmd_note(int argc, char **argv);
 int cmd_charter(int argc, char **argv);
 int cmd_stix(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const struct cli_command commands[] = {
 	{"log", cmd_log, "log init|append|prove|consistency|verify ..."},
 	{"charter", cmd_charter, "charter init|verify|show|id FILE | charter sign FILE --key NODE-KEY"},
 	{"stix", cmd_stix, "stix check FILE"},
+	{"profile", cmd_profile, NULL},
 	{"proof", cmd_proof, "proof verify PROOF-FILE ENTRY-FILE --vkey VKEY [--witness VKEY]..."},
 	{"note", cmd_note, "note verify FILE --vkey VKEY... | note cosign FILE --key KEYFILE [--time T]"},
 };
@@ -23,7 +24,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: parley COMMAND [ARGS...]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  parley %s\n", commands[i].usage);
+		if (commands[i].usage)
+			fprintf(f, "  parley %s\n", commands[i].usage);
 }
 
 int main(int argc, char **argv)
