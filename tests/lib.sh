@@ -29,3 +29,29 @@ expect() {
 
 # same_tree DIR1 DIR2 — true if both hold identical files (names and bytes).
 same_tree() { diff -r "$1" "$2" >/dev/null 2>&1; }
+
+# ajv_setup — makes ajv (the independent JSON Schema validator) ready: installs
+# tests/ajv/package-lock.json into $BUILD/ajv with `npm ci` when the lock file
+# changed, and copies tests/ajv/validate.js there. Sets AJV to validate.js and
+# returns 0; or returns 1 with the reason in AJV_WHY (the caller prints SKIP).
+AJV= AJV_WHY=
+ajv_setup() {
+	local root=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+	local dir=$root/${BUILD:-build}/ajv
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		AJV_WHY="node or npm is not installed"
+		return 1
+	fi
+	mkdir -p "$dir" || { AJV_WHY="cannot create $dir"; return 1; }
+	if ! cmp -s "$root/tests/ajv/package-lock.json" "$dir/package-lock.json" || [ ! -d "$dir/node_modules/ajv" ]; then
+		cp "$root/tests/ajv/package.json" "$root/tests/ajv/package-lock.json" "$dir/" &&
+			rm -rf "$dir/node_modules" &&
+			(cd "$dir" && timeout 300 npm ci --no-audit --no-fund) >"$T_DIR/npm.log" 2>&1 || {
+			AJV_WHY="npm ci failed: $(tail -n 3 "$T_DIR/npm.log" 2>/dev/null | tr '\n' ' ')"
+			rm -f "$dir/package-lock.json"
+			return 1
+		}
+	fi
+	cp "$root/tests/ajv/validate.js" "$dir/" || { AJV_WHY="cannot copy validate.js"; return 1; }
+	AJV=$dir/validate.js
+}

@@ -9,7 +9,7 @@
 struct cli_command {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *usage;
+	const char *usage;   /* NULL: a hidden command, not listed by `parley help` */
 };
 
 int cmd_age(int argc, char **argv);
@@ -22,5 +22,6 @@ int cmd_charter(int argc, char **argv);
 int cmd_node(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 int cmd_stix(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
 	{"stix", cmd_stix, "stix check FILE"},
 	{"node", cmd_node, "node --dir DIR [--listen ADDR] | node init DIR --charter CHARTER --key NODE-KEY"},
 	{"witness", cmd_witness, "witness --dir DIR [--listen ADDR] | witness init DIR --charter CHARTER --key KEY"},
+	{"profile", cmd_profile, NULL},
 	{"proof", cmd_proof, "proof verify PROOF-FILE ENTRY-FILE --vkey VKEY [--witness VKEY]..."},
 	{"note", cmd_note, "note verify FILE --vkey VKEY... | note cosign FILE --key KEYFILE [--time T]"},
 };
@@ -25,7 +26,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: parley COMMAND [ARGS...]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  parley %s\n", commands[i].usage);
+		if (commands[i].usage)
+			fprintf(f, "  parley %s\n", commands[i].usage);
 }
 
 int main(int argc, char **argv)

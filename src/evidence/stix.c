@@ -7,7 +7,7 @@
 #include "evidence/stix.h"
 #include "evidence/stix_types.h"
 #include "base/err.h"
-#include "base/utf8.h"
+#include "base/jsonload.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -691,29 +691,6 @@ int stix_granular_check(struct stix_ctx *c, json_t *gm)
 
 /* ---- the bundle -------------------------------------------------------- */
 
-/* Rejects nesting deeper than STIX_MAX_DEPTH before the parser sees it. */
-static int depth_ok(const uint8_t *p, size_t n)
-{
-	int depth = 0, in_str = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t ch = p[i];
-		if (in_str) {
-			if (ch == '\\')
-				i++;
-			else if (ch == '"')
-				in_str = 0;
-		} else if (ch == '"') {
-			in_str = 1;
-		} else if (ch == '[' || ch == '{') {
-			if (++depth > STIX_MAX_DEPTH)
-				return 0;
-		} else if (ch == ']' || ch == '}') {
-			depth--;
-		}
-	}
-	return 1;
-}
-
 static int check_bundle(struct stix_ctx *c, json_t *root)
 {
 	const char *key;
@@ -762,38 +739,45 @@ static int check_bundle(struct stix_ctx *c, json_t *root)
 	return 0;
 }
 
-int stix_check_bundle(const uint8_t *json, size_t len, struct stix_result *res)
+/* Checks a parsed bundle; the paths in messages start with root. */
+static int check_root(json_t *root, const char *root_path, struct stix_result *res)
 {
 	struct stix_ctx c = {.res = res};
-	json_t *root = NULL;
-	json_error_t jerr;
 	int rc;
 	if (res) {
 		res->objects = 0;
 		res->path[0] = '\0';
 	}
-	if (len > STIX_MAX_INPUT)
-		return err_set(ERR_LIMIT, "input is larger than %zu bytes", STIX_MAX_INPUT);
-	size_t bad = utf8_invalid_at((const char *)json, len);
-	if (bad != len)
-		return err_set(ERR_FORMAT, "not UTF-8: invalid byte sequence at offset %zu", bad);
-	if (!depth_ok(json, len))
-		return err_set(ERR_LIMIT, "JSON nested deeper than %d levels", STIX_MAX_DEPTH);
-	root = json_loadb((const char *)json, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root)
-		return err_set(ERR_FORMAT, "not JSON: %s at line %d column %d", jerr.text, jerr.line, jerr.column);
 	c.index = json_object();
 	c.versions = json_object();
 	if (!c.index || !c.versions) {
 		rc = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	snprintf(c.path, sizeof c.path, "$");
-	c.plen = 1;
+	path_push(&c, "%s", root_path);
 	rc = check_bundle(&c, root);
 out:
 	json_decref(c.index);
 	json_decref(c.versions);
+	return rc;
+}
+
+int stix_check_json(json_t *bundle, const char *root_path, struct stix_result *res)
+{
+	return check_root(bundle, root_path ? root_path : "$", res);
+}
+
+int stix_check_bundle(const uint8_t *json, size_t len, struct stix_result *res)
+{
+	json_t *root = NULL;
+	int rc;
+	if (res) {
+		res->objects = 0;
+		res->path[0] = '\0';
+	}
+	rc = jsonload_strict(json, len, STIX_MAX_INPUT, STIX_MAX_DEPTH, &root);
+	if (rc == 0)
+		rc = check_root(root, "$", res);
 	json_decref(root);
 	return rc;
 }

@@ -48,6 +48,18 @@ struct stix_result {
 int stix_check_bundle(const uint8_t *json, size_t len, struct stix_result *res);
 
 /*
+ * Checks a bundle already parsed by the caller (for a bundle embedded in a
+ * larger document, such as the "evidence" member of a message body). The
+ * caller is responsible for strict parsing (base/jsonload.h) and for the size
+ * and depth caps: the bundle should be nested at most STIX_MAX_DEPTH levels.
+ * Paths in messages and in res->path start with root_path instead of "$"
+ * (e.g. "$.evidence"; NULL means "$"). Returns 0, ERR_VERIFY or ERR_NOMEM as
+ * stix_check_bundle does.
+ */
+struct json_t;
+int stix_check_json(struct json_t *bundle, const char *root_path, struct stix_result *res);
+
+/*
  * The syntax checks the validator is built from, exposed for the tests.
  * Each returns 1 if s (a NUL-terminated string) is valid, 0 if not.
  */

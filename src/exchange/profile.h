@@ -15,12 +15,20 @@
  *   update     -> "update"
  *   close      -> "close"
  *   statement  -> "statement"     joint record of a consultation round
- * The fields of each type are published as JSON Schemas in docs/schemas/ and
- * described in docs/formats.md. "evidence", where a type allows it, must be a
- * valid STIX 2.1 bundle (src/evidence/stix.h).
+ *   received   -> no body
+ * The fields of each type are published as JSON Schemas in
+ * docs/schemas/cyber-mla/ and described in docs/profile-cyber-mla.md.
+ * "evidence", where a type allows it, must be a valid STIX 2.1 bundle
+ * (src/evidence/stix.h). Handling marks (TLP, H0-H3) and urgency flags are
+ * not repeated in the body: the envelope's signed "handling" and "priority"
+ * lines are the one place they live (the body's "urgency" holds the reason).
  *
- * Parsing is strict: valid UTF-8, no duplicate keys, no unknown members
- * (except "x_"-prefixed extensions), bounded size and depth.
+ * Parsing is strict: valid UTF-8, no duplicate keys, no "\u0000", no
+ * unknown members (except "x_"-prefixed extensions), bounded size, depth,
+ * string lengths and list lengths.
+ *
+ * The aid-crossing profile is not implemented yet: a body under it is refused
+ * with ERR_FORMAT "profile aid-crossing is not implemented yet".
  */
 #ifndef PARLEY_PROFILE_H
 #define PARLEY_PROFILE_H
@@ -28,8 +36,16 @@
 #include "exchange/envelope.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define PROFILE_BODY_MAX (16u << 20)   /* largest plaintext body, bytes */
+/* Deepest nesting of arrays and objects; the body is level 1, so an
+ * "evidence" bundle may nest STIX_MAX_DEPTH levels, as `parley stix check` allows. */
+#define PROFILE_MAX_DEPTH 33
+#define PROFILE_LINE_MAX 300           /* characters (code points) in a one-line string */
+#define PROFILE_TEXT_MAX 65536         /* characters in a multi-line text */
+#define PROFILE_LIST_MAX 100           /* items in a list */
+#define PROFILE_COUNT_MAX 1000000000   /* largest count (e.g. organisations affected) */
 
 /*
  * Checks a plaintext body for an envelope of the given kind under the
@@ -37,5 +53,17 @@
  * ERR_FORMAT naming the JSON path and the rule broken; ERR_LIMIT if too large.
  */
 int profile_check_body(enum envelope_kind kind, unsigned profiles, const uint8_t *json, size_t len);
+
+/*
+ * The two steps of profile_check_body, for callers that must tell an
+ * unreadable body from an invalid one (`parley profile check`):
+ * profile_load parses strictly into *out (json_decref it): 0, ERR_LIMIT (too
+ * large, too deep) or ERR_FORMAT (not UTF-8, not JSON, duplicate key);
+ * profile_check_value checks a parsed body: 0 or ERR_FORMAT with the path and
+ * the rule; ERR_USAGE for a kind out of range or no profile enabled.
+ */
+struct json_t;
+int profile_load(const uint8_t *json, size_t len, struct json_t **out);
+int profile_check_value(enum envelope_kind kind, unsigned profiles, struct json_t *body);
 
 #endif

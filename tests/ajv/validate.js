@@ -1,5 +1,8 @@
-// Validates STIX bundles against the OASIS STIX 2.1 JSON schemas with ajv.
+// Validates JSON documents against JSON Schemas (draft 2020-12) with ajv.
 // usage: node validate.js SCHEMA_DIR FILE...
+//        (the OASIS STIX 2.1 schemas; entry: the $id of common/bundle.json)
+//    or: node validate.js --schemas DIR [--schemas DIR]... --entry ID FILE...
+//        (every *.json under each DIR is loaded; files are checked against the schema with $id ID)
 // Prints one line per file: "valid FILE" or "invalid FILE: REASON"
 // ("invalid" also for files that are not JSON). Exit 0 unless the schemas fail to load.
 'use strict';
@@ -18,24 +21,44 @@ function schemaFiles(dir) {
 	return out.sort();
 }
 
-const [schemaDir, ...files] = process.argv.slice(2);
-if (!schemaDir) {
-	console.error('usage: node validate.js SCHEMA_DIR FILE...');
+function usage() {
+	console.error('usage: node validate.js SCHEMA_DIR FILE... | --schemas DIR... --entry ID FILE...');
 	process.exit(2);
 }
+const args = process.argv.slice(2);
+const dirs = [];
+let entry = null, bundleDir = null;
+while (args.length && args[0].startsWith('--')) {
+	const opt = args.shift(), val = args.shift();
+	if (val === undefined) usage();
+	if (opt === '--schemas') dirs.push(val);
+	else if (opt === '--entry') entry = val;
+	else usage();
+}
+if (!dirs.length) {
+	if (!args.length) usage();
+	bundleDir = args.shift();
+	dirs.push(bundleDir);
+}
+const files = args;
 const ajv = new Ajv2020({ strict: false, unicodeRegExp: false, allErrors: false });
 addFormats(ajv);
-let entry = null;
-for (const f of schemaFiles(schemaDir)) {
-	const s = JSON.parse(fs.readFileSync(f, 'utf8'));
-	ajv.addSchema(s);
-	if (path.relative(schemaDir, f) === path.join('common', 'bundle.json')) entry = s.$id;
+for (const dir of dirs) {
+	for (const f of schemaFiles(dir)) {
+		const s = JSON.parse(fs.readFileSync(f, 'utf8'));
+		ajv.addSchema(s);
+		if (dir === bundleDir && path.relative(dir, f) === path.join('common', 'bundle.json')) entry = s.$id;
+	}
 }
 if (!entry) {
-	console.error('no common/bundle.json under ' + schemaDir);
+	console.error(bundleDir ? 'no common/bundle.json under ' + bundleDir : 'no --entry given');
 	process.exit(2);
 }
 const validate = ajv.getSchema(entry);
+if (!validate) {
+	console.error('no schema with $id ' + entry);
+	process.exit(2);
+}
 for (const f of files) {
 	let doc;
 	try {

@@ -659,6 +659,23 @@ static void error_path_is_bounded(void)
 	free(text);
 }
 
+/* stix_check_json: a parsed bundle, paths under the caller's root. */
+static void parsed_bundle_root_path(void)
+{
+	json_t *b = base();
+	struct stix_result res;
+	CHECK_EQ_INT(stix_check_json(b, "$.evidence", &res), 0);
+	CHECK_EQ_INT(res.objects, 4);
+	CHECK_EQ_INT(stix_check_json(b, NULL, NULL), 0);
+	json_object_del(obj(b, 1), "pattern");
+	CHECK_EQ_INT(stix_check_json(b, "$.evidence", &res), ERR_VERIFY);
+	CHECK_STR(res.path, "$.evidence.objects[1].pattern");
+	CHECK_MSG("$.evidence.objects[1].pattern: required property is missing");
+	CHECK_EQ_INT(stix_check_json(b, NULL, &res), ERR_VERIFY);
+	CHECK_STR(res.path, "$.objects[1].pattern");
+	json_decref(b);
+}
+
 int main(void)
 {
 	RUN(syntax_timestamp);
@@ -681,5 +698,6 @@ int main(void)
 	RUN(marking_definitions);
 	RUN(custom_objects);
 	RUN(error_path_is_bounded);
+	RUN(parsed_bundle_root_path);
 	CHECK_EXIT();
 }
