@@ -96,6 +96,18 @@ static void plain_entry(uint64_t i, uint8_t out[PLAIN_LEN])
 		out[k] = (uint8_t)('0' + i % 10);
 }
 
+/* A new log in dir with a fresh key, open for appending. */
+static struct tlog *new_log(const char *dir, struct note_signer *logkey)
+{
+	struct tlog *t;
+	int rc = note_signer_generate(logkey, "bench.example/log", NOTE_ED25519);
+	if (rc || (rc = tlog_create(dir, logkey)))
+		die("tlog_create", rc);
+	if ((rc = tlog_open(&t, dir, logkey)))
+		die("tlog_open", rc);
+	return t;
+}
+
 /* ---- tree ------------------------------------------------------------- */
 
 static int cmd_tree(uint64_t n)
@@ -359,12 +371,8 @@ static int cmd_append(uint64_t n, int threads, const char *dir)
 	double raw_cpu = 0, raw_s = time_raw_verify(&pool, ns, 0, raw_n / 2, &raw_cpu);
 
 	struct note_signer logkey;
-	int rc = note_signer_generate(&logkey, "bench.example/log", NOTE_ED25519);
-	if (rc || (rc = tlog_create(dir, &logkey)))
-		die("tlog_create", rc);
-	struct tlog *t;
-	if ((rc = tlog_open(&t, dir, &logkey)))
-		die("tlog_open", rc);
+	struct tlog *t = new_log(dir, &logkey);
+	int rc;
 
 	/*
 	 * The ingestion pipeline: the pool verifies batch k+1 while this thread
@@ -451,12 +459,8 @@ static int cmd_append(uint64_t n, int threads, const char *dir)
 static int cmd_fill(uint64_t n, const char *dir)
 {
 	struct note_signer logkey;
-	int rc = note_signer_generate(&logkey, "bench.example/log", NOTE_ED25519);
-	if (rc || (rc = tlog_create(dir, &logkey)))
-		die("tlog_create", rc);
-	struct tlog *t;
-	if ((rc = tlog_open(&t, dir, &logkey)))
-		die("tlog_open", rc);
+	struct tlog *t = new_log(dir, &logkey);
+	int rc;
 	uint8_t e[PLAIN_LEN];
 	plain_entry_init(e);
 	double t0 = now();
