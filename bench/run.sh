@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Runs parley's benchmarks (called by `make bench`) and prints only key=value
+# figures and "# comment" lines; exits non-zero if any program fails or any
+# cross-check (parley's root against Go's, every inclusion proof) fails.
+#
+#   tree_leaves_per_s, go_tree_leaves_per_s, tree_ratio_vs_go
+#       the tree of 1,000,000 64-byte entries in memory: parley's tile_builder
+#       against golang.org/x/mod/sumdb/tlog (StoredHashes + TreeHash), run
+#       alternately REPS times each in this one command; medians.
+#   append_per_s, ed25519_verify_per_s, append_ratio_vs_verify
+#       durable ingestion of 1,000,000 Ed25519-signed 300-byte notes, every
+#       signature verified on the way in, against raw crypto_sign_verify_detached
+#       in the same process; both on $THREADS threads (nproc).
+#   rss_mb_1m, rss_mb_10m, rss_ratio_10m_vs_1m
+#       peak RSS of a process appending 1 M / 10 M plain entries (own process each).
+#   prove_us
+#       median inclusion proof in the 10 M-entry log, tiles read from disk.
+#
+# BENCH_QUICK=1 divides every size by 10 for a quick trial; its figures are not
+# the published ones (a comment says so).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${BUILD:=build}"
+BENCH=$PWD/$BUILD/bench/bench_tlog
+GOBENCH=$PWD/$BUILD/bench/treebench
+THREADS=$(nproc)
+REPS=5
+PROOFS=10000
+TREE_N=1000000 APPEND_N=1000000 N_1M=1000000 N_10M=10000000
+if [ "${BENCH_QUICK:-}" = 1 ]; then
+	TREE_N=100000 APPEND_N=100000 N_1M=100000 N_10M=1000000 PROOFS=1000 REPS=3
+	echo "# BENCH_QUICK=1: every size divided by 10; these are not the published figures"
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/parley-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# The Go reference, built offline against Debian's golang.org/x/mod.
+GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS=-mod=mod GOCACHE="$PWD/$BUILD/gocache" \
+	go build -o "$GOBENCH" bench/go/treebench.go
+
+val() { # val KEY FILE — the value of the last KEY=value line in FILE
+	local v
+	v=$(sed -n "s/^$1=//p" "$2" | tail -n 1)
+	[ -n "$v" ] || { echo "bench: no $1 in the output" >&2; exit 1; }
+	printf '%s\n' "$v"
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a / b }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f\n", n / s }'; }
+
+echo "# machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+
+# --- tree: parley and Go alternately, so both see the same machine load ---
+: >"$tmp/c.txt"
+: >"$tmp/go.txt"
+for _ in $(seq "$REPS"); do
+	"$BENCH" tree "$TREE_N" >"$tmp/out.txt"
+	val tree_seconds "$tmp/out.txt" >>"$tmp/c.txt"
+	croot=$(val tree_root "$tmp/out.txt")
+	"$GOBENCH" "$TREE_N" >"$tmp/out.txt"
+	val go_tree_seconds "$tmp/out.txt" >>"$tmp/go.txt"
+	goroot=$(val go_tree_root "$tmp/out.txt")
+	if [ "$croot" != "$goroot" ]; then
+		echo "bench: tree roots differ: parley $croot, Go $goroot" >&2
+		exit 1
+	fi
+done
+c_s=$(median <"$tmp/c.txt")
+go_s=$(median <"$tmp/go.txt")
+echo "# tree: $TREE_N entries, $REPS runs each; parley s: $(tr '\n' ' ' <"$tmp/c.txt"); Go s: $(tr '\n' ' ' <"$tmp/go.txt"); same root $croot"
+tree_rate=$(rate "$TREE_N" "$c_s")
+go_rate=$(rate "$TREE_N" "$go_s")
+echo "tree_leaves_per_s=$tree_rate"
+echo "go_tree_leaves_per_s=$go_rate"
+echo "tree_ratio_vs_go=$(ratio "$tree_rate" "$go_rate")"
+
+# --- append: verified, durable ingestion against raw verification ---
+"$BENCH" append "$APPEND_N" "$THREADS" "$tmp/append" >"$tmp/out.txt"
+grep -E '^(# |append_per_s=|ed25519_verify_per_s=|append_ratio_vs_verify=)' "$tmp/out.txt"
+rm -rf "$tmp/append"
+
+# --- peak RSS of 1 M and 10 M plain appends, each in its own process ---
+"$BENCH" fill "$N_1M" "$tmp/log1m" >"$tmp/out1.txt"
+rm -rf "$tmp/log1m"
+"$BENCH" fill "$N_10M" "$tmp/log10m" >"$tmp/out10.txt"
+kb1=$(val fill_maxrss_kb "$tmp/out1.txt")
+kb10=$(val fill_maxrss_kb "$tmp/out10.txt")
+echo "# rss: $N_1M plain entries appended in $(val fill_seconds "$tmp/out1.txt") s," \
+	"$N_10M in $(val fill_seconds "$tmp/out10.txt") s (batches of 100000, 64-byte entries)"
+echo "rss_mb_1m=$(awk -v k="$kb1" 'BEGIN { printf "%.1f\n", k / 1024 }')"
+echo "rss_mb_10m=$(awk -v k="$kb10" 'BEGIN { printf "%.1f\n", k / 1024 }')"
+echo "rss_ratio_10m_vs_1m=$(ratio "$kb10" "$kb1")"
+
+# --- inclusion proofs in the 10 M-entry log ---
+"$BENCH" prove "$tmp/log10m" "$PROOFS" >"$tmp/out.txt"
+grep -E '^(# |prove_us=)' "$tmp/out.txt"
