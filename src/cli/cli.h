@@ -20,6 +20,7 @@ int cmd_key(int argc, char **argv);
 int cmd_note(int argc, char **argv);
 int cmd_charter(int argc, char **argv);
 int cmd_node(int argc, char **argv);
+int cmd_envelope(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 int cmd_stix(int argc, char **argv);
 int cmd_profile(int argc, char **argv);

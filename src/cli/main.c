@@ -15,6 +15,7 @@ static const struct cli_command commands[] = {
 	{"log", cmd_log, "log init|append|prove|consistency|verify ..."},
 	{"charter", cmd_charter, "charter init|verify|show|id FILE | charter sign FILE --key NODE-KEY"},
 	{"stix", cmd_stix, "stix check FILE"},
+	{"envelope", cmd_envelope, "envelope seal|verify|open|cosign|ref ..."},
 	{"node", cmd_node, "node --dir DIR [--listen ADDR] | node init DIR --charter CHARTER --key NODE-KEY"},
 	{"witness", cmd_witness, "witness --dir DIR [--listen ADDR] | witness init DIR --charter CHARTER --key KEY"},
 	{"profile", cmd_profile, NULL},
