@@ -47,7 +47,7 @@ static void path_step(char *out, const struct profile_path *p)
 	} else {
 		/* Quoted, with anything a reader could misread replaced by '?'. */
 		size_t n = 0;
-		for (; p->key[n] && n < PATH_KEY_MAX; n++) {
+		for (; n < PATH_KEY_MAX && p->key[n]; n++) {
 			unsigned char ch = (unsigned char)p->key[n];
 			key[n] = (ch < 0x20 || ch >= 0x7f || ch == '\'' || ch == '\\') ? '?' : (char)ch;
 		}

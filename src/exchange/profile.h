@@ -50,7 +50,10 @@
 /*
  * Checks a plaintext body for an envelope of the given kind under the
  * profiles enabled by the charter (enum charter_profile bits). 0 if valid;
- * ERR_FORMAT naming the JSON path and the rule broken; ERR_LIMIT if too large.
+ * ERR_FORMAT naming the JSON path and the rule broken (also for a body that
+ * is not UTF-8 or not JSON, and for kind 'received', which has no body);
+ * ERR_LIMIT if larger than PROFILE_BODY_MAX or nested deeper than
+ * PROFILE_MAX_DEPTH; ERR_USAGE for a kind out of range or profiles == 0.
  */
 int profile_check_body(enum envelope_kind kind, unsigned profiles, const uint8_t *json, size_t len);
 
