@@ -373,7 +373,7 @@ static int open_log(struct tlog **out, const char *dir, int mode, const struct n
 		goto out;
 	}
 	t->writer = 1;
-	if (mode == 1) {
+	if (key) {
 		note_verifier_from_signer(&t->vkey, key, NOTE_ED25519);
 		t->key = key;
 	} else {
