@@ -655,7 +655,8 @@ int cases_inbox(const struct cases *c, const char *agency, const struct cases_en
 			}
 			(*out)[(*n)++] = e;
 		}
-	qsort(*out, *n, sizeof **out, env_cmp);
+	if (*n)
+		qsort(*out, *n, sizeof **out, env_cmp);
 	return 0;
 }
 
