@@ -74,6 +74,18 @@ static void remove_db(void)
 	}
 }
 
+/* A fresh index at db fed with every log and cosignature through c (initialised here); want gets the rendering. */
+static void index_everything(struct index **ix, struct cases *c, struct buf *want)
+{
+	remove_db();
+	CHECK(index_open(ix, db) == 0);
+	CHECK(cases_init(c, &X.charter) == 0);
+	index_log(*ix, c, 0, 0);
+	index_log(*ix, c, 1, 0);
+	index_cosigs(*ix, c);
+	render(c, want);
+}
+
 static void test_add_has_leaf_and_size(void)
 {
 	struct index *ix;
@@ -122,13 +134,7 @@ static void test_load_gives_the_same_cases(void)
 	struct cases c;
 	struct buf want;
 	buf_init(&want, CASES_JSON_MAX);
-	remove_db();
-	CHECK(index_open(&ix, db) == 0);
-	CHECK(cases_init(&c, &X.charter) == 0);
-	index_log(ix, &c, 0, 0);
-	index_log(ix, &c, 1, 0);
-	index_cosigs(ix, &c);
-	render(&c, &want);
+	index_everything(&ix, &c, &want);
 	index_close(ix); /* restart */
 	check_load_equals(&want);
 	cases_release(&c);
@@ -188,13 +194,7 @@ static void test_rebuild_gives_the_same_json(void)
 	uint64_t size;
 	merkle_hash leaf;
 	buf_init(&want, CASES_JSON_MAX);
-	remove_db();
-	CHECK(index_open(&ix, db) == 0);
-	CHECK(cases_init(&c, &X.charter) == 0);
-	index_log(ix, &c, 0, 0);
-	index_log(ix, &c, 1, 0);
-	index_cosigs(ix, &c);
-	render(&c, &want);
+	index_everything(&ix, &c, &want);
 	cases_release(&c);
 	CHECK(index_rebuild(ix) == 0);
 	CHECK(index_size(ix, US_LOG, &size) == 0);
