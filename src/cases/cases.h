@@ -1,0 +1,207 @@
+/*
+ * cases — case state and deadlines as a pure function of the logs
+ * (DESIGN.md principle 1). The rules are in docs/cases.md.
+ *
+ * Input is a sequence of events:
+ *   - log entries: (log origin, index, envelope bytes), every party's log,
+ *     each log fed in index order from 0 with no gap;
+ *   - cosignature records: (log origin, tree size, cosigner key name, time):
+ *     "this cosigner cosigned that log's checkpoint of that size at that
+ *     time". The caller has verified the cosignature (the node's witness
+ *     code, or an auditor's checkpoint check); cases only interprets it.
+ *
+ * Output, per case id: the timeline of its envelopes (refs resolved), each
+ * envelope's delivery per recipient party (deemed delivered at the first
+ * cosignature by that party's node on a checkpoint covering it, or "receipt
+ * outstanding"), the cosigners that saw it, the 'received' records naming
+ * it, and for every request the acknowledgement and answer clocks of each
+ * recipient party as of a given time.
+ *
+ * Determinism: the result depends only on the set of events, not on how the
+ * logs were interleaved (only each log's own order matters): refs, replays,
+ * deliveries and clocks are computed when asked, and everything is listed in
+ * a fixed order. Envelopes that fail envelope_verify() against the charter,
+ * that sit in another party's log, or that repeat an earlier entry of the same
+ * log are listed as invalid and ignored for state.
+ *
+ * Memory: per-envelope metadata (no bodies, no signatures; about 300 bytes)
+ * and the cosignature records that are not dominated by another (same log and
+ * cosigner, at least the size, no later) are held in memory.
+ *
+ * Not thread-safe; readers and the writer must be serialised by the caller.
+ */
+#ifndef PARLEY_CASES_H
+#define PARLEY_CASES_H
+
+#include "base/buf.h"
+#include "crypto/merkle.h"
+#include "exchange/charter.h"
+#include "exchange/envelope.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CASES_REASON_MAX 256
+#define CASES_JSON_MAX (64u << 20)   /* largest JSON rendering, bytes */
+
+/*
+ * One log entry as cases_evaluate() judged it: what cases keeps, and what the
+ * SQLite index stores so that it can be replayed without re-verifying.
+ */
+struct cases_record {
+	char origin[NOTE_NAME_MAX + 1];
+	uint64_t index;
+	merkle_hash leaf;             /* RFC 6962 leaf hash of the entry */
+	int parsed;                   /* f holds the envelope's fields */
+	struct envelope_fields f;
+	int valid;                    /* verified, in its sender's log, not a replay */
+	char reason[CASES_REASON_MAX]; /* why not valid ("" if valid) */
+};
+
+/* One valid or invalid log entry held by struct cases (read-only for callers). */
+struct cases_env {
+	int log;                      /* party index (in the charter) of the log holding it */
+	uint64_t index;
+	merkle_hash leaf;
+	int valid;
+	char *reason;                 /* NULL if valid */
+	struct cases_case *kase;      /* NULL if the entry named no parseable case */
+	/* The fields below are meaningful only if valid. */
+	enum envelope_kind kind;
+	int from;                     /* agency index; party index for 'received' */
+	uint64_t to[2];               /* bit set of agency indices */
+	int64_t time;
+	int has_ref;
+	int ref_log;                  /* party index, -1 if the origin is no party's log */
+	uint64_t ref_index;
+	merkle_hash ref_leaf;
+	int has_body;
+	uint8_t body_hash[32];
+	uint64_t body_size;
+	char handling[64];
+	int urgent;
+};
+
+struct cases_case {
+	char id[SYNTAX_CASE_MAX + 1];
+	struct cases_env **envs;      /* in the order fed; renderings sort them */
+	size_t n, cap;
+};
+
+/* A (size, time) cosignature point; see cases.c. */
+struct cases_cosig {
+	uint64_t size;
+	int64_t time;
+};
+
+struct cases_log {
+	struct cases_env **envs;      /* envs[i] is entry i */
+	uint64_t n;
+	size_t cap;
+	/* per cosigner (parties, then witnesses): the non-dominated records, size and time ascending */
+	struct cases_cosig *cosig[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
+	size_t ncosig[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
+	size_t capcosig[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
+};
+
+/* The state. Treat every member as private; use the functions below. */
+struct cases {
+	const struct charter *charter; /* borrowed */
+	struct cases_log logs[CHARTER_MAX_PARTIES];
+	struct cases_case **table;    /* open addressing by case id */
+	size_t table_cap, ncases;
+	struct cases_env **leaves;    /* open addressing by leaf hash, valid entries only */
+	size_t leaves_cap, nleaves;
+};
+
+/* An empty state for the charter (borrowed: it must outlive c). 0 or ERR_NOMEM. */
+int cases_init(struct cases *c, const struct charter *charter);
+void cases_release(struct cases *c);
+
+/*
+ * Parses and verifies one log entry into r without changing c: envelope_parse,
+ * envelope_verify against the charter, and the sender must belong to the
+ * log's party. An entry failing any of these is still a record (valid 0, the
+ * reason set). Returns 0, or ERR_NOTFOUND if origin is no party's log.
+ */
+int cases_evaluate(const struct cases *c, const char *origin, uint64_t index, const uint8_t *data, size_t len,
+		   struct cases_record *r);
+
+/*
+ * Adds an evaluated record (from cases_evaluate or from the index). A valid
+ * record whose leaf hash equals an earlier valid entry's is a replay: r is
+ * updated to invalid with the reason, and added so. ERR_CONFLICT if r->index
+ * is not the next index of its log; ERR_NOTFOUND for an unknown origin;
+ * ERR_NOMEM. Nothing changes on error.
+ */
+int cases_add_record(struct cases *c, struct cases_record *r);
+
+/* cases_evaluate then cases_add_record. */
+int cases_add_entry(struct cases *c, const char *origin, uint64_t index, const uint8_t *data, size_t len);
+
+/*
+ * Records that cosigner (a party's node cosigner key name, which is its log's
+ * origin, or a witness id) cosigned origin's checkpoint of the given size at
+ * time (Unix seconds). ERR_NOTFOUND for an unknown origin or cosigner,
+ * ERR_FORMAT for a log's own node or a negative time, ERR_NOMEM.
+ */
+int cases_add_cosignature(struct cases *c, const char *origin, uint64_t size, const char *cosigner, int64_t time);
+
+/* Entries fed so far for origin's log (0 for an unknown origin). */
+uint64_t cases_log_size(const struct cases *c, const char *origin);
+
+/* The case, or NULL. */
+const struct cases_case *cases_find(const struct cases *c, const char *case_id);
+size_t cases_count(const struct cases *c);
+/* Every case sorted by id, into a malloc'd array (*out; free() it). 0 or ERR_NOMEM. */
+int cases_list(const struct cases *c, const struct cases_case ***out, size_t *n);
+
+/*
+ * The valid envelopes addressed to agency (not 'received' records), sorted by
+ * (envelope time, log in charter order, index), into a malloc'd array.
+ * ERR_NOTFOUND for an agency not in the charter.
+ */
+int cases_inbox(const struct cases *c, const char *agency, const struct cases_env ***out, size_t *n);
+
+/* Where a deadline stands at a given time. */
+enum cases_clock {
+	CASES_NOT_STARTED, /* the request is not deemed delivered to the party yet */
+	CASES_DUE,         /* running, due in the future */
+	CASES_OVERDUE,     /* due passed with nothing sent */
+	CASES_SENT,        /* a response is in the responder's log, not yet deemed delivered */
+	CASES_MET,         /* a response was deemed delivered (at) */
+	CASES_CLOSED,      /* the case was closed first (at) */
+};
+const char *cases_clock_name(enum cases_clock s);
+
+struct cases_deadline {
+	enum cases_clock state;
+	int started;                  /* the request was deemed delivered by now: due is set */
+	int64_t due;
+	int64_t at;                   /* MET: delivered; SENT: response time; CLOSED: close; OVERDUE: = due */
+	int late;                     /* MET or CLOSED after due */
+	const struct cases_env *by;   /* the response (MET, SENT) or the close (CLOSED) */
+};
+
+/* The obligations of one recipient party of a request. */
+struct cases_obligation {
+	int party;
+	int delivered;                /* deemed delivered to the party by now */
+	int64_t delivered_at;
+	struct cases_deadline ack, answer;
+	size_t answers;               /* valid answers from the party referencing the request */
+};
+
+/*
+ * The clocks of request for the recipient party (its id) as of now. ERR_USAGE
+ * if request is not a valid request or the party is not a recipient party
+ * (one of the parties of its 'to' agencies, other than the sender's).
+ */
+int cases_status(const struct cases *c, const struct cases_env *request, const char *party, int64_t now,
+		 struct cases_obligation *out);
+
+/* Deterministic JSON (docs/cases.md) of a case timeline / an agency's inbox as of now, appended to out. */
+int cases_case_json(const struct cases *c, const struct cases_case *k, int64_t now, struct buf *out);
+int cases_inbox_json(const struct cases *c, const char *agency, int64_t now, struct buf *out);
+
+#endif
