@@ -44,12 +44,13 @@ int cmd_node(int argc, char **argv)
 		uint64_t v;
 		if (!strcmp(argv[i], "--dir") && i + 1 < argc) o.dir = argv[++i];
 		else if (!strcmp(argv[i], "--listen") && i + 1 < argc) o.listen = argv[++i];
+		else if (!strcmp(argv[i], "--reindex")) o.reindex = 1;
 		else if (!strcmp(argv[i], "--poll") && i + 1 < argc) {
 			if (cli_parse_u64(argv[++i], &v) || v == 0 || v > 3600)
 				return cli_usage("node", "--poll takes 1 to 3600 seconds");
 			o.poll_s = (unsigned)v;
 		} else
-			return cli_usage("node", "unexpected argument '%s'\nusage: parley node --dir DIR [--listen ADDR]", argv[i]);
+			return cli_usage("node", "unexpected argument '%s'\nusage: parley node --dir DIR [--listen ADDR] [--reindex]", argv[i]);
 	}
 	if (!o.dir)
 		return cli_usage("node", "usage: parley node --dir DIR [--listen ADDR] | parley node init DIR --charter C --key K");

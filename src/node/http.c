@@ -176,8 +176,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	req.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 	if (!req.content_type)
 		req.content_type = "";
-	const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "size");
-	req.query = q ? q : "";
+	req.conn = c;
 	struct http_response resp;
 	response_init(&resp);
 	st->route->fn(s->ctx, &req, &resp);
@@ -186,6 +185,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	enum MHD_Result ret = send_response(s, c, &resp);
 	response_release(&resp);
 	return ret;
+}
+
+const char *http_arg(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)

@@ -25,8 +25,11 @@ struct http_request {
 	const char *content_type;  /* "" if none */
 	const uint8_t *body;
 	size_t body_len;
-	const char *query;         /* raw query string ("" if none) */
+	void *conn;                /* the server's connection (for http_arg) */
 };
+
+/* The value of query argument name, or NULL. */
+const char *http_arg(const struct http_request *req, const char *name);
 
 struct http_response {
 	int status;

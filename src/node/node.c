@@ -8,6 +8,8 @@
 #include "base/enc.h"
 #include "base/err.h"
 #include "base/fileio.h"
+#include "cases/cases.h"
+#include "index/index.h"
 #include "crypto/keyfile.h"
 #include "crypto/sha256.h"
 #include "exchange/charter.h"
@@ -21,6 +23,7 @@
 #include "tlog/store.h"
 #include "witness/witness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -83,6 +86,9 @@ struct node {
 	pthread_cond_t push_cond;
 	int stopping;
 	struct metrics m;
+	struct index *ix;          /* derived state, on disk */
+	struct cases cases;        /* derived state, in memory */
+	pthread_mutex_t cases_lock;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -124,12 +130,144 @@ static int body_store(struct node *n, const uint8_t hash[32], const uint8_t *dat
 	return rc;
 }
 
+/* ---- derived state: cases in memory, the index on disk ---- */
+
+#define FEED_CHUNK 256
+
+/* Evaluates and records entries [first, first+n) of origin's log; data[i]/len[i] are the entries. */
+static int feed(struct node *n, const char *origin, uint64_t first, const uint8_t *const *data, const size_t *len,
+		size_t count)
+{
+	struct cases_record *rec = malloc(FEED_CHUNK * sizeof *rec);
+	int rc = 0;
+	if (!rec)
+		return err_set(ERR_NOMEM, "out of memory");
+	for (size_t done = 0; done < count && !rc;) {
+		size_t k = count - done < FEED_CHUNK ? count - done : FEED_CHUNK;
+		for (size_t i = 0; i < k && !rc; i++) {
+			rc = cases_evaluate(&n->cases, origin, first + done + i, data[done + i], len[done + i], &rec[i]);
+			if (!rc)
+				rc = cases_add_record(&n->cases, &rec[i]);
+		}
+		if (!rc)
+			rc = index_add_entries(n->ix, rec, k);
+		done += k;
+	}
+	free(rec);
+	return rc;
+}
+
+/* Feeds what the index lacks of a log (after a crash, or a mirror sync). Call with cases_lock held. */
+static int catch_up(struct node *n, const char *origin, struct tlog *t)
+{
+	uint64_t have;
+	int rc = index_size(n->ix, origin, &have);
+	struct buf e;
+	buf_init(&e, TLOG_ENTRY_MAX);
+	for (uint64_t i = have; !rc && i < tlog_size(t); i++) {
+		if ((rc = tlog_read_entry(t, i, &e)))
+			break;
+		const uint8_t *d = e.data;
+		size_t l = e.len;
+		rc = feed(n, origin, i, &d, &l, 1);
+	}
+	buf_release(&e);
+	if (rc)
+		logf_("indexing %s: %s", origin, err_msg());
+	return rc;
+}
+
+static void record_cosignature(struct node *n, const char *origin, uint64_t size, const char *cosigner, int64_t when)
+{
+	pthread_mutex_lock(&n->cases_lock);
+	if (cases_add_cosignature(&n->cases, origin, size, cosigner, when) == 0)
+		index_add_cosignature(n->ix, origin, size, cosigner, when);
+	pthread_mutex_unlock(&n->cases_lock);
+}
+
+/* Records every valid cosignature (by a party's node or a witness) that the signed checkpoint carries. */
+static void record_note_cosignatures(struct node *n, const uint8_t *note, size_t len)
+{
+	struct note nt;
+	struct checkpoint cp;
+	struct note_verifier v[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
+	int ok[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
+	uint64_t times[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
+	size_t nv = 0, good;
+	if (note_parse(&nt, note, len))
+		return;
+	if (checkpoint_parse_text(&cp, nt.data, nt.text_len) == 0) {
+		for (size_t i = 0; i < n->charter.nparties; i++)
+			if (strcmp(n->charter.parties[i].node_key.name, cp.origin))
+				v[nv++] = n->charter.parties[i].node_cosigner;
+		for (size_t i = 0; i < n->charter.nwitnesses; i++)
+			v[nv++] = n->charter.witnesses[i].key;
+		if (note_check_sigs(&nt, v, nv, ok, times, &good) == 0)
+			for (size_t i = 0; i < nv; i++)
+				if (ok[i])
+					record_cosignature(n, cp.origin, cp.size, v[i].name, (int64_t)times[i]);
+	}
+	note_release(&nt);
+}
+
+/* Re-reads the cosignatures kept on disk: ours on peers' logs, and those collected for ours. */
+static void reload_cosignatures(struct node *n)
+{
+	char dir[PATH_MAX];
+	struct buf b;
+	buf_init(&b, CHECKPOINT_MAX_SIZE + 65536);
+	const char *origins[MAX_PEERS + 1];
+	size_t no = 0;
+	for (size_t i = 0; i < n->npeers; i++)
+		origins[no++] = n->peers[i].party->node_key.name;
+	for (size_t k = 0; k <= no; k++) {
+		if (k < no)
+			witness_history_dir(n->witness, origins[k], dir, sizeof dir);
+		else
+			snprintf(dir, sizeof dir, "%s/cosigned", n->dir);
+		DIR *d = opendir(dir);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			char path[PATH_MAX + 300];
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+			if (file_read(path, b.max, &b) == 0)
+				record_note_cosignatures(n, b.data, b.len);
+		}
+		if (d)
+			closedir(d);
+	}
+	buf_release(&b);
+}
+
+static int seen_leaf(void *ctx, const merkle_hash leaf)
+{
+	struct node *n = ctx;
+	pthread_mutex_lock(&n->cases_lock);
+	int r = index_has_leaf(n->ix, leaf);
+	pthread_mutex_unlock(&n->cases_lock);
+	return r != 0; /* an index error refuses too: better than a replay */
+}
+
 /* ---- the sequencer's view of the log ---- */
 
 static void on_committed(void *ctx, const struct sequencer_entry *b, size_t count, const struct buf *cp)
 {
 	struct node *n = ctx;
-	(void)b, (void)count, (void)cp;
+	(void)cp;
+	const uint8_t **data = malloc(count * sizeof *data);
+	size_t *len = malloc(count * sizeof *len);
+	pthread_mutex_lock(&n->cases_lock);
+	if (data && len) {
+		for (size_t i = 0; i < count; i++)
+			data[i] = b[i].data, len[i] = b[i].len;
+		if (feed(n, n->key.sign.name, b[0].index, data, len, count))
+			logf_("indexing the batch at %" PRIu64 ": %s (the index catches up at restart)", b[0].index, err_msg());
+	}
+	pthread_mutex_unlock(&n->cases_lock);
+	free(data);
+	free(len);
 	pthread_mutex_lock(&n->push_lock);
 	pthread_cond_signal(&n->push_cond);
 	pthread_mutex_unlock(&n->push_lock);
@@ -166,6 +304,17 @@ static void h_body(void *ctx, const struct http_request *req, struct http_respon
 		return;
 	}
 	http_file(resp, n->bodies_fd, hex, "application/octet-stream", "public, max-age=31536000, immutable");
+}
+
+static void h_charter(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	(void)req;
+	resp->status = 200;
+	resp->content_type = "text/plain; charset=utf-8";
+	buf_append(&resp->body, n->charter.text.data, n->charter.text.len);
+	buf_append_byte(&resp->body, '\n');
+	buf_append(&resp->body, n->charter.signatures.data, n->charter.signatures.len);
 }
 
 static void h_healthz(void *ctx, const struct http_request *req, struct http_response *resp)
@@ -228,6 +377,220 @@ out:
 
 static void make_received(struct node *n, struct peer *p, uint64_t upto);
 
+static void h_cases(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	(void)req;
+	const struct cases_case **list = NULL;
+	size_t count = 0;
+	pthread_mutex_lock(&n->cases_lock);
+	int rc = cases_list(&n->cases, &list, &count);
+	if (!rc) {
+		resp->status = 200;
+		resp->content_type = "application/json";
+		buf_append_str(&resp->body, "{\"cases\":[");
+		for (size_t i = 0; i < count; i++)
+			buf_printf(&resp->body, "%s\"%s\"", i ? "," : "", list[i]->id);
+		buf_append_str(&resp->body, "]}\n");
+	}
+	pthread_mutex_unlock(&n->cases_lock);
+	free(list);
+	if (rc)
+		http_text(resp, 500, "%s", err_msg());
+}
+
+/* "as of" time for case views: ?at=RFC3339, default now. */
+static int64_t view_time(const struct http_request *req)
+{
+	const char *at = http_arg(req, "at");
+	int64_t t;
+	if (at && syntax_time(at, strlen(at), &t) == 0)
+		return t;
+	return now_s();
+}
+
+static void h_case(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	const char *id = req->path + strlen("/case/");
+	if (!syntax_case_id(id, strlen(id))) {
+		http_text(resp, 404, "not a case id");
+		return;
+	}
+	pthread_mutex_lock(&n->cases_lock);
+	const struct cases_case *k = cases_find(&n->cases, id);
+	int rc = k ? cases_case_json(&n->cases, k, view_time(req), &resp->body) : ERR_NOTFOUND;
+	pthread_mutex_unlock(&n->cases_lock);
+	if (rc == ERR_NOTFOUND) {
+		http_text(resp, 404, "no case %s", id);
+		return;
+	}
+	if (rc) {
+		http_text(resp, 500, "%s", err_msg());
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "application/json";
+}
+
+static void h_inbox(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	const char *agency = req->path + strlen("/inbox/");
+	if (!charter_agency(&n->charter, agency, strlen(agency))) {
+		http_text(resp, 404, "no agency %s in the charter", agency);
+		return;
+	}
+	pthread_mutex_lock(&n->cases_lock);
+	int rc = cases_inbox_json(&n->cases, agency, view_time(req), &resp->body);
+	pthread_mutex_unlock(&n->cases_lock);
+	if (rc) {
+		http_text(resp, 500, "%s", err_msg());
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "application/json";
+}
+
+/* Parses "<party>/<index>" after prefix; returns the log (own or mirror) directory. */
+static int log_and_index(struct node *n, const char *rest, char *dir, size_t dirsz, uint64_t *index,
+			 const struct charter_party **party)
+{
+	const char *slash = strchr(rest, '/');
+	if (!slash)
+		return -1;
+	*party = charter_party(&n->charter, rest, (size_t)(slash - rest));
+	if (!*party)
+		return -1;
+	char *end;
+	if (!slash[1] || slash[1] < '0' || slash[1] > '9')
+		return -1;
+	*index = strtoull(slash + 1, &end, 10);
+	if (*end)
+		return -1;
+	if (*party == n->me)
+		snprintf(dir, dirsz, "%s/log", n->dir);
+	else
+		snprintf(dir, dirsz, "%s/peers/%s", n->dir, (*party)->id);
+	return 0;
+}
+
+static void h_envelope(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	char dir[PATH_MAX];
+	uint64_t index;
+	const struct charter_party *party;
+	struct tlog *t;
+	if (log_and_index(n, req->path + strlen("/envelope/"), dir, sizeof dir, &index, &party)) {
+		http_text(resp, 404, "use /envelope/<party>/<index>");
+		return;
+	}
+	if (tlog_open(&t, dir, NULL)) {
+		http_text(resp, 404, "no log of %s here yet", party->id);
+		return;
+	}
+	int rc = tlog_read_entry(t, index, &resp->body);
+	tlog_close(t);
+	if (rc) {
+		http_text(resp, rc == ERR_NOTFOUND ? 404 : 500, "%s", err_msg());
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "text/plain; charset=utf-8";
+	resp->cache_control = "public, max-age=31536000, immutable";
+}
+
+/*
+ * A tlog-proof for entry <index> of <party>'s log. With ?cosigned-by=NAME (a
+ * cosigner key name), against the smallest kept checkpoint covering it that
+ * carries NAME's cosignature: a receipt. Otherwise against the current checkpoint.
+ */
+static void h_proof(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	char dir[PATH_MAX];
+	uint64_t index;
+	const struct charter_party *party;
+	struct tlog *t;
+	if (log_and_index(n, req->path + strlen("/proof/"), dir, sizeof dir, &index, &party)) {
+		http_text(resp, 404, "use /proof/<party>/<index>");
+		return;
+	}
+	if (tlog_open(&t, dir, NULL)) {
+		http_text(resp, 404, "no log of %s here yet", party->id);
+		return;
+	}
+	const char *by = http_arg(req, "cosigned-by");
+	struct buf cp;
+	buf_init(&cp, CHECKPOINT_MAX_SIZE + 65536);
+	uint64_t size = tlog_size(t);
+	int rc = buf_append(&cp, tlog_checkpoint_note(t)->data, tlog_checkpoint_note(t)->len);
+	if (by && party == n->me) {
+		/* the smallest cosigned checkpoint covering the entry with that cosignature */
+		struct note_verifier v[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
+		size_t nv = 0, best = SIZE_MAX;
+		for (size_t i = 0; i < n->charter.nparties; i++)
+			if (!strcmp(n->charter.parties[i].node_cosigner.name, by))
+				v[nv++] = n->charter.parties[i].node_cosigner;
+		for (size_t i = 0; i < n->charter.nwitnesses; i++)
+			if (!strcmp(n->charter.witnesses[i].id, by))
+				v[nv++] = n->charter.witnesses[i].key;
+		char cdir[PATH_MAX + 16];
+		snprintf(cdir, sizeof cdir, "%s/cosigned", n->dir);
+		DIR *d = nv ? opendir(cdir) : NULL;
+		struct dirent *e;
+		struct buf f;
+		buf_init(&f, CHECKPOINT_MAX_SIZE + 65536);
+		while (d && (e = readdir(d))) {
+			char *end;
+			unsigned long long sz = strtoull(e->d_name, &end, 10);
+			if (*end || e->d_name[0] == '.' || sz <= index || sz >= best || sz > size)
+				continue;
+			char path[PATH_MAX + 300];
+			struct note nt;
+			int ok = 0;
+			snprintf(path, sizeof path, "%s/%s", cdir, e->d_name);
+			if (file_read(path, f.max, &f) || note_parse(&nt, f.data, f.len))
+				continue;
+			size_t good;
+			note_check_sigs(&nt, v, nv, &ok, NULL, &good);
+			note_release(&nt);
+			if (ok) {
+				best = (size_t)sz;
+				buf_reset(&cp);
+				rc = buf_append(&cp, f.data, f.len);
+			}
+		}
+		if (d)
+			closedir(d);
+		buf_release(&f);
+		if (best == SIZE_MAX) {
+			tlog_close(t);
+			buf_release(&cp);
+			http_text(resp, 404, "no checkpoint covering entry %" PRIu64 " carries a cosignature by %s yet", index, by);
+			return;
+		}
+		size = best;
+	}
+	merkle_hash path[MERKLE_MAX_PROOF];
+	size_t np;
+	if (index >= size)
+		rc = err_set(ERR_NOTFOUND, "entry %" PRIu64 " is not in the log yet", index);
+	if (!rc)
+		rc = tlog_prove_inclusion(t, index, size, path, &np);
+	if (!rc)
+		rc = tlog_proof_format(&resp->body, index, (const merkle_hash *)path, np, cp.data, cp.len, NULL, 0);
+	tlog_close(t);
+	buf_release(&cp);
+	if (rc) {
+		http_text(resp, rc == ERR_NOTFOUND ? 404 : 500, "%s", err_msg());
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "text/plain; charset=utf-8";
+}
+
 static void h_add_checkpoint(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct node *n = ctx;
@@ -247,8 +610,25 @@ static void h_add_checkpoint(void *ctx, const struct http_request *req, struct h
 		return;
 	if (!checkpoint_parse_text(&cp, nt.data, nt.text_len))
 		for (size_t i = 0; i < n->npeers; i++)
-			if (!strcmp(n->peers[i].party->node_key.name, cp.origin))
+			if (!strcmp(n->peers[i].party->node_key.name, cp.origin)) {
+				/* our cosignature: the time is in the response's timestamp */
+				struct note_verifier me = n->me->node_cosigner;
+				struct buf full;
+				struct note cn;
+				uint64_t when = 0;
+				int ok = 0;
+				buf_init(&full, CHECKPOINT_MAX_SIZE + 4096);
+				buf_append(&full, wr.checkpoint, wr.checkpoint_len);
+				buf_append(&full, resp->body.data, resp->body.len);
+				if (note_parse(&cn, full.data, full.len) == 0) {
+					note_verify(&cn, &me, 1, &ok, &when);
+					note_release(&cn);
+				}
+				buf_release(&full);
+				if (ok)
+					record_cosignature(n, cp.origin, cp.size, me.name, (int64_t)when);
 				make_received(n, &n->peers[i], cp.size);
+			}
 	note_release(&nt);
 }
 
@@ -421,6 +801,12 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 	buf_release(&b);
 	if (!rc)
 		rc = tlog_commit_mirror(p->mirror, cpnote, len);
+	if (!rc) {
+		pthread_mutex_lock(&n->cases_lock);
+		catch_up(n, p->party->node_key.name, p->mirror);
+		pthread_mutex_unlock(&n->cases_lock);
+		record_note_cosignatures(n, cpnote, len);
+	}
 	if (rc) {
 		/* Drop what was queued; a failed mirror commit needs a reopen (it recovers). */
 		int keep = rc;
@@ -576,12 +962,14 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 		buf_init(&full, CHECKPOINT_MAX_SIZE + 64 * 1024);
 		buf_append(&full, note->data, note->len);
 		buf_append(&full, resp.data, resp.len);
+		uint64_t when = 0;
 		if (note_parse(&nt, full.data, full.len) == 0) {
-			note_verify(&nt, &t->key, 1, &ok, NULL);
+			note_verify(&nt, &t->key, 1, &ok, &when);
 			note_release(&nt);
 		}
 		buf_release(&full);
 		if (ok) {
+			record_cosignature(n, n->key.sign.name, cp->size, t->key.name, (int64_t)when);
 			keep_cosignatures(n, cp, note, &resp);
 			t->cosigned = cp->size;
 			t->known = 1;
@@ -818,10 +1206,46 @@ static int start(struct node *n)
 	if ((rc = witness_open(&n->witness, path, &n->cosigner, wl, n->npeers)))
 		return err_wrap(rc, "witness state");
 	witness_set_hook(n->witness, witness_hook, n);
+	pthread_mutex_init(&n->cases_lock, NULL);
+	/* Derived state: load the index, or rebuild it from the logs. */
+	snprintf(path, sizeof path, "%s/index.sqlite", n->dir);
+	if ((rc = cases_init(&n->cases, &n->charter)))
+		return rc;
+	rc = index_open(&n->ix, path);
+	int rebuild = n->o.reindex || rc == ERR_CONFLICT;
+	if (rc == ERR_CONFLICT) {
+		/* Another schema version: the index is derived, so start a new one. */
+		char side[PATH_MAX + 80];
+		logf_("%s", err_msg());
+		unlink(path);
+		snprintf(side, sizeof side, "%s-wal", path);
+		unlink(side);
+		snprintf(side, sizeof side, "%s-shm", path);
+		unlink(side);
+		rc = index_open(&n->ix, path);
+	}
+	if (rc)
+		return err_wrap(rc, "index");
+	if (rebuild) {
+		if ((rc = index_rebuild(n->ix)))
+			return err_wrap(rc, "rebuilding the index");
+		logf_("rebuilding the index from the logs");
+	} else if ((rc = index_load(n->ix, &n->cases))) {
+		logf_("the index does not load (%s): rebuilding it from the logs", err_msg());
+		cases_release(&n->cases);
+		if ((rc = cases_init(&n->cases, &n->charter)) || (rc = index_rebuild(n->ix)))
+			return rc;
+		rebuild = 1;
+	}
+	catch_up(n, n->key.sign.name, n->log);
+	for (size_t i = 0; i < n->npeers; i++)
+		catch_up(n, n->peers[i].party->node_key.name, n->peers[i].mirror);
+	if (rebuild)
+		reload_cosignatures(n);
 	pthread_mutex_init(&n->log_lock, NULL);
 	pthread_mutex_init(&n->push_lock, NULL);
 	pthread_cond_init(&n->push_cond, NULL);
-	struct sequencer_hooks hooks = {.committed = on_committed, .ctx = n, .log_lock = &n->log_lock};
+	struct sequencer_hooks hooks = {.seen = seen_leaf, .committed = on_committed, .ctx = n, .log_lock = &n->log_lock};
 	if ((rc = sequencer_start(&n->seq, n->log, &hooks, 8192)))
 		return rc;
 	static const struct http_route routes[] = {
@@ -831,6 +1255,12 @@ static int start(struct node *n)
 		{"POST", "/submit", SUBMIT_MAX_REQUEST, SUBMIT_CONTENT_TYPE, h_submit},
 		{"POST", "/add-checkpoint", WITNESS_REQUEST_MAX, NULL, h_add_checkpoint},
 		{"GET", "/metrics", 0, NULL, h_metrics},
+		{"GET", "/charter", 0, NULL, h_charter},
+		{"GET", "/cases", 0, NULL, h_cases},
+		{"GET", "/case/", 0, NULL, h_case},
+		{"GET", "/inbox/", 0, NULL, h_inbox},
+		{"GET", "/envelope/", 0, NULL, h_envelope},
+		{"GET", "/proof/", 0, NULL, h_proof},
 		{"GET", "/healthz", 0, NULL, h_healthz},
 	};
 	char listen[300];
@@ -867,6 +1297,8 @@ static void stop(struct node *n)
 	for (size_t i = 0; i < n->npeers; i++)
 		tlog_close(n->peers[i].mirror);
 	tlog_close(n->log);
+	index_close(n->ix);
+	cases_release(&n->cases);
 	if (n->log_fd > 0)
 		close(n->log_fd);
 	if (n->bodies_fd > 0)

@@ -15,6 +15,7 @@ struct node_options {
 	const char *listen;     /* NULL: the host:port of the party's URL in the charter */
 	int64_t max_skew;       /* seconds; 0: SUBMIT_DEFAULT_SKEW */
 	unsigned poll_s;        /* how often peers are polled for new checkpoints; 0: 5 */
+	int reindex;            /* rebuild DIR/index.sqlite from the logs before serving */
 };
 
 /* Runs the node until SIGINT or SIGTERM. Returns 0 on a clean stop. */

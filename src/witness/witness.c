@@ -126,6 +126,9 @@ int witness_open(struct witness **out, const char *state_dir, const struct note_
 	snprintf(sub, sizeof sub, "%s/logs", state_dir);
 	if ((rc = mkdir_p(sub, 0700)))
 		goto out;
+	snprintf(sub, sizeof sub, "%s/history", state_dir);
+	if ((rc = mkdir_p(sub, 0700)))
+		goto out;
 	snprintf(sub, sizeof sub, "%s/conflicts", state_dir);
 	if ((rc = mkdir_p(sub, 0700)))
 		goto out;
@@ -279,6 +282,16 @@ int witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, u
 	if (!rc)
 		rc = file_write_atomic(s->path, stored.data, stored.len, 0600, 0);
 	if (!rc) {
+		/* history/<origin>/<size>: every checkpoint we cosigned, for audits and rebuilding indexes */
+		char hist[PATH_MAX + 64];
+		origin_file(w->dir, "history", s->cp.origin, hist, sizeof hist - 32);
+		if (!(rc = mkdir_p(hist, 0700))) {
+			size_t hl = strlen(hist);
+			snprintf(hist + hl, sizeof hist - hl, "/%" PRIu64, cp.size);
+			rc = file_write_atomic(hist, stored.data, stored.len, 0600, 0);
+		}
+	}
+	if (!rc) {
 		s->cp = cp;
 		s->have = 1;
 		*status = 200;
@@ -294,6 +307,11 @@ out:
 	pthread_mutex_unlock(&w->lock);
 	note_release(&n);
 	return rc;
+}
+
+void witness_history_dir(const struct witness *w, const char *origin, char *out, size_t outsz)
+{
+	origin_file(w->dir, "history", origin, out, outsz);
 }
 
 int witness_latest(struct witness *w, const char *origin, struct checkpoint *cp, struct buf *note)

@@ -21,6 +21,10 @@
  * checkpoint), both signed checkpoints are kept in <state>/conflicts/ as
  * proof of the log's misbehaviour.
  *
+ * Every checkpoint cosigned is also kept, with the cosignature, as
+ * <state>/history/<sha256(origin) hex>/<size>: the witness's own record of
+ * what it vouched for and when.
+ *
  * A node witnessing its peers passes a before_cosign hook, which must have
  * fetched and durably stored the peer's entries up to the new size before it
  * returns 0 (principle 2 of DESIGN.md: cosignature is receipt).
@@ -80,6 +84,9 @@ void witness_close(struct witness *w);
  */
 int witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, uint64_t now, int *status,
 			   const char **content_type, struct buf *response);
+
+/* The directory holding origin's history (see above) into out. */
+void witness_history_dir(const struct witness *w, const char *origin, char *out, size_t outsz);
 
 /* The latest cosigned checkpoint of origin (size 0 and no note if none). */
 int witness_latest(struct witness *w, const char *origin, struct checkpoint *cp, struct buf *note);
