@@ -1,5 +1,7 @@
 # A channel for tests: keys for two parties' nodes, four agencies and a witness, and
 # the charter signed by both parties. Source after tests/lib.sh; call make_channel DIR.
+# The nodes' URLs use ports PORT_BASE+1 (us), +2 (ru) and +3 (witness); PORT_BASE
+# defaults to 18400, so tests that run nodes at the same time pick different bases.
 make_channel() {
 	local d=$1
 	mkdir -p "$d/keys"
@@ -9,17 +11,17 @@ make_channel() {
 		n=${k#*:}
 		"$PARLEY" keygen --name "$n" --out "$d/keys/${k%%:*}.key" >/dev/null || return 1
 	done
-	local K=$d/keys
+	local K=$d/keys b=${PORT_BASE:-18400}
 	{
 		echo "parley charter v1"
 		echo "name: US-RU expert consultation mechanism on cybersecurity"
 		echo "legal-basis: Treaty on Mutual Legal Assistance in Criminal Matters (1999)"
-		echo "party: us http://127.0.0.1:18401 $("$PARLEY" key vkey "$K/us-node.key")"
-		echo "party: ru http://127.0.0.1:18402 $("$PARLEY" key vkey "$K/ru-node.key")"
+		echo "party: us http://127.0.0.1:$((b + 1)) $("$PARLEY" key vkey "$K/us-node.key")"
+		echo "party: ru http://127.0.0.1:$((b + 2)) $("$PARLEY" key vkey "$K/ru-node.key")"
 		for a in us.fbi us.doj ru.fsb ru.gp; do
 			echo "agency: $a $("$PARLEY" key vkey "$K/$a.key") $("$PARLEY" key age-recipient "$K/$a.key")"
 		done
-		echo "witness: un.witness http://127.0.0.1:18403 $("$PARLEY" key vkey "$K/witness.key" --cosigner)"
+		echo "witness: un.witness http://127.0.0.1:$((b + 3)) $("$PARLEY" key vkey "$K/witness.key" --cosigner)"
 		echo "profiles: cyber-mla"
 		echo "ack: 24h"
 		echo "answer: 30d"

@@ -45,6 +45,11 @@ int cmd_node(int argc, char **argv)
 		if (!strcmp(argv[i], "--dir") && i + 1 < argc) o.dir = argv[++i];
 		else if (!strcmp(argv[i], "--listen") && i + 1 < argc) o.listen = argv[++i];
 		else if (!strcmp(argv[i], "--reindex")) o.reindex = 1;
+		else if (!strcmp(argv[i], "--http-timeout") && i + 1 < argc) {
+			if (cli_parse_u64(argv[++i], &v) || v == 0 || v > 3600)
+				return cli_usage("node", "--http-timeout takes 1 to 3600 seconds");
+			o.http_timeout_s = (unsigned)v;
+		}
 		else if (!strcmp(argv[i], "--poll") && i + 1 < argc) {
 			if (cli_parse_u64(argv[++i], &v) || v == 0 || v > 3600)
 				return cli_usage("node", "--poll takes 1 to 3600 seconds");

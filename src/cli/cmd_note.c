@@ -1,4 +1,5 @@
 /*
+ * parley note sign FILE --key KEYFILE     signs a note's text (a signed note is re-signed afresh)
  * parley note verify FILE --vkey VKEY...   checks a signed note (any of the keys)
  * parley note cosign FILE --key KEYFILE [--time UNIX-SECONDS]
  *     adds a c2sp.org/tlog-cosignature line by KEYFILE's key to a signed note
@@ -97,11 +98,42 @@ done:
 	return rc ? cli_fail("note cosign", rc) : 0;
 }
 
+/* Signs the text of FILE (a note's text, or a signed note whose text is re-signed) with KEYFILE's key. */
+static int note_sign_cmd(int argc, char **argv)
+{
+	if (argc != 4 || strcmp(argv[2], "--key") != 0)
+		return cli_usage("note sign", "usage: parley note sign FILE --key KEYFILE");
+	struct keyfile k;
+	struct buf b, out;
+	struct note n;
+	int rc = keyfile_read(&k, argv[3]);
+	if (rc)
+		return cli_fail("note sign", rc);
+	buf_init(&b, NOTE_MAX_SIZE);
+	buf_init(&out, NOTE_MAX_SIZE + 1024);
+	if (!(rc = file_read(argv[1], NOTE_MAX_SIZE, &b))) {
+		if (note_parse(&n, b.data, b.len) == 0) {
+			rc = note_sign(&out, n.data, n.text_len, &k.sign, 1, 0);
+			note_release(&n);
+		} else {
+			rc = note_sign(&out, (const char *)b.data, b.len, &k.sign, 1, 0);
+		}
+	}
+	if (!rc)
+		rc = fd_write_all(1, out.data, out.len);
+	buf_release(&b);
+	buf_release(&out);
+	keyfile_release(&k);
+	return rc ? cli_fail("note sign", rc) : 0;
+}
+
 int cmd_note(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "sign"))
+		return note_sign_cmd(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "verify"))
 		return note_verify_cmd(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "cosign"))
 		return note_cosign_cmd(argc - 1, argv + 1);
-	return cli_usage("note", "usage: parley note verify FILE --vkey VKEY... | parley note cosign FILE --key KEYFILE [--time T]");
+	return cli_usage("note", "usage: parley note sign FILE --key KEYFILE | parley note verify FILE --vkey VKEY... | parley note cosign FILE --key KEYFILE [--time T]");
 }

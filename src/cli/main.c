@@ -20,7 +20,7 @@ static const struct cli_command commands[] = {
 	{"witness", cmd_witness, "witness --dir DIR [--listen ADDR] | witness init DIR --charter CHARTER --key KEY"},
 	{"profile", cmd_profile, NULL},
 	{"proof", cmd_proof, "proof verify PROOF-FILE ENTRY-FILE --vkey VKEY [--witness VKEY]..."},
-	{"note", cmd_note, "note verify FILE --vkey VKEY... | note cosign FILE --key KEYFILE [--time T]"},
+	{"note", cmd_note, "note sign|verify|cosign ..."},
 };
 
 static void usage(FILE *f)

@@ -371,6 +371,23 @@ static int verify_one(const struct note *n, const struct note_sig *sg, const str
 	return 0;
 }
 
+int note_verify_sig(const struct note *n, size_t i, const struct note_verifier *v, uint64_t *time)
+{
+	uint64_t t = 0;
+	if (i >= n->nsigs || v->id != n->sigs[i].id || strcmp(v->name, n->sigs[i].name) != 0)
+		return err_set(ERR_VERIFY, "signature line %zu is not by %s", i + 1, v->name);
+	if (sodium_init() < 0)
+		return err_set(ERR_NOMEM, "libsodium failed to initialise");
+	int rc = verify_one(n, &n->sigs[i], v, &t);
+	if (rc == ERR_NOMEM)
+		return err_set(rc, "out of memory");
+	if (rc)
+		return err_set(ERR_VERIFY, "signature by %s does not verify", v->name);
+	if (time)
+		*time = t;
+	return 0;
+}
+
 int note_check_sigs(const struct note *n, const struct note_verifier *vs, size_t nv, int *ok, uint64_t *times,
 		    size_t *good_out)
 {

@@ -111,6 +111,13 @@ int note_verify(const struct note *n, const struct note_verifier *vs, size_t nv,
 int note_check_sigs(const struct note *n, const struct note_verifier *vs, size_t nv,
 		    int *ok, uint64_t *times, size_t *good);
 
+/*
+ * Verifies signature line i of the note with v (whose name and key ID must
+ * match the line). For a cosignature, *time receives its timestamp (may be
+ * NULL). 0 or ERR_VERIFY.
+ */
+int note_verify_sig(const struct note *n, size_t i, const struct note_verifier *v, uint64_t *time);
+
 /* Checks the text for note rules (UTF-8, no control characters, non-empty, ends in '\n'). */
 int note_text_valid(const char *text, size_t len);
 

@@ -191,9 +191,7 @@ static void record_note_cosignatures(struct node *n, const uint8_t *note, size_t
 	struct note nt;
 	struct checkpoint cp;
 	struct note_verifier v[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
-	int ok[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
-	uint64_t times[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
-	size_t nv = 0, good;
+	size_t nv = 0;
 	if (note_parse(&nt, note, len))
 		return;
 	if (checkpoint_parse_text(&cp, nt.data, nt.text_len) == 0) {
@@ -202,10 +200,14 @@ static void record_note_cosignatures(struct node *n, const uint8_t *note, size_t
 				v[nv++] = n->charter.parties[i].node_cosigner;
 		for (size_t i = 0; i < n->charter.nwitnesses; i++)
 			v[nv++] = n->charter.witnesses[i].key;
-		if (note_check_sigs(&nt, v, nv, ok, times, &good) == 0)
-			for (size_t i = 0; i < nv; i++)
-				if (ok[i])
-					record_cosignature(n, cp.origin, cp.size, v[i].name, (int64_t)times[i]);
+		/* each line on its own: a witness may have cosigned the same size more than once */
+		for (size_t s = 0; s < nt.nsigs; s++)
+			for (size_t i = 0; i < nv; i++) {
+				uint64_t when;
+				if (v[i].id == nt.sigs[s].id && !strcmp(v[i].name, nt.sigs[s].name) &&
+				    note_verify_sig(&nt, s, &v[i], &when) == 0)
+					record_cosignature(n, cp.origin, cp.size, v[i].name, (int64_t)when);
+			}
 	}
 	note_release(&nt);
 }
@@ -216,13 +218,13 @@ static void reload_cosignatures(struct node *n)
 	char dir[PATH_MAX];
 	struct buf b;
 	buf_init(&b, CHECKPOINT_MAX_SIZE + 65536);
-	const char *origins[MAX_PEERS + 1];
-	size_t no = 0;
-	for (size_t i = 0; i < n->npeers; i++)
-		origins[no++] = n->peers[i].party->node_key.name;
-	for (size_t k = 0; k <= no; k++) {
-		if (k < no)
-			witness_history_dir(n->witness, origins[k], dir, sizeof dir);
+	/* our cosignatures on each peer, the peers' checkpoints we kept, the cosignatures on ours */
+	size_t np = n->npeers;
+	for (size_t k = 0; k <= 2 * np; k++) {
+		if (k < np)
+			witness_history_dir(n->witness, n->peers[k].party->node_key.name, dir, sizeof dir);
+		else if (k < 2 * np)
+			snprintf(dir, sizeof dir, "%s.checkpoints", n->peers[k - np].dir);
 		else
 			snprintf(dir, sizeof dir, "%s/cosigned", n->dir);
 		DIR *d = opendir(dir);
@@ -752,6 +754,46 @@ static int feed_mirror(void *ctx, unsigned i, const uint8_t *entry, size_t len)
 	return rc;
 }
 
+/*
+ * Merges the signature lines of `lines` into the checkpoint kept at
+ * <dir>/<size> (created from note if absent); merged receives the result.
+ */
+static int merge_kept(const char *dir, uint64_t size, const uint8_t *note, size_t note_len, const uint8_t *lines,
+		      size_t lines_len, struct buf *merged)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/%" PRIu64, dir, size);
+	if (file_read(path, CHECKPOINT_MAX_SIZE, merged) != 0) {
+		buf_reset(merged);
+		buf_append(merged, note, note_len);
+	}
+	size_t before = merged->len;
+	const char *s = (const char *)lines, *end = s + lines_len;
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t l = nl ? (size_t)(nl - s) + 1 : (size_t)(end - s);
+		if (l > 4 && !memcmp(s, "\xE2\x80\x94 ", 4) && !memmem(merged->data, merged->len, s, l))
+			buf_append(merged, s, l);
+		s += l;
+	}
+	if (merged->len == before && access(path, F_OK) == 0)
+		return 0;
+	return file_write_atomic(path, merged->data, merged->len, 0644, 0);
+}
+
+/* Keeps a peer's signed checkpoint (merging cosignatures) under DIR/peers/<id>.checkpoints/, and records them. */
+static void keep_peer_checkpoint(struct node *n, struct peer *p, uint64_t size, const uint8_t *cpnote, size_t len)
+{
+	char dir[PATH_MAX + 32];
+	struct buf merged;
+	buf_init(&merged, CHECKPOINT_MAX_SIZE);
+	snprintf(dir, sizeof dir, "%s.checkpoints", p->dir);
+	if (mkdir_p(dir, 0755) || merge_kept(dir, size, cpnote, len, cpnote, len, &merged))
+		logf_("cannot keep the checkpoint of %s: %s", p->party->id, err_msg());
+	buf_release(&merged);
+	record_note_cosignatures(n, cpnote, len);
+}
+
 /* Brings the mirror of p up to the signed checkpoint cpnote. Call with p->lock held. */
 static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, size_t len)
 {
@@ -769,6 +811,7 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		if (memcmp(root, cp.root, MERKLE_HASH) != 0)
 			return err_set(ERR_VERIFY, "%s shows a checkpoint of size %" PRIu64 " that is not in the log we hold: a fork",
 				       p->party->id, cp.size);
+		keep_peer_checkpoint(n, p, cp.size, cpnote, len);
 		return 0;
 	}
 	struct buf b;
@@ -805,7 +848,7 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		pthread_mutex_lock(&n->cases_lock);
 		catch_up(n, p->party->node_key.name, p->mirror);
 		pthread_mutex_unlock(&n->cases_lock);
-		record_note_cosignatures(n, cpnote, len);
+		keep_peer_checkpoint(n, p, tlog_size(p->mirror), cpnote, len);
 	}
 	if (rc) {
 		/* Drop what was queued; a failed mirror commit needs a reopen (it recovers). */
@@ -901,24 +944,11 @@ static void make_received(struct node *n, struct peer *p, uint64_t upto)
 /* Adds the cosignature lines to DIR/cosigned/<size> and, if still current, to the published checkpoint. */
 static void keep_cosignatures(struct node *n, const struct checkpoint *cp, const struct buf *note, const struct buf *lines)
 {
-	char path[PATH_MAX];
+	char dir[PATH_MAX];
 	struct buf merged;
 	buf_init(&merged, CHECKPOINT_MAX_SIZE);
-	snprintf(path, sizeof path, "%s/cosigned/%" PRIu64, n->dir, cp->size);
-	if (file_read(path, CHECKPOINT_MAX_SIZE, &merged) != 0) {
-		buf_reset(&merged);
-		buf_append(&merged, note->data, note->len);
-	}
-	/* append each line not present yet */
-	const char *s = (const char *)lines->data, *end = s + lines->len;
-	while (s < end) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-		size_t l = nl ? (size_t)(nl - s) + 1 : (size_t)(end - s);
-		if (!memmem(merged.data, merged.len, s, l))
-			buf_append(&merged, s, l);
-		s += l;
-	}
-	if (file_write_atomic(path, merged.data, merged.len, 0644, 0))
+	snprintf(dir, sizeof dir, "%s/cosigned", n->dir);
+	if (merge_kept(dir, cp->size, note->data, note->len, lines->data, lines->len, &merged))
 		logf_("cannot keep cosignatures: %s", err_msg());
 	pthread_mutex_lock(&n->log_lock);
 	if (tlog_size(n->log) == cp->size && tlog_publish_cosigned(n->log, merged.data, merged.len))
@@ -1269,7 +1299,8 @@ static int start(struct node *n)
 	} else {
 		url_listen_addr(n->me->url, listen, sizeof listen);
 	}
-	struct http_limits lim = {.connections = 1024, .per_address = 512, .timeout_s = 15};
+	struct http_limits lim = {.connections = 1024, .per_address = 512,
+				  .timeout_s = n->o.http_timeout_s ? n->o.http_timeout_s : 15};
 	if ((rc = http_start(&n->http, listen, routes, sizeof routes / sizeof routes[0], n, &lim)))
 		return rc;
 	if ((rc = client_global_init()))

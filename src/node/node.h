@@ -16,6 +16,7 @@ struct node_options {
 	int64_t max_skew;       /* seconds; 0: SUBMIT_DEFAULT_SKEW */
 	unsigned poll_s;        /* how often peers are polled for new checkpoints; 0: 5 */
 	int reindex;            /* rebuild DIR/index.sqlite from the logs before serving */
+	unsigned http_timeout_s; /* idle or slow connections are closed after this; 0: 15 */
 };
 
 /* Runs the node until SIGINT or SIGTERM. Returns 0 on a clean stop. */
