@@ -116,12 +116,20 @@ bench: $(DEPS_OK) $(PARLEY) $(BENCHES) $(GOCHECK)
 
 # libFuzzer targets: built with clang against the library sources.
 FUZZ_BUILD := build-fuzz
-FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Isrc $(PKG_CFLAGS) -fno-sanitize-recover=undefined -MMD -MP
+FUZZ_CFLAGS = $(FUZZ_BASE_CFLAGS) -fsanitize=fuzzer,address,undefined
 FUZZERS  := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
-$(FUZZ_BUILD)/%: fuzz/%.c $(LIB_SRC) $(wildcard src/*/*.h) | $(DEPS_OK)
+# The library is compiled once for all targets (instrumented, without libFuzzer's main).
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+$(FUZZ_BUILD)/obj/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(Q)clang $(FUZZ_BASE_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+$(FUZZ_BUILD)/libparley-fuzz.a: $(FUZZ_LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(FUZZ_BUILD)/%: fuzz/%.c $(FUZZ_BUILD)/libparley-fuzz.a | $(DEPS_OK)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ  $@")
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_BUILD)/libparley-fuzz.a $(LIBS)
 fuzzers: $(FUZZERS)
 fuzz: $(FUZZERS)
 	$(Q)FUZZ_BUILD=$(FUZZ_BUILD) bash fuzz/run.sh $(FUZZ_SECONDS)
@@ -137,4 +145,4 @@ install: $(PARLEY)
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

@@ -25,7 +25,9 @@ int err_wrap(int code, const char *fmt, ...)
 	memcpy(old, err_buf, sizeof old);
 	/* Truncating an over-long message is the intended behaviour. */
 #pragma GCC diagnostic push
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 	if (old[0])
 		snprintf(err_buf, sizeof err_buf, "%s: %s", prefix, old);
 	else
