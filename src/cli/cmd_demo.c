@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -41,8 +42,10 @@
 /* The example bodies, built into the binary (the Makefile names them as dependencies). */
 #define DEMO_FILE(sym, path)                                                                              \
 	__asm__(".section .rodata\n.balign 16\n.hidden " #sym "\n.globl " #sym "\n" #sym ":\n.incbin \"" path \
-		"\"\n.hidden " #sym "_end\n.globl " #sym "_end\n" #sym "_end:\n.byte 0\n.previous\n");            \
-	extern const char sym[], sym##_end[]
+		"\"\n" #sym "_end:\n.byte 0\n.balign 8\n.hidden " #sym "_len\n.globl " #sym "_len\n" #sym     \
+		"_len:\n.quad " #sym "_end - " #sym "\n.previous\n");                                             \
+	extern const char sym[];                                                                            \
+	extern const uint64_t sym##_len
 
 DEMO_FILE(demo_notice, "tests/data/cyber-mla/valid/notice-msp-intrusion.json");
 DEMO_FILE(demo_stix, "tests/data/stix/valid/ransomware-notice.json");
@@ -266,11 +269,11 @@ static struct officer *officer_of(struct demo *d, const char *agency)
 }
 
 /* A body from a built-in example: replaces member (if given) with a string, drops "evidence" if asked. */
-static int example(const char *start, const char *end, const char *member, const char *value, int drop_evidence,
+static int example(const char *start, uint64_t len, const char *member, const char *value, int drop_evidence,
 		   struct buf *out)
 {
 	json_error_t je;
-	json_t *j = json_loadb(start, (size_t)(end - start), JSON_REJECT_DUPLICATES, &je);
+	json_t *j = json_loadb(start, (size_t)len, JSON_REJECT_DUPLICATES, &je);
 	if (!j)
 		return err_set(ERR_FORMAT, "built-in example: %s", je.text);
 	if (member)
@@ -282,6 +285,19 @@ static int example(const char *start, const char *end, const char *member, const
 	buf_reset(out);
 	int rc = s ? buf_append_str(out, s) : err_set(ERR_NOMEM, "out of memory");
 	free(s);
+	return rc;
+}
+
+/* m: a new message of kind in the demo's case, its body the built-in example (see example()). */
+static int message(const struct demo *d, struct officer_msg *m, enum envelope_kind kind, const char *start,
+		   uint64_t len, const char *member, const char *value, struct buf *body)
+{
+	memset(m, 0, sizeof *m);
+	m->kind = kind;
+	m->case_id = d->case_id;
+	int rc = example(start, len, member, value, 0, body);
+	m->body = body->data;
+	m->body_len = body->len;
 	return rc;
 }
 
@@ -423,8 +439,8 @@ static int play(struct demo *d)
 	officer_msg_add_to(&m, "ru.fsb");
 	officer_msg_add_to(&m, "ru.gp");
 	m.handling = "TLP:AMBER H2";
-	if ((rc = example(demo_notice, demo_notice_end, NULL, NULL, 1, &ev)) ||
-	    (rc = seal_add_evidence(ev.data, ev.len, (const uint8_t *)demo_stix, (size_t)(demo_stix_end - demo_stix), &body)))
+	if ((rc = example(demo_notice, demo_notice_len, NULL, NULL, 1, &ev)) ||
+	    (rc = seal_add_evidence(ev.data, ev.len, (const uint8_t *)demo_stix, (size_t)demo_stix_len, &body)))
 		goto out;
 	m.body = body.data;
 	m.body_len = body.len;
@@ -434,16 +450,11 @@ static int play(struct demo *d)
 		goto out;
 
 	step("2. us.doj sends a mutual-legal-assistance request to ru.gp and ru.fsb");
-	memset(&m, 0, sizeof m);
-	m.kind = ENV_REQUEST;
-	m.case_id = d->case_id;
+	if ((rc = message(d, &m, ENV_REQUEST, demo_request, demo_request_len, NULL, NULL, &body)))
+		goto out;
 	officer_msg_add_to(&m, "ru.gp");
 	officer_msg_add_to(&m, "ru.fsb");
 	m.handling = "TLP:AMBER H2";
-	if ((rc = example(demo_request, demo_request_end, NULL, NULL, 0, &body)))
-		goto out;
-	m.body = body.data;
-	m.body_len = body.len;
 	snprintf(line, sizeof line, "parley send request --key keys/us.doj.key --node US --case %s --to ru.gp ru.fsb "
 				    "--body mla-request.json", d->case_id);
 	if ((rc = send_and_deliver(d, "us.doj", &m, -1, line)))
@@ -458,41 +469,26 @@ static int play(struct demo *d)
 	json_decref(inbox);
 
 	step("4. ru.gp acknowledges the request");
-	memset(&m, 0, sizeof m);
-	m.kind = ENV_ACK;
-	m.case_id = d->case_id;
-	if ((rc = example(demo_ack, demo_ack_end, NULL, NULL, 0, &body)))
+	if ((rc = message(d, &m, ENV_ACK, demo_ack, demo_ack_len, NULL, NULL, &body)))
 		goto out;
-	m.body = body.data;
-	m.body_len = body.len;
 	snprintf(line, sizeof line, "parley ack %s --key keys/ru.gp.key --node RU --body ack.json", d->case_id);
 	if ((rc = send_and_deliver(d, "ru.gp", &m, OFFICER_PICK_ACK, line)))
 		goto out;
 
 	step("5. ru.gp answers in part (subscriber records and logs; the disk image is still owed)");
-	memset(&m, 0, sizeof m);
-	m.kind = ENV_ANSWER;
-	m.case_id = d->case_id;
-	if ((rc = example(demo_answer, demo_answer_end, NULL, NULL, 0, &body)))
+	if ((rc = message(d, &m, ENV_ANSWER, demo_answer, demo_answer_len, NULL, NULL, &body)))
 		goto out;
-	m.body = body.data;
-	m.body_len = body.len;
 	snprintf(line, sizeof line, "parley answer %s --key keys/ru.gp.key --node RU --body answer-partial.json", d->case_id);
 	if ((rc = send_and_deliver(d, "ru.gp", &m, OFFICER_PICK_REQUEST, line)))
 		goto out;
 
 	step("6. us.doj asks for more detail on what is still owed: an update referring to the answer (no new clock)");
-	memset(&m, 0, sizeof m);
-	m.kind = ENV_UPDATE;
-	m.case_id = d->case_id;
-	if ((rc = example(demo_update, demo_update_end, "summary",
+	if ((rc = message(d, &m, ENV_UPDATE, demo_update, demo_update_len, "summary",
 			  "Thank you for the partial answer. Please give more detail on item 2 (the forensic image): "
 			  "when it is expected, and whether the server's access logs of 1-11 March can be sent first. "
 			  "A second wallet linked to the ransom payments has been identified; indicators attached.",
-			  0, &body)))
+			  &body)))
 		goto out;
-	m.body = body.data;
-	m.body_len = body.len;
 	snprintf(line, sizeof line, "parley send update --key keys/us.doj.key --node US --case %s --body update.json", d->case_id);
 	if ((rc = send_and_deliver(d, "us.doj", &m, OFFICER_PICK_ANY, line)))
 		goto out;
@@ -500,15 +496,10 @@ static int play(struct demo *d)
 	step("7. a joint statement of the consultation round: proposed by us.doj, co-signed by ru.gp and ru.fsb, published");
 	char stdir[PATH_MAX];
 	path_of(d, stdir, sizeof stdir, "statement");
-	memset(&m, 0, sizeof m);
-	m.kind = ENV_STATEMENT;
-	m.case_id = d->case_id;
+	if ((rc = message(d, &m, ENV_STATEMENT, demo_statement, demo_statement_len, NULL, NULL, &body)))
+		goto out;
 	officer_msg_add_to(&m, "ru.gp");
 	officer_msg_add_to(&m, "ru.fsb");
-	if ((rc = example(demo_statement, demo_statement_end, NULL, NULL, 0, &body)))
-		goto out;
-	m.body = body.data;
-	m.body_len = body.len;
 	printf("  $ parley statement propose --key keys/us.doj.key --node US --case %s --to ru.gp ru.fsb --body statement.json --out %s\n",
 	       d->case_id, stdir);
 	if ((rc = officer_statement_propose(officer_of(d, "us.doj"), &m, stdir)))
@@ -535,14 +526,9 @@ static int play(struct demo *d)
 	printf("  deemed delivered to ru\n");
 
 	step("8. us.doj sends ru.fsb a preservation request, which nobody acknowledges");
-	memset(&m, 0, sizeof m);
-	m.kind = ENV_REQUEST;
-	m.case_id = d->case_id;
-	officer_msg_add_to(&m, "ru.fsb");
-	if ((rc = example(demo_preserve, demo_preserve_end, NULL, NULL, 0, &body)))
+	if ((rc = message(d, &m, ENV_REQUEST, demo_preserve, demo_preserve_len, NULL, NULL, &body)))
 		goto out;
-	m.body = body.data;
-	m.body_len = body.len;
+	officer_msg_add_to(&m, "ru.fsb");
 	printf("  $ parley send preservation --key keys/us.doj.key --node US --case %s --to ru.fsb --body preservation.json\n",
 	       d->case_id);
 	if ((rc = officer_send(officer_of(d, "us.doj"), &m, &req2)))

@@ -103,6 +103,7 @@ int officer_open(struct officer *o, const char *key_path, const char *node_url)
 	o->party = &o->charter.parties[o->agency->party];
 	/* The node must be the agency's party's: its checkpoint is signed by that party's node key. */
 	struct checkpoint cp;
+	buf_release(&b);
 	buf_init(&b, CHECKPOINT_MAX_SIZE);
 	if ((rc = officer_get(o, "/checkpoint", &b)))
 		goto out;
@@ -326,7 +327,7 @@ static void env_pos(const struct officer *o, json_t *env, char *out, size_t outs
 
 int officer_pick(const struct officer *o, json_t *kase, enum officer_pick how, const char *ref_arg, json_t **env)
 {
-	json_t *envs = json_object_get(kase, "envelopes"), *e, *best = NULL, *acked = NULL;
+	json_t *envs = json_object_get(kase, "envelopes"), *e, *best = NULL, *fallback = NULL;
 	const char *case_id = jstr(kase, "case");
 	size_t i;
 	*env = NULL;
@@ -342,44 +343,32 @@ int officer_pick(const struct officer *o, json_t *kase, enum officer_pick how, c
 		return err_set(ERR_NOTFOUND, "case %s has no valid envelope at %s (--ref takes PARTY/INDEX, as `parley show` prints)",
 			       case_id, ref_arg);
 	}
+	/* The views list envelopes in time order: the last match is the latest. */
 	json_array_foreach(envs, i, e) {
 		const char *kind = jstr(e, "kind");
 		int request = !strcmp(kind, "request");
-		switch (how) {
-		case OFFICER_PICK_ACK:
-			if (request && env_to_me(o, e)) {
-				const char *st = jstr(my_clock(o, e, "ack"), "state");
-				if (!strcmp(st, "met") || !strcmp(st, "sent") || !strcmp(st, "closed"))
-					acked = e;
-				else
-					best = e;
-			}
-			break;
-		case OFFICER_PICK_REQUEST:
-			if (request && env_to_me(o, e))
-				best = e;
-			break;
-		case OFFICER_PICK_CLOSE:
-			if (request && env_to_me(o, e))
-				best = e;
-			else if (request && env_from_me(o, e) && (!best || !env_to_me(o, best)))
-				acked = e; /* the fallback: a request the agency sent */
-			break;
-		case OFFICER_PICK_ANY:
+		if (how == OFFICER_PICK_ANY) {
 			if (strcmp(kind, "received") && (env_to_me(o, e) || env_from_me(o, e)))
 				best = e;
-			break;
+		} else if (request && env_to_me(o, e)) {
+			const char *st = jstr(my_clock(o, e, "ack"), "state");
+			if (how == OFFICER_PICK_ACK && (!strcmp(st, "met") || !strcmp(st, "sent") || !strcmp(st, "closed")))
+				fallback = e; /* acknowledged already */
+			else
+				best = e;
+		} else if (request && env_from_me(o, e) && how == OFFICER_PICK_CLOSE) {
+			fallback = e; /* a request the agency sent */
 		}
 	}
-	if (how == OFFICER_PICK_CLOSE && !best)
-		best = acked;
+	if (!best && how == OFFICER_PICK_CLOSE)
+		best = fallback;
 	if (best) {
 		*env = best;
 		return 0;
 	}
-	if (how == OFFICER_PICK_ACK && acked) {
+	if (how == OFFICER_PICK_ACK && fallback) {
 		char p[64];
-		env_pos(o, acked, p, sizeof p);
+		env_pos(o, fallback, p, sizeof p);
 		return err_set(ERR_CONFLICT, "nothing to acknowledge in case %s: the latest request to %s (%s) is acknowledged already",
 			       case_id, o->agency->name, p);
 	}
@@ -609,8 +598,8 @@ int officer_statement_publish(const struct officer *o, const char *dir, struct o
 	}
 	if ((rc = envelope_verify(&e, &o->charter)))
 		goto out;
-	if (strcmp(e.f.from, o->agency->name) &&
-	    (size_t)o->agency->party != (size_t)charter_agency(&o->charter, e.f.from, strlen(e.f.from))->party) {
+	/* verified: the sender is an agency of the charter */
+	if (o->agency->party != charter_agency(&o->charter, e.f.from, strlen(e.f.from))->party) {
 		rc = err_set(ERR_USAGE, "the statement is from %s: publish it through that agency's party's node", e.f.from);
 		goto out;
 	}

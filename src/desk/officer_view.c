@@ -161,8 +161,9 @@ static void print_envelope_head(const struct officer *o, json_t *env, FILE *f)
 	json_t *v;
 	pos_text(o, jstr(env, "log"), jint(env, "index"), p, sizeof p);
 	fprintf(f, "  %-6s %s  %s from %s to", p, jstr(env, "time"), jstr(env, "kind"), jstr(env, "from"));
-	json_array_foreach(json_object_get(env, "to"), i, v)
+	json_array_foreach(json_object_get(env, "to"), i, v) {
 		fprintf(f, " %s", json_string_value(v));
+	}
 	if (json_is_string(json_object_get(env, "handling")))
 		fprintf(f, "  [%s]", jstr(env, "handling"));
 	if (json_is_true(json_object_get(env, "urgent")))
@@ -196,8 +197,9 @@ int officer_print_case(const struct officer *o, json_t *kase, int show_bodies, i
 		fputc('\n', f);
 		if (json_array_size(json_object_get(env, "cosigned"))) {
 			fprintf(f, "        cosigned by");
-			json_array_foreach(json_object_get(env, "cosigned"), j, v)
+			json_array_foreach(json_object_get(env, "cosigned"), j, v) {
 				fprintf(f, "%s %s (%s) %s", j ? "," : "", jstr(v, "by"), jstr(v, "role"), jstr(v, "at"));
+			}
 			fputc('\n', f);
 		} else {
 			fprintf(f, "        not cosigned by anyone yet\n");
