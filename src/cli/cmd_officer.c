@@ -413,45 +413,33 @@ int cmd_answer(int argc, char **argv) { return respond(argc, argv, ENV_ANSWER, O
 int cmd_decline(int argc, char **argv) { return respond(argc, argv, ENV_DECLINE, OFFICER_PICK_REQUEST, 1); }
 int cmd_close(int argc, char **argv) { return respond(argc, argv, ENV_CLOSE, OFFICER_PICK_CLOSE, 0); }
 
-int cmd_inbox(int argc, char **argv)
+/* inbox (no positional argument) and show CASE: a view of the node, printed. */
+static int view(int argc, char **argv, int is_show)
 {
+	const char *name = is_show ? "show" : "inbox";
 	struct opts op;
 	struct officer o;
 	json_t *j = NULL;
 	int64_t at;
-	int rc = parse_opts(&op, "inbox", argc, argv, 1, COMMON " --at", 0);
+	int rc = parse_opts(&op, name, argc, argv, 1, is_show ? COMMON " --at --full" : COMMON " --at", 0);
 	if (rc)
 		return rc;
-	if (op.npos)
-		return cli_usage("inbox", "usage: parley inbox --key KEY --node URL [--at TIME|+DURATION]");
+	if (op.npos != (size_t)is_show)
+		return cli_usage(name, is_show ? "usage: parley show CASE --key KEY --node URL [--at TIME|+DURATION] [--full]"
+					       : "usage: parley inbox --key KEY --node URL [--at TIME|+DURATION]");
 	if ((rc = parse_at(&op, &at)) || (rc = open_officer(&op, &o)))
-		return cli_fail("inbox", rc);
-	if (!(rc = officer_inbox(&o, at, &j)))
+		return cli_fail(name, rc);
+	if (is_show && !(rc = officer_case(&o, op.pos[0], at, &j)))
+		rc = officer_print_case(&o, j, 1, op.full, stdout);
+	else if (!is_show && !(rc = officer_inbox(&o, at, &j)))
 		rc = officer_print_inbox(&o, j, stdout);
 	json_decref(j);
 	officer_release(&o);
-	return rc ? cli_fail("inbox", rc) : 0;
+	return rc ? cli_fail(name, rc) : 0;
 }
 
-int cmd_show(int argc, char **argv)
-{
-	struct opts op;
-	struct officer o;
-	json_t *j = NULL;
-	int64_t at;
-	int rc = parse_opts(&op, "show", argc, argv, 1, COMMON " --at --full", 0);
-	if (rc)
-		return rc;
-	if (op.npos != 1)
-		return cli_usage("show", "usage: parley show CASE --key KEY --node URL [--at TIME|+DURATION] [--full]");
-	if ((rc = parse_at(&op, &at)) || (rc = open_officer(&op, &o)))
-		return cli_fail("show", rc);
-	if (!(rc = officer_case(&o, op.pos[0], at, &j)))
-		rc = officer_print_case(&o, j, 1, op.full, stdout);
-	json_decref(j);
-	officer_release(&o);
-	return rc ? cli_fail("show", rc) : 0;
-}
+int cmd_inbox(int argc, char **argv) { return view(argc, argv, 0); }
+int cmd_show(int argc, char **argv) { return view(argc, argv, 1); }
 
 int cmd_receipt(int argc, char **argv)
 {
