@@ -78,6 +78,10 @@ $(BUILD)/obj/%.o: %.c | $(DEPS_OK)
 	@$(if $(Q),echo "  CC    $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# parley demo builds the profile's example bodies in (.incbin, relative to this directory).
+DEMO_DATA := $(shell sed -n 's/^DEMO_FILE([a-z_]*, "\(.*\)");$$/\1/p' src/cli/cmd_demo.c)
+$(BUILD)/obj/src/cli/cmd_demo.o: $(DEMO_DATA)
+
 $(LIBPARLEY): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^

@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# `make demo`: the transparency log at work, end to end, with real keys and files.
-# (The two-party exchange scenario replaces this once the nodes exist.)
+# `make demo`: part 1 is the exchange, live: two parties' nodes and a neutral witness on
+# loopback, and a ransomware case played by the officers (`parley demo --dir DIR --exit`).
+# Part 2 is the transparency log underneath, with the low-level `parley log` tools.
 set -euo pipefail
 P=${PARLEY:-build/parley}
 D=${DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/parley-demo.XXXXXX")}
 step() { printf '\n== %s\n' "$*"; }
 mkdir -p "$D"
-cd "$D"
+
+printf '\n######## part 1: the exchange (parley demo --dir %s/exchange --exit)\n' "$D"
+$P demo --dir "$D/exchange" --exit
+
+printf '\n######## part 2: the log underneath, with the low-level tools\n'
+mkdir -p "$D/log-tools"
+cd "$D/log-tools"
 
 step "keys: the log of party 'us' and a neutral witness"
 $P keygen --name us.parley.example/log --out us.key
@@ -49,4 +56,4 @@ if $P proof verify request.tlog-proof e1 --vkey "$LOG_VKEY"; then echo "wrong en
 echo "(a proof for entry 1 does not prove entry 0's text: exit 1, as expected)"
 
 echo
-echo "demo ok (files in $D)"
+echo "log demo ok; both parts done (files in $D)"

@@ -24,5 +24,16 @@ int cmd_envelope(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 int cmd_stix(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+/* the officers' commands (cmd_officer.c) and the demo */
+int cmd_send(int argc, char **argv);
+int cmd_inbox(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_ack(int argc, char **argv);
+int cmd_answer(int argc, char **argv);
+int cmd_decline(int argc, char **argv);
+int cmd_close(int argc, char **argv);
+int cmd_statement(int argc, char **argv);
+int cmd_receipt(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif

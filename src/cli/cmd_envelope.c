@@ -20,6 +20,7 @@
 #include "crypto/sha256.h"
 #include "exchange/envelope.h"
 #include "exchange/profile.h"
+#include "exchange/seal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -56,46 +57,14 @@ static int load_envelope(const char *path, struct envelope *e, struct buf *raw)
 /* The plaintext body: BODY.json with "evidence" set to the STIX bundle, if given. */
 static int build_body(const char *body_path, const char *evidence_path, struct buf *out)
 {
-	struct buf b;
+	struct buf b, ev;
 	buf_init(&b, PROFILE_BODY_MAX);
-	int rc = file_read(body_path, PROFILE_BODY_MAX, &b);
-	if (rc || !evidence_path) {
-		if (!rc)
-			rc = buf_append(out, b.data, b.len);
-		buf_release(&b);
-		return rc;
-	}
-	struct buf ev;
 	buf_init(&ev, PROFILE_BODY_MAX);
-	json_error_t je;
-	json_t *body = NULL, *bundle = NULL;
-	if ((rc = file_read(evidence_path, PROFILE_BODY_MAX, &ev)))
-		goto out;
-	body = json_loadb((const char *)b.data, b.len, JSON_REJECT_DUPLICATES, &je);
-	if (!body || !json_is_object(body)) {
-		rc = err_set(ERR_FORMAT, "%s: not a JSON object (%s)", body_path, body ? "" : je.text);
-		goto out;
-	}
-	bundle = json_loadb((const char *)ev.data, ev.len, JSON_REJECT_DUPLICATES, &je);
-	if (!bundle) {
-		rc = err_set(ERR_FORMAT, "%s: not JSON (%s, line %d)", evidence_path, je.text, je.line);
-		goto out;
-	}
-	if (json_object_get(body, "evidence")) {
-		rc = err_set(ERR_USAGE, "%s already has \"evidence\"; give it there or with --evidence, not both", body_path);
-		goto out;
-	}
-	json_object_set(body, "evidence", bundle);
-	char *s = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (!s) {
-		rc = err_set(ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	rc = buf_append_str(out, s);
-	free(s);
-out:
-	json_decref(body);
-	json_decref(bundle);
+	int rc = file_read(body_path, PROFILE_BODY_MAX, &b);
+	if (!rc && !evidence_path)
+		rc = buf_append(out, b.data, b.len);
+	else if (!rc && !(rc = file_read(evidence_path, PROFILE_BODY_MAX, &ev)))
+		rc = seal_add_evidence(b.data, b.len, ev.data, ev.len, out);
 	buf_release(&b);
 	buf_release(&ev);
 	return rc;
@@ -167,14 +136,12 @@ static int seal(int argc, char **argv)
 	struct envelope_fields *f = calloc(1, sizeof *f);
 	struct charter *c = calloc(1, sizeof *c);
 	struct keyfile k;
-	struct buf plain, sealed, text, note;
-	struct age_recipient *rcpt = calloc(ENVELOPE_MAX_TO + 1, sizeof *rcpt);
+	struct buf plain, sealed, note;
 	int rc = 0, have_key = 0, have_charter = 0;
 	buf_init(&plain, PROFILE_BODY_MAX + (1u << 20));
 	buf_init(&sealed, ENVELOPE_BODY_MAX);
-	buf_init(&text, ENVELOPE_MAX_SIZE);
 	buf_init(&note, ENVELOPE_MAX_SIZE);
-	if (!f || !c || !rcpt) {
+	if (!f || !c) {
 		rc = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -194,46 +161,15 @@ static int seal(int argc, char **argv)
 		goto out;
 	}
 	f->kind = (enum envelope_kind)kn;
-	snprintf(f->channel, sizeof f->channel, "%s", c->id_hex);
-	/* The sender: an agency of the charter whose key is this key file's. */
-	if (f->kind == ENV_RECEIVED) {
-		size_t i;
-		for (i = 0; i < c->nparties; i++)
-			if (c->parties[i].node_key.id == k.sign.id && !strcmp(c->parties[i].node_key.name, k.sign.name))
-				break;
-		if (i == c->nparties) {
-			rc = err_set(ERR_USAGE, "a 'received' is sealed with a party's node key; %s is not one", key);
-			goto out;
-		}
-		snprintf(f->from, sizeof f->from, "%s", c->parties[i].id);
-	} else {
-		const struct charter_agency *a = charter_agency(c, k.sign.name, strlen(k.sign.name));
-		if (!a || a->key.id != k.sign.id) {
-			rc = err_set(ERR_USAGE, "key '%s' is not the key of an agency of this charter", k.sign.name);
-			goto out;
-		}
-		struct age_recipient mine;
-		if ((rc = age_recipient_from_identity(&mine, &k.age)))
-			goto out;
-		if (memcmp(mine.pk, a->recipient.pk, AGE_KEY_LEN) != 0) {
-			rc = err_set(ERR_USAGE, "the age identity in %s is not the one the charter lists for %s", key, a->name);
-			goto out;
-		}
-		snprintf(f->from, sizeof f->from, "%s", a->name);
-		rcpt[0] = a->recipient;
-	}
-	size_t nr = f->kind == ENV_RECEIVED ? 0 : 1;
 	for (size_t i = 0; i < nto; i++) {
-		const struct charter_agency *b = charter_agency(c, to[i], strlen(to[i]));
-		if (!b) {
+		if (strlen(to[i]) >= sizeof f->to[i]) {
 			rc = err_set(ERR_USAGE, "'%s' is not an agency of this charter", to[i]);
 			goto out;
 		}
 		snprintf(f->to[i], sizeof f->to[i], "%s", to[i]);
-		rcpt[nr++] = b->recipient;
 	}
 	f->nto = nto;
-	if (strlen(case_id) >= sizeof f->case_id || !syntax_case_id(case_id, strlen(case_id))) {
+	if (strlen(case_id) >= sizeof f->case_id) {
 		rc = err_set(ERR_USAGE, "case '%s' is not of the form <agency>/<id>, like us.fbi/2021-0007", case_id);
 		goto out;
 	}
@@ -263,26 +199,10 @@ static int seal(int argc, char **argv)
 		rc = err_set(ERR_USAGE, "--evidence goes with --body");
 		goto out;
 	}
-	if (body_path) {
-		if ((rc = build_body(body_path, evidence, &plain)))
-			goto out;
-		if ((rc = profile_check_body(f->kind, c->profiles, plain.data, plain.len))) {
-			err_wrap(rc, "body");
-			goto out;
-		}
-		if ((rc = age_encrypt_buf(plain.data, plain.len, rcpt, nr, 0, &sealed)))
-			goto out;
-		sha256(sealed.data, sealed.len, f->body_hash);
-		f->body_size = sealed.len;
-		f->has_body = 1;
-	}
-	if ((rc = envelope_format(f, &text)))
+	if (body_path && (rc = build_body(body_path, evidence, &plain)))
 		goto out;
-	if ((rc = note_sign(&note, (const char *)text.data, text.len, &k.sign, 1, 0))) {
-		if (rc == ERR_LIMIT)
-			err_set(rc, "the envelope would exceed %d bytes", ENVELOPE_MAX_SIZE);
+	if ((rc = seal_envelope(c, &k, f, body_path ? plain.data : NULL, plain.len, &note, &sealed)))
 		goto out;
-	}
 	if ((rc = mkdir_p(out_dir, 0755)))
 		goto out;
 	if ((rc = write_new(out_dir, "envelope", note.data, note.len, 0644)))
@@ -298,7 +218,6 @@ out:
 		sodium_memzero(plain.data, plain.len);
 	buf_release(&plain);
 	buf_release(&sealed);
-	buf_release(&text);
 	buf_release(&note);
 	if (have_key)
 		keyfile_release(&k);
@@ -306,7 +225,6 @@ out:
 		charter_release(c);
 	free(c);
 	free(f);
-	free(rcpt);
 	return rc ? cli_fail("envelope seal", rc) : 0;
 }
 
@@ -402,22 +320,8 @@ static int open_cmd(int argc, char **argv)
 	}
 	if ((rc = file_read(files[1], ENVELOPE_BODY_MAX, &body)))
 		goto out;
-	if ((rc = envelope_check_body(&e, body.data, body.len)))
+	if ((rc = seal_open(&e, body.data, body.len, &k, profiles, &plain)))
 		goto out;
-	if ((rc = age_decrypt_buf(body.data, body.len, &k.age, 1, &plain))) {
-		const char *kind_text = age_err_kind(rc);
-		if (kind_text) {
-			err_wrap(rc, "body: %s", kind_text);
-			rc = rc == AGE_ERR_NO_MATCH ? ERR_USAGE : ERR_VERIFY;
-			if (rc == ERR_USAGE)
-				err_set(rc, "this key (%s) is not one of the body's recipients", k.sign.name);
-		}
-		goto out;
-	}
-	if ((rc = profile_check_body(e.f.kind, profiles, plain.data, plain.len))) {
-		err_wrap(rc, "body");
-		goto out;
-	}
 	rc = fd_write_all(1, plain.data, plain.len);
 	if (!rc && (plain.len == 0 || plain.data[plain.len - 1] != '\n'))
 		rc = fd_write_all(1, "\n", 1);
@@ -442,46 +346,21 @@ static int cosign(int argc, char **argv)
 {
 	if (argc != 4 || strcmp(argv[2], "--key") != 0)
 		return cli_usage("envelope cosign", "usage: parley envelope cosign ENVELOPE --key KEY");
-	struct envelope e;
 	struct keyfile k;
 	struct buf raw, out;
-	int rc, have_env = 0;
+	int rc;
 	buf_init(&raw, ENVELOPE_MAX_SIZE);
 	buf_init(&out, ENVELOPE_MAX_SIZE);
 	if ((rc = keyfile_read(&k, argv[3])))
 		return cli_fail("envelope cosign", rc);
-	if ((rc = load_envelope(argv[1], &e, &raw)))
-		goto out;
-	have_env = 1;
-	if (e.f.kind != ENV_STATEMENT) {
-		rc = err_set(ERR_USAGE, "only a statement carries more than one signature; this is a '%s'",
-			     envelope_kind_name(e.f.kind));
-		goto out;
-	}
-	int named = !strcmp(e.f.from, k.sign.name);
-	for (size_t i = 0; i < e.f.nto; i++)
-		named |= !strcmp(e.f.to[i], k.sign.name);
-	if (!named) {
-		rc = err_set(ERR_USAGE, "%s is not named by this statement", k.sign.name);
-		goto out;
-	}
-	for (size_t i = 0; i < e.note.nsigs; i++)
-		if (e.note.sigs[i].id == k.sign.id && !strcmp(e.note.sigs[i].name, k.sign.name)) {
-			rc = err_set(ERR_CONFLICT, "%s has already signed this statement", k.sign.name);
-			goto out;
-		}
-	rc = buf_append(&out, raw.data, raw.len);
+	if ((rc = file_read(argv[1], ENVELOPE_MAX_SIZE, &raw)) == ERR_LIMIT)
+		err_set(rc, "%s is larger than an envelope can be (%d bytes)", argv[1], ENVELOPE_MAX_SIZE);
 	if (!rc)
-		rc = note_sign_line(&out, e.note.data, e.note.text_len, &k.sign, 0);
-	if (rc == ERR_LIMIT)
-		err_set(rc, "the statement would exceed %d bytes", ENVELOPE_MAX_SIZE);
+		rc = seal_cosign(raw.data, raw.len, &k, &out);
 	if (!rc)
 		rc = file_write_atomic(argv[1], out.data, out.len, 0644, 0);
 	if (!rc)
 		fprintf(stderr, "signed by %s\n", k.sign.name);
-out:
-	if (have_env)
-		envelope_release(&e);
 	keyfile_release(&k);
 	buf_release(&raw);
 	buf_release(&out);

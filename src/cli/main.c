@@ -20,6 +20,16 @@ static const struct cli_command commands[] = {
 	{"witness", cmd_witness, "witness --dir DIR [--listen ADDR] | witness init DIR --charter CHARTER --key KEY"},
 	{"profile", cmd_profile, NULL},
 	{"proof", cmd_proof, "proof verify PROOF-FILE ENTRY-FILE --vkey VKEY [--witness VKEY]..."},
+	{"send", cmd_send, "send notice|request|preservation|update --key KEY --node URL --to AGENCY... [--case CASE] [--body FILE | flags] ..."},
+	{"inbox", cmd_inbox, "inbox --key KEY --node URL [--at TIME]"},
+	{"show", cmd_show, "show CASE --key KEY --node URL [--at TIME] [--full]"},
+	{"ack", cmd_ack, "ack CASE --key KEY --node URL [--ref PARTY/INDEX] [--body FILE | flags]"},
+	{"answer", cmd_answer, "answer CASE --key KEY --node URL --body FILE [--ref PARTY/INDEX]"},
+	{"decline", cmd_decline, "decline CASE --key KEY --node URL --body FILE [--ref PARTY/INDEX]"},
+	{"close", cmd_close, "close CASE --key KEY --node URL [--body FILE | flags]"},
+	{"statement", cmd_statement, "statement propose|cosign|publish ..."},
+	{"receipt", cmd_receipt, "receipt CASE --key KEY --node URL --out DIR"},
+	{"demo", cmd_demo, "demo --dir DIR [--exit]"},
 	{"note", cmd_note, "note sign|verify|cosign ..."},
 };
 

@@ -1,0 +1,383 @@
+/*
+ * officer_view — what the officers' commands print (case timelines, the
+ * inbox) and the receipts they collect. See officer.h.
+ */
+#include "base/err.h"
+#include "base/fileio.h"
+#include "desk/officer.h"
+#include "tlog/proof.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *jstr(json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	return s ? s : "";
+}
+
+static json_int_t jint(json_t *obj, const char *key)
+{
+	return json_integer_value(json_object_get(obj, key));
+}
+
+/* "party/index" for a log origin and index. */
+static void pos_text(const struct officer *o, const char *origin, json_int_t index, char *out, size_t outsz)
+{
+	const char *p = officer_log_party(o, origin);
+	snprintf(out, outsz, "%s/%" JSON_INTEGER_FORMAT, p ? p : origin, index);
+}
+
+static void print_clock(const struct officer *o, FILE *f, const char *name, json_t *c)
+{
+	const char *st = jstr(c, "state");
+	json_t *by = json_object_get(c, "by");
+	char p[80] = "";
+	if (json_is_object(by))
+		pos_text(o, jstr(by, "log"), jint(by, "index"), p, sizeof p);
+	if (!strcmp(st, "not-started"))
+		fprintf(f, "%s not started (not delivered yet)", name);
+	else if (!strcmp(st, "due"))
+		fprintf(f, "%s due %s", name, jstr(c, "due"));
+	else if (!strcmp(st, "overdue"))
+		fprintf(f, "%s OVERDUE since %s", name, jstr(c, "due"));
+	else if (!strcmp(st, "sent"))
+		fprintf(f, "%s sent %s (%s %s, not yet deemed delivered; due %s)", name, jstr(c, "at"), jstr(by, "kind"), p,
+			jstr(c, "due"));
+	else if (!strcmp(st, "met"))
+		fprintf(f, "%s met %s by %s %s%s", name, jstr(c, "at"), jstr(by, "kind"), p,
+			json_is_true(json_object_get(c, "late")) ? " (late)" : "");
+	else if (!strcmp(st, "closed"))
+		fprintf(f, "%s closed %s (%s)%s", name, jstr(c, "at"), p,
+			json_is_true(json_object_get(c, "late")) ? " (after the due time)" : "");
+	else
+		fprintf(f, "%s %s", name, st);
+}
+
+static void print_delivery(json_t *env, FILE *f)
+{
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(env, "delivery"), i, d) {
+		if (!strcmp(jstr(d, "state"), "delivered"))
+			fprintf(f, "%s delivered to %s %s", i ? "," : "", jstr(d, "party"), jstr(d, "at"));
+		else
+			fprintf(f, "%s receipt from %s OUTSTANDING since %s", i ? "," : "", jstr(d, "party"), jstr(d, "since"));
+	}
+	if (!i)
+		fprintf(f, " within its own party (no receipt due)");
+}
+
+static void print_obligations(const struct officer *o, json_t *env, const char *indent, FILE *f)
+{
+	size_t i;
+	json_t *ob;
+	json_array_foreach(json_object_get(env, "obligations"), i, ob) {
+		fprintf(f, "%s%s: ", indent, jstr(ob, "party"));
+		print_clock(o, f, "ack", json_object_get(ob, "ack"));
+		fprintf(f, "; ");
+		print_clock(o, f, "answer", json_object_get(ob, "answer"));
+		fprintf(f, " (%" JSON_INTEGER_FORMAT " answer%s)\n", jint(ob, "answers"), jint(ob, "answers") == 1 ? "" : "s");
+	}
+}
+
+static int addressed_or_sent(const struct officer *o, json_t *env)
+{
+	size_t i;
+	json_t *v;
+	if (!strcmp(jstr(env, "from"), o->agency->name))
+		return 1;
+	json_array_foreach(json_object_get(env, "to"), i, v)
+		if (json_string_value(v) && !strcmp(json_string_value(v), o->agency->name))
+			return 1;
+	return 0;
+}
+
+/* One line saying what a decrypted body is about. */
+static void print_body_summary(json_t *b, FILE *f)
+{
+	static const char *const keys[] = {"title", "completeness", "outcome", "summary", "grounds", "reason", "text", NULL};
+	fprintf(f, "%s", jstr(b, "type"));
+	for (size_t i = 0; keys[i]; i++) {
+		const char *s = jstr(b, keys[i]);
+		if (*s) {
+			int n = (int)strcspn(s, "\n");
+			fprintf(f, " | %s: %.*s%s", keys[i], n > 160 ? 160 : n, s, n > 160 || s[n] ? "..." : "");
+		}
+	}
+	json_t *officer = json_object_get(b, "officer");
+	if (officer)
+		fprintf(f, " | officer: %s", jstr(officer, "name"));
+	json_t *rem = json_object_get(b, "remaining");
+	if (json_array_size(rem))
+		fprintf(f, " | still owed: %zu item%s", json_array_size(rem), json_array_size(rem) == 1 ? "" : "s");
+	json_t *ev = json_object_get(json_object_get(b, "evidence"), "objects");
+	if (ev)
+		fprintf(f, " | evidence: STIX bundle of %zu objects", json_array_size(ev));
+	fputc('\n', f);
+}
+
+/* Fetches, verifies and opens env's body; prints it. Returns ERR_VERIFY if the envelope or body is wrong. */
+static int print_body(const struct officer *o, json_t *env, const char *party, int full, FILE *f)
+{
+	struct buf raw, plain;
+	struct envelope e;
+	buf_init(&raw, ENVELOPE_MAX_SIZE);
+	buf_init(&plain, ENVELOPE_BODY_MAX);
+	int rc = officer_fetch_envelope(o, party, (uint64_t)jint(env, "index"), &raw, &e);
+	if (!rc) {
+		rc = officer_open_body(o, &e, &plain);
+		envelope_release(&e);
+	}
+	if (rc) {
+		fprintf(f, "        body: cannot be read: %s\n", err_msg());
+	} else {
+		json_error_t je;
+		json_t *b = json_loadb((const char *)plain.data, plain.len, JSON_REJECT_DUPLICATES, &je);
+		fprintf(f, "        body: ");
+		print_body_summary(b, f);
+		if (full) {
+			char *s = json_dumps(b, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			if (s)
+				fprintf(f, "%s\n", s);
+			free(s);
+		}
+		json_decref(b);
+	}
+	if (plain.data)
+		sodium_memzero(plain.data, plain.len);
+	buf_release(&raw);
+	buf_release(&plain);
+	return rc == ERR_VERIFY ? rc : 0;
+}
+
+static void print_envelope_head(const struct officer *o, json_t *env, FILE *f)
+{
+	char p[80];
+	size_t i;
+	json_t *v;
+	pos_text(o, jstr(env, "log"), jint(env, "index"), p, sizeof p);
+	fprintf(f, "  %-6s %s  %s from %s to", p, jstr(env, "time"), jstr(env, "kind"), jstr(env, "from"));
+	json_array_foreach(json_object_get(env, "to"), i, v) {
+		fprintf(f, " %s", json_string_value(v));
+	}
+	if (json_is_string(json_object_get(env, "handling")))
+		fprintf(f, "  [%s]", jstr(env, "handling"));
+	if (json_is_true(json_object_get(env, "urgent")))
+		fprintf(f, "  URGENT");
+	fputc('\n', f);
+}
+
+int officer_print_case(const struct officer *o, json_t *kase, int show_bodies, int full_bodies, FILE *f)
+{
+	size_t i, j;
+	json_t *env, *v;
+	int bad = 0;
+	fprintf(f, "case %s as of %s%s%s\n", jstr(kase, "case"), jstr(kase, "as_of"),
+		json_is_string(json_object_get(kase, "closed_at")) ? ", closed " : "", jstr(kase, "closed_at"));
+	json_array_foreach(json_object_get(kase, "envelopes"), i, env) {
+		if (!strcmp(jstr(env, "kind"), "received"))
+			continue; /* shown under the envelope it records */
+		print_envelope_head(o, env, f);
+		json_t *ref = json_object_get(env, "ref");
+		if (json_is_object(ref)) {
+			char p[80];
+			pos_text(o, jstr(ref, "log"), jint(ref, "index"), p, sizeof p);
+			fprintf(f, "        refers to %s", p);
+			if (!strcmp(jstr(ref, "state"), "resolved"))
+				fprintf(f, " (%s)\n", jstr(ref, "kind"));
+			else
+				fprintf(f, ": reference %s\n", jstr(ref, "state"));
+		}
+		fprintf(f, "       ");
+		print_delivery(env, f);
+		fputc('\n', f);
+		if (json_array_size(json_object_get(env, "cosigned"))) {
+			fprintf(f, "        cosigned by");
+			json_array_foreach(json_object_get(env, "cosigned"), j, v) {
+				fprintf(f, "%s %s (%s) %s", j ? "," : "", jstr(v, "by"), jstr(v, "role"), jstr(v, "at"));
+			}
+			fputc('\n', f);
+		} else {
+			fprintf(f, "        not cosigned by anyone yet\n");
+		}
+		json_array_foreach(json_object_get(env, "received"), j, v) {
+			char p[80];
+			pos_text(o, jstr(v, "log"), jint(v, "index"), p, sizeof p);
+			fprintf(f, "        recorded as received by %s (%s) %s\n", jstr(v, "party"), p, jstr(v, "time"));
+		}
+		print_obligations(o, env, "        ", f);
+		if (show_bodies && json_is_object(json_object_get(env, "body"))) {
+			const char *party = officer_log_party(o, jstr(env, "log"));
+			if (addressed_or_sent(o, env) && party) {
+				if (print_body(o, env, party, full_bodies, f))
+					bad = 1;
+			} else {
+				fprintf(f, "        body: sealed to its recipients (not to %s)\n", o->agency->name);
+			}
+		}
+	}
+	json_array_foreach(json_object_get(kase, "invalid"), i, v) {
+		char p[80];
+		pos_text(o, jstr(v, "log"), jint(v, "index"), p, sizeof p);
+		fprintf(f, "  %-6s INVALID: %s\n", p, jstr(v, "reason"));
+	}
+	return bad ? err_set(ERR_VERIFY, "an envelope or body of case %s does not verify", jstr(kase, "case")) : 0;
+}
+
+int officer_print_inbox(const struct officer *o, json_t *inbox, FILE *f)
+{
+	size_t i;
+	json_t *env, *items = json_object_get(inbox, "items");
+	fprintf(f, "inbox of %s as of %s: %zu envelope%s\n", jstr(inbox, "agency"), jstr(inbox, "as_of"),
+		json_array_size(items), json_array_size(items) == 1 ? "" : "s");
+	json_array_foreach(items, i, env) {
+		char p[80];
+		pos_text(o, jstr(env, "log"), jint(env, "index"), p, sizeof p);
+		fprintf(f, "  %s  %-9s from %-8s case %s  (%s)%s\n", jstr(env, "time"), jstr(env, "kind"), jstr(env, "from"),
+			jstr(env, "case"), p, json_is_true(json_object_get(env, "urgent")) ? "  URGENT" : "");
+		fprintf(f, "     ");
+		print_delivery(env, f);
+		fputc('\n', f);
+		print_obligations(o, env, "      ", f);
+	}
+	return 0;
+}
+
+/* ---- receipts ---- */
+
+static int write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+	char path[PATH_MAX];
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+		return err_set(ERR_USAGE, "path too long: %s/%s", dir, name);
+	return file_write_atomic(path, data, len, 0644, 0);
+}
+
+static int write_vkey(const char *dir, const char *name, const struct note_verifier *v)
+{
+	char s[600];
+	note_verifier_format(v, s, sizeof s);
+	size_t n = strlen(s);
+	s[n++] = '\n';
+	return write_file(dir, name, s, n);
+}
+
+/* Fetches and verifies one receipt; writes it to dir/file. 1: outstanding, 0: written, <0: error. */
+static int one_receipt(const struct officer *o, uint64_t index, const struct charter_party *to, const struct buf *env,
+		       const char *dir, const char *file, int64_t *when)
+{
+	char path[NOTE_NAME_MAX + 96];
+	struct buf proof;
+	struct tlog_proof *p = malloc(sizeof *p);
+	uint64_t t = 0;
+	struct checkpoint cp;
+	int rc;
+	if (!p)
+		return err_set(ERR_NOMEM, "out of memory");
+	buf_init(&proof, TLOG_PROOF_MAX_SIZE);
+	snprintf(path, sizeof path, "/proof/%s/%" PRIu64 "?cosigned-by=%s", o->party->id, index, to->node_cosigner.name);
+	rc = officer_get(o, path, &proof);
+	if (rc == ERR_NOTFOUND) {
+		rc = 1;
+		goto out;
+	}
+	if (rc)
+		goto out;
+	if ((rc = tlog_proof_parse(p, proof.data, proof.len)) ||
+	    (rc = tlog_proof_verify(p, env->data, env->len, &o->party->node_key, &to->node_cosigner, 1, &t, &cp))) {
+		rc = err_wrap(ERR_VERIFY, "the receipt for %s/%" PRIu64, o->party->id, index);
+		goto out;
+	}
+	*when = (int64_t)t;
+	rc = write_file(dir, file, proof.data, proof.len);
+out:
+	buf_release(&proof);
+	free(p);
+	return rc;
+}
+
+int officer_receipt(const struct officer *o, const char *case_id, const char *dir, FILE *f, struct officer_receipts *out)
+{
+	json_t *kase = NULL, *env, *d;
+	struct buf raw, readme;
+	size_t i, j;
+	int rc;
+	memset(out, 0, sizeof *out);
+	buf_init(&raw, ENVELOPE_MAX_SIZE);
+	buf_init(&readme, 1u << 20);
+	if ((rc = officer_case(o, case_id, 0, &kase)))
+		goto out;
+	if ((rc = mkdir_p(dir, 0755)))
+		goto out;
+	char logkey[64];
+	snprintf(logkey, sizeof logkey, "%s-node.vkey", o->party->id);
+	if ((rc = write_vkey(dir, logkey, &o->party->node_key)))
+		goto out;
+	buf_printf(&readme, "Receipts for case %s in the log of %s (%s).\n"
+			    "Each proof shows the envelope is in that log, under a checkpoint cosigned by the\n"
+			    "recipient party's node: by the charter's rule it was then deemed delivered.\n"
+			    "Check them offline:\n\n",
+		   case_id, o->party->id, o->party->node_key.name);
+	json_array_foreach(json_object_get(kase, "envelopes"), i, env) {
+		if (strcmp(jstr(env, "log"), o->party->node_key.name))
+			continue;
+		uint64_t index = (uint64_t)jint(env, "index");
+		json_t *delivery = json_object_get(env, "delivery");
+		fprintf(f, "  %s/%" PRIu64 " %s from %s:", o->party->id, index, jstr(env, "kind"), jstr(env, "from"));
+		if (!json_array_size(delivery)) {
+			fprintf(f, " within %s, no receipt due\n", o->party->id);
+			continue;
+		}
+		struct envelope e;
+		if ((rc = officer_fetch_envelope(o, o->party->id, index, &raw, &e)))
+			goto out;
+		envelope_release(&e);
+		char name[64];
+		snprintf(name, sizeof name, "%" PRIu64 ".envelope", index);
+		if ((rc = write_file(dir, name, raw.data, raw.len)))
+			goto out;
+		json_array_foreach(delivery, j, d) {
+			const struct charter_party *to = charter_party(&o->charter, jstr(d, "party"), strlen(jstr(d, "party")));
+			char file[96], vk[64], t[21];
+			int64_t when = 0;
+			if (!to) {
+				rc = err_set(ERR_VERIFY, "the case view names a party %s the charter lacks", jstr(d, "party"));
+				goto out;
+			}
+			if (json_array_size(delivery) == 1)
+				snprintf(file, sizeof file, "%" PRIu64 ".tlog-proof", index);
+			else
+				snprintf(file, sizeof file, "%" PRIu64 ".%s.tlog-proof", index, to->id);
+			rc = one_receipt(o, index, to, &raw, dir, file, &when);
+			if (rc < 0)
+				goto out;
+			if (rc == 1) {
+				fprintf(f, " receipt from %s OUTSTANDING (since %s)", to->id, jstr(d, "since"));
+				out->outstanding++;
+				rc = 0;
+				continue;
+			}
+			snprintf(vk, sizeof vk, "%s-cosigner.vkey", to->id);
+			if ((rc = write_vkey(dir, vk, &to->node_cosigner)))
+				goto out;
+			syntax_format_time(when, t);
+			fprintf(f, " %s verified (cosigned by %s at %s)", file, to->id, t);
+			buf_printf(&readme, "parley proof verify %s %s --vkey %s --witness %s\n", file, name, logkey, vk);
+			out->verified++;
+		}
+		fputc('\n', f);
+	}
+	if (out->outstanding)
+		buf_printf(&readme, "\n%zu receipt(s) were still outstanding when this was written; run `parley receipt` again later.\n",
+			   out->outstanding);
+	rc = write_file(dir, "README", readme.data, readme.len);
+out:
+	json_decref(kase);
+	buf_release(&raw);
+	buf_release(&readme);
+	return rc;
+}

@@ -1,0 +1,180 @@
+#include "exchange/seal.h"
+#include "base/err.h"
+#include "crypto/sha256.h"
+#include "exchange/profile.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+int seal_add_evidence(const uint8_t *body, size_t blen, const uint8_t *evidence, size_t elen, struct buf *out)
+{
+	json_error_t je;
+	json_t *b = NULL, *bundle = NULL;
+	int rc = 0;
+	b = json_loadb((const char *)body, blen, JSON_REJECT_DUPLICATES, &je);
+	if (!b || !json_is_object(b)) {
+		rc = err_set(ERR_FORMAT, "the body is not a JSON object%s%s", b ? "" : ": ", b ? "" : je.text);
+		goto out;
+	}
+	bundle = json_loadb((const char *)evidence, elen, JSON_REJECT_DUPLICATES, &je);
+	if (!bundle) {
+		rc = err_set(ERR_FORMAT, "the evidence is not JSON (%s, line %d)", je.text, je.line);
+		goto out;
+	}
+	if (json_object_get(b, "evidence")) {
+		rc = err_set(ERR_USAGE, "the body already has \"evidence\"; give it there or with --evidence, not both");
+		goto out;
+	}
+	json_object_set(b, "evidence", bundle);
+	char *s = json_dumps(b, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!s) {
+		rc = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = buf_append_str(out, s);
+	free(s);
+out:
+	json_decref(b);
+	json_decref(bundle);
+	return rc;
+}
+
+/* Sets f->from from the key and puts the sender's recipient (if an agency) in rcpt[0]; *nr = 0 or 1. */
+static int sender(const struct charter *c, const struct keyfile *k, struct envelope_fields *f,
+		  struct age_recipient *rcpt, size_t *nr)
+{
+	*nr = 0;
+	if (f->kind == ENV_RECEIVED) {
+		for (size_t i = 0; i < c->nparties; i++)
+			if (c->parties[i].node_key.id == k->sign.id && !strcmp(c->parties[i].node_key.name, k->sign.name)) {
+				snprintf(f->from, sizeof f->from, "%s", c->parties[i].id);
+				return 0;
+			}
+		return err_set(ERR_USAGE, "a 'received' is sealed with a party's node key; %s is not one", k->sign.name);
+	}
+	const struct charter_agency *a = charter_agency(c, k->sign.name, strlen(k->sign.name));
+	if (!a || a->key.id != k->sign.id)
+		return err_set(ERR_USAGE, "key '%s' is not the key of an agency of this charter", k->sign.name);
+	struct age_recipient mine;
+	int rc = age_recipient_from_identity(&mine, &k->age);
+	if (rc)
+		return rc;
+	if (memcmp(mine.pk, a->recipient.pk, AGE_KEY_LEN) != 0)
+		return err_set(ERR_USAGE, "the age identity of %s is not the one the charter lists", a->name);
+	snprintf(f->from, sizeof f->from, "%s", a->name);
+	rcpt[0] = a->recipient;
+	*nr = 1;
+	return 0;
+}
+
+int seal_envelope(const struct charter *c, const struct keyfile *k, struct envelope_fields *f, const uint8_t *plain,
+		  size_t plain_len, struct buf *note, struct buf *sealed)
+{
+	struct age_recipient *rcpt = calloc(ENVELOPE_MAX_TO + 1, sizeof *rcpt);
+	struct buf text;
+	size_t nr;
+	int rc;
+	buf_init(&text, ENVELOPE_MAX_SIZE);
+	buf_reset(note);
+	buf_reset(sealed);
+	if (!rcpt)
+		return err_set(ERR_NOMEM, "out of memory");
+	snprintf(f->channel, sizeof f->channel, "%s", c->id_hex);
+	if ((rc = sender(c, k, f, rcpt, &nr)))
+		goto out;
+	if (f->nto == 0 || f->nto > ENVELOPE_MAX_TO) {
+		rc = err_set(ERR_USAGE, "an envelope goes to 1 to %d agencies", ENVELOPE_MAX_TO);
+		goto out;
+	}
+	for (size_t i = 0; i < f->nto; i++) {
+		const struct charter_agency *b = charter_agency(c, f->to[i], strlen(f->to[i]));
+		if (!b) {
+			rc = err_set(ERR_USAGE, "'%s' is not an agency of this charter", f->to[i]);
+			goto out;
+		}
+		rcpt[nr++] = b->recipient;
+	}
+	if (!syntax_case_id(f->case_id, strlen(f->case_id))) {
+		rc = err_set(ERR_USAGE, "case '%s' is not of the form <agency>/<id>, like us.fbi/2021-0007", f->case_id);
+		goto out;
+	}
+	f->has_body = 0;
+	if (plain) {
+		if ((rc = profile_check_body(f->kind, c->profiles, plain, plain_len))) {
+			err_wrap(rc, "body");
+			goto out;
+		}
+		if ((rc = age_encrypt_buf(plain, plain_len, rcpt, nr, 0, sealed)))
+			goto out;
+		sha256(sealed->data, sealed->len, f->body_hash);
+		f->body_size = sealed->len;
+		f->has_body = 1;
+	}
+	if ((rc = envelope_format(f, &text)))
+		goto out;
+	if ((rc = note_sign(note, (const char *)text.data, text.len, &k->sign, 1, 0)) == ERR_LIMIT)
+		err_set(rc, "the envelope would exceed %d bytes", ENVELOPE_MAX_SIZE);
+out:
+	buf_release(&text);
+	free(rcpt);
+	return rc;
+}
+
+int seal_cosign(const uint8_t *raw, size_t len, const struct keyfile *k, struct buf *out)
+{
+	struct envelope e;
+	int rc = envelope_parse(&e, raw, len);
+	if (rc)
+		return rc;
+	buf_reset(out);
+	if (e.f.kind != ENV_STATEMENT) {
+		rc = err_set(ERR_USAGE, "only a statement carries more than one signature; this is a '%s'",
+			     envelope_kind_name(e.f.kind));
+		goto out;
+	}
+	int named = !strcmp(e.f.from, k->sign.name);
+	for (size_t i = 0; i < e.f.nto; i++)
+		named |= !strcmp(e.f.to[i], k->sign.name);
+	if (!named) {
+		rc = err_set(ERR_USAGE, "%s is not named by this statement", k->sign.name);
+		goto out;
+	}
+	for (size_t i = 0; i < e.note.nsigs; i++)
+		if (e.note.sigs[i].id == k->sign.id && !strcmp(e.note.sigs[i].name, k->sign.name)) {
+			rc = err_set(ERR_CONFLICT, "%s has already signed this statement", k->sign.name);
+			goto out;
+		}
+	rc = buf_append(out, raw, len);
+	if (!rc)
+		rc = note_sign_line(out, e.note.data, e.note.text_len, &k->sign, 0);
+	if (rc == ERR_LIMIT)
+		err_set(rc, "the statement would exceed %d bytes", ENVELOPE_MAX_SIZE);
+out:
+	envelope_release(&e);
+	return rc;
+}
+
+int seal_open(const struct envelope *e, const uint8_t *body, size_t blen, const struct keyfile *k, unsigned profiles,
+	      struct buf *plain)
+{
+	int rc = envelope_check_body(e, body, blen);
+	if (rc)
+		return rc;
+	buf_reset(plain);
+	if ((rc = age_decrypt_buf(body, blen, &k->age, 1, plain))) {
+		if (plain->data)
+			sodium_memzero(plain->data, plain->len);
+		buf_reset(plain);
+		if (rc == AGE_ERR_NO_MATCH)
+			return err_set(ERR_USAGE, "this key (%s) is not one of the body's recipients", k->sign.name);
+		const char *kind_text = age_err_kind(rc);
+		if (kind_text)
+			return err_wrap(ERR_VERIFY, "body: %s", kind_text);
+		return rc;
+	}
+	if ((rc = profile_check_body(e->f.kind, profiles, plain->data, plain->len)))
+		err_wrap(rc, "body");
+	return rc;
+}

@@ -1,0 +1,56 @@
+/*
+ * seal — making and opening envelopes with an agency's key file: the one
+ * place that turns (fields, plaintext body) into a signed envelope and an
+ * age-sealed body, adds a co-signer's line to a statement, and opens a
+ * sealed body. Used by `parley envelope` (files, offline) and by the
+ * officers' commands (src/desk/officer.h), so both seal exactly alike.
+ */
+#ifndef PARLEY_SEAL_H
+#define PARLEY_SEAL_H
+
+#include "base/buf.h"
+#include "crypto/keyfile.h"
+#include "exchange/charter.h"
+#include "exchange/envelope.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The body's plaintext with "evidence" set to the STIX bundle evidence
+ * (both JSON), appended to out. ERR_FORMAT if the body is not a JSON object
+ * or the bundle not JSON; ERR_USAGE if the body already has "evidence".
+ */
+int seal_add_evidence(const uint8_t *body, size_t blen, const uint8_t *evidence, size_t elen, struct buf *out);
+
+/*
+ * Seals an envelope. The caller fills f->kind, to/nto, case_id, time, and
+ * optionally ref, handling, urgent; seal sets channel, from (the agency whose
+ * key k is, or for a 'received' the party whose node key it is), and the
+ * body line. plain (may be NULL for kinds without a body) is checked against
+ * the charter's profiles, then sealed with age to every recipient and to the
+ * sender. note receives the signed envelope, sealed the age file (empty
+ * without a body). ERR_USAGE when the key, a recipient or the case id does
+ * not fit the charter; ERR_FORMAT for a body the profile refuses; ERR_LIMIT
+ * for an envelope over ENVELOPE_MAX_SIZE.
+ */
+int seal_envelope(const struct charter *c, const struct keyfile *k, struct envelope_fields *f, const uint8_t *plain,
+		  size_t plain_len, struct buf *note, struct buf *sealed);
+
+/*
+ * Adds k's signature line to the statement raw (the signed envelope bytes),
+ * into out (reset first). ERR_USAGE if raw is not a statement or k's agency
+ * is not named by it; ERR_CONFLICT if k has signed it already.
+ */
+int seal_cosign(const uint8_t *raw, size_t len, const struct keyfile *k, struct buf *out);
+
+/*
+ * Decrypts the sealed body of envelope e with k's age identity into plain
+ * (reset first) after checking it against e's body line, and checks the
+ * plaintext against the profiles. ERR_USAGE if k is not a recipient of the
+ * body; ERR_VERIFY if the body does not match or fails to decrypt.
+ */
+int seal_open(const struct envelope *e, const uint8_t *body, size_t blen, const struct keyfile *k, unsigned profiles,
+	      struct buf *plain);
+
+#endif
