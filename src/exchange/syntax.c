@@ -180,7 +180,8 @@ int syntax_lines(const char *text, size_t len,
 		pos += n + 1;
 		line_no++;
 		const char *colon = memchr(line, ':', n);
-		if (!colon || colon == line || (size_t)(colon - line) + 2 > n || colon[1] != ' ')
+		/* At least one byte of value after ": ", so that val[vlen - 1] is inside the line. */
+		if (!colon || colon == line || (size_t)(colon - line) + 2 >= n || colon[1] != ' ')
 			return err_set(ERR_FORMAT, "line %zu: expected 'key: value'", line_no);
 		const char *val = colon + 2;
 		size_t vlen = n - (size_t)(val - line);
