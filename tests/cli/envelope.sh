@@ -171,6 +171,18 @@ expect seal-usage 2 "usage: parley envelope seal" "$PARLEY" envelope seal --key 
 expect seal-refuses-overwrite 2 "exists" "$PARLEY" envelope seal --key "$K/us.fbi.key" --charter "$CH" --kind close \
 	--to ru.gp --case us.fbi/N-1 --out "$D/close-bare"
 verify close-bare-unchanged 0 "" "$D/close-bare/envelope"
+# Half an earlier output in DIR: nothing new is written beside it.
+mkdir -p "$D/half-body" "$D/half-envelope"
+cp "$D/answer/body.age" "$D/half-body/body.age"
+cp "$D/answer/envelope" "$D/half-envelope/envelope"
+expect seal-over-old-body 2 "body.age already exists" "$PARLEY" envelope seal --key "$K/us.fbi.key" --charter "$CH" \
+	--kind notice --to ru.gp --case us.fbi/N-1 --body "$V/notice-minimal.json" --out "$D/half-body"
+[ ! -e "$D/half-body/envelope" ] && cmp -s "$D/half-body/body.age" "$D/answer/body.age" &&
+	pass seal-over-old-body-writes-nothing || fail seal-over-old-body-writes-nothing
+expect seal-over-old-envelope 2 "envelope already exists" "$PARLEY" envelope seal --key "$K/us.fbi.key" --charter "$CH" \
+	--kind notice --to ru.gp --case us.fbi/N-1 --body "$V/notice-minimal.json" --out "$D/half-envelope"
+[ ! -e "$D/half-envelope/body.age" ] && cmp -s "$D/half-envelope/envelope" "$D/answer/envelope" &&
+	pass seal-over-old-envelope-writes-nothing || fail seal-over-old-envelope-writes-nothing
 
 # ---- refused envelopes ----
 # A forged signature: one base64 character of the signature (not of the key ID) changed.
