@@ -195,27 +195,79 @@ struct batch {
 	uint64_t counter;           /* STREAM counter of chunk 0 */
 	int final;                  /* encryption: chunk n - 1 is the final chunk */
 	int decrypt;                /* decryption: every chunk is full; try middle, then final */
-	uint8_t status[SLOT_CHUNKS]; /* decryption: CHUNK_* per chunk */
+	uint8_t status[SLOT_CHUNKS]; /* CHUNK_* per chunk (encryption: MIDDLE once sealed) */
 };
 
-static void run_chunk(struct batch *b, size_t i, const uint8_t key[32])
+/*
+ * ChaCha20-Poly1305 (RFC 8439, no associated data) of one chunk. OpenSSL's
+ * implementation (AVX-512 and AVX2 code) runs about three times as fast as
+ * libsodium's on the machines parley was measured on (2.2-2.4 GB/s against
+ * 0.72 GB/s per core for 64 KiB chunks); both compute the same function, and
+ * libsodium is used when no OpenSSL context could be had (ctx NULL).
+ */
+static pthread_once_t chacha_once = PTHREAD_ONCE_INIT;
+static EVP_CIPHER *chacha;
+
+static void chacha_fetch(void)
+{
+	chacha = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
+}
+
+/* A cipher context for aead_seal/aead_open, or NULL (then libsodium is used). */
+static EVP_CIPHER_CTX *aead_ctx(void)
+{
+	pthread_once(&chacha_once, chacha_fetch);
+	return chacha ? EVP_CIPHER_CTX_new() : NULL;
+}
+
+/* Seals in[0..n) into out[0..n) and the tag into out[n..n+16). 0, or -1 if OpenSSL failed. */
+static int aead_seal(EVP_CIPHER_CTX *ctx, uint8_t *out, const uint8_t *in, size_t n, const uint8_t nonce[12],
+		     const uint8_t key[32])
+{
+	int l = 0, l2 = 0;
+	if (!ctx)
+		return crypto_aead_chacha20poly1305_ietf_encrypt_detached(out, out + n, NULL, in, n, NULL, 0, NULL, nonce,
+									  key);
+	if (EVP_EncryptInit_ex2(ctx, chacha, key, nonce, NULL) != 1 || EVP_EncryptUpdate(ctx, out, &l, in, (int)n) != 1 ||
+	    EVP_EncryptFinal_ex(ctx, out + l, &l2) != 1 || (size_t)(l + l2) != n ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, AGE_TAG_LEN, out + n) != 1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Opens in[0..n) with the tag in[n..n+16) into out[0..n). 0 only if the tag
+ * verified (out may hold unverified bytes otherwise: never release them).
+ */
+static int aead_open(EVP_CIPHER_CTX *ctx, uint8_t *out, const uint8_t *in, size_t n, const uint8_t nonce[12],
+		     const uint8_t key[32])
+{
+	int l = 0, l2 = 0;
+	if (!ctx)
+		return crypto_aead_chacha20poly1305_ietf_decrypt_detached(out, NULL, in, n, in + n, NULL, 0, nonce, key);
+	if (EVP_DecryptInit_ex2(ctx, chacha, key, nonce, NULL) != 1 || EVP_DecryptUpdate(ctx, out, &l, in, (int)n) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, AGE_TAG_LEN, (void *)(in + n)) != 1 ||
+	    EVP_DecryptFinal_ex(ctx, out + l, &l2) != 1 || (size_t)(l + l2) != n)
+		return -1;
+	return 0;
+}
+
+static void run_chunk(EVP_CIPHER_CTX *ctx, struct batch *b, size_t i, const uint8_t key[32])
 {
 	uint8_t nonce[12];
+	b->status[i] = CHUNK_BAD;
 	if (!b->decrypt) {
 		size_t n = i + 1 == b->n ? b->last_len : AGE_CHUNK_SIZE;
-		uint8_t *o = b->out + i * ENC_CHUNK;
 		chunk_nonce(nonce, b->counter + i, b->final && i + 1 == b->n);
-		crypto_aead_chacha20poly1305_ietf_encrypt_detached(o, o + n, NULL, b->in + i * AGE_CHUNK_SIZE, n, NULL,
-								   0, NULL, nonce, key);
+		if (aead_seal(ctx, b->out + i * ENC_CHUNK, b->in + i * AGE_CHUNK_SIZE, n, nonce, key) == 0)
+			b->status[i] = CHUNK_MIDDLE;
 		return;
 	}
 	const uint8_t *c = b->in + i * ENC_CHUNK;
 	uint8_t *o = b->out + i * AGE_CHUNK_SIZE;
-	b->status[i] = CHUNK_BAD;
 	for (int last = 0; last <= 1; last++) {
 		chunk_nonce(nonce, b->counter + i, last);
-		if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(o, NULL, c, AGE_CHUNK_SIZE, c + AGE_CHUNK_SIZE, NULL,
-									0, nonce, key) == 0) {
+		if (aead_open(ctx, o, c, AGE_CHUNK_SIZE, nonce, key) == 0) {
 			b->status[i] = last ? CHUNK_FINAL : CHUNK_MIDDLE;
 			return;
 		}
@@ -248,6 +300,7 @@ struct pipeline {
 static void *worker_main(void *arg)
 {
 	struct pipeline *p = arg;
+	EVP_CIPHER_CTX *ctx = aead_ctx();
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (!p->stop && (!p->job || p->next == p->job->n))
@@ -257,12 +310,13 @@ static void *worker_main(void *arg)
 		struct batch *b = p->job;
 		size_t i = p->next++;
 		pthread_mutex_unlock(&p->mu);
-		run_chunk(b, i, p->key);
+		run_chunk(ctx, b, i, p->key);
 		pthread_mutex_lock(&p->mu);
 		if (++p->ndone == b->n)
 			pthread_cond_signal(&p->done);
 	}
 	pthread_mutex_unlock(&p->mu);
+	EVP_CIPHER_CTX_free(ctx);
 	return NULL;
 }
 
@@ -353,11 +407,11 @@ static struct pipeline *pipeline_start(const uint8_t key[32], struct age_sink *o
 }
 
 /* Starts processing b: on the workers, or right here without them. */
-static void batch_submit(struct pipeline *p, struct batch *b, const uint8_t key[32])
+static void batch_submit(struct pipeline *p, EVP_CIPHER_CTX *ctx, struct batch *b, const uint8_t key[32])
 {
 	if (!p) {
 		for (size_t i = 0; i < b->n; i++)
-			run_chunk(b, i, key);
+			run_chunk(ctx, b, i, key);
 		return;
 	}
 	pthread_mutex_lock(&p->mu);
@@ -464,6 +518,7 @@ static int encrypt_payload(struct age_source *in, struct age_sink *out, const ui
 {
 	struct batch b[NSLOTS];
 	struct pipeline *p = NULL;
+	EVP_CIPHER_CTX *ctx = aead_ctx(); /* for batches sealed on this thread */
 	uint64_t counter = 0;
 	size_t len = 0, got = 0, out_len, cap = (size_t)FIRST_BATCH * AGE_CHUNK_SIZE;
 	int rc, eof;
@@ -490,7 +545,7 @@ static int encrypt_payload(struct age_source *in, struct age_sink *out, const ui
 	}
 	struct batch *cur = &b[0];
 	size_t carry = plan_encrypt(cur, len, eof, &counter, &out_len);
-	batch_submit(p, cur, key);
+	batch_submit(p, ctx, cur, key);
 	for (int k = 1;; k++) {
 		struct batch *nx = &b[k % NSLOTS];
 		size_t nlen = 0, nout = 0;
@@ -505,10 +560,13 @@ static int encrypt_payload(struct age_source *in, struct age_sink *out, const ui
 			}
 		}
 		batch_wait(p, cur);
+		for (size_t i = 0; !rc && i < cur->n; i++)
+			if (cur->status[i] != CHUNK_MIDDLE)
+				rc = err_set(ERR_NOMEM, "ChaCha20-Poly1305 encryption failed");
 		if (rc || (rc = batch_write(p, out, cur, out_len)) != 0 || cur->final)
 			goto out;
 		carry = plan_encrypt(nx, nlen, neof, &counter, &nout);
-		batch_submit(p, nx, key);
+		batch_submit(p, ctx, nx, key);
 		cur = nx;
 		len = nlen;
 		eof = neof;
@@ -516,6 +574,7 @@ static int encrypt_payload(struct age_source *in, struct age_sink *out, const ui
 	}
 out:;
 	int prc = pipeline_stop(p);
+	EVP_CIPHER_CTX_free(ctx);
 	slots_free(b);
 	return rc ? rc : prc;
 }
@@ -756,6 +815,7 @@ int age_decrypt_payload(struct age_decryptor *d, struct age_sink *out)
 {
 	struct batch b[NSLOTS];
 	struct pipeline *p = NULL;
+	EVP_CIPHER_CTX *ctx = aead_ctx(); /* for batches opened on this thread, and the short final chunk */
 	const uint8_t *key = d->k->payload_key;
 	uint64_t counter = 0;
 	size_t len, cap, got = 0;
@@ -792,7 +852,7 @@ int age_decrypt_payload(struct age_decryptor *d, struct age_sink *out)
 	cur->counter = counter;
 	counter += cur->n;
 	size_t carry = len - cur->n * ENC_CHUNK;
-	batch_submit(p, cur, key);
+	batch_submit(p, ctx, cur, key);
 	for (int k = 1;; k++) {
 		struct batch *nx = &b[k % NSLOTS];
 		size_t nlen = carry, opos = 0, i;
@@ -831,9 +891,7 @@ int age_decrypt_payload(struct age_decryptor *d, struct age_sink *out)
 				rc = err_set(AGE_ERR_PAYLOAD, "truncated chunk %llu", (unsigned long long)ctr);
 			else if (carry == AGE_TAG_LEN && ctr > 0)
 				rc = err_set(AGE_ERR_PAYLOAD, "final chunk is empty");
-			else if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(cur->out + opos, NULL, c, carry - AGE_TAG_LEN,
-										     c + carry - AGE_TAG_LEN, NULL, 0, nonce,
-										     key) != 0)
+			else if (aead_open(ctx, cur->out + opos, c, carry - AGE_TAG_LEN, nonce, key) != 0)
 				rc = err_set(AGE_ERR_PAYLOAD, "final chunk %llu does not authenticate", (unsigned long long)ctr);
 			else
 				opos += carry - AGE_TAG_LEN;
@@ -849,13 +907,14 @@ int age_decrypt_payload(struct age_decryptor *d, struct age_sink *out)
 		nx->counter = counter;
 		counter += nx->n;
 		carry = nlen - nx->n * ENC_CHUNK;
-		batch_submit(p, nx, key);
+		batch_submit(p, ctx, nx, key);
 		cur = nx;
 		len = nlen;
 		eof = neof;
 	}
 out:;
 	int prc = pipeline_stop(p);
+	EVP_CIPHER_CTX_free(ctx);
 	slots_free(b);
 	return rc ? rc : prc;
 }
