@@ -15,6 +15,18 @@
 #       peak RSS of a process appending 1 M / 10 M plain entries (own process each).
 #   prove_us
 #       median inclusion proof in the 10 M-entry log, tiles read from disk.
+#   envelope_verify_per_s, ed25519_verify_per_s, envelope_verify_ratio
+#       envelope_parse + envelope_verify (the charter check, with the signature)
+#       against raw crypto_sign_verify_detached of the same envelopes, on
+#       $THREADS threads, alternating rounds (bench/bench_envelope.c).
+#   age_encrypt_mb_s, age_decrypt_mb_s, age_cli_encrypt_mb_s, age_cli_decrypt_mb_s,
+#   age_ratio_vs_cli, seal_per_s, open_per_s
+#       parley's age and Debian's age on the same 1 GiB file, and 4 KiB bodies
+#       sealed to 3 recipients (bench/age.sh, bench/bench_age.c).
+#
+# Note that ed25519_verify_per_s appears twice: once beside append_per_s (the
+# notes of the append run) and once beside envelope_verify_per_s (the
+# envelopes of that run); each ratio uses the figure printed just before it.
 #
 # BENCH_QUICK=1 divides every size by 10 for a quick trial; its figures are not
 # the published ones (a comment says so).
@@ -26,9 +38,9 @@ GOBENCH=$PWD/$BUILD/bench/treebench
 THREADS=$(nproc)
 REPS=5
 PROOFS=10000
-TREE_N=1000000 APPEND_N=1000000 N_1M=1000000 N_10M=10000000
+TREE_N=1000000 APPEND_N=1000000 N_1M=1000000 N_10M=10000000 ENV_N=25000 AGE_SIZE=$((1024 * 1024 * 1024))
 if [ "${BENCH_QUICK:-}" = 1 ]; then
-	TREE_N=100000 APPEND_N=100000 N_1M=100000 N_10M=1000000 PROOFS=1000 REPS=3
+	TREE_N=100000 APPEND_N=100000 N_1M=100000 N_10M=1000000 PROOFS=1000 REPS=3 ENV_N=2500 AGE_SIZE=$((AGE_SIZE / 10))
 	echo "# BENCH_QUICK=1: every size divided by 10; these are not the published figures"
 fi
 
@@ -95,3 +107,11 @@ echo "rss_ratio_10m_vs_1m=$(ratio "$kb10" "$kb1")"
 # --- inclusion proofs in the 10 M-entry log ---
 "$BENCH" prove "$tmp/log10m" "$PROOFS" >"$tmp/out.txt"
 grep -E '^(# |prove_us=)' "$tmp/out.txt"
+rm -rf "$tmp/log10m"
+
+# --- envelopes: parse + charter check + signature against the raw signature ---
+"$BUILD/bench/bench_envelope" "$ENV_N" "$THREADS" >"$tmp/out.txt"
+grep -E '^(# |envelope_verify_per_s=|ed25519_verify_per_s=|envelope_verify_ratio=)' "$tmp/out.txt"
+
+# --- age: parley against Debian's age on the same file, in this temporary directory ---
+TMPDIR=$tmp BUILD=$BUILD bash bench/age.sh "$AGE_SIZE"

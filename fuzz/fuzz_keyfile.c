@@ -1,6 +1,6 @@
 /*
- * libFuzzer target: keyfile_parse. Keys that parse must format back to a
- * key file that parses to the same keys.
+ * libFuzzer target: keyfile_parse. A key file that parses must format back
+ * (signing key and age identity) to a key file that parses to the same keys.
  */
 #include "fuzz_common.h"
 #include "crypto/keyfile.h"
@@ -21,18 +21,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	FUZZ_ASSERT(k.sign.sk != NULL && k.sign.type == NOTE_ED25519);
 	FUZZ_ASSERT(note_name_valid(k.sign.name, strlen(k.sign.name)));
-	char *sk = note_signer_format(&k.sign);
-	char *s = sodium_malloc(1024);
-	char age[AGE_IDENTITY_TEXT_MAX];
-	FUZZ_ASSERT(sk != NULL && s != NULL && age_identity_encode(&k.age, age) == 0);
-	snprintf(s, 1024, "%s\n%s\n", sk, age);
-	sodium_free(sk);
-	FUZZ_ASSERT(keyfile_parse(&k2, s, strlen(s)) == 0);
-	struct age_recipient r1, r2;
-	FUZZ_ASSERT(age_recipient_from_identity(&r1, &k.age) == 0 && age_recipient_from_identity(&r2, &k2.age) == 0);
-	FUZZ_ASSERT(memcmp(r1.pk, r2.pk, AGE_KEY_LEN) == 0);
+	/* A key file needs both lines: the signing key and the age identity. */
+	char *s = note_signer_format(&k.sign), id[AGE_IDENTITY_TEXT_MAX];
+	FUZZ_ASSERT(s != NULL && age_identity_encode(&k.age, id) == 0);
+	size_t sl = strlen(s), il = strlen(id);
+	char *text = sodium_malloc(sl + il + 2);
+	FUZZ_ASSERT(text != NULL);
+	memcpy(text, s, sl);
+	text[sl] = '\n';
+	memcpy(text + sl + 1, id, il);
+	text[sl + 1 + il] = '\n';
+	FUZZ_ASSERT(keyfile_parse(&k2, text, sl + il + 2) == 0);
+	sodium_free(text);
+	sodium_memzero(id, sizeof id);
 	FUZZ_ASSERT(strcmp(k.sign.name, k2.sign.name) == 0 && k.sign.id == k2.sign.id);
 	FUZZ_ASSERT(memcmp(k.sign.pub, k2.sign.pub, 32) == 0);
+	struct age_recipient r1, r2;
+	FUZZ_ASSERT(age_recipient_from_identity(&r1, &k.age) == 0 && age_recipient_from_identity(&r2, &k2.age) == 0);
+	FUZZ_ASSERT(memcmp(r1.pk, r2.pk, 32) == 0);
 	/* The verifier key string of the same key parses too. */
 	struct note_verifier v, v2;
 	char vs[512];

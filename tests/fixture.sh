@@ -34,3 +34,20 @@ make_channel() {
 	"$PARLEY" charter sign "$d/charter" --key "$K/us-node.key" 2>/dev/null &&
 		"$PARLEY" charter sign "$d/charter" --key "$K/ru-node.key" 2>/dev/null
 }
+
+# sign_text KEYFILE TEXTFILE — prints TEXTFILE as a signed note with one Ed25519
+# signature by KEYFILE's signing key, made with openssl alone (not parley), so tests
+# can sign texts parley itself would refuse to write: malformed, oversized, or
+# signed by a key other than the one the text names.
+sign_text() {
+	local line name id b64 tmp
+	line=$(grep '^PRIVATE+KEY+' "$1") || return 1
+	IFS=+ read -r _ _ name id b64 <<<"$line"
+	tmp=$(mktemp -d "$T_DIR/sign.XXXXXX")
+	# PKCS#8 wrapping of the 32-byte Ed25519 seed (the key string holds 0x01 || seed).
+	{ printf '\x30\x2e\x02\x01\x00\x30\x05\x06\x03\x2b\x65\x70\x04\x22\x04\x20'; base64 -d <<<"$b64" | tail -c 32; } >"$tmp/key.der"
+	openssl pkeyutl -sign -rawin -keyform DER -inkey "$tmp/key.der" -in "$2" -out "$tmp/sig" || return 1
+	cat "$2"
+	printf '\n\xe2\x80\x94 %s %s\n' "$name" "$({ xxd -r -p <<<"$id"; cat "$tmp/sig"; } | base64 -w0)"
+	rm -rf "$tmp"
+}

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static int load_charter(const char *path, struct charter *c)
 {
@@ -205,10 +206,15 @@ static int seal(int argc, char **argv)
 		goto out;
 	if ((rc = mkdir_p(out_dir, 0755)))
 		goto out;
-	if ((rc = write_new(out_dir, "envelope", note.data, note.len, 0644)))
-		goto out;
+	/* The body first, then the envelope; a refused envelope takes back the body it brought. */
 	if (f->has_body && (rc = write_new(out_dir, "body.age", sealed.data, sealed.len, 0644)))
 		goto out;
+	if ((rc = write_new(out_dir, "envelope", note.data, note.len, 0644))) {
+		char path[PATH_MAX];
+		if (f->has_body && snprintf(path, sizeof path, "%s/body.age", out_dir) < (int)sizeof path)
+			unlink(path);
+		goto out;
+	}
 	printf("sealed %s from %s in case %s: %s/envelope (%zu bytes)", kind, f->from, f->case_id, out_dir, note.len);
 	if (f->has_body)
 		printf(", %s/body.age (%zu bytes)", out_dir, sealed.len);

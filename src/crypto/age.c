@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +18,11 @@
 
 #define ENC_CHUNK (AGE_CHUNK_SIZE + AGE_TAG_LEN)
 /*
- * Chunks per read and per write. Buffers start at FIRST_BATCH chunks, so that
- * small bodies stay cheap, and grow fourfold each time a read fills them, up
- * to MAX_BATCH chunks (2 MiB) for large files.
+ * Chunks per read and per write. The first read is of FIRST_BATCH chunks, so
+ * that small bodies stay cheap; an input that fills it moves on to two
+ * alternating batches of MAX_BATCH chunks (2 MiB) each (see "batches" below).
+ * (While reading the header, the decryption buffer grows fourfold each time a
+ * read fills it.)
  */
 #define FIRST_BATCH 2
 #define MAX_BATCH 32
@@ -154,8 +157,6 @@ static void chunk_nonce(uint8_t nonce[12], uint64_t counter, int last)
 	nonce[11] = last ? 1 : 0;
 }
 
-/* ---- encryption ---- */
-
 /* Grows *p to n bytes; 0 or ERR_NOMEM (*p unchanged then). */
 static int grow(uint8_t **p, size_t n)
 {
@@ -166,47 +167,416 @@ static int grow(uint8_t **p, size_t n)
 	return 0;
 }
 
-static int encrypt_payload(struct age_source *in, struct age_sink *out, const uint8_t key[32])
+/* ---- batches of chunks, the worker pool and the writer ---- */
+
+/*
+ * The payload moves in batches of up to SLOT_CHUNKS chunks. Small inputs are
+ * handled on the calling thread. Once an input is known to be larger than one
+ * batch (and the machine has more than one CPU), three batch buffers rotate
+ * through a pipeline: the calling thread reads batch k + 1 while a pool of
+ * worker threads (one per online CPU, at most MAX_WORKERS) encrypts or
+ * decrypts the chunks of batch k in parallel, each chunk with its own counter
+ * nonce, and a writer thread writes batch k - 1 to the sink. Batches are
+ * written in order, and only once every chunk of the batch was processed;
+ * for decryption only the chunks whose tag verified, up to the final chunk or
+ * the first failure, as on the calling thread.
+ */
+#define SLOT_CHUNKS MAX_BATCH
+#define NSLOTS 3
+#define MAX_WORKERS 8
+#define SLOT_BYTES ((size_t)SLOT_CHUNKS * ENC_CHUNK)
+
+enum { CHUNK_BAD = 0, CHUNK_MIDDLE = 1, CHUNK_FINAL = 2 };
+
+struct batch {
+	uint8_t *in, *out;
+	size_t n;                   /* chunks to process, from in[0] */
+	size_t last_len;            /* encryption: plaintext bytes of chunk n - 1 (the others are full) */
+	uint64_t counter;           /* STREAM counter of chunk 0 */
+	int final;                  /* encryption: chunk n - 1 is the final chunk */
+	int decrypt;                /* decryption: every chunk is full; try middle, then final */
+	uint8_t status[SLOT_CHUNKS]; /* CHUNK_* per chunk (encryption: MIDDLE once sealed) */
+};
+
+/*
+ * ChaCha20-Poly1305 (RFC 8439, no associated data) of one chunk. OpenSSL's
+ * implementation (AVX-512 and AVX2 code) runs about three times as fast as
+ * libsodium's on the machines parley was measured on (2.2-2.4 GB/s against
+ * 0.72 GB/s per core for 64 KiB chunks); both compute the same function, and
+ * libsodium is used when no OpenSSL context could be had (ctx NULL).
+ */
+static pthread_once_t chacha_once = PTHREAD_ONCE_INIT;
+static EVP_CIPHER *chacha;
+
+static void chacha_fetch(void)
 {
-	uint8_t *ib = NULL, *ob = NULL;
+	chacha = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
+}
+
+/* A cipher context for aead_seal/aead_open, or NULL (then libsodium is used). */
+static EVP_CIPHER_CTX *aead_ctx(void)
+{
+	pthread_once(&chacha_once, chacha_fetch);
+	return chacha ? EVP_CIPHER_CTX_new() : NULL;
+}
+
+/* Seals in[0..n) into out[0..n) and the tag into out[n..n+16). 0, or -1 if OpenSSL failed. */
+static int aead_seal(EVP_CIPHER_CTX *ctx, uint8_t *out, const uint8_t *in, size_t n, const uint8_t nonce[12],
+		     const uint8_t key[32])
+{
+	int l = 0, l2 = 0;
+	if (!ctx)
+		return crypto_aead_chacha20poly1305_ietf_encrypt_detached(out, out + n, NULL, in, n, NULL, 0, NULL, nonce,
+									  key);
+	if (EVP_EncryptInit_ex2(ctx, chacha, key, nonce, NULL) != 1 || EVP_EncryptUpdate(ctx, out, &l, in, (int)n) != 1 ||
+	    EVP_EncryptFinal_ex(ctx, out + l, &l2) != 1 || (size_t)(l + l2) != n ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, AGE_TAG_LEN, out + n) != 1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Opens in[0..n) with the tag in[n..n+16) into out[0..n). 0 only if the tag
+ * verified (out may hold unverified bytes otherwise: never release them).
+ */
+static int aead_open(EVP_CIPHER_CTX *ctx, uint8_t *out, const uint8_t *in, size_t n, const uint8_t nonce[12],
+		     const uint8_t key[32])
+{
+	int l = 0, l2 = 0;
+	if (!ctx)
+		return crypto_aead_chacha20poly1305_ietf_decrypt_detached(out, NULL, in, n, in + n, NULL, 0, nonce, key);
+	if (EVP_DecryptInit_ex2(ctx, chacha, key, nonce, NULL) != 1 || EVP_DecryptUpdate(ctx, out, &l, in, (int)n) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, AGE_TAG_LEN, (void *)(in + n)) != 1 ||
+	    EVP_DecryptFinal_ex(ctx, out + l, &l2) != 1 || (size_t)(l + l2) != n)
+		return -1;
+	return 0;
+}
+
+static void run_chunk(EVP_CIPHER_CTX *ctx, struct batch *b, size_t i, const uint8_t key[32])
+{
 	uint8_t nonce[12];
-	uint64_t counter = 0;
-	size_t len = 0, batch = FIRST_BATCH;
-	int rc = 0, eof = 0;
-	if ((rc = grow(&ib, batch * AGE_CHUNK_SIZE)) != 0 || (rc = grow(&ob, batch * ENC_CHUNK)) != 0)
-		goto out;
-	while (!eof) {
-		size_t got = 0, pos = 0, opos = 0;
-		if ((rc = read_full(in, ib + len, batch * AGE_CHUNK_SIZE - len, &got)) != 0)
-			goto out;
-		len += got;
-		eof = len < batch * AGE_CHUNK_SIZE;
-		/* A chunk is final only once the input is known to end with it. */
-		while (len - pos > AGE_CHUNK_SIZE || (eof && pos == 0) || (eof && pos < len)) {
-			size_t n = len - pos > AGE_CHUNK_SIZE ? AGE_CHUNK_SIZE : len - pos;
-			int last = eof && pos + n == len;
-			chunk_nonce(nonce, counter++, last);
-			crypto_aead_chacha20poly1305_ietf_encrypt_detached(ob + opos, ob + opos + n, NULL, ib + pos, n,
-									   NULL, 0, NULL, nonce, key);
-			pos += n;
-			opos += n + AGE_TAG_LEN;
-			if (last)
-				break;
-		}
-		memmove(ib, ib + pos, len - pos);
-		len -= pos;
-		if ((rc = out->write(out->ctx, ob, opos)) != 0)
-			goto out;
-		if (!eof && batch < MAX_BATCH) {
-			batch = batch * 4 < MAX_BATCH ? batch * 4 : MAX_BATCH;
-			if ((rc = grow(&ib, batch * AGE_CHUNK_SIZE)) != 0 || (rc = grow(&ob, batch * ENC_CHUNK)) != 0)
-				goto out;
+	b->status[i] = CHUNK_BAD;
+	if (!b->decrypt) {
+		size_t n = i + 1 == b->n ? b->last_len : AGE_CHUNK_SIZE;
+		chunk_nonce(nonce, b->counter + i, b->final && i + 1 == b->n);
+		if (aead_seal(ctx, b->out + i * ENC_CHUNK, b->in + i * AGE_CHUNK_SIZE, n, nonce, key) == 0)
+			b->status[i] = CHUNK_MIDDLE;
+		return;
+	}
+	const uint8_t *c = b->in + i * ENC_CHUNK;
+	uint8_t *o = b->out + i * AGE_CHUNK_SIZE;
+	for (int last = 0; last <= 1; last++) {
+		chunk_nonce(nonce, b->counter + i, last);
+		if (aead_open(ctx, o, c, AGE_CHUNK_SIZE, nonce, key) == 0) {
+			b->status[i] = last ? CHUNK_FINAL : CHUNK_MIDDLE;
+			return;
 		}
 	}
-out:
-	free(ib);
-	free(ob);
+}
+
+/* The threads of one large encryption or decryption. */
+struct pipeline {
+	pthread_mutex_t mu;
+	pthread_cond_t work, done, wcv;
+	const uint8_t *key;
+	int stop;
+	/* workers: the chunks of one batch at a time */
+	pthread_t th[MAX_WORKERS];
+	int nth;
+	struct batch *job;
+	size_t next, ndone;
+	/* writer: batches queued in order */
+	pthread_t wth;
+	int wrunning;
+	struct age_sink *out;
+	struct batch *queue[NSLOTS];
+	size_t qlen[NSLOTS];
+	int qhead, qcount;
+	struct batch *writing;
+	int wrc;                     /* first sink error */
+	char wmsg[256];              /* and its message (err_msg() is per thread) */
+};
+
+static void *worker_main(void *arg)
+{
+	struct pipeline *p = arg;
+	EVP_CIPHER_CTX *ctx = aead_ctx();
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->stop && (!p->job || p->next == p->job->n))
+			pthread_cond_wait(&p->work, &p->mu);
+		if (p->stop)
+			break;
+		struct batch *b = p->job;
+		size_t i = p->next++;
+		pthread_mutex_unlock(&p->mu);
+		run_chunk(ctx, b, i, p->key);
+		pthread_mutex_lock(&p->mu);
+		if (++p->ndone == b->n)
+			pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	EVP_CIPHER_CTX_free(ctx);
+	return NULL;
+}
+
+static void *writer_main(void *arg)
+{
+	struct pipeline *p = arg;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->qcount && !p->stop)
+			pthread_cond_wait(&p->wcv, &p->mu);
+		if (!p->qcount)
+			break;
+		struct batch *b = p->queue[p->qhead];
+		size_t n = p->qlen[p->qhead];
+		int skip = p->wrc != 0;
+		p->writing = b;
+		pthread_mutex_unlock(&p->mu);
+		int rc = skip ? 0 : p->out->write(p->out->ctx, b->out, n);
+		pthread_mutex_lock(&p->mu);
+		if (rc && !p->wrc) {
+			p->wrc = rc;
+			snprintf(p->wmsg, sizeof p->wmsg, "%s", err_msg());
+		}
+		p->writing = NULL;
+		p->qhead = (p->qhead + 1) % NSLOTS;
+		p->qcount--;
+		pthread_cond_broadcast(&p->wcv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/*
+ * Stops the threads (the writer first drains its queue: those batches were
+ * processed, and for decryption verified) and frees p. Returns the first sink
+ * error, with its message, or 0.
+ */
+static int pipeline_stop(struct pipeline *p)
+{
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_cond_broadcast(&p->wcv);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < p->nth; i++)
+		pthread_join(p->th[i], NULL);
+	if (p->wrunning)
+		pthread_join(p->wth, NULL);
+	int rc = p->wrc;
+	if (rc)
+		err_set(rc, "%s", p->wmsg);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	pthread_cond_destroy(&p->wcv);
+	free(p);
 	return rc;
+}
+
+/* Workers (one per online CPU) and a writer; NULL, to work on the calling thread, on one CPU or if threads fail. */
+static struct pipeline *pipeline_start(const uint8_t key[32], struct age_sink *out)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 2)
+		return NULL;
+	struct pipeline *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->key = key;
+	p->out = out;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	pthread_cond_init(&p->wcv, NULL);
+	for (int i = 0; i < (ncpu < MAX_WORKERS ? (int)ncpu : MAX_WORKERS); i++) {
+		if (pthread_create(&p->th[i], NULL, worker_main, p) != 0)
+			break;
+		p->nth++;
+	}
+	p->wrunning = p->nth > 0 && pthread_create(&p->wth, NULL, writer_main, p) == 0;
+	if (!p->wrunning) {
+		pipeline_stop(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Starts processing b: on the workers, or right here without them. */
+static void batch_submit(struct pipeline *p, EVP_CIPHER_CTX *ctx, struct batch *b, const uint8_t key[32])
+{
+	if (!p) {
+		for (size_t i = 0; i < b->n; i++)
+			run_chunk(ctx, b, i, key);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->job = b;
+	p->next = p->ndone = 0;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Waits until every chunk of b (the batch last submitted) was processed. */
+static void batch_wait(struct pipeline *p, struct batch *b)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	while (p->ndone < b->n)
+		pthread_cond_wait(&p->done, &p->mu);
+	p->job = NULL;
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Queues b->out[0..n) for the sink (or writes it right here without threads). */
+static int batch_write(struct pipeline *p, struct age_sink *out, struct batch *b, size_t n)
+{
+	if (!p)
+		return n ? out->write(out->ctx, b->out, n) : 0;
+	if (!n)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	p->queue[(p->qhead + p->qcount) % NSLOTS] = b;
+	p->qlen[(p->qhead + p->qcount) % NSLOTS] = n;
+	p->qcount++;
+	pthread_cond_broadcast(&p->wcv);
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+/* Waits until the writer is done with b; returns 0 or the first sink error so far. */
+static int batch_reusable(struct pipeline *p, struct batch *b)
+{
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		int queued = p->writing == b;
+		for (int i = 0; i < p->qcount; i++)
+			queued |= p->queue[(p->qhead + i) % NSLOTS] == b;
+		if (!queued)
+			break;
+		pthread_cond_wait(&p->wcv, &p->mu);
+	}
+	int rc = p->wrc;
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+/* Batch buffers for a large input; slot 0's input buffer is in0, grown. */
+static int slots_alloc(struct batch b[NSLOTS], uint8_t *in0)
+{
+	b[0].in = in0;
+	if (grow(&b[0].in, SLOT_BYTES) != 0)
+		return ERR_NOMEM;
+	for (int i = 0; i < NSLOTS; i++)
+		if ((i > 0 && !(b[i].in = malloc(SLOT_BYTES))) || !(b[i].out = malloc(SLOT_BYTES)))
+			return err_set(ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+static void slots_free(struct batch b[NSLOTS])
+{
+	for (int i = 0; i < NSLOTS; i++) {
+		free(b[i].in);
+		free(b[i].out);
+	}
+}
+
+/* ---- encryption ---- */
+
+/*
+ * Plans the encryption of in[0..len) of b: every chunk known not to be the
+ * last (more input follows it), and at end of input the rest as the final
+ * chunk (an empty one for an empty payload). Returns the bytes left over for
+ * the next batch and the size of b's output in *out_len.
+ */
+static size_t plan_encrypt(struct batch *b, size_t len, int eof, uint64_t *counter, size_t *out_len)
+{
+	size_t n;
+	b->counter = *counter;
+	b->final = eof;
+	if (eof) {
+		n = len ? (len + AGE_CHUNK_SIZE - 1) / AGE_CHUNK_SIZE : 1;
+		b->last_len = len - (n - 1) * AGE_CHUNK_SIZE;
+	} else {
+		n = (len - 1) / AGE_CHUNK_SIZE;   /* len > 0: the buffer is full */
+		b->last_len = AGE_CHUNK_SIZE;
+	}
+	b->n = n;
+	*counter += n;
+	*out_len = n ? (n - 1) * ENC_CHUNK + b->last_len + AGE_TAG_LEN : 0;
+	return eof ? 0 : len - n * AGE_CHUNK_SIZE;
+}
+
+static int encrypt_payload(struct age_source *in, struct age_sink *out, const uint8_t key[32])
+{
+	struct batch b[NSLOTS];
+	struct pipeline *p = NULL;
+	EVP_CIPHER_CTX *ctx = aead_ctx(); /* for batches sealed on this thread */
+	uint64_t counter = 0;
+	size_t len = 0, got = 0, out_len, cap = (size_t)FIRST_BATCH * AGE_CHUNK_SIZE;
+	int rc, eof;
+	memset(b, 0, sizeof b);
+	/* A first small read, so that small bodies stay cheap. */
+	if (!(b[0].in = malloc(cap)) || !(b[0].out = malloc((size_t)FIRST_BATCH * ENC_CHUNK))) {
+		rc = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = read_full(in, b[0].in, cap, &len)) != 0)
+		goto out;
+	eof = len < cap;
+	if (!eof) {
+		/* Larger: full-size batches, and threads once it fills one. */
+		free(b[0].out);
+		b[0].out = NULL;
+		cap = (size_t)SLOT_CHUNKS * AGE_CHUNK_SIZE;
+		if ((rc = slots_alloc(b, b[0].in)) != 0 || (rc = read_full(in, b[0].in + len, cap - len, &got)) != 0)
+			goto out;
+		len += got;
+		eof = len < cap;
+		if (!eof)
+			p = pipeline_start(key, out);
+	}
+	struct batch *cur = &b[0];
+	size_t carry = plan_encrypt(cur, len, eof, &counter, &out_len);
+	batch_submit(p, ctx, cur, key);
+	for (int k = 1;; k++) {
+		struct batch *nx = &b[k % NSLOTS];
+		size_t nlen = 0, nout = 0;
+		int neof = 1;
+		if (!eof) {
+			/* Read the next batch while the workers encrypt this one and the writer writes the last. */
+			if ((rc = batch_reusable(p, nx)) == 0) {
+				memcpy(nx->in, cur->in + len - carry, carry);
+				rc = read_full(in, nx->in + carry, cap - carry, &got);
+				nlen = carry + got;
+				neof = nlen < cap;
+			}
+		}
+		batch_wait(p, cur);
+		for (size_t i = 0; !rc && i < cur->n; i++)
+			if (cur->status[i] != CHUNK_MIDDLE)
+				rc = err_set(ERR_NOMEM, "ChaCha20-Poly1305 encryption failed");
+		if (rc || (rc = batch_write(p, out, cur, out_len)) != 0 || cur->final)
+			goto out;
+		carry = plan_encrypt(nx, nlen, neof, &counter, &nout);
+		batch_submit(p, ctx, nx, key);
+		cur = nx;
+		len = nlen;
+		eof = neof;
+		out_len = nout;
+	}
+out:;
+	int prc = pipeline_stop(p);
+	EVP_CIPHER_CTX_free(ctx);
+	slots_free(b);
+	return rc ? rc : prc;
 }
 
 int age_encrypt(struct age_source *in, struct age_sink *out, const struct age_recipient *r, size_t n, int armor)
@@ -270,9 +640,16 @@ out:
 	return rc;
 }
 
+/* Tells the kernel the input is read once, front to back (larger read-ahead); ignored for pipes. */
+static void advise_sequential(int fd)
+{
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+}
+
 int age_encrypt_fd(int in_fd, int out_fd, const struct age_recipient *r, size_t n, int armor)
 {
 	struct age_source in;
+	advise_sequential(in_fd);
 	struct age_sink out;
 	age_source_fd(&in, &in_fd);
 	age_sink_fd(&out, &out_fd);
@@ -427,89 +804,119 @@ out:
 	return 0;
 }
 
-/* Opens one chunk into out; 0 or -1 if its tag does not verify. */
-static int open_chunk(struct age_decryptor *d, uint8_t *out, const uint8_t *in, size_t n, uint64_t counter,
-		      int last)
-{
-	uint8_t nonce[12];
-	chunk_nonce(nonce, counter, last);
-	return crypto_aead_chacha20poly1305_ietf_decrypt_detached(out, NULL, in, n - AGE_TAG_LEN,
-								   in + n - AGE_TAG_LEN, NULL, 0, nonce,
-								   d->k->payload_key);
-}
-
 /*
- * Chunks are released as soon as they verify, as the reference implementation
- * does: a full-size chunk is tried as a middle chunk, then as the final one;
- * a shorter chunk at the end of input must be the final one. After the final
- * chunk the input must end.
+ * Chunks are released once they verify, in order, in the same places as the
+ * reference implementation: a full-size chunk is tried as a middle chunk,
+ * then as the final one; a shorter chunk at the end of input must be the
+ * final one; after the final chunk the input must end. Verified chunks before
+ * a failing one are released before the failure is reported.
  */
 int age_decrypt_payload(struct age_decryptor *d, struct age_sink *out)
 {
-	uint8_t *ob = NULL;
-	size_t ocap = 0;
+	struct batch b[NSLOTS];
+	struct pipeline *p = NULL;
+	EVP_CIPHER_CTX *ctx = aead_ctx(); /* for batches opened on this thread, and the short final chunk */
+	const uint8_t *key = d->k->payload_key;
 	uint64_t counter = 0;
-	int rc = 0, final = 0;
-	for (;;) {
-		size_t opos = 0;
-		if (!d->eof && d->len - d->pos < ENC_CHUNK && (rc = refill(d)) != 0)
+	size_t len, cap, got = 0;
+	int rc = 0, eof = d->eof;
+	memset(b, 0, sizeof b);
+	for (int i = 0; i < NSLOTS; i++)
+		b[i].decrypt = 1;
+	/* The payload bytes already read with the header go first. */
+	memmove(d->buf, d->buf + d->pos, d->len - d->pos);
+	len = d->len - d->pos;
+	cap = d->cap;
+	d->pos = d->len = 0;
+	b[0].in = d->buf;
+	d->buf = NULL; /* owned by b[0] from here */
+	if (!eof && (rc = read_full(&d->src, b[0].in + len, cap - len, &got)) != 0)
+		goto out;
+	len += got;
+	eof = eof || len < cap;
+	if (!eof) {
+		/* Larger than the first buffer: full-size batches, and threads once it fills one. */
+		if ((rc = slots_alloc(b, b[0].in)) != 0 || (rc = read_full(&d->src, b[0].in + len, SLOT_BYTES - len, &got)) != 0)
 			goto out;
-		/* Room for every chunk the input buffer can hold. */
-		if (ocap < d->cap / ENC_CHUNK * AGE_CHUNK_SIZE) {
-			ocap = d->cap / ENC_CHUNK * AGE_CHUNK_SIZE;
-			if ((rc = grow(&ob, ocap)) != 0)
-				goto out;
-		}
-		while (!rc && !final && d->len - d->pos >= ENC_CHUNK) {
-			const uint8_t *c = d->buf + d->pos;
-			if (open_chunk(d, ob + opos, c, ENC_CHUNK, counter, 0) != 0) {
-				if (open_chunk(d, ob + opos, c, ENC_CHUNK, counter, 1) != 0) {
-					rc = err_set(AGE_ERR_PAYLOAD, "chunk %llu does not authenticate",
-						     (unsigned long long)counter);
-					break;
-				}
-				final = 1;
-			}
-			counter++;
-			d->pos += ENC_CHUNK;
-			opos += AGE_CHUNK_SIZE;
-		}
-		size_t n = d->len - d->pos;
-		if (!rc && !final && d->eof && n < ENC_CHUNK) {
-			/* The input ends with a short chunk, which must be the final one. */
-			if (n == 0)
-				rc = err_set(AGE_ERR_PAYLOAD, counter ? "file is truncated: no final chunk"
-								      : "payload has no chunks");
-			else if (n < AGE_TAG_LEN)
-				rc = err_set(AGE_ERR_PAYLOAD, "truncated chunk %llu", (unsigned long long)counter);
-			else if (n == AGE_TAG_LEN && counter > 0)
-				rc = err_set(AGE_ERR_PAYLOAD, "final chunk is empty");
-			else if (open_chunk(d, ob + opos, d->buf + d->pos, n, counter, 1) != 0)
-				rc = err_set(AGE_ERR_PAYLOAD, "final chunk %llu does not authenticate",
-					     (unsigned long long)counter);
-			else {
-				opos += n - AGE_TAG_LEN;
-				d->pos += n;
-				final = 1;
+		len += got;
+		cap = SLOT_BYTES;
+		eof = len < cap;
+		if (!eof)
+			p = pipeline_start(key, out);
+	} else if (!(b[0].out = malloc(len / ENC_CHUNK * AGE_CHUNK_SIZE + AGE_CHUNK_SIZE))) {
+		rc = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	struct batch *cur = &b[0];
+	cur->n = len / ENC_CHUNK;
+	cur->counter = counter;
+	counter += cur->n;
+	size_t carry = len - cur->n * ENC_CHUNK;
+	batch_submit(p, ctx, cur, key);
+	for (int k = 1;; k++) {
+		struct batch *nx = &b[k % NSLOTS];
+		size_t nlen = carry, opos = 0, i;
+		int neof = eof, final = 0;
+		if (!eof) {
+			/* Read the next batch while the workers decrypt this one and the writer writes the last. */
+			if ((rc = batch_reusable(p, nx)) == 0) {
+				memcpy(nx->in, cur->in + len - carry, carry);
+				rc = read_full(&d->src, nx->in + carry, cap - carry, &got);
+				nlen = carry + got;
+				neof = nlen < cap;
 			}
 		}
-		/* Release what verified, also when a later chunk failed. */
-		int wrc = opos ? out->write(out->ctx, ob, opos) : 0;
-		if (!rc)
-			rc = wrc;
+		batch_wait(p, cur);
 		if (rc)
 			goto out;
-		if (final) {
-			if (d->pos == d->len && !d->eof && (rc = refill(d)) != 0)
-				goto out;
-			if (d->pos < d->len)
+		/* The verified chunks, in order, up to the final one or the first failure. */
+		for (i = 0; i < cur->n && cur->status[i] == CHUNK_MIDDLE; i++)
+			opos += AGE_CHUNK_SIZE;
+		if (i < cur->n && cur->status[i] == CHUNK_FINAL) {
+			opos += AGE_CHUNK_SIZE;
+			final = 1;
+			if (i + 1 < cur->n || nlen > 0)
 				rc = err_set(AGE_ERR_PAYLOAD, "data after the final chunk");
-			goto out;
+		} else if (i < cur->n) {
+			rc = err_set(AGE_ERR_PAYLOAD, "chunk %llu does not authenticate", (unsigned long long)(cur->counter + i));
+		} else if (eof) {
+			/* The input ends here, with a short chunk (carry bytes), which must be the final one. */
+			const uint8_t *c = cur->in + cur->n * ENC_CHUNK;
+			uint64_t ctr = cur->counter + cur->n;
+			uint8_t nonce[12];
+			chunk_nonce(nonce, ctr, 1);
+			if (carry == 0)
+				rc = err_set(AGE_ERR_PAYLOAD, ctr ? "file is truncated: no final chunk" : "payload has no chunks");
+			else if (carry < AGE_TAG_LEN)
+				rc = err_set(AGE_ERR_PAYLOAD, "truncated chunk %llu", (unsigned long long)ctr);
+			else if (carry == AGE_TAG_LEN && ctr > 0)
+				rc = err_set(AGE_ERR_PAYLOAD, "final chunk is empty");
+			else if (aead_open(ctx, cur->out + opos, c, carry - AGE_TAG_LEN, nonce, key) != 0)
+				rc = err_set(AGE_ERR_PAYLOAD, "final chunk %llu does not authenticate", (unsigned long long)ctr);
+			else
+				opos += carry - AGE_TAG_LEN;
+			final = 1;
 		}
+		/* Release what verified, also when a later chunk failed. */
+		int wrc = batch_write(p, out, cur, opos);
+		if (!rc)
+			rc = wrc;
+		if (rc || final)
+			goto out;
+		nx->n = nlen / ENC_CHUNK;
+		nx->counter = counter;
+		counter += nx->n;
+		carry = nlen - nx->n * ENC_CHUNK;
+		batch_submit(p, ctx, nx, key);
+		cur = nx;
+		len = nlen;
+		eof = neof;
 	}
-out:
-	free(ob);
-	return rc;
+out:;
+	int prc = pipeline_stop(p);
+	EVP_CIPHER_CTX_free(ctx);
+	slots_free(b);
+	return rc ? rc : prc;
 }
 
 int age_decrypt(struct age_source *in, struct age_sink *out, const struct age_identity *ids, size_t n)
@@ -525,6 +932,7 @@ int age_decrypt(struct age_source *in, struct age_sink *out, const struct age_id
 int age_decrypt_fd(int in_fd, int out_fd, const struct age_identity *ids, size_t n)
 {
 	struct age_source in;
+	advise_sequential(in_fd);
 	struct age_sink out;
 	age_source_fd(&in, &in_fd);
 	age_sink_fd(&out, &out_fd);
@@ -593,6 +1001,7 @@ int age_decrypt_to_path(int in_fd, const char *path, const struct age_identity *
 	struct age_sink out;
 	char tmp[4096];
 	int fd, rc;
+	advise_sequential(in_fd);
 	age_source_fd(&in, &in_fd);
 	if ((rc = age_decrypt_begin(&d, &in, ids, n)) != 0)
 		return rc;

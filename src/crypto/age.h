@@ -7,9 +7,18 @@
  * "AGE ENCRYPTED FILE"). Not implemented: the ML-KEM hybrid and tagged
  * recipient types and plugins; their stanzas are ignored like any unknown one.
  *
- * Everything streams: encryption and decryption hold at most a few MiB of
+ * Everything streams: encryption and decryption hold at most about 12 MiB of
  * buffers whatever the input size. Key material lives in sodium_malloc()
  * memory and is wiped when freed.
+ *
+ * Threads: an input larger than one 2 MiB batch of chunks is processed by a
+ * short-lived pipeline (on machines with more than one CPU): the caller's
+ * thread reads from the source, worker threads (one per CPU, at most 8)
+ * encrypt or decrypt the chunks of a batch in parallel, and a writer thread
+ * calls the sink, one batch at a time and in order. So a sink may be called
+ * from a thread other than the caller's (never concurrently with itself);
+ * the source is always called from the caller's thread. Smaller inputs are
+ * handled entirely on the caller's thread.
  *
  * Decryption failures are classified. Each of these codes comes with an
  * err_set() message giving the reason:

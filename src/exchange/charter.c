@@ -26,7 +26,6 @@ struct parse_state {
 	struct charter *c;
 	int last;      /* index of the last key seen, -1 at the start */
 	int seen[K_COUNT];
-	size_t line_offset; /* lines before the key lines (the first line) */
 };
 
 #define FAIL(ln, ...) err_wrap(err_set(ERR_FORMAT, __VA_ARGS__), "charter line %zu", (ln))
@@ -163,7 +162,7 @@ static int on_line(void *ctx, size_t line_no, const char *key, size_t klen, cons
 {
 	struct parse_state *st = ctx;
 	struct charter *c = st->c;
-	size_t ln = line_no + st->line_offset;
+	size_t ln = line_no;
 	int k;
 	for (k = 0; k < K_COUNT; k++)
 		if (strlen(keys[k].name) == klen && !memcmp(keys[k].name, key, klen))
@@ -300,12 +299,12 @@ int charter_parse(struct charter *c, const uint8_t *data, size_t len)
 		rc = err_set(ERR_FORMAT, "charter line 1: must be '%s'", CHARTER_FIRST_LINE);
 		goto out;
 	}
-	struct parse_state st = {.c = c, .last = -1, .line_offset = 1};
+	struct parse_state st = {.c = c, .last = -1};
 	if (c->text.len == first) {
 		rc = err_set(ERR_FORMAT, "charter has no content after its first line");
 		goto out;
 	}
-	if ((rc = syntax_lines((const char *)c->text.data + first, c->text.len - first, on_line, &st))) {
+	if ((rc = syntax_lines("charter", 2, (const char *)c->text.data + first, c->text.len - first, on_line, &st))) {
 		if (!strstr(err_msg(), "charter line"))
 			err_wrap(rc, "charter");
 		goto out;

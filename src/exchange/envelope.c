@@ -90,7 +90,7 @@ static int on_line(void *ctx, size_t line_no, const char *key, size_t klen, cons
 {
 	struct parse_state *st = ctx;
 	struct envelope_fields *f = st->f;
-	size_t ln = line_no + 1;
+	size_t ln = line_no;
 	int k;
 	for (k = 0; k < K_COUNT; k++)
 		if (strlen(key_names[k]) == klen && !memcmp(key_names[k], key, klen))
@@ -225,7 +225,7 @@ int envelope_parse(struct envelope *e, const uint8_t *data, size_t len)
 		rc = err_set(ERR_FORMAT, "envelope has no fields");
 		goto out;
 	}
-	if ((rc = syntax_lines(t + first, tl - first, on_line, &st))) {
+	if ((rc = syntax_lines("envelope", 2, t + first, tl - first, on_line, &st))) {
 		if (!strstr(err_msg(), "envelope line"))
 			err_wrap(rc, "envelope");
 		goto out;
@@ -281,7 +281,7 @@ int envelope_format(const struct envelope_fields *f, struct buf *out)
 	memset(&check, 0, sizeof check);
 	struct parse_state st = {.f = &check, .last = -1};
 	size_t first = start + sizeof ENVELOPE_FIRST_LINE;
-	return syntax_lines((const char *)out->data + first, out->len - first, on_line, &st);
+	return syntax_lines("envelope", 2, (const char *)out->data + first, out->len - first, on_line, &st);
 }
 
 /* The keys expected to sign e, into keys; returns their count. */

@@ -166,11 +166,11 @@ void syntax_format_time(int64_t t, char out[21])
 	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int syntax_lines(const char *text, size_t len,
+int syntax_lines(const char *what, size_t first_line, const char *text, size_t len,
 		 int (*fn)(void *ctx, size_t line_no, const char *key, size_t klen, const char *val, size_t vlen),
 		 void *ctx)
 {
-	size_t pos = 0, line_no = 0;
+	size_t pos = 0, line_no = first_line - 1;
 	if (len == 0 || text[len - 1] != '\n')
 		return err_set(ERR_FORMAT, "text must end with a newline");
 	while (pos < len) {
@@ -180,12 +180,13 @@ int syntax_lines(const char *text, size_t len,
 		pos += n + 1;
 		line_no++;
 		const char *colon = memchr(line, ':', n);
-		if (!colon || colon == line || (size_t)(colon - line) + 2 > n || colon[1] != ' ')
-			return err_set(ERR_FORMAT, "line %zu: expected 'key: value'", line_no);
+		/* At least one byte of value after ": ", so that val[vlen - 1] is inside the line. */
+		if (!colon || colon == line || (size_t)(colon - line) + 2 >= n || colon[1] != ' ')
+			return err_set(ERR_FORMAT, "%s line %zu: expected 'key: value'", what, line_no);
 		const char *val = colon + 2;
 		size_t vlen = n - (size_t)(val - line);
 		if (val[0] == ' ' || val[vlen - 1] == ' ')
-			return err_set(ERR_FORMAT, "line %zu: extra space around the value", line_no);
+			return err_set(ERR_FORMAT, "%s line %zu: extra space around the value", what, line_no);
 		int rc = fn(ctx, line_no, line, (size_t)(colon - line), val, vlen);
 		if (rc)
 			return rc;

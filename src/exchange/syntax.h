@@ -38,11 +38,12 @@ int syntax_time(const char *s, size_t len, int64_t *unix_seconds);
 void syntax_format_time(int64_t t, char out[21]);
 
 /*
- * Splits text into "key: value" lines. Calls fn for each line, with the
- * 1-based line number. The text must end in a newline; a line must have
- * "key: value" with a non-empty value and no trailing space.
+ * Splits text into "key: value" lines. Calls fn for each line, with its line
+ * number in the whole document (text's first line is number first_line). The
+ * text must end in a newline; a line must have "key: value" with a non-empty
+ * value and no space around it; errors read "<what> line <N>: ...".
  */
-int syntax_lines(const char *text, size_t len,
+int syntax_lines(const char *what, size_t first_line, const char *text, size_t len,
 		 int (*fn)(void *ctx, size_t line_no, const char *key, size_t klen, const char *val, size_t vlen),
 		 void *ctx);
 

@@ -254,6 +254,102 @@ static void test_age_truncation(void)
 	buf_release(&pt);
 }
 
+/* A source that hands out at most step bytes per read, to exercise partial reads. */
+struct dribble {
+	const uint8_t *p;
+	size_t n, step;
+};
+static int dribble_read(void *ctx, uint8_t *p, size_t n, size_t *got)
+{
+	struct dribble *d = ctx;
+	*got = d->n < n ? d->n : n;
+	if (*got > d->step)
+		*got = d->step;
+	memcpy(p, d->p, *got);
+	d->p += *got;
+	d->n -= *got;
+	return 0;
+}
+
+/* Decrypts ct[0..len) through a streaming sink; *pt receives what was released. */
+static int stream_decrypt(const uint8_t *ct, size_t len, size_t step, struct buf *pt)
+{
+	struct dribble dr = {ct, len, step};
+	struct age_source in = {dribble_read, &dr};
+	struct age_sink out;
+	buf_reset(pt);
+	age_sink_buf(&out, pt);
+	return age_decrypt(&in, &out, ids3, 1);
+}
+
+/*
+ * Inputs larger than one 2 MiB batch go through the worker pool: round trips
+ * at the batch boundaries, with reads of every size, and payload failures deep
+ * in the file release exactly the verified chunks before them, in order.
+ */
+static void test_age_large_streams(void)
+{
+	static const size_t sizes[] = {31 * 65536, 32 * 65536 - 1, 32 * 65536, 32 * 65536 + 1, 33 * 65536,
+				       64 * 65536, 63 * 65536 + 5, (5u << 20) + 100};
+	static const size_t steps[] = {(size_t)-1, 65536 + 16, 1000};
+	struct buf ct, pt;
+	buf_init(&ct, MAXOUT);
+	buf_init(&pt, MAXOUT);
+	uint8_t *msg = random_bytes(sizes[7]);
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		size_t step = steps[s % 3];
+		struct dribble dr = {msg, sizes[s], step};
+		struct age_source in = {dribble_read, &dr};
+		struct age_sink out;
+		buf_reset(&ct);
+		age_sink_buf(&out, &ct);
+		CHECK_EQ_INT(age_encrypt(&in, &out, rcp3, 1, s % 2), 0);
+		CHECK_EQ_INT(stream_decrypt(ct.data, ct.len, steps[(s + 1) % 3], &pt), 0);
+		CHECK(pt.len == sizes[s] && memcmp(pt.data, msg, sizes[s]) == 0);
+	}
+	/* 81 chunks: 80 full and a short final one. */
+	size_t len = sizes[7];
+	CHECK_EQ_INT(age_encrypt_buf(msg, len, rcp3, 1, 0, &ct), 0);
+	size_t pay = payload_offset(&ct);
+	static const size_t bad[] = {0, 1, 31, 32, 33, 40, 63, 64, 80};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		uint8_t *t = malloc(ct.len);
+		memcpy(t, ct.data, ct.len);
+		t[pay + bad[i] * 65552 + 7] ^= 0x40;
+		CHECK_EQ_INT(stream_decrypt(t, ct.len, (size_t)-1, &pt), AGE_ERR_PAYLOAD);
+		CHECK_MSG("does not authenticate");
+		CHECK_EQ_INT(pt.len, bad[i] * 65536);
+		CHECK(memcmp(pt.data, msg, pt.len) == 0);
+		free(t);
+	}
+	/* Cut at chunk boundaries: the chunks before are released, then "no final chunk". */
+	static const size_t cuts[] = {1, 32, 33, 64, 80};
+	for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+		CHECK_EQ_INT(stream_decrypt(ct.data, pay + cuts[i] * 65552, 4096, &pt), AGE_ERR_PAYLOAD);
+		CHECK_MSG("no final chunk");
+		CHECK_EQ_INT(pt.len, cuts[i] * 65536);
+	}
+	/* A full-size final chunk followed by data, here and in the next batch. */
+	CHECK_EQ_INT(age_encrypt_buf(msg, 64 * 65536, rcp3, 1, 0, &ct), 0);
+	CHECK_EQ_INT(buf_append(&ct, "x", 1), 0);
+	CHECK_EQ_INT(stream_decrypt(ct.data, ct.len, (size_t)-1, &pt), AGE_ERR_PAYLOAD);
+	CHECK_MSG("after the final chunk");
+	CHECK_EQ_INT(pt.len, 64 * 65536);
+	/* The final chunk moved before the last middle one: chunk 63 fails as a middle chunk. */
+	CHECK_EQ_INT(age_encrypt_buf(msg, 64 * 65536, rcp3, 1, 0, &ct), 0);
+	pay = payload_offset(&ct);
+	uint8_t *sw = malloc(65552);
+	memcpy(sw, ct.data + pay + 62 * 65552, 65552);
+	memmove(ct.data + pay + 62 * 65552, ct.data + pay + 63 * 65552, 65552);
+	memcpy(ct.data + pay + 63 * 65552, sw, 65552);
+	free(sw);
+	CHECK_EQ_INT(stream_decrypt(ct.data, ct.len, (size_t)-1, &pt), AGE_ERR_PAYLOAD);
+	CHECK_EQ_INT(pt.len, 62 * 65536);
+	free(msg);
+	buf_release(&ct);
+	buf_release(&pt);
+}
+
 static void test_age_scrypt(void)
 {
 	struct age_recipient r[2];
@@ -397,6 +493,7 @@ int main(void)
 	RUN(test_age_wrong_identity);
 	RUN(test_age_tampering);
 	RUN(test_age_truncation);
+	RUN(test_age_large_streams);
 	RUN(test_age_scrypt);
 	RUN(test_age_armor);
 	RUN(test_age_output_bound);
