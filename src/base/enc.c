@@ -151,3 +151,20 @@ int hex_decode(uint8_t *out, size_t n, const char *text, size_t tlen)
 	}
 	return 0;
 }
+
+int dec_u64(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
+		return err_set(ERR_FORMAT, "not a decimal number without leading zeros");
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return err_set(ERR_FORMAT, "not a decimal number without leading zeros");
+		uint64_t d = (uint64_t)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return err_set(ERR_FORMAT, "number too large");
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}

@@ -28,6 +28,12 @@ void b64_encode_nopad(char *out, const uint8_t *in, size_t n);
 int b64_decode(uint8_t *out, size_t outmax, size_t *outlen, const char *text, size_t tlen);
 int b64_decode_nopad(uint8_t *out, size_t outmax, size_t *outlen, const char *text, size_t tlen);
 
+/*
+ * Parses s[0..n) as a canonical unsigned decimal: digits only, no leading
+ * zero (except "0" itself), no overflow. 0 or ERR_FORMAT.
+ */
+int dec_u64(const char *s, size_t n, uint64_t *out);
+
 /* Lowercase hex of n bytes into out (2n+1 bytes with NUL). */
 void hex_encode(char *out, const uint8_t *in, size_t n);
 /* Exactly 2n lowercase hex digits into n bytes. 0 or ERR_FORMAT. */

@@ -440,7 +440,7 @@ static int play(struct demo *d)
 	officer_msg_add_to(&m, "ru.gp");
 	m.handling = "TLP:AMBER H2";
 	if ((rc = example(demo_notice, demo_notice_len, NULL, NULL, 1, &ev)) ||
-	    (rc = seal_add_evidence(ev.data, ev.len, (const uint8_t *)demo_stix, (size_t)demo_stix_len, &body)))
+	    (rc = seal_add_evidence(ev.data, ev.len, NULL, (const uint8_t *)demo_stix, (size_t)demo_stix_len, NULL, &body)))
 		goto out;
 	m.body = body.data;
 	m.body_len = body.len;

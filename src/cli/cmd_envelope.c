@@ -65,7 +65,7 @@ static int build_body(const char *body_path, const char *evidence_path, struct b
 	if (!rc && !evidence_path)
 		rc = buf_append(out, b.data, b.len);
 	else if (!rc && !(rc = file_read(evidence_path, PROFILE_BODY_MAX, &ev)))
-		rc = seal_add_evidence(b.data, b.len, ev.data, ev.len, out);
+		rc = seal_add_evidence(b.data, b.len, body_path, ev.data, ev.len, evidence_path, out);
 	buf_release(&b);
 	buf_release(&ev);
 	return rc;

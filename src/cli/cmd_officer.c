@@ -249,7 +249,7 @@ static int build_body(const struct opts *op, const char *type, struct buf *plain
 	}
 	if (op->evidence) {
 		if (!(rc = file_read(op->evidence, PROFILE_BODY_MAX, &ev)))
-			rc = seal_add_evidence((const uint8_t *)s, strlen(s), ev.data, ev.len, plain);
+			rc = seal_add_evidence((const uint8_t *)s, strlen(s), op->body, ev.data, ev.len, op->evidence, plain);
 		else
 			err_wrap(rc, "%s", op->evidence);
 	} else {

@@ -1,5 +1,6 @@
 #include "cli/util.h"
 #include "base/buf.h"
+#include "base/enc.h"
 #include "base/err.h"
 #include "base/fileio.h"
 
@@ -57,15 +58,7 @@ int cli_load_vkey(const char *arg, struct note_verifier *v)
 
 int cli_parse_u64(const char *s, uint64_t *out)
 {
-	size_t n = strlen(s);
-	uint64_t v = 0;
-	if (n == 0 || n > 19 || (n > 1 && s[0] == '0'))
+	if (dec_u64(s, strlen(s), out))
 		return err_set(ERR_USAGE, "'%s' is not a number", s);
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return err_set(ERR_USAGE, "'%s' is not a number", s);
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	*out = v;
 	return 0;
 }

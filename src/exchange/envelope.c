@@ -65,19 +65,6 @@ static int copy_word(char *dst, size_t dstsz, const char *s, size_t n)
 	return 0;
 }
 
-static int parse_u64(const char *s, size_t n, uint64_t *v)
-{
-	if (n == 0 || n > 19 || (n > 1 && s[0] == '0'))
-		return -1;
-	*v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*v = *v * 10 + (uint64_t)(s[i] - '0');
-	}
-	return 0;
-}
-
 struct parse_state {
 	struct envelope_fields *f;
 	int last;
@@ -153,7 +140,7 @@ static int on_line(void *ctx, size_t line_no, const char *key, size_t klen, cons
 	case K_REF: {
 		size_t hl;
 		if (syntax_words(v, vlen, w, wl, 3) != 3 || copy_word(f->ref.origin, sizeof f->ref.origin, w[0], wl[0]) ||
-		    !note_name_valid(w[0], wl[0]) || parse_u64(w[1], wl[1], &f->ref.index) ||
+		    !note_name_valid(w[0], wl[0]) || dec_u64(w[1], wl[1], &f->ref.index) ||
 		    b64_decode(f->ref.leaf, 32, &hl, w[2], wl[2]) || hl != 32)
 			return BAD(ln, "ref: expected '<log origin> <index> <base64 leaf hash>'");
 		f->has_ref = 1;
@@ -161,7 +148,7 @@ static int on_line(void *ctx, size_t line_no, const char *key, size_t klen, cons
 	}
 	case K_BODY:
 		if (syntax_words(v, vlen, w, wl, 2) != 2 || hex_decode(f->body_hash, 32, w[0], wl[0]) ||
-		    parse_u64(w[1], wl[1], &f->body_size) || f->body_size > ENVELOPE_BODY_MAX)
+		    dec_u64(w[1], wl[1], &f->body_size) || f->body_size > ENVELOPE_BODY_MAX)
 			return BAD(ln, "body: expected '<sha256 hex> <size>' with a size up to %u", ENVELOPE_BODY_MAX);
 		f->has_body = 1;
 		return 0;

@@ -8,23 +8,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-int seal_add_evidence(const uint8_t *body, size_t blen, const uint8_t *evidence, size_t elen, struct buf *out)
+int seal_add_evidence(const uint8_t *body, size_t blen, const char *body_name, const uint8_t *evidence, size_t elen,
+		      const char *evidence_name, struct buf *out)
 {
+	if (!body_name)
+		body_name = "the body";
+	if (!evidence_name)
+		evidence_name = "the evidence";
 	json_error_t je;
 	json_t *b = NULL, *bundle = NULL;
 	int rc = 0;
 	b = json_loadb((const char *)body, blen, JSON_REJECT_DUPLICATES, &je);
 	if (!b || !json_is_object(b)) {
-		rc = err_set(ERR_FORMAT, "the body is not a JSON object%s%s", b ? "" : ": ", b ? "" : je.text);
+		rc = err_set(ERR_FORMAT, "%s: not a JSON object%s%s", body_name, b ? "" : ": ", b ? "" : je.text);
 		goto out;
 	}
 	bundle = json_loadb((const char *)evidence, elen, JSON_REJECT_DUPLICATES, &je);
 	if (!bundle) {
-		rc = err_set(ERR_FORMAT, "the evidence is not JSON (%s, line %d)", je.text, je.line);
+		rc = err_set(ERR_FORMAT, "%s: not JSON (%s, line %d)", evidence_name, je.text, je.line);
 		goto out;
 	}
 	if (json_object_get(b, "evidence")) {
-		rc = err_set(ERR_USAGE, "the body already has \"evidence\"; give it there or with --evidence, not both");
+		rc = err_set(ERR_USAGE, "%s already has \"evidence\"; give it there or with --evidence, not both", body_name);
 		goto out;
 	}
 	json_object_set(b, "evidence", bundle);

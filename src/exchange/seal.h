@@ -20,8 +20,10 @@
  * The body's plaintext with "evidence" set to the STIX bundle evidence
  * (both JSON), appended to out. ERR_FORMAT if the body is not a JSON object
  * or the bundle not JSON; ERR_USAGE if the body already has "evidence".
+ * body_name and evidence_name (file names, or NULL) are used in messages.
  */
-int seal_add_evidence(const uint8_t *body, size_t blen, const uint8_t *evidence, size_t elen, struct buf *out);
+int seal_add_evidence(const uint8_t *body, size_t blen, const char *body_name, const uint8_t *evidence, size_t elen,
+		      const char *evidence_name, struct buf *out);
 
 /*
  * Seals an envelope. The caller fills f->kind, to/nto, case_id, time, and

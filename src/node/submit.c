@@ -1,4 +1,5 @@
 #include "node/submit.h"
+#include "base/enc.h"
 #include "base/err.h"
 
 #include <inttypes.h>
@@ -6,19 +7,6 @@
 #include <string.h>
 
 static const char magic[] = "parley-submit v1 ";
-
-static int parse_len(const char *s, size_t n, uint64_t *v)
-{
-	if (n == 0 || n > 12 || (n > 1 && s[0] == '0'))
-		return -1;
-	*v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*v = *v * 10 + (uint64_t)(s[i] - '0');
-	}
-	return 0;
-}
 
 int submit_format(struct buf *out, const uint8_t *envelope, size_t elen, const uint8_t *body, size_t blen)
 {
@@ -52,7 +40,7 @@ int submit_check(struct submission *s, const uint8_t *req, size_t len, const str
 	const char *a = (const char *)req + ml, *end = (const char *)nl;
 	const char *sp = memchr(a, ' ', (size_t)(end - a));
 	uint64_t elen, blen;
-	if (!sp || parse_len(a, (size_t)(sp - a), &elen) || parse_len(sp + 1, (size_t)(end - sp - 1), &blen))
+	if (!sp || dec_u64(a, (size_t)(sp - a), &elen) || dec_u64(sp + 1, (size_t)(end - sp - 1), &blen))
 		return REFUSE(400, "request header: lengths must be decimal numbers without leading zeros");
 	if (elen > ENVELOPE_MAX_SIZE)
 		return REFUSE(413, "envelope is %" PRIu64 " bytes, over the limit of %d", elen, ENVELOPE_MAX_SIZE);

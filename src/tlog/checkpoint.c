@@ -6,24 +6,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-/* Parses a decimal u64 with no leading zeros from s[0..n). */
-static int parse_u64(const char *s, size_t n, uint64_t *out)
-{
-	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
-		return -1;
-	uint64_t v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		uint64_t d = (uint64_t)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
 int checkpoint_parse_text(struct checkpoint *cp, const char *text, size_t len)
 {
 	const char *lines[3];
@@ -47,7 +29,7 @@ int checkpoint_parse_text(struct checkpoint *cp, const char *text, size_t len)
 		return err_set(ERR_FORMAT, "checkpoint origin has invalid UTF-8 or a control character");
 	memcpy(cp->origin, lines[0], lens[0]);
 	cp->origin[lens[0]] = 0;
-	if (parse_u64(lines[1], lens[1], &cp->size) || cp->size > INT64_MAX)
+	if (dec_u64(lines[1], lens[1], &cp->size) || cp->size > INT64_MAX)
 		return err_set(ERR_FORMAT, "checkpoint size line is not a decimal number without leading zeros");
 	size_t rl;
 	if (b64_decode(cp->root, sizeof cp->root, &rl, lines[2], lens[2]) || rl != MERKLE_HASH)

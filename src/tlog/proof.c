@@ -11,7 +11,6 @@ static const char magic[] = "c2sp.org/tlog-proof@v1";
 int tlog_proof_format(struct buf *out, uint64_t index, const merkle_hash *path, size_t n, const uint8_t *checkpoint,
 		      size_t checkpoint_len, const uint8_t *extra, size_t extra_len)
 {
-	char b64[64];
 	int rc = buf_printf(out, "%s\n", magic);
 	if (!rc && extra) {
 		struct buf e;
@@ -24,8 +23,18 @@ int tlog_proof_format(struct buf *out, uint64_t index, const merkle_hash *path, 
 	}
 	if (!rc)
 		rc = buf_printf(out, "index %" PRIu64 "\n", index);
+	if (!rc)
+		rc = tlog_hashes_and_checkpoint(out, path, n, checkpoint, checkpoint_len);
+	return rc;
+}
+
+int tlog_hashes_and_checkpoint(struct buf *out, const merkle_hash *hashes, size_t n, const uint8_t *checkpoint,
+			       size_t checkpoint_len)
+{
+	char b64[64];
+	int rc = 0;
 	for (size_t i = 0; !rc && i < n; i++) {
-		b64_encode(b64, path[i], MERKLE_HASH);
+		b64_encode(b64, hashes[i], MERKLE_HASH);
 		rc = buf_printf(out, "%s\n", b64);
 	}
 	if (!rc)
@@ -70,15 +79,8 @@ int tlog_proof_parse(struct tlog_proof *p, const uint8_t *data, size_t len)
 	}
 	if (llen < 7 || memcmp(line, "index ", 6) != 0)
 		return err_set(ERR_FORMAT, "proof: expected 'index <N>'");
-	const char *d = line + 6;
-	size_t dl = llen - 6;
-	if (dl > 19 || (dl > 1 && d[0] == '0'))
+	if (dec_u64(line + 6, llen - 6, &p->index))
 		return err_set(ERR_FORMAT, "proof: index is not a decimal without leading zeros");
-	for (size_t i = 0; i < dl; i++) {
-		if (d[i] < '0' || d[i] > '9')
-			return err_set(ERR_FORMAT, "proof: index is not a decimal without leading zeros");
-		p->index = p->index * 10 + (uint64_t)(d[i] - '0');
-	}
 	for (;;) {
 		if (!next_line(data, len, &pos, &line, &llen))
 			return err_set(ERR_FORMAT, "proof: missing the empty line before the checkpoint");

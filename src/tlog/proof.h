@@ -33,6 +33,13 @@ struct tlog_proof {
 	size_t checkpoint_len;
 };
 
+/*
+ * Appends the part that tlog-proof files and tlog-witness requests share: one
+ * base64 hash per line, an empty line, then the checkpoint verbatim.
+ */
+int tlog_hashes_and_checkpoint(struct buf *out, const merkle_hash *hashes, size_t n, const uint8_t *checkpoint,
+			       size_t checkpoint_len);
+
 /* Appends a proof file; extra may be NULL. */
 int tlog_proof_format(struct buf *out, uint64_t index, const merkle_hash *path, size_t n,
 		      const uint8_t *checkpoint, size_t checkpoint_len, const uint8_t *extra, size_t extra_len);

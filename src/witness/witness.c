@@ -3,6 +3,7 @@
 #include "base/err.h"
 #include "base/fileio.h"
 #include "crypto/sha256.h"
+#include "tlog/proof.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -33,19 +34,6 @@ struct witness {
 	pthread_mutex_t lock;
 };
 
-static int parse_u64(const char *s, size_t n, uint64_t *v)
-{
-	if (n == 0 || n > 19 || (n > 1 && s[0] == '0'))
-		return -1;
-	*v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*v = *v * 10 + (uint64_t)(s[i] - '0');
-	}
-	return 0;
-}
-
 int witness_request_parse(struct witness_request *r, const uint8_t *body, size_t len)
 {
 	memset(r, 0, sizeof *r);
@@ -53,7 +41,7 @@ int witness_request_parse(struct witness_request *r, const uint8_t *body, size_t
 		return err_set(ERR_LIMIT, "request is larger than %d bytes", WITNESS_REQUEST_MAX);
 	const char *p = (const char *)body, *end = p + len;
 	const char *nl = memchr(p, '\n', len);
-	if (!nl || nl - p < 5 || memcmp(p, "old ", 4) != 0 || parse_u64(p + 4, (size_t)(nl - p - 4), &r->old_size))
+	if (!nl || nl - p < 5 || memcmp(p, "old ", 4) != 0 || dec_u64(p + 4, (size_t)(nl - p - 4), &r->old_size))
 		return err_set(ERR_FORMAT, "first line must be 'old <size>'");
 	p = nl + 1;
 	for (;;) {
@@ -81,16 +69,9 @@ int witness_request_parse(struct witness_request *r, const uint8_t *body, size_t
 int witness_request_format(struct buf *out, uint64_t old_size, const merkle_hash *proof, size_t n,
 			   const uint8_t *checkpoint, size_t checkpoint_len)
 {
-	char b64[64];
 	int rc = buf_printf(out, "old %" PRIu64 "\n", old_size);
-	for (size_t i = 0; !rc && i < n; i++) {
-		b64_encode(b64, proof[i], MERKLE_HASH);
-		rc = buf_printf(out, "%s\n", b64);
-	}
 	if (!rc)
-		rc = buf_append_byte(out, '\n');
-	if (!rc)
-		rc = buf_append(out, checkpoint, checkpoint_len);
+		rc = tlog_hashes_and_checkpoint(out, proof, n, checkpoint, checkpoint_len);
 	return rc;
 }
 
