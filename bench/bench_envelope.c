@@ -125,8 +125,8 @@ int main(int argc, char **argv)
 {
 	nenvs = argc > 1 ? strtoul(argv[1], NULL, 10) : 25000;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int threads = argc > 2 ? atoi(argv[2]) : (int)(ncpu > 0 ? ncpu : 1);
-	int rounds = argc > 3 ? atoi(argv[3]) : 4;
+	int threads = argc > 2 ? (int)strtol(argv[2], NULL, 10) : (int)(ncpu > 0 ? ncpu : 1);
+	int rounds = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 4;
 	if (sodium_init() < 0 || nenvs < 2 || threads < 1 || threads > THREADS_MAX || rounds < 1)
 		return 2;
 
