@@ -1,7 +1,23 @@
 # A channel for tests: keys for two parties' nodes, four agencies and a witness, and
 # the charter signed by both parties. Source after tests/lib.sh; call make_channel DIR.
-# The nodes' URLs use ports PORT_BASE+1 (us), +2 (ru) and +3 (witness); PORT_BASE
-# defaults to 18400, so tests that run nodes at the same time pick different bases.
+# The nodes' URLs use ports PORT_BASE+1 (us), +2 (ru) and +3 (witness). Unless the
+# caller sets PORT_BASE, a base whose three ports nobody listens on is picked at
+# random, so test runs on the same machine (several checkouts, CI) do not collide.
+
+# free_port_base — prints a base B such that B+1..B+3 accept no connection now
+free_port_base() {
+	local b p used
+	for _ in $(seq 50); do
+		b=$((20000 + (RANDOM % 4000) * 10))
+		used=0
+		for p in 1 2 3; do
+			if (exec 3<>/dev/tcp/127.0.0.1/$((b + p))) 2>/dev/null; then used=1; fi
+		done
+		[ $used = 0 ] && { echo $b; return 0; }
+	done
+	return 1
+}
+PORT_BASE=${PORT_BASE:-$(free_port_base)}
 make_channel() {
 	local d=$1
 	mkdir -p "$d/keys"
@@ -11,7 +27,7 @@ make_channel() {
 		n=${k#*:}
 		"$PARLEY" keygen --name "$n" --out "$d/keys/${k%%:*}.key" >/dev/null || return 1
 	done
-	local K=$d/keys b=${PORT_BASE:-18400}
+	local K=$d/keys b=$PORT_BASE
 	{
 		echo "parley charter v1"
 		echo "name: US-RU expert consultation mechanism on cybersecurity"

@@ -17,13 +17,13 @@ start_node() {
 	"$PARLEY" node --dir "$dir" --poll 1 "$@" >>"$dir.log" 2>&1 &
 	NODE_PIDS+=($!)
 	eval "NODE_PID_$party=$!"
-	wait_up "$(url_of "$party")"
+	wait_up "$(url_of "$party")" && kill -0 "$!" 2>/dev/null # our node answers, not another on the port
 }
 start_witness() {
 	"$PARLEY" witness --dir "$1" >>"$1.log" 2>&1 &
 	NODE_PIDS+=($!)
 	NODE_PID_witness=$!
-	wait_up "$(url_of witness)"
+	wait_up "$(url_of witness)" && kill -0 "$!" 2>/dev/null
 }
 
 # frame ENVELOPE [BODY] — the submission request body on stdout

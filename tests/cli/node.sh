@@ -4,7 +4,6 @@
 # witness, and a rebuilt index giving the same views.
 . "$ROOT/tests/lib.sh"
 . "$ROOT/tests/fixture.sh"
-PORT_BASE=${PORT_BASE:-18500}
 . "$ROOT/tests/node_lib.sh"
 D=$T_DIR
 make_channel "$D" || { fail setup "could not build the test channel"; exit 1; }

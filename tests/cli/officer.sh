@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# The officers' commands against two live nodes and a witness on loopback (the
-# fixture's ports): a whole case, the refusals, and `parley demo --exit`.
+# The officers' commands against two live nodes and a witness on loopback (on free
+# ports the fixture picks): a whole case, the refusals, and `parley demo --exit`.
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$ROOT/tests/lib.sh"
 . "$ROOT/tests/fixture.sh"
 D=$T_DIR
 V=$ROOT/tests/data/cyber-mla/valid
 STIX=$ROOT/tests/data/stix/valid/ransomware-notice.json
-US=http://127.0.0.1:18401 RU=http://127.0.0.1:18402
+US=http://127.0.0.1:$((PORT_BASE + 1)) RU=http://127.0.0.1:$((PORT_BASE + 2))
 K=$D/ch/keys
 PIDS=()
 cleanup() {
@@ -26,7 +26,7 @@ make_channel "$D/ch" || { fail setup "make_channel"; exit 1; }
 "$PARLEY" node --dir "$D/us" --poll 1 2>"$D/us.log" & PIDS+=($!)
 "$PARLEY" node --dir "$D/ru" --poll 1 2>"$D/ru.log" & PIDS+=($!)
 "$PARLEY" witness --dir "$D/w" 2>"$D/w.log" & PIDS+=($!)
-for port in 18401 18402 18403; do
+for port in $((PORT_BASE + 1)) $((PORT_BASE + 2)) $((PORT_BASE + 3)); do
 	for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 done
 
