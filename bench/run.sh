@@ -15,6 +15,10 @@
 #       peak RSS of a process appending 1 M / 10 M plain entries (own process each).
 #   prove_us
 #       median inclusion proof in the 10 M-entry log, tiles read from disk.
+#   submit_per_s, ed25519_verify_per_s (again, for that run), submit_ratio_vs_verify,
+#   receipt_ms_p50, receipt_ms_p99, tile_req_per_s, nginx_tile_req_per_s,
+#   tile_ratio_vs_nginx
+#       the live exchange: two nodes and a witness on loopback (bench/node.sh).
 #
 # BENCH_QUICK=1 divides every size by 10 for a quick trial; its figures are not
 # the published ones (a comment says so).
@@ -95,3 +99,7 @@ echo "rss_ratio_10m_vs_1m=$(ratio "$kb10" "$kb1")"
 # --- inclusion proofs in the 10 M-entry log ---
 "$BENCH" prove "$tmp/log10m" "$PROOFS" >"$tmp/out.txt"
 grep -E '^(# |prove_us=)' "$tmp/out.txt"
+
+# --- the live exchange: submissions, receipts, tiles against nginx ---
+rm -rf "$tmp/log10m"
+BUILD=$BUILD PARLEY=${PARLEY:-$PWD/$BUILD/parley} bash bench/node.sh
