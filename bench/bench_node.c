@@ -13,6 +13,7 @@
  *       first time it sees each checkpoint size carrying a valid cosignature by
  *       COSIGNER (a party id of the charter: its node's cosigning key). After the
  *       load it waits (at most RECEIPT_TIMEOUT_S) until every entry is covered.
+ *       COSIGNER "-" skips the receipts (for trials with the sender alone).
  *       The reference: raw crypto_sign_verify_detached of the same envelopes'
  *       signatures on THREADS threads, half before and half after the load.
  *
@@ -411,14 +412,17 @@ static int cmd_submit(const char *channel, size_t n, int conns, int threads, con
 	double raw_s = raw_verify(c, 0, raw_n / 2, threads);
 
 	struct watch w = {.url = url};
-	const struct charter_party *p = charter_party(&c->charter, cosigner, strlen(cosigner));
-	if (!p)
-		die("the cosigner is not a party of the charter", ERR_USAGE);
-	w.cosigner = p->node_cosigner;
-	pthread_mutex_init(&w.mu, NULL);
+	int receipts = strcmp(cosigner, "-") != 0;
 	pthread_t wt;
-	if (pthread_create(&wt, NULL, watcher_main, &w) != 0)
-		die("pthread_create", ERR_NOMEM);
+	if (receipts) {
+		const struct charter_party *p = charter_party(&c->charter, cosigner, strlen(cosigner));
+		if (!p)
+			die("the cosigner is not a party of the charter", ERR_USAGE);
+		w.cosigner = p->node_cosigner;
+		pthread_mutex_init(&w.mu, NULL);
+		if (pthread_create(&wt, NULL, watcher_main, &w) != 0)
+			die("pthread_create", ERR_NOMEM);
+	}
 
 	struct load l = {.c = c, .url = url};
 	l.sent = xcalloc(n, sizeof *l.sent);
@@ -438,12 +442,13 @@ static int cmd_submit(const char *channel, size_t n, int conns, int threads, con
 		if ((uint64_t)l.index[i] + 1 > want)
 			want = (uint64_t)l.index[i] + 1;
 	double deadline = now() + RECEIPT_TIMEOUT_S;
-	while (atomic_load(&w.covered) < want && now() < deadline)
+	while (receipts && atomic_load(&w.covered) < want && now() < deadline)
 		usleep(10000);
 	atomic_store(&w.stop, 1);
-	pthread_join(wt, NULL);
+	if (receipts)
+		pthread_join(wt, NULL);
 	double waited = now() - l.last;
-	if (atomic_load(&w.covered) < want) {
+	if (receipts && atomic_load(&w.covered) < want) {
 		fprintf(stderr, "bench_node: after %d s the recipient's cosignature covers %" PRIu64 " of %" PRIu64 " entries\n",
 			RECEIPT_TIMEOUT_S, (uint64_t)atomic_load(&w.covered), want);
 		exit(1);
@@ -451,6 +456,13 @@ static int cmd_submit(const char *channel, size_t n, int conns, int threads, con
 
 	raw_s += raw_verify(c, raw_n / 2, raw_n, threads);
 
+	double submit_rate = (double)n / load_s, verify_rate = (double)raw_n / raw_s;
+	printf("# node: %zu submissions over %d keep-alive connections in %.2f s; raw verify of %zu signatures on %d threads "
+	       "in %.2f s\n", n, conns, load_s, raw_n, threads, raw_s);
+	printf("submit_seconds=%.3f\nsubmit_per_s=%.0f\ned25519_verify_per_s=%.0f\nsubmit_ratio_vs_verify=%.3f\n", load_s,
+	       submit_rate, verify_rate, submit_rate / verify_rate);
+	if (!receipts)
+		return 0;
 	/* Latency of entry i: the first cosigned size above its index, seen at when[k]. */
 	double *ms = xcalloc(n, sizeof *ms);
 	for (size_t i = 0; i < n; i++) {
@@ -465,13 +477,8 @@ static int cmd_submit(const char *channel, size_t n, int conns, int threads, con
 		ms[i] = (w.when[lo] - l.sent[i]) * 1e3;
 	}
 	qsort(ms, n, sizeof *ms, cmp_double);
-	double submit_rate = (double)n / load_s, verify_rate = (double)raw_n / raw_s;
-	printf("# node: %zu submissions over %d keep-alive connections in %.2f s; raw verify of %zu signatures on %d threads "
-	       "in %.2f s\n", n, conns, load_s, raw_n, threads, raw_s);
 	printf("# receipts: %zu cosigned checkpoints seen (polled every %d ms); last covered %.2f s after the last answer; "
 	       "min %.1f ms, p90 %.1f ms, max %.1f ms\n", w.n, WATCH_MS, waited, ms[0], ms[n * 9 / 10], ms[n - 1]);
-	printf("submit_seconds=%.3f\nsubmit_per_s=%.0f\ned25519_verify_per_s=%.0f\nsubmit_ratio_vs_verify=%.3f\n", load_s,
-	       submit_rate, verify_rate, submit_rate / verify_rate);
 	printf("receipt_ms_p50=%.1f\nreceipt_ms_p99=%.1f\n", ms[n / 2], ms[n * 99 / 100]);
 	return 0;
 }
