@@ -883,60 +883,104 @@ static int witness_hook(void *ctx, const struct checkpoint *old, const struct ch
 	return err_set(ERR_USAGE, "not a peer log");
 }
 
-/* Appends a node-signed 'received' for each envelope of p addressed to this party, up to size upto. */
+#define RECEIVED_CHUNK 256
+
+/*
+ * Appends a node-signed 'received' for each envelope of p addressed to this party, up to size upto.
+ * They are made RECEIVED_CHUNK at a time and submitted together, so a chunk costs one commit, not
+ * one each; the first one that fails (other than a replay) stops the round, to be retried from it.
+ */
 static void make_received(struct node *n, struct peer *p, uint64_t upto)
 {
-	struct buf entry, text, note;
+	struct buf entry, text;
+	struct buf *notes = malloc(RECEIVED_CHUNK * sizeof *notes);
+	const uint8_t **data = malloc(RECEIVED_CHUNK * sizeof *data);
+	size_t *len = malloc(RECEIVED_CHUNK * sizeof *len);
+	uint64_t *src = malloc(RECEIVED_CHUNK * sizeof *src), *idx = malloc(RECEIVED_CHUNK * sizeof *idx);
+	int *rcs = malloc(RECEIVED_CHUNK * sizeof *rcs);
+	if (!notes || !data || !len || !src || !idx || !rcs) {
+		logf_("cannot record deliveries of %s: out of memory", p->party->id);
+		goto out;
+	}
 	buf_init(&entry, TLOG_ENTRY_MAX);
 	buf_init(&text, ENVELOPE_MAX_SIZE);
-	buf_init(&note, ENVELOPE_MAX_SIZE);
+	for (size_t k = 0; k < RECEIVED_CHUNK; k++)
+		buf_init(&notes[k], ENVELOPE_MAX_SIZE);
 	pthread_mutex_lock(&p->lock);
 	if (!p->mirror || upto > tlog_size(p->mirror))
 		upto = p->mirror ? tlog_size(p->mirror) : 0;
-	for (uint64_t i = p->received_upto; i < upto; i++) {
-		struct envelope e;
-		if (tlog_read_entry(p->mirror, i, &entry) || envelope_parse(&e, entry.data, entry.len)) {
-			p->received_upto = i + 1;
-			continue;
-		}
-		int mine = e.f.kind != ENV_RECEIVED && addressed_to_me(n, &e.f) && envelope_verify(&e, &n->charter) == 0;
-		struct envelope_fields r;
-		memset(&r, 0, sizeof r);
-		if (mine) {
-			snprintf(r.channel, sizeof r.channel, "%s", n->charter.id_hex);
-			snprintf(r.from, sizeof r.from, "%s", n->me->id);
-			snprintf(r.to[0], sizeof r.to[0], "%s", e.f.from);
-			r.nto = 1;
-			snprintf(r.case_id, sizeof r.case_id, "%s", e.f.case_id);
-			r.kind = ENV_RECEIVED;
-			r.time = now_s();
-			r.has_ref = 1;
-			snprintf(r.ref.origin, sizeof r.ref.origin, "%s", p->party->node_key.name);
-			r.ref.index = i;
-			merkle_leaf_hash(entry.data, entry.len, r.ref.leaf);
-		}
-		envelope_release(&e);
-		if (mine) {
-			uint64_t idx;
+	int stop = 0;
+	for (uint64_t i = p->received_upto; i < upto && !stop;) {
+		size_t k = 0;
+		int rc = 0;
+		for (; i < upto && k < RECEIVED_CHUNK; i++) {
+			struct envelope e;
+			if (tlog_read_entry(p->mirror, i, &entry) || envelope_parse(&e, entry.data, entry.len))
+				continue;
+			int mine = e.f.kind != ENV_RECEIVED && addressed_to_me(n, &e.f) && envelope_verify(&e, &n->charter) == 0;
+			struct envelope_fields r;
+			memset(&r, 0, sizeof r);
+			if (mine) {
+				snprintf(r.channel, sizeof r.channel, "%s", n->charter.id_hex);
+				snprintf(r.from, sizeof r.from, "%s", n->me->id);
+				snprintf(r.to[0], sizeof r.to[0], "%s", e.f.from);
+				r.nto = 1;
+				snprintf(r.case_id, sizeof r.case_id, "%s", e.f.case_id);
+				r.kind = ENV_RECEIVED;
+				r.time = now_s();
+				r.has_ref = 1;
+				snprintf(r.ref.origin, sizeof r.ref.origin, "%s", p->party->node_key.name);
+				r.ref.index = i;
+				merkle_leaf_hash(entry.data, entry.len, r.ref.leaf);
+			}
+			envelope_release(&e);
+			if (!mine)
+				continue;
 			buf_reset(&text);
-			buf_reset(&note);
-			int rc = envelope_format(&r, &text);
+			buf_reset(&notes[k]);
+			rc = envelope_format(&r, &text);
 			if (!rc)
-				rc = note_sign(&note, (const char *)text.data, text.len, &n->key.sign, 1, 0);
-			if (!rc)
-				rc = sequencer_submit(n->seq, note.data, note.len, &idx);
-			if (rc && rc != ERR_CONFLICT) {
-				logf_("cannot record delivery of %s #%" PRIu64 ": %s", p->party->id, i, err_msg());
-				break; /* retried by the poller */
+				rc = note_sign(&notes[k], (const char *)text.data, text.len, &n->key.sign, 1, 0);
+			if (rc)
+				break; /* i stays: made again next round */
+			data[k] = notes[k].data;
+			len[k] = notes[k].len;
+			src[k++] = i;
+		}
+		char msg[512] = "";
+		if (rc)
+			snprintf(msg, sizeof msg, "%s", err_msg());
+		uint64_t next = i; /* every envelope below it is handled, unless one fails */
+		char smsg[512] = "";
+		if (k && sequencer_submit_many(n->seq, k, data, len, idx, rcs))
+			snprintf(smsg, sizeof smsg, "%s", err_msg()); /* the first failure's, which stops us */
+		for (size_t j = 0; j < k; j++) {
+			if (rcs[j] && rcs[j] != ERR_CONFLICT) {
+				logf_("cannot record delivery of %s #%" PRIu64 ": %s", p->party->id, src[j], smsg);
+				next = src[j]; /* retried by the poller */
+				stop = 1;
+				break;
 			}
 			__atomic_add_fetch(&n->m.received_made, 1, __ATOMIC_RELAXED);
 		}
-		p->received_upto = i + 1;
+		if (rc && !stop) {
+			logf_("cannot record delivery of %s #%" PRIu64 ": %s", p->party->id, i, msg);
+			stop = 1;
+		}
+		p->received_upto = next;
 	}
 	pthread_mutex_unlock(&p->lock);
 	buf_release(&entry);
 	buf_release(&text);
-	buf_release(&note);
+	for (size_t k = 0; k < RECEIVED_CHUNK; k++)
+		buf_release(&notes[k]);
+out:
+	free(notes);
+	free(data);
+	free(len);
+	free(src);
+	free(idx);
+	free(rcs);
 }
 
 /* ---- pushing our checkpoints to the witnesses ---- */
