@@ -21,6 +21,7 @@
 #include "node/witness_server.h"
 #include "tlog/proof.h"
 #include "tlog/store.h"
+#include "tlog/tiles.h"
 #include "witness/witness.h"
 
 #include <dirent.h>
@@ -346,23 +347,36 @@ static void h_submit(void *ctx, const struct http_request *req, struct http_resp
 		http_text(resp, rc == ERR_CONFLICT ? 409 : 503, "%s", err_msg());
 		goto out;
 	}
-	/* The proof, against the checkpoint now published (it covers the entry). */
-	struct tlog *r;
+	/*
+	 * The proof, against the checkpoint now published (it covers the entry): the
+	 * open log's copy of it, taken under the log lock (the same bytes as the
+	 * checkpoint file), and the tiles of that size read from the log directory.
+	 */
 	merkle_hash path[MERKLE_MAX_PROOF];
 	size_t np;
-	char logdir[PATH_MAX + 8];
-	snprintf(logdir, sizeof logdir, "%s/log", n->dir);
-	if ((rc = tlog_open(&r, logdir, NULL)) == 0) {
-		rc = tlog_prove_inclusion(r, index, tlog_size(r), path, &np);
-		if (!rc) {
-			const struct buf *cp = tlog_checkpoint_note(r);
-			resp->status = 200;
-			resp->content_type = "text/plain; charset=utf-8";
-			rc = tlog_proof_format(&resp->body, index, (const merkle_hash *)path, np, cp->data, cp->len, NULL, 0);
-			snprintf(resp->extra_header, sizeof resp->extra_header, "X-Parley-Index: %" PRIu64, index);
-		}
-		tlog_close(r);
+	struct buf cp;
+	struct tile_reader *tr = malloc(sizeof *tr);
+	buf_init(&cp, CHECKPOINT_MAX_SIZE);
+	pthread_mutex_lock(&n->log_lock);
+	uint64_t size = tlog_size(n->log);
+	rc = buf_append(&cp, tlog_checkpoint_note(n->log)->data, tlog_checkpoint_note(n->log)->len);
+	pthread_mutex_unlock(&n->log_lock);
+	if (!rc && !tr)
+		rc = err_set(ERR_NOMEM, "out of memory");
+	if (!rc) {
+		struct merkle_source src;
+		tile_reader_init(tr, n->log_fd, size);
+		tile_reader_source(tr, &src);
+		rc = merkle_prove_inclusion(&src, index, size, path, &np);
 	}
+	if (!rc) {
+		resp->status = 200;
+		resp->content_type = "text/plain; charset=utf-8";
+		rc = tlog_proof_format(&resp->body, index, (const merkle_hash *)path, np, cp.data, cp.len, NULL, 0);
+		snprintf(resp->extra_header, sizeof resp->extra_header, "X-Parley-Index: %" PRIu64, index);
+	}
+	free(tr);
+	buf_release(&cp);
 	if (rc)
 		http_text(resp, 500, "appended at index %" PRIu64 " but the proof failed: %s", index, err_msg());
 	else
