@@ -341,33 +341,31 @@ static void h_submit(void *ctx, const struct http_request *req, struct http_resp
 		http_text(resp, 500, "cannot store the body: %s", err_msg());
 		goto out;
 	}
+	/*
+	 * The proof, against the checkpoint of the entry's batch (the first that covers
+	 * it), with the tiles of that size read from the log directory.
+	 */
 	uint64_t index;
-	int rc = sequencer_submit(n->seq, s.envelope, s.envelope_len, &index);
+	struct buf cp;
+	merkle_hash path[MERKLE_MAX_PROOF];
+	size_t np;
+	buf_init(&cp, CHECKPOINT_MAX_SIZE);
+	int rc = sequencer_submit_checkpoint(n->seq, s.envelope, s.envelope_len, &index, &cp);
 	if (rc) {
+		buf_release(&cp);
 		http_text(resp, rc == ERR_CONFLICT ? 409 : 503, "%s", err_msg());
 		goto out;
 	}
-	/*
-	 * The proof, against the checkpoint now published (it covers the entry): the
-	 * open log's copy of it, taken under the log lock (the same bytes as the
-	 * checkpoint file), and the tiles of that size read from the log directory.
-	 */
-	merkle_hash path[MERKLE_MAX_PROOF];
-	size_t np;
-	struct buf cp;
+	struct checkpoint c;
 	struct tile_reader *tr = malloc(sizeof *tr);
-	buf_init(&cp, CHECKPOINT_MAX_SIZE);
-	pthread_mutex_lock(&n->log_lock);
-	uint64_t size = tlog_size(n->log);
-	rc = buf_append(&cp, tlog_checkpoint_note(n->log)->data, tlog_checkpoint_note(n->log)->len);
-	pthread_mutex_unlock(&n->log_lock);
+	rc = checkpoint_parse_unverified(&c, cp.data, cp.len);
 	if (!rc && !tr)
 		rc = err_set(ERR_NOMEM, "out of memory");
 	if (!rc) {
 		struct merkle_source src;
-		tile_reader_init(tr, n->log_fd, size);
+		tile_reader_init(tr, n->log_fd, c.size);
 		tile_reader_source(tr, &src);
-		rc = merkle_prove_inclusion(&src, index, size, path, &np);
+		rc = merkle_prove_inclusion(&src, index, c.size, path, &np);
 	}
 	if (!rc) {
 		resp->status = 200;

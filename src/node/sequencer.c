@@ -9,6 +9,7 @@
 
 struct waiter {
 	struct sequencer_entry e;
+	struct buf *checkpoint;    /* if set, receives the checkpoint of the entry's batch */
 	int rc;
 	int done;
 	char msg[256];
@@ -172,7 +173,6 @@ static void *committer(void *arg)
 			pthread_mutex_unlock(s->hooks.log_lock);
 		if (!rc && s->hooks.committed)
 			s->hooks.committed(s->hooks.ctx, batch, n, &cp);
-		buf_release(&cp);
 		uint64_t dt = now_ns() - t0;
 
 		pthread_mutex_lock(&s->lock);
@@ -183,12 +183,15 @@ static void *committer(void *arg)
 		}
 		for (size_t i = 0; i < n; i++) {
 			leafset_del(&s->pending, ws[i]->e.leaf);
+			if (!rc && ws[i]->checkpoint)
+				buf_append(ws[i]->checkpoint, cp.data, cp.len);
 			ws[i]->rc = rc;
 			if (rc)
 				snprintf(ws[i]->msg, sizeof ws[i]->msg, "%s", err_msg());
 			ws[i]->done = 1;
 		}
 		pthread_cond_broadcast(&s->wake_waiters);
+		buf_release(&cp);
 	}
 	pthread_mutex_unlock(&s->lock);
 	free(batch);
@@ -233,8 +236,9 @@ void sequencer_stop(struct sequencer *s)
 	free(s);
 }
 
-int sequencer_submit_many(struct sequencer *s, size_t n, const uint8_t *const *entry, const size_t *len,
-			  uint64_t *index, int *rcs)
+/* sequencer_submit_many; the first entry's batch checkpoint goes to checkpoint if set. */
+static int submit(struct sequencer *s, size_t n, const uint8_t *const *entry, const size_t *len, uint64_t *index,
+		  int *rcs, struct buf *checkpoint)
 {
 	struct waiter *w = calloc(n ? n : 1, sizeof *w);
 	if (!w) {
@@ -242,6 +246,8 @@ int sequencer_submit_many(struct sequencer *s, size_t n, const uint8_t *const *e
 			rcs[i] = ERR_NOMEM;
 		return err_set(ERR_NOMEM, "out of memory");
 	}
+	if (n)
+		w[0].checkpoint = checkpoint;
 	for (size_t i = 0; i < n; i++) {
 		w[i].e.data = entry[i];
 		w[i].e.len = len[i];
@@ -300,11 +306,23 @@ int sequencer_submit_many(struct sequencer *s, size_t n, const uint8_t *const *e
 	return first;
 }
 
-int sequencer_submit(struct sequencer *s, const uint8_t *entry, size_t len, uint64_t *index)
+int sequencer_submit_many(struct sequencer *s, size_t n, const uint8_t *const *entry, const size_t *len,
+			  uint64_t *index, int *rcs)
+{
+	return submit(s, n, entry, len, index, rcs, NULL);
+}
+
+int sequencer_submit_checkpoint(struct sequencer *s, const uint8_t *entry, size_t len, uint64_t *index,
+				struct buf *checkpoint)
 {
 	int rc;
-	sequencer_submit_many(s, 1, &entry, &len, index, &rc);
+	submit(s, 1, &entry, &len, index, &rc, checkpoint);
 	return rc;
+}
+
+int sequencer_submit(struct sequencer *s, const uint8_t *entry, size_t len, uint64_t *index)
+{
+	return sequencer_submit_checkpoint(s, entry, len, index, NULL);
 }
 
 void sequencer_stats(struct sequencer *s, uint64_t *batches, uint64_t *entries, uint64_t *commit_ns_total)

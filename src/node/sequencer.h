@@ -54,6 +54,11 @@ void sequencer_stop(struct sequencer *s);
  */
 int sequencer_submit(struct sequencer *s, const uint8_t *entry, size_t len, uint64_t *index);
 
+/* The same; when it returns 0, checkpoint (reset by the caller) holds the signed
+ * checkpoint its batch published: the first that covers the entry. */
+int sequencer_submit_checkpoint(struct sequencer *s, const uint8_t *entry, size_t len, uint64_t *index,
+				struct buf *checkpoint);
+
 /*
  * Appends n entries, in this order, and waits until every one is durable or
  * refused: rcs[i] as sequencer_submit would return it, index[i] set where 0.
