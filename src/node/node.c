@@ -31,6 +31,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,7 @@ struct node {
 	struct target targets[MAX_TARGETS];
 	size_t ntargets;
 	int log_fd, bodies_fd;
+	int syncfs;                /* the log, the mirrors and the bodies share a filesystem: see body_store */
 	pthread_t pusher, poller;
 	pthread_mutex_t push_lock;
 	pthread_cond_t push_cond;
@@ -120,14 +122,63 @@ static void logf_(const char *fmt, ...)
 
 /* ---- bodies ---- */
 
+/*
+ * 1 if the body is stored. Content-addressed, so a file of that name is it,
+ * except when bodies are not synced one by one (n->syncfs): a file left by a
+ * crash before its batch's syncfs may be short or empty, so its hash is checked.
+ */
+static int body_present(struct node *n, const uint8_t hash[32], const char *path)
+{
+	if (!n->syncfs)
+		return access(path, F_OK) == 0;
+	struct buf b;
+	uint8_t h[32];
+	buf_init(&b, ENVELOPE_BODY_MAX);
+	int ok = file_read(path, b.max, &b) == 0;
+	if (ok) {
+		sha256(b.data, b.len, h);
+		ok = memcmp(h, hash, 32) == 0;
+	}
+	buf_release(&b);
+	return ok;
+}
+
+/*
+ * Stores a body before its envelope is queued (or its mirror batch committed).
+ * With n->syncfs the file is written and renamed into place without an fsync:
+ * the syncfs of the batch that carries its envelope, which starts after this
+ * returns, makes it durable before the envelope is acknowledged (or cosigned).
+ */
 static int body_store(struct node *n, const uint8_t hash[32], const uint8_t *data, size_t len)
 {
-	char hex[65], path[PATH_MAX];
+	char hex[65], path[PATH_MAX], tmp[PATH_MAX + 32];
 	hex_encode(hex, hash, 32);
 	snprintf(path, sizeof path, "%s/bodies/%s", n->dir, hex);
-	if (access(path, F_OK) == 0)
+	if (body_present(n, hash, path))
 		return 0; /* content-addressed: already there */
-	int rc = file_write_atomic(path, data, len, 0644, 0);
+	if (!n->syncfs)
+		return file_write_atomic(path, data, len, 0644, 0);
+	static atomic_uint seq;
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", path, (long)getpid(), atomic_fetch_add(&seq, 1));
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+	int rc = fd_write_all(fd, data, len);
+	if (close(fd) != 0 && !rc)
+		rc = err_set(ERR_IO, "close %s: %s", tmp, strerror(errno));
+	if (!rc && rename(tmp, path) != 0)
+		rc = err_set(ERR_IO, "rename to %s: %s", path, strerror(errno));
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+/* Opens the mirror of p, synced like our own log. */
+static int open_mirror(struct node *n, struct peer *p)
+{
+	int rc = tlog_open_mirror(&p->mirror, p->dir, &p->party->node_key);
+	if (!rc && n->syncfs)
+		tlog_set_sync(p->mirror, TLOG_SYNC_FS);
 	return rc;
 }
 
@@ -716,7 +767,7 @@ static int fetch_body(struct node *n, struct peer *p, const struct envelope_fiel
 	char hex[65], path[PATH_MAX], url[SYNTAX_URL_MAX + 128];
 	hex_encode(hex, f->body_hash, 32);
 	snprintf(path, sizeof path, "%s/bodies/%s", n->dir, hex);
-	if (access(path, F_OK) == 0)
+	if (body_present(n, f->body_hash, path))
 		return 0;
 	char rel[80];
 	snprintf(rel, sizeof rel, "body/%s", hex);
@@ -870,7 +921,7 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		tlog_discard(p->mirror);
 		tlog_close(p->mirror);
 		p->mirror = NULL;
-		if (tlog_open_mirror(&p->mirror, p->dir, &p->party->node_key))
+		if (open_mirror(n, p))
 			logf_("cannot reopen the mirror of %s: %s", p->party->id, err_msg());
 		__atomic_add_fetch(&n->m.sync_failures, 1, __ATOMIC_RELAXED);
 		return err_set(keep, "syncing %s: %s", p->party->id, msg);
@@ -1241,6 +1292,23 @@ out:
 	return rc;
 }
 
+/* 1 if the log, the bodies and every peer's mirror are on one filesystem (one syncfs covers them). */
+static int same_filesystem(struct node *n)
+{
+	struct stat a, b;
+	char dir[PATH_MAX + 64];
+	if (fstat(n->log_fd, &a) || fstat(n->bodies_fd, &b) || a.st_dev != b.st_dev)
+		return 0;
+	for (size_t i = 0; i < n->charter.nparties; i++) {
+		if (&n->charter.parties[i] == n->me)
+			continue;
+		snprintf(dir, sizeof dir, "%s/peers/%s", n->dir, n->charter.parties[i].id);
+		if (mkdir_p(dir, 0755) || stat(dir, &b) || a.st_dev != b.st_dev)
+			return 0;
+	}
+	return 1;
+}
+
 static int start(struct node *n)
 {
 	char path[PATH_MAX + 64];
@@ -1262,6 +1330,9 @@ static int start(struct node *n)
 	mkdir_p(path, 0755);
 	if (n->log_fd < 0 || n->bodies_fd < 0)
 		return err_set(ERR_IO, "%s: %s", n->dir, strerror(errno));
+	n->syncfs = same_filesystem(n);
+	if (n->syncfs)
+		tlog_set_sync(n->log, TLOG_SYNC_FS);
 	struct witness_log wl[MAX_PEERS];
 	for (size_t i = 0; i < n->charter.nparties; i++) {
 		const struct charter_party *pt = &n->charter.parties[i];
@@ -1272,7 +1343,7 @@ static int start(struct node *n)
 		p->party = pt;
 		pthread_mutex_init(&p->lock, NULL);
 		snprintf(p->dir, sizeof p->dir, "%s/peers/%s", n->dir, pt->id);
-		if ((rc = tlog_open_mirror(&p->mirror, p->dir, &pt->node_key)))
+		if ((rc = open_mirror(n, p)))
 			return err_wrap(rc, "mirror of %s", pt->id);
 		wl[n->npeers].key = pt->node_key;
 		n->npeers++;
