@@ -762,7 +762,7 @@ static int addressed_to_me(const struct node *n, const struct envelope_fields *f
 }
 
 /* Fetches and stores the body of an envelope addressed to this party, if it has one. */
-static int fetch_body(struct node *n, struct peer *p, const struct envelope_fields *f)
+static int fetch_body(struct node *n, struct peer *p, struct client_session *cs, const struct envelope_fields *f)
 {
 	char hex[65], path[PATH_MAX], url[SYNTAX_URL_MAX + 128];
 	hex_encode(hex, f->body_hash, 32);
@@ -777,7 +777,7 @@ static int fetch_body(struct node *n, struct peer *p, const struct envelope_fiel
 	struct buf b;
 	long status;
 	buf_init(&b, ENVELOPE_BODY_MAX);
-	rc = client_get(url, &b, &status, 30);
+	rc = client_session_get(cs, url, &b, &status, 30);
 	if (!rc && status != 200)
 		rc = err_set(ERR_IO, "%s: HTTP %ld", url, status);
 	if (!rc) {
@@ -795,6 +795,7 @@ static int fetch_body(struct node *n, struct peer *p, const struct envelope_fiel
 struct bundle_feed {
 	struct node *n;
 	struct peer *p;
+	struct client_session *cs; /* one connection for the bundles and bodies of a sync */
 	unsigned skip;   /* entries of the bundle already mirrored */
 	unsigned limit;  /* entries of the bundle the checkpoint covers */
 	int rc;
@@ -811,7 +812,7 @@ static int feed_mirror(void *ctx, unsigned i, const uint8_t *entry, size_t len)
 	struct envelope e;
 	if (envelope_parse(&e, entry, len) == 0) {
 		if (e.f.has_body && addressed_to_me(bf->n, &e.f) && envelope_verify(&e, &bf->n->charter) == 0)
-			rc = fetch_body(bf->n, bf->p, &e.f);
+			rc = fetch_body(bf->n, bf->p, bf->cs, &e.f);
 		envelope_release(&e);
 	}
 	return rc;
@@ -877,6 +878,9 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		keep_peer_checkpoint(n, p, cp.size, cpnote, len);
 		return 0;
 	}
+	struct client_session *cs;
+	if ((rc = client_session_open(&cs)))
+		return rc;
 	struct buf b;
 	buf_init(&b, TLOG_BUNDLE_MAX);
 	for (uint64_t bi = have / TILE_WIDTH; !rc && bi * TILE_WIDTH < cp.size; bi++) {
@@ -886,13 +890,14 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		char rel[TILE_PATH_MAX], url[SYNTAX_URL_MAX + TILE_PATH_MAX + 8];
 		tilepath_format(&id, rel, sizeof rel);
 		long status;
-		if ((rc = client_url(url, sizeof url, p->party->url, rel)) || (rc = client_get(url, &b, &status, 30)))
+		if ((rc = client_url(url, sizeof url, p->party->url, rel)) || (rc = client_session_get(cs, url, &b, &status, 30)))
 			break;
 		if (status == 404 && id.width < TILE_WIDTH) {
 			/* the partial bundle may have been replaced by the full one */
 			id.width = TILE_WIDTH;
 			tilepath_format(&id, rel, sizeof rel);
-			if ((rc = client_url(url, sizeof url, p->party->url, rel)) || (rc = client_get(url, &b, &status, 30)))
+			if ((rc = client_url(url, sizeof url, p->party->url, rel)) ||
+			    (rc = client_session_get(cs, url, &b, &status, 30)))
 				break;
 		}
 		if (status != 200) {
@@ -901,10 +906,11 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		}
 		/* If the full bundle replaced the partial one, only its first entries belong to cp. */
 		unsigned want = (bi + 1) * TILE_WIDTH > cp.size ? (unsigned)(cp.size - bi * TILE_WIDTH) : TILE_WIDTH;
-		struct bundle_feed bf = {n, p, bi == have / TILE_WIDTH ? (unsigned)(have % TILE_WIDTH) : 0, want, 0};
+		struct bundle_feed bf = {n, p, cs, bi == have / TILE_WIDTH ? (unsigned)(have % TILE_WIDTH) : 0, want, 0};
 		rc = tile_bundle_parse(b.data, b.len, id.width, feed_mirror, &bf);
 	}
 	buf_release(&b);
+	client_session_close(cs);
 	if (!rc)
 		rc = tlog_commit_mirror(p->mirror, cpnote, len);
 	if (!rc) {
