@@ -31,8 +31,7 @@ WRK_THREADS=$THREADS WRK_CONNS=64 WRK_SECONDS=5 ROUNDS=2
 if [ "${BENCH_QUICK:-}" = 1 ]; then
 	N=2000 WRK_SECONDS=2
 fi
-PORT_BASE=${NODE_BENCH_PORT_BASE:-$((20000 + RANDOM % 20000))}
-NGINX_PORT=$((PORT_BASE + 4))
+[ -n "${NODE_BENCH_PORT_BASE:-}" ] && PORT_BASE=$NODE_BENCH_PORT_BASE
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/parley-nodebench.XXXXXX")
 pids=()
@@ -57,7 +56,9 @@ up() { # up URL — until /healthz answers (at most ~10 s)
 }
 
 # --- the channel, two nodes and the witness on loopback ---
-. "$ROOT/tests/fixture.sh"
+. "$ROOT/tests/fixture.sh" # newer fixtures pick a free PORT_BASE themselves
+PORT_BASE=${PORT_BASE:-$((20000 + (RANDOM % 2000) * 10))}
+NGINX_PORT=$((PORT_BASE + 4))
 make_channel "$tmp/ch" >/dev/null
 K=$tmp/ch/keys
 "$PARLEY" node init "$tmp/us" --charter "$tmp/ch/charter" --key "$K/us-node.key" 2>/dev/null
