@@ -23,6 +23,10 @@
 #   age_ratio_vs_cli, seal_per_s, open_per_s
 #       parley's age and Debian's age on the same 1 GiB file, and 4 KiB bodies
 #       sealed to 3 recipients (bench/age.sh, bench/bench_age.c).
+#   submit_per_s, ed25519_verify_per_s (again, for that run), submit_ratio_vs_verify,
+#   receipt_ms_p50, receipt_ms_p99, tile_req_per_s, nginx_tile_req_per_s,
+#   tile_ratio_vs_nginx
+#       the live exchange: two nodes and a witness on loopback (bench/node.sh).
 #
 # Note that ed25519_verify_per_s appears twice: once beside append_per_s (the
 # notes of the append run) and once beside envelope_verify_per_s (the
@@ -115,3 +119,7 @@ grep -E '^(# |envelope_verify_per_s=|ed25519_verify_per_s=|envelope_verify_ratio
 
 # --- age: parley against Debian's age on the same file, in this temporary directory ---
 TMPDIR=$tmp BUILD=$BUILD bash bench/age.sh "$AGE_SIZE"
+
+# --- the live exchange: submissions, receipts, tiles against nginx ---
+BUILD=$BUILD PARLEY=${PARLEY:-$PWD/$BUILD/parley} bash bench/node.sh
+

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int client_global_init(void)
@@ -61,6 +62,34 @@ int client_get(const char *url, struct buf *out, long *status, long timeout_s)
 	int rc = perform(c, url, out, status, timeout_s);
 	curl_easy_cleanup(c);
 	return rc;
+}
+
+struct client_session {
+	CURL *c;
+};
+
+int client_session_open(struct client_session **s)
+{
+	*s = calloc(1, sizeof **s);
+	if (!*s || !((*s)->c = curl_easy_init())) {
+		free(*s);
+		*s = NULL;
+		return err_set(ERR_NOMEM, "libcurl: out of memory");
+	}
+	return 0;
+}
+
+int client_session_get(struct client_session *s, const char *url, struct buf *out, long *status, long timeout_s)
+{
+	return perform(s->c, url, out, status, timeout_s);
+}
+
+void client_session_close(struct client_session *s)
+{
+	if (!s)
+		return;
+	curl_easy_cleanup(s->c);
+	free(s);
 }
 
 int client_post(const char *url, const char *content_type, const void *body, size_t len, struct buf *out,

@@ -21,6 +21,15 @@ int client_global_init(void);
  */
 int client_get(const char *url, struct buf *out, long *status, long timeout_s);
 
+/*
+ * A session keeps one connection open between requests (HTTP keep-alive), for
+ * many GETs to the same peer in a row. client_session_get is client_get on it.
+ */
+struct client_session;
+int client_session_open(struct client_session **s);
+int client_session_get(struct client_session *s, const char *url, struct buf *out, long *status, long timeout_s);
+void client_session_close(struct client_session *s);
+
 /* POST body with content_type to url; the response as for client_get. */
 int client_post(const char *url, const char *content_type, const void *body, size_t len, struct buf *out,
 		long *status, long timeout_s);

@@ -21,6 +21,7 @@
 #include "node/witness_server.h"
 #include "tlog/proof.h"
 #include "tlog/store.h"
+#include "tlog/tiles.h"
 #include "witness/witness.h"
 
 #include <dirent.h>
@@ -30,6 +31,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +83,7 @@ struct node {
 	struct target targets[MAX_TARGETS];
 	size_t ntargets;
 	int log_fd, bodies_fd;
+	int syncfs;                /* the log, the mirrors and the bodies share a filesystem: see body_store */
 	pthread_t pusher, poller;
 	pthread_mutex_t push_lock;
 	pthread_cond_t push_cond;
@@ -119,14 +122,63 @@ static void logf_(const char *fmt, ...)
 
 /* ---- bodies ---- */
 
+/*
+ * 1 if the body is stored. Content-addressed, so a file of that name is it,
+ * except when bodies are not synced one by one (n->syncfs): a file left by a
+ * crash before its batch's syncfs may be short or empty, so its hash is checked.
+ */
+static int body_present(struct node *n, const uint8_t hash[32], const char *path)
+{
+	if (!n->syncfs)
+		return access(path, F_OK) == 0;
+	struct buf b;
+	uint8_t h[32];
+	buf_init(&b, ENVELOPE_BODY_MAX);
+	int ok = file_read(path, b.max, &b) == 0;
+	if (ok) {
+		sha256(b.data, b.len, h);
+		ok = memcmp(h, hash, 32) == 0;
+	}
+	buf_release(&b);
+	return ok;
+}
+
+/*
+ * Stores a body before its envelope is queued (or its mirror batch committed).
+ * With n->syncfs the file is written and renamed into place without an fsync:
+ * the syncfs of the batch that carries its envelope, which starts after this
+ * returns, makes it durable before the envelope is acknowledged (or cosigned).
+ */
 static int body_store(struct node *n, const uint8_t hash[32], const uint8_t *data, size_t len)
 {
-	char hex[65], path[PATH_MAX];
+	char hex[65], path[PATH_MAX], tmp[PATH_MAX + 32];
 	hex_encode(hex, hash, 32);
 	snprintf(path, sizeof path, "%s/bodies/%s", n->dir, hex);
-	if (access(path, F_OK) == 0)
+	if (body_present(n, hash, path))
 		return 0; /* content-addressed: already there */
-	int rc = file_write_atomic(path, data, len, 0644, 0);
+	if (!n->syncfs)
+		return file_write_atomic(path, data, len, 0644, 0);
+	static atomic_uint seq;
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", path, (long)getpid(), atomic_fetch_add(&seq, 1));
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+	int rc = fd_write_all(fd, data, len);
+	if (close(fd) != 0 && !rc)
+		rc = err_set(ERR_IO, "close %s: %s", tmp, strerror(errno));
+	if (!rc && rename(tmp, path) != 0)
+		rc = err_set(ERR_IO, "rename to %s: %s", path, strerror(errno));
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+/* Opens the mirror of p, synced like our own log. */
+static int open_mirror(struct node *n, struct peer *p)
+{
+	int rc = tlog_open_mirror(&p->mirror, p->dir, &p->party->node_key);
+	if (!rc && n->syncfs)
+		tlog_set_sync(p->mirror, TLOG_SYNC_FS);
 	return rc;
 }
 
@@ -340,29 +392,40 @@ static void h_submit(void *ctx, const struct http_request *req, struct http_resp
 		http_text(resp, 500, "cannot store the body: %s", err_msg());
 		goto out;
 	}
+	/*
+	 * The proof, against the checkpoint of the entry's batch (the first that covers
+	 * it), with the tiles of that size read from the log directory.
+	 */
 	uint64_t index;
-	int rc = sequencer_submit(n->seq, s.envelope, s.envelope_len, &index);
+	struct buf cp;
+	merkle_hash path[MERKLE_MAX_PROOF];
+	size_t np;
+	buf_init(&cp, CHECKPOINT_MAX_SIZE);
+	int rc = sequencer_submit_checkpoint(n->seq, s.envelope, s.envelope_len, &index, &cp);
 	if (rc) {
+		buf_release(&cp);
 		http_text(resp, rc == ERR_CONFLICT ? 409 : 503, "%s", err_msg());
 		goto out;
 	}
-	/* The proof, against the checkpoint now published (it covers the entry). */
-	struct tlog *r;
-	merkle_hash path[MERKLE_MAX_PROOF];
-	size_t np;
-	char logdir[PATH_MAX + 8];
-	snprintf(logdir, sizeof logdir, "%s/log", n->dir);
-	if ((rc = tlog_open(&r, logdir, NULL)) == 0) {
-		rc = tlog_prove_inclusion(r, index, tlog_size(r), path, &np);
-		if (!rc) {
-			const struct buf *cp = tlog_checkpoint_note(r);
-			resp->status = 200;
-			resp->content_type = "text/plain; charset=utf-8";
-			rc = tlog_proof_format(&resp->body, index, (const merkle_hash *)path, np, cp->data, cp->len, NULL, 0);
-			snprintf(resp->extra_header, sizeof resp->extra_header, "X-Parley-Index: %" PRIu64, index);
-		}
-		tlog_close(r);
+	struct checkpoint c;
+	struct tile_reader *tr = malloc(sizeof *tr);
+	rc = checkpoint_parse_unverified(&c, cp.data, cp.len);
+	if (!rc && !tr)
+		rc = err_set(ERR_NOMEM, "out of memory");
+	if (!rc) {
+		struct merkle_source src;
+		tile_reader_init(tr, n->log_fd, c.size);
+		tile_reader_source(tr, &src);
+		rc = merkle_prove_inclusion(&src, index, c.size, path, &np);
 	}
+	if (!rc) {
+		resp->status = 200;
+		resp->content_type = "text/plain; charset=utf-8";
+		rc = tlog_proof_format(&resp->body, index, (const merkle_hash *)path, np, cp.data, cp.len, NULL, 0);
+		snprintf(resp->extra_header, sizeof resp->extra_header, "X-Parley-Index: %" PRIu64, index);
+	}
+	free(tr);
+	buf_release(&cp);
 	if (rc)
 		http_text(resp, 500, "appended at index %" PRIu64 " but the proof failed: %s", index, err_msg());
 	else
@@ -699,12 +762,12 @@ static int addressed_to_me(const struct node *n, const struct envelope_fields *f
 }
 
 /* Fetches and stores the body of an envelope addressed to this party, if it has one. */
-static int fetch_body(struct node *n, struct peer *p, const struct envelope_fields *f)
+static int fetch_body(struct node *n, struct peer *p, struct client_session *cs, const struct envelope_fields *f)
 {
 	char hex[65], path[PATH_MAX], url[SYNTAX_URL_MAX + 128];
 	hex_encode(hex, f->body_hash, 32);
 	snprintf(path, sizeof path, "%s/bodies/%s", n->dir, hex);
-	if (access(path, F_OK) == 0)
+	if (body_present(n, f->body_hash, path))
 		return 0;
 	char rel[80];
 	snprintf(rel, sizeof rel, "body/%s", hex);
@@ -714,7 +777,7 @@ static int fetch_body(struct node *n, struct peer *p, const struct envelope_fiel
 	struct buf b;
 	long status;
 	buf_init(&b, ENVELOPE_BODY_MAX);
-	rc = client_get(url, &b, &status, 30);
+	rc = client_session_get(cs, url, &b, &status, 30);
 	if (!rc && status != 200)
 		rc = err_set(ERR_IO, "%s: HTTP %ld", url, status);
 	if (!rc) {
@@ -732,6 +795,7 @@ static int fetch_body(struct node *n, struct peer *p, const struct envelope_fiel
 struct bundle_feed {
 	struct node *n;
 	struct peer *p;
+	struct client_session *cs; /* one connection for the bundles and bodies of a sync */
 	unsigned skip;   /* entries of the bundle already mirrored */
 	unsigned limit;  /* entries of the bundle the checkpoint covers */
 	int rc;
@@ -748,7 +812,7 @@ static int feed_mirror(void *ctx, unsigned i, const uint8_t *entry, size_t len)
 	struct envelope e;
 	if (envelope_parse(&e, entry, len) == 0) {
 		if (e.f.has_body && addressed_to_me(bf->n, &e.f) && envelope_verify(&e, &bf->n->charter) == 0)
-			rc = fetch_body(bf->n, bf->p, &e.f);
+			rc = fetch_body(bf->n, bf->p, bf->cs, &e.f);
 		envelope_release(&e);
 	}
 	return rc;
@@ -814,6 +878,9 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		keep_peer_checkpoint(n, p, cp.size, cpnote, len);
 		return 0;
 	}
+	struct client_session *cs;
+	if ((rc = client_session_open(&cs)))
+		return rc;
 	struct buf b;
 	buf_init(&b, TLOG_BUNDLE_MAX);
 	for (uint64_t bi = have / TILE_WIDTH; !rc && bi * TILE_WIDTH < cp.size; bi++) {
@@ -823,13 +890,14 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		char rel[TILE_PATH_MAX], url[SYNTAX_URL_MAX + TILE_PATH_MAX + 8];
 		tilepath_format(&id, rel, sizeof rel);
 		long status;
-		if ((rc = client_url(url, sizeof url, p->party->url, rel)) || (rc = client_get(url, &b, &status, 30)))
+		if ((rc = client_url(url, sizeof url, p->party->url, rel)) || (rc = client_session_get(cs, url, &b, &status, 30)))
 			break;
 		if (status == 404 && id.width < TILE_WIDTH) {
 			/* the partial bundle may have been replaced by the full one */
 			id.width = TILE_WIDTH;
 			tilepath_format(&id, rel, sizeof rel);
-			if ((rc = client_url(url, sizeof url, p->party->url, rel)) || (rc = client_get(url, &b, &status, 30)))
+			if ((rc = client_url(url, sizeof url, p->party->url, rel)) ||
+			    (rc = client_session_get(cs, url, &b, &status, 30)))
 				break;
 		}
 		if (status != 200) {
@@ -838,10 +906,11 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		}
 		/* If the full bundle replaced the partial one, only its first entries belong to cp. */
 		unsigned want = (bi + 1) * TILE_WIDTH > cp.size ? (unsigned)(cp.size - bi * TILE_WIDTH) : TILE_WIDTH;
-		struct bundle_feed bf = {n, p, bi == have / TILE_WIDTH ? (unsigned)(have % TILE_WIDTH) : 0, want, 0};
+		struct bundle_feed bf = {n, p, cs, bi == have / TILE_WIDTH ? (unsigned)(have % TILE_WIDTH) : 0, want, 0};
 		rc = tile_bundle_parse(b.data, b.len, id.width, feed_mirror, &bf);
 	}
 	buf_release(&b);
+	client_session_close(cs);
 	if (!rc)
 		rc = tlog_commit_mirror(p->mirror, cpnote, len);
 	if (!rc) {
@@ -858,7 +927,7 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		tlog_discard(p->mirror);
 		tlog_close(p->mirror);
 		p->mirror = NULL;
-		if (tlog_open_mirror(&p->mirror, p->dir, &p->party->node_key))
+		if (open_mirror(n, p))
 			logf_("cannot reopen the mirror of %s: %s", p->party->id, err_msg());
 		__atomic_add_fetch(&n->m.sync_failures, 1, __ATOMIC_RELAXED);
 		return err_set(keep, "syncing %s: %s", p->party->id, msg);
@@ -883,60 +952,104 @@ static int witness_hook(void *ctx, const struct checkpoint *old, const struct ch
 	return err_set(ERR_USAGE, "not a peer log");
 }
 
-/* Appends a node-signed 'received' for each envelope of p addressed to this party, up to size upto. */
+#define RECEIVED_CHUNK 256
+
+/*
+ * Appends a node-signed 'received' for each envelope of p addressed to this party, up to size upto.
+ * They are made RECEIVED_CHUNK at a time and submitted together, so a chunk costs one commit, not
+ * one each; the first one that fails (other than a replay) stops the round, to be retried from it.
+ */
 static void make_received(struct node *n, struct peer *p, uint64_t upto)
 {
-	struct buf entry, text, note;
+	struct buf entry, text;
+	struct buf *notes = malloc(RECEIVED_CHUNK * sizeof *notes);
+	const uint8_t **data = malloc(RECEIVED_CHUNK * sizeof *data);
+	size_t *len = malloc(RECEIVED_CHUNK * sizeof *len);
+	uint64_t *src = malloc(RECEIVED_CHUNK * sizeof *src), *idx = malloc(RECEIVED_CHUNK * sizeof *idx);
+	int *rcs = malloc(RECEIVED_CHUNK * sizeof *rcs);
+	if (!notes || !data || !len || !src || !idx || !rcs) {
+		logf_("cannot record deliveries of %s: out of memory", p->party->id);
+		goto out;
+	}
 	buf_init(&entry, TLOG_ENTRY_MAX);
 	buf_init(&text, ENVELOPE_MAX_SIZE);
-	buf_init(&note, ENVELOPE_MAX_SIZE);
+	for (size_t k = 0; k < RECEIVED_CHUNK; k++)
+		buf_init(&notes[k], ENVELOPE_MAX_SIZE);
 	pthread_mutex_lock(&p->lock);
 	if (!p->mirror || upto > tlog_size(p->mirror))
 		upto = p->mirror ? tlog_size(p->mirror) : 0;
-	for (uint64_t i = p->received_upto; i < upto; i++) {
-		struct envelope e;
-		if (tlog_read_entry(p->mirror, i, &entry) || envelope_parse(&e, entry.data, entry.len)) {
-			p->received_upto = i + 1;
-			continue;
-		}
-		int mine = e.f.kind != ENV_RECEIVED && addressed_to_me(n, &e.f) && envelope_verify(&e, &n->charter) == 0;
-		struct envelope_fields r;
-		memset(&r, 0, sizeof r);
-		if (mine) {
-			snprintf(r.channel, sizeof r.channel, "%s", n->charter.id_hex);
-			snprintf(r.from, sizeof r.from, "%s", n->me->id);
-			snprintf(r.to[0], sizeof r.to[0], "%s", e.f.from);
-			r.nto = 1;
-			snprintf(r.case_id, sizeof r.case_id, "%s", e.f.case_id);
-			r.kind = ENV_RECEIVED;
-			r.time = now_s();
-			r.has_ref = 1;
-			snprintf(r.ref.origin, sizeof r.ref.origin, "%s", p->party->node_key.name);
-			r.ref.index = i;
-			merkle_leaf_hash(entry.data, entry.len, r.ref.leaf);
-		}
-		envelope_release(&e);
-		if (mine) {
-			uint64_t idx;
+	int stop = 0;
+	for (uint64_t i = p->received_upto; i < upto && !stop;) {
+		size_t k = 0;
+		int rc = 0;
+		for (; i < upto && k < RECEIVED_CHUNK; i++) {
+			struct envelope e;
+			if (tlog_read_entry(p->mirror, i, &entry) || envelope_parse(&e, entry.data, entry.len))
+				continue;
+			int mine = e.f.kind != ENV_RECEIVED && addressed_to_me(n, &e.f) && envelope_verify(&e, &n->charter) == 0;
+			struct envelope_fields r;
+			memset(&r, 0, sizeof r);
+			if (mine) {
+				snprintf(r.channel, sizeof r.channel, "%s", n->charter.id_hex);
+				snprintf(r.from, sizeof r.from, "%s", n->me->id);
+				snprintf(r.to[0], sizeof r.to[0], "%s", e.f.from);
+				r.nto = 1;
+				snprintf(r.case_id, sizeof r.case_id, "%s", e.f.case_id);
+				r.kind = ENV_RECEIVED;
+				r.time = now_s();
+				r.has_ref = 1;
+				snprintf(r.ref.origin, sizeof r.ref.origin, "%s", p->party->node_key.name);
+				r.ref.index = i;
+				merkle_leaf_hash(entry.data, entry.len, r.ref.leaf);
+			}
+			envelope_release(&e);
+			if (!mine)
+				continue;
 			buf_reset(&text);
-			buf_reset(&note);
-			int rc = envelope_format(&r, &text);
+			buf_reset(&notes[k]);
+			rc = envelope_format(&r, &text);
 			if (!rc)
-				rc = note_sign(&note, (const char *)text.data, text.len, &n->key.sign, 1, 0);
-			if (!rc)
-				rc = sequencer_submit(n->seq, note.data, note.len, &idx);
-			if (rc && rc != ERR_CONFLICT) {
-				logf_("cannot record delivery of %s #%" PRIu64 ": %s", p->party->id, i, err_msg());
-				break; /* retried by the poller */
+				rc = note_sign(&notes[k], (const char *)text.data, text.len, &n->key.sign, 1, 0);
+			if (rc)
+				break; /* i stays: made again next round */
+			data[k] = notes[k].data;
+			len[k] = notes[k].len;
+			src[k++] = i;
+		}
+		char msg[512] = "";
+		if (rc)
+			snprintf(msg, sizeof msg, "%s", err_msg());
+		uint64_t next = i; /* every envelope below it is handled, unless one fails */
+		char smsg[512] = "";
+		if (k && sequencer_submit_many(n->seq, k, data, len, idx, rcs))
+			snprintf(smsg, sizeof smsg, "%s", err_msg()); /* the first failure's, which stops us */
+		for (size_t j = 0; j < k; j++) {
+			if (rcs[j] && rcs[j] != ERR_CONFLICT) {
+				logf_("cannot record delivery of %s #%" PRIu64 ": %s", p->party->id, src[j], smsg);
+				next = src[j]; /* retried by the poller */
+				stop = 1;
+				break;
 			}
 			__atomic_add_fetch(&n->m.received_made, 1, __ATOMIC_RELAXED);
 		}
-		p->received_upto = i + 1;
+		if (rc && !stop) {
+			logf_("cannot record delivery of %s #%" PRIu64 ": %s", p->party->id, i, msg);
+			stop = 1;
+		}
+		p->received_upto = next;
 	}
 	pthread_mutex_unlock(&p->lock);
 	buf_release(&entry);
 	buf_release(&text);
-	buf_release(&note);
+	for (size_t k = 0; k < RECEIVED_CHUNK; k++)
+		buf_release(&notes[k]);
+out:
+	free(notes);
+	free(data);
+	free(len);
+	free(src);
+	free(idx);
+	free(rcs);
 }
 
 /* ---- pushing our checkpoints to the witnesses ---- */
@@ -1185,6 +1298,23 @@ out:
 	return rc;
 }
 
+/* 1 if the log, the bodies and every peer's mirror are on one filesystem (one syncfs covers them). */
+static int same_filesystem(struct node *n)
+{
+	struct stat a, b;
+	char dir[PATH_MAX + 64];
+	if (fstat(n->log_fd, &a) || fstat(n->bodies_fd, &b) || a.st_dev != b.st_dev)
+		return 0;
+	for (size_t i = 0; i < n->charter.nparties; i++) {
+		if (&n->charter.parties[i] == n->me)
+			continue;
+		snprintf(dir, sizeof dir, "%s/peers/%s", n->dir, n->charter.parties[i].id);
+		if (mkdir_p(dir, 0755) || stat(dir, &b) || a.st_dev != b.st_dev)
+			return 0;
+	}
+	return 1;
+}
+
 static int start(struct node *n)
 {
 	char path[PATH_MAX + 64];
@@ -1206,6 +1336,9 @@ static int start(struct node *n)
 	mkdir_p(path, 0755);
 	if (n->log_fd < 0 || n->bodies_fd < 0)
 		return err_set(ERR_IO, "%s: %s", n->dir, strerror(errno));
+	n->syncfs = same_filesystem(n);
+	if (n->syncfs)
+		tlog_set_sync(n->log, TLOG_SYNC_FS);
 	struct witness_log wl[MAX_PEERS];
 	for (size_t i = 0; i < n->charter.nparties; i++) {
 		const struct charter_party *pt = &n->charter.parties[i];
@@ -1216,7 +1349,7 @@ static int start(struct node *n)
 		p->party = pt;
 		pthread_mutex_init(&p->lock, NULL);
 		snprintf(p->dir, sizeof p->dir, "%s/peers/%s", n->dir, pt->id);
-		if ((rc = tlog_open_mirror(&p->mirror, p->dir, &pt->node_key)))
+		if ((rc = open_mirror(n, p)))
 			return err_wrap(rc, "mirror of %s", pt->id);
 		wl[n->npeers].key = pt->node_key;
 		n->npeers++;

@@ -9,6 +9,7 @@
 
 struct waiter {
 	struct sequencer_entry e;
+	struct buf *checkpoint;    /* if set, receives the checkpoint of the entry's batch */
 	int rc;
 	int done;
 	char msg[256];
@@ -172,7 +173,6 @@ static void *committer(void *arg)
 			pthread_mutex_unlock(s->hooks.log_lock);
 		if (!rc && s->hooks.committed)
 			s->hooks.committed(s->hooks.ctx, batch, n, &cp);
-		buf_release(&cp);
 		uint64_t dt = now_ns() - t0;
 
 		pthread_mutex_lock(&s->lock);
@@ -183,12 +183,15 @@ static void *committer(void *arg)
 		}
 		for (size_t i = 0; i < n; i++) {
 			leafset_del(&s->pending, ws[i]->e.leaf);
+			if (!rc && ws[i]->checkpoint)
+				buf_append(ws[i]->checkpoint, cp.data, cp.len);
 			ws[i]->rc = rc;
 			if (rc)
 				snprintf(ws[i]->msg, sizeof ws[i]->msg, "%s", err_msg());
 			ws[i]->done = 1;
 		}
 		pthread_cond_broadcast(&s->wake_waiters);
+		buf_release(&cp);
 	}
 	pthread_mutex_unlock(&s->lock);
 	free(batch);
@@ -233,42 +236,93 @@ void sequencer_stop(struct sequencer *s)
 	free(s);
 }
 
+/* sequencer_submit_many; the first entry's batch checkpoint goes to checkpoint if set. */
+static int submit(struct sequencer *s, size_t n, const uint8_t *const *entry, const size_t *len, uint64_t *index,
+		  int *rcs, struct buf *checkpoint)
+{
+	struct waiter *w = calloc(n ? n : 1, sizeof *w);
+	if (!w) {
+		for (size_t i = 0; i < n; i++)
+			rcs[i] = ERR_NOMEM;
+		return err_set(ERR_NOMEM, "out of memory");
+	}
+	if (n)
+		w[0].checkpoint = checkpoint;
+	for (size_t i = 0; i < n; i++) {
+		w[i].e.data = entry[i];
+		w[i].e.len = len[i];
+		if (len[i] > TLOG_ENTRY_MAX) {
+			w[i].rc = ERR_LIMIT;
+			w[i].done = 1;
+			snprintf(w[i].msg, sizeof w[i].msg, "entry of %zu bytes exceeds the limit of %d bytes", len[i],
+				 TLOG_ENTRY_MAX);
+			continue;
+		}
+		merkle_leaf_hash(entry[i], len[i], w[i].e.leaf);
+	}
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < n; i++) {
+		if (w[i].done)
+			continue;
+		int rc = 0;
+		if (s->stopping)
+			rc = err_set(ERR_IO, "the node is stopping");
+		else if (leafset_has(&s->pending, w[i].e.leaf) || (s->hooks.seen && s->hooks.seen(s->hooks.ctx, w[i].e.leaf)))
+			rc = err_set(ERR_CONFLICT, "this exact envelope is already in the log (replay)");
+		else
+			rc = leafset_add(&s->pending, w[i].e.leaf);
+		if (rc) {
+			w[i].rc = rc;
+			w[i].done = 1;
+			snprintf(w[i].msg, sizeof w[i].msg, "%s", err_msg());
+			continue;
+		}
+		/* w lives until the committer marks every entry done; we wait for that below. */
+		if (s->tail)
+			s->tail->next = &w[i];
+		else
+			s->head = &w[i];
+		s->tail = &w[i];
+		s->queued++;
+	}
+	pthread_cond_signal(&s->wake_committer);
+	for (size_t i = 0; i < n; i++)
+		while (!w[i].done)
+			pthread_cond_wait(&s->wake_waiters, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+	int first = 0, conflict = 0;
+	for (size_t i = 0; i < n; i++) {
+		rcs[i] = w[i].rc;
+		if (!w[i].rc)
+			index[i] = w[i].e.index;
+		else if (w[i].rc == ERR_CONFLICT)
+			conflict = 1;
+		else if (!first)
+			first = err_set(w[i].rc, "%s", w[i].msg);
+	}
+	if (!first && conflict)
+		first = err_set(ERR_CONFLICT, "this exact envelope is already in the log (replay)");
+	free(w);
+	return first;
+}
+
+int sequencer_submit_many(struct sequencer *s, size_t n, const uint8_t *const *entry, const size_t *len,
+			  uint64_t *index, int *rcs)
+{
+	return submit(s, n, entry, len, index, rcs, NULL);
+}
+
+int sequencer_submit_checkpoint(struct sequencer *s, const uint8_t *entry, size_t len, uint64_t *index,
+				struct buf *checkpoint)
+{
+	int rc;
+	submit(s, 1, &entry, &len, index, &rc, checkpoint);
+	return rc;
+}
+
 int sequencer_submit(struct sequencer *s, const uint8_t *entry, size_t len, uint64_t *index)
 {
-	if (len > TLOG_ENTRY_MAX)
-		return err_set(ERR_LIMIT, "entry of %zu bytes exceeds the limit of %d bytes", len, TLOG_ENTRY_MAX);
-	struct waiter w;
-	memset(&w, 0, sizeof w);
-	w.e.data = entry;
-	w.e.len = len;
-	merkle_leaf_hash(entry, len, w.e.leaf);
-	pthread_mutex_lock(&s->lock);
-	int rc = 0;
-	if (s->stopping)
-		rc = err_set(ERR_IO, "the node is stopping");
-	else if (leafset_has(&s->pending, w.e.leaf) || (s->hooks.seen && s->hooks.seen(s->hooks.ctx, w.e.leaf)))
-		rc = err_set(ERR_CONFLICT, "this exact envelope is already in the log (replay)");
-	else
-		rc = leafset_add(&s->pending, w.e.leaf);
-	if (rc) {
-		pthread_mutex_unlock(&s->lock);
-		return rc;
-	}
-	/* w lives on this stack until the committer marks it done; we wait for that below. */
-	if (s->tail)
-		s->tail->next = &w;
-	else
-		s->head = &w; // cppcheck-suppress autoVariables
-	s->tail = &w; // cppcheck-suppress autoVariables
-	s->queued++;
-	pthread_cond_signal(&s->wake_committer);
-	while (!w.done)
-		pthread_cond_wait(&s->wake_waiters, &s->lock);
-	pthread_mutex_unlock(&s->lock);
-	if (w.rc)
-		return err_set(w.rc, "%s", w.msg);
-	*index = w.e.index;
-	return 0;
+	return sequencer_submit_checkpoint(s, entry, len, index, NULL);
 }
 
 void sequencer_stats(struct sequencer *s, uint64_t *batches, uint64_t *entries, uint64_t *commit_ns_total)

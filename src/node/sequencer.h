@@ -54,6 +54,22 @@ void sequencer_stop(struct sequencer *s);
  */
 int sequencer_submit(struct sequencer *s, const uint8_t *entry, size_t len, uint64_t *index);
 
+/* The same; when it returns 0, checkpoint (reset by the caller) holds the signed
+ * checkpoint its batch published: the first that covers the entry. */
+int sequencer_submit_checkpoint(struct sequencer *s, const uint8_t *entry, size_t len, uint64_t *index,
+				struct buf *checkpoint);
+
+/*
+ * Appends n entries, in this order, and waits until every one is durable or
+ * refused: rcs[i] as sequencer_submit would return it, index[i] set where 0.
+ * They are queued together, so they share the batches (one flush for all of
+ * them rather than one each). Returns the first rcs[i] that is neither 0 nor
+ * ERR_CONFLICT (with its message in err_msg()), else ERR_CONFLICT if an entry
+ * was a duplicate, else 0.
+ */
+int sequencer_submit_many(struct sequencer *s, size_t n, const uint8_t *const *entry, const size_t *len,
+			  uint64_t *index, int *rcs);
+
 /* Batches committed and entries appended since start (for metrics). */
 void sequencer_stats(struct sequencer *s, uint64_t *batches, uint64_t *entries, uint64_t *commit_ns_total);
 

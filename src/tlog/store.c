@@ -21,6 +21,7 @@ struct tlog {
 	int dirfd;
 	int writer;
 	int broken;
+	enum tlog_sync sync;
 	const struct note_signer *key;  /* NULL for a mirror */
 	struct note_verifier vkey;      /* the log's key (mirrors check checkpoints with it) */
 	struct checkpoint cp;
@@ -128,13 +129,19 @@ static int write_tile(void *ctx, const struct tile_id *id, const uint8_t *data, 
 		close(fd);
 		return err_wrap(rc, "%s", path);
 	}
-	if (t->nfds == MAX_OPEN_WRITES && (rc = flush_fds(t))) {
-		close(fd);
-		return rc;
+	if (t->sync == TLOG_SYNC_FS) {
+		/* made durable by the batch's syncfs */
+		if (close(fd) != 0)
+			return err_set(ERR_IO, "close %s: %s", path, strerror(errno));
+	} else {
+		if (t->nfds == MAX_OPEN_WRITES && (rc = flush_fds(t))) {
+			close(fd);
+			return rc;
+		}
+		t->fds[t->nfds++] = fd;
+		if ((rc = note_dir(t, path)))
+			return rc;
 	}
-	t->fds[t->nfds++] = fd;
-	if ((rc = note_dir(t, path)))
-		return rc;
 	if (id->width == TILE_WIDTH) {
 		if (t->nobsolete == t->obsolete_cap) {
 			size_t cap = t->obsolete_cap ? t->obsolete_cap * 2 : 64;
@@ -429,6 +436,11 @@ void tlog_close(struct tlog *t)
 	free(t);
 }
 
+void tlog_set_sync(struct tlog *t, enum tlog_sync mode)
+{
+	t->sync = mode;
+}
+
 uint64_t tlog_size(const struct tlog *t)
 {
 	return t->cp.size;
@@ -491,6 +503,10 @@ static int flush_batch(struct tlog *t)
 	int rc = tile_bundle_parse(t->pending.data, t->pending.len, (unsigned)t->pending_n, add_to_builder, &t->tb);
 	if (!rc)
 		rc = tile_builder_emit_partials(&t->tb);
+	if (!rc && t->sync == TLOG_SYNC_FS) {
+		t->nsync_dirs = 0; /* names too: syncfs covers the directories */
+		return syncfs(t->dirfd) != 0 ? err_set(ERR_IO, "syncfs %s: %s", t->dir, strerror(errno)) : 0;
+	}
 	/* One flush for the whole batch: data first, then the names. */
 	if (!rc)
 		rc = flush_fds(t);

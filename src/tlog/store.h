@@ -75,6 +75,18 @@ void tlog_discard(struct tlog *t);
  */
 int tlog_commit(struct tlog *t);
 
+/*
+ * How a writable log (own or mirror) makes a batch durable before its
+ * checkpoint is published. By default, TLOG_SYNC_FILES: one fdatasync per file
+ * written and one fsync per directory that gained a name. TLOG_SYNC_FS: one
+ * syncfs(2) of the log's filesystem, which also makes durable anything else
+ * written on that filesystem before the commit began (the node relies on it for
+ * the bodies it stores beside the log; see docs/performance.md for the costs).
+ * The checkpoint itself is always written with fsync of the file and directory.
+ */
+enum tlog_sync { TLOG_SYNC_FILES, TLOG_SYNC_FS };
+void tlog_set_sync(struct tlog *t, enum tlog_sync mode);
+
 /* Reads entry index (< committed size) into out. */
 int tlog_read_entry(struct tlog *t, uint64_t index, struct buf *out);
 

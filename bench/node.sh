@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The live-exchange benchmarks (called by bench/run.sh, or on its own):
+#
+#   submit_per_s, ed25519_verify_per_s, submit_ratio_vs_verify
+#       signed envelopes with sealed bodies POSTed to one node's /submit over
+#       $CONNS keep-alive connections (bench_node: one thread and one libcurl
+#       handle per connection), each verified, sequenced and durable before its
+#       200; beside raw crypto_sign_verify_detached of the same signatures on
+#       $THREADS threads in the same process, half before and half after.
+#   receipt_ms_p50, receipt_ms_p99
+#       the same run: from sending a submission to the first time the sender's
+#       /checkpoint (polled every 3 ms) shows a checkpoint covering it that
+#       carries the recipient node's valid cosignature. Both nodes and the
+#       neutral witness run on loopback on this machine.
+#   tile_req_per_s, nginx_tile_req_per_s, tile_ratio_vs_nginx
+#       wrk GETs rotating over every full tile and bundle of the sender's log:
+#       the node, then nginx serving the same directory (sendfile, no access
+#       log, one worker per core), alternately $ROUNDS times each, same wrk
+#       threads, connections and duration; the rates are the totals over the rounds.
+#
+# Every process started here is stopped, and the work directory removed, on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+: "${BUILD:=build}"
+PARLEY=${PARLEY:-$ROOT/$BUILD/parley}
+BN=$ROOT/$BUILD/bench/bench_node
+THREADS=$(nproc)
+N=20000 CONNS=32
+WRK_THREADS=$THREADS WRK_CONNS=64 WRK_SECONDS=5 ROUNDS=2
+if [ "${BENCH_QUICK:-}" = 1 ]; then
+	N=2000 WRK_SECONDS=2
+fi
+[ -n "${NODE_BENCH_PORT_BASE:-}" ] && PORT_BASE=$NODE_BENCH_PORT_BASE
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/parley-nodebench.XXXXXX")
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]+"${pids[@]}"}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]+"${pids[@]}"}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+up() { # up URL — until /healthz answers (at most ~10 s)
+	local i
+	for i in $(seq 100); do curl -sf "$1/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done
+	echo "bench: $1 did not come up" >&2
+	return 1
+}
+
+# --- the channel, two nodes and the witness on loopback ---
+. "$ROOT/tests/fixture.sh" # newer fixtures pick a free PORT_BASE themselves
+PORT_BASE=${PORT_BASE:-$((20000 + (RANDOM % 2000) * 10))}
+NGINX_PORT=$((PORT_BASE + 4))
+make_channel "$tmp/ch" >/dev/null
+K=$tmp/ch/keys
+"$PARLEY" node init "$tmp/us" --charter "$tmp/ch/charter" --key "$K/us-node.key" 2>/dev/null
+"$PARLEY" node init "$tmp/ru" --charter "$tmp/ch/charter" --key "$K/ru-node.key" 2>/dev/null
+"$PARLEY" witness init "$tmp/wit" --charter "$tmp/ch/charter" --key "$K/witness.key" >/dev/null
+US=http://127.0.0.1:$((PORT_BASE + 1))
+"$PARLEY" node --dir "$tmp/us" >"$tmp/us.log" 2>&1 &
+pids+=($!)
+"$PARLEY" node --dir "$tmp/ru" >"$tmp/ru.log" 2>&1 &
+pids+=($!)
+"$PARLEY" witness --dir "$tmp/wit" >"$tmp/wit.log" 2>&1 &
+pids+=($!)
+up "$US" && up "http://127.0.0.1:$((PORT_BASE + 2))" && up "http://127.0.0.1:$((PORT_BASE + 3))"
+
+# --- submissions and receipts ---
+"$BN" submit "$tmp/ch" "$N" "$CONNS" "$THREADS" "$US" ru >"$tmp/submit.txt" ||
+	{ echo "bench: bench_node submit failed; node logs:" >&2; tail -n 5 "$tmp"/*.log >&2; exit 1; }
+grep -E '^(# |submit_per_s=|ed25519_verify_per_s=|submit_ratio_vs_verify=|receipt_ms_p50=|receipt_ms_p99=)' "$tmp/submit.txt"
+grep -q '^# node: ' "$tmp/submit.txt" && echo "# node: $THREADS verify threads (nproc); $CONNS connections; nodes, witness and clients share the $(nproc) cores"
+
+# --- tiles: the node against nginx on the same files ---
+paths=$(cd "$tmp/us/log" && find tile -type f ! -path '*.p/*' | sort)
+count=$(printf '%s\n' "$paths" | grep -c .)
+{
+	echo "local paths = {"
+	printf '%s\n' "$paths" | sed 's|.*|  "/&",|'
+	echo "}"
+	echo 'local i = 0'
+	echo 'request = function() i = i % #paths + 1; return wrk.format("GET", paths[i]) end'
+} >"$tmp/tiles.lua"
+user=""
+[ "$(id -u)" = 0 ] && user="user root;" # workers must read the 0700 work directory
+mkdir -p "$tmp/nginx"
+cat >"$tmp/nginx/nginx.conf" <<EOF
+$user
+worker_processes $(nproc);
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	keepalive_requests 100000000;
+	default_type application/octet-stream;
+	client_body_temp_path $tmp/nginx/body;
+	proxy_temp_path $tmp/nginx/proxy;
+	fastcgi_temp_path $tmp/nginx/fastcgi;
+	uwsgi_temp_path $tmp/nginx/uwsgi;
+	scgi_temp_path $tmp/nginx/scgi;
+	server {
+		listen 127.0.0.1:$NGINX_PORT;
+		root $tmp/us/log;
+		location /tile/ { add_header Cache-Control "public, max-age=31536000, immutable"; }
+	}
+}
+EOF
+nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' &
+pids+=($!)
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$NGINX_PORT/$(printf '%s\n' "$paths" | head -n 1)" >/dev/null && break; sleep 0.1; done
+
+wrk_rate() { # wrk_rate URL — requests per second; fails on any error or non-2xx answer
+	wrk -t "$WRK_THREADS" -c "$WRK_CONNS" -d "${WRK_SECONDS}s" -s "$tmp/tiles.lua" "$1" >"$tmp/wrk.txt" 2>&1
+	if grep -qE 'Non-2xx|Socket errors' "$tmp/wrk.txt"; then
+		echo "bench: wrk against $1 saw errors:" >&2
+		cat "$tmp/wrk.txt" >&2
+		return 1
+	fi
+	sed -n 's/^Requests\/sec:[[:space:]]*//p' "$tmp/wrk.txt"
+}
+node_rates=() nginx_rates=()
+for _ in $(seq "$ROUNDS"); do
+	node_rates+=("$(wrk_rate "$US")")
+	nginx_rates+=("$(wrk_rate "http://127.0.0.1:$NGINX_PORT")")
+done
+mean() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%.0f\n", s / NR }'; }
+node_rate=$(mean "${node_rates[@]}")
+nginx_rate=$(mean "${nginx_rates[@]}")
+echo "# tiles: $count full tiles and bundles, wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECONDS}s, $ROUNDS rounds alternating;" \
+	"node req/s: ${node_rates[*]}; nginx req/s: ${nginx_rates[*]}"
+echo "tile_req_per_s=$node_rate"
+echo "nginx_tile_req_per_s=$nginx_rate"
+echo "tile_ratio_vs_nginx=$(awk -v a="$node_rate" -v b="$nginx_rate" 'BEGIN { printf "%.3f\n", a / b }')"
