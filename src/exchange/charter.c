@@ -30,15 +30,6 @@ struct parse_state {
 
 #define FAIL(ln, ...) err_wrap(err_set(ERR_FORMAT, __VA_ARGS__), "charter line %zu", (ln))
 
-static int copy_field(char *dst, size_t dstsz, const char *v, size_t n)
-{
-	if (n >= dstsz)
-		return -1;
-	memcpy(dst, v, n);
-	dst[n] = 0;
-	return 0;
-}
-
 static int parse_vkey(struct note_verifier *v, const char *s, size_t n, uint8_t type, const char *want_name,
 		      size_t line_no, const char *what)
 {
@@ -67,8 +58,8 @@ static int line_party(struct charter *c, size_t ln, const char *val, size_t vlen
 	if (!syntax_url(w[1], wl[1]))
 		return FAIL(ln, "party %.*s: '%.*s' is not an http(s) URL without query or fragment", (int)wl[0], w[0],
 			    (int)wl[1], w[1]);
-	copy_field(p->id, sizeof p->id, w[0], wl[0]);
-	copy_field(p->url, sizeof p->url, w[1], wl[1]);
+	syntax_copy(p->id, sizeof p->id, w[0], wl[0]);
+	syntax_copy(p->url, sizeof p->url, w[1], wl[1]);
 	int rc = parse_vkey(&p->node_key, w[2], wl[2], NOTE_ED25519, NULL, ln, "node key");
 	if (rc)
 		return rc;
@@ -100,13 +91,13 @@ static int line_agency(struct charter *c, size_t ln, const char *val, size_t vle
 	if (!p)
 		return FAIL(ln, "agency '%.*s' belongs to party '%.*s', which is not listed", (int)wl[0], w[0], (int)pl, w[0]);
 	a->party = (int)(p - c->parties);
-	copy_field(a->name, sizeof a->name, w[0], wl[0]);
+	syntax_copy(a->name, sizeof a->name, w[0], wl[0]);
 	int rc = parse_vkey(&a->key, w[1], wl[1], NOTE_ED25519, a->name, ln, "agency key");
 	if (rc)
 		return rc;
 	if (age_recipient_decode(&a->recipient, w[2], wl[2]) || a->recipient.type != AGE_TYPE_X25519)
 		return FAIL(ln, "agency %s: '%.*s' is not an age X25519 recipient (age1...)", a->name, (int)wl[2], w[2]);
-	copy_field(a->recipient_text, sizeof a->recipient_text, w[2], wl[2]);
+	syntax_copy(a->recipient_text, sizeof a->recipient_text, w[2], wl[2]);
 	c->nagencies++;
 	return 0;
 }
@@ -127,8 +118,8 @@ static int line_witness(struct charter *c, size_t ln, const char *val, size_t vl
 			return FAIL(ln, "witness '%.*s' is listed twice", (int)wl[0], w[0]);
 	if (!syntax_url(w[1], wl[1]))
 		return FAIL(ln, "witness %.*s: '%.*s' is not an http(s) URL", (int)wl[0], w[0], (int)wl[1], w[1]);
-	copy_field(x->id, sizeof x->id, w[0], wl[0]);
-	copy_field(x->url, sizeof x->url, w[1], wl[1]);
+	syntax_copy(x->id, sizeof x->id, w[0], wl[0]);
+	syntax_copy(x->url, sizeof x->url, w[1], wl[1]);
 	int rc = parse_vkey(&x->key, w[2], wl[2], NOTE_COSIGNATURE, x->id, ln, "witness key");
 	if (rc)
 		return rc;
@@ -182,11 +173,11 @@ static int on_line(void *ctx, size_t line_no, const char *key, size_t klen, cons
 	size_t wl[2];
 	switch (k) {
 	case K_NAME:
-		if (copy_field(c->name, sizeof c->name, val, vlen))
+		if (syntax_copy(c->name, sizeof c->name, val, vlen))
 			return FAIL(ln, "name is longer than %zu bytes", sizeof c->name - 1);
 		return 0;
 	case K_LEGAL:
-		if (copy_field(c->legal_basis, sizeof c->legal_basis, val, vlen))
+		if (syntax_copy(c->legal_basis, sizeof c->legal_basis, val, vlen))
 			return FAIL(ln, "legal-basis is longer than %zu bytes", sizeof c->legal_basis - 1);
 		return 0;
 	case K_PARTY:

@@ -56,15 +56,6 @@ static int handling_valid(const char *s, size_t n)
 	return nw == 1 || (wl[1] == 2 && w[1][0] == 'H' && w[1][1] >= '0' && w[1][1] <= '3');
 }
 
-static int copy_word(char *dst, size_t dstsz, const char *s, size_t n)
-{
-	if (n >= dstsz)
-		return -1;
-	memcpy(dst, s, n);
-	dst[n] = 0;
-	return 0;
-}
-
 struct parse_state {
 	struct envelope_fields *f;
 	int last;
@@ -101,13 +92,13 @@ static int on_line(void *ctx, size_t line_no, const char *key, size_t klen, cons
 		uint8_t id[32];
 		if (hex_decode(id, 32, v, vlen))
 			return BAD(ln, "channel must be 64 lowercase hex digits");
-		copy_word(f->channel, sizeof f->channel, v, vlen);
+		syntax_copy(f->channel, sizeof f->channel, v, vlen);
 		return 0;
 	}
 	case K_FROM:
 		if (!syntax_agency_name(v, vlen) && !syntax_party_id(v, vlen))
 			return BAD(ln, "from: '%.*s' is not an agency name or a party id", (int)vlen, v);
-		copy_word(f->from, sizeof f->from, v, vlen);
+		syntax_copy(f->from, sizeof f->from, v, vlen);
 		return 0;
 	case K_TO:
 		n = syntax_words(v, vlen, w, wl, ENVELOPE_MAX_TO);
@@ -119,14 +110,14 @@ static int on_line(void *ctx, size_t line_no, const char *key, size_t klen, cons
 			for (int j = 0; j < i; j++)
 				if (wl[j] == wl[i] && !memcmp(w[j], w[i], wl[i]))
 					return BAD(ln, "to: '%.*s' is named twice", (int)wl[i], w[i]);
-			copy_word(f->to[i], sizeof f->to[i], w[i], wl[i]);
+			syntax_copy(f->to[i], sizeof f->to[i], w[i], wl[i]);
 		}
 		f->nto = (size_t)n;
 		return 0;
 	case K_CASE:
 		if (!syntax_case_id(v, vlen))
 			return BAD(ln, "case: '%.*s' is not of the form <agency>/<id>", (int)vlen, v);
-		copy_word(f->case_id, sizeof f->case_id, v, vlen);
+		syntax_copy(f->case_id, sizeof f->case_id, v, vlen);
 		return 0;
 	case K_KIND:
 		if ((n = envelope_kind_parse(v, vlen)) < 0)
@@ -139,7 +130,7 @@ static int on_line(void *ctx, size_t line_no, const char *key, size_t klen, cons
 		return 0;
 	case K_REF: {
 		size_t hl;
-		if (syntax_words(v, vlen, w, wl, 3) != 3 || copy_word(f->ref.origin, sizeof f->ref.origin, w[0], wl[0]) ||
+		if (syntax_words(v, vlen, w, wl, 3) != 3 || syntax_copy(f->ref.origin, sizeof f->ref.origin, w[0], wl[0]) ||
 		    !note_name_valid(w[0], wl[0]) || dec_u64(w[1], wl[1], &f->ref.index) ||
 		    b64_decode(f->ref.leaf, 32, &hl, w[2], wl[2]) || hl != 32)
 			return BAD(ln, "ref: expected '<log origin> <index> <base64 leaf hash>'");
@@ -153,7 +144,7 @@ static int on_line(void *ctx, size_t line_no, const char *key, size_t klen, cons
 		f->has_body = 1;
 		return 0;
 	case K_HANDLING:
-		if (!handling_valid(v, vlen) || copy_word(f->handling, sizeof f->handling, v, vlen))
+		if (!handling_valid(v, vlen) || syntax_copy(f->handling, sizeof f->handling, v, vlen))
 			return BAD(ln, "handling: expected a TLP 2.0 label and optionally H0-H3, like 'TLP:AMBER H2'");
 		return 0;
 	case K_PRIORITY:

@@ -215,3 +215,12 @@ int syntax_words(const char *val, size_t vlen, const char **words, size_t *wlens
 	}
 	return n;
 }
+
+int syntax_copy(char *dst, size_t dstsz, const char *s, size_t n)
+{
+	if (n >= dstsz)
+		return -1;
+	memcpy(dst, s, n);
+	dst[n] = 0;
+	return 0;
+}

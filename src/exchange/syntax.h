@@ -30,6 +30,9 @@ int syntax_case_id(const char *s, size_t len);
 int syntax_witness_id(const char *s, size_t len);
 int syntax_url(const char *s, size_t len);
 
+/* Copies s[0..n) into dst as a C string; -1 (dst untouched) if it does not fit in dstsz. */
+int syntax_copy(char *dst, size_t dstsz, const char *s, size_t n);
+
 /* Parses a duration into seconds. 0 or ERR_FORMAT. */
 int syntax_duration(const char *s, size_t len, uint64_t *seconds);
 /* Parses an RFC 3339 UTC time into Unix seconds. 0 or ERR_FORMAT. */
