@@ -56,6 +56,9 @@ GOENV    := GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS=-mod=mo
 
 .PHONY: all deps check check-unit test demo bench fuzz fuzz-smoke fuzzers lint clean help install
 .DEFAULT_GOAL := all
+# Keep intermediate objects (test and bench objects), so make never deletes them after the
+# run and the test count stays the last line printed.
+.SECONDARY:
 
 all: $(DEPS_OK) $(PARLEY) $(TESTS) $(GOCHECK)
 
