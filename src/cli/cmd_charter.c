@@ -17,12 +17,7 @@
 
 static int load(const char *what, const char *path, struct charter *c)
 {
-	struct buf b;
-	buf_init(&b, CHARTER_MAX_SIZE);
-	int rc = file_read(path, CHARTER_MAX_SIZE, &b);
-	if (!rc)
-		rc = charter_parse(c, b.data, b.len);
-	buf_release(&b);
+	int rc = charter_load(c, path);
 	if (rc)
 		return cli_fail(what, rc);
 	return 0;

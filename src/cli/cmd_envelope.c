@@ -34,17 +34,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int load_charter(const char *path, struct charter *c)
-{
-	struct buf b;
-	buf_init(&b, CHARTER_MAX_SIZE);
-	int rc = file_read(path, CHARTER_MAX_SIZE, &b);
-	if (!rc)
-		rc = charter_parse(c, b.data, b.len);
-	buf_release(&b);
-	return rc;
-}
-
 static int load_envelope(const char *path, struct envelope *e, struct buf *raw)
 {
 	int rc = file_read(path, ENVELOPE_MAX_SIZE, raw);
@@ -149,7 +138,7 @@ static int seal(int argc, char **argv)
 	if ((rc = keyfile_read(&k, key)))
 		goto out;
 	have_key = 1;
-	if ((rc = load_charter(charter_path, c)))
+	if ((rc = charter_load(c, charter_path)))
 		goto out;
 	have_charter = 1;
 	if (!charter_complete(c)) {
@@ -253,7 +242,7 @@ static int verify(int argc, char **argv)
 	buf_init(&body, ENVELOPE_BODY_MAX);
 	if (!c)
 		return cli_fail("envelope verify", err_set(ERR_NOMEM, "out of memory"));
-	if ((rc = load_charter(charter_path, c))) {
+	if ((rc = charter_load(c, charter_path))) {
 		free(c);
 		return cli_fail("envelope verify", rc);
 	}
@@ -315,7 +304,7 @@ static int open_cmd(int argc, char **argv)
 			rc = err_set(ERR_NOMEM, "out of memory");
 			goto out;
 		}
-		if ((rc = load_charter(charter_path, c))) {
+		if ((rc = charter_load(c, charter_path))) {
 			free(c);
 			c = NULL;
 			goto out;

@@ -1,6 +1,7 @@
 #include "exchange/charter.h"
 #include "base/enc.h"
 #include "base/err.h"
+#include "base/fileio.h"
 #include "crypto/sha256.h"
 
 #include <stdlib.h>
@@ -317,6 +318,17 @@ out:
 	note_release(&n);
 	if (rc)
 		charter_release(c);
+	return rc;
+}
+
+int charter_load(struct charter *c, const char *path)
+{
+	struct buf b;
+	buf_init(&b, CHARTER_MAX_SIZE);
+	int rc = file_read(path, CHARTER_MAX_SIZE, &b);
+	if (!rc)
+		rc = charter_parse(c, b.data, b.len);
+	buf_release(&b);
 	return rc;
 }
 

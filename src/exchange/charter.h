@@ -84,6 +84,9 @@ struct charter {
 int charter_parse(struct charter *c, const uint8_t *data, size_t len);
 void charter_release(struct charter *c);
 
+/* Reads the file at path (at most CHARTER_MAX_SIZE bytes) and parses it as charter_parse does. */
+int charter_load(struct charter *c, const char *path);
+
 /* 1 if every party has signed. */
 int charter_complete(const struct charter *c);
 

@@ -1238,13 +1238,8 @@ static int scan_received(struct node *n)
 static int load_files(struct node *n)
 {
 	char path[PATH_MAX + 32];
-	struct buf b;
-	buf_init(&b, CHARTER_MAX_SIZE);
 	snprintf(path, sizeof path, "%s/charter", n->dir);
-	int rc = file_read(path, CHARTER_MAX_SIZE, &b);
-	if (!rc)
-		rc = charter_parse(&n->charter, b.data, b.len);
-	buf_release(&b);
+	int rc = charter_load(&n->charter, path);
 	if (rc)
 		return err_wrap(rc, "%s", path);
 	if (!charter_complete(&n->charter)) {

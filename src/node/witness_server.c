@@ -55,13 +55,8 @@ static void h_health(void *ctx, const struct http_request *req, struct http_resp
 static int load(const char *dir, struct charter *c, struct keyfile *k, const struct charter_witness **me)
 {
 	char path[PATH_MAX];
-	struct buf b;
-	buf_init(&b, CHARTER_MAX_SIZE);
 	snprintf(path, sizeof path, "%s/charter", dir);
-	int rc = file_read(path, CHARTER_MAX_SIZE, &b);
-	if (!rc)
-		rc = charter_parse(c, b.data, b.len);
-	buf_release(&b);
+	int rc = charter_load(c, path);
 	if (rc)
 		return err_wrap(rc, "%s", path);
 	snprintf(path, sizeof path, "%s/witness.key", dir);
