@@ -6,9 +6,10 @@
  *       CHANNEL is a directory made by tests/fixture.sh (charter, keys/). Builds N
  *       distinct submissions before the clock starts: notices from us.fbi and
  *       us.doj to ru.fsb / ru.gp, each with its own small age-sealed body,
- *       signed by the sending agency's key. Then CONNS client threads (one
- *       libcurl handle each, so one keep-alive connection each) POST them to
- *       URL/submit as fast as the node answers; every answer must be 200.
+ *       signed by the sending agency's key. Then CONNS concurrent clients (libcurl
+ *       handles on one multi handle in one thread, one keep-alive connection
+ *       each, one submission in flight each) POST them to URL/submit as fast as
+ *       the node answers; every answer must be 200.
  *       Meanwhile a watcher asks the node for the receipt of the smallest entry
  *       not yet covered (GET URL/proof/<party>/<index>?cosigned-by=<COSIGNER's
  *       node key>, COSIGNER a party id of the charter) every WATCH_MS until it
@@ -50,6 +51,7 @@
 #define WATCH_MS 5
 #define RECEIPT_TIMEOUT_S 180
 #define MAX_THREADS 256
+#define MAX_CONNS 4096
 
 static double now(void)
 {
@@ -237,17 +239,18 @@ static double raw_verify(const struct corpus *c, size_t lo, size_t hi, int nthre
 struct load {
 	const struct corpus *c;
 	const char *url;
-	atomic_size_t next;
+	CURLM *multi;
 	double *sent;              /* when request i was sent */
 	int64_t *index;            /* its log index, from X-Parley-Index */
 	atomic_int failures;
-	double first, last;        /* first send, last answer (under lock) */
-	pthread_mutex_t mu;
+	double first, last;        /* first send, last answer */
 };
 
 struct client {
 	struct load *l;
-	int64_t index;
+	CURL *h;
+	size_t i;                  /* the submission in flight */
+	int64_t index;             /* its log index, from X-Parley-Index */
 };
 
 static size_t on_header(char *p, size_t size, size_t n, void *ctx)
@@ -266,53 +269,99 @@ static size_t discard(char *p, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-static void *client_main(void *arg)
+/* Starts submission i on client cl's handle (its headers and options set once). */
+static void start_one(struct client *cl, size_t i)
 {
-	struct client *cl = arg;
 	struct load *l = cl->l;
+	cl->i = i;
+	cl->index = -1;
+	curl_easy_setopt(cl->h, CURLOPT_POSTFIELDS, l->c->req[i].data);
+	curl_easy_setopt(cl->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)l->c->req[i].len);
+	l->sent[i] = now();
+	curl_multi_add_handle(l->multi, cl->h);
+}
+
+static void finish_one(struct client *cl, CURLcode r)
+{
+	struct load *l = cl->l;
+	long status = 0;
+	curl_easy_getinfo(cl->h, CURLINFO_RESPONSE_CODE, &status);
+	double t1 = now();
+	if (r != CURLE_OK || status != 200 || cl->index < 0) {
+		if (atomic_fetch_add(&l->failures, 1) < 5)
+			fprintf(stderr, "bench_node: submission %zu: %s, HTTP %ld\n", cl->i, curl_easy_strerror(r), status);
+		return;
+	}
+	l->index[cl->i] = cl->index;
+	if (l->first == 0 || l->sent[cl->i] < l->first)
+		l->first = l->sent[cl->i];
+	if (t1 > l->last)
+		l->last = t1;
+}
+
+/*
+ * The load: one thread drives `conns` libcurl handles on one multi handle, each
+ * its own keep-alive connection with one submission in flight, and gives each
+ * handle the next submission as soon as its answer arrives (so the clients are
+ * concurrent without a thread each, as a node's many officers would be).
+ */
+static void run_load(struct load *l, int conns)
+{
 	char url[1024];
 	snprintf(url, sizeof url, "%s/submit", l->url);
-	CURL *h = curl_easy_init();
+	l->multi = curl_multi_init();
+	curl_multi_setopt(l->multi, CURLMOPT_MAXCONNECTS, (long)conns);
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: " SUBMIT_CONTENT_TYPE);
 	hdr = curl_slist_append(hdr, "Expect:");
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, cl);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	for (;;) {
-		size_t i = atomic_fetch_add(&l->next, 1);
-		if (i >= l->c->n)
-			break;
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, l->c->req[i].data);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)l->c->req[i].len);
-		cl->index = -1;
-		double t0 = now();
-		l->sent[i] = t0;
-		CURLcode r = curl_easy_perform(h);
-		long status = 0;
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-		double t1 = now();
-		if (r != CURLE_OK || status != 200 || cl->index < 0) {
-			if (atomic_fetch_add(&l->failures, 1) < 5)
-				fprintf(stderr, "bench_node: submission %zu: %s, HTTP %ld\n", i, curl_easy_strerror(r), status);
-			continue;
+	struct client *cl = xcalloc((size_t)conns, sizeof *cl);
+	size_t next = 0;
+	int active = 0;
+	for (int k = 0; k < conns; k++) {
+		cl[k].l = l;
+		CURL *h = cl[k].h = curl_easy_init();
+		curl_easy_setopt(h, CURLOPT_URL, url);
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(h, CURLOPT_HEADERDATA, &cl[k]);
+		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+		curl_easy_setopt(h, CURLOPT_PRIVATE, &cl[k]);
+		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
+		curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+		if (next < l->c->n) {
+			start_one(&cl[k], next++);
+			active++;
 		}
-		l->index[i] = cl->index;
-		pthread_mutex_lock(&l->mu);
-		if (l->first == 0 || t0 < l->first)
-			l->first = t0;
-		if (t1 > l->last)
-			l->last = t1;
-		pthread_mutex_unlock(&l->mu);
 	}
+	while (active > 0) {
+		int running;
+		curl_multi_perform(l->multi, &running);
+		CURLMsg *msg;
+		int left;
+		while ((msg = curl_multi_info_read(l->multi, &left))) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			struct client *c;
+			CURL *h = msg->easy_handle;
+			CURLcode r = msg->data.result;
+			curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&c);
+			curl_multi_remove_handle(l->multi, h);
+			finish_one(c, r);
+			active--;
+			if (next < l->c->n) {
+				start_one(c, next++);
+				active++;
+			}
+		}
+		if (active > 0)
+			curl_multi_poll(l->multi, NULL, 0, 1000, NULL);
+	}
+	for (int k = 0; k < conns; k++)
+		curl_easy_cleanup(cl[k].h);
+	curl_multi_cleanup(l->multi);
 	curl_slist_free_all(hdr);
-	curl_easy_cleanup(h);
-	return NULL;
+	free(cl);
 }
 
 /* ---- the watcher: when each size first shows the recipient's cosignature ---- */
@@ -409,7 +458,7 @@ static size_t parse_size(const char *s)
 
 static int cmd_submit(const char *channel, size_t n, int conns, int threads, const char *url, const char *cosigner)
 {
-	if (conns < 1 || conns > MAX_THREADS || threads < 1 || threads > MAX_THREADS)
+	if (conns < 1 || conns > MAX_CONNS || threads < 1 || threads > MAX_THREADS)
 		die("thread count", ERR_USAGE);
 	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		die("library initialisation", ERR_NOMEM);
@@ -440,11 +489,7 @@ static int cmd_submit(const char *channel, size_t n, int conns, int threads, con
 	struct load l = {.c = c, .url = url};
 	l.sent = xcalloc(n, sizeof *l.sent);
 	l.index = xcalloc(n, sizeof *l.index);
-	pthread_mutex_init(&l.mu, NULL);
-	struct client *cl = xcalloc((size_t)conns, sizeof *cl);
-	for (int k = 0; k < conns; k++)
-		cl[k].l = &l;
-	run_threads(conns, client_main, cl, sizeof cl[0]);
+	run_load(&l, conns);
 	double load_s = l.last - l.first;
 	if (atomic_load(&l.failures))
 		die("a submission was not accepted", ERR_IO);

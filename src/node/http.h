@@ -1,15 +1,27 @@
 /*
  * http — the node's HTTP server on libmicrohttpd: routing, bounded request
- * bodies, file responses, and the limits that keep slow or idle clients from
- * exhausting it (connection caps, per-address caps, timeouts).
+ * bodies, file responses, answers given later, a cache of immutable files, and
+ * the limits that keep slow or idle clients from exhausting it (connection
+ * caps, per-address caps, timeouts).
+ *
+ * Threads: a pool of `threads` event loops (epoll) serves every connection;
+ * no thread belongs to a connection, so idle or slow clients cost memory, not
+ * threads. Handlers therefore must not block, with two ways out:
+ *   - a route marked `blocking` runs its handler on one of `workers` worker
+ *     threads while its connection is suspended (views that query SQLite, a
+ *     peer's add-checkpoint that syncs a mirror over the network);
+ *   - a handler may answer later (http_defer): its connection is suspended,
+ *     holding no thread at all, until someone calls http_resume; the handler
+ *     is then called again to answer. A submission waits for its batch's
+ *     commit this way, so a batch holds as many submissions as there are
+ *     clients, not as many as there are threads.
  *
  * A route names a method and a path (exact, or a prefix ending in '/'), the
  * largest body it accepts and the content type it requires. Requests whose
  * declared length is too large get 413 before their body is read; a wrong
  * content type gets 415; a body that grows past the limit gets 413; a body
  * that never completes is dropped when the connection times out. Handlers see
- * only complete requests and run on the connection's own thread, so they may
- * block (a submission waits for its batch to be durable).
+ * only complete requests.
  */
 #ifndef PARLEY_HTTP_H
 #define PARLEY_HTTP_H
@@ -19,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct http_call; /* one request on its connection */
+
 struct http_request {
 	const char *method;
 	const char *path;          /* the URL path, without query */
@@ -26,6 +40,8 @@ struct http_request {
 	const uint8_t *body;
 	size_t body_len;
 	void *conn;                /* the server's connection (for http_arg) */
+	struct http_call *call;    /* this request (for http_defer and http_resume) */
+	void *deferred;            /* NULL on the first call; the state http_defer returned on the call after http_resume */
 };
 
 /* The value of query argument name, or NULL. */
@@ -39,6 +55,8 @@ struct http_response {
 	int fd;                    /* a file to send (closed by the server) */
 	size_t fd_size;
 	char extra_header[128];    /* one optional "Name: value" header */
+	int immutable;             /* a 200 that never changes for this path: may be served from the cache */
+	int deferred;              /* set by http_defer: nothing is sent now */
 };
 
 typedef void (*http_handler_fn)(void *ctx, const struct http_request *req, struct http_response *resp);
@@ -49,12 +67,17 @@ struct http_route {
 	size_t max_body;
 	const char *content_type;  /* required request content type (NULL: any) */
 	http_handler_fn fn;
+	int blocking;              /* fn may block: it runs on a worker thread */
+	int cached;                /* look the path up in the immutable-file cache before calling fn */
 };
 
 struct http_limits {
 	unsigned connections;      /* total */
 	unsigned per_address;      /* per client address */
 	unsigned timeout_s;        /* idle or slow connections are closed after this */
+	unsigned threads;          /* event loops (0: one per CPU) */
+	unsigned workers;          /* threads for blocking routes (0: 8) */
+	size_t cache_bytes;        /* immutable responses kept in memory (0: none) */
 };
 
 struct http_server;
@@ -62,6 +85,7 @@ struct http_server;
 /* Listens on addr ("127.0.0.1:8401", "[::1]:8401", ":8401"). Routes and ctx are borrowed. */
 int http_start(struct http_server **s, const char *addr, const struct http_route *routes, size_t nroutes,
 	       void *ctx, const struct http_limits *limits);
+/* Stops listening, waits (up to 60 s) for deferred answers and blocking handlers, then closes everything. */
 void http_stop(struct http_server *s);
 
 /* Fills resp with a one-line text message. */
@@ -70,6 +94,18 @@ void http_text(struct http_response *resp, int status, const char *fmt, ...) __a
 /* Serves the file at dirfd/relpath (immutable if cache is non-zero). 404 if absent. */
 void http_file(struct http_response *resp, int dirfd, const char *relpath, const char *content_type,
 	       const char *cache_control);
+
+/*
+ * Answers req later (only from a handler on a route that is not blocking).
+ * Suspends the connection and returns size zeroed bytes of state owned by the
+ * request: release(state), if given, then free, when the request ends however
+ * it ends. The caller must then call http_resume(req->call) exactly once, from
+ * any thread (it may already have happened when the handler returns); the
+ * handler is called again with req->deferred == the state, and answers.
+ * NULL (and a 503 in resp) if out of memory or the server is stopping.
+ */
+void *http_defer(const struct http_request *req, struct http_response *resp, size_t size, void (*release)(void *));
+void http_resume(struct http_call *call);
 
 /* Parses "host:port" into a sockaddr (IPv4 or IPv6 literal, or localhost). */
 int http_parse_addr(const char *addr, void *sockaddr_storage, unsigned *len);

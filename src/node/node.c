@@ -1,5 +1,5 @@
 /*
- * The node. Threads: the HTTP server (one thread per connection), the
+ * The node. Threads: the HTTP server (event loops and workers, see http.h), the
  * sequencer's committer, the pusher (sends each new checkpoint to every
  * witness and collects cosignatures) and the poller (keeps the mirrors of
  * peers' logs current, and records deliveries). See docs/node.md.
@@ -78,6 +78,7 @@ struct node {
 	struct sequencer *seq;
 	struct witness *witness;
 	struct http_server *http;
+	struct http_route routes[16];
 	struct peer peers[MAX_PEERS];
 	size_t npeers;
 	struct target targets[MAX_TARGETS];
@@ -346,6 +347,7 @@ static void h_tile(void *ctx, const struct http_request *req, struct http_respon
 		return;
 	}
 	http_file(resp, n->log_fd, rel, "application/octet-stream", "public, max-age=31536000, immutable");
+	resp->immutable = t.width == 256; /* full tiles never change; partial ones are replaced, so not kept */
 }
 
 static void h_body(void *ctx, const struct http_request *req, struct http_response *resp)
@@ -377,12 +379,88 @@ static void h_healthz(void *ctx, const struct http_request *req, struct http_res
 	http_text(resp, 200, "ok");
 }
 
+/* A submission waiting for its batch: filled by submit_done, answered by h_submit's second call. */
+struct submit_wait {
+	struct http_call *call;
+	struct timespec t0;
+	int rc;
+	char msg[256];
+	uint64_t index;
+	struct buf cp;             /* the batch's checkpoint */
+};
+
+static void submit_wait_release(void *p)
+{
+	buf_release(&((struct submit_wait *)p)->cp);
+}
+
+/* The sequencer's callback (committer thread): record the outcome and wake the connection. */
+static void submit_done(void *arg, int rc, const char *msg, uint64_t index, const struct buf *cp)
+{
+	struct submit_wait *w = arg;
+	w->rc = rc;
+	w->index = index;
+	if (rc)
+		snprintf(w->msg, sizeof w->msg, "%s", msg);
+	else if (buf_append(&w->cp, cp->data, cp->len))
+		w->rc = ERR_NOMEM, snprintf(w->msg, sizeof w->msg, "out of memory");
+	http_resume(w->call);
+}
+
+/*
+ * The answer to a sequenced submission: its proof against the checkpoint of
+ * the entry's batch (the first that covers it), with the tiles of that size
+ * read from the log directory.
+ */
+static void submit_answer(struct node *n, struct submit_wait *w, struct http_response *resp)
+{
+	if (w->rc) {
+		http_text(resp, w->rc == ERR_CONFLICT ? 409 : 503, "%s", w->msg);
+		return;
+	}
+	merkle_hash path[MERKLE_MAX_PROOF];
+	size_t np;
+	struct checkpoint c;
+	struct tile_reader *tr = malloc(sizeof *tr);
+	int rc = checkpoint_parse_unverified(&c, w->cp.data, w->cp.len);
+	if (!rc && !tr)
+		rc = err_set(ERR_NOMEM, "out of memory");
+	if (!rc) {
+		struct merkle_source src;
+		tile_reader_init(tr, n->log_fd, c.size);
+		tile_reader_source(tr, &src);
+		rc = merkle_prove_inclusion(&src, w->index, c.size, path, &np);
+	}
+	if (!rc) {
+		resp->status = 200;
+		resp->content_type = "text/plain; charset=utf-8";
+		rc = tlog_proof_format(&resp->body, w->index, (const merkle_hash *)path, np, w->cp.data, w->cp.len, NULL, 0);
+		snprintf(resp->extra_header, sizeof resp->extra_header, "X-Parley-Index: %" PRIu64, w->index);
+	}
+	free(tr);
+	if (rc)
+		http_text(resp, 500, "appended at index %" PRIu64 " but the proof failed: %s", w->index, err_msg());
+	else
+		__atomic_add_fetch(&n->m.accepted, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * POST /submit, in two calls: the first checks the submission, stores its body
+ * and queues its envelope, then waits without a thread (http_defer) until
+ * the batch is durable; the second, woken by submit_done, answers.
+ */
 static void h_submit(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct node *n = ctx;
 	struct timespec t0, t1;
+	struct submit_wait *w = req->deferred;
+	struct submission s = {0};
+	if (w) {
+		submit_answer(n, w, resp);
+		t0 = w->t0;
+		goto out;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	struct submission s;
 	int status = submit_check(&s, req->body, req->body_len, &n->charter, n->me->id, now_s(), n->o.max_skew);
 	if (status != 200) {
 		http_text(resp, status, "%s", err_msg());
@@ -392,44 +470,20 @@ static void h_submit(void *ctx, const struct http_request *req, struct http_resp
 		http_text(resp, 500, "cannot store the body: %s", err_msg());
 		goto out;
 	}
-	/*
-	 * The proof, against the checkpoint of the entry's batch (the first that covers
-	 * it), with the tiles of that size read from the log directory.
-	 */
-	uint64_t index;
-	struct buf cp;
-	merkle_hash path[MERKLE_MAX_PROOF];
-	size_t np;
-	buf_init(&cp, CHECKPOINT_MAX_SIZE);
-	int rc = sequencer_submit_checkpoint(n->seq, s.envelope, s.envelope_len, &index, &cp);
-	if (rc) {
-		buf_release(&cp);
-		http_text(resp, rc == ERR_CONFLICT ? 409 : 503, "%s", err_msg());
+	if (!(w = http_defer(req, resp, sizeof *w, submit_wait_release)))
 		goto out;
+	w->call = req->call;
+	w->t0 = t0;
+	buf_init(&w->cp, CHECKPOINT_MAX_SIZE);
+	/* the envelope points into the request body, which lives until the answer is sent */
+	int rc = sequencer_enqueue(n->seq, s.envelope, s.envelope_len, submit_done, w);
+	if (rc) {
+		w->rc = rc;
+		snprintf(w->msg, sizeof w->msg, "%s", err_msg());
+		http_resume(req->call);
 	}
-	struct checkpoint c;
-	struct tile_reader *tr = malloc(sizeof *tr);
-	rc = checkpoint_parse_unverified(&c, cp.data, cp.len);
-	if (!rc && !tr)
-		rc = err_set(ERR_NOMEM, "out of memory");
-	if (!rc) {
-		struct merkle_source src;
-		tile_reader_init(tr, n->log_fd, c.size);
-		tile_reader_source(tr, &src);
-		rc = merkle_prove_inclusion(&src, index, c.size, path, &np);
-	}
-	if (!rc) {
-		resp->status = 200;
-		resp->content_type = "text/plain; charset=utf-8";
-		rc = tlog_proof_format(&resp->body, index, (const merkle_hash *)path, np, cp.data, cp.len, NULL, 0);
-		snprintf(resp->extra_header, sizeof resp->extra_header, "X-Parley-Index: %" PRIu64, index);
-	}
-	free(tr);
-	buf_release(&cp);
-	if (rc)
-		http_text(resp, 500, "appended at index %" PRIu64 " but the proof failed: %s", index, err_msg());
-	else
-		__atomic_add_fetch(&n->m.accepted, 1, __ATOMIC_RELAXED);
+	submission_release(&s);
+	return; /* answered on the call after http_resume */
 out:
 	if (resp->status >= 400 && resp->status < 600)
 		__atomic_add_fetch(&n->m.refused[resp->status / 100], 1, __ATOMIC_RELAXED);
@@ -1406,30 +1460,39 @@ static int start(struct node *n)
 	struct sequencer_hooks hooks = {.seen = seen_leaf, .committed = on_committed, .ctx = n, .log_lock = &n->log_lock};
 	if ((rc = sequencer_start(&n->seq, n->log, &hooks, 8192)))
 		return rc;
+	/*
+	 * Event loops serve files, cached tiles and submissions (which wait for their
+	 * batch without a thread); the rest may block and runs on worker threads. A
+	 * submission blocks too when its body needs its own fsync (no syncfs).
+	 */
 	static const struct http_route routes[] = {
-		{"GET", "/checkpoint", 0, NULL, h_checkpoint},
-		{"GET", "/tile/", 0, NULL, h_tile},
-		{"GET", "/body/", 0, NULL, h_body},
-		{"POST", "/submit", SUBMIT_MAX_REQUEST, SUBMIT_CONTENT_TYPE, h_submit},
-		{"POST", "/add-checkpoint", WITNESS_REQUEST_MAX, NULL, h_add_checkpoint},
-		{"GET", "/metrics", 0, NULL, h_metrics},
-		{"GET", "/charter", 0, NULL, h_charter},
-		{"GET", "/cases", 0, NULL, h_cases},
-		{"GET", "/case/", 0, NULL, h_case},
-		{"GET", "/inbox/", 0, NULL, h_inbox},
-		{"GET", "/envelope/", 0, NULL, h_envelope},
-		{"GET", "/proof/", 0, NULL, h_proof},
-		{"GET", "/healthz", 0, NULL, h_healthz},
+		{"GET", "/checkpoint", 0, NULL, h_checkpoint, 0, 0},
+		{"GET", "/tile/", 0, NULL, h_tile, 0, 1},
+		{"GET", "/body/", 0, NULL, h_body, 0, 0},
+		{"POST", "/submit", SUBMIT_MAX_REQUEST, SUBMIT_CONTENT_TYPE, h_submit, 0, 0},
+		{"POST", "/add-checkpoint", WITNESS_REQUEST_MAX, NULL, h_add_checkpoint, 1, 0},
+		{"GET", "/metrics", 0, NULL, h_metrics, 0, 0},
+		{"GET", "/charter", 0, NULL, h_charter, 0, 0},
+		{"GET", "/cases", 0, NULL, h_cases, 1, 0},
+		{"GET", "/case/", 0, NULL, h_case, 1, 0},
+		{"GET", "/inbox/", 0, NULL, h_inbox, 1, 0},
+		{"GET", "/envelope/", 0, NULL, h_envelope, 1, 0},
+		{"GET", "/proof/", 0, NULL, h_proof, 1, 0},
+		{"GET", "/healthz", 0, NULL, h_healthz, 0, 0},
 	};
+	_Static_assert(sizeof routes / sizeof routes[0] <= sizeof n->routes / sizeof n->routes[0], "room for the routes");
+	memcpy(n->routes, routes, sizeof routes);
+	n->routes[3].blocking = !n->syncfs;
 	char listen[300];
 	if (n->o.listen) {
 		snprintf(listen, sizeof listen, "%s", n->o.listen);
 	} else {
 		url_listen_addr(n->me->url, listen, sizeof listen);
 	}
-	struct http_limits lim = {.connections = 1024, .per_address = 512,
-				  .timeout_s = n->o.http_timeout_s ? n->o.http_timeout_s : 15};
-	if ((rc = http_start(&n->http, listen, routes, sizeof routes / sizeof routes[0], n, &lim)))
+	struct http_limits lim = {.connections = 4096, .per_address = 1024,
+				  .timeout_s = n->o.http_timeout_s ? n->o.http_timeout_s : 15,
+				  .workers = 16, .cache_bytes = 64u << 20};
+	if ((rc = http_start(&n->http, listen, n->routes, sizeof routes / sizeof routes[0], n, &lim)))
 		return rc;
 	if ((rc = client_global_init()))
 		return rc;

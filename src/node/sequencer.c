@@ -10,6 +10,8 @@
 struct waiter {
 	struct sequencer_entry e;
 	struct buf *checkpoint;    /* if set, receives the checkpoint of the entry's batch */
+	sequencer_done_fn done_fn; /* set: queued by sequencer_enqueue, owned and freed by the committer */
+	void *done_arg;
 	int rc;
 	int done;
 	char msg[256];
@@ -181,17 +183,28 @@ static void *committer(void *arg)
 			s->entries += n;
 			s->commit_ns += dt;
 		}
+		size_t nasync = 0;
 		for (size_t i = 0; i < n; i++) {
 			leafset_del(&s->pending, ws[i]->e.leaf);
-			if (!rc && ws[i]->checkpoint)
-				buf_append(ws[i]->checkpoint, cp.data, cp.len);
 			ws[i]->rc = rc;
 			if (rc)
 				snprintf(ws[i]->msg, sizeof ws[i]->msg, "%s", err_msg());
-			ws[i]->done = 1;
+			if (ws[i]->done_fn) {
+				ws[nasync++] = ws[i]; /* answered below, outside the lock */
+				continue;
+			}
+			if (!rc && ws[i]->checkpoint)
+				buf_append(ws[i]->checkpoint, cp.data, cp.len);
+			ws[i]->done = 1; /* the submitter may free it from here on */
 		}
 		pthread_cond_broadcast(&s->wake_waiters);
+		pthread_mutex_unlock(&s->lock);
+		for (size_t i = 0; i < nasync; i++) {
+			ws[i]->done_fn(ws[i]->done_arg, ws[i]->rc, ws[i]->msg, ws[i]->e.index, &cp);
+			free(ws[i]);
+		}
 		buf_release(&cp);
+		pthread_mutex_lock(&s->lock);
 	}
 	pthread_mutex_unlock(&s->lock);
 	free(batch);
@@ -236,6 +249,59 @@ void sequencer_stop(struct sequencer *s)
 	free(s);
 }
 
+/*
+ * Queues w (its entry and leaf hash set), or refuses it: a duplicate, or the
+ * sequencer stopping. Returns 0 if queued; else the error, also in w->rc and
+ * w->msg, with w->done set. Call with s->lock held.
+ */
+static int queue_locked(struct sequencer *s, struct waiter *w)
+{
+	int rc = 0;
+	if (s->stopping)
+		rc = err_set(ERR_IO, "the node is stopping");
+	else if (leafset_has(&s->pending, w->e.leaf) || (s->hooks.seen && s->hooks.seen(s->hooks.ctx, w->e.leaf)))
+		rc = err_set(ERR_CONFLICT, "this exact envelope is already in the log (replay)");
+	else
+		rc = leafset_add(&s->pending, w->e.leaf);
+	if (rc) {
+		w->rc = rc;
+		w->done = 1;
+		snprintf(w->msg, sizeof w->msg, "%s", err_msg());
+		return rc;
+	}
+	if (s->tail)
+		s->tail->next = w;
+	else
+		s->head = w;
+	s->tail = w;
+	s->queued++;
+	return 0;
+}
+
+int sequencer_enqueue(struct sequencer *s, const uint8_t *entry, size_t len, sequencer_done_fn done, void *arg)
+{
+	if (len > TLOG_ENTRY_MAX)
+		return err_set(ERR_LIMIT, "entry of %zu bytes exceeds the limit of %d bytes", len, TLOG_ENTRY_MAX);
+	struct waiter *w = calloc(1, sizeof *w);
+	if (!w)
+		return err_set(ERR_NOMEM, "out of memory");
+	w->e.data = entry;
+	w->e.len = len;
+	w->done_fn = done;
+	w->done_arg = arg;
+	merkle_leaf_hash(entry, len, w->e.leaf);
+	pthread_mutex_lock(&s->lock);
+	int rc = queue_locked(s, w);
+	if (!rc)
+		pthread_cond_signal(&s->wake_committer);
+	pthread_mutex_unlock(&s->lock);
+	if (rc) {
+		rc = err_set(w->rc, "%s", w->msg);
+		free(w);
+	}
+	return rc;
+}
+
 /* sequencer_submit_many; the first entry's batch checkpoint goes to checkpoint if set. */
 static int submit(struct sequencer *s, size_t n, const uint8_t *const *entry, const size_t *len, uint64_t *index,
 		  int *rcs, struct buf *checkpoint)
@@ -261,30 +327,9 @@ static int submit(struct sequencer *s, size_t n, const uint8_t *const *entry, co
 		merkle_leaf_hash(entry[i], len[i], w[i].e.leaf);
 	}
 	pthread_mutex_lock(&s->lock);
-	for (size_t i = 0; i < n; i++) {
-		if (w[i].done)
-			continue;
-		int rc = 0;
-		if (s->stopping)
-			rc = err_set(ERR_IO, "the node is stopping");
-		else if (leafset_has(&s->pending, w[i].e.leaf) || (s->hooks.seen && s->hooks.seen(s->hooks.ctx, w[i].e.leaf)))
-			rc = err_set(ERR_CONFLICT, "this exact envelope is already in the log (replay)");
-		else
-			rc = leafset_add(&s->pending, w[i].e.leaf);
-		if (rc) {
-			w[i].rc = rc;
-			w[i].done = 1;
-			snprintf(w[i].msg, sizeof w[i].msg, "%s", err_msg());
-			continue;
-		}
-		/* w lives until the committer marks every entry done; we wait for that below. */
-		if (s->tail)
-			s->tail->next = &w[i];
-		else
-			s->head = &w[i];
-		s->tail = &w[i];
-		s->queued++;
-	}
+	for (size_t i = 0; i < n; i++)
+		if (!w[i].done)
+			queue_locked(s, &w[i]); /* w lives until the committer marks every entry done; we wait for that below */
 	pthread_cond_signal(&s->wake_committer);
 	for (size_t i = 0; i < n; i++)
 		while (!w[i].done)

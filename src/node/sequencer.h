@@ -2,7 +2,8 @@
  * sequencer — turns concurrent submissions into group commits.
  *
  * Any number of threads call sequencer_submit(); each blocks until its entry
- * is durable in the log (or refused). One committer thread takes everything
+ * is durable in the log (or refused). Or they queue with sequencer_enqueue()
+ * and are called back, which holds no thread while the batch commits. One committer thread takes everything
  * queued, appends it as one batch, commits once (one flush), and then wakes
  * every waiter of that batch with its index. While a batch commits the next
  * one fills, so durability costs one flush per batch, not per entry.
@@ -69,6 +70,22 @@ int sequencer_submit_checkpoint(struct sequencer *s, const uint8_t *entry, size_
  */
 int sequencer_submit_many(struct sequencer *s, size_t n, const uint8_t *const *entry, const size_t *len,
 			  uint64_t *index, int *rcs);
+
+/*
+ * Called once per entry queued by sequencer_enqueue, on the committer thread,
+ * after its batch is durable (rc 0, index set, checkpoint the batch's signed
+ * checkpoint, valid during the call) or failed (rc ERR_IO, msg the reason).
+ * It must not block: the next batch commits after it returns.
+ */
+typedef void (*sequencer_done_fn)(void *arg, int rc, const char *msg, uint64_t index, const struct buf *checkpoint);
+
+/*
+ * Queues entry without waiting; done(arg, ...) tells the outcome later. entry
+ * must stay valid until then. A refusal known at once is returned here and
+ * done is never called: ERR_CONFLICT (a duplicate), ERR_LIMIT (too large),
+ * ERR_IO (stopping), ERR_NOMEM.
+ */
+int sequencer_enqueue(struct sequencer *s, const uint8_t *entry, size_t len, sequencer_done_fn done, void *arg);
 
 /* Batches committed and entries appended since start (for metrics). */
 void sequencer_stats(struct sequencer *s, uint64_t *batches, uint64_t *entries, uint64_t *commit_ns_total);

@@ -128,14 +128,14 @@ int witness_server_run(const char *dir, const char *listen)
 	if (!(rc = note_signer_retype(&cos, &k.sign, NOTE_COSIGNATURE)))
 		rc = witness_open(&w, path, &cos, logs, c->nparties);
 	static const struct http_route routes[] = {
-		{"POST", "/add-checkpoint", WITNESS_REQUEST_MAX, NULL, h_add},
-		{"GET", "/healthz", 0, NULL, h_health},
+		{"POST", "/add-checkpoint", WITNESS_REQUEST_MAX, NULL, h_add, 1, 0}, /* persists before answering: blocks */
+		{"GET", "/healthz", 0, NULL, h_health, 0, 0},
 	};
 	if (listen)
 		snprintf(addr, sizeof addr, "%s", listen);
 	else
 		url_listen_addr(me->url, addr, sizeof addr);
-	struct http_limits lim = {.connections = 256, .per_address = 64, .timeout_s = 15};
+	struct http_limits lim = {.connections = 256, .per_address = 64, .timeout_s = 15, .workers = 4};
 	if (!rc)
 		rc = http_start(&h, addr, routes, 2, w, &lim);
 	if (!rc) {
