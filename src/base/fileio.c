@@ -99,7 +99,7 @@ int dir_fsync(const char *path)
 
 int file_write_atomic(const char *path, const void *data, size_t n, mode_t mode, int excl)
 {
-	char tmp[4096], dir[4096];
+	char tmp[4096];
 	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
 		return err_set(ERR_USAGE, "path too long: %s", path);
 	if (excl && access(path, F_OK) == 0)
@@ -110,6 +110,12 @@ int file_write_atomic(const char *path, const void *data, size_t n, mode_t mode,
 	int rc = fd_write_all(fd, data, n);
 	if (!rc && fchmod(fd, mode) != 0)
 		rc = err_set(ERR_IO, "chmod %s: %s", tmp, strerror(errno));
+	return file_commit_tmp(fd, tmp, path, excl, rc);
+}
+
+int file_commit_tmp(int fd, const char *tmp, const char *path, int excl, int rc)
+{
+	char dir[4096];
 	if (!rc && fsync(fd) != 0)
 		rc = err_set(ERR_IO, "fsync %s: %s", tmp, strerror(errno));
 	if (close(fd) != 0 && !rc)

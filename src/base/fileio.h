@@ -35,6 +35,20 @@ int fd_write_all(int fd, const void *p, size_t n);
  */
 int file_write_atomic(const char *path, const void *data, size_t n, mode_t mode, int excl);
 
+/*
+ * The durable tail of file_write_atomic(), for callers that create and write
+ * the temporary file themselves. tmp is the temporary's name, in path's
+ * directory; fd is open on it, written. In order: fsync(2) and close(2) of
+ * fd, rename(2) of tmp to path (with excl instead link(2), ERR_CONFLICT if
+ * path exists, and unlink of tmp), fsync of path's directory.
+ *
+ * rc is the caller's result so far: if non-zero (writing failed), fd is only
+ * closed, tmp unlinked, and rc returned unchanged with its message. fd is
+ * always closed; on any failure tmp is unlinked. Returns 0, rc, ERR_IO or
+ * ERR_CONFLICT.
+ */
+int file_commit_tmp(int fd, const char *tmp, const char *path, int excl, int rc);
+
 /* fsync(2) of a directory, so that names created or renamed in it persist. */
 int dir_fsync(const char *path);
 

@@ -967,31 +967,13 @@ static int tmp_create(const char *path, char *tmp, size_t tmpsz)
 	return fd;
 }
 
-/* fsync and close fd, rename tmp to path and fsync the directory; unlinks tmp on failure. */
-static int tmp_commit(int fd, const char *tmp, const char *path, int rc)
-{
-	char dir[4096];
-	if (!rc && fsync(fd) != 0)
-		rc = err_set(ERR_IO, "fsync %s: %s", tmp, strerror(errno));
-	if (close(fd) != 0 && !rc)
-		rc = err_set(ERR_IO, "close %s: %s", tmp, strerror(errno));
-	if (!rc && rename(tmp, path) != 0)
-		rc = err_set(ERR_IO, "rename to %s: %s", path, strerror(errno));
-	if (rc) {
-		unlink(tmp);
-		return rc;
-	}
-	path_dirname(path, dir, sizeof dir);
-	return dir_fsync(dir);
-}
-
 int age_encrypt_to_path(int in_fd, const char *path, const struct age_recipient *r, size_t n, int armor)
 {
 	char tmp[4096];
 	int fd = tmp_create(path, tmp, sizeof tmp);
 	if (fd < 0)
 		return fd;
-	return tmp_commit(fd, tmp, path, age_encrypt_fd(in_fd, fd, r, n, armor));
+	return file_commit_tmp(fd, tmp, path, 0, age_encrypt_fd(in_fd, fd, r, n, armor));
 }
 
 int age_decrypt_to_path(int in_fd, const char *path, const struct age_identity *ids, size_t n)
@@ -1011,7 +993,7 @@ int age_decrypt_to_path(int in_fd, const char *path, const struct age_identity *
 		return fd;
 	}
 	age_sink_fd(&out, &fd);
-	rc = tmp_commit(fd, tmp, path, age_decrypt_payload(d, &out));
+	rc = file_commit_tmp(fd, tmp, path, 0, age_decrypt_payload(d, &out));
 	age_decrypt_free(d);
 	return rc;
 }

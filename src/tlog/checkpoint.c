@@ -51,30 +51,40 @@ int checkpoint_format_text(const struct checkpoint *cp, struct buf *out)
 	return buf_printf(out, "%s\n%" PRIu64 "\n%s\n", cp->origin, cp->size, root);
 }
 
+/*
+ * What checkpoint_open and checkpoint_parse_unverified share: the size limit,
+ * the note and its checkpoint text. On success n holds the note (the caller
+ * releases it); on failure nothing is left to release.
+ */
+static int parse_note(struct checkpoint *cp, const uint8_t *data, size_t len, struct note *n)
+{
+	if (len > CHECKPOINT_MAX_SIZE)
+		return err_set(ERR_LIMIT, "checkpoint is larger than %d bytes", CHECKPOINT_MAX_SIZE);
+	int rc = note_parse(n, data, len);
+	if (rc)
+		return err_wrap(rc, "checkpoint");
+	if ((rc = checkpoint_parse_text(cp, n->data, n->text_len)))
+		note_release(n);
+	return rc;
+}
+
 int checkpoint_parse_unverified(struct checkpoint *cp, const uint8_t *data, size_t len)
 {
 	struct note n;
-	if (len > CHECKPOINT_MAX_SIZE)
-		return err_set(ERR_LIMIT, "checkpoint is larger than %d bytes", CHECKPOINT_MAX_SIZE);
-	int rc = note_parse(&n, data, len);
+	int rc = parse_note(cp, data, len, &n);
 	if (rc)
-		return err_wrap(rc, "checkpoint");
-	rc = checkpoint_parse_text(cp, n.data, n.text_len);
+		return rc;
 	note_release(&n);
-	return rc;
+	return 0;
 }
 
 int checkpoint_open(struct checkpoint *cp, const uint8_t *data, size_t len, const struct note_verifier *log_key,
 		    struct note *note)
 {
 	struct note n;
-	if (len > CHECKPOINT_MAX_SIZE)
-		return err_set(ERR_LIMIT, "checkpoint is larger than %d bytes", CHECKPOINT_MAX_SIZE);
-	int rc = note_parse(&n, data, len);
+	int rc = parse_note(cp, data, len, &n);
 	if (rc)
-		return err_wrap(rc, "checkpoint");
-	if ((rc = checkpoint_parse_text(cp, n.data, n.text_len)))
-		goto out;
+		return rc;
 	if (log_key->type != NOTE_ED25519) {
 		rc = err_set(ERR_USAGE, "the log key must be an Ed25519 (type 0x01) key");
 		goto out;

@@ -58,6 +58,32 @@ static int next_line(const uint8_t *data, size_t len, size_t *pos, const char **
 	return 1;
 }
 
+enum tlog_hashes_status tlog_hashes_and_checkpoint_parse(const uint8_t *data, size_t len, size_t pos,
+							 merkle_hash *hashes, size_t max, size_t *n,
+							 const uint8_t **checkpoint, size_t *checkpoint_len)
+{
+	const char *line;
+	size_t llen;
+	*n = 0;
+	for (;;) {
+		if (!next_line(data, len, &pos, &line, &llen))
+			return TLOG_HASHES_NO_EMPTY_LINE;
+		if (llen == 0)
+			break;
+		if (*n == max)
+			return TLOG_HASHES_TOO_MANY;
+		size_t hl;
+		if (b64_decode(hashes[*n], MERKLE_HASH, &hl, line, llen) || hl != MERKLE_HASH)
+			return TLOG_HASHES_BAD_LINE;
+		(*n)++;
+	}
+	if (pos >= len)
+		return TLOG_HASHES_NO_CHECKPOINT;
+	*checkpoint = data + pos;
+	*checkpoint_len = len - pos;
+	return TLOG_HASHES_OK;
+}
+
 int tlog_proof_parse(struct tlog_proof *p, const uint8_t *data, size_t len)
 {
 	const char *line;
@@ -81,22 +107,19 @@ int tlog_proof_parse(struct tlog_proof *p, const uint8_t *data, size_t len)
 		return err_set(ERR_FORMAT, "proof: expected 'index <N>'");
 	if (dec_u64(line + 6, llen - 6, &p->index))
 		return err_set(ERR_FORMAT, "proof: index is not a decimal without leading zeros");
-	for (;;) {
-		if (!next_line(data, len, &pos, &line, &llen))
-			return err_set(ERR_FORMAT, "proof: missing the empty line before the checkpoint");
-		if (llen == 0)
-			break;
-		if (p->n == MERKLE_MAX_PROOF - 1)
-			return err_set(ERR_LIMIT, "proof: too many hashes");
-		size_t hl;
-		if (b64_decode(p->path[p->n], MERKLE_HASH, &hl, line, llen) || hl != MERKLE_HASH)
-			return err_set(ERR_FORMAT, "proof: hash line %zu is not the base64 of 32 bytes", p->n + 1);
-		p->n++;
-	}
-	if (pos >= len)
+	switch (tlog_hashes_and_checkpoint_parse(data, len, pos, p->path, MERKLE_MAX_PROOF - 1, &p->n, &p->checkpoint,
+						 &p->checkpoint_len)) {
+	case TLOG_HASHES_NO_EMPTY_LINE:
+		return err_set(ERR_FORMAT, "proof: missing the empty line before the checkpoint");
+	case TLOG_HASHES_TOO_MANY:
+		return err_set(ERR_LIMIT, "proof: too many hashes");
+	case TLOG_HASHES_BAD_LINE:
+		return err_set(ERR_FORMAT, "proof: hash line %zu is not the base64 of 32 bytes", p->n + 1);
+	case TLOG_HASHES_NO_CHECKPOINT:
 		return err_set(ERR_FORMAT, "proof: no checkpoint after the empty line");
-	p->checkpoint = data + pos;
-	p->checkpoint_len = len - pos;
+	case TLOG_HASHES_OK:
+		break;
+	}
 	return 0;
 }
 

@@ -40,6 +40,28 @@ struct tlog_proof {
 int tlog_hashes_and_checkpoint(struct buf *out, const merkle_hash *hashes, size_t n, const uint8_t *checkpoint,
 			       size_t checkpoint_len);
 
+/* What tlog_hashes_and_checkpoint_parse() found wrong, if anything. */
+enum tlog_hashes_status {
+	TLOG_HASHES_OK = 0,
+	TLOG_HASHES_NO_EMPTY_LINE, /* the input ends before the empty line */
+	TLOG_HASHES_TOO_MANY,      /* a hash line after max of them */
+	TLOG_HASHES_BAD_LINE,      /* hash line *n + 1 is not the canonical base64 of 32 bytes */
+	TLOG_HASHES_NO_CHECKPOINT, /* nothing after the empty line */
+};
+
+/*
+ * Parses what tlog_hashes_and_checkpoint() appends, from data[pos] to the end
+ * of data: up to max hash lines (hashes has room for max), the empty line, a
+ * non-empty rest that is the checkpoint (not looked at). *n receives the
+ * number of hashes parsed, also on failure; on success *checkpoint and
+ * *checkpoint_len the rest, which points into data. Sets no err_set()
+ * message and no ERR_* code: tlog-proof files and tlog-witness requests word
+ * their errors differently, so each caller turns the status into its own.
+ */
+enum tlog_hashes_status tlog_hashes_and_checkpoint_parse(const uint8_t *data, size_t len, size_t pos,
+							 merkle_hash *hashes, size_t max, size_t *n,
+							 const uint8_t **checkpoint, size_t *checkpoint_len);
+
 /* Appends a proof file; extra may be NULL. */
 int tlog_proof_format(struct buf *out, uint64_t index, const merkle_hash *path, size_t n,
 		      const uint8_t *checkpoint, size_t checkpoint_len, const uint8_t *extra, size_t extra_len);

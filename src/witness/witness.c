@@ -39,30 +39,24 @@ int witness_request_parse(struct witness_request *r, const uint8_t *body, size_t
 	memset(r, 0, sizeof *r);
 	if (len > WITNESS_REQUEST_MAX)
 		return err_set(ERR_LIMIT, "request is larger than %d bytes", WITNESS_REQUEST_MAX);
-	const char *p = (const char *)body, *end = p + len;
+	const char *p = (const char *)body;
 	const char *nl = memchr(p, '\n', len);
 	if (!nl || nl - p < 5 || memcmp(p, "old ", 4) != 0 || dec_u64(p + 4, (size_t)(nl - p - 4), &r->old_size))
 		return err_set(ERR_FORMAT, "first line must be 'old <size>'");
-	p = nl + 1;
-	for (;;) {
-		nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
-		if (!nl)
-			return err_set(ERR_FORMAT, "no empty line before the checkpoint");
-		if (nl == p)
-			break;
-		if (r->n == 63)
-			return err_set(ERR_FORMAT, "more than 63 consistency proof lines");
-		size_t hl;
-		if (b64_decode(r->proof[r->n], MERKLE_HASH, &hl, p, (size_t)(nl - p)) || hl != MERKLE_HASH)
-			return err_set(ERR_FORMAT, "consistency proof line %zu is not the base64 of 32 bytes", r->n + 1);
-		r->n++;
-		p = nl + 1;
-	}
-	p = nl + 1;
-	if (p >= end)
+	switch (tlog_hashes_and_checkpoint_parse(body, len, (size_t)(nl - p) + 1, r->proof,
+						 sizeof r->proof / sizeof r->proof[0], &r->n, &r->checkpoint,
+						 &r->checkpoint_len)) {
+	case TLOG_HASHES_NO_EMPTY_LINE:
+		return err_set(ERR_FORMAT, "no empty line before the checkpoint");
+	case TLOG_HASHES_TOO_MANY:
+		return err_set(ERR_FORMAT, "more than 63 consistency proof lines");
+	case TLOG_HASHES_BAD_LINE:
+		return err_set(ERR_FORMAT, "consistency proof line %zu is not the base64 of 32 bytes", r->n + 1);
+	case TLOG_HASHES_NO_CHECKPOINT:
 		return err_set(ERR_FORMAT, "no checkpoint after the empty line");
-	r->checkpoint = (const uint8_t *)p;
-	r->checkpoint_len = (size_t)(end - p);
+	case TLOG_HASHES_OK:
+		break;
+	}
 	return 0;
 }
 
