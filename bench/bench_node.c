@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -512,6 +513,10 @@ static int cmd_submit(const char *channel, size_t n, int conns, int threads, con
 		exit(1);
 	}
 
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("# cpu: bench_node %.1f s so far (user+system: building, the first verify half, clients, watcher)\n",
+	       (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
 	raw_s += raw_verify(c, raw_n / 2, raw_n, threads);
 
 	double submit_rate = (double)n / load_s, verify_rate = (double)raw_n / raw_s;

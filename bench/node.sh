@@ -26,7 +26,7 @@ ROOT=$PWD
 PARLEY=${PARLEY:-$ROOT/$BUILD/parley}
 BN=$ROOT/$BUILD/bench/bench_node
 THREADS=$(nproc)
-N=20000 CONNS=32
+N=20000 CONNS=${CONNS:-256}
 WRK_THREADS=$THREADS WRK_CONNS=64 WRK_SECONDS=5 ROUNDS=2
 if [ "${BENCH_QUICK:-}" = 1 ]; then
 	N=2000 WRK_SECONDS=2
@@ -78,6 +78,14 @@ up "$US" && up "http://127.0.0.1:$((PORT_BASE + 2))" && up "http://127.0.0.1:$((
 	{ echo "bench: bench_node submit failed; node logs:" >&2; tail -n 5 "$tmp"/*.log >&2; exit 1; }
 grep -E '^(# |submit_per_s=|ed25519_verify_per_s=|submit_ratio_vs_verify=|receipt_ms_p50=|receipt_ms_p99=)' "$tmp/submit.txt"
 grep -q '^# node: ' "$tmp/submit.txt" && echo "# node: $THREADS verify threads (nproc); $CONNS connections; nodes, witness and clients share the $(nproc) cores"
+# CPU each process used so far (the submissions and their receipts): user+system seconds
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+echo "# cpu: node us $(cpu_s "${pids[0]}") s, node ru $(cpu_s "${pids[1]}") s, witness $(cpu_s "${pids[2]}") s (user+system, since start)"
+# what the sender's metrics say of its batches (its own entries and the 'received' ones it made)
+curl -sf "$US/metrics" | awk '
+	/^parley_batches_total / { b = $2 } /^parley_appended_total / { e = $2 } /^parley_commit_seconds_total / { s = $2 }
+	END { if (b > 0) printf "# node us: %d entries in %d batches (%.0f per batch), commit %.2f ms per batch on average\n", e, b, e / b, s * 1000 / b }'
+
 
 # --- tiles: the node against nginx on the same files ---
 paths=$(cd "$tmp/us/log" && find tile -type f ! -path '*.p/*' | sort)

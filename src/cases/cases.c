@@ -396,6 +396,28 @@ int cases_add_cosignature(struct cases *c, const char *origin, uint64_t size, co
 	return 0;
 }
 
+int cases_first_cosigned(const struct cases *c, const char *origin, const char *cosigner, uint64_t index,
+			 uint64_t *size)
+{
+	int l = party_of_origin(c->charter, origin), k = cosigner_index(c->charter, cosigner);
+	if (l < 0 || k < 0)
+		return err_set(ERR_NOTFOUND, "cases: no log '%s' or no cosigner '%s' in the charter", origin, cosigner);
+	const struct cases_cosig *f = c->logs[l].cosig[k];
+	size_t lo = 0, hi = c->logs[l].ncosig[k]; /* the first record with size > index */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (f[mid].size > index)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (lo == c->logs[l].ncosig[k])
+		return err_set(ERR_NOTFOUND, "no checkpoint covering entry %llu carries a cosignature by %s yet",
+			       (unsigned long long)index, cosigner);
+	*size = f[lo].size;
+	return 0;
+}
+
 /* Time of the first cosignature by cosigner k on a checkpoint of e's log covering e, if at or before now. */
 static int first_cosig(const struct cases *c, const struct cases_env *e, int k, int64_t now, int64_t *t)
 {

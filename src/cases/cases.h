@@ -147,6 +147,14 @@ int cases_add_entry(struct cases *c, const char *origin, uint64_t index, const u
  */
 int cases_add_cosignature(struct cases *c, const char *origin, uint64_t size, const char *cosigner, int64_t time);
 
+/*
+ * The size of the checkpoint of origin's log that cosigner cosigned first
+ * (earliest) among those covering entry index: the smallest kept record
+ * above index. ERR_NOTFOUND if none yet (or an unknown origin or cosigner).
+ */
+int cases_first_cosigned(const struct cases *c, const char *origin, const char *cosigner, uint64_t index,
+			 uint64_t *size);
+
 /* Entries fed so far for origin's log (0 for an unknown origin). */
 uint64_t cases_log_size(const struct cases *c, const char *origin);
 

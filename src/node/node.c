@@ -655,35 +655,33 @@ static void h_proof(void *ctx, const struct http_request *req, struct http_respo
 		for (size_t i = 0; i < n->charter.nwitnesses; i++)
 			if (!strcmp(n->charter.witnesses[i].id, by))
 				v[nv++] = n->charter.witnesses[i].key;
-		char cdir[PATH_MAX + 16];
-		snprintf(cdir, sizeof cdir, "%s/cosigned", n->dir);
-		DIR *d = nv ? opendir(cdir) : NULL;
-		struct dirent *e;
-		struct buf f;
-		buf_init(&f, CHECKPOINT_MAX_SIZE + 65536);
-		while (d && (e = readdir(d))) {
-			char *end;
-			unsigned long long sz = strtoull(e->d_name, &end, 10);
-			if (*end || e->d_name[0] == '.' || sz <= index || sz >= best || sz > size)
-				continue;
-			char path[PATH_MAX + 300];
+		/* the recorded cosignatures say which size; its kept checkpoint carries the signature */
+		uint64_t first = 0;
+		int found = 0;
+		if (nv) {
+			pthread_mutex_lock(&n->cases_lock);
+			found = cases_first_cosigned(&n->cases, n->key.sign.name, v[0].name, index, &first) == 0;
+			pthread_mutex_unlock(&n->cases_lock);
+		}
+		if (found && first <= size) {
+			char path[PATH_MAX + 64];
+			struct buf f;
 			struct note nt;
 			int ok = 0;
-			snprintf(path, sizeof path, "%s/%s", cdir, e->d_name);
-			if (file_read(path, f.max, &f) || note_parse(&nt, f.data, f.len))
-				continue;
-			size_t good;
-			note_check_sigs(&nt, v, nv, &ok, NULL, &good);
-			note_release(&nt);
+			buf_init(&f, CHECKPOINT_MAX_SIZE + 65536);
+			snprintf(path, sizeof path, "%s/cosigned/%" PRIu64, n->dir, first);
+			if (file_read(path, f.max, &f) == 0 && note_parse(&nt, f.data, f.len) == 0) {
+				size_t good;
+				note_check_sigs(&nt, v, nv, &ok, NULL, &good);
+				note_release(&nt);
+			}
 			if (ok) {
-				best = (size_t)sz;
+				best = (size_t)first;
 				buf_reset(&cp);
 				rc = buf_append(&cp, f.data, f.len);
 			}
+			buf_release(&f);
 		}
-		if (d)
-			closedir(d);
-		buf_release(&f);
 		if (best == SIZE_MAX) {
 			tlog_close(t);
 			buf_release(&cp);
