@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,4 +155,42 @@ int mkdir_p(const char *path, mode_t mode)
 		}
 	}
 	return 0;
+}
+
+/* The temporary-file way for file_write_unsynced: a unique name beside it, then rename. */
+static int write_by_rename(int dirfd, const char *name, const void *data, size_t n)
+{
+	static atomic_uint seq;
+	char tmp[300];
+	snprintf(tmp, sizeof tmp, ".tmp.%ld.%u", (long)getpid(), atomic_fetch_add(&seq, 1));
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_set(ERR_IO, "create %s: %s", tmp, strerror(errno));
+	int rc = fd_write_all(fd, data, n);
+	if (close(fd) != 0 && !rc)
+		rc = err_set(ERR_IO, "close %s: %s", tmp, strerror(errno));
+	if (!rc && renameat(dirfd, tmp, dirfd, name) != 0)
+		rc = err_set(ERR_IO, "rename to %s: %s", name, strerror(errno));
+	if (rc)
+		unlinkat(dirfd, tmp, 0);
+	return rc;
+}
+
+int file_write_unsynced(int dirfd, const char *name, const void *data, size_t n)
+{
+	int fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return write_by_rename(dirfd, name, data, n);
+	int rc = fd_write_all(fd, data, n);
+	if (!rc) {
+		/* linkat(AT_EMPTY_PATH) needs a capability; the /proc name of the descriptor does not */
+		char self[64];
+		snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, self, dirfd, name, AT_SYMLINK_FOLLOW) != 0) {
+			close(fd);
+			return write_by_rename(dirfd, name, data, n); /* it exists already, or no /proc */
+		}
+	}
+	close(fd);
+	return rc;
 }

@@ -52,6 +52,15 @@ int file_commit_tmp(int fd, const char *tmp, const char *path, int excl, int rc)
 /* fsync(2) of a directory, so that names created or renamed in it persist. */
 int dir_fsync(const char *path);
 
+/*
+ * Creates dirfd/name holding data (mode 0644) so that it appears only whole,
+ * WITHOUT syncing: the caller makes it durable later (syncfs, say). An
+ * unnamed O_TMPFILE inode is written and then linked in (no temporary name, no
+ * rename); where O_TMPFILE or /proc is missing, a temporary file and rename.
+ * If name exists it is replaced. 0 or ERR_IO.
+ */
+int file_write_unsynced(int dirfd, const char *name, const void *data, size_t n);
+
 /* mkdir -p with the given mode; existing directories are fine. */
 int mkdir_p(const char *path, mode_t mode);
 

@@ -128,6 +128,14 @@ int cases_evaluate(const struct cases *c, const char *origin, uint64_t index, co
 		   struct cases_record *r);
 
 /*
+ * The same for an entry whose envelope the caller has verified already
+ * (envelope_verify against this charter returned 0 for exactly these bytes):
+ * the signature checks are not repeated. The other checks are.
+ */
+int cases_evaluate_verified(const struct cases *c, const char *origin, uint64_t index, const uint8_t *data, size_t len,
+			    struct cases_record *r);
+
+/*
  * Adds an evaluated record (from cases_evaluate or from the index). A valid
  * record whose leaf hash equals an earlier valid entry's is a replay: r is
  * updated to invalid with the reason, and added so. ERR_CONFLICT if r->index
@@ -154,6 +162,9 @@ int cases_add_cosignature(struct cases *c, const char *origin, uint64_t size, co
  */
 int cases_first_cosigned(const struct cases *c, const char *origin, const char *cosigner, uint64_t index,
 			 uint64_t *size);
+
+/* Entry index of origin's log as fed (valid or not), or NULL if not fed yet. */
+const struct cases_env *cases_entry(const struct cases *c, const char *origin, uint64_t index);
 
 /* Entries fed so far for origin's log (0 for an unknown origin). */
 uint64_t cases_log_size(const struct cases *c, const char *origin);

@@ -152,26 +152,14 @@ static int body_present(struct node *n, const uint8_t hash[32], const char *path
  */
 static int body_store(struct node *n, const uint8_t hash[32], const uint8_t *data, size_t len)
 {
-	char hex[65], path[PATH_MAX], tmp[PATH_MAX + 32];
+	char hex[65], path[PATH_MAX];
 	hex_encode(hex, hash, 32);
 	snprintf(path, sizeof path, "%s/bodies/%s", n->dir, hex);
 	if (body_present(n, hash, path))
 		return 0; /* content-addressed: already there */
 	if (!n->syncfs)
 		return file_write_atomic(path, data, len, 0644, 0);
-	static atomic_uint seq;
-	snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", path, (long)getpid(), atomic_fetch_add(&seq, 1));
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
-	int rc = fd_write_all(fd, data, len);
-	if (close(fd) != 0 && !rc)
-		rc = err_set(ERR_IO, "close %s: %s", tmp, strerror(errno));
-	if (!rc && rename(tmp, path) != 0)
-		rc = err_set(ERR_IO, "rename to %s: %s", path, strerror(errno));
-	if (rc)
-		unlink(tmp);
-	return rc;
+	return file_write_unsynced(n->bodies_fd, hex, data, len);
 }
 
 /* Opens the mirror of p, synced like our own log. */
@@ -187,9 +175,23 @@ static int open_mirror(struct node *n, struct peer *p)
 
 #define FEED_CHUNK 256
 
+/* Entries whose envelopes were verified already, so indexing them need not check signatures again. */
+struct verified {
+	uint64_t first, n;         /* entries [first, first + n) of the log */
+	const uint8_t *bits;       /* bit i set: entry first + i verified; NULL: every one of them */
+};
+
+static int is_verified(const struct verified *v, uint64_t index)
+{
+	if (!v || index < v->first || index - v->first >= v->n)
+		return 0;
+	uint64_t i = index - v->first;
+	return !v->bits || (v->bits[i / 8] >> (i % 8) & 1);
+}
+
 /* Evaluates and records entries [first, first+n) of origin's log; data[i]/len[i] are the entries. */
 static int feed(struct node *n, const char *origin, uint64_t first, const uint8_t *const *data, const size_t *len,
-		size_t count)
+		size_t count, const struct verified *v)
 {
 	struct cases_record *rec = malloc(FEED_CHUNK * sizeof *rec);
 	int rc = 0;
@@ -198,33 +200,49 @@ static int feed(struct node *n, const char *origin, uint64_t first, const uint8_
 	for (size_t done = 0; done < count && !rc;) {
 		size_t k = count - done < FEED_CHUNK ? count - done : FEED_CHUNK;
 		for (size_t i = 0; i < k && !rc; i++) {
-			rc = cases_evaluate(&n->cases, origin, first + done + i, data[done + i], len[done + i], &rec[i]);
+			uint64_t at = first + done + i;
+			rc = is_verified(v, at) ? cases_evaluate_verified(&n->cases, origin, at, data[done + i], len[done + i], &rec[i])
+						: cases_evaluate(&n->cases, origin, at, data[done + i], len[done + i], &rec[i]);
 			if (!rc)
 				rc = cases_add_record(&n->cases, &rec[i]);
 		}
 		if (!rc)
-			rc = index_add_entries(n->ix, rec, k);
+			rc = index_add_entries(n->ix, rec, k); /* one transaction per chunk */
 		done += k;
 	}
 	free(rec);
 	return rc;
 }
 
-/* Feeds what the index lacks of a log (after a crash, or a mirror sync). Call with cases_lock held. */
-static int catch_up(struct node *n, const char *origin, struct tlog *t)
+/* Feeds what the index lacks of a log (after a crash, or a mirror sync), a chunk at a time. Call with cases_lock held. */
+static int catch_up(struct node *n, const char *origin, struct tlog *t, const struct verified *v)
 {
 	uint64_t have;
 	int rc = index_size(n->ix, origin, &have);
-	struct buf e;
+	struct buf e, all;
+	const uint8_t *data[FEED_CHUNK];
+	size_t len[FEED_CHUNK], off[FEED_CHUNK];
 	buf_init(&e, TLOG_ENTRY_MAX);
-	for (uint64_t i = have; !rc && i < tlog_size(t); i++) {
-		if ((rc = tlog_read_entry(t, i, &e)))
+	buf_init(&all, (size_t)FEED_CHUNK * TLOG_ENTRY_MAX);
+	while (!rc && have < tlog_size(t)) {
+		size_t k = 0;
+		buf_reset(&all);
+		for (; !rc && k < FEED_CHUNK && have + k < tlog_size(t); k++) {
+			if (!(rc = tlog_read_entry(t, have + k, &e))) {
+				off[k] = all.len;
+				len[k] = e.len;
+				rc = buf_append(&all, e.data, e.len);
+			}
+		}
+		if (rc)
 			break;
-		const uint8_t *d = e.data;
-		size_t l = e.len;
-		rc = feed(n, origin, i, &d, &l, 1);
+		for (size_t i = 0; i < k; i++)
+			data[i] = all.data + off[i]; /* after the appends: the buffer may have moved */
+		rc = feed(n, origin, have, data, len, k, v);
+		have += k;
 	}
 	buf_release(&e);
+	buf_release(&all);
 	if (rc)
 		logf_("indexing %s: %s", origin, err_msg());
 	return rc;
@@ -317,7 +335,9 @@ static void on_committed(void *ctx, const struct sequencer_entry *b, size_t coun
 	if (data && len) {
 		for (size_t i = 0; i < count; i++)
 			data[i] = b[i].data, len[i] = b[i].len;
-		if (feed(n, n->key.sign.name, b[0].index, data, len, count))
+		/* every entry was verified before it was queued (or is our own 'received' envelope) */
+		struct verified all = {b[0].index, count, NULL};
+		if (feed(n, n->key.sign.name, b[0].index, data, len, count, &all))
 			logf_("indexing the batch at %" PRIu64 ": %s (the index catches up at restart)", b[0].index, err_msg());
 	}
 	pthread_mutex_unlock(&n->cases_lock);
@@ -408,6 +428,32 @@ static void submit_done(void *arg, int rc, const char *msg, uint64_t index, cons
 }
 
 /*
+ * Each event loop keeps one tile reader for its submissions' proofs: entries
+ * of one batch share most tiles, and a tile never changes once written.
+ */
+static pthread_key_t tile_reader_key;
+static pthread_once_t tile_reader_once = PTHREAD_ONCE_INIT;
+
+static void make_tile_reader_key(void)
+{
+	pthread_key_create(&tile_reader_key, free);
+}
+
+static struct tile_reader *thread_tile_reader(int log_fd)
+{
+	pthread_once(&tile_reader_once, make_tile_reader_key);
+	struct tile_reader *tr = pthread_getspecific(tile_reader_key);
+	if (!tr && (tr = malloc(sizeof *tr))) {
+		tile_reader_init(tr, log_fd, 0);
+		if (pthread_setspecific(tile_reader_key, tr) != 0) {
+			free(tr);
+			tr = NULL;
+		}
+	}
+	return tr;
+}
+
+/*
  * The answer to a sequenced submission: its proof against the checkpoint of
  * the entry's batch (the first that covers it), with the tiles of that size
  * read from the log directory.
@@ -421,13 +467,13 @@ static void submit_answer(struct node *n, struct submit_wait *w, struct http_res
 	merkle_hash path[MERKLE_MAX_PROOF];
 	size_t np;
 	struct checkpoint c;
-	struct tile_reader *tr = malloc(sizeof *tr);
+	struct tile_reader *tr = thread_tile_reader(n->log_fd);
 	int rc = checkpoint_parse_unverified(&c, w->cp.data, w->cp.len);
 	if (!rc && !tr)
 		rc = err_set(ERR_NOMEM, "out of memory");
 	if (!rc) {
 		struct merkle_source src;
-		tile_reader_init(tr, n->log_fd, c.size);
+		tile_reader_resize(tr, c.size);
 		tile_reader_source(tr, &src);
 		rc = merkle_prove_inclusion(&src, w->index, c.size, path, &np);
 	}
@@ -437,7 +483,6 @@ static void submit_answer(struct node *n, struct submit_wait *w, struct http_res
 		rc = tlog_proof_format(&resp->body, w->index, (const merkle_hash *)path, np, w->cp.data, w->cp.len, NULL, 0);
 		snprintf(resp->extra_header, sizeof resp->extra_header, "X-Parley-Index: %" PRIu64, w->index);
 	}
-	free(tr);
 	if (rc)
 		http_text(resp, 500, "appended at index %" PRIu64 " but the proof failed: %s", w->index, err_msg());
 	else
@@ -850,6 +895,8 @@ struct bundle_feed {
 	struct client_session *cs; /* one connection for the bundles and bodies of a sync */
 	unsigned skip;   /* entries of the bundle already mirrored */
 	unsigned limit;  /* entries of the bundle the checkpoint covers */
+	uint64_t at;     /* the log index of the bundle's entry 0 */
+	struct verified *v; /* records which new entries verify */
 	int rc;
 };
 
@@ -861,10 +908,15 @@ static int feed_mirror(void *ctx, unsigned i, const uint8_t *entry, size_t len)
 	int rc = tlog_add(bf->p->mirror, entry, len, NULL);
 	if (rc)
 		return rc;
+	/* Verified once here; the index is told, so it does not check the signatures again. */
 	struct envelope e;
 	if (envelope_parse(&e, entry, len) == 0) {
-		if (e.f.has_body && addressed_to_me(bf->n, &e.f) && envelope_verify(&e, &bf->n->charter) == 0)
-			rc = fetch_body(bf->n, bf->p, bf->cs, &e.f);
+		if (envelope_verify(&e, &bf->n->charter) == 0) {
+			uint64_t k = bf->at + i - bf->v->first;
+			((uint8_t *)bf->v->bits)[k / 8] |= (uint8_t)(1u << (k % 8));
+			if (e.f.has_body && addressed_to_me(bf->n, &e.f))
+				rc = fetch_body(bf->n, bf->p, bf->cs, &e.f);
+		}
 		envelope_release(&e);
 	}
 	return rc;
@@ -931,8 +983,15 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		return 0;
 	}
 	struct client_session *cs;
-	if ((rc = client_session_open(&cs)))
+	struct verified v = {have, cp.size - have, NULL};
+	uint8_t *bits = calloc((size_t)(v.n / 8 + 1), 1);
+	if (!bits)
+		return err_set(ERR_NOMEM, "out of memory");
+	v.bits = bits;
+	if ((rc = client_session_open(&cs))) {
+		free(bits);
 		return rc;
+	}
 	struct buf b;
 	buf_init(&b, TLOG_BUNDLE_MAX);
 	for (uint64_t bi = have / TILE_WIDTH; !rc && bi * TILE_WIDTH < cp.size; bi++) {
@@ -958,7 +1017,8 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		}
 		/* If the full bundle replaced the partial one, only its first entries belong to cp. */
 		unsigned want = (bi + 1) * TILE_WIDTH > cp.size ? (unsigned)(cp.size - bi * TILE_WIDTH) : TILE_WIDTH;
-		struct bundle_feed bf = {n, p, cs, bi == have / TILE_WIDTH ? (unsigned)(have % TILE_WIDTH) : 0, want, 0};
+		struct bundle_feed bf = {n, p, cs, bi == have / TILE_WIDTH ? (unsigned)(have % TILE_WIDTH) : 0, want,
+					 bi * TILE_WIDTH, &v, 0};
 		rc = tile_bundle_parse(b.data, b.len, id.width, feed_mirror, &bf);
 	}
 	buf_release(&b);
@@ -967,10 +1027,11 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		rc = tlog_commit_mirror(p->mirror, cpnote, len);
 	if (!rc) {
 		pthread_mutex_lock(&n->cases_lock);
-		catch_up(n, p->party->node_key.name, p->mirror);
+		catch_up(n, p->party->node_key.name, p->mirror, &v);
 		pthread_mutex_unlock(&n->cases_lock);
 		keep_peer_checkpoint(n, p, tlog_size(p->mirror), cpnote, len);
 	}
+	free(bits);
 	if (rc) {
 		/* Drop what was queued; a failed mirror commit needs a reopen (it recovers). */
 		int keep = rc;
@@ -1011,6 +1072,16 @@ static int witness_hook(void *ctx, const struct checkpoint *old, const struct ch
  * They are made RECEIVED_CHUNK at a time and submitted together, so a chunk costs one commit, not
  * one each; the first one that fails (other than a replay) stops the round, to be retried from it.
  */
+/* 1 if entry i of p's log (parsed as e) is valid: as indexed when it was mirrored, else verified now. */
+static int entry_valid(struct node *n, struct peer *p, uint64_t i, const struct envelope *e)
+{
+	pthread_mutex_lock(&n->cases_lock);
+	const struct cases_env *ce = cases_entry(&n->cases, p->party->node_key.name, i);
+	int known = ce != NULL, valid = ce && ce->valid;
+	pthread_mutex_unlock(&n->cases_lock);
+	return known ? valid : envelope_verify(e, &n->charter) == 0;
+}
+
 static void make_received(struct node *n, struct peer *p, uint64_t upto)
 {
 	struct buf entry, text;
@@ -1038,7 +1109,7 @@ static void make_received(struct node *n, struct peer *p, uint64_t upto)
 			struct envelope e;
 			if (tlog_read_entry(p->mirror, i, &entry) || envelope_parse(&e, entry.data, entry.len))
 				continue;
-			int mine = e.f.kind != ENV_RECEIVED && addressed_to_me(n, &e.f) && envelope_verify(&e, &n->charter) == 0;
+			int mine = e.f.kind != ENV_RECEIVED && addressed_to_me(n, &e.f) && entry_valid(n, p, i, &e);
 			struct envelope_fields r;
 			memset(&r, 0, sizeof r);
 			if (mine) {
@@ -1269,10 +1340,20 @@ static void *poller(void *arg)
 /* The 'received' already recorded for each peer: the highest ref index + 1 in our own log. */
 static int scan_received(struct node *n)
 {
+	/* What the case state holds of our log (after catch_up: all of it), without reading the log again */
+	uint64_t held = cases_log_size(&n->cases, n->key.sign.name), size = tlog_size(n->log);
+	for (uint64_t i = 0; i < held; i++) {
+		const struct cases_env *e = cases_entry(&n->cases, n->key.sign.name, i);
+		if (!e->valid || e->kind != ENV_RECEIVED || !e->has_ref || e->ref_log < 0)
+			continue;
+		for (size_t k = 0; k < n->npeers; k++)
+			if (n->peers[k].party == &n->charter.parties[e->ref_log] && e->ref_index + 1 > n->peers[k].received_upto)
+				n->peers[k].received_upto = e->ref_index + 1;
+	}
+	/* and the rest, should indexing have failed part way */
 	struct buf entry;
 	buf_init(&entry, TLOG_ENTRY_MAX);
-	uint64_t size = tlog_size(n->log);
-	for (uint64_t i = 0; i < size; i++) {
+	for (uint64_t i = held; i < size; i++) {
 		struct envelope e;
 		if (tlog_read_entry(n->log, i, &entry) || envelope_parse(&e, entry.data, entry.len))
 			continue;
@@ -1411,7 +1492,6 @@ static int start(struct node *n)
 		snprintf(t->url, sizeof t->url, "%s", n->charter.witnesses[i].url);
 		t->key = n->charter.witnesses[i].key;
 	}
-	scan_received(n);
 	snprintf(path, sizeof path, "%s/witness", n->dir);
 	if ((rc = witness_open(&n->witness, path, &n->cosigner, wl, n->npeers)))
 		return err_wrap(rc, "witness state");
@@ -1447,11 +1527,12 @@ static int start(struct node *n)
 			return rc;
 		rebuild = 1;
 	}
-	catch_up(n, n->key.sign.name, n->log);
+	catch_up(n, n->key.sign.name, n->log, NULL);
 	for (size_t i = 0; i < n->npeers; i++)
-		catch_up(n, n->peers[i].party->node_key.name, n->peers[i].mirror);
+		catch_up(n, n->peers[i].party->node_key.name, n->peers[i].mirror, NULL);
 	if (rebuild)
 		reload_cosignatures(n);
+	scan_received(n);
 	pthread_mutex_init(&n->log_lock, NULL);
 	pthread_mutex_init(&n->push_lock, NULL);
 	pthread_cond_init(&n->push_cond, NULL);

@@ -212,6 +212,11 @@ void tile_reader_init(struct tile_reader *r, int dirfd, uint64_t size)
 	r->size = size;
 }
 
+void tile_reader_resize(struct tile_reader *r, uint64_t size)
+{
+	r->size = size; /* a tile's bytes depend only on its id (width included), so the cache stays right */
+}
+
 /* Returns the tile's bytes, from the cache or from disk. */
 static int reader_tile(struct tile_reader *r, const struct tile_id *t, const uint8_t **data)
 {

@@ -97,6 +97,8 @@ struct tile_reader {
 
 void tile_reader_init(struct tile_reader *r, int dirfd, uint64_t size);
 void tile_reader_source(struct tile_reader *r, struct merkle_source *src);
+/* Reads the tree of another size next, keeping the tiles read so far (they never change). */
+void tile_reader_resize(struct tile_reader *r, uint64_t size);
 
 /* Reads a tile or bundle file exactly: ERR_NOTFOUND, ERR_FORMAT (wrong length) or ERR_IO. */
 int tile_read_file(int dirfd, const struct tile_id *t, struct buf *out);

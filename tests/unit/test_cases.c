@@ -341,6 +341,45 @@ static void test_inbox_lists_what_is_addressed(void)
 	cases_release(&c);
 }
 
+/* The node's lookups: the first cosigned size over an entry, an entry as fed, and evaluation of verified entries. */
+static void test_lookups_for_the_node(void)
+{
+	struct cases c;
+	uint64_t size = 0;
+	CHECK(cases_init(&c, &X.charter) == 0);
+	CHECK_EQ_INT(cases_first_cosigned(&c, US_LOG, RU_LOG, 0, &size), ERR_NOTFOUND);
+	CHECK(cases_add_cosignature(&c, US_LOG, 5, RU_LOG, T0 + 100) == 0);
+	CHECK(cases_add_cosignature(&c, US_LOG, 10, RU_LOG, T0 + 200) == 0);
+	CHECK(cases_add_cosignature(&c, US_LOG, 8, RU_LOG, T0 + 300) == 0); /* later and smaller: not the first for any entry */
+	uint64_t want[][2] = {{0, 5}, {4, 5}, {5, 10}, {7, 10}, {9, 10}};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		size = 0;
+		CHECK(cases_first_cosigned(&c, US_LOG, RU_LOG, want[i][0], &size) == 0);
+		CHECK_EQ_INT(size, want[i][1]);
+	}
+	CHECK_EQ_INT(cases_first_cosigned(&c, US_LOG, RU_LOG, 10, &size), ERR_NOTFOUND);
+	CHECK_EQ_INT(cases_first_cosigned(&c, US_LOG, WITNESS, 0, &size), ERR_NOTFOUND);
+	CHECK_EQ_INT(cases_first_cosigned(&c, "cn.parley.example/log", RU_LOG, 0, &size), ERR_NOTFOUND);
+	CHECK(cases_entry(&c, US_LOG, 0) == NULL);
+	cases_release(&c);
+
+	feed_all(&c);
+	const struct cases_env *e = cases_entry(&c, US_LOG, 7);
+	CHECK(e && !e->valid && e->index == 7);
+	CHECK(cases_entry(&c, US_LOG, X.logs[0].n) == NULL);
+	CHECK(cases_entry(&c, "cn.parley.example/log", 0) == NULL);
+	/* entry 7 of us carries a forged signature: only the verifying evaluation sees it */
+	struct cases_record r;
+	CHECK(cases_evaluate(&c, US_LOG, 7, X.logs[0].e[7].data, X.logs[0].e[7].len, &r) == 0);
+	CHECK(!r.valid);
+	CHECK(cases_evaluate_verified(&c, US_LOG, 7, X.logs[0].e[7].data, X.logs[0].e[7].len, &r) == 0);
+	CHECK(r.valid);
+	/* entry 8 is in the wrong party's log: that check is not skipped */
+	CHECK(cases_evaluate_verified(&c, US_LOG, 8, X.logs[0].e[8].data, X.logs[0].e[8].len, &r) == 0);
+	CHECK(!r.valid && strstr(r.reason, "in the log of party us"));
+	cases_release(&c);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -355,6 +394,7 @@ int main(void)
 	RUN(test_refusals_change_nothing);
 	RUN(test_interleavings_give_identical_json);
 	RUN(test_inbox_lists_what_is_addressed);
+	RUN(test_lookups_for_the_node);
 	fx_release(&X);
 	CHECK_EXIT();
 }
