@@ -18,6 +18,9 @@
 #       log, one worker per core), alternately $ROUNDS times each, same wrk
 #       threads, connections and duration; the rates are the totals over the rounds.
 #
+# Trial knobs (not used by make bench): CONNS (default 256) concurrent clients;
+# ALONE=1 runs the sender alone, without the recipient, the witness and receipts.
+#
 # Every process started here is stopped, and the work directory removed, on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,20 +70,30 @@ K=$tmp/ch/keys
 US=http://127.0.0.1:$((PORT_BASE + 1))
 "$PARLEY" node --dir "$tmp/us" >"$tmp/us.log" 2>&1 &
 pids+=($!)
-"$PARLEY" node --dir "$tmp/ru" >"$tmp/ru.log" 2>&1 &
-pids+=($!)
-"$PARLEY" witness --dir "$tmp/wit" >"$tmp/wit.log" 2>&1 &
-pids+=($!)
-up "$US" && up "http://127.0.0.1:$((PORT_BASE + 2))" && up "http://127.0.0.1:$((PORT_BASE + 3))"
+if [ "${ALONE:-}" = 1 ]; then
+	# a trial knob, not used by make bench: the sender alone (no recipient, no witness, no receipts)
+	COSIGNER=-
+	up "$US"
+else
+	"$PARLEY" node --dir "$tmp/ru" >"$tmp/ru.log" 2>&1 &
+	pids+=($!)
+	"$PARLEY" witness --dir "$tmp/wit" >"$tmp/wit.log" 2>&1 &
+	pids+=($!)
+	up "$US" && up "http://127.0.0.1:$((PORT_BASE + 2))" && up "http://127.0.0.1:$((PORT_BASE + 3))"
+fi
 
 # --- submissions and receipts ---
-"$BN" submit "$tmp/ch" "$N" "$CONNS" "$THREADS" "$US" ru >"$tmp/submit.txt" ||
+"$BN" submit "$tmp/ch" "$N" "$CONNS" "$THREADS" "$US" "${COSIGNER:-ru}" >"$tmp/submit.txt" ||
 	{ echo "bench: bench_node submit failed; node logs:" >&2; tail -n 5 "$tmp"/*.log >&2; exit 1; }
 grep -E '^(# |submit_per_s=|ed25519_verify_per_s=|submit_ratio_vs_verify=|receipt_ms_p50=|receipt_ms_p99=)' "$tmp/submit.txt"
 grep -q '^# node: ' "$tmp/submit.txt" && echo "# node: $THREADS verify threads (nproc); $CONNS connections; nodes, witness and clients share the $(nproc) cores"
 # CPU each process used so far (the submissions and their receipts): user+system seconds
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"; }
-echo "# cpu: node us $(cpu_s "${pids[0]}") s, node ru $(cpu_s "${pids[1]}") s, witness $(cpu_s "${pids[2]}") s (user+system, since start)"
+if [ "${ALONE:-}" = 1 ]; then
+	echo "# cpu: node us $(cpu_s "${pids[0]}") s (user+system, since start); the sender alone"
+else
+	echo "# cpu: node us $(cpu_s "${pids[0]}") s, node ru $(cpu_s "${pids[1]}") s, witness $(cpu_s "${pids[2]}") s (user+system, since start)"
+fi
 # what the sender's metrics say of its batches (its own entries and the 'received' ones it made)
 curl -sf "$US/metrics" | awk '
 	/^parley_batches_total / { b = $2 } /^parley_appended_total / { e = $2 } /^parley_commit_seconds_total / { s = $2 }

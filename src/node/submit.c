@@ -71,7 +71,18 @@ int submit_check(struct submission *s, const uint8_t *req, size_t len, const str
 					       : "a body was sent but the envelope has no body line");
 	if (f->has_body && (rc = envelope_check_body(&s->env, s->body, s->body_len)))
 		return 422;
+	/*
+	 * A statement keeps the time it was proposed at while its named agencies,
+	 * often in other states, co-sign it: it may be published up to
+	 * SUBMIT_STATEMENT_MAX_AGE later. Nothing may be dated ahead of the clock.
+	 */
 	int64_t skew = f->time - now;
+	if (f->kind == ENV_STATEMENT && skew < 0 && -skew <= SUBMIT_STATEMENT_MAX_AGE)
+		return 200;
+	if (f->kind == ENV_STATEMENT && -skew > SUBMIT_STATEMENT_MAX_AGE)
+		return REFUSE(400, "statement time is %" PRId64 " seconds before the node's clock: a statement must be "
+				   "published within %d days of being proposed; propose it again",
+			      -skew, SUBMIT_STATEMENT_MAX_AGE / 86400);
 	if (skew > max_skew || -skew > max_skew)
 		return REFUSE(400, "envelope time is %" PRId64 " seconds off the node's clock (allowed: %" PRId64 ")",
 			      skew, max_skew);

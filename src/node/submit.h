@@ -21,6 +21,7 @@
 #define SUBMIT_CONTENT_TYPE "application/x-parley-submit"
 #define SUBMIT_MAX_REQUEST (ENVELOPE_MAX_SIZE + ENVELOPE_BODY_MAX + 64)
 #define SUBMIT_DEFAULT_SKEW 900   /* seconds an envelope's time may differ from the node's clock */
+#define SUBMIT_STATEMENT_MAX_AGE (30 * 86400) /* seconds a statement may be published after its time */
 
 struct submission {
 	const uint8_t *envelope;   /* points into the request */
@@ -35,7 +36,9 @@ struct submission {
  * Checks a request body against the charter for a node of party `party`:
  * framing, envelope syntax and kind rules, channel, membership, signatures,
  * that the sender is one of this party's agencies, the body's hash and size,
- * and that the envelope's time is within max_skew seconds of now.
+ * and that the envelope's time is within max_skew seconds of now (a
+ * statement's may also be up to SUBMIT_STATEMENT_MAX_AGE in the past: it is
+ * the time it was proposed, before every named agency co-signed it).
  */
 int submit_check(struct submission *s, const uint8_t *req, size_t len, const struct charter *c,
 		 const char *party, int64_t now, int64_t max_skew);

@@ -97,6 +97,22 @@ refused non-utf8 400 "UTF-8" "$D/r"
 	--body "$V/notice-minimal.json" --time 2021-07-09T15:04:05Z --out "$D/old" >/dev/null
 frame "$D/old/envelope" "$D/old/body.age" >"$D/r"
 refused stale-time 400 "off the node's clock" "$D/r"
+# a statement keeps the time it was proposed at: accepted days later (while its co-signers sign), not months
+statement_at() { # statement_at NAME RFC3339 — a statement from us.doj to ru.gp, co-signed, framed into $D/r
+	"$PARLEY" envelope seal --key "$K/us.doj.key" --charter "$D/charter" --kind statement --to ru.gp \
+		--case us.fbi/2021-0007 --body "$V/statement-consultation-round.json" --time "$2" --out "$D/$1" >/dev/null &&
+		"$PARLEY" envelope cosign "$D/$1/envelope" --key "$K/ru.gp.key" >/dev/null &&
+		frame "$D/$1/envelope" "$D/$1/body.age" >"$D/r"
+}
+statement_at st-old "$(date -u -d '-31 days' +%Y-%m-%dT%H:%M:%SZ)"
+refused statement-older-than-30-days 400 "within 30 days of being proposed" "$D/r"
+statement_at st-future "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)"
+refused statement-from-the-future 400 "off the node's clock" "$D/r"
+statement_at st-late "$(date -u -d '-3 days' +%Y-%m-%dT%H:%M:%SZ)"
+code=$(submit "$US" "$D/r")
+[ "$code" = 200 ] && pass statement-published-days-after-proposal ||
+	fail statement-published-days-after-proposal "HTTP $code: $(head -c 300 "$T_DIR/resp")"
+size0=$(log_size "$US")
 
 # truncated and slow bodies, idle connections: the node drops them and stays healthy
 exec 7<>/dev/tcp/127.0.0.1/$((PORT_BASE + 1))
@@ -112,6 +128,9 @@ exec 8>&-
 	fail truncated-and-slow-bodies
 fds=()
 for i in $(seq 600); do exec {fd}<>/dev/tcp/127.0.0.1/$((PORT_BASE + 1)) 2>/dev/null && fds+=("$fd"); done
+# no thread per connection: with them all open the node still answers at once
+[ "${#fds[@]}" -ge 500 ] && curl -sf -m 2 "$US/healthz" >/dev/null && pass answers-beside-idle-connections ||
+	fail answers-beside-idle-connections "${#fds[@]} connections open"
 sleep 3 # idle past the timeout: the node closes them
 for fd in "${fds[@]}"; do exec {fd}>&-; done
 wait_for curl -sf "$US/healthz" && kill -0 "$NODE_PID_us" && pass many-idle-connections || fail many-idle-connections
