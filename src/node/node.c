@@ -85,7 +85,10 @@ struct node {
 	size_t ntargets;
 	int log_fd, bodies_fd;
 	int syncfs;                /* the log, the mirrors and the bodies share a filesystem: see body_store */
-	pthread_t pusher, poller;
+	pthread_t pusher, poller, recorder;
+	pthread_mutex_t rec_lock;  /* the recorder: 'received' envelopes after a cosignature */
+	pthread_cond_t rec_cond;
+	int rec_pending;
 	pthread_mutex_t push_lock;
 	pthread_cond_t push_cond;
 	int stopping;
@@ -789,9 +792,36 @@ static void h_add_checkpoint(void *ctx, const struct http_request *req, struct h
 				buf_release(&full);
 				if (ok)
 					record_cosignature(n, cp.origin, cp.size, me.name, (int64_t)when);
-				make_received(n, &n->peers[i], cp.size);
+				/* the deliveries are recorded after the answer, so the cosignature (the sender's receipt) is not held up */
+				pthread_mutex_lock(&n->rec_lock);
+				n->rec_pending = 1;
+				pthread_cond_signal(&n->rec_cond);
+				pthread_mutex_unlock(&n->rec_lock);
 			}
 	note_release(&nt);
+}
+
+/* Appends the 'received' envelopes for what each peer's cosigned checkpoints cover, when woken. */
+static void *recorder(void *arg)
+{
+	struct node *n = arg;
+	pthread_mutex_lock(&n->rec_lock);
+	for (;;) {
+		while (!n->rec_pending && !n->stopping)
+			pthread_cond_wait(&n->rec_cond, &n->rec_lock);
+		if (n->stopping)
+			break;
+		n->rec_pending = 0;
+		pthread_mutex_unlock(&n->rec_lock);
+		for (size_t i = 0; i < n->npeers; i++) {
+			struct checkpoint latest;
+			if (witness_latest(n->witness, n->peers[i].party->node_key.name, &latest, NULL) == 0)
+				make_received(n, &n->peers[i], latest.size);
+		}
+		pthread_mutex_lock(&n->rec_lock);
+	}
+	pthread_mutex_unlock(&n->rec_lock);
+	return NULL;
 }
 
 static void h_metrics(void *ctx, const struct http_request *req, struct http_response *resp)
@@ -1536,6 +1566,8 @@ static int start(struct node *n)
 	pthread_mutex_init(&n->log_lock, NULL);
 	pthread_mutex_init(&n->push_lock, NULL);
 	pthread_cond_init(&n->push_cond, NULL);
+	pthread_mutex_init(&n->rec_lock, NULL);
+	pthread_cond_init(&n->rec_cond, NULL);
 	struct sequencer_hooks hooks = {.seen = seen_leaf, .committed = on_committed, .ctx = n, .log_lock = &n->log_lock};
 	if ((rc = sequencer_start(&n->seq, n->log, &hooks, 8192)))
 		return rc;
@@ -1577,6 +1609,7 @@ static int start(struct node *n)
 		return rc;
 	pthread_create(&n->pusher, NULL, pusher, n);
 	pthread_create(&n->poller, NULL, poller, n);
+	pthread_create(&n->recorder, NULL, recorder, n);
 	logf_("node %s listening on %s (log %s, size %" PRIu64 ")", n->me->id, listen, n->key.sign.name, tlog_size(n->log));
 	return 0;
 }
@@ -1593,6 +1626,11 @@ static void stop(struct node *n)
 		pthread_join(n->pusher, NULL);
 	if (n->poller)
 		pthread_join(n->poller, NULL);
+	pthread_mutex_lock(&n->rec_lock);
+	pthread_cond_signal(&n->rec_cond);
+	pthread_mutex_unlock(&n->rec_lock);
+	if (n->recorder)
+		pthread_join(n->recorder, NULL);
 	sequencer_stop(n->seq);
 	witness_close(n->witness);
 	for (size_t i = 0; i < n->npeers; i++)
