@@ -101,6 +101,16 @@ curl -sf "$US/metrics" | awk '
 
 
 # --- tiles: the node against nginx on the same files ---
+# First let the recipient finish its 'received' envelopes (one per submission), so that
+# neither server shares the cores with that catch-up (at most 120 s).
+if [ "${ALONE:-}" != 1 ]; then
+	RU=http://127.0.0.1:$((PORT_BASE + 2))
+	for _ in $(seq 1200); do
+		[ "$(curl -sf "$RU/checkpoint" | sed -n 2p)" -ge "$N" ] 2>/dev/null && break
+		sleep 0.1
+	done
+	sleep 1
+fi
 paths=$(cd "$tmp/us/log" && find tile -type f ! -path '*.p/*' | sort)
 count=$(printf '%s\n' "$paths" | grep -c .)
 {
