@@ -292,13 +292,24 @@ static void cache_keep(struct http_server *s, const char *path, struct http_resp
 
 /* ---- suspended requests and the workers ---- */
 
-static void suspend(struct http_call *call)
+/*
+ * Counts the call as outstanding and suspends its connection; -1 once the
+ * server is stopping (under the same lock as http_stop's wait, so nothing is
+ * suspended after it has seen the count reach 0: MHD must not stop with a
+ * suspended connection).
+ */
+static int suspend(struct http_call *call)
 {
 	struct http_server *s = call->s;
 	pthread_mutex_lock(&s->lock);
-	s->outstanding++;
+	int stopping = s->stopping;
+	if (!stopping)
+		s->outstanding++;
 	pthread_mutex_unlock(&s->lock);
+	if (stopping)
+		return -1;
 	MHD_suspend_connection(call->c);
+	return 0;
 }
 
 void http_resume(struct http_call *call)
@@ -314,21 +325,24 @@ void http_resume(struct http_call *call)
 void *http_defer(const struct http_request *req, struct http_response *resp, size_t size, void (*release)(void *))
 {
 	struct http_call *call = req->call;
-	struct http_server *s = call->s;
-	int stopping;
-	pthread_mutex_lock(&s->lock);
-	stopping = s->stopping;
-	pthread_mutex_unlock(&s->lock);
-	void *state = stopping || call->deferred ? NULL : calloc(1, size ? size : 1);
+	if (call->deferred) {
+		http_text(resp, 500, "internal error: an answer deferred twice");
+		return NULL;
+	}
+	void *state = calloc(1, size ? size : 1);
 	if (!state) {
-		http_text(resp, 503, stopping ? "the server is stopping" : "out of memory");
+		http_text(resp, 503, "out of memory");
+		return NULL;
+	}
+	/* a worker's call is suspended (and counted) already */
+	if (!call->on_worker && suspend(call)) {
+		free(state);
+		http_text(resp, 503, "the server is stopping");
 		return NULL;
 	}
 	call->deferred = state;
 	call->release = release;
 	resp->deferred = 1;
-	if (!call->on_worker) /* a worker's call is suspended already */
-		suspend(call);
 	return state;
 }
 
@@ -377,11 +391,13 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static void to_worker(struct http_call *call)
+/* Suspends the call and queues it for a worker; -1 if the server is stopping. */
+static int to_worker(struct http_call *call)
 {
 	struct http_server *s = call->s;
+	if (suspend(call))
+		return -1;
 	call->on_worker = 1;
-	suspend(call);
 	call->job.call = call;
 	call->job.next = NULL;
 	pthread_mutex_lock(&s->lock);
@@ -392,6 +408,7 @@ static void to_worker(struct http_call *call)
 	s->tail = &call->job;
 	pthread_cond_signal(&s->work);
 	pthread_mutex_unlock(&s->lock);
+	return 0;
 }
 
 /* ---- requests ---- */
@@ -462,11 +479,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	if (call->on_worker && !call->deferred)
 		return call->answered ? send_response(s, c, &call->early) : MHD_YES;
 	if (call->route->blocking && !call->on_worker) {
-		if (__atomic_load_n(&s->stopping, __ATOMIC_RELAXED)) {
+		if (to_worker(call)) {
 			http_text(&call->early, 503, "the server is stopping");
 			return send_response(s, c, &call->early);
 		}
-		to_worker(call);
 		return MHD_YES;
 	}
 	enum MHD_Result ret;
@@ -628,7 +644,9 @@ void http_stop(struct http_server *s)
 	/* No new connections; no new deferrals; then wait for those under way (MHD must not stop with a suspended one). */
 	MHD_socket ls = MHD_quiesce_daemon(s->d);
 	pthread_mutex_lock(&s->lock);
-	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELAXED);
+	s->stopping = 1;
+	if (s->outstanding)
+		fprintf(stderr, "http: stopping: answering the %u requests under way first\n", s->outstanding);
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 60;
