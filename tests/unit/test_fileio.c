@@ -30,7 +30,7 @@ static int holds(const char *name, const char *want)
 	struct buf b;
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	buf_init(&b, 1 << 20);
-	int ok = file_read(path, b.max, &b) == 0 && b.len == strlen(want) && !memcmp(b.data, want, b.len);
+	int ok = file_read(path, b.max, &b) == 0 && b.len == strlen(want) && (b.len == 0 || !memcmp(b.data, want, b.len));
 	buf_release(&b);
 	return ok;
 }
