@@ -126,6 +126,16 @@ static void test_add_has_leaf_and_size(void)
 	CHECK(index_add_cosignature(ix, US_LOG, 2, RU_LOG, T0 + 600) == 0);
 	cases_release(&c);
 	index_close(ix);
+	sqlite3 *raw;
+	sqlite3_stmt *q;
+	CHECK(sqlite3_open(db, &raw) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(raw, "SELECT count(*) FROM cosignatures WHERE origin = ?1 AND size = 2", -1, &q, NULL) ==
+	      SQLITE_OK);
+	sqlite3_bind_text(q, 1, US_LOG, -1, SQLITE_STATIC);
+	CHECK(sqlite3_step(q) == SQLITE_ROW);
+	CHECK_EQ_INT(sqlite3_column_int(q, 0), 1);
+	sqlite3_finalize(q);
+	sqlite3_close(raw);
 }
 
 static void test_load_gives_the_same_cases(void)
