@@ -31,7 +31,6 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -694,9 +693,9 @@ static void h_proof(void *ctx, const struct http_request *req, struct http_respo
 	uint64_t size = tlog_size(t);
 	int rc = buf_append(&cp, tlog_checkpoint_note(t)->data, tlog_checkpoint_note(t)->len);
 	if (by && party == n->me) {
-		/* the smallest cosigned checkpoint covering the entry with that cosignature */
+		/* the checkpoint covering the entry that this cosigner cosigned first */
 		struct note_verifier v[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
-		size_t nv = 0, best = SIZE_MAX;
+		size_t nv = 0;
 		for (size_t i = 0; i < n->charter.nparties; i++)
 			if (!strcmp(n->charter.parties[i].node_cosigner.name, by))
 				v[nv++] = n->charter.parties[i].node_cosigner;
@@ -705,7 +704,7 @@ static void h_proof(void *ctx, const struct http_request *req, struct http_respo
 				v[nv++] = n->charter.witnesses[i].key;
 		/* the recorded cosignatures say which size; its kept checkpoint carries the signature */
 		uint64_t first = 0;
-		int found = 0;
+		int found = 0, ok = 0;
 		if (nv) {
 			pthread_mutex_lock(&n->cases_lock);
 			found = cases_first_cosigned(&n->cases, n->key.sign.name, v[0].name, index, &first) == 0;
@@ -715,7 +714,6 @@ static void h_proof(void *ctx, const struct http_request *req, struct http_respo
 			char path[PATH_MAX + 64];
 			struct buf f;
 			struct note nt;
-			int ok = 0;
 			buf_init(&f, CHECKPOINT_MAX_SIZE + 65536);
 			snprintf(path, sizeof path, "%s/cosigned/%" PRIu64, n->dir, first);
 			if (file_read(path, f.max, &f) == 0 && note_parse(&nt, f.data, f.len) == 0) {
@@ -724,19 +722,18 @@ static void h_proof(void *ctx, const struct http_request *req, struct http_respo
 				note_release(&nt);
 			}
 			if (ok) {
-				best = (size_t)first;
 				buf_reset(&cp);
 				rc = buf_append(&cp, f.data, f.len);
 			}
 			buf_release(&f);
 		}
-		if (best == SIZE_MAX) {
+		if (!ok) {
 			tlog_close(t);
 			buf_release(&cp);
 			http_text(resp, 404, "no checkpoint covering entry %" PRIu64 " carries a cosignature by %s yet", index, by);
 			return;
 		}
-		size = best;
+		size = first;
 	}
 	merkle_hash path[MERKLE_MAX_PROOF];
 	size_t np;
@@ -1367,6 +1364,14 @@ static void *poller(void *arg)
 
 /* ---- start and stop ---- */
 
+/* A 'received' envelope of ours names entry ref_index of the log of party (NULL: none): handled up to there. */
+static void mark_received(struct node *n, const struct charter_party *party, uint64_t ref_index)
+{
+	for (size_t k = 0; party && k < n->npeers; k++)
+		if (n->peers[k].party == party && ref_index + 1 > n->peers[k].received_upto)
+			n->peers[k].received_upto = ref_index + 1;
+}
+
 /* The 'received' already recorded for each peer: the highest ref index + 1 in our own log. */
 static int scan_received(struct node *n)
 {
@@ -1374,11 +1379,8 @@ static int scan_received(struct node *n)
 	uint64_t held = cases_log_size(&n->cases, n->key.sign.name), size = tlog_size(n->log);
 	for (uint64_t i = 0; i < held; i++) {
 		const struct cases_env *e = cases_entry(&n->cases, n->key.sign.name, i);
-		if (!e->valid || e->kind != ENV_RECEIVED || !e->has_ref || e->ref_log < 0)
-			continue;
-		for (size_t k = 0; k < n->npeers; k++)
-			if (n->peers[k].party == &n->charter.parties[e->ref_log] && e->ref_index + 1 > n->peers[k].received_upto)
-				n->peers[k].received_upto = e->ref_index + 1;
+		if (e->valid && e->kind == ENV_RECEIVED && e->has_ref && e->ref_log >= 0)
+			mark_received(n, &n->charter.parties[e->ref_log], e->ref_index);
 	}
 	/* and the rest, should indexing have failed part way */
 	struct buf entry;
@@ -1389,9 +1391,8 @@ static int scan_received(struct node *n)
 			continue;
 		if (e.f.kind == ENV_RECEIVED && e.f.has_ref)
 			for (size_t k = 0; k < n->npeers; k++)
-				if (!strcmp(n->peers[k].party->node_key.name, e.f.ref.origin) &&
-				    e.f.ref.index + 1 > n->peers[k].received_upto)
-					n->peers[k].received_upto = e.f.ref.index + 1;
+				if (!strcmp(n->peers[k].party->node_key.name, e.f.ref.origin))
+					mark_received(n, n->peers[k].party, e.f.ref.index);
 		envelope_release(&e);
 	}
 	buf_release(&entry);
