@@ -19,7 +19,8 @@
 #       threads, connections and duration; the rates are the totals over the rounds.
 #
 # Trial knobs (not used by make bench): CONNS (default 256) concurrent clients;
-# ALONE=1 runs the sender alone, without the recipient, the witness and receipts.
+# ALONE=1 runs the sender alone, without the recipient, the witness and receipts;
+# PERF=FILE writes a `perf record --call-graph dwarf` profile of the sender during the submissions.
 #
 # Every process started here is stopped, and the work directory removed, on exit.
 set -euo pipefail
@@ -83,8 +84,16 @@ else
 fi
 
 # --- submissions and receipts ---
+# PERF=FILE (a trial knob): a perf profile of the sender during the submissions
+perf_pid=""
+if [ -n "${PERF:-}" ]; then
+	perf record -F 499 --call-graph dwarf,16384 -o "$PERF" -p "${pids[0]}" >/dev/null 2>&1 &
+	perf_pid=$!
+	sleep 0.5
+fi
 "$BN" submit "$tmp/ch" "$N" "$CONNS" "$THREADS" "$US" "${COSIGNER:-ru}" >"$tmp/submit.txt" ||
 	{ echo "bench: bench_node submit failed; node logs:" >&2; tail -n 5 "$tmp"/*.log >&2; exit 1; }
+[ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
 grep -E '^(# |submit_per_s=|ed25519_verify_per_s=|submit_ratio_vs_verify=|receipt_ms_p50=|receipt_ms_p99=)' "$tmp/submit.txt"
 grep -q '^# node: ' "$tmp/submit.txt" && echo "# node: $THREADS verify threads (nproc); $CONNS connections; nodes, witness and clients share the $(nproc) cores"
 # CPU each process used so far (the submissions and their receipts): user+system seconds
