@@ -630,16 +630,29 @@ int tlog_read_entry(struct tlog *t, uint64_t index, struct buf *out)
 	return rc;
 }
 
+/* A tile reader of the log at its current size, on the heap (it is about 256 KiB); NULL (error set) if out of memory. */
+static struct tile_reader *new_reader(struct tlog *t, struct merkle_source *src)
+{
+	struct tile_reader *r = malloc(sizeof *r);
+	if (!r) {
+		err_set(ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	tile_reader_init(r, t->dirfd, t->cp.size);
+	tile_reader_source(r, src);
+	return r;
+}
+
 int tlog_prove_inclusion(struct tlog *t, uint64_t index, uint64_t size, merkle_hash proof[MERKLE_MAX_PROOF], size_t *n)
 {
 	if (size > t->cp.size)
 		return err_set(ERR_USAGE, "tree size %llu is beyond the log's size %llu", (unsigned long long)size,
 			       (unsigned long long)t->cp.size);
-	struct tile_reader r;
 	struct merkle_source src;
-	tile_reader_init(&r, t->dirfd, t->cp.size);
-	tile_reader_source(&r, &src);
-	return merkle_prove_inclusion(&src, index, size, proof, n);
+	struct tile_reader *r = new_reader(t, &src);
+	int rc = r ? merkle_prove_inclusion(&src, index, size, proof, n) : ERR_NOMEM;
+	free(r);
+	return rc;
 }
 
 int tlog_prove_consistency(struct tlog *t, uint64_t old_size, uint64_t new_size, merkle_hash proof[MERKLE_MAX_PROOF],
@@ -652,22 +665,22 @@ int tlog_prove_consistency(struct tlog *t, uint64_t old_size, uint64_t new_size,
 		*n = 0;
 		return 0;
 	}
-	struct tile_reader r;
 	struct merkle_source src;
-	tile_reader_init(&r, t->dirfd, t->cp.size);
-	tile_reader_source(&r, &src);
-	return merkle_prove_consistency(&src, old_size, new_size, proof, n);
+	struct tile_reader *r = new_reader(t, &src);
+	int rc = r ? merkle_prove_consistency(&src, old_size, new_size, proof, n) : ERR_NOMEM;
+	free(r);
+	return rc;
 }
 
 int tlog_root_at(struct tlog *t, uint64_t size, merkle_hash out)
 {
 	if (size > t->cp.size)
 		return err_set(ERR_USAGE, "tree size %llu is beyond the log's size", (unsigned long long)size);
-	struct tile_reader r;
 	struct merkle_source src;
-	tile_reader_init(&r, t->dirfd, t->cp.size);
-	tile_reader_source(&r, &src);
-	return merkle_tree_root(&src, size, out);
+	struct tile_reader *r = new_reader(t, &src);
+	int rc = r ? merkle_tree_root(&src, size, out) : ERR_NOMEM;
+	free(r);
+	return rc;
 }
 
 int tlog_publish_cosigned(struct tlog *t, const uint8_t *data, size_t len)

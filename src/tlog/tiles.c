@@ -207,9 +207,11 @@ int tile_read_file(int dirfd, const struct tile_id *t, struct buf *out)
 
 void tile_reader_init(struct tile_reader *r, int dirfd, uint64_t size)
 {
-	memset(r, 0, sizeof *r);
 	r->dirfd = dirfd;
 	r->size = size;
+	r->next_slot = 0;
+	for (size_t i = 0; i < sizeof r->cache / sizeof r->cache[0]; i++)
+		r->cache[i].valid = 0; /* the rest of a slot is set when it is filled */
 }
 
 void tile_reader_resize(struct tile_reader *r, uint64_t size)
@@ -217,13 +219,13 @@ void tile_reader_resize(struct tile_reader *r, uint64_t size)
 	r->size = size; /* a tile's bytes depend only on its id (width included), so the cache stays right */
 }
 
-/* Returns the tile's bytes, from the cache or from disk. */
-static int reader_tile(struct tile_reader *r, const struct tile_id *t, const uint8_t **data)
+/* Returns the tile's cache slot, filled from disk if it was not there. */
+static int reader_tile(struct tile_reader *r, const struct tile_id *t, unsigned *slot_out)
 {
 	const size_t slots = sizeof r->cache / sizeof r->cache[0];
 	for (size_t i = 0; i < slots; i++) {
 		if (r->cache[i].valid && !memcmp(&r->cache[i].id, t, sizeof *t)) {
-			*data = r->cache[i].data;
+			*slot_out = (unsigned)i;
 			return 0;
 		}
 	}
@@ -241,10 +243,34 @@ static int reader_tile(struct tile_reader *r, const struct tile_id *t, const uin
 		memcpy(r->cache[slot].data, b.data, b.len);
 		r->cache[slot].id = *t;
 		r->cache[slot].valid = 1;
-		*data = r->cache[slot].data;
+		memset(r->cache[slot].inner_known, 0, sizeof r->cache[slot].inner_known);
+		*slot_out = (unsigned)slot;
 	}
 	buf_release(&b);
 	return rc;
+}
+
+/*
+ * The root of the complete subtree of height k at position j of a cached tile
+ * (k = 0: the tile's hash j), remembered for the next proofs. Inner node
+ * (k, j), k >= 1, is kept at TILE_WIDTH - (TILE_WIDTH >> (k - 1)) + j.
+ */
+static void subtree_root(struct tile_reader *r, unsigned slot, unsigned k, uint64_t j, merkle_hash out)
+{
+	if (k == 0) {
+		memcpy(out, r->cache[slot].data + j * MERKLE_HASH, MERKLE_HASH);
+		return;
+	}
+	size_t at = TILE_WIDTH - (TILE_WIDTH >> (k - 1)) + (size_t)j;
+	uint8_t *known = r->cache[slot].inner_known;
+	if (!(known[at / 8] & (1u << (at % 8)))) {
+		merkle_hash left, right;
+		subtree_root(r, slot, k - 1, 2 * j, left);
+		subtree_root(r, slot, k - 1, 2 * j + 1, right);
+		merkle_node_hash(left, right, r->cache[slot].inner[at]);
+		known[at / 8] |= (uint8_t)(1u << (at % 8));
+	}
+	memcpy(out, r->cache[slot].inner[at], MERKLE_HASH);
 }
 
 static int reader_get(void *ctx, unsigned level, uint64_t index, merkle_hash out)
@@ -260,11 +286,11 @@ static int reader_get(void *ctx, unsigned level, uint64_t index, merkle_hash out
 	struct tile_id t = {.level = tl, .index = first / TILE_WIDTH, .width = TILE_WIDTH};
 	if ((t.index + 1) * TILE_WIDTH > have)
 		t.width = (unsigned)(have - t.index * TILE_WIDTH);
-	const uint8_t *data;
-	int rc = reader_tile(r, &t, &data);
+	unsigned slot;
+	int rc = reader_tile(r, &t, &slot);
 	if (rc)
 		return rc;
-	merkle_root_of((const merkle_hash *)data + first % TILE_WIDTH, (size_t)count, out);
+	subtree_root(r, slot, sub, (first % TILE_WIDTH) >> sub, out);
 	return 0;
 }
 

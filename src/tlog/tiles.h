@@ -91,6 +91,10 @@ struct tile_reader {
 		struct tile_id id;
 		int valid;
 		uint8_t data[TILE_WIDTH * MERKLE_HASH];
+		/* the tile's inner subtree roots computed so far (levels 1..8 of it,
+		 * 128 + 64 + ... + 1 of them): a batch's proofs share most of them */
+		uint8_t inner[TILE_WIDTH - 1][MERKLE_HASH];
+		uint8_t inner_known[TILE_WIDTH / 8];
 	} cache[2 * TLOG_LEVELS];
 	unsigned next_slot;
 };

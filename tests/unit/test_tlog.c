@@ -5,9 +5,12 @@
 #include "crypto/note.h"
 #include "tlog/store.h"
 #include "tlog/tilepath.h"
+#include "tlog/tiles.h"
 #include "check.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -132,6 +135,52 @@ static void check_contents(struct tlog *t, uint64_t size)
 	}
 	CHECK_EQ_INT(tlog_read_entry(t, size, &b), ERR_NOTFOUND);
 	buf_release(&b);
+}
+
+/*
+ * One tile reader kept across a growing log (as the node keeps one per thread):
+ * its remembered inner subtree roots stay right when a partial tile grows,
+ * completes and moves up a level. Every proof checks against the root of the
+ * checkpoint at that size, which the writer computed without a reader.
+ */
+static void test_reader_across_growing_sizes(void)
+{
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s/reader", base);
+	CHECK(tlog_create(dir, &key) == 0);
+	struct tlog *t;
+	CHECK(tlog_open(&t, dir, &key) == 0);
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+	struct tile_reader *r = malloc(sizeof *r);
+	CHECK(dirfd >= 0 && r != NULL);
+	tile_reader_init(r, dirfd, 0);
+	struct merkle_source src;
+	tile_reader_source(r, &src);
+	static const uint64_t sizes[] = {1, 2, 3, 7, 100, 255, 256, 257, 300, 511, 512, 513, 700, 65535, 65536, 65537, 66000};
+	uint64_t size = 0;
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		add_range(t, size, sizes[k]);
+		size = sizes[k];
+		const struct checkpoint *cp = tlog_checkpoint(t);
+		tile_reader_resize(r, size);
+		int bad = 0;
+		for (uint64_t i = 0; i < size; i++) {
+			if (size > 1000 && i % 97 != 0 && i + 300 < size)
+				continue;
+			char e[64];
+			merkle_hash proof[MERKLE_MAX_PROOF], leaf;
+			size_t n;
+			entry_text(e, sizeof e, i);
+			merkle_leaf_hash(e, strlen(e), leaf);
+			if (merkle_prove_inclusion(&src, i, size, proof, &n) ||
+			    merkle_verify_inclusion(i, size, leaf, (const merkle_hash *)proof, n, cp->root))
+				bad++;
+		}
+		CHECK_EQ_INT(bad, 0);
+	}
+	free(r);
+	close(dirfd);
+	tlog_close(t);
 }
 
 static void test_store_roundtrip(void)
@@ -297,6 +346,7 @@ int main(void)
 	setup();
 	RUN(test_tilepath);
 	RUN(test_store_roundtrip);
+	RUN(test_reader_across_growing_sizes);
 	RUN(test_sync_fs_same_log);
 	RUN(test_wrong_key_refused);
 	RUN(test_second_writer_refused);
