@@ -14,6 +14,7 @@
 #include "crypto/sha256.h"
 #include "exchange/charter.h"
 #include "exchange/envelope.h"
+#include "node/bodies.h"
 #include "node/client.h"
 #include "node/http.h"
 #include "node/sequencer.h"
@@ -82,8 +83,9 @@ struct node {
 	size_t npeers;
 	struct target targets[MAX_TARGETS];
 	size_t ntargets;
-	int log_fd, bodies_fd;
-	int syncfs;                /* the log, the mirrors and the bodies share a filesystem: see body_store */
+	int log_fd;
+	struct bodies *bodies;
+	int syncfs;                /* the log, the mirrors and the bodies share a filesystem: one syncfs per batch */
 	pthread_t pusher, poller, recorder;
 	pthread_mutex_t rec_lock;  /* the recorder: 'received' envelopes after a cosignature */
 	pthread_cond_t rec_cond;
@@ -121,47 +123,6 @@ static void logf_(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-/* ---- bodies ---- */
-
-/*
- * 1 if the body is stored. Content-addressed, so a file of that name is it,
- * except when bodies are not synced one by one (n->syncfs): a file left by a
- * crash before its batch's syncfs may be short or empty, so its hash is checked.
- */
-static int body_present(struct node *n, const uint8_t hash[32], const char *path)
-{
-	if (!n->syncfs)
-		return access(path, F_OK) == 0;
-	struct buf b;
-	uint8_t h[32];
-	buf_init(&b, ENVELOPE_BODY_MAX);
-	int ok = file_read(path, b.max, &b) == 0;
-	if (ok) {
-		sha256(b.data, b.len, h);
-		ok = memcmp(h, hash, 32) == 0;
-	}
-	buf_release(&b);
-	return ok;
-}
-
-/*
- * Stores a body before its envelope is queued (or its mirror batch committed).
- * With n->syncfs the file is written and renamed into place without an fsync:
- * the syncfs of the batch that carries its envelope, which starts after this
- * returns, makes it durable before the envelope is acknowledged (or cosigned).
- */
-static int body_store(struct node *n, const uint8_t hash[32], const uint8_t *data, size_t len)
-{
-	char hex[65], path[PATH_MAX];
-	hex_encode(hex, hash, 32);
-	snprintf(path, sizeof path, "%s/bodies/%s", n->dir, hex);
-	if (body_present(n, hash, path))
-		return 0; /* content-addressed: already there */
-	if (!n->syncfs)
-		return file_write_atomic(path, data, len, 0644, 0);
-	return file_write_unsynced(n->bodies_fd, hex, data, len);
 }
 
 /* Opens the mirror of p, synced like our own log. */
@@ -327,6 +288,13 @@ static int seen_leaf(void *ctx, const merkle_hash leaf)
 
 /* ---- the sequencer's view of the log ---- */
 
+/* The sequencer's before_commit: the batch's bodies, staged before its entries were queued. */
+static int flush_bodies(void *ctx)
+{
+	struct node *n = ctx;
+	return bodies_flush(n->bodies);
+}
+
 static void on_committed(void *ctx, const struct sequencer_entry *b, size_t count, const struct buf *cp)
 {
 	struct node *n = ctx;
@@ -381,7 +349,19 @@ static void h_body(void *ctx, const struct http_request *req, struct http_respon
 		http_text(resp, 404, "a body is named by its SHA-256 in lowercase hex");
 		return;
 	}
-	http_file(resp, n->bodies_fd, hex, "application/octet-stream", "public, max-age=31536000, immutable");
+	int rc = bodies_get(n->bodies, h, &resp->body);
+	if (rc == ERR_NOTFOUND) { /* not a row: a large body is a file */
+		http_file(resp, bodies_dirfd(n->bodies), hex, "application/octet-stream",
+			  "public, max-age=31536000, immutable");
+		return;
+	}
+	if (rc) {
+		http_text(resp, 500, "%s", err_msg());
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "application/octet-stream";
+	resp->cache_control = "public, max-age=31536000, immutable";
 }
 
 static void h_charter(void *ctx, const struct http_request *req, struct http_response *resp)
@@ -513,7 +493,7 @@ static void h_submit(void *ctx, const struct http_request *req, struct http_resp
 		http_text(resp, status, "%s", err_msg());
 		goto out;
 	}
-	if (s.env.f.has_body && body_store(n, s.env.f.body_hash, s.body, s.body_len)) {
+	if (s.env.f.has_body && bodies_put(n->bodies, s.env.f.body_hash, s.body, s.body_len)) {
 		http_text(resp, 500, "cannot store the body: %s", err_msg());
 		goto out;
 	}
@@ -888,10 +868,9 @@ static int addressed_to_me(const struct node *n, const struct envelope_fields *f
 /* Fetches and stores the body of an envelope addressed to this party, if it has one. */
 static int fetch_body(struct node *n, struct peer *p, struct client_session *cs, const struct envelope_fields *f)
 {
-	char hex[65], path[PATH_MAX], url[SYNTAX_URL_MAX + 128];
+	char hex[65], url[SYNTAX_URL_MAX + 128];
 	hex_encode(hex, f->body_hash, 32);
-	snprintf(path, sizeof path, "%s/bodies/%s", n->dir, hex);
-	if (body_present(n, f->body_hash, path))
+	if (bodies_has(n->bodies, f->body_hash))
 		return 0;
 	char rel[80];
 	snprintf(rel, sizeof rel, "body/%s", hex);
@@ -911,7 +890,7 @@ static int fetch_body(struct node *n, struct peer *p, struct client_session *cs,
 			rc = err_set(ERR_VERIFY, "%s does not match its envelope", url);
 	}
 	if (!rc)
-		rc = body_store(n, f->body_hash, b.data, b.len);
+		rc = bodies_put(n->bodies, f->body_hash, b.data, b.len);
 	buf_release(&b);
 	return rc;
 }
@@ -1050,6 +1029,8 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 	}
 	buf_release(&b);
 	client_session_close(cs);
+	if (!rc)
+		rc = bodies_flush(n->bodies); /* made durable by the mirror's commit (syncfs) or by itself */
 	if (!rc)
 		rc = tlog_commit_mirror(p->mirror, cpnote, len);
 	if (!rc) {
@@ -1462,7 +1443,8 @@ static int same_filesystem(struct node *n)
 {
 	struct stat a, b;
 	char dir[PATH_MAX + 64];
-	if (fstat(n->log_fd, &a) || fstat(n->bodies_fd, &b) || a.st_dev != b.st_dev)
+	snprintf(dir, sizeof dir, "%s/bodies", n->dir);
+	if (fstat(n->log_fd, &a) || mkdir_p(dir, 0755) || stat(dir, &b) || a.st_dev != b.st_dev)
 		return 0;
 	for (size_t i = 0; i < n->charter.nparties; i++) {
 		if (&n->charter.parties[i] == n->me)
@@ -1488,14 +1470,14 @@ static int start(struct node *n)
 	if ((rc = tlog_open(&n->log, path, &n->key.sign)))
 		return err_wrap(rc, "log");
 	n->log_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	snprintf(path, sizeof path, "%s/bodies", n->dir);
-	mkdir_p(path, 0755);
-	n->bodies_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	snprintf(path, sizeof path, "%s/cosigned", n->dir);
 	mkdir_p(path, 0755);
-	if (n->log_fd < 0 || n->bodies_fd < 0)
+	if (n->log_fd < 0)
 		return err_set(ERR_IO, "%s: %s", n->dir, strerror(errno));
 	n->syncfs = same_filesystem(n);
+	snprintf(path, sizeof path, "%s/bodies", n->dir);
+	if ((rc = bodies_open(&n->bodies, path, n->syncfs)))
+		return rc;
 	if (n->syncfs)
 		tlog_set_sync(n->log, TLOG_SYNC_FS);
 	struct witness_log wl[MAX_PEERS];
@@ -1569,7 +1551,11 @@ static int start(struct node *n)
 	pthread_cond_init(&n->push_cond, NULL);
 	pthread_mutex_init(&n->rec_lock, NULL);
 	pthread_cond_init(&n->rec_cond, NULL);
-	struct sequencer_hooks hooks = {.seen = seen_leaf, .committed = on_committed, .ctx = n, .log_lock = &n->log_lock};
+	struct sequencer_hooks hooks = {.seen = seen_leaf,
+					.before_commit = flush_bodies,
+					.committed = on_committed,
+					.ctx = n,
+					.log_lock = &n->log_lock};
 	if ((rc = sequencer_start(&n->seq, n->log, &hooks, 8192)))
 		return rc;
 	/*
@@ -1641,8 +1627,7 @@ static void stop(struct node *n)
 	cases_release(&n->cases);
 	if (n->log_fd > 0)
 		close(n->log_fd);
-	if (n->bodies_fd > 0)
-		close(n->bodies_fd);
+	bodies_close(n->bodies);
 	note_signer_release(&n->cosigner);
 	keyfile_release(&n->key);
 	charter_release(&n->charter);

@@ -154,16 +154,19 @@ static void *committer(void *arg)
 		/* Outside the lock: submitters keep queueing the next batch. */
 		int rc = s->failed ? err_set(ERR_IO, "the log failed earlier; restart the node") : 0;
 		uint64_t t0 = now_ns();
+		int before = 0; /* the batch failed before the log was touched: the next one may go on */
+		if (!rc && s->hooks.before_commit && s->hooks.before_commit(s->hooks.ctx))
+			rc = before = err_wrap(ERR_IO, "before the commit");
 		if (s->hooks.log_lock)
 			pthread_mutex_lock(s->hooks.log_lock);
 		for (size_t i = 0; i < n && !rc; i++)
 			rc = tlog_add(s->log, ws[i]->e.data, ws[i]->e.len, &ws[i]->e.index);
 		if (!rc)
 			rc = tlog_commit(s->log);
-		if (rc) {
+		if (rc && !before) {
 			tlog_discard(s->log);
 			s->failed = 1;
-		} else {
+		} else if (!rc) {
 			for (size_t i = 0; i < n; i++)
 				batch[i] = ws[i]->e;
 		}

@@ -34,6 +34,13 @@ struct sequencer_entry {
 struct sequencer_hooks {
 	/* 1 if an entry with this leaf hash is already committed. */
 	int (*seen)(void *ctx, const merkle_hash leaf);
+	/*
+	 * If set, called by the committer before it appends a batch: to write what
+	 * the batch's entries rely on (their bodies) so that the batch's one flush
+	 * makes it durable too. Non-zero fails the batch (its waiters get ERR_IO;
+	 * the log is untouched and the next batch tries again).
+	 */
+	int (*before_commit)(void *ctx);
 	/* Called by the committer after the batch is durable; n entries with their indices. */
 	void (*committed)(void *ctx, const struct sequencer_entry *batch, size_t n, const struct buf *checkpoint);
 	void *ctx;

@@ -29,7 +29,9 @@ code=$(submit "$US" "$D/e1.req")
 [ "$code" = 200 ] && pass submit-accepted || fail submit-accepted "HTTP $code: $(cat "$T_DIR/resp")"
 cp "$T_DIR/resp" "$D/e1.proof"
 expect submit-answers-a-proof 0 "" "$PARLEY" proof verify "$D/e1.proof" "$D/e1/envelope" --vkey "$US_VKEY"
-wait_for sh -c "ls '$D/ru/bodies' | grep -q ." && pass recipient-fetched-body || fail recipient-fetched-body
+b1=$(sed -n 's/^body: \([0-9a-f]*\) .*/\1/p' "$D/e1/envelope")
+wait_for sh -c "curl -sf '$RU/body/$b1' | cmp -s - '$D/e1/body.age'" && pass recipient-fetched-body ||
+	fail recipient-fetched-body "$(curl -s "$RU/body/$b1" | head -c 200)"
 wait_for sh -c "[ \"\$(curl -s $RU/checkpoint | sed -n 2p)\" -ge 1 ]" && pass recipient-recorded-received ||
 	fail recipient-recorded-received
 wait_for curl -sf "$US/proof/us/0?cosigned-by=ru.parley.example/log" -o "$D/e1.receipt" &&
@@ -148,10 +150,10 @@ start_node "$D/ru" ru --http-timeout 2
 wait_for sh -c "curl -s $US/case/us.fbi/2021-0011 | grep -q '\"state\": \"delivered\"'" && pass offline-recipient-catches-up ||
 	fail offline-recipient-catches-up "$(tail -n 5 "$D/ru.log")"
 b5=$(sed -n 's/^body: \([0-9a-f]*\) .*/\1/p' "$D/e5/envelope")
-wait_for test -f "$D/ru/bodies/$b5" && pass caught-up-body ||
+wait_for sh -c "curl -sf '$RU/body/$b5' | cmp -s - '$D/e5/body.age'" && pass caught-up-body ||
 	fail caught-up-body
 
-# ---- kill -9 mid-batch: every acknowledged submission survives ----
+# ---- kill -9 mid-batch: every acknowledged submission survives, with its body ----
 for i in $(seq 40); do seal "k$i" us.doj notice notice-minimal.json "us.doj/k-$i" ru.fsb; frame "$D/k$i/envelope" "$D/k$i/body.age" >"$D/k$i.req"; done
 subs=()
 for i in $(seq 40); do
@@ -168,8 +170,9 @@ for i in $(seq 40); do
 	[ "$(cat "$D/k$i.code" 2>/dev/null)" = 200 ] || continue
 	acked=$((acked + 1))
 	idx=$(sed -n 2p "$D/k$i.resp" | cut -d' ' -f2)
-	curl -sf "$US/proof/us/$idx" -o "$D/k$i.now" && "$PARLEY" proof verify "$D/k$i.now" "$D/k$i/envelope" --vkey "$US_VKEY" >/dev/null ||
-		lost=$((lost + 1))
+	hex=$(sed -n 's/^body: \([0-9a-f]*\) .*/\1/p' "$D/k$i/envelope")
+	curl -sf "$US/proof/us/$idx" -o "$D/k$i.now" && "$PARLEY" proof verify "$D/k$i.now" "$D/k$i/envelope" --vkey "$US_VKEY" >/dev/null &&
+		curl -sf "$US/body/$hex" | cmp -s - "$D/k$i/body.age" || lost=$((lost + 1))
 done
 echo "  kill -9: $acked of 40 submissions were acknowledged before it" >&2
 [ "$lost" = 0 ] && pass kill-9-mid-batch-keeps-acknowledged || fail kill-9-mid-batch-keeps-acknowledged "$lost of $acked lost"

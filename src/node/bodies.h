@@ -1,0 +1,72 @@
+/*
+ * bodies — the node's store of sealed bodies, content-addressed by SHA-256,
+ * under DIR/bodies.
+ *
+ * A body of at most BODIES_INLINE_MAX bytes is a row of the SQLite database
+ * DIR/bodies/inline.db; a larger one is the file DIR/bodies/<sha256 hex>, so
+ * it can be sent from the file (sendfile) and a static server could serve it.
+ * Why rows: a submission's body is typically a few hundred bytes to a few
+ * KiB, and one file per body cost the sender about a fifth of its CPU per
+ * submission here (four system calls and an inode each; see
+ * docs/performance.md), where a row is a few microseconds inside the batch's
+ * one transaction. SQLite's own measurements put the break-even between rows
+ * and files near 100 KiB.
+ *
+ * Durability. bodies_put stages a small body in memory; bodies_flush writes
+ * every staged body in one transaction. A caller stages the body before it
+ * queues the entry that names it, and flushes before the commit that makes
+ * that entry durable; so a body is durable no later than its envelope.
+ *   sync_later = 1: the caller syncs the filesystem (syncfs) after the flush
+ *     and before it relies on the bodies: the transaction and large files are
+ *     not fsynced here (WAL, synchronous=NORMAL: SQLite still syncs its own
+ *     checkpoints, so the database stays consistent whatever the order).
+ *   sync_later = 0: the flush's commit is fsynced (synchronous=FULL), and a
+ *     large body is written and fsynced before bodies_put returns.
+ * A body that never gets its envelope (refused, crashed before the commit) is
+ * harmless: content-addressed, unreferenced.
+ *
+ * Threads: every function may be called from any thread.
+ */
+#ifndef PARLEY_BODIES_H
+#define PARLEY_BODIES_H
+
+#include "base/buf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BODIES_INLINE_MAX (128u << 10) /* larger bodies are files */
+
+struct bodies;
+
+/* Opens (creating) the store in dir (the node's DIR/bodies). 0, ERR_IO. */
+int bodies_open(struct bodies **out, const char *dir, int sync_later);
+/* Flushes what is staged, then closes. */
+void bodies_close(struct bodies *b);
+
+/*
+ * Stores a body whose SHA-256 the caller has checked: a small one is staged
+ * for the next bodies_flush, a large one written as its file (see above).
+ * Storing a body again is harmless. 0, ERR_IO, ERR_NOMEM.
+ */
+int bodies_put(struct bodies *b, const uint8_t hash[32], const uint8_t *data, size_t len);
+/* Writes every staged body in one transaction. 0 or ERR_IO (the staged bodies are then dropped). */
+int bodies_flush(struct bodies *b);
+
+/*
+ * 1 if the body is stored whole (staged, a row, or a file whose content has
+ * that hash), 0 if not. With sync_later a file is read and hashed: one left by
+ * a crash before its syncfs may be short.
+ */
+int bodies_has(struct bodies *b, const uint8_t hash[32]);
+
+/*
+ * A small body's bytes (a row; staged ones are not served before their
+ * flush): 0, ERR_NOTFOUND (not a row: a large body is a file, see
+ * bodies_dirfd), ERR_IO.
+ */
+int bodies_get(struct bodies *b, const uint8_t hash[32], struct buf *out);
+/* The directory that holds the large bodies' files, named by lowercase hex. */
+int bodies_dirfd(const struct bodies *b);
+
+#endif
