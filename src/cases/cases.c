@@ -116,6 +116,11 @@ static int case_table_reserve(struct cases *c)
 	return 0;
 }
 
+int cases_has_leaf(const struct cases *c, const merkle_hash leaf)
+{
+	return c->leaves_cap && *leaf_slot(c->leaves, c->leaves_cap, leaf) != NULL;
+}
+
 static int leaf_table_reserve(struct cases *c)
 {
 	if ((c->nleaves + 1) * 2 <= c->leaves_cap)

@@ -166,6 +166,9 @@ int cases_first_cosigned(const struct cases *c, const char *origin, const char *
 /* Entry index of origin's log as fed (valid or not), or NULL if not fed yet. */
 const struct cases_env *cases_entry(const struct cases *c, const char *origin, uint64_t index);
 
+/* 1 if a valid entry of any log has this leaf hash (so the same envelope again is a replay), else 0. */
+int cases_has_leaf(const struct cases *c, const merkle_hash leaf);
+
 /* Entries fed so far for origin's log (0 for an unknown origin). */
 uint64_t cases_log_size(const struct cases *c, const char *origin);
 

@@ -4,7 +4,7 @@
  * One database file holds every log entry as cases_evaluate() judged it (the
  * parsed envelope fields, validity and reason; not the bodies), the
  * cosignature records, and per log the number of entries indexed. It lets
- * the node refuse replays (index_has_leaf), resume indexing after a crash
+ * the node resume indexing after a crash
  * (index_size: re-feed the log's entries from there), and answer case
  * queries after a restart without re-reading or re-verifying every log
  * (index_load replays the rows into a struct cases, giving the same state,

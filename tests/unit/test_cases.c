@@ -195,6 +195,11 @@ static void test_invalid_entries_are_listed_and_ignored(void)
 	CHECK(forged && !forged->valid && strstr(forged->reason, "not the key of us.fbi"));
 	CHECK(misplaced && !misplaced->valid && strstr(misplaced->reason, "in the log of party us"));
 	CHECK(replay && !replay->valid && strstr(replay->reason, "replay of entry 1"));
+	/* the node's replay check: valid entries only (a forged one is no precedent) */
+	merkle_hash other;
+	merkle_leaf_hash("not an entry", 12, other);
+	CHECK(cases_has_leaf(&c, env_at(&c, CASE_A, 0, 1)->leaf) == 1 && cases_has_leaf(&c, replay->leaf) == 1);
+	CHECK(cases_has_leaf(&c, forged->leaf) == 0 && cases_has_leaf(&c, other) == 0);
 	/* the misplaced ack of us 4 does not acknowledge it */
 	CHECK(cases_status(&c, env_at(&c, CASE_A, 0, 4), "ru", T0 + 20 * DAY, &o) == 0);
 	CHECK_EQ_INT(o.ack.state, CASES_OVERDUE);
