@@ -3,15 +3,16 @@
 #
 #   submit_per_s, ed25519_verify_per_s, submit_ratio_vs_verify
 #       signed envelopes with sealed bodies POSTed to one node's /submit over
-#       $CONNS keep-alive connections (bench_node: one thread and one libcurl
-#       handle per connection), each verified, sequenced and durable before its
-#       200; beside raw crypto_sign_verify_detached of the same signatures on
-#       $THREADS threads in the same process, half before and half after.
+#       $CONNS keep-alive connections (bench_node: plain HTTP/1.1 clients on one
+#       epoll loop, one submission in flight each), each verified, sequenced and
+#       durable before its 200; beside raw crypto_sign_verify_detached of the
+#       same signatures on $THREADS threads in the same process, half before and
+#       half after.
 #   receipt_ms_p50, receipt_ms_p99
-#       the same run: from sending a submission to the first time the sender's
-#       /checkpoint (polled every 3 ms) shows a checkpoint covering it that
-#       carries the recipient node's valid cosignature. Both nodes and the
-#       neutral witness run on loopback on this machine.
+#       the same run: from sending a submission to the first time the sender
+#       hands out a receipt covering it (GET /proof/...?cosigned-by=, polled every
+#       5 ms) that carries the recipient node's valid cosignature. Both nodes and
+#       the neutral witness run on loopback on this machine.
 #   tile_req_per_s, nginx_tile_req_per_s, tile_ratio_vs_nginx
 #       wrk GETs rotating over every full tile and bundle of the sender's log:
 #       the node, then nginx serving the same directory (sendfile, no access
