@@ -192,6 +192,17 @@ int bodies_flush(struct bodies *b)
 		if (rc && !sqlite3_get_autocommit(b->w))
 			sqlite3_exec(b->w, "ROLLBACK", NULL, NULL, NULL);
 	}
+	if (rc && list) {
+		/* Staged again: another thread's batch may rely on one of them and flush next. */
+		struct staged *last = list;
+		while (last->next)
+			last = last->next;
+		pthread_mutex_lock(&b->stage_lock);
+		last->next = b->staged;
+		b->staged = list;
+		pthread_mutex_unlock(&b->stage_lock);
+		list = NULL;
+	}
 	pthread_mutex_unlock(&b->write_lock);
 	for (struct staged *next; list; list = next) {
 		next = list->next;

@@ -50,7 +50,10 @@ void bodies_close(struct bodies *b);
  * Storing a body again is harmless. 0, ERR_IO, ERR_NOMEM.
  */
 int bodies_put(struct bodies *b, const uint8_t hash[32], const uint8_t *data, size_t len);
-/* Writes every staged body in one transaction. 0 or ERR_IO (the staged bodies are then dropped). */
+/*
+ * Writes every staged body in one transaction. 0, or ERR_IO: nothing written,
+ * and they stay staged (a batch of another thread may rely on one of them).
+ */
 int bodies_flush(struct bodies *b);
 
 /*
