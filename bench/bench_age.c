@@ -17,6 +17,8 @@
  * bench/age.sh runs the steps separately, alternating with Debian's age on the
  * same file. Prints key=value lines; MB is 10^6 bytes.
  */
+#include "clock.h"
+
 #include "base/buf.h"
 #include "base/err.h"
 #include "crypto/age.h"
@@ -30,12 +32,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what)
 {

@@ -25,6 +25,8 @@
  *
  * Prints key=value lines and '# ' comments; exits 2 if anything fails to verify.
  */
+#include "clock.h"
+
 #include "base/buf.h"
 #include "base/err.h"
 #include "crypto/keyfile.h"
@@ -42,16 +44,6 @@
 #define NAGENCIES 4
 #define THREADS_MAX 64
 
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-static double now(void)
-{
-	return clock_s(CLOCK_MONOTONIC);
-}
 
 static void die(const char *what)
 {
@@ -104,7 +96,7 @@ static double run(size_t lo, size_t hi, int threads, int raw, double *cpu)
 {
 	pthread_t th[THREADS_MAX];
 	struct slice sl[THREADS_MAX];
-	double t0 = now(), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	double t0 = now(), c0 = cpu_seconds();
 	for (int t = 0; t < threads; t++) {
 		sl[t].lo = lo + (hi - lo) * (size_t)t / (size_t)threads;
 		sl[t].hi = lo + (hi - lo) * (size_t)(t + 1) / (size_t)threads;
@@ -115,7 +107,7 @@ static double run(size_t lo, size_t hi, int threads, int raw, double *cpu)
 	for (int t = 0; t < threads; t++)
 		pthread_join(th[t], NULL);
 	double dt = now() - t0;
-	*cpu += clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	*cpu += cpu_seconds() - c0;
 	if (atomic_load(&failures))
 		die(raw ? "raw verification of a valid signature" : "verification of a valid envelope");
 	return dt;

@@ -25,6 +25,8 @@
  * submit_ratio_vs_verify=, receipt_ms_p50=, receipt_ms_p99= and # comments.
  * Exits 1 on any failure (a refused submission, a receipt that never comes).
  */
+#include "clock.h"
+
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fileio.h"
@@ -45,7 +47,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -59,21 +60,6 @@
 #define RECEIPT_TIMEOUT_S 180
 #define MAX_THREADS 256
 #define MAX_CONNS 4096
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* CPU time (user + system) of this process so far. */
-static double cpu_seconds(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
 
 static void die(const char *what, int rc)
 {

@@ -23,6 +23,8 @@
  * Programs exit 1 on any failure, including a wrong root or a proof that does
  * not verify, so a broken optimisation cannot produce a figure.
  */
+#include "clock.h"
+
 #include "base/buf.h"
 #include "base/enc.h"
 #include "base/err.h"
@@ -40,21 +42,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* CPU seconds used so far by the whole process (every thread, user + system). */
-static double cpu_now(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
-}
 
 static void die(const char *what, int rc)
 {
@@ -323,11 +310,11 @@ static double time_raw_verify(struct pool *p, struct notes *ns, size_t lo, size_
 {
 	struct raw_job j = {.ns = ns, .first = lo};
 	atomic_init(&j.failures, 0);
-	double t0 = now(), c0 = cpu_now();
+	double t0 = now(), c0 = cpu_seconds();
 	pool_start(p, raw_verify, &j, hi - lo);
 	pool_wait(p);
 	double dt = now() - t0;
-	*cpu += cpu_now() - c0;
+	*cpu += cpu_seconds() - c0;
 	if (atomic_load(&j.failures))
 		die("raw verification of a valid signature", ERR_VERIFY);
 	return dt;
@@ -381,7 +368,7 @@ static int cmd_append(uint64_t n, int threads, const char *dir)
 	struct verify_job jobs[2];
 	size_t nbatches = (n + BATCH - 1) / BATCH, rejected = 0;
 	t0 = now();
-	double c0 = cpu_now();
+	double c0 = cpu_seconds();
 	jobs[0] = (struct verify_job){ns, 0};
 	pool_start(&pool, ingest_verify, &jobs[0], n < BATCH ? n : BATCH);
 	pool_wait(&pool);
@@ -406,7 +393,7 @@ static int cmd_append(uint64_t n, int threads, const char *dir)
 		if (more)
 			pool_wait(&pool);
 	}
-	double ingest_s = now() - t0, ingest_cpu = cpu_now() - c0;
+	double ingest_s = now() - t0, ingest_cpu = cpu_seconds() - c0;
 	if (rejected || tlog_size(t) != n)
 		die("ingestion rejected a valid note", ERR_VERIFY);
 
