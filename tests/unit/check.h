@@ -68,4 +68,27 @@ static inline const char *check_file_name(const char *path)
 
 #define CHECK_EXIT() return check_failures ? 1 : 0
 
+/*
+ * A fresh directory NAME.XXXXXX under $TMPBASE (tests/run.sh sets it), else
+ * $TMPDIR, else /tmp, its path into out (n bytes). 0, or -1 (errno set).
+ */
+static inline int check_tmpdir(char *out, size_t n, const char *name)
+{
+	const char *base = getenv("TMPBASE") ? getenv("TMPBASE") : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	if ((size_t)snprintf(out, n, "%s/%s.XXXXXX", base, name) >= n)
+		return -1;
+	return mkdtemp(out) ? 0 : -1;
+}
+
+/* Removes dir and everything below it. 0, or -1 (after saying so on stderr). */
+static inline int check_rmtree(const char *dir)
+{
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) == 0)
+		return 0;
+	fprintf(stderr, "cannot remove %s\n", dir);
+	return -1;
+}
+
 #endif

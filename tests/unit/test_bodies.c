@@ -193,16 +193,11 @@ static void test_kill_9_keeps_flushed_bodies(void)
 
 int main(void)
 {
-	const char *tmp = getenv("TMPBASE") ? getenv("TMPBASE") : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	snprintf(base, sizeof base, "%s/parley-bodies.XXXXXX", tmp);
-	if (!mkdtemp(base))
+	if (check_tmpdir(base, sizeof base, "parley-bodies"))
 		return 2;
 	RUN(test_small_rows_large_files);
 	RUN(test_short_file_is_not_stored);
 	RUN(test_kill_9_keeps_flushed_bodies);
-	char cmd[PATH_MAX + 16];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", base);
+	check_rmtree(base);
 	CHECK_EXIT();
 }

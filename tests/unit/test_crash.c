@@ -183,10 +183,8 @@ static void test_kill_and_recover(void)
 
 int main(void)
 {
-	const char *tmp = getenv("TMPBASE") ? getenv("TMPBASE") : "/tmp";
-	snprintf(dir, sizeof dir, "%s/test_crash.XXXXXX", tmp);
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
-	if (!mkdtemp(dir) || rmdir(dir) != 0 || note_signer_generate(&key, "crash.example/log", NOTE_ED25519) ||
+	if (check_tmpdir(dir, sizeof dir, "test_crash") || rmdir(dir) != 0 || note_signer_generate(&key, "crash.example/log", NOTE_ED25519) ||
 	    tlog_create(dir, &key) != 0) {
 		fprintf(stderr, "setup failed: %s\n", err_msg());
 		return 2;
@@ -194,9 +192,7 @@ int main(void)
 	note_verifier_from_signer(&vkey, &key, NOTE_ED25519);
 	RUN(test_kill_and_recover);
 	note_signer_release(&key);
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
+	if (check_rmtree(dir))
 		return 2;
 	CHECK_EXIT();
 }

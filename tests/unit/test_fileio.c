@@ -58,13 +58,9 @@ static void test_unsynced_write_creates_and_replaces(void)
 
 int main(void)
 {
-	snprintf(dir, sizeof dir, "%s/parley-fileio.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(dir))
+	if (check_tmpdir(dir, sizeof dir, "parley-fileio"))
 		return 2;
 	RUN(test_unsynced_write_creates_and_replaces);
-	char cmd[PATH_MAX + 16];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
+	check_rmtree(dir);
 	CHECK_EXIT();
 }

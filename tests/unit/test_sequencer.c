@@ -52,8 +52,7 @@ static void *worker(void *arg)
 static void test_concurrent_submitters(void)
 {
 	char dir[256];
-	snprintf(dir, sizeof dir, "%s/seq-XXXXXX", getenv("TMPBASE") ? getenv("TMPBASE") : "/tmp");
-	CHECK(mkdtemp(dir) != NULL);
+	CHECK(check_tmpdir(dir, sizeof dir, "seq") == 0);
 	char logdir[300];
 	snprintf(logdir, sizeof logdir, "%s/log", dir);
 	struct note_signer key;
@@ -101,9 +100,7 @@ static void test_concurrent_submitters(void)
 	CHECK_EQ_INT(n, THREADS * PER_THREAD);
 	note_signer_release(&key);
 	buf_release(&b);
-	char cmd[400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	CHECK(system(cmd) == 0);
+	CHECK(check_rmtree(dir) == 0);
 }
 
 int main(void)

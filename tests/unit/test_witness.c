@@ -180,16 +180,13 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 2;
-	snprintf(base, sizeof base, "%s/witness-XXXXXX", getenv("TMPBASE") ? getenv("TMPBASE") : "/tmp");
-	if (!mkdtemp(base))
+	if (check_tmpdir(base, sizeof base, "witness"))
 		return 2;
 	note_signer_generate(&log_key, "us.parley.example/log", NOTE_ED25519);
 	note_signer_generate(&other_key, "us.parley.example/log", NOTE_ED25519);
 	note_signer_generate(&wit_key, "un.witness", NOTE_COSIGNATURE);
 	RUN(test_add_checkpoint_rules);
-	char cmd[400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
-	if (system(cmd) != 0)
+	if (check_rmtree(base))
 		return 2;
 	CHECK_EXIT();
 }
