@@ -102,7 +102,7 @@ static void test_add_has_leaf_and_size(void)
 	CHECK_EQ_INT(size, 5);
 	CHECK(index_size(ix, "cn.parley.example/log", &size) == 0);
 	CHECK_EQ_INT(size, 0);
-	/* the node refuses a replay of any indexed entry */
+	/* every indexed entry is found by its leaf hash, and nothing else */
 	merkle_hash leaf;
 	merkle_leaf_hash(X.logs[0].e[1].data, X.logs[0].e[1].len, leaf);
 	CHECK_EQ_INT(index_has_leaf(ix, leaf), 1);
