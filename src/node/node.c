@@ -523,13 +523,24 @@ out:
 
 static void make_received(struct node *n, struct peer *p, uint64_t upto);
 
+/*
+ * Case views wait until every submission answered so far is indexed (the
+ * committer indexes a batch just after answering it): an officer who was told
+ * "sent" then sees it.
+ */
+static void lock_settled_cases(struct node *n)
+{
+	sequencer_wait_settled(n->seq);
+	pthread_mutex_lock(&n->cases_lock);
+}
+
 static void h_cases(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct node *n = ctx;
 	(void)req;
 	const struct cases_case **list = NULL;
 	size_t count = 0;
-	pthread_mutex_lock(&n->cases_lock);
+	lock_settled_cases(n);
 	int rc = cases_list(&n->cases, &list, &count);
 	if (!rc) {
 		resp->status = 200;
@@ -563,7 +574,7 @@ static void h_case(void *ctx, const struct http_request *req, struct http_respon
 		http_text(resp, 404, "not a case id");
 		return;
 	}
-	pthread_mutex_lock(&n->cases_lock);
+	lock_settled_cases(n);
 	const struct cases_case *k = cases_find(&n->cases, id);
 	int rc = k ? cases_case_json(&n->cases, k, view_time(req), &resp->body) : ERR_NOTFOUND;
 	pthread_mutex_unlock(&n->cases_lock);
@@ -587,7 +598,7 @@ static void h_inbox(void *ctx, const struct http_request *req, struct http_respo
 		http_text(resp, 404, "no agency %s in the charter", agency);
 		return;
 	}
-	pthread_mutex_lock(&n->cases_lock);
+	lock_settled_cases(n);
 	int rc = cases_inbox_json(&n->cases, agency, view_time(req), &resp->body);
 	pthread_mutex_unlock(&n->cases_lock);
 	if (rc) {

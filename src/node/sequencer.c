@@ -39,7 +39,26 @@ struct sequencer {
 	int stopping;
 	int failed;
 	uint64_t batches, entries, commit_ns;
+	uint64_t answered, settled; /* batches answered, and those of them through committed() */
+	/* answered batches waiting for committed(), oldest first, on the indexer thread */
+	pthread_t indexer;
+	pthread_cond_t wake_indexer;
+	struct settling *settle_head, *settle_tail;
+	size_t settling;
+	int committer_done;
 };
+
+/* An answered batch on its way to committed(): copies of its entries. */
+struct settling {
+	struct settling *next;
+	size_t n;
+	struct buf cp;
+	struct sequencer_entry *e;
+	uint8_t data[];
+};
+
+/* At most this many answered batches wait for the indexer before the committer waits too. */
+#define MAX_SETTLING 2
 
 static size_t slot_of(const merkle_hash h, size_t cap)
 {
@@ -129,6 +148,75 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A settling record of the batch (copies of its entries and checkpoint); NULL if out of memory. */
+static struct settling *make_settling(const struct sequencer_entry *batch, size_t n, const struct buf *cp)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += batch[i].len;
+	struct settling *st = malloc(sizeof *st + total);
+	struct sequencer_entry *e = malloc(n * sizeof *e);
+	if (!st || !e) {
+		free(st);
+		free(e);
+		return NULL;
+	}
+	st->next = NULL;
+	st->n = n;
+	st->e = e;
+	buf_init(&st->cp, CHECKPOINT_MAX_SIZE);
+	if (buf_append(&st->cp, cp->data, cp->len)) {
+		free(st);
+		free(e);
+		return NULL;
+	}
+	uint8_t *p = st->data;
+	for (size_t i = 0; i < n; i++) {
+		e[i] = batch[i];
+		memcpy(p, batch[i].data, batch[i].len);
+		e[i].data = p;
+		p += batch[i].len;
+	}
+	return st;
+}
+
+/* Done with a batch's committed(): its leaves leave the pending set. Call with s->lock held. */
+static void settled_locked(struct sequencer *s, const struct sequencer_entry *batch, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		leafset_del(&s->pending, batch[i].leaf);
+	s->settled++;
+	pthread_cond_broadcast(&s->wake_waiters);
+	pthread_cond_broadcast(&s->wake_committer);
+}
+
+/* Runs committed() for each answered batch in order, while the committer goes on with the next. */
+static void *indexer(void *arg)
+{
+	struct sequencer *s = arg;
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		while (!s->settle_head && !s->committer_done)
+			pthread_cond_wait(&s->wake_indexer, &s->lock);
+		struct settling *st = s->settle_head;
+		if (!st)
+			break;
+		pthread_mutex_unlock(&s->lock);
+		s->hooks.committed(s->hooks.ctx, st->e, st->n, &st->cp);
+		pthread_mutex_lock(&s->lock);
+		s->settle_head = st->next;
+		if (!s->settle_head)
+			s->settle_tail = NULL;
+		s->settling--;
+		settled_locked(s, st->e, st->n);
+		buf_release(&st->cp);
+		free(st->e);
+		free(st);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
 static void *committer(void *arg)
 {
 	struct sequencer *s = arg;
@@ -176,8 +264,20 @@ static void *committer(void *arg)
 			buf_append(&cp, tlog_checkpoint_note(s->log)->data, tlog_checkpoint_note(s->log)->len);
 		if (s->hooks.log_lock)
 			pthread_mutex_unlock(s->hooks.log_lock);
-		if (!rc && s->hooks.committed)
+		/*
+		 * committed() runs on the indexer thread after the answers, on copies of
+		 * the entries (the submitters' buffers go with their answers). Without
+		 * memory for the copies, it runs here, before them, once the batches
+		 * ahead of this one are through.
+		 */
+		struct settling *st = NULL;
+		if (!rc && s->hooks.committed && !(st = make_settling(batch, n, &cp))) {
+			pthread_mutex_lock(&s->lock);
+			while (s->settling)
+				pthread_cond_wait(&s->wake_committer, &s->lock);
+			pthread_mutex_unlock(&s->lock);
 			s->hooks.committed(s->hooks.ctx, batch, n, &cp);
+		}
 		uint64_t dt = now_ns() - t0;
 
 		pthread_mutex_lock(&s->lock);
@@ -185,10 +285,14 @@ static void *committer(void *arg)
 			s->batches++;
 			s->entries += n;
 			s->commit_ns += dt;
+			s->answered++;
+			if (!st)
+				settled_locked(s, batch, n);
 		}
 		size_t nasync = 0;
 		for (size_t i = 0; i < n; i++) {
-			leafset_del(&s->pending, ws[i]->e.leaf);
+			if (rc)
+				leafset_del(&s->pending, ws[i]->e.leaf); /* refused: may come again */
 			ws[i]->rc = rc;
 			if (rc)
 				snprintf(ws[i]->msg, sizeof ws[i]->msg, "%s", err_msg());
@@ -207,8 +311,23 @@ static void *committer(void *arg)
 			free(ws[i]);
 		}
 		buf_release(&cp);
+
+		/* Hand the batch to the indexer; its leaves stay pending until indexed, so no replay slips through. */
 		pthread_mutex_lock(&s->lock);
+		if (st) {
+			if (s->settle_tail)
+				s->settle_tail->next = st;
+			else
+				s->settle_head = st;
+			s->settle_tail = st;
+			s->settling++;
+			pthread_cond_signal(&s->wake_indexer);
+			while (s->settling >= MAX_SETTLING) /* the index must not fall far behind */
+				pthread_cond_wait(&s->wake_committer, &s->lock);
+		}
 	}
+	s->committer_done = 1;
+	pthread_cond_signal(&s->wake_indexer);
 	pthread_mutex_unlock(&s->lock);
 	free(batch);
 	free(ws);
@@ -227,7 +346,17 @@ int sequencer_start(struct sequencer **out, struct tlog *log, const struct seque
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake_committer, NULL);
 	pthread_cond_init(&s->wake_waiters, NULL);
+	pthread_cond_init(&s->wake_indexer, NULL);
+	if (pthread_create(&s->indexer, NULL, indexer, s) != 0) {
+		free(s);
+		return err_set(ERR_IO, "cannot start the indexer thread");
+	}
 	if (pthread_create(&s->thread, NULL, committer, s) != 0) {
+		pthread_mutex_lock(&s->lock);
+		s->committer_done = 1;
+		pthread_cond_signal(&s->wake_indexer);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->indexer, NULL);
 		free(s);
 		return err_set(ERR_IO, "cannot start the committer thread");
 	}
@@ -244,7 +373,9 @@ void sequencer_stop(struct sequencer *s)
 	pthread_cond_signal(&s->wake_committer);
 	pthread_mutex_unlock(&s->lock);
 	pthread_join(s->thread, NULL);
+	pthread_join(s->indexer, NULL); /* after the committer: it indexes every answered batch first */
 	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->wake_indexer);
 	pthread_cond_destroy(&s->wake_committer);
 	pthread_cond_destroy(&s->wake_waiters);
 	free(s->pending.slots);
@@ -371,6 +502,15 @@ int sequencer_submit_checkpoint(struct sequencer *s, const uint8_t *entry, size_
 int sequencer_submit(struct sequencer *s, const uint8_t *entry, size_t len, uint64_t *index)
 {
 	return sequencer_submit_checkpoint(s, entry, len, index, NULL);
+}
+
+void sequencer_wait_settled(struct sequencer *s)
+{
+	pthread_mutex_lock(&s->lock);
+	uint64_t want = s->answered;
+	while (s->settled < want)
+		pthread_cond_wait(&s->wake_waiters, &s->lock);
+	pthread_mutex_unlock(&s->lock);
 }
 
 void sequencer_stats(struct sequencer *s, uint64_t *batches, uint64_t *entries, uint64_t *commit_ns_total)

@@ -10,9 +10,12 @@
  *
  * Duplicates are refused (ERR_CONFLICT): an entry whose leaf hash is queued,
  * being committed, or reported by the seen() callback (the committed index).
- * After each commit, committed() receives the batch (to index it) before the
- * waiters are woken and before its leaf hashes leave the pending set, so a
- * replay can never slip between the log and the index.
+ * After each commit the waiters are answered first; then committed() receives
+ * the batch (to index it), and only after it returns do the batch's leaf
+ * hashes leave the pending set, so a replay can never slip between the log
+ * and the index. Indexing is not part of durability (an index is rebuilt from
+ * the log), so it stays off the answers' path; a reader that must see every
+ * answered entry indexed calls sequencer_wait_settled() first.
  */
 #ifndef PARLEY_SEQUENCER_H
 #define PARLEY_SEQUENCER_H
@@ -41,7 +44,11 @@ struct sequencer_hooks {
 	 * the log is untouched and the next batch tries again).
 	 */
 	int (*before_commit)(void *ctx);
-	/* Called by the committer after the batch is durable; n entries with their indices. */
+	/*
+	 * Called by the committer after the batch is durable and its waiters are
+	 * answered: n entries with their indices (copies, valid during the call).
+	 * The next batch commits after it returns.
+	 */
 	void (*committed)(void *ctx, const struct sequencer_entry *batch, size_t n, const struct buf *checkpoint);
 	void *ctx;
 	/* If set, held around every use of the log, so others may use it between batches. */
@@ -94,7 +101,14 @@ typedef void (*sequencer_done_fn)(void *arg, int rc, const char *msg, uint64_t i
  */
 int sequencer_enqueue(struct sequencer *s, const uint8_t *entry, size_t len, sequencer_done_fn done, void *arg);
 
-/* Batches committed and entries appended since start (for metrics). */
+/*
+ * Waits until every batch answered so far has been through committed(): a
+ * view of the index then includes every entry a submitter has been told of.
+ */
+void sequencer_wait_settled(struct sequencer *s);
+
+/* Batches committed and entries appended since start (for metrics); the
+ * commit time runs from taking a batch to answering it (indexing excluded). */
 void sequencer_stats(struct sequencer *s, uint64_t *batches, uint64_t *entries, uint64_t *commit_ns_total);
 
 #endif

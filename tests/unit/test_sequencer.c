@@ -71,6 +71,7 @@ static void test_concurrent_submitters(void)
 	uint64_t batches, entries, ns;
 	sequencer_stats(seq, &batches, &entries, &ns);
 	CHECK_EQ_INT(entries, THREADS * PER_THREAD);
+	sequencer_wait_settled(seq); /* answers come before indexing: wait for the last batch's */
 	CHECK_EQ_INT(committed_entries, THREADS * PER_THREAD);
 	CHECK(batches < entries); /* group commit: fewer flushes than entries */
 	/* every index distinct, and each holds that thread's entry */
@@ -103,10 +104,80 @@ static void test_concurrent_submitters(void)
 	CHECK(check_rmtree(dir) == 0);
 }
 
+/* committed() that holds the indexer until released, so a test sees the answered-but-unindexed state. */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static int gate_entered, gate_open, settled_returned;
+
+static void gated_commit(void *ctx, const struct sequencer_entry *b, size_t n, const struct buf *cp)
+{
+	pthread_mutex_lock(&gate_lock);
+	gate_entered = 1;
+	pthread_cond_broadcast(&gate_cond);
+	while (!gate_open)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+	on_commit(ctx, b, n, cp);
+}
+
+static void *wait_settled(void *arg)
+{
+	(void)arg;
+	sequencer_wait_settled(seq);
+	__atomic_store_n(&settled_returned, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* A submitter is answered before its batch is indexed; until it is, the entry is still refused as a replay. */
+static void test_answer_before_index(void)
+{
+	char dir[256];
+	CHECK(check_tmpdir(dir, sizeof dir, "seq") == 0);
+	char logdir[300];
+	snprintf(logdir, sizeof logdir, "%s/log", dir);
+	struct note_signer key;
+	CHECK(note_signer_generate(&key, "test.example/log", NOTE_ED25519) == 0);
+	CHECK(tlog_create(logdir, &key) == 0);
+	struct tlog *t;
+	CHECK(tlog_open(&t, logdir, &key) == 0);
+	committed_entries = 0;
+	struct sequencer_hooks hooks = {.seen = seen, .committed = gated_commit};
+	CHECK(sequencer_start(&seq, t, &hooks, 64) == 0);
+	uint64_t idx = 99;
+	const uint8_t *e = (const uint8_t *)"the gated entry";
+	CHECK_EQ_INT(sequencer_submit(seq, e, 15, &idx), 0); /* answered while committed() has not run */
+	CHECK_EQ_INT(idx, 0);
+	CHECK_EQ_INT(tlog_size(t), 1);
+	pthread_mutex_lock(&gate_lock);
+	while (!gate_entered)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+	CHECK_EQ_INT(__atomic_load_n(&committed_entries, __ATOMIC_SEQ_CST), 0);
+	/* not indexed yet, and still no replay: the leaf stays pending until committed() returns */
+	CHECK_EQ_INT(sequencer_submit(seq, e, 15, &idx), ERR_CONFLICT);
+	pthread_t th;
+	pthread_create(&th, NULL, wait_settled, NULL);
+	usleep(50 * 1000);
+	CHECK_EQ_INT(__atomic_load_n(&settled_returned, __ATOMIC_SEQ_CST), 0); /* waits for the index */
+	pthread_mutex_lock(&gate_lock);
+	gate_open = 1;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+	pthread_join(th, NULL);
+	CHECK_EQ_INT(settled_returned, 1);
+	CHECK_EQ_INT(committed_entries, 1);
+	CHECK_EQ_INT(sequencer_submit(seq, e, 15, &idx), ERR_CONFLICT); /* now seen() knows it */
+	sequencer_stop(seq);
+	tlog_close(t);
+	note_signer_release(&key);
+	CHECK(check_rmtree(dir) == 0);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
 		return 2;
 	RUN(test_concurrent_submitters);
+	RUN(test_answer_before_index);
 	CHECK_EXIT();
 }
