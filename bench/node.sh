@@ -62,7 +62,7 @@ up() { # up URL — until /healthz answers (at most ~10 s)
 
 # --- the channel, two nodes and the witness on loopback ---
 . "$ROOT/tests/fixture.sh" # newer fixtures pick a free PORT_BASE themselves
-PORT_BASE=${PORT_BASE:-$((20000 + (RANDOM % 2000) * 10))}
+PORT_BASE=${PORT_BASE:-$(free_port_base)}
 NGINX_PORT=$((PORT_BASE + 4))
 make_channel "$tmp/ch" >/dev/null
 K=$tmp/ch/keys
@@ -159,7 +159,16 @@ http {
 EOF
 nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' &
 pids+=($!)
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$NGINX_PORT/$(printf '%s\n' "$paths" | head -n 1)" >/dev/null && break; sleep 0.1; done
+nginx_up=0
+for _ in $(seq 100); do
+	curl -sf "http://127.0.0.1:$NGINX_PORT/$(printf '%s\n' "$paths" | head -n 1)" >/dev/null && { nginx_up=1; break; }
+	sleep 0.1
+done
+if [ $nginx_up = 0 ]; then
+	echo "bench: nginx did not come up on port $NGINX_PORT:" >&2
+	cat "$tmp/nginx/error.log" >&2
+	exit 1
+fi
 
 wrk_rate() { # wrk_rate URL — requests per second; fails on any error or non-2xx answer
 	wrk -t "$WRK_THREADS" -c "$WRK_CONNS" -d "${WRK_SECONDS}s" -s "$tmp/tiles.lua" "$1" >"$tmp/wrk.txt" 2>&1
@@ -172,8 +181,10 @@ wrk_rate() { # wrk_rate URL — requests per second; fails on any error or non-2
 }
 node_rates=() nginx_rates=()
 for _ in $(seq "$ROUNDS"); do
-	node_rates+=("$(wrk_rate "$US")")
-	nginx_rates+=("$(wrk_rate "http://127.0.0.1:$NGINX_PORT")")
+	r=$(wrk_rate "$US") || exit 1 # (a failure inside an array assignment would not stop set -e)
+	node_rates+=("$r")
+	r=$(wrk_rate "http://127.0.0.1:$NGINX_PORT") || exit 1
+	nginx_rates+=("$r")
 done
 mean() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%.0f\n", s / NR }'; }
 node_rate=$(mean "${node_rates[@]}")

@@ -4,13 +4,15 @@
 # caller sets PORT_BASE, a base whose three ports nobody listens on is picked at
 # random, so test runs on the same machine (several checkouts, CI) do not collide.
 
-# free_port_base — prints a base B such that B+1..B+3 accept no connection now
+# free_port_base — prints a base B such that B+1..B+4 accept no connection now (+4 is
+# for a bench's nginx). Bases stay below 32768, where Linux's ephemeral ports begin
+# (ip_local_port_range), so no client connection can be holding one of them.
 free_port_base() {
 	local b p used
 	for _ in $(seq 50); do
-		b=$((20000 + (RANDOM % 4000) * 10))
+		b=$((20000 + (RANDOM % 1270) * 10))
 		used=0
-		for p in 1 2 3; do
+		for p in 1 2 3 4; do
 			if (exec 3<>/dev/tcp/127.0.0.1/$((b + p))) 2>/dev/null; then used=1; fi
 		done
 		[ $used = 0 ] && { echo $b; return 0; }
