@@ -270,6 +270,29 @@ int bodies_get(struct bodies *b, const uint8_t hash[32], struct buf *out)
 	return rc;
 }
 
+int bodies_read(struct bodies *b, const uint8_t hash[32], struct buf *out)
+{
+	int rc = bodies_get(b, hash, out);
+	if (rc != ERR_NOTFOUND)
+		return rc;
+	char hex[65];
+	hex_encode(hex, hash, 32);
+	int fd = openat(b->dirfd, hex, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? err_set(ERR_NOTFOUND, "no body %s", hex)
+				       : err_set(ERR_IO, "body %s: %s", hex, strerror(errno));
+	buf_reset(out);
+	rc = fd_read_all(fd, out->max, out);
+	close(fd);
+	if (rc)
+		return err_wrap(rc, "body %s", hex);
+	uint8_t h[32];
+	sha256(out->data, out->len, h);
+	if (memcmp(h, hash, 32) != 0)
+		return err_set(ERR_NOTFOUND, "no body %s (the file is incomplete)", hex);
+	return 0;
+}
+
 static int staged_has(struct bodies *b, const uint8_t hash[32])
 {
 	int found = 0;

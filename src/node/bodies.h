@@ -69,6 +69,13 @@ int bodies_has(struct bodies *b, const uint8_t hash[32]);
  * bodies_dirfd), ERR_IO.
  */
 int bodies_get(struct bodies *b, const uint8_t hash[32], struct buf *out);
+
+/*
+ * Reads a stored body, row or file, into out (reset first; out->max bounds
+ * it). A file is checked against its hash, so a torn one is not handed out.
+ * 0, ERR_NOTFOUND, ERR_LIMIT, ERR_IO.
+ */
+int bodies_read(struct bodies *b, const uint8_t hash[32], struct buf *out);
 /* The directory that holds the large bodies' files, named by lowercase hex. */
 int bodies_dirfd(const struct bodies *b);
 

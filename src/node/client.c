@@ -81,6 +81,7 @@ int client_session_open(struct client_session **s)
 
 int client_session_get(struct client_session *s, const char *url, struct buf *out, long *status, long timeout_s)
 {
+	curl_easy_setopt(s->c, CURLOPT_HTTPGET, 1L); /* the handle may have POSTed before */
 	return perform(s->c, url, out, status, timeout_s);
 }
 
@@ -92,23 +93,37 @@ void client_session_close(struct client_session *s)
 	free(s);
 }
 
-int client_post(const char *url, const char *content_type, const void *body, size_t len, struct buf *out,
-		long *status, long timeout_s)
+int client_session_post(struct client_session *s, const char *url, const char *content_type, const void *body,
+			size_t len, struct buf *out, long *status, long timeout_s)
 {
-	CURL *c = curl_easy_init();
-	if (!c)
-		return err_set(ERR_NOMEM, "libcurl: out of memory");
+	CURL *c = s->c;
 	char header[256];
 	snprintf(header, sizeof header, "Content-Type: %s", content_type);
 	struct curl_slist *h = curl_slist_append(NULL, header);
-	h = curl_slist_append(h, "Expect:");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	struct curl_slist *h2 = h ? curl_slist_append(h, "Expect:") : NULL;
+	if (!h2) {
+		curl_slist_free_all(h);
+		return err_set(ERR_NOMEM, "libcurl: out of memory");
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h2);
 	curl_easy_setopt(c, CURLOPT_POST, 1L);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	int rc = perform(c, url, out, status, timeout_s);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL); /* the list goes now; the handle may be used again */
+	curl_slist_free_all(h2);
+	return rc;
+}
+
+int client_post(const char *url, const char *content_type, const void *body, size_t len, struct buf *out,
+		long *status, long timeout_s)
+{
+	struct client_session *s;
+	int rc = client_session_open(&s);
+	if (rc)
+		return rc;
+	rc = client_session_post(s, url, content_type, body, len, out, status, timeout_s);
+	client_session_close(s);
 	return rc;
 }
 

@@ -29,6 +29,9 @@ struct client_session;
 int client_session_open(struct client_session **s);
 int client_session_get(struct client_session *s, const char *url, struct buf *out, long *status, long timeout_s);
 void client_session_close(struct client_session *s);
+/* POST on the session's connection, as client_post. */
+int client_session_post(struct client_session *s, const char *url, const char *content_type, const void *body,
+			size_t len, struct buf *out, long *status, long timeout_s);
 
 /* POST body with content_type to url; the response as for client_get. */
 int client_post(const char *url, const char *content_type, const void *body, size_t len, struct buf *out,

@@ -186,7 +186,7 @@ static void response_init(struct http_response *r)
 {
 	memset(r, 0, sizeof *r);
 	r->fd = -1;
-	buf_init(&r->body, 64u << 20);
+	buf_init(&r->body, (64u << 20) + 65536); /* the largest body (64 MiB) with room for its framing */
 }
 
 static void response_release(struct http_response *r)

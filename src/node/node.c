@@ -15,6 +15,7 @@
 #include "exchange/charter.h"
 #include "exchange/envelope.h"
 #include "node/bodies.h"
+#include "node/body_batch.h"
 #include "node/client.h"
 #include "node/http.h"
 #include "node/sequencer.h"
@@ -362,6 +363,35 @@ static void h_body(void *ctx, const struct http_request *req, struct http_respon
 	resp->status = 200;
 	resp->content_type = "application/octet-stream";
 	resp->cache_control = "public, max-age=31536000, immutable";
+}
+
+/* POST /bodies: many bodies in one answer (body_batch.h), for a peer catching up on this log. */
+static void h_bodies(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	size_t count;
+	if (body_batch_request_check(req->body, req->body_len, &count)) {
+		http_text(resp, 400, "%s", err_msg());
+		return;
+	}
+	struct buf one;
+	buf_init(&one, ENVELOPE_BODY_MAX);
+	int rc = 0;
+	for (size_t i = 0; i < count && !rc && resp->body.len < BODY_BATCH_ANSWER_TARGET; i++) {
+		if ((rc = bodies_read(n->bodies, req->body + 32 * i, &one)))
+			break;
+		if (i && resp->body.len + 4 + one.len > resp->body.max)
+			break; /* the rest in the next request */
+		rc = body_batch_append(&resp->body, one.data, one.len);
+	}
+	buf_release(&one);
+	if (rc) {
+		buf_reset(&resp->body);
+		http_text(resp, rc == ERR_NOTFOUND ? 404 : 500, "%s", err_msg());
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "application/octet-stream";
 }
 
 static void h_charter(void *ctx, const struct http_request *req, struct http_response *resp)
@@ -876,32 +906,58 @@ static int addressed_to_me(const struct node *n, const struct envelope_fields *f
 	return 0;
 }
 
-/* Fetches and stores the body of an envelope addressed to this party, if it has one. */
-static int fetch_body(struct node *n, struct peer *p, struct client_session *cs, const struct envelope_fields *f)
+/* A body this node must fetch from a peer: named by an envelope addressed to it. */
+struct wanted_body {
+	uint8_t hash[32];
+	uint64_t size;
+};
+
+struct body_check {
+	struct node *n;
+	const struct wanted_body *want;
+	const char *url;
+};
+
+/* One body of a batch answer: it must be the one asked for, byte for byte; then it is stored. */
+static int store_fetched_body(void *ctx, size_t i, const uint8_t *body, size_t len)
 {
-	char hex[65], url[SYNTAX_URL_MAX + 128];
-	hex_encode(hex, f->body_hash, 32);
-	if (bodies_has(n->bodies, f->body_hash))
-		return 0;
-	char rel[80];
-	snprintf(rel, sizeof rel, "body/%s", hex);
-	int rc = client_url(url, sizeof url, p->party->url, rel);
-	if (rc)
-		return rc;
-	struct buf b;
-	long status;
-	buf_init(&b, ENVELOPE_BODY_MAX);
-	rc = client_session_get(cs, url, &b, &status, 30);
-	if (!rc && status != 200)
-		rc = err_set(ERR_IO, "%s: HTTP %ld", url, status);
-	if (!rc) {
-		uint8_t h[32];
-		sha256(b.data, b.len, h);
-		if (b.len != f->body_size || memcmp(h, f->body_hash, 32) != 0)
-			rc = err_set(ERR_VERIFY, "%s does not match its envelope", url);
+	struct body_check *c = ctx;
+	uint8_t h[32];
+	sha256(body, len, h);
+	if (len != c->want[i].size || memcmp(h, c->want[i].hash, 32) != 0) {
+		char hex[65];
+		hex_encode(hex, c->want[i].hash, 32);
+		return err_set(ERR_VERIFY, "%s: the body answered for %s does not match its envelope", c->url, hex);
 	}
-	if (!rc)
-		rc = bodies_put(n->bodies, f->body_hash, b.data, b.len);
+	return bodies_put(c->n->bodies, h, body, len);
+}
+
+/* Fetches and stores the bodies in want from p over POST /bodies, as many per request as the peer answers. */
+static int fetch_bodies(struct node *n, struct peer *p, struct client_session *cs, const struct wanted_body *want,
+			size_t count)
+{
+	char url[SYNTAX_URL_MAX + 16];
+	int rc = client_url(url, sizeof url, p->party->url, "bodies");
+	uint8_t req[BODY_BATCH_REQUEST_MAX];
+	struct buf b;
+	buf_init(&b, BODY_BATCH_ANSWER_TARGET + ENVELOPE_BODY_MAX + 4 * BODY_BATCH_MAX_HASHES);
+	for (size_t done = 0; !rc && done < count;) {
+		size_t k = count - done < BODY_BATCH_MAX_HASHES ? count - done : BODY_BATCH_MAX_HASHES;
+		for (size_t i = 0; i < k; i++)
+			memcpy(req + 32 * i, want[done + i].hash, 32);
+		long status;
+		if ((rc = client_session_post(cs, url, "application/octet-stream", req, 32 * k, &b, &status, 60)))
+			break;
+		if (status != 200) {
+			rc = err_set(ERR_IO, "%s: HTTP %ld: %.*s", url, status, (int)(b.len < 200 ? b.len : 200), (const char *)b.data);
+			break;
+		}
+		struct body_check c = {n, want + done, url};
+		size_t got;
+		if ((rc = body_batch_parse(b.data, b.len, k, ENVELOPE_BODY_MAX, store_fetched_body, &c, &got)))
+			rc = err_wrap(rc, "%s", url);
+		done += got;
+	}
 	buf_release(&b);
 	return rc;
 }
@@ -909,12 +965,13 @@ static int fetch_body(struct node *n, struct peer *p, struct client_session *cs,
 struct bundle_feed {
 	struct node *n;
 	struct peer *p;
-	struct client_session *cs; /* one connection for the bundles and bodies of a sync */
 	unsigned skip;   /* entries of the bundle already mirrored */
 	unsigned limit;  /* entries of the bundle the checkpoint covers */
 	uint64_t at;     /* the log index of the bundle's entry 0 */
 	struct verified *v; /* records which new entries verify */
 	int rc;
+	struct wanted_body want[TILE_WIDTH]; /* the bundle's bodies addressed to us and not yet stored */
+	size_t nwant;
 };
 
 static int feed_mirror(void *ctx, unsigned i, const uint8_t *entry, size_t len)
@@ -931,8 +988,10 @@ static int feed_mirror(void *ctx, unsigned i, const uint8_t *entry, size_t len)
 		if (envelope_verify(&e, &bf->n->charter) == 0) {
 			uint64_t k = bf->at + i - bf->v->first;
 			((uint8_t *)bf->v->bits)[k / 8] |= (uint8_t)(1u << (k % 8));
-			if (e.f.has_body && addressed_to_me(bf->n, &e.f))
-				rc = fetch_body(bf->n, bf->p, bf->cs, &e.f);
+			if (e.f.has_body && addressed_to_me(bf->n, &e.f) && !bodies_has(bf->n->bodies, e.f.body_hash)) {
+				memcpy(bf->want[bf->nwant].hash, e.f.body_hash, 32);
+				bf->want[bf->nwant++].size = e.f.body_size;
+			}
 		}
 		envelope_release(&e);
 	}
@@ -1034,9 +1093,12 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		}
 		/* If the full bundle replaced the partial one, only its first entries belong to cp. */
 		unsigned want = (bi + 1) * TILE_WIDTH > cp.size ? (unsigned)(cp.size - bi * TILE_WIDTH) : TILE_WIDTH;
-		struct bundle_feed bf = {n, p, cs, bi == have / TILE_WIDTH ? (unsigned)(have % TILE_WIDTH) : 0, want,
-					 bi * TILE_WIDTH, &v, 0};
+		struct bundle_feed bf = {.n = n, .p = p,
+					 .skip = bi == have / TILE_WIDTH ? (unsigned)(have % TILE_WIDTH) : 0,
+					 .limit = want, .at = bi * TILE_WIDTH, .v = &v};
 		rc = tile_bundle_parse(b.data, b.len, id.width, feed_mirror, &bf);
+		if (!rc && bf.nwant) /* the bundle's bodies in one request (or a few), not one each */
+			rc = fetch_bodies(n, p, cs, bf.want, bf.nwant);
 	}
 	buf_release(&b);
 	client_session_close(cs);
@@ -1578,6 +1640,7 @@ static int start(struct node *n)
 		{"GET", "/checkpoint", 0, NULL, h_checkpoint, 0, 0},
 		{"GET", "/tile/", 0, NULL, h_tile, 0, 1},
 		{"GET", "/body/", 0, NULL, h_body, 0, 0},
+		{"POST", "/bodies", BODY_BATCH_REQUEST_MAX, "application/octet-stream", h_bodies, 1, 0},
 		{"POST", "/submit", SUBMIT_MAX_REQUEST, SUBMIT_CONTENT_TYPE, h_submit, 0, 0},
 		{"POST", "/add-checkpoint", WITNESS_REQUEST_MAX, NULL, h_add_checkpoint, 1, 0},
 		{"GET", "/metrics", 0, NULL, h_metrics, 0, 0},
@@ -1591,7 +1654,9 @@ static int start(struct node *n)
 	};
 	_Static_assert(sizeof routes / sizeof routes[0] <= sizeof n->routes / sizeof n->routes[0], "room for the routes");
 	memcpy(n->routes, routes, sizeof routes);
-	n->routes[3].blocking = !n->syncfs;
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (n->routes[i].fn == h_submit)
+			n->routes[i].blocking = !n->syncfs;
 	char listen[300];
 	if (n->o.listen) {
 		snprintf(listen, sizeof listen, "%s", n->o.listen);

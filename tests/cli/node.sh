@@ -152,6 +152,36 @@ wait_for sh -c "curl -s $US/case/us.fbi/2021-0011 | grep -q '\"state\": \"delive
 b5=$(sed -n 's/^body: \([0-9a-f]*\) .*/\1/p' "$D/e5/envelope")
 wait_for sh -c "curl -sf '$RU/body/$b5' | cmp -s - '$D/e5/body.age'" && pass caught-up-body ||
 	fail caught-up-body
+# POST /bodies, the batch a catching-up peer fetches: 4-byte length + body per hash asked, in order
+hexbin() { printf "$(printf '%s' "$1" | sed 's/../\\x&/g')"; }
+bodies() { # bodies FILE [CONTENT-TYPE] — POSTs FILE to $US/bodies; prints the status, answer in $D/bodies.out
+	curl -s -o "$D/bodies.out" -w '%{http_code}' -H "Content-Type: ${2:-application/octet-stream}" \
+		--data-binary @"$1" "$US/bodies"
+}
+{ hexbin "$b5"; hexbin "$b5"; } >"$D/two.req"
+size5=$(stat -c %s "$D/e5/body.age")
+code=$(bodies "$D/two.req")
+{ head -c 4 "$D/bodies.out" | od -An -tu1 | tr -s ' ' | sed 's/^ //;s/ $//' >"$D/len1"
+  tail -c +5 "$D/bodies.out" | head -c "$size5" >"$D/b1"
+  tail -c +$((5 + size5 + 4)) "$D/bodies.out" >"$D/b2"; }
+exp_len="$((size5 >> 24 & 255)) $((size5 >> 16 & 255)) $((size5 >> 8 & 255)) $((size5 & 255))"
+[ "$code" = 200 ] && [ "$(cat "$D/len1")" = "$exp_len" ] && cmp -s "$D/b1" "$D/e5/body.age" &&
+	cmp -s "$D/b2" "$D/e5/body.age" && [ "$(stat -c %s "$D/bodies.out")" = $((2 * (size5 + 4))) ] &&
+	pass bodies-batch || fail bodies-batch "HTTP $code, $(stat -c %s "$D/bodies.out") bytes"
+bodies_refused() { # NAME STATUS TEXT FILE [CONTENT-TYPE]
+	local code
+	code=$(bodies "$4" "${5:-}")
+	[ "$code" = "$2" ] && grep -q "$3" "$D/bodies.out" && pass "$1" || fail "$1" "HTTP $code: $(head -c 200 "$D/bodies.out")"
+}
+: >"$D/empty.req"
+bodies_refused bodies-empty 400 "no body hashes" "$D/empty.req"
+head -c 33 /dev/zero >"$D/odd.req"
+bodies_refused bodies-not-whole-hashes 400 "whole number" "$D/odd.req"
+head -c $((257 * 32)) /dev/zero >"$D/many.req"
+bodies_refused bodies-too-many 413 "" "$D/many.req"
+{ hexbin "$b5"; head -c 32 /dev/zero; } >"$D/unknown.req"
+bodies_refused bodies-unknown 404 "no body 0000" "$D/unknown.req"
+bodies_refused bodies-wrong-content-type 415 "content type" "$D/two.req" "application/json"
 
 # ---- kill -9 mid-batch: every acknowledged submission survives, with its body ----
 for i in $(seq 40); do seal "k$i" us.doj notice notice-minimal.json "us.doj/k-$i" ru.fsb; frame "$D/k$i/envelope" "$D/k$i/body.age" >"$D/k$i.req"; done

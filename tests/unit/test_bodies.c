@@ -86,6 +86,13 @@ static void test_small_rows_large_files(void)
 	CHECK(holds(b, large, nl));
 	CHECK(bodies_has(b, none) == 0);
 	CHECK(bodies_flush(b) == 0); /* nothing staged */
+	/* bodies_read: rows and files alike */
+	struct buf any;
+	buf_init(&any, sizeof large);
+	CHECK(bodies_read(b, hs, &any) == 0 && any.len == ns && !memcmp(any.data, small, ns));
+	CHECK(bodies_read(b, hl, &any) == 0 && any.len == nl && !memcmp(any.data, large, nl));
+	CHECK_EQ_INT(bodies_read(b, none, &any), ERR_NOTFOUND);
+	buf_release(&any);
 	bodies_close(b);
 
 	/* Reopened, in the other sync mode: the same bodies. */
@@ -112,8 +119,13 @@ static void test_short_file_is_not_stored(void)
 	CHECK(fd >= 0 && write(fd, large, 1000) == 1000);
 	close(fd);
 	CHECK(bodies_has(b, h) == 0);
+	struct buf got;
+	buf_init(&got, sizeof large);
+	CHECK_EQ_INT(bodies_read(b, h, &got), ERR_NOTFOUND); /* nor is it handed to a peer */
 	CHECK(bodies_put(b, h, large, n) == 0); /* rewritten whole */
 	CHECK(holds(b, large, n));
+	CHECK(bodies_read(b, h, &got) == 0 && got.len == n && !memcmp(got.data, large, n));
+	buf_release(&got);
 	bodies_close(b);
 }
 
