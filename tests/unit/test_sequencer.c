@@ -49,17 +49,23 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* A new log with a new key in a scratch directory dir (its log in logdir), open for appending. */
+static struct tlog *new_log(char dir[256], char logdir[300], struct note_signer *key)
+{
+	struct tlog *t = NULL;
+	CHECK(check_tmpdir(dir, 256, "seq") == 0);
+	snprintf(logdir, 300, "%s/log", dir);
+	CHECK(note_signer_generate(key, "test.example/log", NOTE_ED25519) == 0);
+	CHECK(tlog_create(logdir, key) == 0);
+	CHECK(tlog_open(&t, logdir, key) == 0);
+	return t;
+}
+
 static void test_concurrent_submitters(void)
 {
-	char dir[256];
-	CHECK(check_tmpdir(dir, sizeof dir, "seq") == 0);
-	char logdir[300];
-	snprintf(logdir, sizeof logdir, "%s/log", dir);
+	char dir[256], logdir[300];
 	struct note_signer key;
-	CHECK(note_signer_generate(&key, "test.example/log", NOTE_ED25519) == 0);
-	CHECK(tlog_create(logdir, &key) == 0);
-	struct tlog *t;
-	CHECK(tlog_open(&t, logdir, &key) == 0);
+	struct tlog *t = new_log(dir, logdir, &key);
 	struct sequencer_hooks hooks = {.seen = seen, .committed = on_commit};
 	CHECK(sequencer_start(&seq, t, &hooks, 64) == 0);
 	pthread_t th[THREADS];
@@ -131,15 +137,9 @@ static void *wait_settled(void *arg)
 /* A submitter is answered before its batch is indexed; until it is, the entry is still refused as a replay. */
 static void test_answer_before_index(void)
 {
-	char dir[256];
-	CHECK(check_tmpdir(dir, sizeof dir, "seq") == 0);
-	char logdir[300];
-	snprintf(logdir, sizeof logdir, "%s/log", dir);
+	char dir[256], logdir[300];
 	struct note_signer key;
-	CHECK(note_signer_generate(&key, "test.example/log", NOTE_ED25519) == 0);
-	CHECK(tlog_create(logdir, &key) == 0);
-	struct tlog *t;
-	CHECK(tlog_open(&t, logdir, &key) == 0);
+	struct tlog *t = new_log(dir, logdir, &key);
 	committed_entries = 0;
 	struct sequencer_hooks hooks = {.seen = seen, .committed = gated_commit};
 	CHECK(sequencer_start(&seq, t, &hooks, 64) == 0);
