@@ -949,7 +949,12 @@ static int fetch_bodies(struct node *n, struct peer *p, struct client_session *c
 		if ((rc = client_session_post(cs, url, "application/octet-stream", req, 32 * k, &b, &status, 60)))
 			break;
 		if (status != 200) {
-			rc = err_set(ERR_IO, "%s: HTTP %ld: %.*s", url, status, (int)(b.len < 200 ? b.len : 200), (const char *)b.data);
+			char why[201]; /* the peer's one-line reason, printable ASCII only: it goes to our log */
+			size_t w = 0;
+			for (; w < b.len && w < 200 && b.data[w] != '\n'; w++)
+				why[w] = b.data[w] >= 0x20 && b.data[w] < 0x7f ? (char)b.data[w] : '?';
+			why[w] = 0;
+			rc = err_set(ERR_IO, "%s: HTTP %ld: %s", url, status, why);
 			break;
 		}
 		struct body_check c = {n, want + done, url};
