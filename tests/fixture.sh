@@ -60,7 +60,10 @@ make_channel() {
 sign_text() {
 	local line name id b64 tmp
 	line=$(grep '^PRIVATE+KEY+' "$1") || return 1
-	IFS=+ read -r _ _ name id b64 <<<"$line"
+	# Split by hand: the base64 may hold '+' too, and `IFS=+ read` drops a final one.
+	line=${line#PRIVATE+KEY+}
+	name=${line%%+*} line=${line#*+}
+	id=${line%%+*} b64=${line#*+}
 	tmp=$(mktemp -d "$T_DIR/sign.XXXXXX")
 	# PKCS#8 wrapping of the 32-byte Ed25519 seed (the key string holds 0x01 || seed).
 	{ printf '\x30\x2e\x02\x01\x00\x30\x05\x06\x03\x2b\x65\x70\x04\x22\x04\x20'; base64 -d <<<"$b64" | tail -c 32; } >"$tmp/key.der"
