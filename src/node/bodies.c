@@ -270,19 +270,20 @@ int bodies_get(struct bodies *b, const uint8_t hash[32], struct buf *out)
 	return rc;
 }
 
-int bodies_read(struct bodies *b, const uint8_t hash[32], struct buf *out)
+/*
+ * Reads the body file named by hash into out (reset first) and checks it
+ * against the hash: a file left short by a crash before its syncfs is no body.
+ * 0, ERR_NOTFOUND (absent or incomplete), ERR_LIMIT, ERR_IO.
+ */
+static int read_file_checked(struct bodies *b, const uint8_t hash[32], struct buf *out)
 {
-	int rc = bodies_get(b, hash, out);
-	if (rc != ERR_NOTFOUND)
-		return rc;
 	char hex[65];
 	hex_encode(hex, hash, 32);
 	int fd = openat(b->dirfd, hex, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? err_set(ERR_NOTFOUND, "no body %s", hex)
 				       : err_set(ERR_IO, "body %s: %s", hex, strerror(errno));
-	buf_reset(out);
-	rc = fd_read_all(fd, out->max, out);
+	int rc = fd_read_all(fd, out->max, out);
 	close(fd);
 	if (rc)
 		return err_wrap(rc, "body %s", hex);
@@ -291,6 +292,12 @@ int bodies_read(struct bodies *b, const uint8_t hash[32], struct buf *out)
 	if (memcmp(h, hash, 32) != 0)
 		return err_set(ERR_NOTFOUND, "no body %s (the file is incomplete)", hex);
 	return 0;
+}
+
+int bodies_read(struct bodies *b, const uint8_t hash[32], struct buf *out)
+{
+	int rc = bodies_get(b, hash, out);
+	return rc == ERR_NOTFOUND ? read_file_checked(b, hash, out) : rc;
 }
 
 static int staged_has(struct bodies *b, const uint8_t hash[32])
@@ -305,22 +312,14 @@ static int staged_has(struct bodies *b, const uint8_t hash[32])
 
 static int file_has(struct bodies *b, const uint8_t hash[32])
 {
-	char hex[65];
-	hex_encode(hex, hash, 32);
-	if (!b->sync_later)
+	if (!b->sync_later) { /* files are written whole (synced, then renamed) */
+		char hex[65];
+		hex_encode(hex, hash, 32);
 		return faccessat(b->dirfd, hex, F_OK, 0) == 0;
-	int fd = openat(b->dirfd, hex, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	struct buf data;
-	uint8_t h[32];
-	buf_init(&data, ENVELOPE_BODY_MAX);
-	int ok = fd_read_all(fd, data.max, &data) == 0;
-	close(fd);
-	if (ok) {
-		sha256(data.data, data.len, h);
-		ok = memcmp(h, hash, 32) == 0;
 	}
+	struct buf data;
+	buf_init(&data, ENVELOPE_BODY_MAX);
+	int ok = read_file_checked(b, hash, &data) == 0;
 	buf_release(&data);
 	return ok;
 }
