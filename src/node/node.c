@@ -974,7 +974,6 @@ struct bundle_feed {
 	unsigned limit;  /* entries of the bundle the checkpoint covers */
 	uint64_t at;     /* the log index of the bundle's entry 0 */
 	struct verified *v; /* records which new entries verify */
-	int rc;
 	struct wanted_body want[TILE_WIDTH]; /* the bundle's bodies addressed to us and not yet stored */
 	size_t nwant;
 };
