@@ -14,22 +14,14 @@
 
 static int party_of_origin(const struct charter *ch, const char *origin)
 {
-	for (size_t p = 0; p < ch->nparties; p++)
-		if (!strcmp(ch->parties[p].node_key.name, origin))
-			return (int)p;
-	return -1;
+	const struct charter_party *p = charter_party_of_log(ch, origin);
+	return p ? (int)(p - ch->parties) : -1;
 }
 
 /* Cosigners are numbered: parties' nodes 0..nparties-1, then witnesses. */
 static int cosigner_index(const struct charter *ch, const char *name)
 {
-	for (size_t p = 0; p < ch->nparties; p++)
-		if (!strcmp(ch->parties[p].node_cosigner.name, name))
-			return (int)p;
-	for (size_t w = 0; w < ch->nwitnesses; w++)
-		if (!strcmp(ch->witnesses[w].key.name, name))
-			return (int)(ch->nparties + w);
-	return -1;
+	return charter_cosigner_index(ch, name);
 }
 
 static int agency_index(const struct charter *ch, const char *name)

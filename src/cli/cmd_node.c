@@ -59,8 +59,13 @@ int cmd_node(int argc, char **argv)
 	}
 	if (!o.dir)
 		return cli_usage("node", "usage: parley node --dir DIR [--listen ADDR] | parley node init DIR --charter C --key K");
-	if ((rc = node_run(&o)))
+	struct node *n;
+	cli_block_stop_signals();
+	if ((rc = node_start(&o, &n)))
 		return cli_fail("node", rc);
+	cli_wait_stop();
+	fprintf(stderr, "node %s stopping\n", node_party(n));
+	node_stop(n);
 	return 0;
 }
 
@@ -82,7 +87,11 @@ int cmd_witness(int argc, char **argv)
 	}
 	if (!dir)
 		return cli_usage("witness", "usage: parley witness --dir DIR [--listen ADDR] | parley witness init DIR --charter C --key K");
-	if ((rc = witness_server_run(dir, listen)))
+	struct witness_server *w;
+	cli_block_stop_signals();
+	if ((rc = witness_server_start(dir, listen, &w)))
 		return cli_fail("witness", rc);
+	cli_wait_stop();
+	witness_server_stop(w);
 	return 0;
 }

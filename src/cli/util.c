@@ -4,6 +4,8 @@
 #include "base/err.h"
 #include "base/fileio.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,4 +63,23 @@ int cli_parse_u64(const char *s, uint64_t *out)
 	if (dec_u64(s, strlen(s), out))
 		return err_set(ERR_USAGE, "'%s' is not a number", s);
 	return 0;
+}
+
+static sigset_t stop_signals;
+
+void cli_block_stop_signals(void)
+{
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int cli_wait_stop(void)
+{
+	int sig = 0;
+	while (sigwait(&stop_signals, &sig) != 0)
+		;
+	return sig;
 }

@@ -17,6 +17,14 @@ int cli_usage(const char *what, const char *fmt, ...) __attribute__((format(prin
 
 /* A verifier key given as the key string itself, or as a file holding it. */
 int cli_load_vkey(const char *arg, struct note_verifier *v);
+/*
+ * For the long-running commands (node, witness): blocks SIGINT and SIGTERM in
+ * this thread (the threads started afterwards inherit the mask) and ignores
+ * SIGPIPE. Call before starting a service; cli_wait_stop() then returns the
+ * signal that asks it to stop.
+ */
+void cli_block_stop_signals(void);
+int cli_wait_stop(void);
 /* Parses a decimal without sign or leading zeros. 0 or ERR_USAGE. */
 int cli_parse_u64(const char *s, uint64_t *out);
 

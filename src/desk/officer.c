@@ -22,10 +22,8 @@
 
 const char *officer_log_party(const struct officer *o, const char *origin)
 {
-	for (size_t i = 0; i < o->charter.nparties; i++)
-		if (!strcmp(o->charter.parties[i].node_key.name, origin))
-			return o->charter.parties[i].id;
-	return NULL;
+	const struct charter_party *p = charter_party_of_log(&o->charter, origin);
+	return p ? p->id : NULL;
 }
 
 static const struct charter_party *party_by_id(const struct officer *o, const char *id)

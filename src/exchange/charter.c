@@ -379,6 +379,59 @@ const struct charter_party *charter_party(const struct charter *c, const char *i
 	return NULL;
 }
 
+const struct charter_party *charter_party_of_log(const struct charter *c, const char *origin)
+{
+	for (size_t i = 0; i < c->nparties; i++)
+		if (!strcmp(c->parties[i].node_key.name, origin))
+			return &c->parties[i];
+	return NULL;
+}
+
+const struct charter_party *charter_party_of_key(const struct charter *c, const char *name, uint32_t id,
+						  const uint8_t pub[32])
+{
+	const struct charter_party *p = charter_party_of_log(c, name);
+	return p && p->node_key.id == id && !memcmp(p->node_key.pub, pub, 32) ? p : NULL;
+}
+
+const struct charter_witness *charter_witness(const struct charter *c, const char *id)
+{
+	for (size_t i = 0; i < c->nwitnesses; i++)
+		if (!strcmp(c->witnesses[i].id, id))
+			return &c->witnesses[i];
+	return NULL;
+}
+
+int charter_cosigner_index(const struct charter *c, const char *name)
+{
+	for (size_t p = 0; p < c->nparties; p++)
+		if (!strcmp(c->parties[p].node_cosigner.name, name))
+			return (int)p;
+	for (size_t w = 0; w < c->nwitnesses; w++)
+		if (!strcmp(c->witnesses[w].key.name, name))
+			return (int)(c->nparties + w);
+	return -1;
+}
+
+const struct note_verifier *charter_cosigner(const struct charter *c, const char *name)
+{
+	int i = charter_cosigner_index(c, name);
+	if (i < 0)
+		return NULL;
+	return (size_t)i < c->nparties ? &c->parties[i].node_cosigner : &c->witnesses[(size_t)i - c->nparties].key;
+}
+
+size_t charter_cosigners_of_log(const struct charter *c, const char *origin, struct note_verifier *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->nparties; i++)
+		if (strcmp(c->parties[i].node_key.name, origin))
+			out[n++] = c->parties[i].node_cosigner;
+	for (size_t i = 0; i < c->nwitnesses; i++)
+		out[n++] = c->witnesses[i].key;
+	return n;
+}
+
 int charter_template(struct buf *out)
 {
 	return buf_append_str(out,

@@ -96,8 +96,29 @@ int charter_sign(const struct charter *c, const struct note_signer *key, struct 
 /* The commented template written by `parley charter init`. */
 int charter_template(struct buf *out);
 
-/* Lookups by name; NULL if absent. */
+/*
+ * Lookups, the one place that walks the member lists; NULL (or -1) if absent.
+ *   charter_agency         an agency by name
+ *   charter_party          a party by id ("us")
+ *   charter_party_of_log   a party by its log's origin (its node key's name)
+ *   charter_party_of_key   the party whose node key this is (name and key ID)
+ *   charter_witness        a neutral witness by id
+ *   charter_cosigner_index a cosigner by key name: parties' nodes 0..nparties-1, then witnesses
+ *   charter_cosigner       the same cosigner's verifier key (0x04)
+ */
 const struct charter_agency *charter_agency(const struct charter *c, const char *name, size_t len);
 const struct charter_party *charter_party(const struct charter *c, const char *id, size_t len);
+const struct charter_party *charter_party_of_log(const struct charter *c, const char *origin);
+const struct charter_party *charter_party_of_key(const struct charter *c, const char *name, uint32_t id,
+						  const uint8_t pub[32]);
+const struct charter_witness *charter_witness(const struct charter *c, const char *id);
+int charter_cosigner_index(const struct charter *c, const char *name);
+const struct note_verifier *charter_cosigner(const struct charter *c, const char *name);
+/*
+ * Every cosigner that may witness origin's log: the other parties' nodes and
+ * the neutral witnesses (at most CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES
+ * keys into out). Returns how many.
+ */
+size_t charter_cosigners_of_log(const struct charter *c, const char *origin, struct note_verifier *out);
 
 #endif

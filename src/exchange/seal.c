@@ -52,11 +52,11 @@ static int sender(const struct charter *c, const struct keyfile *k, struct envel
 {
 	*nr = 0;
 	if (f->kind == ENV_RECEIVED) {
-		for (size_t i = 0; i < c->nparties; i++)
-			if (c->parties[i].node_key.id == k->sign.id && !strcmp(c->parties[i].node_key.name, k->sign.name)) {
-				snprintf(f->from, sizeof f->from, "%s", c->parties[i].id);
-				return 0;
-			}
+		const struct charter_party *p = charter_party_of_key(c, k->sign.name, k->sign.id, k->sign.pub);
+		if (p) {
+			snprintf(f->from, sizeof f->from, "%s", p->id);
+			return 0;
+		}
 		return err_set(ERR_USAGE, "a 'received' is sealed with a party's node key; %s is not one", k->sign.name);
 	}
 	const struct charter_agency *a = charter_agency(c, k->sign.name, strlen(k->sign.name));

@@ -19,8 +19,19 @@ struct node_options {
 	unsigned http_timeout_s; /* idle or slow connections are closed after this; 0: 15 */
 };
 
-/* Runs the node until SIGINT or SIGTERM. Returns 0 on a clean stop. */
-int node_run(const struct node_options *o);
+struct node;
+
+/*
+ * Starts the node: opens its directory, catches up the derived state, starts
+ * serving and its threads. On success *out is the running node; on failure
+ * nothing is left running and err_msg() says why. Signals are the caller's
+ * (the command's) business: SIGPIPE must be ignored.
+ */
+int node_start(const struct node_options *o, struct node **out);
+/* Stops serving, answers what is in flight, stops the threads, frees n. NULL is a no-op. */
+void node_stop(struct node *n);
+/* The party id of a running node (for log lines). */
+const char *node_party(const struct node *n);
 
 /* Prepares DIR for a node: copies the charter and key file in, creates the log. */
 int node_init(const char *dir, const char *charter_path, const char *key_path);

@@ -7,20 +7,11 @@
 #include "witness/witness.h"
 
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_signal = 1;
-}
 
 void url_listen_addr(const char *url, char *out, size_t outsz)
 {
@@ -64,11 +55,9 @@ static int load(const char *dir, struct charter *c, struct keyfile *k, const str
 		charter_release(c);
 		return rc;
 	}
-	*me = NULL;
-	for (size_t i = 0; i < c->nwitnesses; i++)
-		if (!strcmp(c->witnesses[i].id, k->sign.name) &&
-		    !memcmp(c->witnesses[i].key.pub, k->sign.pub, sizeof k->sign.pub))
-			*me = &c->witnesses[i];
+	*me = charter_witness(c, k->sign.name);
+	if (*me && memcmp((*me)->key.pub, k->sign.pub, sizeof k->sign.pub))
+		*me = NULL;
 	if (!*me) {
 		keyfile_release(k);
 		charter_release(c);
@@ -105,28 +94,45 @@ int witness_server_init(const char *dir, const char *charter_path, const char *k
 	return rc;
 }
 
-int witness_server_run(const char *dir, const char *listen)
+struct witness_server {
+	struct charter charter;
+	struct keyfile key;
+	struct note_signer cosigner;
+	struct witness *w;
+	struct http_server *http;
+};
+
+void witness_server_stop(struct witness_server *s)
 {
-	struct charter *c = calloc(1, sizeof *c);
-	struct keyfile k;
-	struct note_signer cos = {0};
+	if (!s)
+		return;
+	http_stop(s->http);
+	witness_close(s->w);
+	note_signer_release(&s->cosigner);
+	keyfile_release(&s->key);
+	charter_release(&s->charter);
+	free(s);
+}
+
+int witness_server_start(const char *dir, const char *listen, struct witness_server **out)
+{
+	*out = NULL;
+	struct witness_server *s = calloc(1, sizeof *s);
 	const struct charter_witness *me;
-	struct witness *w = NULL;
-	struct http_server *h = NULL;
 	char path[PATH_MAX], addr[300];
-	if (!c)
+	if (!s)
 		return err_set(ERR_NOMEM, "out of memory");
-	int rc = load(dir, c, &k, &me);
+	int rc = load(dir, &s->charter, &s->key, &me);
 	if (rc) {
-		free(c);
+		free(s);
 		return rc;
 	}
 	struct witness_log logs[CHARTER_MAX_PARTIES];
-	for (size_t i = 0; i < c->nparties; i++)
-		logs[i].key = c->parties[i].node_key;
+	for (size_t i = 0; i < s->charter.nparties; i++)
+		logs[i].key = s->charter.parties[i].node_key;
 	snprintf(path, sizeof path, "%s/state", dir);
-	if (!(rc = note_signer_retype(&cos, &k.sign, NOTE_COSIGNATURE)))
-		rc = witness_open(&w, path, &cos, logs, c->nparties);
+	if (!(rc = note_signer_retype(&s->cosigner, &s->key.sign, NOTE_COSIGNATURE)))
+		rc = witness_open(&s->w, path, &s->cosigner, logs, s->charter.nparties);
 	static const struct http_route routes[] = {
 		{"POST", "/add-checkpoint", WITNESS_REQUEST_MAX, NULL, h_add, 1, 0}, /* persists before answering: blocks */
 		{"GET", "/healthz", 0, NULL, h_health, 0, 0},
@@ -137,20 +143,14 @@ int witness_server_run(const char *dir, const char *listen)
 		url_listen_addr(me->url, addr, sizeof addr);
 	struct http_limits lim = {.connections = 256, .per_address = 64, .timeout_s = 15, .workers = 4};
 	if (!rc)
-		rc = http_start(&h, addr, routes, 2, w, &lim);
-	if (!rc) {
-		struct sigaction sa = {.sa_handler = on_signal};
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		fprintf(stderr, "witness %s listening on %s for %zu logs\n", me->id, addr, c->nparties);
-		while (!stop_signal)
-			pause();
+		rc = http_start(&s->http, addr, routes, 2, s->w, &lim);
+	if (rc) {
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s", err_msg());
+		witness_server_stop(s);
+		return err_set(rc, "%s", msg);
 	}
-	http_stop(h);
-	witness_close(w);
-	note_signer_release(&cos);
-	keyfile_release(&k);
-	charter_release(c);
-	free(c);
-	return rc;
+	fprintf(stderr, "witness %s listening on %s for %zu logs\n", me->id, addr, s->charter.nparties);
+	*out = s;
+	return 0;
 }

@@ -9,8 +9,15 @@
 
 #include <stddef.h>
 
-/* Runs until SIGINT/SIGTERM. listen NULL: the host:port of the witness's URL in the charter. */
-int witness_server_run(const char *dir, const char *listen);
+struct witness_server;
+
+/*
+ * Starts serving. listen NULL: the host:port of the witness's URL in the
+ * charter. On failure nothing is left running. Signals are the caller's.
+ */
+int witness_server_start(const char *dir, const char *listen, struct witness_server **out);
+/* Stops serving (answering what is in flight) and frees s. NULL is a no-op. */
+void witness_server_stop(struct witness_server *s);
 
 /* Prepares DIR: copies the charter and the key file in. */
 int witness_server_init(const char *dir, const char *charter_path, const char *key_path);

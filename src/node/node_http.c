@@ -1,0 +1,545 @@
+/*
+ * The node's HTTP side: the log and bodies as files, submissions (answered
+ * once their batch is durable), the case views for officers and auditors,
+ * metrics and health. The routes are in node_http_routes(); docs/node.md
+ * lists them with their answers.
+ */
+#include "node/node_internal.h"
+#include "base/enc.h"
+#include "base/err.h"
+#include "base/fileio.h"
+#include "crypto/sha256.h"
+#include "exchange/envelope.h"
+#include "node/body_batch.h"
+#include "node/submit.h"
+#include "tlog/proof.h"
+#include "tlog/tiles.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void h_checkpoint(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	(void)req;
+	http_file(resp, n->log_fd, "checkpoint", "text/plain; charset=utf-8", "no-cache, max-age=2");
+}
+
+static void h_tile(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	struct tile_id t;
+	const char *rel = req->path + 1;
+	if (tilepath_parse(rel, strlen(rel), &t)) {
+		http_text(resp, 404, "not a tile path");
+		return;
+	}
+	http_file(resp, n->log_fd, rel, "application/octet-stream", "public, max-age=31536000, immutable");
+	resp->immutable = t.width == 256; /* full tiles never change; partial ones are replaced, so not kept */
+}
+
+static void h_body(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	const char *hex = req->path + strlen("/body/");
+	uint8_t h[32];
+	if (hex_decode(h, 32, hex, strlen(hex))) {
+		http_text(resp, 404, "a body is named by its SHA-256 in lowercase hex");
+		return;
+	}
+	int rc = bodies_get(n->bodies, h, &resp->body);
+	if (rc == ERR_NOTFOUND) { /* not a row: a large body is a file */
+		http_file(resp, bodies_dirfd(n->bodies), hex, "application/octet-stream",
+			  "public, max-age=31536000, immutable");
+		return;
+	}
+	if (rc) {
+		http_text(resp, 500, "%s", err_msg());
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "application/octet-stream";
+	resp->cache_control = "public, max-age=31536000, immutable";
+}
+
+/* POST /bodies: many bodies in one answer (body_batch.h), for a peer catching up on this log. */
+static void h_bodies(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	size_t count;
+	if (body_batch_request_check(req->body, req->body_len, &count)) {
+		http_text(resp, 400, "%s", err_msg());
+		return;
+	}
+	struct buf one;
+	buf_init(&one, ENVELOPE_BODY_MAX);
+	int rc = 0;
+	for (size_t i = 0; i < count && !rc && resp->body.len < BODY_BATCH_ANSWER_TARGET; i++) {
+		if ((rc = bodies_read(n->bodies, req->body + 32 * i, &one)))
+			break;
+		if (i && resp->body.len + 4 + one.len > resp->body.max)
+			break; /* the rest in the next request */
+		rc = body_batch_append(&resp->body, one.data, one.len);
+	}
+	buf_release(&one);
+	if (rc) {
+		buf_reset(&resp->body);
+		http_text(resp, rc == ERR_NOTFOUND ? 404 : 500, "%s", err_msg());
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "application/octet-stream";
+}
+
+static void h_charter(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	(void)req;
+	resp->status = 200;
+	resp->content_type = "text/plain; charset=utf-8";
+	buf_append(&resp->body, n->charter.text.data, n->charter.text.len);
+	buf_append_byte(&resp->body, '\n');
+	buf_append(&resp->body, n->charter.signatures.data, n->charter.signatures.len);
+}
+
+static void h_healthz(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	(void)ctx, (void)req;
+	http_text(resp, 200, "ok");
+}
+
+/* A submission waiting for its batch: filled by submit_done, answered by h_submit's second call. */
+struct submit_wait {
+	struct http_call *call;
+	struct timespec t0;
+	int rc;
+	char msg[256];
+	uint64_t index;
+	struct buf cp;             /* the batch's checkpoint */
+};
+
+static void submit_wait_release(void *p)
+{
+	buf_release(&((struct submit_wait *)p)->cp);
+}
+
+/* The sequencer's callback (committer thread): record the outcome and wake the connection. */
+static void submit_done(void *arg, int rc, const char *msg, uint64_t index, const struct buf *cp)
+{
+	struct submit_wait *w = arg;
+	w->rc = rc;
+	w->index = index;
+	if (rc)
+		snprintf(w->msg, sizeof w->msg, "%s", msg);
+	else if (buf_append(&w->cp, cp->data, cp->len))
+		w->rc = ERR_NOMEM, snprintf(w->msg, sizeof w->msg, "out of memory");
+	http_resume(w->call);
+}
+
+/*
+ * Each event loop keeps one tile reader for its submissions' proofs: entries
+ * of one batch share most tiles, and a tile never changes once written.
+ */
+static pthread_key_t tile_reader_key;
+static pthread_once_t tile_reader_once = PTHREAD_ONCE_INIT;
+
+static void make_tile_reader_key(void)
+{
+	pthread_key_create(&tile_reader_key, free);
+}
+
+static struct tile_reader *thread_tile_reader(int log_fd)
+{
+	pthread_once(&tile_reader_once, make_tile_reader_key);
+	struct tile_reader *tr = pthread_getspecific(tile_reader_key);
+	if (!tr && (tr = malloc(sizeof *tr))) {
+		tile_reader_init(tr, log_fd, 0);
+		if (pthread_setspecific(tile_reader_key, tr) != 0) {
+			free(tr);
+			tr = NULL;
+		}
+	}
+	return tr;
+}
+
+/*
+ * The answer to a sequenced submission: its proof against the checkpoint of
+ * the entry's batch (the first that covers it), with the tiles of that size
+ * read from the log directory.
+ */
+static void submit_answer(struct node *n, struct submit_wait *w, struct http_response *resp)
+{
+	if (w->rc) {
+		http_text(resp, w->rc == ERR_CONFLICT ? 409 : 503, "%s", w->msg);
+		return;
+	}
+	merkle_hash path[MERKLE_MAX_PROOF];
+	size_t np;
+	struct checkpoint c;
+	struct tile_reader *tr = thread_tile_reader(n->log_fd);
+	int rc = checkpoint_parse_unverified(&c, w->cp.data, w->cp.len);
+	if (!rc && !tr)
+		rc = err_set(ERR_NOMEM, "out of memory");
+	if (!rc) {
+		struct merkle_source src;
+		tile_reader_resize(tr, c.size);
+		tile_reader_source(tr, &src);
+		rc = merkle_prove_inclusion(&src, w->index, c.size, path, &np);
+	}
+	if (!rc) {
+		resp->status = 200;
+		resp->content_type = "text/plain; charset=utf-8";
+		rc = tlog_proof_format(&resp->body, w->index, (const merkle_hash *)path, np, w->cp.data, w->cp.len, NULL, 0);
+		snprintf(resp->extra_header, sizeof resp->extra_header, "X-Parley-Index: %" PRIu64, w->index);
+	}
+	if (rc)
+		http_text(resp, 500, "appended at index %" PRIu64 " but the proof failed: %s", w->index, err_msg());
+	else
+		node_count(&n->m.accepted, 1);
+}
+
+/*
+ * POST /submit, in two calls: the first checks the submission, stores its body
+ * and queues its envelope, then waits without a thread (http_defer) until
+ * the batch is durable; the second, woken by submit_done, answers.
+ */
+static void h_submit(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	struct timespec t0, t1;
+	struct submit_wait *w = req->deferred;
+	struct submission s = {0};
+	if (w) {
+		submit_answer(n, w, resp);
+		t0 = w->t0;
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int status = submit_check(&s, req->body, req->body_len, &n->charter, n->me->id, node_now(), n->o.max_skew);
+	if (status != 200) {
+		http_text(resp, status, "%s", err_msg());
+		goto out;
+	}
+	if (s.env.f.has_body && bodies_put(n->bodies, s.env.f.body_hash, s.body, s.body_len)) {
+		http_text(resp, 500, "cannot store the body: %s", err_msg());
+		goto out;
+	}
+	if (!(w = http_defer(req, resp, sizeof *w, submit_wait_release)))
+		goto out;
+	w->call = req->call;
+	w->t0 = t0;
+	buf_init(&w->cp, CHECKPOINT_MAX_SIZE);
+	/* the envelope points into the request body, which lives until the answer is sent */
+	int rc = sequencer_enqueue(n->seq, s.envelope, s.envelope_len, submit_done, w);
+	if (rc) {
+		w->rc = rc;
+		snprintf(w->msg, sizeof w->msg, "%s", err_msg());
+		http_resume(req->call);
+	}
+	submission_release(&s);
+	return; /* answered on the call after http_resume */
+out:
+	if (resp->status >= 400 && resp->status < 600)
+		node_count(&n->m.refused[resp->status / 100], 1);
+	submission_release(&s);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	node_count(&n->m.submit_ns_total, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec)));
+	node_count(&n->m.submit_count, 1);
+}
+
+
+static void h_cases(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	(void)req;
+	const struct cases_case **list = NULL;
+	size_t count = 0;
+	node_lock_settled_cases(n);
+	int rc = cases_list(&n->cases, &list, &count);
+	if (!rc) {
+		resp->status = 200;
+		resp->content_type = "application/json";
+		buf_append_str(&resp->body, "{\"cases\":[");
+		for (size_t i = 0; i < count; i++)
+			buf_printf(&resp->body, "%s\"%s\"", i ? "," : "", list[i]->id);
+		buf_append_str(&resp->body, "]}\n");
+	}
+	pthread_mutex_unlock(&n->cases_lock);
+	free(list);
+	if (rc)
+		http_text(resp, 500, "%s", err_msg());
+}
+
+/* "as of" time for case views: ?at=RFC3339, default now. */
+static int64_t view_time(const struct http_request *req)
+{
+	const char *at = http_arg(req, "at");
+	int64_t t;
+	if (at && syntax_time(at, strlen(at), &t) == 0)
+		return t;
+	return node_now();
+}
+
+static void h_case(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	const char *id = req->path + strlen("/case/");
+	if (!syntax_case_id(id, strlen(id))) {
+		http_text(resp, 404, "not a case id");
+		return;
+	}
+	node_lock_settled_cases(n);
+	const struct cases_case *k = cases_find(&n->cases, id);
+	int rc = k ? cases_case_json(&n->cases, k, view_time(req), &resp->body) : ERR_NOTFOUND;
+	pthread_mutex_unlock(&n->cases_lock);
+	if (rc == ERR_NOTFOUND) {
+		http_text(resp, 404, "no case %s", id);
+		return;
+	}
+	if (rc) {
+		http_text(resp, 500, "%s", err_msg());
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "application/json";
+}
+
+static void h_inbox(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	const char *agency = req->path + strlen("/inbox/");
+	if (!charter_agency(&n->charter, agency, strlen(agency))) {
+		http_text(resp, 404, "no agency %s in the charter", agency);
+		return;
+	}
+	node_lock_settled_cases(n);
+	int rc = cases_inbox_json(&n->cases, agency, view_time(req), &resp->body);
+	pthread_mutex_unlock(&n->cases_lock);
+	if (rc) {
+		http_text(resp, 500, "%s", err_msg());
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "application/json";
+}
+
+/* Parses "<party>/<index>" after prefix; returns the log (own or mirror) directory. */
+static int log_and_index(struct node *n, const char *rest, char *dir, size_t dirsz, uint64_t *index,
+			 const struct charter_party **party)
+{
+	const char *slash = strchr(rest, '/');
+	if (!slash)
+		return -1;
+	*party = charter_party(&n->charter, rest, (size_t)(slash - rest));
+	if (!*party)
+		return -1;
+	char *end;
+	if (!slash[1] || slash[1] < '0' || slash[1] > '9')
+		return -1;
+	*index = strtoull(slash + 1, &end, 10);
+	if (*end)
+		return -1;
+	if (*party == n->me)
+		snprintf(dir, dirsz, "%s/log", n->dir);
+	else
+		snprintf(dir, dirsz, "%s/peers/%s", n->dir, (*party)->id);
+	return 0;
+}
+
+static void h_envelope(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	char dir[PATH_MAX];
+	uint64_t index;
+	const struct charter_party *party;
+	struct tlog *t;
+	if (log_and_index(n, req->path + strlen("/envelope/"), dir, sizeof dir, &index, &party)) {
+		http_text(resp, 404, "use /envelope/<party>/<index>");
+		return;
+	}
+	if (tlog_open(&t, dir, NULL)) {
+		http_text(resp, 404, "no log of %s here yet", party->id);
+		return;
+	}
+	int rc = tlog_read_entry(t, index, &resp->body);
+	tlog_close(t);
+	if (rc) {
+		http_text(resp, rc == ERR_NOTFOUND ? 404 : 500, "%s", err_msg());
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "text/plain; charset=utf-8";
+	resp->cache_control = "public, max-age=31536000, immutable";
+}
+
+/*
+ * A tlog-proof for entry <index> of <party>'s log. With ?cosigned-by=NAME (a
+ * cosigner key name), against the smallest kept checkpoint covering it that
+ * carries NAME's cosignature: a receipt. Otherwise against the current checkpoint.
+ */
+static void h_proof(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	char dir[PATH_MAX];
+	uint64_t index;
+	const struct charter_party *party;
+	struct tlog *t;
+	if (log_and_index(n, req->path + strlen("/proof/"), dir, sizeof dir, &index, &party)) {
+		http_text(resp, 404, "use /proof/<party>/<index>");
+		return;
+	}
+	if (tlog_open(&t, dir, NULL)) {
+		http_text(resp, 404, "no log of %s here yet", party->id);
+		return;
+	}
+	const char *by = http_arg(req, "cosigned-by");
+	struct buf cp;
+	buf_init(&cp, CHECKPOINT_MAX_SIZE + 65536);
+	uint64_t size = tlog_size(t);
+	int rc = buf_append(&cp, tlog_checkpoint_note(t)->data, tlog_checkpoint_note(t)->len);
+	if (by && party == n->me) {
+		/* the checkpoint covering the entry that this cosigner cosigned first */
+		const struct note_verifier *cosigner = charter_cosigner(&n->charter, by);
+		struct note_verifier v[1];
+		size_t nv = 0;
+		if (cosigner)
+			v[nv++] = *cosigner;
+		/* the recorded cosignatures say which size; its kept checkpoint carries the signature */
+		uint64_t first = 0;
+		int found = 0, ok = 0;
+		if (nv) {
+			pthread_mutex_lock(&n->cases_lock);
+			found = cases_first_cosigned(&n->cases, n->key.sign.name, v[0].name, index, &first) == 0;
+			pthread_mutex_unlock(&n->cases_lock);
+		}
+		if (found && first <= size) {
+			char path[PATH_MAX + 64];
+			struct buf f;
+			struct note nt;
+			buf_init(&f, CHECKPOINT_MAX_SIZE + 65536);
+			snprintf(path, sizeof path, "%s/cosigned/%" PRIu64, n->dir, first);
+			if (file_read(path, f.max, &f) == 0 && note_parse(&nt, f.data, f.len) == 0) {
+				size_t good;
+				note_check_sigs(&nt, v, nv, &ok, NULL, &good);
+				note_release(&nt);
+			}
+			if (ok) {
+				buf_reset(&cp);
+				rc = buf_append(&cp, f.data, f.len);
+			}
+			buf_release(&f);
+		}
+		if (!ok) {
+			tlog_close(t);
+			buf_release(&cp);
+			http_text(resp, 404, "no checkpoint covering entry %" PRIu64 " carries a cosignature by %s yet", index, by);
+			return;
+		}
+		size = first;
+	}
+	merkle_hash path[MERKLE_MAX_PROOF];
+	size_t np;
+	if (index >= size)
+		rc = err_set(ERR_NOTFOUND, "entry %" PRIu64 " is not in the log yet", index);
+	if (!rc)
+		rc = tlog_prove_inclusion(t, index, size, path, &np);
+	if (!rc)
+		rc = tlog_proof_format(&resp->body, index, (const merkle_hash *)path, np, cp.data, cp.len, NULL, 0);
+	tlog_close(t);
+	buf_release(&cp);
+	if (rc) {
+		http_text(resp, rc == ERR_NOTFOUND ? 404 : 500, "%s", err_msg());
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "text/plain; charset=utf-8";
+}
+
+static void h_metrics(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	(void)req;
+	uint64_t batches, entries, ns, http[6];
+	sequencer_stats(n->seq, &batches, &entries, &ns);
+	http_stats(n->http, http);
+	struct buf *b = &resp->body;
+	resp->status = 200;
+	resp->content_type = "text/plain; version=0.0.4";
+	buf_printf(b, "# HELP parley_log_entries Entries in this node's log.\n# TYPE parley_log_entries gauge\n");
+	pthread_mutex_lock(&n->log_lock);
+	buf_printf(b, "parley_log_entries %" PRIu64 "\n", tlog_size(n->log));
+	pthread_mutex_unlock(&n->log_lock);
+	buf_printf(b, "# TYPE parley_batches_total counter\nparley_batches_total %" PRIu64 "\n", batches);
+	buf_printf(b, "# TYPE parley_appended_total counter\nparley_appended_total %" PRIu64 "\n", entries);
+	buf_printf(b, "# HELP parley_commit_seconds_total Time spent committing batches (write, fsync, sign).\n"
+		      "# TYPE parley_commit_seconds_total counter\nparley_commit_seconds_total %.6f\n", (double)ns / 1e9);
+	buf_printf(b, "# TYPE parley_submit_seconds_total counter\nparley_submit_seconds_total %.6f\n",
+		   (double)node_counter(&n->m.submit_ns_total) / 1e9);
+	buf_printf(b, "# TYPE parley_submit_requests_total counter\nparley_submit_requests_total %" PRIu64 "\n",
+		   node_counter(&n->m.submit_count));
+	buf_printf(b, "# TYPE parley_submit_accepted_total counter\nparley_submit_accepted_total %" PRIu64 "\n",
+		   node_counter(&n->m.accepted));
+	buf_printf(b, "# HELP parley_submit_refused_total Refused submissions by status class.\n"
+		      "# TYPE parley_submit_refused_total counter\n");
+	buf_printf(b, "parley_submit_refused_total{class=\"4xx\"} %" PRIu64 "\n", node_counter(&n->m.refused[4]));
+	buf_printf(b, "parley_submit_refused_total{class=\"5xx\"} %" PRIu64 "\n", node_counter(&n->m.refused[5]));
+	buf_printf(b, "# TYPE parley_http_responses_total counter\n");
+	for (int c = 1; c <= 5; c++)
+		buf_printf(b, "parley_http_responses_total{class=\"%dxx\"} %" PRIu64 "\n", c, http[c]);
+	buf_printf(b, "# TYPE parley_received_made_total counter\nparley_received_made_total %" PRIu64 "\n",
+		   node_counter(&n->m.received_made));
+	buf_printf(b, "# TYPE parley_cosignatures_collected_total counter\nparley_cosignatures_collected_total %" PRIu64 "\n",
+		   node_counter(&n->m.cosigs));
+	buf_printf(b, "# TYPE parley_push_failures_total counter\nparley_push_failures_total %" PRIu64 "\n",
+		   node_counter(&n->m.push_failures));
+	buf_printf(b, "# TYPE parley_sync_failures_total counter\nparley_sync_failures_total %" PRIu64 "\n",
+		   node_counter(&n->m.sync_failures));
+	buf_printf(b, "# HELP parley_peer_size Entries in a peer's log: as seen there, and as mirrored here.\n"
+		      "# TYPE parley_peer_size gauge\n");
+	for (size_t i = 0; i < n->npeers; i++) {
+		struct peer *p = &n->peers[i];
+		pthread_mutex_lock(&p->lock);
+		uint64_t mirrored = p->mirror ? tlog_size(p->mirror) : 0, remote = p->remote_size;
+		pthread_mutex_unlock(&p->lock);
+		buf_printf(b, "parley_peer_size{peer=\"%s\",view=\"remote\"} %" PRIu64 "\n", p->party->id, remote);
+		buf_printf(b, "parley_peer_size{peer=\"%s\",view=\"mirrored\"} %" PRIu64 "\n", p->party->id, mirrored);
+		buf_printf(b, "parley_peer_lag{peer=\"%s\"} %" PRIu64 "\n", p->party->id,
+			   remote > mirrored ? remote - mirrored : 0);
+	}
+}
+
+
+/* The routes: which handler answers what, on an event loop or a worker. */
+void node_http_routes(struct node *n)
+{
+	/*
+	 * Event loops serve files, cached tiles and submissions (which wait for their
+	 * batch without a thread); the rest may block and runs on worker threads. A
+	 * submission blocks too when its body needs its own fsync (no syncfs).
+	 */
+	static const struct http_route routes[] = {
+		{"GET", "/checkpoint", 0, NULL, h_checkpoint, 0, 0},
+		{"GET", "/tile/", 0, NULL, h_tile, 0, 1},
+		{"GET", "/body/", 0, NULL, h_body, 0, 0},
+		{"POST", "/bodies", BODY_BATCH_REQUEST_MAX, "application/octet-stream", h_bodies, 1, 0},
+		{"POST", "/submit", SUBMIT_MAX_REQUEST, SUBMIT_CONTENT_TYPE, h_submit, 0, 0},
+		{"POST", "/add-checkpoint", WITNESS_REQUEST_MAX, NULL, node_h_add_checkpoint, 1, 0},
+		{"GET", "/metrics", 0, NULL, h_metrics, 0, 0},
+		{"GET", "/charter", 0, NULL, h_charter, 0, 0},
+		{"GET", "/cases", 0, NULL, h_cases, 1, 0},
+		{"GET", "/case/", 0, NULL, h_case, 1, 0},
+		{"GET", "/inbox/", 0, NULL, h_inbox, 1, 0},
+		{"GET", "/envelope/", 0, NULL, h_envelope, 1, 0},
+		{"GET", "/proof/", 0, NULL, h_proof, 1, 0},
+		{"GET", "/healthz", 0, NULL, h_healthz, 0, 0},
+	};
+	_Static_assert(sizeof routes / sizeof routes[0] <= sizeof n->routes / sizeof n->routes[0], "room for the routes");
+	memcpy(n->routes, routes, sizeof routes);
+	n->nroutes = sizeof routes / sizeof routes[0];
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (n->routes[i].fn == h_submit)
+			n->routes[i].blocking = !n->syncfs;
+}

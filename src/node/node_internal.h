@@ -1,0 +1,175 @@
+/*
+ * node_internal — what the node's rooms share; not for use outside src/node/node*.c.
+ *
+ * The node is split along its seams, one file each:
+ *   node.c        start and stop: the directory, the files, the threads
+ *   node_state.c  derived state: the case state in memory and the index on disk,
+ *                 fed after each commit and mirror sync, rebuilt from the logs
+ *   node_http.c   the HTTP side: views, submissions, bodies, metrics, health
+ *   node_peers.c  peers: mirroring their logs and the bodies addressed to us,
+ *                 witnessing them (add-checkpoint), recording deliveries
+ *   node_push.c   pushing our checkpoints to every witness, keeping cosignatures
+ *
+ * Locks, outermost first: a peer's lock (its mirror), then cases_lock (the
+ * derived state), then log_lock (the published checkpoint). The sequencer takes
+ * log_lock itself around each commit.
+ */
+#ifndef PARLEY_NODE_INTERNAL_H
+#define PARLEY_NODE_INTERNAL_H
+
+#include "cases/cases.h"
+#include "crypto/keyfile.h"
+#include "crypto/note.h"
+#include "exchange/charter.h"
+#include "index/index.h"
+#include "node/bodies.h"
+#include "node/http.h"
+#include "node/node.h"
+#include "node/sequencer.h"
+#include "tlog/store.h"
+#include "witness/witness.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#define MAX_PEERS CHARTER_MAX_PARTIES
+#define MAX_TARGETS (CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES)
+
+struct peer {
+	const struct charter_party *party;
+	char dir[PATH_MAX];
+	struct tlog *mirror;
+	pthread_mutex_t lock;      /* serialises syncing this mirror; guards the fields below */
+	uint64_t received_upto;    /* its envelopes below this index are handled for 'received' */
+	uint64_t remote_size;      /* the latest size seen at the peer */
+};
+
+struct target {
+	char name[NOTE_NAME_MAX + 1];
+	char url[SYNTAX_URL_MAX + 1];
+	struct note_verifier key;  /* cosigner (0x04) */
+	uint64_t cosigned;         /* the size it last cosigned, as far as we know */
+	int known;
+	int64_t retry_at;
+};
+
+/* Counters, only ever touched with node_count() and node_counter() (atomics: many threads add). */
+struct metrics {
+	uint64_t accepted, refused[6], received_made, cosigs, push_failures, sync_failures;
+	uint64_t submit_ns_total, submit_count;
+};
+
+struct node {
+	struct node_options o;
+	char dir[PATH_MAX - 512]; /* room for the longest path below it */
+	struct charter charter;
+	struct keyfile key;
+	struct note_signer cosigner;
+	const struct charter_party *me;
+	struct tlog *log;
+	pthread_mutex_t log_lock;
+	struct sequencer *seq;
+	struct witness *witness;
+	struct http_server *http;
+	struct http_route routes[16];
+	size_t nroutes;
+	struct peer peers[MAX_PEERS];
+	size_t npeers;
+	struct target targets[MAX_TARGETS];
+	size_t ntargets;
+	int log_fd;
+	struct bodies *bodies;
+	int syncfs;                /* the log, the mirrors and the bodies share a filesystem: one syncfs per batch */
+	pthread_t pusher, poller, recorder;
+	int started_pusher, started_poller, started_recorder;
+	pthread_mutex_t rec_lock;  /* the recorder: 'received' envelopes after a cosignature */
+	pthread_cond_t rec_cond;
+	int rec_pending;
+	pthread_mutex_t push_lock;
+	pthread_cond_t push_cond;
+	int stopping;
+	struct metrics m;
+	struct index *ix;          /* derived state, on disk */
+	struct cases cases;        /* derived state, in memory */
+	pthread_mutex_t cases_lock;
+};
+
+/* ---- node.c: shared helpers ---- */
+
+int64_t node_now(void);
+/* One line to stderr, prefixed with the time. */
+void node_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Opens the mirror of p, synced like our own log. */
+int node_open_mirror(struct node *n, struct peer *p);
+/* The peer whose log has this origin, or NULL. */
+struct peer *node_peer_by_origin(struct node *n, const char *origin);
+
+static inline void node_count(uint64_t *counter, uint64_t add)
+{
+	__atomic_add_fetch(counter, add, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t node_counter(const uint64_t *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+/* ---- node_state.c: derived state ---- */
+
+/* Entries whose envelopes were verified already, so indexing them need not check signatures again. */
+struct verified {
+	uint64_t first, n;         /* entries [first, first + n) of the log */
+	const uint8_t *bits;       /* bit i set: entry first + i verified; NULL: every one of them */
+};
+
+/*
+ * Opens the index and loads the case state from it, or rebuilds both from
+ * the logs and the kept cosignatures (one path for --reindex, a missing, an
+ * empty, an unreadable or a corrupt index), then catches up on every log.
+ */
+int node_state_open(struct node *n);
+void node_state_close(struct node *n);
+/* Feeds what the index lacks of a log, a chunk at a time. Call with cases_lock held. */
+int node_catch_up(struct node *n, const char *origin, struct tlog *t, const struct verified *v);
+/* Records one cosignature of origin's checkpoint of this size, in memory and in the index. */
+void node_record_cosignature(struct node *n, const char *origin, uint64_t size, const char *cosigner, int64_t when);
+/* Records every valid cosignature (by a party's node or a witness) that the signed checkpoint carries. */
+void node_record_note_cosignatures(struct node *n, const uint8_t *note, size_t len);
+/* Sets each peer's received_upto from the 'received' envelopes already in our log. */
+void node_scan_received(struct node *n);
+/* Takes cases_lock once every submission answered so far is indexed. */
+void node_lock_settled_cases(struct node *n);
+/* The sequencer's hooks. */
+int node_seen_leaf(void *ctx, const merkle_hash leaf);
+int node_flush_bodies(void *ctx);
+void node_on_committed(void *ctx, const struct sequencer_entry *b, size_t count, const struct buf *cp);
+
+/* ---- node_http.c: the HTTP side ---- */
+
+/* Fills n->routes and n->nroutes. */
+void node_http_routes(struct node *n);
+
+/* ---- node_peers.c: peers, witnessing them, deliveries ---- */
+
+/* The witness's before_cosign hook: mirrors the peer's log up to the checkpoint. */
+int node_witness_hook(void *ctx, const struct checkpoint *old, const struct checkpoint *cp, const uint8_t *note,
+		      size_t len);
+/* POST /add-checkpoint: witnesses a peer's checkpoint, then wakes the recorder. */
+void node_h_add_checkpoint(void *ctx, const struct http_request *req, struct http_response *resp);
+/* Appends 'received' for each envelope of p addressed to this party, up to size upto. */
+void node_make_received(struct node *n, struct peer *p, uint64_t upto);
+/*
+ * Merges the signature lines of `lines` into the checkpoint kept at
+ * <dir>/<size> (created from note if absent); merged receives the result.
+ */
+int node_merge_kept(const char *dir, uint64_t size, const uint8_t *note, size_t note_len, const uint8_t *lines,
+		    size_t lines_len, struct buf *merged);
+void *node_recorder_main(void *arg);
+void *node_poller_main(void *arg);
+
+/* ---- node_push.c: our checkpoints to the witnesses ---- */
+
+void *node_pusher_main(void *arg);
+
+#endif

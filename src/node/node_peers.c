@@ -1,0 +1,486 @@
+/*
+ * The node's peers: mirroring each peer's log and the bodies addressed to our
+ * agencies (before cosigning it: cosignature is receipt), witnessing their
+ * checkpoints (POST /add-checkpoint), polling them for catch-up, and recording
+ * deliveries as node-signed 'received' envelopes.
+ */
+#include "node/node_internal.h"
+#include "base/enc.h"
+#include "base/err.h"
+#include "base/fileio.h"
+#include "crypto/sha256.h"
+#include "exchange/envelope.h"
+#include "node/body_batch.h"
+#include "node/client.h"
+#include "tlog/tiles.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int addressed_to_me(const struct node *n, const struct envelope_fields *f)
+{
+	size_t ml = strlen(n->me->id);
+	for (size_t i = 0; i < f->nto; i++)
+		if (syntax_agency_party_len(f->to[i], strlen(f->to[i])) == ml && !memcmp(f->to[i], n->me->id, ml))
+			return 1;
+	return 0;
+}
+
+/* A body this node must fetch from a peer: named by an envelope addressed to it. */
+struct wanted_body {
+	uint8_t hash[32];
+	uint64_t size;
+};
+
+struct body_check {
+	struct node *n;
+	const struct wanted_body *want;
+	const char *url;
+};
+
+/* One body of a batch answer: it must be the one asked for, byte for byte; then it is stored. */
+static int store_fetched_body(void *ctx, size_t i, const uint8_t *body, size_t len)
+{
+	struct body_check *c = ctx;
+	uint8_t h[32];
+	sha256(body, len, h);
+	if (len != c->want[i].size || memcmp(h, c->want[i].hash, 32) != 0) {
+		char hex[65];
+		hex_encode(hex, c->want[i].hash, 32);
+		return err_set(ERR_VERIFY, "%s: the body answered for %s does not match its envelope", c->url, hex);
+	}
+	return bodies_put(c->n->bodies, h, body, len);
+}
+
+/* Fetches and stores the bodies in want from p over POST /bodies, as many per request as the peer answers. */
+static int fetch_bodies(struct node *n, struct peer *p, struct client_session *cs, const struct wanted_body *want,
+			size_t count)
+{
+	char url[SYNTAX_URL_MAX + 16];
+	int rc = client_url(url, sizeof url, p->party->url, "bodies");
+	uint8_t req[BODY_BATCH_REQUEST_MAX];
+	struct buf b;
+	buf_init(&b, BODY_BATCH_ANSWER_TARGET + ENVELOPE_BODY_MAX + 4 * BODY_BATCH_MAX_HASHES);
+	for (size_t done = 0; !rc && done < count;) {
+		size_t k = count - done < BODY_BATCH_MAX_HASHES ? count - done : BODY_BATCH_MAX_HASHES;
+		for (size_t i = 0; i < k; i++)
+			memcpy(req + 32 * i, want[done + i].hash, 32);
+		long status;
+		if ((rc = client_session_post(cs, url, "application/octet-stream", req, 32 * k, &b, &status, 60)))
+			break;
+		if (status != 200) {
+			char why[201]; /* the peer's one-line reason, printable ASCII only: it goes to our log */
+			size_t w = 0;
+			for (; w < b.len && w < 200 && b.data[w] != '\n'; w++)
+				why[w] = b.data[w] >= 0x20 && b.data[w] < 0x7f ? (char)b.data[w] : '?';
+			why[w] = 0;
+			rc = err_set(ERR_IO, "%s: HTTP %ld: %s", url, status, why);
+			break;
+		}
+		struct body_check c = {n, want + done, url};
+		size_t got;
+		if ((rc = body_batch_parse(b.data, b.len, k, ENVELOPE_BODY_MAX, store_fetched_body, &c, &got)))
+			rc = err_wrap(rc, "%s", url);
+		done += got;
+	}
+	buf_release(&b);
+	return rc;
+}
+
+struct bundle_feed {
+	struct node *n;
+	struct peer *p;
+	unsigned skip;   /* entries of the bundle already mirrored */
+	unsigned limit;  /* entries of the bundle the checkpoint covers */
+	uint64_t at;     /* the log index of the bundle's entry 0 */
+	struct verified *v; /* records which new entries verify */
+	struct wanted_body want[TILE_WIDTH]; /* the bundle's bodies addressed to us and not yet stored */
+	size_t nwant;
+};
+
+static int feed_mirror(void *ctx, unsigned i, const uint8_t *entry, size_t len)
+{
+	struct bundle_feed *bf = ctx;
+	if (i < bf->skip || i >= bf->limit)
+		return 0;
+	int rc = tlog_add(bf->p->mirror, entry, len, NULL);
+	if (rc)
+		return rc;
+	/* Verified once here; the index is told, so it does not check the signatures again. */
+	struct envelope e;
+	if (envelope_parse(&e, entry, len) == 0) {
+		if (envelope_verify(&e, &bf->n->charter) == 0) {
+			uint64_t k = bf->at + i - bf->v->first;
+			((uint8_t *)bf->v->bits)[k / 8] |= (uint8_t)(1u << (k % 8));
+			if (e.f.has_body && addressed_to_me(bf->n, &e.f) && !bodies_has(bf->n->bodies, e.f.body_hash)) {
+				memcpy(bf->want[bf->nwant].hash, e.f.body_hash, 32);
+				bf->want[bf->nwant++].size = e.f.body_size;
+			}
+		}
+		envelope_release(&e);
+	}
+	return 0; /* an invalid entry is mirrored too (the log holds it), recorded as not verified */
+}
+
+/*
+ * Merges the signature lines of `lines` into the checkpoint kept at
+ * <dir>/<size> (created from note if absent); merged receives the result.
+ */
+int node_merge_kept(const char *dir, uint64_t size, const uint8_t *note, size_t note_len, const uint8_t *lines,
+		      size_t lines_len, struct buf *merged)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/%" PRIu64, dir, size);
+	if (file_read(path, CHECKPOINT_MAX_SIZE, merged) != 0) {
+		buf_reset(merged);
+		buf_append(merged, note, note_len);
+	}
+	size_t before = merged->len;
+	const char *s = (const char *)lines, *end = s + lines_len;
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t l = nl ? (size_t)(nl - s) + 1 : (size_t)(end - s);
+		if (l > 4 && !memcmp(s, "\xE2\x80\x94 ", 4) && !memmem(merged->data, merged->len, s, l))
+			buf_append(merged, s, l);
+		s += l;
+	}
+	if (merged->len == before && access(path, F_OK) == 0)
+		return 0;
+	return file_write_atomic(path, merged->data, merged->len, 0644, 0);
+}
+
+/* Keeps a peer's signed checkpoint (merging cosignatures) under DIR/peers/<id>.checkpoints/, and records them. */
+static void keep_peer_checkpoint(struct node *n, struct peer *p, uint64_t size, const uint8_t *cpnote, size_t len)
+{
+	char dir[PATH_MAX + 32];
+	struct buf merged;
+	buf_init(&merged, CHECKPOINT_MAX_SIZE);
+	snprintf(dir, sizeof dir, "%s.checkpoints", p->dir);
+	if (mkdir_p(dir, 0755) || node_merge_kept(dir, size, cpnote, len, cpnote, len, &merged))
+		node_log("cannot keep the checkpoint of %s: %s", p->party->id, err_msg());
+	buf_release(&merged);
+	node_record_note_cosignatures(n, cpnote, len);
+}
+
+/* Brings the mirror of p up to the signed checkpoint cpnote. Call with p->lock held. */
+static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, size_t len)
+{
+	struct checkpoint cp;
+	int rc = checkpoint_open(&cp, cpnote, len, &p->party->node_key, NULL);
+	if (rc)
+		return rc;
+	if (cp.size > p->remote_size)
+		p->remote_size = cp.size;
+	uint64_t have = tlog_size(p->mirror);
+	if (cp.size <= have) {
+		merkle_hash root;
+		if ((rc = tlog_root_at(p->mirror, cp.size, root)))
+			return rc;
+		if (memcmp(root, cp.root, MERKLE_HASH) != 0)
+			return err_set(ERR_VERIFY, "%s shows a checkpoint of size %" PRIu64 " that is not in the log we hold: a fork",
+				       p->party->id, cp.size);
+		keep_peer_checkpoint(n, p, cp.size, cpnote, len);
+		return 0;
+	}
+	struct client_session *cs;
+	struct verified v = {have, cp.size - have, NULL};
+	uint8_t *bits = calloc((size_t)(v.n / 8 + 1), 1);
+	if (!bits)
+		return err_set(ERR_NOMEM, "out of memory");
+	v.bits = bits;
+	if ((rc = client_session_open(&cs))) {
+		free(bits);
+		return rc;
+	}
+	struct buf b;
+	buf_init(&b, TLOG_BUNDLE_MAX);
+	for (uint64_t bi = have / TILE_WIDTH; !rc && bi * TILE_WIDTH < cp.size; bi++) {
+		struct tile_id id = {TILE_LEVEL_ENTRIES, bi, TILE_WIDTH};
+		if ((bi + 1) * TILE_WIDTH > cp.size)
+			id.width = (unsigned)(cp.size - bi * TILE_WIDTH);
+		char rel[TILE_PATH_MAX], url[SYNTAX_URL_MAX + TILE_PATH_MAX + 8];
+		tilepath_format(&id, rel, sizeof rel);
+		long status;
+		if ((rc = client_url(url, sizeof url, p->party->url, rel)) || (rc = client_session_get(cs, url, &b, &status, 30)))
+			break;
+		if (status == 404 && id.width < TILE_WIDTH) {
+			/* the partial bundle may have been replaced by the full one */
+			id.width = TILE_WIDTH;
+			tilepath_format(&id, rel, sizeof rel);
+			if ((rc = client_url(url, sizeof url, p->party->url, rel)) ||
+			    (rc = client_session_get(cs, url, &b, &status, 30)))
+				break;
+		}
+		if (status != 200) {
+			rc = err_set(ERR_IO, "%s: HTTP %ld", url, status);
+			break;
+		}
+		/* If the full bundle replaced the partial one, only its first entries belong to cp. */
+		unsigned want = (bi + 1) * TILE_WIDTH > cp.size ? (unsigned)(cp.size - bi * TILE_WIDTH) : TILE_WIDTH;
+		struct bundle_feed bf = {.n = n, .p = p,
+					 .skip = bi == have / TILE_WIDTH ? (unsigned)(have % TILE_WIDTH) : 0,
+					 .limit = want, .at = bi * TILE_WIDTH, .v = &v};
+		rc = tile_bundle_parse(b.data, b.len, id.width, feed_mirror, &bf);
+		if (!rc && bf.nwant) /* the bundle's bodies in one request (or a few), not one each */
+			rc = fetch_bodies(n, p, cs, bf.want, bf.nwant);
+	}
+	buf_release(&b);
+	client_session_close(cs);
+	if (!rc)
+		rc = bodies_flush(n->bodies); /* made durable by the mirror's commit (syncfs) or by itself */
+	if (!rc)
+		rc = tlog_commit_mirror(p->mirror, cpnote, len);
+	if (!rc) {
+		pthread_mutex_lock(&n->cases_lock);
+		node_catch_up(n, p->party->node_key.name, p->mirror, &v);
+		pthread_mutex_unlock(&n->cases_lock);
+		keep_peer_checkpoint(n, p, tlog_size(p->mirror), cpnote, len);
+	}
+	free(bits);
+	if (rc) {
+		/* Drop what was queued; a failed mirror commit needs a reopen (it recovers). */
+		int keep = rc;
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", err_msg());
+		tlog_discard(p->mirror);
+		tlog_close(p->mirror);
+		p->mirror = NULL;
+		if (node_open_mirror(n, p))
+			node_log("cannot reopen the mirror of %s: %s", p->party->id, err_msg());
+		node_count(&n->m.sync_failures, 1);
+		return err_set(keep, "syncing %s: %s", p->party->id, msg);
+	}
+	return 0;
+}
+
+int node_witness_hook(void *ctx, const struct checkpoint *old, const struct checkpoint *cp, const uint8_t *note,
+			size_t len)
+{
+	struct node *n = ctx;
+	(void)old;
+	for (size_t i = 0; i < n->npeers; i++) {
+		struct peer *p = &n->peers[i];
+		if (strcmp(p->party->node_key.name, cp->origin))
+			continue;
+		pthread_mutex_lock(&p->lock);
+		int rc = p->mirror ? sync_locked(n, p, note, len) : err_set(ERR_IO, "mirror unavailable");
+		pthread_mutex_unlock(&p->lock);
+		return rc;
+	}
+	return err_set(ERR_USAGE, "not a peer log");
+}
+
+#define RECEIVED_CHUNK 256
+
+/*
+ * Appends a node-signed 'received' for each envelope of p addressed to this party, up to size upto.
+ * They are made RECEIVED_CHUNK at a time and submitted together, so a chunk costs one commit, not
+ * one each; the first one that fails (other than a replay) stops the round, to be retried from it.
+ */
+/* 1 if entry i of p's log (parsed as e) is valid: as indexed when it was mirrored, else verified now. */
+static int entry_valid(struct node *n, struct peer *p, uint64_t i, const struct envelope *e)
+{
+	pthread_mutex_lock(&n->cases_lock);
+	const struct cases_env *ce = cases_entry(&n->cases, p->party->node_key.name, i);
+	int known = ce != NULL, valid = ce && ce->valid;
+	pthread_mutex_unlock(&n->cases_lock);
+	return known ? valid : envelope_verify(e, &n->charter) == 0;
+}
+
+void node_make_received(struct node *n, struct peer *p, uint64_t upto)
+{
+	struct buf entry, text;
+	struct buf *notes = malloc(RECEIVED_CHUNK * sizeof *notes);
+	const uint8_t **data = malloc(RECEIVED_CHUNK * sizeof *data);
+	size_t *len = malloc(RECEIVED_CHUNK * sizeof *len);
+	uint64_t *src = malloc(RECEIVED_CHUNK * sizeof *src), *idx = malloc(RECEIVED_CHUNK * sizeof *idx);
+	int *rcs = malloc(RECEIVED_CHUNK * sizeof *rcs);
+	if (!notes || !data || !len || !src || !idx || !rcs) {
+		node_log("cannot record deliveries of %s: out of memory", p->party->id);
+		goto out;
+	}
+	buf_init(&entry, TLOG_ENTRY_MAX);
+	buf_init(&text, ENVELOPE_MAX_SIZE);
+	for (size_t k = 0; k < RECEIVED_CHUNK; k++)
+		buf_init(&notes[k], ENVELOPE_MAX_SIZE);
+	pthread_mutex_lock(&p->lock);
+	if (!p->mirror || upto > tlog_size(p->mirror))
+		upto = p->mirror ? tlog_size(p->mirror) : 0;
+	int stop = 0;
+	for (uint64_t i = p->received_upto; i < upto && !stop;) {
+		size_t k = 0;
+		int rc = 0;
+		for (; i < upto && k < RECEIVED_CHUNK; i++) {
+			struct envelope e;
+			if (tlog_read_entry(p->mirror, i, &entry) || envelope_parse(&e, entry.data, entry.len))
+				continue;
+			int mine = e.f.kind != ENV_RECEIVED && addressed_to_me(n, &e.f) && entry_valid(n, p, i, &e);
+			struct envelope_fields r;
+			memset(&r, 0, sizeof r);
+			if (mine) {
+				snprintf(r.channel, sizeof r.channel, "%s", n->charter.id_hex);
+				snprintf(r.from, sizeof r.from, "%s", n->me->id);
+				snprintf(r.to[0], sizeof r.to[0], "%s", e.f.from);
+				r.nto = 1;
+				snprintf(r.case_id, sizeof r.case_id, "%s", e.f.case_id);
+				r.kind = ENV_RECEIVED;
+				r.time = node_now();
+				r.has_ref = 1;
+				snprintf(r.ref.origin, sizeof r.ref.origin, "%s", p->party->node_key.name);
+				r.ref.index = i;
+				merkle_leaf_hash(entry.data, entry.len, r.ref.leaf);
+			}
+			envelope_release(&e);
+			if (!mine)
+				continue;
+			buf_reset(&text);
+			buf_reset(&notes[k]);
+			rc = envelope_format(&r, &text);
+			if (!rc)
+				rc = note_sign(&notes[k], (const char *)text.data, text.len, &n->key.sign, 1, 0);
+			if (rc)
+				break; /* i stays: made again next round */
+			data[k] = notes[k].data;
+			len[k] = notes[k].len;
+			src[k++] = i;
+		}
+		char msg[512] = "";
+		if (rc)
+			snprintf(msg, sizeof msg, "%s", err_msg());
+		uint64_t next = i; /* every envelope below it is handled, unless one fails */
+		char smsg[512] = "";
+		if (k && sequencer_submit_many(n->seq, k, data, len, idx, rcs))
+			snprintf(smsg, sizeof smsg, "%s", err_msg()); /* the first failure's, which stops us */
+		for (size_t j = 0; j < k; j++) {
+			if (rcs[j] && rcs[j] != ERR_CONFLICT) {
+				node_log("cannot record delivery of %s #%" PRIu64 ": %s", p->party->id, src[j], smsg);
+				next = src[j]; /* retried by the poller */
+				stop = 1;
+				break;
+			}
+			node_count(&n->m.received_made, 1);
+		}
+		if (rc && !stop) {
+			node_log("cannot record delivery of %s #%" PRIu64 ": %s", p->party->id, i, msg);
+			stop = 1;
+		}
+		p->received_upto = next;
+	}
+	pthread_mutex_unlock(&p->lock);
+	buf_release(&entry);
+	buf_release(&text);
+	for (size_t k = 0; k < RECEIVED_CHUNK; k++)
+		buf_release(&notes[k]);
+out:
+	free(notes);
+	free(data);
+	free(len);
+	free(src);
+	free(idx);
+	free(rcs);
+}
+
+
+void node_h_add_checkpoint(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	int status;
+	const char *ct;
+	int rc = witness_add_checkpoint(n->witness, req->body, req->body_len, (uint64_t)node_now(), &status, &ct,
+					&resp->body);
+	resp->status = rc && status == 200 ? 500 : status;
+	resp->content_type = ct;
+	if (status != 200)
+		return;
+	/* Cosigned: now record the deliveries it covers. */
+	struct note nt;
+	struct checkpoint cp;
+	struct witness_request wr;
+	if (witness_request_parse(&wr, req->body, req->body_len) || note_parse(&nt, wr.checkpoint, wr.checkpoint_len))
+		return;
+	if (!checkpoint_parse_text(&cp, nt.data, nt.text_len))
+		for (size_t i = 0; i < n->npeers; i++)
+			if (!strcmp(n->peers[i].party->node_key.name, cp.origin)) {
+				/* our cosignature: the time is in the response's timestamp */
+				struct note_verifier me = n->me->node_cosigner;
+				struct buf full;
+				struct note cn;
+				uint64_t when = 0;
+				int ok = 0;
+				buf_init(&full, CHECKPOINT_MAX_SIZE + 4096);
+				buf_append(&full, wr.checkpoint, wr.checkpoint_len);
+				buf_append(&full, resp->body.data, resp->body.len);
+				if (note_parse(&cn, full.data, full.len) == 0) {
+					note_verify(&cn, &me, 1, &ok, &when);
+					note_release(&cn);
+				}
+				buf_release(&full);
+				if (ok)
+					node_record_cosignature(n, cp.origin, cp.size, me.name, (int64_t)when);
+				/* the deliveries are recorded after the answer, so the cosignature (the sender's receipt) is not held up */
+				pthread_mutex_lock(&n->rec_lock);
+				n->rec_pending = 1;
+				pthread_cond_signal(&n->rec_cond);
+				pthread_mutex_unlock(&n->rec_lock);
+			}
+	note_release(&nt);
+}
+
+/* Appends the 'received' envelopes for what each peer's cosigned checkpoints cover, when woken. */
+void *node_recorder_main(void *arg)
+{
+	struct node *n = arg;
+	pthread_mutex_lock(&n->rec_lock);
+	for (;;) {
+		while (!n->rec_pending && !n->stopping)
+			pthread_cond_wait(&n->rec_cond, &n->rec_lock);
+		if (n->stopping)
+			break;
+		n->rec_pending = 0;
+		pthread_mutex_unlock(&n->rec_lock);
+		for (size_t i = 0; i < n->npeers; i++) {
+			struct checkpoint latest;
+			if (witness_latest(n->witness, n->peers[i].party->node_key.name, &latest, NULL) == 0)
+				node_make_received(n, &n->peers[i], latest.size);
+		}
+		pthread_mutex_lock(&n->rec_lock);
+	}
+	pthread_mutex_unlock(&n->rec_lock);
+	return NULL;
+}
+
+
+/* ---- polling peers (catch-up) ---- */
+
+void *node_poller_main(void *arg)
+{
+	struct node *n = arg;
+	struct buf cpnote;
+	buf_init(&cpnote, CHECKPOINT_MAX_SIZE);
+	unsigned every = n->o.poll_s ? n->o.poll_s : 5;
+	while (!n->stopping) {
+		for (size_t i = 0; i < n->npeers && !n->stopping; i++) {
+			struct peer *p = &n->peers[i];
+			char url[SYNTAX_URL_MAX + 32];
+			long status;
+			if (client_url(url, sizeof url, p->party->url, "checkpoint") == 0 &&
+			    client_get(url, &cpnote, &status, 10) == 0 && status == 200) {
+				pthread_mutex_lock(&p->lock);
+				if (p->mirror && sync_locked(n, p, cpnote.data, cpnote.len))
+					node_log("%s", err_msg());
+				pthread_mutex_unlock(&p->lock);
+			}
+			struct checkpoint latest;
+			if (witness_latest(n->witness, p->party->node_key.name, &latest, NULL) == 0)
+				node_make_received(n, p, latest.size);
+		}
+		for (unsigned s = 0; s < every * 10 && !n->stopping; s++)
+			usleep(100000);
+	}
+	buf_release(&cpnote);
+	return NULL;
+}
+

@@ -1,0 +1,144 @@
+/*
+ * Pushing our checkpoints to every witness (the peer nodes and the neutral
+ * witnesses of the charter) with the tlog-witness add-checkpoint call, and
+ * keeping the cosignatures they return: in DIR/cosigned/<size>, and on the
+ * published checkpoint while it is current.
+ */
+#include "node/node_internal.h"
+#include "base/err.h"
+#include "node/client.h"
+#include "tlog/tiles.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Adds the cosignature lines to DIR/cosigned/<size> and, if still current, to the published checkpoint. */
+static void keep_cosignatures(struct node *n, const struct checkpoint *cp, const struct buf *note, const struct buf *lines)
+{
+	char dir[PATH_MAX];
+	struct buf merged;
+	buf_init(&merged, CHECKPOINT_MAX_SIZE);
+	snprintf(dir, sizeof dir, "%s/cosigned", n->dir);
+	if (node_merge_kept(dir, cp->size, note->data, note->len, lines->data, lines->len, &merged))
+		node_log("cannot keep cosignatures: %s", err_msg());
+	pthread_mutex_lock(&n->log_lock);
+	if (tlog_size(n->log) == cp->size && tlog_publish_cosigned(n->log, merged.data, merged.len))
+		node_log("cannot publish cosignatures: %s", err_msg());
+	pthread_mutex_unlock(&n->log_lock);
+	buf_release(&merged);
+}
+
+/* One add-checkpoint round with a target. Returns 1 to retry at once (after a 409 told us its size). */
+static int push_one(struct node *n, struct target *t, const struct buf *note, const struct checkpoint *cp)
+{
+	uint64_t old = t->known && t->cosigned <= cp->size ? t->cosigned : 0;
+	merkle_hash proof[MERKLE_MAX_PROOF];
+	size_t np = 0;
+	struct tlog *r;
+	char logdir[PATH_MAX + 8], url[SYNTAX_URL_MAX + 32];
+	snprintf(logdir, sizeof logdir, "%s/log", n->dir);
+	if (old && old < cp->size) {
+		if (tlog_open(&r, logdir, NULL))
+			return 0;
+		int rc = tlog_prove_consistency(r, old, cp->size, proof, &np);
+		tlog_close(r);
+		if (rc)
+			return 0;
+	}
+	struct buf req, resp;
+	buf_init(&req, WITNESS_REQUEST_MAX);
+	buf_init(&resp, 64 * 1024);
+	long status = 0;
+	int again = 0;
+	int rc = witness_request_format(&req, old, (const merkle_hash *)proof, np, note->data, note->len);
+	if (!rc)
+		rc = client_url(url, sizeof url, t->url, "add-checkpoint");
+	if (!rc)
+		rc = client_post(url, "text/plain; charset=utf-8", req.data, req.len, &resp, &status, 60);
+	if (!rc && status == 200) {
+		/* keep only valid cosignatures by this target */
+		struct buf full;
+		struct note nt;
+		int ok = 0;
+		buf_init(&full, CHECKPOINT_MAX_SIZE + 64 * 1024);
+		buf_append(&full, note->data, note->len);
+		buf_append(&full, resp.data, resp.len);
+		uint64_t when = 0;
+		if (note_parse(&nt, full.data, full.len) == 0) {
+			note_verify(&nt, &t->key, 1, &ok, &when);
+			note_release(&nt);
+		}
+		buf_release(&full);
+		if (ok) {
+			node_record_cosignature(n, n->key.sign.name, cp->size, t->key.name, (int64_t)when);
+			keep_cosignatures(n, cp, note, &resp);
+			t->cosigned = cp->size;
+			t->known = 1;
+			t->retry_at = 0;
+			node_count(&n->m.cosigs, 1);
+		} else {
+			rc = err_set(ERR_VERIFY, "%s answered without a valid cosignature", t->name);
+		}
+	} else if (!rc && status == 409 && resp.len && resp.data[0] >= '0' && resp.data[0] <= '9') {
+		uint64_t sz = strtoull((const char *)resp.data, NULL, 10);
+		if (!t->known || t->cosigned != sz) {
+			t->cosigned = sz;
+			t->known = 1;
+			again = 1;
+		} else {
+			rc = err_set(ERR_VERIFY, "%s refuses: %.*s", t->name, (int)resp.len, (const char *)resp.data);
+		}
+	} else if (!rc) {
+		rc = err_set(ERR_IO, "%s: HTTP %ld %.*s", t->name, status, (int)(resp.len > 200 ? 200 : resp.len),
+			     (const char *)resp.data);
+	}
+	if (rc) {
+		node_count(&n->m.push_failures, 1);
+		t->retry_at = node_now() + 2;
+	}
+	buf_release(&req);
+	buf_release(&resp);
+	return again;
+}
+
+void *node_pusher_main(void *arg)
+{
+	struct node *n = arg;
+	struct buf note;
+	buf_init(&note, CHECKPOINT_MAX_SIZE);
+	pthread_mutex_lock(&n->push_lock);
+	while (!n->stopping) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&n->push_cond, &n->push_lock, &until);
+		if (n->stopping)
+			break;
+		pthread_mutex_unlock(&n->push_lock);
+		pthread_mutex_lock(&n->log_lock);
+		struct checkpoint cp = *tlog_checkpoint(n->log);
+		buf_reset(&note);
+		/* push the log's own signature only; cosignatures are added as they come */
+		struct note nt;
+		if (note_parse(&nt, tlog_checkpoint_note(n->log)->data, tlog_checkpoint_note(n->log)->len) == 0) {
+			buf_append(&note, nt.data, nt.len);
+			note_release(&nt);
+		}
+		pthread_mutex_unlock(&n->log_lock);
+		for (size_t i = 0; i < n->ntargets && !n->stopping; i++) {
+			struct target *t = &n->targets[i];
+			if (cp.size == 0 || (t->known && t->cosigned == cp.size) || t->retry_at > node_now())
+				continue;
+			for (int tries = 0; tries < 3 && push_one(n, t, &note, &cp); tries++)
+				;
+		}
+		pthread_mutex_lock(&n->push_lock);
+	}
+	pthread_mutex_unlock(&n->push_lock);
+	buf_release(&note);
+	return NULL;
+}
+
