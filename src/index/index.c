@@ -19,9 +19,11 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS entries_leaf ON entries(leaf);"
 	"CREATE INDEX IF NOT EXISTS entries_case ON entries(case_id);"
 	"CREATE TABLE IF NOT EXISTS cosignatures(origin TEXT NOT NULL, size INTEGER NOT NULL,"
-	" cosigner TEXT NOT NULL, time INTEGER NOT NULL, PRIMARY KEY (origin, size, cosigner, time)) STRICT;";
+	" cosigner TEXT NOT NULL, time INTEGER NOT NULL, PRIMARY KEY (origin, size, cosigner, time)) STRICT;"
+	"CREATE TABLE IF NOT EXISTS built(complete INTEGER NOT NULL) STRICT;";
 
-static const char drop[] = "DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS cosignatures; DROP TABLE IF EXISTS meta;";
+static const char drop[] = "DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS cosignatures; DROP TABLE IF EXISTS meta;"
+			   "DROP TABLE IF EXISTS built;";
 
 #define ENTRY_COLUMNS                                                                                          \
 	"origin, idx, leaf, valid, reason, parsed, channel, sender, recipients, case_id, kind, time, ref_origin, " \
@@ -241,6 +243,42 @@ int index_add_cosignature(struct index *ix, const char *origin, uint64_t size, c
 	sqlite3_bind_text(s, 3, cosigner, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, time);
 	return step_done(ix, s, "insert cosignature");
+}
+
+int index_check(struct index *ix)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0, src = sqlite3_prepare_v2(ix->db, "PRAGMA quick_check", -1, &s, NULL);
+	if (src != SQLITE_OK)
+		return db_err(ix, src, "quick_check");
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(s, 0);
+		if (!r || strcmp(r, "ok")) {
+			rc = err_set(ERR_FORMAT, "index: damaged: %s", r ? r : "?");
+			break;
+		}
+	}
+	if (!rc && src != SQLITE_DONE)
+		rc = src == SQLITE_CORRUPT || src == SQLITE_NOTADB ? err_set(ERR_FORMAT, "index: damaged: %s", sqlite3_errmsg(ix->db))
+								   : db_err(ix, src, "quick_check");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int index_complete(struct index *ix)
+{
+	sqlite3_stmt *s = NULL;
+	int done = 0;
+	if (sqlite3_prepare_v2(ix->db, "SELECT complete FROM built", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		done = sqlite3_column_int(s, 0) == 1;
+	sqlite3_finalize(s);
+	return done;
+}
+
+int index_set_complete(struct index *ix)
+{
+	return exec(ix, "BEGIN; DELETE FROM built; INSERT INTO built(complete) VALUES (1); COMMIT;", "marking the index complete");
 }
 
 int index_has_leaf(struct index *ix, const merkle_hash leaf)

@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define INDEX_SCHEMA_VERSION 1
+#define INDEX_SCHEMA_VERSION 2
 
 struct index;
 
@@ -61,6 +61,19 @@ int index_size(struct index *ix, const char *origin, uint64_t *size);
 
 /* Drops every table and creates them empty. */
 int index_rebuild(struct index *ix);
+
+/*
+ * SQLite's quick_check of the whole file: 0, ERR_FORMAT (damaged: rebuild
+ * it), ERR_IO. It reads every page: O(size of the index).
+ */
+int index_check(struct index *ix);
+/*
+ * 1 once index_set_complete() was called on this index: it was built from
+ * the logs and the kept cosignatures to the end. A new, emptied or half-built
+ * index is 0: the node rebuilds it.
+ */
+int index_complete(struct index *ix);
+int index_set_complete(struct index *ix);
 
 /*
  * Replays every row into c (initialised with the charter the index was built

@@ -27,6 +27,20 @@ struct staged {
 	uint8_t data[];
 };
 
+/*
+ * A submission's body held until its envelope is committed or refused
+ * (bodies_put_held / bodies_release). Chained in a small hash table.
+ */
+struct hold {
+	struct hold *next;
+	uint8_t hash[32];
+	unsigned count;      /* holders not yet released */
+	int keep;            /* stored before the first holder, put without a hold, or a holder committed */
+};
+
+#define HOLD_BUCKETS 1024
+#define TOMBSTONES_MAX 4096
+
 /* A read-only connection, kept for the next reader. */
 struct reader {
 	struct reader *next;
@@ -49,6 +63,12 @@ struct bodies {
 
 	pthread_mutex_t readers_lock;
 	struct reader *readers;
+
+	pthread_mutex_t hold_lock;  /* the holds and the tombstones */
+	struct hold *holds[HOLD_BUCKETS];
+	uint8_t (*tombstones)[32];  /* refused bodies whose deletion failed: never served */
+	size_t ntombstones;
+	sqlite3_stmt *del;
 };
 
 static int db_error(sqlite3 *db, const char *what)
@@ -70,7 +90,41 @@ static int open_db(struct bodies *b, sqlite3 **db, int flags)
 		return rc;
 	}
 	sqlite3_busy_timeout(*db, 10000);
+	/* The same defences as the index: no schema-borne code, no writes to the schema. */
+	if (sqlite3_db_config(*db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) != SQLITE_OK ||
+	    sqlite3_exec(*db, "PRAGMA trusted_schema = OFF", NULL, NULL, NULL) != SQLITE_OK) {
+		int rc = db_error(*db, "defensive settings");
+		sqlite3_close(*db);
+		*db = NULL;
+		return rc;
+	}
 	return 0;
+}
+
+/* SQLite's quick_check of inline.db: it is not derived state, so a damaged one stops the node. */
+static int check_db(struct bodies *b)
+{
+	sqlite3_stmt *s = NULL;
+	char why[300] = "";
+	int src = sqlite3_prepare_v2(b->w, "PRAGMA quick_check", -1, &s, NULL);
+	while (src == SQLITE_OK || src == SQLITE_ROW) {
+		if ((src = sqlite3_step(s)) != SQLITE_ROW)
+			break;
+		const char *r = (const char *)sqlite3_column_text(s, 0);
+		if (!r || strcmp(r, "ok")) {
+			snprintf(why, sizeof why, "%s", r ? r : "?");
+			break;
+		}
+	}
+	if (!why[0] && src != SQLITE_DONE)
+		snprintf(why, sizeof why, "%s", sqlite3_errmsg(b->w));
+	sqlite3_finalize(s);
+	if (!why[0])
+		return 0;
+	return err_set(ERR_FORMAT,
+		       "%s is damaged (%s); it is not derived state: restore it from a backup, or move it aside to start "
+		       "without its bodies (a peer's are fetched again, this party's own are lost)",
+		       b->db_path, why);
 }
 
 int bodies_open(struct bodies **out, const char *dir, int sync_later)
@@ -85,19 +139,23 @@ int bodies_open(struct bodies **out, const char *dir, int sync_later)
 	pthread_mutex_init(&b->stage_lock, NULL);
 	pthread_mutex_init(&b->write_lock, NULL);
 	pthread_mutex_init(&b->readers_lock, NULL);
+	pthread_mutex_init(&b->hold_lock, NULL);
 	int rc = mkdir_p(dir, 0755);
 	if (!rc && (b->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		rc = err_set(ERR_IO, "%s: %s", dir, strerror(errno));
 	if (!rc)
 		rc = open_db(b, &b->w, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 	if (!rc)
+		rc = check_db(b);
+	if (!rc)
 		rc = exec(b->w, sync_later ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 					   : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
 	if (!rc)
-		rc = exec(b->w, "PRAGMA trusted_schema = OFF;"
-				"CREATE TABLE IF NOT EXISTS body (sha256 BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;");
+		rc = exec(b->w, "CREATE TABLE IF NOT EXISTS body (sha256 BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;");
 	if (!rc && sqlite3_prepare_v2(b->w, "INSERT OR IGNORE INTO body (sha256, data) VALUES (?, ?)", -1, &b->insert,
 				      NULL) != SQLITE_OK)
+		rc = db_error(b->w, "prepare");
+	if (!rc && sqlite3_prepare_v2(b->w, "DELETE FROM body WHERE sha256 = ?", -1, &b->del, NULL) != SQLITE_OK)
 		rc = db_error(b->w, "prepare");
 	if (rc) {
 		bodies_close(b);
@@ -114,6 +172,7 @@ void bodies_close(struct bodies *b)
 	if (b->insert)
 		bodies_flush(b);
 	sqlite3_finalize(b->insert);
+	sqlite3_finalize(b->del);
 	sqlite3_close(b->w);
 	for (struct reader *r = b->readers, *next; r; r = next) {
 		next = r->next;
@@ -125,8 +184,15 @@ void bodies_close(struct bodies *b)
 		next = s->next;
 		free(s);
 	}
+	for (size_t i = 0; i < HOLD_BUCKETS; i++)
+		for (struct hold *h = b->holds[i], *next; h; h = next) {
+			next = h->next;
+			free(h);
+		}
+	free(b->tombstones);
 	if (b->dirfd > 0)
 		close(b->dirfd);
+	pthread_mutex_destroy(&b->hold_lock);
 	pthread_mutex_destroy(&b->stage_lock);
 	pthread_mutex_destroy(&b->write_lock);
 	pthread_mutex_destroy(&b->readers_lock);
@@ -152,7 +218,25 @@ static int put_file(struct bodies *b, const uint8_t hash[32], const uint8_t *dat
 	return file_write_atomic(path, data, len, 0644, 0);
 }
 
-int bodies_put(struct bodies *b, const uint8_t hash[32], const uint8_t *data, size_t len)
+static struct hold **hold_slot(struct bodies *b, const uint8_t hash[32])
+{
+	struct hold **h = &b->holds[(hash[0] | (unsigned)hash[1] << 8) % HOLD_BUCKETS];
+	while (*h && memcmp((*h)->hash, hash, 32))
+		h = &(*h)->next;
+	return h;
+}
+
+/* A body put without a hold is kept whatever its holders' fate. */
+static void pin(struct bodies *b, const uint8_t hash[32])
+{
+	pthread_mutex_lock(&b->hold_lock);
+	struct hold *h = *hold_slot(b, hash);
+	if (h)
+		h->keep = 1;
+	pthread_mutex_unlock(&b->hold_lock);
+}
+
+static int store(struct bodies *b, const uint8_t hash[32], const uint8_t *data, size_t len)
 {
 	if (len > BODIES_INLINE_MAX)
 		return put_file(b, hash, data, len);
@@ -167,6 +251,114 @@ int bodies_put(struct bodies *b, const uint8_t hash[32], const uint8_t *data, si
 	b->staged = s;
 	pthread_mutex_unlock(&b->stage_lock);
 	return 0;
+}
+
+int bodies_put(struct bodies *b, const uint8_t hash[32], const uint8_t *data, size_t len)
+{
+	pin(b, hash);
+	return store(b, hash, data, len);
+}
+
+/*
+ * Holding, releasing and deleting happen under hold_lock, so whether a body
+ * was "stored before" is never judged while a refused one is being deleted.
+ */
+int bodies_put_held(struct bodies *b, const uint8_t hash[32], const uint8_t *data, size_t len)
+{
+	int rc = 0;
+	pthread_mutex_lock(&b->hold_lock);
+	struct hold **slot = hold_slot(b, hash), *h = *slot;
+	if (!h) {
+		int stored = bodies_has(b, hash);
+		if (!(h = calloc(1, sizeof *h))) {
+			rc = err_set(ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if (!stored && (rc = store(b, hash, data, len))) {
+			free(h);
+			goto out;
+		}
+		memcpy(h->hash, hash, 32);
+		h->keep = stored;
+		*slot = h;
+	}
+	h->count++;
+out:
+	pthread_mutex_unlock(&b->hold_lock);
+	return rc;
+}
+
+/* Removes the staged copy of hash, if any: 1 if there was one. */
+static int unstage(struct bodies *b, const uint8_t hash[32])
+{
+	int found = 0;
+	pthread_mutex_lock(&b->stage_lock);
+	for (struct staged **s = &b->staged; *s; s = &(*s)->next)
+		if (!memcmp((*s)->hash, hash, 32)) {
+			struct staged *gone = *s;
+			*s = gone->next;
+			free(gone);
+			found = 1;
+			break;
+		}
+	pthread_mutex_unlock(&b->stage_lock);
+	return found;
+}
+
+/* Deletes the stored body (row, file) of a refused submission. Call with hold_lock held. */
+static int forget(struct bodies *b, const uint8_t hash[32])
+{
+	if (unstage(b, hash))
+		return 0;
+	char hex[65];
+	hex_encode(hex, hash, 32);
+	int rc = 0;
+	pthread_mutex_lock(&b->write_lock);
+	sqlite3_bind_blob(b->del, 1, hash, 32, SQLITE_STATIC);
+	if (sqlite3_step(b->del) != SQLITE_DONE)
+		rc = db_error(b->w, "delete");
+	sqlite3_reset(b->del);
+	sqlite3_clear_bindings(b->del);
+	pthread_mutex_unlock(&b->write_lock);
+	if (unlinkat(b->dirfd, hex, 0) && errno != ENOENT && !rc)
+		rc = err_set(ERR_IO, "body %s: %s", hex, strerror(errno));
+	if (rc) { /* what cannot be deleted is never served */
+		if (!b->tombstones)
+			b->tombstones = malloc(TOMBSTONES_MAX * sizeof *b->tombstones);
+		if (b->tombstones && b->ntombstones < TOMBSTONES_MAX)
+			memcpy(b->tombstones[b->ntombstones++], hash, 32);
+		rc = err_wrap(rc, "deleting the body %s of a refused submission (it is not served)", hex);
+	}
+	return rc;
+}
+
+int bodies_release(struct bodies *b, const uint8_t hash[32], int committed)
+{
+	int rc = 0;
+	pthread_mutex_lock(&b->hold_lock);
+	struct hold **slot = hold_slot(b, hash), *h = *slot;
+	if (h) {
+		if (committed)
+			h->keep = 1;
+		if (--h->count == 0) {
+			*slot = h->next;
+			if (!h->keep)
+				rc = forget(b, hash);
+			free(h);
+		}
+	}
+	pthread_mutex_unlock(&b->hold_lock);
+	return rc;
+}
+
+int bodies_refused(struct bodies *b, const uint8_t hash[32])
+{
+	int found = 0;
+	pthread_mutex_lock(&b->hold_lock);
+	for (size_t i = 0; i < b->ntombstones && !found; i++)
+		found = !memcmp(b->tombstones[i], hash, 32);
+	pthread_mutex_unlock(&b->hold_lock);
+	return found;
 }
 
 int bodies_flush(struct bodies *b)
@@ -296,6 +488,8 @@ static int read_file_checked(struct bodies *b, const uint8_t hash[32], struct bu
 
 int bodies_read(struct bodies *b, const uint8_t hash[32], struct buf *out)
 {
+	if (bodies_refused(b, hash))
+		return err_set(ERR_NOTFOUND, "no such body");
 	int rc = bodies_get(b, hash, out);
 	return rc == ERR_NOTFOUND ? read_file_checked(b, hash, out) : rc;
 }

@@ -22,8 +22,16 @@
  *     checkpoints, so the database stays consistent whatever the order).
  *   sync_later = 0: the flush's commit is fsynced (synchronous=FULL), and a
  *     large body is written and fsynced before bodies_put returns.
- * A body that never gets its envelope (refused, crashed before the commit) is
- * harmless: content-addressed, unreferenced.
+ * Refused submissions. A node stores a submission's body before its envelope
+ * is committed, with bodies_put_held, and says how it ended with
+ * bodies_release: a body whose every holder was refused, that no holder
+ * committed, that was not stored before and was not also put without a hold
+ * (a peer's body), is deleted again (unstaged, or its row and file removed),
+ * so nothing of a refused submission is kept. Should that deletion fail (a
+ * full disk), the body is remembered as refused for the rest of the run and
+ * never served (bodies_refused, bodies_read). A body left by a crash between
+ * its flush and its batch's commit is unreferenced: never named by an
+ * envelope of the log, so never asked for by a peer.
  *
  * Threads: every function may be called from any thread.
  */
@@ -50,6 +58,21 @@ void bodies_close(struct bodies *b);
  * Storing a body again is harmless. 0, ERR_IO, ERR_NOMEM.
  */
 int bodies_put(struct bodies *b, const uint8_t hash[32], const uint8_t *data, size_t len);
+/*
+ * bodies_put for a submission's body, held until bodies_release (see above).
+ * Each call needs one bodies_release with the same hash.
+ */
+int bodies_put_held(struct bodies *b, const uint8_t hash[32], const uint8_t *data, size_t len);
+/*
+ * Ends one hold: committed 1 if the envelope naming the body is durable in
+ * the log, 0 if it was refused. The last holder of a body no holder committed
+ * deletes it (see above). 0, or ERR_IO if the deletion failed (logged by the
+ * caller; the body is then never served).
+ */
+int bodies_release(struct bodies *b, const uint8_t hash[32], int committed);
+/* 1 if hash names a refused body whose deletion failed: it must not be served. */
+int bodies_refused(struct bodies *b, const uint8_t hash[32]);
+
 /*
  * Writes every staged body in one transaction. 0, or ERR_IO: nothing written,
  * and they stay staged (a batch of another thread may rely on one of them).

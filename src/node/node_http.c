@@ -50,6 +50,10 @@ static void h_body(void *ctx, const struct http_request *req, struct http_respon
 		http_text(resp, 404, "a body is named by its SHA-256 in lowercase hex");
 		return;
 	}
+	if (bodies_refused(n->bodies, h)) {
+		http_text(resp, 404, "no such body");
+		return;
+	}
 	int rc = bodies_get(n->bodies, h, &resp->body);
 	if (rc == ERR_NOTFOUND) { /* not a row: a large body is a file */
 		http_file(resp, bodies_dirfd(n->bodies), hex, "application/octet-stream",
@@ -105,15 +109,33 @@ static void h_charter(void *ctx, const struct http_request *req, struct http_res
 	buf_append(&resp->body, n->charter.signatures.data, n->charter.signatures.len);
 }
 
+/*
+ * 200 "ok" while the log accepts; 503 with the reason when the latest batch
+ * failed (a full disk: the next one tries again) or the log failed for good.
+ */
 static void h_healthz(void *ctx, const struct http_request *req, struct http_response *resp)
 {
-	(void)ctx, (void)req;
-	http_text(resp, 200, "ok");
+	struct node *n = ctx;
+	char why[256];
+	(void)req;
+	switch (sequencer_health(n->seq, why, sizeof why)) {
+	case 0:
+		http_text(resp, 200, "ok");
+		break;
+	case 1:
+		http_text(resp, 503, "the latest batch could not be committed (the next one tries again): %s", why);
+		break;
+	default:
+		http_text(resp, 503, "the log refuses new entries until the node restarts: %s", why);
+	}
 }
 
 /* A submission waiting for its batch: filled by submit_done, answered by h_submit's second call. */
 struct submit_wait {
+	struct node *n;
 	struct http_call *call;
+	int has_body;              /* body holds the hash of the body held for it (bodies_put_held) */
+	uint8_t body[32];
 	struct timespec t0;
 	int rc;
 	char msg[256];
@@ -132,6 +154,8 @@ static void submit_done(void *arg, int rc, const char *msg, uint64_t index, cons
 	struct submit_wait *w = arg;
 	w->rc = rc;
 	w->index = index;
+	if (w->has_body && bodies_release(w->n->bodies, w->body, rc == 0))
+		node_log("%s", err_msg());
 	if (rc)
 		snprintf(w->msg, sizeof w->msg, "%s", msg);
 	else if (buf_append(&w->cp, cp->data, cp->len))
@@ -223,20 +247,34 @@ static void h_submit(void *ctx, const struct http_request *req, struct http_resp
 		http_text(resp, status, "%s", err_msg());
 		goto out;
 	}
-	if (s.env.f.has_body && bodies_put(n->bodies, s.env.f.body_hash, s.body, s.body_len)) {
-		http_text(resp, 500, "cannot store the body: %s", err_msg());
+	char why[256];
+	if (sequencer_failed(n->seq, why, sizeof why)) { /* refused before anything is stored */
+		http_text(resp, 503, "the log refuses new entries until the node restarts: %s", why);
 		goto out;
 	}
 	if (!(w = http_defer(req, resp, sizeof *w, submit_wait_release)))
 		goto out;
+	w->n = n;
 	w->call = req->call;
 	w->t0 = t0;
 	buf_init(&w->cp, CHECKPOINT_MAX_SIZE);
+	int rc = 0;
+	if (s.env.f.has_body) {
+		/* held until its envelope is committed or refused: a refused one's body is deleted again */
+		if ((rc = bodies_put_held(n->bodies, s.env.f.body_hash, s.body, s.body_len)))
+			rc = err_wrap(rc, "cannot store the body");
+		else
+			w->has_body = 1, memcpy(w->body, s.env.f.body_hash, 32);
+	}
 	/* the envelope points into the request body, which lives until the answer is sent */
-	int rc = sequencer_enqueue(n->seq, s.envelope, s.envelope_len, submit_done, w);
+	if (!rc)
+		rc = sequencer_enqueue(n->seq, s.envelope, s.envelope_len, submit_done, w);
 	if (rc) {
 		w->rc = rc;
 		snprintf(w->msg, sizeof w->msg, "%s", err_msg());
+		if (w->has_body && bodies_release(n->bodies, w->body, 0))
+			node_log("%s", err_msg());
+		w->has_body = 0;
 		http_resume(req->call);
 	}
 	submission_release(&s);

@@ -11,6 +11,7 @@
 #include "exchange/envelope.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,45 +233,76 @@ void node_scan_received(struct node *n)
 	buf_release(&entry);
 }
 
+/* Removes the index's files (the database, its WAL and shared memory, a rollback journal). */
+static void remove_index_files(const char *path)
+{
+	static const char *const sides[] = {"", "-wal", "-shm", "-journal"};
+	for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++) {
+		char p[PATH_MAX + 80];
+		snprintf(p, sizeof p, "%s%s", path, sides[i]);
+		if (unlink(p) && errno != ENOENT)
+			node_log("cannot remove %s: %s", p, strerror(errno));
+	}
+}
+
+/*
+ * Loads the index if it is whole and complete; 0 if loaded, else non-zero
+ * with the reason logged (the caller rebuilds).
+ */
+static int load_index(struct node *n, const char *path)
+{
+	int rc = index_open(&n->ix, path);
+	if (rc)
+		node_log("the index cannot be opened (%s): rebuilding it from the logs", err_msg());
+	else if ((rc = index_check(n->ix)))
+		node_log("the index is damaged (%s): rebuilding it from the logs", err_msg());
+	else if (!index_complete(n->ix))
+		node_log("the index is new, empty or was not finished: building it from the logs");
+	else if ((rc = index_load(n->ix, &n->cases)))
+		node_log("the index does not load (%s): rebuilding it from the logs", err_msg());
+	return rc ? rc : !index_complete(n->ix);
+}
+
 int node_state_open(struct node *n)
 {
 	char path[PATH_MAX + 64];
 	int rc;
-	/* Derived state: load the index, or rebuild it from the logs. */
 	snprintf(path, sizeof path, "%s/index.sqlite", n->dir);
 	if ((rc = cases_init(&n->cases, &n->charter)))
 		return rc;
-	rc = index_open(&n->ix, path);
-	int rebuild = n->o.reindex || rc == ERR_CONFLICT;
-	if (rc == ERR_CONFLICT) {
-		/* Another schema version: the index is derived, so start a new one. */
-		char side[PATH_MAX + 80];
-		node_log("%s", err_msg());
-		unlink(path);
-		snprintf(side, sizeof side, "%s-wal", path);
-		unlink(side);
-		snprintf(side, sizeof side, "%s-shm", path);
-		unlink(side);
-		rc = index_open(&n->ix, path);
-	}
-	if (rc)
-		return err_wrap(rc, "index");
-	if (rebuild) {
-		if ((rc = index_rebuild(n->ix)))
-			return err_wrap(rc, "rebuilding the index");
-		node_log("rebuilding the index from the logs");
-	} else if ((rc = index_load(n->ix, &n->cases))) {
-		node_log("the index does not load (%s): rebuilding it from the logs", err_msg());
-		cases_release(&n->cases);
-		if ((rc = cases_init(&n->cases, &n->charter)) || (rc = index_rebuild(n->ix)))
-			return rc;
-		rebuild = 1;
-	}
-	node_catch_up(n, n->key.sign.name, n->log, NULL);
-	for (size_t i = 0; i < n->npeers; i++)
-		node_catch_up(n, n->peers[i].party->node_key.name, n->peers[i].mirror, NULL);
+	/*
+	 * One path for every rebuild (--reindex; a missing, new, empty, half-built,
+	 * unreadable, damaged or other-version index): a new index fed from the
+	 * logs, then every kept cosignature, then marked complete. The views are
+	 * then byte for byte those of a node that never lost its index.
+	 */
+	int rebuild = n->o.reindex;
 	if (rebuild)
+		node_log("--reindex: rebuilding the index from the logs");
+	else
+		rebuild = load_index(n, path) != 0;
+	if (rebuild) {
+		index_close(n->ix);
+		n->ix = NULL;
+		cases_release(&n->cases);
+		remove_index_files(path);
+		if ((rc = cases_init(&n->cases, &n->charter)))
+			return rc;
+		if ((rc = index_open(&n->ix, path)))
+			return err_wrap(rc, "cannot create a new index");
+	}
+	int fed = node_catch_up(n, n->key.sign.name, n->log, NULL);
+	for (size_t i = 0; i < n->npeers; i++)
+		fed |= node_catch_up(n, n->peers[i].party->node_key.name, n->peers[i].mirror, NULL);
+	if (rebuild && fed) {
+		node_log("the index could not be fed to the end: it is rebuilt again at the next start");
+	} else if (rebuild) {
 		reload_cosignatures(n);
+		if (index_set_complete(n->ix))
+			node_log("%s (it is rebuilt again at the next start)", err_msg());
+		else
+			node_log("the index is rebuilt");
+	}
 	node_scan_received(n);
 	return 0;
 }

@@ -37,7 +37,10 @@ struct sequencer {
 	size_t queued;
 	struct leafset pending;
 	int stopping;
-	int failed;
+	int failed;                 /* a commit failed: the log is read-only until a restart (guarded by lock) */
+	char failure[256];          /* why */
+	int last_failed;            /* the latest batch failed, even before touching the log (guarded by lock) */
+	char last_failure[256];
 	uint64_t batches, entries, commit_ns;
 	uint64_t answered, settled; /* batches answered, and those of them through committed() */
 	/* answered batches waiting for committed(), oldest first, on the indexer thread */
@@ -240,7 +243,7 @@ static void *committer(void *arg)
 		pthread_mutex_unlock(&s->lock);
 
 		/* Outside the lock: submitters keep queueing the next batch. */
-		int rc = s->failed ? err_set(ERR_IO, "the log failed earlier; restart the node") : 0;
+		int rc = s->failed ? err_set(ERR_IO, "the log failed earlier (%s); restart the node", s->failure) : 0;
 		uint64_t t0 = now_ns();
 		int before = 0; /* the batch failed before the log was touched: the next one may go on */
 		if (!rc && s->hooks.before_commit && s->hooks.before_commit(s->hooks.ctx))
@@ -251,9 +254,12 @@ static void *committer(void *arg)
 			rc = tlog_add(s->log, ws[i]->e.data, ws[i]->e.len, &ws[i]->e.index);
 		if (!rc)
 			rc = tlog_commit(s->log);
-		if (rc && !before) {
+		if (rc && !before && !s->failed) {
 			tlog_discard(s->log);
+			pthread_mutex_lock(&s->lock);
+			snprintf(s->failure, sizeof s->failure, "%s", err_msg());
 			s->failed = 1;
+			pthread_mutex_unlock(&s->lock);
 		} else if (!rc) {
 			for (size_t i = 0; i < n; i++)
 				batch[i] = ws[i]->e;
@@ -281,6 +287,9 @@ static void *committer(void *arg)
 		uint64_t dt = now_ns() - t0;
 
 		pthread_mutex_lock(&s->lock);
+		s->last_failed = rc != 0;
+		if (rc)
+			snprintf(s->last_failure, sizeof s->last_failure, "%s", err_msg());
 		if (!rc) {
 			s->batches++;
 			s->entries += n;
@@ -393,6 +402,8 @@ static int queue_locked(struct sequencer *s, struct waiter *w)
 	int rc = 0;
 	if (s->stopping)
 		rc = err_set(ERR_IO, "the node is stopping");
+	else if (s->failed)
+		rc = err_set(ERR_IO, "the log failed earlier (%s); restart the node", s->failure);
 	else if (leafset_has(&s->pending, w->e.leaf) || (s->hooks.seen && s->hooks.seen(s->hooks.ctx, w->e.leaf)))
 		rc = err_set(ERR_CONFLICT, "this exact envelope is already in the log (replay)");
 	else
@@ -520,4 +531,24 @@ void sequencer_stats(struct sequencer *s, uint64_t *batches, uint64_t *entries, 
 	*entries = s->entries;
 	*commit_ns_total = s->commit_ns;
 	pthread_mutex_unlock(&s->lock);
+}
+
+int sequencer_failed(struct sequencer *s, char *why, size_t whysz)
+{
+	pthread_mutex_lock(&s->lock);
+	int failed = s->failed;
+	if (failed && why)
+		snprintf(why, whysz, "%s", s->failure);
+	pthread_mutex_unlock(&s->lock);
+	return failed;
+}
+
+int sequencer_health(struct sequencer *s, char *why, size_t whysz)
+{
+	pthread_mutex_lock(&s->lock);
+	int state = s->failed ? 2 : s->last_failed ? 1 : 0;
+	if (state && why)
+		snprintf(why, whysz, "%s", s->failed ? s->failure : s->last_failure);
+	pthread_mutex_unlock(&s->lock);
+	return state;
 }

@@ -107,6 +107,20 @@ int sequencer_enqueue(struct sequencer *s, const uint8_t *entry, size_t len, seq
  */
 void sequencer_wait_settled(struct sequencer *s);
 
+/*
+ * 1 if a commit failed (the log is then read-only until the node restarts and
+ * recovers; every submission is refused with ERR_IO), with the reason in why;
+ * 0 if the log accepts.
+ */
+int sequencer_failed(struct sequencer *s, char *why, size_t whysz);
+/*
+ * For health checks: 0 if the latest batch committed (or none was tried), 1
+ * if it failed but the log still accepts (e.g. its bodies could not be
+ * written: a full disk; the next batch tries again), 2 as sequencer_failed.
+ * why receives the reason when not 0.
+ */
+int sequencer_health(struct sequencer *s, char *why, size_t whysz);
+
 /* Batches committed and entries appended since start (for metrics); the
  * commit time runs from taking a batch to answering it (indexing excluded). */
 void sequencer_stats(struct sequencer *s, uint64_t *batches, uint64_t *entries, uint64_t *commit_ns_total);

@@ -3,7 +3,9 @@
  * flush, large ones files; what is stored reads back after a reopen; a short
  * file left by a crash does not count as stored; and a child killed with
  * SIGKILL loses no body it had flushed and synced (the node's order: put,
- * flush, sync, acknowledge), in both sync modes.
+ * flush, sync, acknowledge), in both sync modes. A refused submission's body
+ * (held, then released uncommitted) is deleted again, staged, flushed or a
+ * file, unless something else keeps it.
  */
 #include "base/buf.h"
 #include "base/enc.h"
@@ -203,6 +205,60 @@ static void test_kill_9_keeps_flushed_bodies(void)
 	}
 }
 
+/* A refused submission's body is deleted again; what something else keeps stays. */
+static void test_refused_bodies_are_deleted(void)
+{
+	char dir[PATH_MAX + 16];
+	snprintf(dir, sizeof dir, "%s/holds", base);
+	struct bodies *b;
+	CHECK(bodies_open(&b, dir, 1) == 0);
+	static uint8_t d[8][BODIES_INLINE_MAX + 1000];
+	uint8_t h[8][32];
+	size_t n[8];
+	for (int i = 0; i < 8; i++) {
+		n[i] = body_make((uint64_t)(i == 3 ? 6 : 100 + i), d[i], sizeof d[i]); /* body 3 is a file */
+		sha256(d[i], n[i], h[i]);
+	}
+	/* refused before its flush: unstaged */
+	CHECK(bodies_put_held(b, h[0], d[0], n[0]) == 0 && bodies_has(b, h[0]));
+	CHECK(bodies_release(b, h[0], 0) == 0);
+	CHECK(!bodies_has(b, h[0]));
+	/* refused after its flush (a batch whose commit failed): the row is deleted */
+	CHECK(bodies_put_held(b, h[1], d[1], n[1]) == 0 && bodies_flush(b) == 0 && holds(b, d[1], n[1]));
+	CHECK(bodies_release(b, h[1], 0) == 0);
+	CHECK(!bodies_has(b, h[1]));
+	/* committed: kept */
+	CHECK(bodies_put_held(b, h[2], d[2], n[2]) == 0 && bodies_flush(b) == 0);
+	CHECK(bodies_release(b, h[2], 1) == 0 && holds(b, d[2], n[2]));
+	/* a large body's file, refused: removed */
+	CHECK(bodies_put_held(b, h[3], d[3], n[3]) == 0 && holds(b, d[3], n[3]));
+	CHECK(bodies_release(b, h[3], 0) == 0 && !bodies_has(b, h[3]));
+	/* stored before (a replay's body): a refused holder does not delete it */
+	CHECK(bodies_put_held(b, h[2], d[2], n[2]) == 0);
+	CHECK(bodies_release(b, h[2], 0) == 0 && holds(b, d[2], n[2]));
+	/* two holders, one refused, one committed (in either order): kept */
+	CHECK(bodies_put_held(b, h[4], d[4], n[4]) == 0 && bodies_put_held(b, h[4], d[4], n[4]) == 0);
+	CHECK(bodies_release(b, h[4], 0) == 0 && bodies_has(b, h[4]));
+	CHECK(bodies_flush(b) == 0 && bodies_release(b, h[4], 1) == 0 && holds(b, d[4], n[4]));
+	CHECK(bodies_put_held(b, h[5], d[5], n[5]) == 0 && bodies_put_held(b, h[5], d[5], n[5]) == 0);
+	CHECK(bodies_flush(b) == 0 && bodies_release(b, h[5], 1) == 0 && bodies_release(b, h[5], 0) == 0);
+	CHECK(holds(b, d[5], n[5]));
+	/* both refused: deleted only by the last */
+	CHECK(bodies_put_held(b, h[6], d[6], n[6]) == 0 && bodies_put_held(b, h[6], d[6], n[6]) == 0);
+	CHECK(bodies_flush(b) == 0 && bodies_release(b, h[6], 0) == 0 && holds(b, d[6], n[6]));
+	CHECK(bodies_release(b, h[6], 0) == 0 && !bodies_has(b, h[6]));
+	/* also put without a hold (a peer's body): kept whatever the holder's fate */
+	CHECK(bodies_put_held(b, h[7], d[7], n[7]) == 0 && bodies_put(b, h[7], d[7], n[7]) == 0);
+	CHECK(bodies_flush(b) == 0 && bodies_release(b, h[7], 0) == 0 && holds(b, d[7], n[7]));
+	CHECK(!bodies_refused(b, h[1]) && !bodies_refused(b, h[7]));
+	bodies_close(b);
+	/* what was deleted stays deleted */
+	CHECK(bodies_open(&b, dir, 0) == 0);
+	CHECK(!bodies_has(b, h[0]) && !bodies_has(b, h[1]) && !bodies_has(b, h[3]) && !bodies_has(b, h[6]));
+	CHECK(holds(b, d[2], n[2]) && holds(b, d[4], n[4]) && holds(b, d[5], n[5]) && holds(b, d[7], n[7]));
+	bodies_close(b);
+}
+
 int main(void)
 {
 	if (check_tmpdir(base, sizeof base, "parley-bodies"))
@@ -210,6 +266,7 @@ int main(void)
 	RUN(test_small_rows_large_files);
 	RUN(test_short_file_is_not_stored);
 	RUN(test_kill_9_keeps_flushed_bodies);
+	RUN(test_refused_bodies_are_deleted);
 	check_rmtree(base);
 	CHECK_EXIT();
 }
