@@ -69,9 +69,12 @@ static void test_concurrent_submitters(void)
 	struct sequencer_hooks hooks = {.seen = seen, .committed = on_commit};
 	CHECK(sequencer_start(&seq, t, &hooks, 64) == 0);
 	pthread_t th[THREADS];
-	for (int i = 0; i < THREADS; i++)
-		pthread_create(&th[i], NULL, worker, (void *)(intptr_t)i);
-	for (int i = 0; i < THREADS; i++)
+	int started = 0;
+	for (int i = 0; i < THREADS; i++, started++)
+		if (pthread_create(&th[i], NULL, worker, (void *)(intptr_t)i) != 0)
+			break;
+	CHECK_EQ_INT(started, THREADS);
+	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	CHECK_EQ_INT(failures, 0);
 	uint64_t batches, entries, ns;
@@ -156,7 +159,10 @@ static void test_answer_before_index(void)
 	/* not indexed yet, and still no replay: the leaf stays pending until committed() returns */
 	CHECK_EQ_INT(sequencer_submit(seq, e, 15, &idx), ERR_CONFLICT);
 	pthread_t th;
-	pthread_create(&th, NULL, wait_settled, NULL);
+	if (pthread_create(&th, NULL, wait_settled, NULL) != 0) {
+		CHECK(!"cannot start the waiting thread");
+		return;
+	}
 	usleep(50 * 1000);
 	CHECK_EQ_INT(__atomic_load_n(&settled_returned, __ATOMIC_SEQ_CST), 0); /* waits for the index */
 	pthread_mutex_lock(&gate_lock);
@@ -173,11 +179,56 @@ static void test_answer_before_index(void)
 	CHECK(check_rmtree(dir) == 0);
 }
 
+static int fail_before;
+static int flaky_before_commit(void *ctx)
+{
+	(void)ctx;
+	return __atomic_load_n(&fail_before, __ATOMIC_SEQ_CST) ? err_set(ERR_IO, "disk full (test)") : 0;
+}
+
+/*
+ * Health: a batch that fails before the log (its bodies could not be written)
+ * is reported until the next one commits; a failed commit is reported for
+ * good, and everything after it is refused at once with the reason.
+ */
+static void test_health_after_failures(void)
+{
+	char dir[256], logdir[300], why[256];
+	struct note_signer key;
+	struct tlog *t = new_log(dir, logdir, &key);
+	struct sequencer_hooks hooks = {.before_commit = flaky_before_commit};
+	uint64_t idx;
+	CHECK(sequencer_start(&seq, t, &hooks, 64) == 0);
+	CHECK_EQ_INT(sequencer_health(seq, why, sizeof why), 0);
+	CHECK_EQ_INT(sequencer_submit(seq, (const uint8_t *)"one", 3, &idx), 0);
+	__atomic_store_n(&fail_before, 1, __ATOMIC_SEQ_CST);
+	CHECK_EQ_INT(sequencer_submit(seq, (const uint8_t *)"two", 3, &idx), ERR_IO);
+	CHECK_EQ_INT(sequencer_health(seq, why, sizeof why), 1);
+	CHECK(strstr(why, "disk full (test)") != NULL);
+	CHECK_EQ_INT(sequencer_failed(seq, NULL, 0), 0);
+	__atomic_store_n(&fail_before, 0, __ATOMIC_SEQ_CST);
+	CHECK_EQ_INT(sequencer_submit(seq, (const uint8_t *)"two", 3, &idx), 0); /* refused, so not a replay */
+	CHECK_EQ_INT(idx, 1);
+	CHECK_EQ_INT(sequencer_health(seq, why, sizeof why), 0);
+	/* the log's directory gone: the commit fails, and the log is read-only from then on */
+	CHECK(check_rmtree(logdir) == 0);
+	CHECK_EQ_INT(sequencer_submit(seq, (const uint8_t *)"three", 5, &idx), ERR_IO);
+	CHECK_EQ_INT(sequencer_health(seq, why, sizeof why), 2);
+	CHECK_EQ_INT(sequencer_failed(seq, why, sizeof why), 1);
+	CHECK_EQ_INT(sequencer_submit(seq, (const uint8_t *)"four", 4, &idx), ERR_IO);
+	CHECK_MSG("the log failed earlier");
+	sequencer_stop(seq);
+	tlog_close(t);
+	note_signer_release(&key);
+	CHECK(check_rmtree(dir) == 0);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
 		return 2;
 	RUN(test_concurrent_submitters);
 	RUN(test_answer_before_index);
+	RUN(test_health_after_failures);
 	CHECK_EXIT();
 }
