@@ -29,6 +29,7 @@ int fd_read_all(int fd, size_t max, struct buf *out)
 				int rc = buf_reserve(out, step);
 				if (rc)
 					return rc;
+				out->data[out->len] = 0; /* stays a C string if nothing more comes */
 			}
 			at = out->data + out->len;
 			want = out->cap - out->len - 1; /* keep room for the NUL */
