@@ -18,7 +18,7 @@ struct secret_text {
 };
 
 /*
- * Reads fd to its end, at most max bytes (max + 1 are allocated, once), into t.
+ * Reads fd to its end, at most max bytes (max + 2 are allocated, once), into t.
  * 0, ERR_IO, ERR_LIMIT (more than max bytes) or ERR_NOMEM; on failure t is
  * empty and whatever was read is wiped. fd stays open.
  */
