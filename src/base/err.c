@@ -4,35 +4,45 @@
 #include <stdio.h>
 #include <string.h>
 
-static _Thread_local char err_buf[1024];
+#define ERR_CAP 1024
 
+static _Thread_local char err_buf[ERR_CAP];
+
+/*
+ * Both functions format into a local buffer and copy it into err_buf at the end:
+ * their arguments may point into err_buf (err_set(c, "x: %s", err_msg()) is the
+ * natural way to add context), and vsnprintf into the buffer it reads from is
+ * undefined (glibc printed "--time: --time: t be RFC 3339...").
+ */
 int err_set(int code, const char *fmt, ...)
 {
+	char msg[ERR_CAP];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err_buf, sizeof err_buf, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	memcpy(err_buf, msg, strlen(msg) + 1);
 	return code;
 }
 
 int err_wrap(int code, const char *fmt, ...)
 {
-	char prefix[512], old[sizeof err_buf];
+	char prefix[512], msg[ERR_CAP];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
-	memcpy(old, err_buf, sizeof old);
 	/* Truncating an over-long message is the intended behaviour. */
 #pragma GCC diagnostic push
 #ifndef __clang__
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #endif
-	if (old[0])
-		snprintf(err_buf, sizeof err_buf, "%s: %s", prefix, old);
+	if (err_buf[0])
+		snprintf(msg, sizeof msg, "%s: %s", prefix, err_buf);
 	else
-		snprintf(err_buf, sizeof err_buf, "%s", prefix);
+		snprintf(msg, sizeof msg, "%s", prefix);
 #pragma GCC diagnostic pop
+	memcpy(err_buf, msg, strlen(msg) + 1);
 	return code;
 }
 

@@ -22,10 +22,17 @@ enum {
 	ERR_CONFLICT = -8,  /* state forbids the operation (already exists, locked) */
 };
 
-/* Records the reason for a failure and returns code, for `return err_set(...)`. */
+/*
+ * Records the reason for a failure and returns code, for `return err_set(...)`.
+ * The arguments may include err_msg() itself, to add context to the last reason:
+ * err_set(ERR_USAGE, "--time: %s", err_msg()). Messages over 1023 bytes are cut.
+ */
 int err_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Prefixes the current message with "context: ", keeping the code. Returns code. */
+/*
+ * Prefixes the current message with "context: " and returns code (the code is
+ * the caller's; err_wrap does not keep one). The arguments may include err_msg().
+ */
 int err_wrap(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The message recorded by the last err_set() on this thread ("" if none). */

@@ -15,12 +15,28 @@ int fd_read_all(int fd, size_t max, struct buf *out)
 	buf_reset(out);
 	out->max = max;
 	for (;;) {
-		/* Read one byte past max so an oversized input is detected, not truncated. */
-		size_t want = out->len < max ? max - out->len : 0;
-		if (want > 65536)
-			want = 65536;
-		uint8_t tmp[65536];
-		ssize_t r = read(fd, tmp, want ? want : 1);
+		/*
+		 * Read straight into the buffer, with no stack copy in between. Once
+		 * max bytes are in, read one more byte so an oversized input is
+		 * detected, not truncated.
+		 */
+		uint8_t extra;
+		uint8_t *at = &extra;
+		size_t want = 1;
+		if (out->len < max) {
+			if (out->cap <= out->len + 1) {
+				size_t step = max - out->len < 4096 ? max - out->len : 4096;
+				int rc = buf_reserve(out, step);
+				if (rc)
+					return rc;
+				out->data[out->len] = 0; /* stays a C string if nothing more comes */
+			}
+			at = out->data + out->len;
+			want = out->cap - out->len - 1; /* keep room for the NUL */
+			if (want > max - out->len)
+				want = max - out->len;
+		}
+		ssize_t r = read(fd, at, want);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -28,11 +44,10 @@ int fd_read_all(int fd, size_t max, struct buf *out)
 		}
 		if (r == 0)
 			return 0;
-		if (!want)
+		if (at == &extra)
 			return err_set(ERR_LIMIT, "input is larger than the limit of %zu bytes", max);
-		int rc = buf_append(out, tmp, (size_t)r);
-		if (rc)
-			return rc;
+		out->len += (size_t)r;
+		out->data[out->len] = 0;
 	}
 }
 

@@ -20,10 +20,14 @@
  * Reads the whole file at path into out (which is reset first). Fails with
  * ERR_NOTFOUND if it does not exist, ERR_LIMIT if it is larger than max
  * bytes, ERR_IO otherwise. Use path "-" for standard input.
+ *
+ * Not for key files: the buffer grows by realloc and is freed unwiped, which
+ * leaves copies of the bytes in freed memory. Secrets are read with
+ * crypto/secret.h's secret_read_file into wiped, fixed-size memory.
  */
 int file_read(const char *path, size_t max, struct buf *out);
 
-/* Reads until EOF from fd into out, at most max bytes. */
+/* Reads until EOF from fd into out, at most max bytes, straight into out's memory. */
 int fd_read_all(int fd, size_t max, struct buf *out);
 
 /* write(2) all of p, retrying on EINTR and short writes. 0 or ERR_IO. */

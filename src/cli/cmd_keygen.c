@@ -1,11 +1,13 @@
 /* parley keygen --name NAME --out FILE, and parley key vkey KEYFILE [--cosigner] */
 #include "base/err.h"
+#include "base/fileio.h"
 #include "cli/cli.h"
 #include "cli/util.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 int cmd_keygen(int argc, char **argv)
 {
@@ -66,11 +68,19 @@ int cmd_key(int argc, char **argv)
 		if (!(rc = age_recipient_from_identity(&r, &k.age)) && !(rc = age_recipient_encode(&r, line)))
 			printf("%s\n", line);
 	} else {
-		char *line = sodium_malloc(AGE_IDENTITY_TEXT_MAX);
+		/*
+		 * The identity is secret: formatted into sodium memory and written with
+		 * write(2), not printf, whose stdout buffer would keep it unwiped.
+		 */
+		char *line = sodium_malloc(AGE_IDENTITY_TEXT_MAX + 1);
 		if (!line)
 			rc = err_set(ERR_NOMEM, "out of secure memory");
-		else if (!(rc = age_identity_encode(&k.age, line)))
-			printf("%s\n", line);
+		else if (!(rc = age_identity_encode(&k.age, line))) {
+			size_t n = strlen(line);
+			line[n] = '\n';
+			fflush(stdout);
+			rc = fd_write_all(STDOUT_FILENO, line, n + 1);
+		}
 		if (line)
 			sodium_free(line);
 	}

@@ -142,7 +142,10 @@ void age_recipient_passphrase(struct age_recipient *r, const char *pass, size_t 
  * identities to free with age_identities_free().
  */
 int age_identities_parse(const char *text, size_t n, struct age_identity **ids, size_t *count);
-/* Reads the file at path (at most 64 KiB, into sodium_malloc memory) and parses it. */
+/*
+ * Reads the file at path ("-": standard input), at most 64 KiB, with
+ * secret_read_file (straight into wiped sodium_malloc memory), and parses it.
+ */
 int age_identities_load(const char *path, struct age_identity **ids, size_t *count);
 void age_identities_free(struct age_identity *ids, size_t count);
 

@@ -3,9 +3,8 @@
 #include "crypto/bech32.h"
 #include "base/enc.h"
 #include "base/err.h"
+#include "crypto/secret.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/core_names.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
@@ -14,8 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define X25519_INFO "age-encryption.org/v1/X25519"
 #define SCRYPT_LABEL "age-encryption.org/v1/scrypt"
@@ -246,47 +243,18 @@ out:
 
 int age_identities_load(const char *path, struct age_identity **ids, size_t *count)
 {
-	char *text = NULL;
-	size_t len = 0;
-	int rc = 0;
+	struct secret_text t;
 	*ids = NULL;
 	*count = 0;
-	if (sodium_init() < 0)
-		return err_set(ERR_NOMEM, "libsodium failed to initialise");
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_set(errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "%s: %s", path, strerror(errno));
-	text = sodium_malloc(IDENTITY_FILE_MAX + 1);
-	if (!text) {
-		rc = err_set(ERR_NOMEM, "out of memory (secure)");
-		goto out;
-	}
-	for (;;) {
-		ssize_t r = read(fd, text + len, IDENTITY_FILE_MAX + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = err_set(ERR_IO, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len > IDENTITY_FILE_MAX) {
-			rc = err_set(ERR_LIMIT, "%s: identity file larger than %d bytes", path, IDENTITY_FILE_MAX);
-			goto out;
-		}
-	}
-	if (memchr(text, 0, len)) {
+	/* Straight into wiped memory, no stdio (crypto/secret.h). */
+	int rc = secret_read_file(path, IDENTITY_FILE_MAX, &t);
+	if (rc == ERR_LIMIT)
+		rc = err_set(ERR_LIMIT, "%s: identity file larger than %d bytes", path, IDENTITY_FILE_MAX);
+	else if (!rc && memchr(t.data, 0, t.len))
 		rc = err_set(ERR_FORMAT, "%s: identity file contains a NUL byte", path);
-		goto out;
-	}
-	if ((rc = age_identities_parse(text, len, ids, count)) != 0)
+	else if (!rc && (rc = age_identities_parse(t.data, t.len, ids, count)) != 0)
 		rc = err_wrap(rc, "%s", path);
-out:
-	if (text)
-		sodium_free(text);
-	close(fd);
+	secret_text_free(&t);
 	return rc;
 }
 

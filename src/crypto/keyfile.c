@@ -1,12 +1,15 @@
 #include "crypto/keyfile.h"
 #include "base/err.h"
 #include "base/fileio.h"
+#include "crypto/secret.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int keyfile_generate(struct keyfile *k, const char *name)
 {
@@ -93,26 +96,40 @@ int keyfile_parse(struct keyfile *k, const char *text, size_t len)
 int keyfile_read(struct keyfile *k, const char *path)
 {
 	struct stat st;
+	struct secret_text t = {0};
+	int rc = 0;
 	memset(k, 0, sizeof *k);
-	if (stat(path, &st) != 0)
+	/* The mode is checked on the file read (fstat), not on a name that may change between. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return errno == ENOENT ? err_set(ERR_NOTFOUND, "key file %s: no such file", path)
 				       : err_set(ERR_IO, "key file %s: %s", path, strerror(errno));
-	if (st.st_mode & 077)
-		return err_set(ERR_USAGE, "key file %s can be read by others (mode %04o); run chmod 600 %s", path,
-			       (unsigned)(st.st_mode & 07777), path);
-	struct buf b;
-	buf_init(&b, KEYFILE_MAX_SIZE);
-	/* Allocate once, so no realloc leaves copies of the secret behind. */
-	int rc = buf_reserve(&b, KEYFILE_MAX_SIZE);
-	if (!rc)
-		rc = file_read(path, KEYFILE_MAX_SIZE, &b);
-	if (!rc) {
-		rc = keyfile_parse(k, (const char *)b.data, b.len);
-		if (rc)
-			err_wrap(rc, "key file %s", path);
-	}
-	sodium_memzero(b.data, b.len);
-	buf_release(&b);
+	if (fstat(fd, &st) != 0)
+		rc = err_set(ERR_IO, "key file %s: %s", path, strerror(errno));
+	else if (S_ISDIR(st.st_mode))
+		rc = err_set(ERR_IO, "key file %s: is a directory", path);
+	else if (st.st_mode & 077)
+		rc = err_set(ERR_USAGE, "key file %s can be read by others (mode %04o); run chmod 600 %s", path,
+			     (unsigned)(st.st_mode & 07777), path);
+	/* Straight into wiped memory: see crypto/secret.h. */
+	else if ((rc = secret_read_fd(fd, KEYFILE_MAX_SIZE, &t)))
+		err_wrap(rc, "key file %s", path);
+	else if ((rc = keyfile_parse(k, t.data, t.len)))
+		err_wrap(rc, "key file %s", path);
+	close(fd);
+	secret_text_free(&t);
+	return rc;
+}
+
+int keyfile_copy(const char *from, const char *to)
+{
+	struct secret_text t;
+	int rc = secret_read_file(from, KEYFILE_MAX_SIZE, &t);
+	if (rc)
+		err_wrap(rc, "key file");
+	else
+		rc = file_write_atomic(to, t.data, t.len, 0600, 1);
+	secret_text_free(&t);
 	return rc;
 }
 

@@ -9,7 +9,9 @@
  *
  * Both lines are required; the age line can be given to the standard `age`
  * tool as an identity file (`parley key age-identity` prints it alone).
- * The secret parts live in sodium_malloc memory and are wiped on release.
+ * The secret parts live in sodium_malloc memory and are wiped on release, and
+ * so does the file's text while it is read (crypto/secret.h): no stack, stdio
+ * or realloc'd buffer ever holds it.
  * Reading refuses a file that others can read, as ssh does.
  */
 #ifndef PARLEY_KEYFILE_H
@@ -34,5 +36,12 @@ int keyfile_read(struct keyfile *k, const char *path);
 /* Parses key file contents (used by keyfile_read and the fuzzer). */
 int keyfile_parse(struct keyfile *k, const char *text, size_t len);
 void keyfile_release(struct keyfile *k);
+/*
+ * Copies the key file at from ("-": standard input), at most KEYFILE_MAX_SIZE
+ * bytes, to a new file to (mode 0600, durably; ERR_CONFLICT if it exists). The
+ * bytes pass only through wiped memory (crypto/secret.h). It does not parse
+ * them: the caller reads the copy with keyfile_read.
+ */
+int keyfile_copy(const char *from, const char *to);
 
 #endif

@@ -2,119 +2,18 @@
  * stix — the STIX 2.1 bundle validator (see stix.h). Two passes over the
  * bundle's objects: the first indexes every id with its object class, the
  * second checks each object against the tables in stix_types.c, resolving
- * references through the index. The first violation stops the check.
+ * references through the index. The first violation stops the check. The
+ * path and the reporting of violations are in stix_ctx.c.
  */
 #include "evidence/stix.h"
+#include "evidence/stix_ctx.h"
 #include "evidence/stix_types.h"
 #include "base/err.h"
 #include "base/jsonload.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-#define TLP2_EXTENSION "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
-
-struct stix_ctx {
-	json_t *index;                 /* id -> class bits of the first object with it */
-	json_t *versions;              /* "id modified" of every object seen */
-	json_t *object;                /* the object being checked (selectors resolve in it) */
-	const struct stix_ext *exts;   /* its type's predefined extensions */
-	int toplevel_ext;              /* it declares a toplevel-property-extension */
-	char path[STIX_PATH_MAX];
-	size_t plen;
-	struct stix_result *res;
-};
-
-/* ---- paths and messages ------------------------------------------------ */
-
-static size_t path_push(struct stix_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static size_t path_push(struct stix_ctx *c, const char *fmt, ...)
-{
-	size_t old = c->plen, room = sizeof c->path - c->plen;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = room > 1 ? vsnprintf(c->path + c->plen, room, fmt, ap) : 0;
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= room) {
-		c->plen = sizeof c->path - 1;
-		memcpy(c->path + sizeof c->path - 4, "...", 4);
-	} else {
-		c->plen += (size_t)n;
-	}
-	return old;
-}
-
-static void path_pop(struct stix_ctx *c, size_t old)
-{
-	c->plen = old;
-	c->path[old] = '\0';
-}
-
-/* Appends ".key", or "['key']" with unusual characters replaced by '?'. */
-static size_t path_key(struct stix_ctx *c, const char *key)
-{
-	char safe[68];
-	size_t n = 0;
-	int plain = key[0] != '\0';
-	for (const char *p = key; *p && n < 64; p++) {
-		unsigned char ch = (unsigned char)*p;
-		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
-		plain &= ok;
-		safe[n++] = (ch < 0x20 || ch >= 0x7f || ch == '\'' || ch == '\\') ? '?' : (char)ch;
-	}
-	/* the loop stopped at 64 only if key has at least 64 characters */
-	if (n == 64 && key[n]) { // cppcheck-suppress arrayIndexOutOfBoundsCond
-		memcpy(safe + n, "...", 3);
-		n += 3;
-	}
-	safe[n] = '\0';
-	return plain ? path_push(c, ".%s", safe) : path_push(c, "['%s']", safe);
-}
-
-static int vfail(struct stix_ctx *c, const char *fmt, va_list ap)
-{
-	char rule[512];
-	vsnprintf(rule, sizeof rule, fmt, ap);
-	if (c->res)
-		snprintf(c->res->path, sizeof c->res->path, "%s", c->path);
-	return err_set(ERR_VERIFY, "%s: %s", c->path, rule);
-}
-
-int stix_fail(struct stix_ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int rc = vfail(c, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-int stix_fail_at(struct stix_ctx *c, const char *name, const char *fmt, ...)
-{
-	size_t old = path_key(c, name);
-	va_list ap;
-	va_start(ap, fmt);
-	int rc = vfail(c, fmt, ap);
-	va_end(ap);
-	path_pop(c, old);
-	return rc;
-}
-
-int stix_check_order(struct stix_ctx *c, json_t *obj, const char *a, const char *b, int strict)
-{
-	const char *ta = json_string_value(json_object_get(obj, a));
-	const char *tb = json_string_value(json_object_get(obj, b));
-	if (!ta || !tb)
-		return 0;
-	int cmp = stix_timestamp_cmp(tb, ta);
-	if (cmp < 0 || (strict && cmp == 0))
-		return stix_fail_at(c, b, "must be %s %s", strict ? "later than" : "no earlier than", a);
-	return 0;
-}
 
 /* ---- references -------------------------------------------------------- */
 
@@ -235,7 +134,7 @@ static int check_hashes(struct stix_ctx *c, json_t *v, int custom_ok)
 	if (!json_is_object(v) || json_object_size(v) == 0)
 		return stix_fail(c, "must be a non-empty dictionary of hashes");
 	json_object_foreach(v, alg, h) {
-		size_t old = path_key(c, alg);
+		size_t old = stix_path_key(c, alg);
 		int rc = 0;
 		if (!json_is_string(h)) {
 			rc = stix_fail(c, "a hash value must be a string");
@@ -249,7 +148,7 @@ static int check_hashes(struct stix_ctx *c, json_t *v, int custom_ok)
 				rc = stix_fail(c, "not a hash algorithm of hash-algorithm-ov%s",
 					       custom_ok ? " (custom ones start with x_)" : "");
 		}
-		path_pop(c, old);
+		stix_path_pop(c, old);
 		if (rc)
 			return rc;
 	}
@@ -263,7 +162,7 @@ static int check_dict(struct stix_ctx *c, json_t *v, const char *kinds)
 	if (!json_is_object(v) || json_object_size(v) == 0)
 		return stix_fail(c, "must be a non-empty dictionary");
 	json_object_foreach(v, key, e) {
-		size_t n = strlen(key), old = path_key(c, key);
+		size_t n = strlen(key), old = stix_path_key(c, key);
 		int rc = 0;
 		if (n == 0 || n > 250 ||
 		    strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n)
@@ -277,7 +176,7 @@ static int check_dict(struct stix_ctx *c, json_t *v, const char *kinds)
 				    (strchr(kinds, 'a') && strings_list(e, 1)) ||
 				    (strchr(kinds, 'A') && strings_list(e, 2))))
 			rc = stix_fail(c, "wrong kind of value for this dictionary");
-		path_pop(c, old);
+		stix_path_pop(c, old);
 		if (rc)
 			return rc;
 	}
@@ -291,7 +190,7 @@ static int check_extensions(struct stix_ctx *c, json_t *v)
 	if (!json_is_object(v) || json_object_size(v) == 0)
 		return stix_fail(c, "must be a non-empty dictionary");
 	json_object_foreach(v, key, body) {
-		size_t old = path_key(c, key);
+		size_t old = stix_path_key(c, key);
 		int rc = 0;
 		const struct stix_shape *shape = NULL;
 		int open = 0;
@@ -312,7 +211,7 @@ static int check_extensions(struct stix_ctx *c, json_t *v)
 			rc = stix_fail(c, "an extension must be a non-empty object");
 		if (!rc)
 			rc = check_props(c, body, NULL, shape, open);
-		path_pop(c, old);
+		stix_path_pop(c, old);
 		if (rc)
 			return rc;
 	}
@@ -359,9 +258,9 @@ static int check_value(struct stix_ctx *c, const struct stix_prop *p, json_t *v)
 		if (!json_is_array(v) || json_array_size(v) == 0)
 			return stix_fail(c, "must be a non-empty list of identifiers");
 		json_array_foreach(v, i, e) {
-			size_t old = path_push(c, "[%zu]", i);
+			size_t old = stix_path_push(c, "[%zu]", i);
 			int rc = check_ref(c, e, p->to);
-			path_pop(c, old);
+			stix_path_pop(c, old);
 			if (rc)
 				return rc;
 		}
@@ -379,9 +278,9 @@ static int check_value(struct stix_ctx *c, const struct stix_prop *p, json_t *v)
 		if (!json_is_array(v) || json_array_size(v) == 0)
 			return stix_fail(c, "must be a non-empty list of objects");
 		json_array_foreach(v, i, e) {
-			size_t old = path_push(c, "[%zu]", i);
+			size_t old = stix_path_push(c, "[%zu]", i);
 			int rc = json_is_object(e) ? check_props(c, e, NULL, p->sub, 0) : stix_fail(c, "must be an object");
-			path_pop(c, old);
+			stix_path_pop(c, old);
 			if (rc)
 				return rc;
 		}
@@ -490,7 +389,7 @@ static int check_props(struct stix_ctx *c, json_t *obj, const struct stix_shape 
 			if (shapes[s]->props[i].required && !json_object_get(obj, shapes[s]->props[i].name))
 				return stix_fail_at(c, shapes[s]->props[i].name, "required property is missing");
 	json_object_foreach(obj, key, v) {
-		size_t old = path_key(c, key);
+		size_t old = stix_path_key(c, key);
 		const struct stix_prop *p = find_prop(own, key);
 		if (!p)
 			p = find_prop(base, key);
@@ -509,7 +408,7 @@ static int check_props(struct stix_ctx *c, json_t *obj, const struct stix_shape 
 		} else {
 			rc = check_other(c, key, v, open, own ? own->name : base ? base->name : "this object");
 		}
-		path_pop(c, old);
+		stix_path_pop(c, old);
 		if (rc)
 			return rc;
 	}
@@ -590,105 +489,6 @@ static int check_object(struct stix_ctx *c, json_t *obj)
 	return check_props(c, obj, base, t ? t->shape : NULL, !t);
 }
 
-/* ---- marking definitions, granular markings ---------------------------- */
-
-int stix_marking_check(struct stix_ctx *c, json_t *obj)
-{
-	static const char *const tlp1[] = {"white", "green", "amber", "red"};
-	static const char *const tlp2[] = {"clear", "green", "amber", "amber+strict", "red"};
-	const char *id = json_string_value(json_object_get(obj, "id"));
-	const char *dtype = json_string_value(json_object_get(obj, "definition_type"));
-	json_t *def = json_object_get(obj, "definition");
-	for (int i = 0; stix_tlp_ids[i]; i++) {
-		if (strcmp(id, stix_tlp_ids[i]))
-			continue;
-		const char *level = i < 4 ? tlp1[i] : tlp2[i - 4];
-		char name[32];
-		size_t n = (size_t)snprintf(name, sizeof name, "TLP:%s", level);
-		for (size_t k = 4; k < n; k++)
-			name[k] = (char)(name[k] >= 'a' && name[k] <= 'z' ? name[k] - 32 : name[k]);
-		json_t *want = i < 4
-			? json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s}}", "type", "marking-definition",
-				    "spec_version", "2.1", "id", id, "created", "2017-01-20T00:00:00.000Z",
-				    "definition_type", "tlp", "name", name, "definition", "tlp", level)
-			: json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:{s:s, s:s}}}", "type", "marking-definition",
-				    "spec_version", "2.1", "id", id, "created", "2022-10-01T00:00:00.000Z",
-				    "name", name, "extensions", TLP2_EXTENSION, "extension_type",
-				    "property-extension", "tlp_2_0", level);
-		if (!want)
-			return err_set(ERR_NOMEM, "out of memory");
-		int same = json_equal(obj, want);
-		json_decref(want);
-		return same ? 0 : stix_fail(c, "the predefined %s marking must be exactly as published by OASIS", name);
-	}
-	if (json_object_get(json_object_get(obj, "extensions"), TLP2_EXTENSION))
-		return stix_fail_at(c, "extensions", "TLP 2.0 markings must use the predefined ids");
-	if (!json_object_get(obj, "extensions") && (!dtype || !def))
-		return stix_fail(c, "a marking definition without extensions needs definition_type and definition");
-	if (!dtype != !def)
-		return stix_fail(c, "definition_type and definition go together");
-	if (!dtype)
-		return 0;
-	if (!strcmp(dtype, "statement")) {
-		const char *k;
-		json_t *v;
-		json_object_foreach(def, k, v)
-			if (strcmp(k, "statement") || !json_is_string(v))
-				return stix_fail_at(c, "definition", "a statement definition has one string property, statement");
-		return json_object_get(def, "statement") ? 0 : stix_fail_at(c, "definition", "statement is missing");
-	}
-	if (!strcmp(dtype, "tlp"))
-		return stix_fail_at(c, "definition_type", "TLP markings must use the predefined ids");
-	if (!strncmp(dtype, "statement", 9) || ends_with(dtype, "tlp"))
-		return stix_fail_at(c, "definition_type", "must not start with \"statement\" or end with \"tlp\"");
-	return 0;
-}
-
-/* Follows a granular-marking selector ("a.[0].b") into the object; 1 if it names something. */
-static int selector_resolves(json_t *obj, const char *sel)
-{
-	json_t *cur = obj;
-	for (const char *p = sel; cur;) {
-		size_t n = strcspn(p, ".");
-		char seg[256];
-		if (n == 0 || n >= sizeof seg)
-			return 0;
-		memcpy(seg, p, n);
-		seg[n] = '\0';
-		if (seg[0] == '[') {
-			size_t d = strspn(seg + 1, "0123456789");
-			if (p == sel || d == 0 || d > 9 || seg[1 + d] != ']' || seg[2 + d] != '\0')
-				return 0;
-			cur = json_array_get(cur, (size_t)strtoul(seg + 1, NULL, 10));
-		} else {
-			if (strspn(seg, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n || (p == sel && n < 3 && strcmp(seg, "id")))
-				return 0;
-			cur = json_is_object(cur) ? json_object_get(cur, seg) : NULL;
-		}
-		if (!p[n])
-			return cur != NULL;
-		p += n + 1;
-	}
-	return 0;
-}
-
-int stix_granular_check(struct stix_ctx *c, json_t *gm)
-{
-	json_t *sels = json_object_get(gm, "selectors"), *s;
-	size_t i;
-	if (json_object_get(gm, "lang"))
-		return stix_fail_at(c, "lang", "a granular marking has marking_ref or lang, not both");
-	json_array_foreach(sels, i, s) {
-		if (!selector_resolves(c->object, json_string_value(s))) {
-			size_t old = path_push(c, ".selectors[%zu]", i);
-			int rc = stix_fail(c, "selector does not name a property of this object");
-			path_pop(c, old);
-			return rc;
-		}
-	}
-	return 0;
-}
-
 /* ---- the bundle -------------------------------------------------------- */
 
 static int check_bundle(struct stix_ctx *c, json_t *root)
@@ -728,9 +528,9 @@ static int check_bundle(struct stix_ctx *c, json_t *root)
 			return err_set(ERR_NOMEM, "out of memory");
 	}
 	json_array_foreach(objs, i, o) {
-		size_t old = path_push(c, ".objects[%zu]", i);
+		size_t old = stix_path_push(c, ".objects[%zu]", i);
 		int rc = check_object(c, o);
-		path_pop(c, old);
+		stix_path_pop(c, old);
 		if (rc)
 			return rc;
 	}
@@ -754,7 +554,7 @@ static int check_root(json_t *root, const char *root_path, struct stix_result *r
 		rc = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	path_push(&c, "%s", root_path);
+	stix_path_push(&c, "%s", root_path);
 	rc = check_bundle(&c, root);
 out:
 	json_decref(c.index);

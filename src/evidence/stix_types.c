@@ -7,9 +7,17 @@
  */
 #include "evidence/stix_types.h"
 #include "evidence/stix.h"
+#include "evidence/stix_ctx.h"
 #include "base/err.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define TLP2_EXTENSION "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+
+static int marking_check(struct stix_ctx *c, json_t *obj);
+static int granular_check(struct stix_ctx *c, json_t *gm);
 
 #define P(n, k, ...) {.name = (n), .kind = (k), __VA_ARGS__}
 #define REQ .required = 1
@@ -92,7 +100,7 @@ static const struct stix_shape granular_marking = {
 		P("lang", SK_LANG),
 		END,
 	},
-	NULL, stix_granular_check,
+	NULL, granular_check,
 };
 
 #define COMMON_MARKING_PROPS                                                        \
@@ -1030,7 +1038,7 @@ static const struct stix_shape marking_definition = {
 		COMMON_MARKING_PROPS,
 		END,
 	},
-	NULL, stix_marking_check,
+	NULL, marking_check,
 };
 
 static int language_content_check(struct stix_ctx *c, json_t *obj)
@@ -1126,6 +1134,112 @@ static const struct stix_type types[] = {
 	{"language-content", STIX_LANG, &language_content, NULL},
 	{"extension-definition", STIX_EXTDEF, &extension_definition, NULL},
 };
+
+/* Does s end in "tlp"? */
+static int tlp_suffix(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 3 && !strcmp(s + n - 3, "tlp");
+}
+
+/* ---- marking definitions, granular markings ---------------------------- */
+
+static int marking_check(struct stix_ctx *c, json_t *obj)
+{
+	static const char *const tlp1[] = {"white", "green", "amber", "red"};
+	static const char *const tlp2[] = {"clear", "green", "amber", "amber+strict", "red"};
+	const char *id = json_string_value(json_object_get(obj, "id"));
+	const char *dtype = json_string_value(json_object_get(obj, "definition_type"));
+	json_t *def = json_object_get(obj, "definition");
+	for (int i = 0; stix_tlp_ids[i]; i++) {
+		if (strcmp(id, stix_tlp_ids[i]))
+			continue;
+		const char *level = i < 4 ? tlp1[i] : tlp2[i - 4];
+		char name[32];
+		size_t n = (size_t)snprintf(name, sizeof name, "TLP:%s", level);
+		for (size_t k = 4; k < n; k++)
+			name[k] = (char)(name[k] >= 'a' && name[k] <= 'z' ? name[k] - 32 : name[k]);
+		json_t *want = i < 4
+			? json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s}}", "type", "marking-definition",
+				    "spec_version", "2.1", "id", id, "created", "2017-01-20T00:00:00.000Z",
+				    "definition_type", "tlp", "name", name, "definition", "tlp", level)
+			: json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:{s:s, s:s}}}", "type", "marking-definition",
+				    "spec_version", "2.1", "id", id, "created", "2022-10-01T00:00:00.000Z",
+				    "name", name, "extensions", TLP2_EXTENSION, "extension_type",
+				    "property-extension", "tlp_2_0", level);
+		if (!want)
+			return err_set(ERR_NOMEM, "out of memory");
+		int same = json_equal(obj, want);
+		json_decref(want);
+		return same ? 0 : stix_fail(c, "the predefined %s marking must be exactly as published by OASIS", name);
+	}
+	if (json_object_get(json_object_get(obj, "extensions"), TLP2_EXTENSION))
+		return stix_fail_at(c, "extensions", "TLP 2.0 markings must use the predefined ids");
+	if (!json_object_get(obj, "extensions") && (!dtype || !def))
+		return stix_fail(c, "a marking definition without extensions needs definition_type and definition");
+	if (!dtype != !def)
+		return stix_fail(c, "definition_type and definition go together");
+	if (!dtype)
+		return 0;
+	if (!strcmp(dtype, "statement")) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(def, k, v)
+			if (strcmp(k, "statement") || !json_is_string(v))
+				return stix_fail_at(c, "definition", "a statement definition has one string property, statement");
+		return json_object_get(def, "statement") ? 0 : stix_fail_at(c, "definition", "statement is missing");
+	}
+	if (!strcmp(dtype, "tlp"))
+		return stix_fail_at(c, "definition_type", "TLP markings must use the predefined ids");
+	if (!strncmp(dtype, "statement", 9) || tlp_suffix(dtype))
+		return stix_fail_at(c, "definition_type", "must not start with \"statement\" or end with \"tlp\"");
+	return 0;
+}
+
+/* Follows a granular-marking selector ("a.[0].b") into the object; 1 if it names something. */
+static int selector_resolves(json_t *obj, const char *sel)
+{
+	json_t *cur = obj;
+	for (const char *p = sel; cur;) {
+		size_t n = strcspn(p, ".");
+		char seg[256];
+		if (n == 0 || n >= sizeof seg)
+			return 0;
+		memcpy(seg, p, n);
+		seg[n] = '\0';
+		if (seg[0] == '[') {
+			size_t d = strspn(seg + 1, "0123456789");
+			if (p == sel || d == 0 || d > 9 || seg[1 + d] != ']' || seg[2 + d] != '\0')
+				return 0;
+			cur = json_array_get(cur, (size_t)strtoul(seg + 1, NULL, 10));
+		} else {
+			if (strspn(seg, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n || (p == sel && n < 3 && strcmp(seg, "id")))
+				return 0;
+			cur = json_is_object(cur) ? json_object_get(cur, seg) : NULL;
+		}
+		if (!p[n])
+			return cur != NULL;
+		p += n + 1;
+	}
+	return 0;
+}
+
+static int granular_check(struct stix_ctx *c, json_t *gm)
+{
+	json_t *sels = json_object_get(gm, "selectors"), *s;
+	size_t i;
+	if (json_object_get(gm, "lang"))
+		return stix_fail_at(c, "lang", "a granular marking has marking_ref or lang, not both");
+	json_array_foreach(sels, i, s) {
+		if (!selector_resolves(c->object, json_string_value(s))) {
+			size_t old = stix_path_push(c, ".selectors[%zu]", i);
+			int rc = stix_fail(c, "selector does not name a property of this object");
+			stix_path_pop(c, old);
+			return rc;
+		}
+	}
+	return 0;
+}
 
 const struct stix_type *stix_type_find(const char *type)
 {

@@ -1,6 +1,8 @@
 /*
  * stix_types — the table of STIX 2.1 object types, their properties and
- * predefined extensions, used by stix.c. Internal to src/evidence/.
+ * predefined extensions, with the checks over several properties (marking
+ * definitions and granular markings among them), used by stix.c. Internal
+ * to src/evidence/. Violations are reported through stix_ctx.h.
  */
 #ifndef PARLEY_STIX_TYPES_H
 #define PARLEY_STIX_TYPES_H
@@ -73,7 +75,7 @@ struct stix_shape {
 	const char *name;                 /* for messages */
 	const struct stix_prop *props;    /* ends with a {NULL} entry */
 	const char *any_of;               /* "a b c": at least one must be present */
-	/* Extra rules over several properties; returns 0 or ERR_VERIFY via stix_fail. */
+	/* Extra rules over several properties; returns 0 or ERR_VERIFY via stix_fail (stix_ctx.h). */
 	int (*check)(struct stix_ctx *c, json_t *obj);
 };
 
@@ -102,17 +104,5 @@ extern const struct stix_shape stix_ext_body_shape;
 
 /* The predefined TLP marking-definition ids (1.0 and 2.0), NULL-terminated. */
 extern const char *const stix_tlp_ids[];
-
-/* Records a violation at the current path: err_set(ERR_VERIFY, "<path>: <rule>"). */
-int stix_fail(struct stix_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Same, at the path of obj's property name (which need not exist). */
-int stix_fail_at(struct stix_ctx *c, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Fails unless obj.a <= obj.b (strictly < with strict), both timestamps, when both are present. */
-int stix_check_order(struct stix_ctx *c, json_t *obj, const char *a, const char *b, int strict);
-
-/* Rules of marking-definition objects and granular markings (stix.c). */
-int stix_marking_check(struct stix_ctx *c, json_t *obj);
-int stix_granular_check(struct stix_ctx *c, json_t *gm);
 
 #endif

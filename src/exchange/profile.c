@@ -261,13 +261,11 @@ static int check_bundle(json_t *v, const struct profile_path *at)
 {
 	char path[PATH_MAX_LEN];
 	path_render(at, path);
-	char msg[1024];
 	int rc = stix_check_json(v, path, NULL);
 	if (rc != ERR_VERIFY)
 		return rc;
 	/* A STIX rule broken inside a body is a malformed body (profile.h). */
-	snprintf(msg, sizeof msg, "%s", err_msg());
-	return err_set(ERR_FORMAT, "%s", msg);
+	return err_set(ERR_FORMAT, "%s", err_msg());
 }
 
 static int check_string(const struct profile_field *f, const char *s, size_t n, const struct profile_path *at)

@@ -100,7 +100,7 @@ int node_init(const char *dir, const char *charter_path, const char *key_path)
 	if ((rc = file_read(charter_path, CHARTER_MAX_SIZE, &b)) || (rc = file_write_atomic(path, b.data, b.len, 0644, 1)))
 		goto out;
 	snprintf(path, sizeof path, "%s/node.key", dir);
-	if ((rc = file_read(key_path, KEYFILE_MAX_SIZE, &b)) || (rc = file_write_atomic(path, b.data, b.len, 0600, 1)))
+	if ((rc = keyfile_copy(key_path, path)))
 		goto out;
 	if ((rc = load_files(n)))
 		goto out;

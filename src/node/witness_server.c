@@ -75,10 +75,10 @@ int witness_server_init(const char *dir, const char *charter_path, const char *k
 	snprintf(path, sizeof path, "%s/charter", dir);
 	if (!rc && !(rc = file_read(charter_path, CHARTER_MAX_SIZE, &b)))
 		rc = file_write_atomic(path, b.data, b.len, 0644, 1);
-	snprintf(path, sizeof path, "%s/witness.key", dir);
-	if (!rc && !(rc = file_read(key_path, KEYFILE_MAX_SIZE, &b)))
-		rc = file_write_atomic(path, b.data, b.len, 0600, 1);
 	buf_release(&b);
+	snprintf(path, sizeof path, "%s/witness.key", dir);
+	if (!rc)
+		rc = keyfile_copy(key_path, path);
 	if (!rc) {
 		struct charter *c = calloc(1, sizeof *c);
 		struct keyfile k;

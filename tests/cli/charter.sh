@@ -35,7 +35,7 @@ bad() { # bad NAME LINE-PREFIX REPLACEMENT MESSAGE
 bad unknown-key "name:" "title: x" "line 2: unknown key 'title'"
 bad bad-duration "ack:" "ack: 1 day" "line 12: ack"
 bad bad-url "party: us" "party: us https://us.example/?q=1 $("$PARLEY" key vkey "$K/us-node.key")" "line 4"
-bad bad-key "party: ru" "party: ru https://ru.example us.parley.example/log+00000000+AAAA" "line 5: node key is not a valid verifier key"
+bad bad-key "party: ru" "party: ru https://ru.example us.parley.example/log+00000000+AAAA" "charter line 5: node key is not a valid verifier key (verifier key: unsupported key type or length (want Ed25519 0x01 or cosignature 0x04))"
 bad unlisted-party "agency: ru.gp" "agency: cn.mps $("$PARLEY" key vkey "$K/ru.gp.key") $("$PARLEY" key age-recipient "$K/ru.gp.key")" "party 'cn', which is not listed"
 bad duplicate-agency "agency: ru.gp" "agency: ru.fsb $("$PARLEY" key vkey "$K/ru.fsb.key") $("$PARLEY" key age-recipient "$K/ru.fsb.key")" "listed twice"
 bad key-of-another-agency "agency: ru.gp" "agency: ru.gp $("$PARLEY" key vkey "$K/ru.fsb.key") $("$PARLEY" key age-recipient "$K/ru.gp.key")" "expected 'ru.gp'"

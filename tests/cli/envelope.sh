@@ -160,7 +160,11 @@ seal urgent-answer 2 "only a request or a notice can be urgent" ru.gp --kind ans
 seal bad-handling 2 "handling: expected a TLP 2.0 label" us.fbi --kind notice --to ru.gp --case us.fbi/N-1 \
 	--body "$V/notice-minimal.json" --handling "TLP:PURPLE"
 seal bad-ref 2 "--ref takes" ru.gp --kind ack --to us.fbi --case us.fbi/2021-0007 --ref "us.parley.example/log 1"
-seal bad-time 2 "--time" us.fbi --kind notice --to ru.gp --case us.fbi/N-1 --body "$V/notice-minimal.json" --time 2021-02-30T00:00:00Z
+# The whole reason, once (issue 13 hole 7: it read "--time: --time: t be RFC 3339...").
+seal bad-time 2 "parley envelope seal: --time: time is not a valid date and time" us.fbi --kind notice --to ru.gp \
+	--case us.fbi/N-1 --body "$V/notice-minimal.json" --time 2021-02-30T00:00:00Z
+seal bad-time-form 2 "parley envelope seal: --time: time must be RFC 3339 UTC like 2021-07-09T15:04:05Z" us.fbi \
+	--kind notice --to ru.gp --case us.fbi/N-1 --body "$V/notice-minimal.json" --time yesterday
 seal missing-body-file 2 "no such file" us.fbi --kind notice --to ru.gp --case us.fbi/N-1 --body "$D/nope.json"
 cp "$D/charter.draft" "$D/half"
 "$PARLEY" charter sign "$D/half" --key "$K/us-node.key" 2>/dev/null
@@ -250,9 +254,9 @@ verify fields-out-of-order 2 "envelope line 9: 'body' is out of order" "$D/out-o
 craft trailing-space us.fbi 's/^case: .*/& /'
 verify trailing-space 2 "envelope line 5: extra space around the value" "$D/trailing-space"
 craft bad-time us.fbi 's/^time: .*/time: 2021-02-29T10:00:00Z/'
-verify bad-time 2 "envelope line 7: time:" "$D/bad-time"
+verify bad-time 2 "parley envelope verify: envelope line 7: time: time is not a valid date and time" "$D/bad-time"
 craft local-time us.fbi 's/^time: .*/time: 2021-08-02T09:30:00+02:00/'
-verify time-not-utc 2 "envelope line 7: time:" "$D/local-time"
+verify time-not-utc 2 "envelope line 7: time: time must be RFC 3339 UTC like 2021-07-09T15:04:05Z" "$D/local-time"
 craft unknown-key us.fbi 's/^handling: /classification: /'
 verify unknown-key 2 "envelope line 9: unknown key 'classification'" "$D/unknown-key"
 craft duplicate-to us.fbi 's/^to: .*/to: ru.gp ru.gp/'
