@@ -198,8 +198,8 @@ static void test_invalid_entries_are_listed_and_ignored(void)
 	/* the node's replay check: valid entries only (a forged one is no precedent) */
 	merkle_hash other;
 	merkle_leaf_hash("not an entry", 12, other);
-	CHECK(cases_has_leaf(&c, env_at(&c, CASE_A, 0, 1)->leaf) == 1 && cases_has_leaf(&c, replay->leaf) == 1);
-	CHECK(cases_has_leaf(&c, forged->leaf) == 0 && cases_has_leaf(&c, other) == 0);
+	CHECK(cases_has_id(&c, env_at(&c, CASE_A, 0, 1)->id) == 1 && cases_has_id(&c, replay->id) == 1);
+	CHECK(cases_has_id(&c, forged->id) == 0 && cases_has_id(&c, other) == 0);
 	/* the misplaced ack of us 4 does not acknowledge it */
 	CHECK(cases_status(&c, env_at(&c, CASE_A, 0, 4), "ru", T0 + 20 * DAY, &o) == 0);
 	CHECK_EQ_INT(o.ack.state, CASES_OVERDUE);
@@ -212,6 +212,146 @@ static void test_invalid_entries_are_listed_and_ignored(void)
 	CHECK_EQ_INT(cases_count(&c), 3);
 	buf_release(&j);
 	cases_release(&c);
+}
+
+/* The last signature line of log entry (l, i) appended once more, as raw bytes: the same signed text re-shaped. */
+static void append_with_last_line_twice(struct fx *x, int l, uint64_t i)
+{
+	const struct buf *src = &x->logs[l].e[i];
+	size_t last = src->len - 1;
+	while (last > 0 && src->data[last - 1] != '\n')
+		last--;
+	struct buf b;
+	buf_init(&b, ENVELOPE_MAX_SIZE);
+	CHECK(buf_append(&b, src->data, src->len) == 0 && buf_append(&b, src->data + last, src->len - last) == 0);
+	fx_append_raw(x, l, b.data, b.len);
+	buf_release(&b);
+}
+
+/*
+ * Hole 2 of issue 13: an envelope is its signed text (DESIGN.md principle 6).
+ * A copy with a signature line duplicated, or a statement with its
+ * co-signatures reordered, has new bytes (a new leaf hash) but is the same
+ * envelope: a replay, never a second request with its own clocks.
+ */
+static void test_reshaped_copies_are_replays(void)
+{
+	struct fx *x = calloc(1, sizeof *x);
+	struct envelope_fields f;
+	struct cases c;
+	struct buf j;
+	buf_init(&j, CASES_JSON_MAX);
+	fx_build(x);
+	append_with_last_line_twice(x, 0, 1); /* us 10: the request of us 1, its signature line twice */
+	/* us 11: a statement signed in the order it names its agencies; us 12: the same, co-signatures swapped */
+	fx_fields(x, &f, "us.fbi", "ru.fsb ru.gp", CASE_A, ENV_STATEMENT, T0 + 13 * DAY);
+	struct note_signer canon[3] = {x->us_fbi.sign, x->ru_fsb.sign, x->ru_gp.sign};
+	struct note_signer swapped[3] = {x->us_fbi.sign, x->ru_gp.sign, x->ru_fsb.sign};
+	CHECK_EQ_INT(fx_append(x, 0, &f, canon, 3), 11);
+	CHECK_EQ_INT(fx_append(x, 0, &f, swapped, 3), 12);
+	CHECK(cases_init(&c, &x->charter) == 0);
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < x->logs[l].n; i++)
+			CHECK(fx_feed_entry(x, &c, l, i) == 0);
+	const struct cases_env *req = env_at(&c, CASE_A, 0, 1), *dup = env_at(&c, CASE_A, 0, 10),
+			       *st = env_at(&c, CASE_A, 0, 11), *st2 = env_at(&c, CASE_A, 0, 12);
+	CHECK(req && req->valid && st && st->valid);
+	CHECK(dup && !dup->valid && strstr(dup->reason, "replay of entry 1 of us.parley.example/log"));
+	CHECK(st2 && !st2->valid && strstr(st2->reason, "replay of entry 11 of us.parley.example/log"));
+	/* the node's replay check finds the copy by its signed text */
+	uint8_t id[32];
+	CHECK(envelope_identity(x->logs[0].e[10].data, x->logs[0].e[10].len, id) == 0);
+	CHECK(cases_has_id(&c, id) == 1);
+	/* one set of clocks for ru: the copy is no second request */
+	render(&c, CASE_A, T0 + 20 * DAY, &j);
+	const char *p = (const char *)j.data;
+	size_t requests = 0;
+	while ((p = strstr(p, "\"kind\": \"request\",\n      \"from\": \"us.fbi\"")))
+		requests++, p++;
+	CHECK_EQ_INT(requests, 1);
+	buf_release(&j);
+	cases_release(&c);
+	fx_release(x);
+	free(x);
+}
+
+/*
+ * Hole 11 of issue 13: case namespaces (docs/cases.md). A case id names the
+ * agency that opens it; another agency of its party writes in it once it is
+ * open, another party only by a ref to an envelope of the case that names it,
+ * and never closes it. Whatever breaks that is listed as invalid, with the
+ * reason, however it got into a log; the rest of the case is unchanged.
+ */
+static void test_case_namespaces(void)
+{
+	struct fx *x = calloc(1, sizeof *x);
+	struct envelope_fields f;
+	struct cases c;
+	struct buf j, all1, all2;
+	buf_init(&j, CASES_JSON_MAX);
+	buf_init(&all1, CASES_JSON_MAX);
+	buf_init(&all2, CASES_JSON_MAX);
+	fx_build(x);
+	/* us 10: us.fbi opens a case under ru.gp's id */
+	fx_fields(x, &f, "us.fbi", "ru.gp", "ru.gp/2021-0001", ENV_REQUEST, T0 + 15 * DAY);
+	CHECK_EQ_INT(fx_append(x, 0, &f, &x->us_fbi.sign, 1), 10);
+	/* us 11: us.doj writes in a us.fbi case nobody opened */
+	fx_fields(x, &f, "us.doj", "ru.gp", "us.fbi/2021-0100", ENV_NOTICE, T0 + 15 * DAY);
+	CHECK_EQ_INT(fx_append(x, 0, &f, &x->us_doj.sign, 1), 11);
+	/* ru 5: ru.gp writes in case A without a ref; ru 6: ru.gp closes case A (ref to the request it got) */
+	fx_fields(x, &f, "ru.gp", "us.fbi", CASE_A, ENV_NOTICE, T0 + 15 * DAY);
+	CHECK_EQ_INT(fx_append(x, 1, &f, &x->ru_gp.sign, 1), 5);
+	fx_fields(x, &f, "ru.gp", "us.fbi", CASE_A, ENV_CLOSE, T0 + 15 * DAY);
+	fx_ref(x, &f, 0, 1);
+	CHECK_EQ_INT(fx_append(x, 1, &f, &x->ru_gp.sign, 1), 6);
+	/* ru 7: ru.fsb answers the us.doj request (us 4), which was addressed to ru.gp only */
+	fx_fields(x, &f, "ru.fsb", "us.doj", CASE_A, ENV_ANSWER, T0 + 15 * DAY);
+	fx_ref(x, &f, 0, 4);
+	CHECK_EQ_INT(fx_append(x, 1, &f, &x->ru_fsb.sign, 1), 7);
+	/* ru 8: ru.gp answers us 10 in its own case: it stands (its owner), its ref does not resolve */
+	fx_fields(x, &f, "ru.gp", "us.fbi", "ru.gp/2021-0001", ENV_ANSWER, T0 + 15 * DAY);
+	fx_ref(x, &f, 0, 10);
+	CHECK_EQ_INT(fx_append(x, 1, &f, &x->ru_gp.sign, 1), 8);
+	/* ru 9: ru.gp updates its own answer of case A (ru 3): a chain of refs back to us.fbi's request */
+	fx_fields(x, &f, "ru.gp", "us.fbi", CASE_A, ENV_UPDATE, T0 + 15 * DAY);
+	fx_ref(x, &f, 1, 3);
+	CHECK_EQ_INT(fx_append(x, 1, &f, &x->ru_gp.sign, 1), 9);
+	/* ru 10: ru.fsb follows up its own answer of ru 7, which does not stand */
+	fx_fields(x, &f, "ru.fsb", "us.doj", CASE_A, ENV_UPDATE, T0 + 15 * DAY);
+	fx_ref(x, &f, 1, 7);
+	CHECK_EQ_INT(fx_append(x, 1, &f, &x->ru_fsb.sign, 1), 10);
+	for (int order = 0; order < 2; order++) { /* us then ru, and ru then us: the same views */
+		CHECK(cases_init(&c, &x->charter) == 0);
+		for (int k = 0; k < 2; k++) {
+			int l = order ? 1 - k : k;
+			for (size_t i = 0; i < x->logs[l].n; i++)
+				CHECK(fx_feed_entry(x, &c, l, i) == 0);
+		}
+		for (size_t i = 0; i < x->ncosigs; i++)
+			CHECK(fx_feed_cosig(x, &c, i) == 0);
+		fx_render_all(x, &c, T0 + 20 * DAY, order ? &all2 : &all1);
+		render(&c, "ru.gp/2021-0001", T0 + 20 * DAY, &j);
+		CHECK(has(&j, "\"envelopes\": [\n    {\n      \"log\": \"ru.parley.example/log\",\n      \"index\": 8,"));
+		CHECK(has(&j, "\"state\": \"invalid\""));
+		CHECK(has(&j, "\"reason\": \"us.fbi is not a party to case ru.gp/2021-0001 (opened by ru.gp): another party's envelope in it must ref an envelope of the case that names its sender\""));
+		render(&c, "us.fbi/2021-0100", T0 + 20 * DAY, &j);
+		CHECK(has(&j, "\"reason\": \"case us.fbi/2021-0100 is not open: us.fbi opens it before other agencies of us write in it\""));
+		render(&c, CASE_A, T0 + 20 * DAY, &j);
+		CHECK(has(&j, "\"reason\": \"ru.gp is not a party to case us.fbi/2021-0007 (opened by us.fbi): another party's envelope in it must ref"));
+		CHECK(has(&j, "\"reason\": \"ru.gp cannot close case us.fbi/2021-0007: only us (the case's party) closes it\""));
+		CHECK(has(&j, "\"reason\": \"ru.fsb is not a party to case us.fbi/2021-0007: entry 4 of us.parley.example/log, which its ref names, is neither from nor to it\""));
+		CHECK(has(&j, "\"reason\": \"ru.fsb is not a party to case us.fbi/2021-0007: entry 7 of ru.parley.example/log, which its ref names, does not stand in it\""));
+		CHECK(has(&j, "\"closed_at\": null"));
+		/* the update of ru 9 stands: ru 3 answers us 1, which names ru.gp */
+		CHECK(has(&j, "\"index\": 9,\n      \"leaf\""));
+		cases_release(&c);
+	}
+	CHECK(all1.len == all2.len && !memcmp(all1.data, all2.data, all1.len));
+	buf_release(&j);
+	buf_release(&all1);
+	buf_release(&all2);
+	fx_release(x);
+	free(x);
 }
 
 static void test_close_stops_the_clocks(void)
@@ -265,7 +405,8 @@ static void test_refusals_change_nothing(void)
 	for (size_t i = 0; i < 3; i++)
 		CHECK(fx_feed_entry(&X, &c, 1, i) == 0);
 	render(&c, CASE_A, T0 + DAY, &j);
-	CHECK(has(&j, "\"state\": \"pending\""));
+	/* ru's entries show they belong to the case only through their refs: pending until us is fed */
+	CHECK(has(&j, "\"reason\": \"pending: ru.gp shows it is a party to case us.fbi/2021-0007 only once entry 1"));
 	for (size_t i = 0; i < 2; i++)
 		CHECK(fx_feed_entry(&X, &c, 0, i) == 0);
 	render(&c, CASE_A, T0 + DAY, &j);
@@ -395,6 +536,8 @@ int main(void)
 	RUN(test_urgent_request_has_shorter_deadlines);
 	RUN(test_receipt_outstanding_without_the_recipients_cosignature);
 	RUN(test_invalid_entries_are_listed_and_ignored);
+	RUN(test_reshaped_copies_are_replays);
+	RUN(test_case_namespaces);
 	RUN(test_close_stops_the_clocks);
 	RUN(test_refusals_change_nothing);
 	RUN(test_interleavings_give_identical_json);
