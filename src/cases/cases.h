@@ -21,8 +21,12 @@
  * logs were interleaved (only each log's own order matters): refs, replays,
  * deliveries and clocks are computed when asked, and everything is listed in
  * a fixed order. Envelopes that fail envelope_verify() against the charter,
- * that sit in another party's log, or that repeat an earlier entry of the same
- * log are listed as invalid and ignored for state.
+ * that sit in another party's log, or that repeat the signed text of an
+ * earlier valid entry of the same log (a replay, however its signature lines
+ * are laid out) are invalid; valid ones that do not stand in their case (the
+ * case namespace rule: only the agency a case id names opens it, and so on)
+ * are listed with them, with their reason, and ignored for state too. A
+ * standing that hangs on an entry not fed yet is decided when it is fed.
  *
  * Memory: per-envelope metadata (no bodies, no signatures; about 300 bytes)
  * and the cosignature records that are not dominated by another (same log and
@@ -163,9 +167,11 @@ int cases_evaluate_verified(const struct cases *c, const char *origin, uint64_t 
 			    struct cases_record *r);
 
 /*
- * Adds an evaluated record (from cases_evaluate or from the index). A valid
- * record whose leaf hash equals an earlier valid entry's is a replay: r is
- * updated to invalid with the reason, and added so. ERR_CONFLICT if r->index
+ * Adds an evaluated record (from cases_evaluate or from the index). A record
+ * whose identity (r->id: its signed text) equals an earlier valid entry's of
+ * the same log is a replay: r is updated to invalid with that reason, and
+ * added so. Then the entry's standing in its case is decided, and that of
+ * entries that waited for it. ERR_CONFLICT if r->index
  * is not the next index of its log; ERR_NOTFOUND for an unknown origin;
  * ERR_NOMEM. Nothing changes on error.
  */
