@@ -28,7 +28,7 @@
  * are listed with them, with their reason, and ignored for state too. A
  * standing that hangs on an entry not fed yet is decided when it is fed.
  *
- * Memory: per-envelope metadata (no bodies, no signatures; about 300 bytes)
+ * Memory: per-envelope metadata (no bodies, no signatures; about 330 bytes)
  * and the cosignature records that are not dominated by another (same log and
  * cosigner, at least the size, no later) are held in memory.
  *
