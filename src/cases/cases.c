@@ -57,6 +57,14 @@ static uint32_t foreign_parties(const struct charter *ch, const struct cases_env
 	return m & ~(1u << sender_party(ch, e));
 }
 
+/* The agency a case id names (the part before the '/'), or -1. */
+static int case_owner(const struct charter *ch, const char *case_id)
+{
+	const char *slash = strchr(case_id, '/');
+	const struct charter_agency *a = slash ? charter_agency(ch, case_id, (size_t)(slash - case_id)) : NULL;
+	return a ? (int)(a - ch->agencies) : -1;
+}
+
 /* ---------- hash tables (open addressing, power-of-two capacity) ---------- */
 
 static uint64_t hash_str(const char *s)
@@ -82,10 +90,19 @@ static struct cases_case **case_slot(struct cases_case **t, size_t cap, const ch
 	return &t[i];
 }
 
-static struct cases_env **leaf_slot(struct cases_env **t, size_t cap, const merkle_hash leaf)
+static struct cases_env **id_slot(struct cases_env **t, size_t cap, const uint8_t id[32])
 {
-	size_t i = hash_leaf(leaf) & (cap - 1);
-	while (t[i] && memcmp(t[i]->leaf, leaf, MERKLE_HASH))
+	size_t i = hash_leaf(id) & (cap - 1);
+	while (t[i] && memcmp(t[i]->id, id, 32))
+		i = (i + 1) & (cap - 1);
+	return &t[i];
+}
+
+/* The waiting chain of position (log, index): its slot (key set on first use; never deleted). */
+static struct cases_wait *wait_slot(struct cases_wait *t, size_t cap, int log, uint64_t index)
+{
+	size_t i = (size_t)((index * 0x9E3779B97F4A7C15ull) ^ (uint64_t)log) & (cap - 1);
+	while (t[i].used && (t[i].log != log || t[i].index != index))
 		i = (i + 1) & (cap - 1);
 	return &t[i];
 }
@@ -108,25 +125,42 @@ static int case_table_reserve(struct cases *c)
 	return 0;
 }
 
-int cases_has_leaf(const struct cases *c, const merkle_hash leaf)
+int cases_has_id(const struct cases *c, const uint8_t id[32])
 {
-	return c->leaves_cap && *leaf_slot(c->leaves, c->leaves_cap, leaf) != NULL;
+	return c->ids_cap && *id_slot(c->ids, c->ids_cap, id) != NULL;
 }
 
-static int leaf_table_reserve(struct cases *c)
+static int id_table_reserve(struct cases *c)
 {
-	if ((c->nleaves + 1) * 2 <= c->leaves_cap)
+	if ((c->nids + 1) * 2 <= c->ids_cap)
 		return 0;
-	size_t cap = c->leaves_cap ? c->leaves_cap * 2 : 256;
+	size_t cap = c->ids_cap ? c->ids_cap * 2 : 256;
 	struct cases_env **t = calloc(cap, sizeof *t);
 	if (!t)
 		return err_set(ERR_NOMEM, "cases: out of memory");
-	for (size_t i = 0; i < c->leaves_cap; i++)
-		if (c->leaves[i])
-			*leaf_slot(t, cap, c->leaves[i]->leaf) = c->leaves[i];
-	free(c->leaves);
-	c->leaves = t;
-	c->leaves_cap = cap;
+	for (size_t i = 0; i < c->ids_cap; i++)
+		if (c->ids[i])
+			*id_slot(t, cap, c->ids[i]->id) = c->ids[i];
+	free(c->ids);
+	c->ids = t;
+	c->ids_cap = cap;
+	return 0;
+}
+
+static int wait_table_reserve(struct cases *c)
+{
+	if ((c->nwait + 1) * 2 <= c->wait_cap)
+		return 0;
+	size_t cap = c->wait_cap ? c->wait_cap * 2 : 64;
+	struct cases_wait *t = calloc(cap, sizeof *t);
+	if (!t)
+		return err_set(ERR_NOMEM, "cases: out of memory");
+	for (size_t i = 0; i < c->wait_cap; i++)
+		if (c->wait[i].used)
+			*wait_slot(t, cap, c->wait[i].log, c->wait[i].index) = c->wait[i];
+	free(c->wait);
+	c->wait = t;
+	c->wait_cap = cap;
 	return 0;
 }
 
@@ -171,7 +205,8 @@ void cases_release(struct cases *c)
 			free(c->table[i]);
 		}
 	free(c->table);
-	free(c->leaves);
+	free(c->ids);
+	free(c->wait);
 	memset(c, 0, sizeof *c);
 }
 
@@ -202,8 +237,12 @@ static int evaluate(const struct cases *c, const char *origin, uint64_t index, c
 	merkle_leaf_hash(data, len, r->leaf);
 	if (envelope_parse(&e, data, len)) {
 		set_reason(r, "%s", err_msg());
+		/* a re-shaped copy of an envelope is still known by its signed text */
+		r->has_id = envelope_identity(data, len, r->id) == 0;
 		return 0;
 	}
+	envelope_id(&e, r->id);
+	r->has_id = 1;
 	r->parsed = 1;
 	r->f = e.f;
 	r->valid = 1;
@@ -240,6 +279,7 @@ static int env_from_record(const struct charter *ch, const struct cases_record *
 	e->log = party;
 	e->index = r->index;
 	memcpy(e->leaf, r->leaf, MERKLE_HASH);
+	memcpy(e->id, r->id, sizeof e->id);
 	e->valid = r->valid;
 	if (!r->valid)
 		return 0; /* time stays 0: invalid entries sort by log and index */
@@ -270,6 +310,8 @@ static int env_from_record(const struct charter *ch, const struct cases_record *
 	return 0;
 }
 
+static void settle_new(struct cases *c, struct cases_env *e);
+
 int cases_add_record(struct cases *c, struct cases_record *r)
 {
 	const struct charter *ch = c->charter;
@@ -282,11 +324,19 @@ int cases_add_record(struct cases *c, struct cases_record *r)
 	if (r->index != L->n)
 		return err_set(ERR_CONFLICT, "cases: entry %llu of %s given, expected entry %llu",
 			       (unsigned long long)r->index, r->origin, (unsigned long long)L->n);
-	if (r->valid) {
-		struct cases_env *const *prev = c->leaves_cap ? leaf_slot(c->leaves, c->leaves_cap, r->leaf) : NULL;
-		if (prev && *prev)
-			set_reason(r, "replay of entry %llu of %s", (unsigned long long)(*prev)->index,
-				   ch->parties[(*prev)->log].node_key.name);
+	/*
+	 * A replay: the signed text of an earlier valid entry (DESIGN.md
+	 * principle 6), however its signature lines are laid out. A valid
+	 * envelope sits only in its sender's log, so the earlier one is in this
+	 * log whenever this one could be valid; a copy in another log is judged
+	 * by its place (sent by ... but in the log of ...). Either way only this
+	 * log's earlier entries decide, whatever order the logs are fed in.
+	 */
+	if (r->has_id && c->ids_cap) {
+		struct cases_env *prev = *id_slot(c->ids, c->ids_cap, r->id);
+		if (prev && prev->log == party)
+			set_reason(r, "replay of entry %llu of %s", (unsigned long long)prev->index,
+				   ch->parties[prev->log].node_key.name);
 	}
 	if (!(e = calloc(1, sizeof *e)) || (!r->valid && !(e->reason = strdup(r->reason)))) {
 		rc = err_set(ERR_NOMEM, "cases: out of memory");
@@ -297,7 +347,7 @@ int cases_add_record(struct cases *c, struct cases_record *r)
 	/* Reserve everything first, so that an error changes nothing. */
 	if ((rc = grow(&L->envs, &L->cap, (size_t)L->n, sizeof *L->envs)))
 		goto out;
-	if ((rc = leaf_table_reserve(c)) || (rc = case_table_reserve(c)))
+	if ((rc = id_table_reserve(c)) || (rc = case_table_reserve(c)) || (rc = wait_table_reserve(c)))
 		goto out;
 	if (r->parsed) {
 		k = *case_slot(c->table, c->table_cap, r->f.case_id);
@@ -307,6 +357,7 @@ int cases_add_record(struct cases *c, struct cases_record *r)
 				goto out;
 			}
 			snprintf(k->id, sizeof k->id, "%s", r->f.case_id);
+			k->owner = case_owner(ch, k->id);
 		}
 		if ((rc = grow(&k->envs, &k->cap, k->n, sizeof *k->envs)))
 			goto out;
@@ -321,10 +372,11 @@ int cases_add_record(struct cases *c, struct cases_record *r)
 		k->envs[k->n++] = e;
 	}
 	if (e->valid) {
-		*leaf_slot(c->leaves, c->leaves_cap, e->leaf) = e;
-		c->nleaves++;
+		*id_slot(c->ids, c->ids_cap, e->id) = e;
+		c->nids++;
 	}
 	L->envs[L->n++] = e;
+	settle_new(c, e);
 	e = NULL;
 	rc = 0;
 out:
@@ -489,7 +541,23 @@ enum ref_state { REF_NONE, REF_RESOLVED, REF_PENDING, REF_MISMATCH, REF_INVALID,
 static const char *const ref_state_names[] = {"none", "resolved", "pending", "mismatch", "invalid", "other-case",
 					      "unknown-log"};
 
-static enum ref_state resolve(const struct cases *c, const struct cases_env *e, const struct cases_env **target)
+/* 1 if e is valid and stands in its case (docs/cases.md "Case namespaces"): it counts for state. */
+static int counts(const struct cases_env *e)
+{
+	return e->valid && e->standing == CASES_STANDS;
+}
+
+int cases_counts(const struct cases_env *e)
+{
+	return counts(e);
+}
+
+/*
+ * e's ref as seen from case k. With intrinsic set, a target counts if it is
+ * valid (its standing is looked at by the caller); else only if it counts.
+ */
+static enum ref_state resolve_in(const struct cases *c, const struct cases_env *e, const struct cases_case *k,
+				 int intrinsic, const struct cases_env **target)
 {
 	*target = NULL;
 	if (!e->has_ref)
@@ -503,11 +571,159 @@ static enum ref_state resolve(const struct cases *c, const struct cases_env *e, 
 	if (memcmp(t->leaf, e->ref_leaf, MERKLE_HASH))
 		return REF_MISMATCH;
 	*target = t;
-	if (!t->valid)
+	if (intrinsic ? !t->valid : !counts(t))
 		return REF_INVALID;
-	if (t->kase != e->kase)
+	if (t->kase != k)
 		return REF_OTHER_CASE;
 	return REF_RESOLVED;
+}
+
+static enum ref_state resolve(const struct cases *c, const struct cases_env *e, const struct cases_env **target)
+{
+	return resolve_in(c, e, e->kase, 0, target);
+}
+
+/* ---------- case namespaces ---------- */
+
+/* The party that sends e (an agency's party, or the party of a node's 'received'). */
+static int sending_party(const struct charter *ch, const struct cases_env *e)
+{
+	return sender_party(ch, e);
+}
+
+/* 1 if target names e's sender: from it or to it (a 'received': to an agency of its party). */
+static int names_sender(const struct charter *ch, const struct cases_env *target, const struct cases_env *e)
+{
+	if (e->kind != ENV_RECEIVED)
+		return (target->kind != ENV_RECEIVED && target->from == e->from) || has_agency(target, e->from);
+	for (size_t a = 0; a < ch->nagencies; a++)
+		if (has_agency(target, (int)a) && ch->agencies[a].party == e->from)
+			return 1;
+	return 0;
+}
+
+/*
+ * The standing of a valid entry e in case k (k may be a case not created
+ * yet: NULL), the rule of docs/cases.md "Case namespaces":
+ *   - from the case's agency (its owner): it stands;
+ *   - from another agency of the owner's party, or that party's node: it
+ *     stands if the owner has opened the case earlier in this same log;
+ *   - from another party: never a 'close'; otherwise it stands if its ref
+ *     resolves to an envelope of the case that stands and names the sender.
+ * *why gets the reason code when it does not stand; *wait_on the entry it
+ * waits for (pending). Only e's own log's earlier entries and what its ref
+ * names decide, so the result does not depend on how logs are interleaved.
+ */
+static enum cases_standing standing_of(const struct cases *c, const struct cases_env *e, const struct cases_case *k,
+				       int owner, int opened, int *why)
+{
+	const struct charter *ch = c->charter;
+	*why = CASES_WHY_NONE;
+	if (owner < 0) { /* cannot happen for a verified envelope: its case names an agency of the charter */
+		*why = CASES_WHY_NOT_OPEN;
+		return CASES_REFUSED;
+	}
+	if (e->kind != ENV_RECEIVED && e->from == owner)
+		return CASES_STANDS;
+	if (sending_party(ch, e) == ch->agencies[owner].party) {
+		if (opened)
+			return CASES_STANDS;
+		*why = CASES_WHY_NOT_OPEN;
+		return CASES_REFUSED;
+	}
+	if (e->kind == ENV_CLOSE) {
+		*why = CASES_WHY_CLOSE;
+		return CASES_REFUSED;
+	}
+	if (!e->has_ref) {
+		*why = CASES_WHY_NO_REF;
+		return CASES_REFUSED;
+	}
+	const struct cases_env *t;
+	enum ref_state rs = resolve_in(c, e, k, 1, &t);
+	if (rs == REF_PENDING) {
+		*why = CASES_WHY_WAIT;
+		return CASES_PENDING;
+	}
+	if (rs != REF_RESOLVED) {
+		*why = CASES_WHY_REF;
+		return CASES_REFUSED;
+	}
+	if (t->standing == CASES_PENDING) {
+		*why = CASES_WHY_WAIT;
+		return CASES_PENDING;
+	}
+	if (t->standing == CASES_REFUSED) {
+		*why = CASES_WHY_TARGET;
+		return CASES_REFUSED;
+	}
+	if (!names_sender(ch, t, e)) {
+		*why = CASES_WHY_UNNAMED;
+		return CASES_REFUSED;
+	}
+	return CASES_STANDS;
+}
+
+/* Decides e's standing; a pending entry joins the chain of the position its ref names (slot reserved). */
+static void decide(struct cases *c, struct cases_env *e)
+{
+	int why;
+	if (!e->valid || !e->kase) {
+		e->standing = CASES_REFUSED; /* not an envelope of a case: it never counts (its reason says why) */
+		return;
+	}
+	e->standing = standing_of(c, e, e->kase, e->kase->owner, e->kase->opened, &why);
+	e->why = why;
+	if (e->standing == CASES_PENDING) {
+		struct cases_wait *w = wait_slot(c->wait, c->wait_cap, e->ref_log, e->ref_index);
+		if (!w->used) {
+			*w = (struct cases_wait){.used = 1, .log = e->ref_log, .index = e->ref_index};
+			c->nwait++;
+		}
+		e->wait_next = w->head;
+		w->head = e;
+	}
+}
+
+/*
+ * Wakes the entries waiting for entry e (just fed, or just decided), then
+ * those waiting for them, with a work list threaded through the entries: no
+ * recursion, no allocation. Each entry is decided once, so this ends.
+ */
+static void wake(struct cases *c, struct cases_env *e)
+{
+	struct cases_env *work = e;
+	e->work_next = NULL;
+	while (work) {
+		struct cases_env *d = work;
+		work = d->work_next;
+		if (!c->wait_cap)
+			return;
+		struct cases_wait *w = wait_slot(c->wait, c->wait_cap, d->log, d->index);
+		struct cases_env *chain = w->used ? w->head : NULL;
+		if (w->used)
+			w->head = NULL;
+		while (chain) {
+			struct cases_env *x = chain;
+			chain = x->wait_next;
+			x->wait_next = NULL;
+			decide(c, x); /* d is fed: x is decided now, or waits again for d (still pending) */
+			if (x->standing != CASES_PENDING) {
+				x->work_next = work;
+				work = x;
+			}
+		}
+	}
+}
+
+/* After e is fed: its own standing, then whoever waited for its position. */
+static void settle_new(struct cases *c, struct cases_env *e)
+{
+	if (e->valid && e->kase && e->kind != ENV_RECEIVED && e->from == e->kase->owner)
+		e->kase->opened = 1; /* before deciding e: the owner's envelope stands */
+	decide(c, e);
+	if (e->standing != CASES_PENDING)
+		wake(c, e);
 }
 
 static int refers_to(const struct cases *c, const struct cases_env *e, const struct cases_env *target)
@@ -546,7 +762,7 @@ static const struct cases_env *case_close(const struct cases *c, const struct ca
 	int64_t t;
 	for (size_t i = 0; i < k->n; i++) {
 		const struct cases_env *e = k->envs[i];
-		if (e->valid && e->kind == ENV_CLOSE && effective(c, e, now, &t) &&
+		if (counts(e) && e->kind == ENV_CLOSE && effective(c, e, now, &t) &&
 		    (!best || t < *at || (t == *at && env_before(e, best)))) {
 			best = e;
 			*at = t;
@@ -613,7 +829,7 @@ static void obligation(const struct cases *c, const struct cases_env *req, int p
 	o->delivered = first_cosig(c, req, party, now, &o->delivered_at);
 	for (size_t i = 0; i < k->n; i++) {
 		const struct cases_env *e = k->envs[i];
-		if (!e->valid || (e->kind != ENV_ACK && e->kind != ENV_ANSWER && e->kind != ENV_DECLINE) ||
+		if (!counts(e) || (e->kind != ENV_ACK && e->kind != ENV_ANSWER && e->kind != ENV_DECLINE) ||
 		    ch->agencies[e->from].party != party || e->time > now || !refers_to(c, e, req))
 			continue;
 		int eff = effective(c, e, now, &t);
@@ -634,12 +850,92 @@ int cases_status(const struct cases *c, const struct cases_env *request, const c
 		 struct cases_obligation *out)
 {
 	int p = party_index(c->charter, party);
-	if (!request->valid || request->kind != ENV_REQUEST)
+	if (!counts(request) || request->kind != ENV_REQUEST)
 		return err_set(ERR_USAGE, "cases: entry %llu is not a valid request", (unsigned long long)request->index);
 	if (p < 0 || !((foreign_parties(c->charter, request) >> p) & 1))
 		return err_set(ERR_USAGE, "cases: '%s' is not a recipient party of the request", party);
 	obligation(c, request, p, now, out);
 	return 0;
+}
+
+/* Why e (valid, of case case_id owned by agency owner) does not stand, as text into out. */
+static void why_text(const struct cases *c, const struct cases_env *e, const struct cases_case *k, const char *case_id,
+		     int owner, int why, char *out, size_t n)
+{
+	const struct charter *ch = c->charter;
+	const char *who = e->kind == ENV_RECEIVED ? ch->parties[e->from].id : ch->agencies[e->from].name;
+	const char *own = owner >= 0 ? ch->agencies[owner].name : "?";
+	const char *home = owner >= 0 ? ch->parties[ch->agencies[owner].party].id : "?";
+	const char *ref_log = e->has_ref && e->ref_log >= 0 ? ch->parties[e->ref_log].node_key.name : "?";
+	const struct cases_env *t;
+	switch (why) {
+	case CASES_WHY_NOT_OPEN:
+		snprintf(out, n, "case %s is not open: %s opens it before other agencies of %s write in it", case_id, own,
+			 home);
+		break;
+	case CASES_WHY_CLOSE:
+		snprintf(out, n, "%s cannot close case %s: only %s (the case's party) closes it", who, case_id, home);
+		break;
+	case CASES_WHY_NO_REF:
+		snprintf(out, n, "%s is not a party to case %s (opened by %s): another party's envelope in it must ref "
+				 "an envelope of the case that names its sender", who, case_id, own);
+		break;
+	case CASES_WHY_REF:
+		snprintf(out, n, "%s is not a party to case %s (opened by %s): its ref is %s, not an envelope of the case",
+			 who, case_id, own, ref_state_names[resolve_in(c, e, k, 1, &t)]);
+		break;
+	case CASES_WHY_TARGET:
+		snprintf(out, n, "%s is not a party to case %s: entry %llu of %s, which its ref names, does not stand in it",
+			 who, case_id, (unsigned long long)e->ref_index, ref_log);
+		break;
+	case CASES_WHY_UNNAMED:
+		snprintf(out, n, "%s is not a party to case %s: entry %llu of %s, which its ref names, is neither from nor to it",
+			 who, case_id, (unsigned long long)e->ref_index, ref_log);
+		break;
+	default: /* CASES_WHY_WAIT */
+		snprintf(out, n, "pending: %s shows it is a party to case %s only once entry %llu of %s, which its ref "
+				 "names, is fed and stands in the case", who, case_id, (unsigned long long)e->ref_index, ref_log);
+		break;
+	}
+	out[utf8_invalid_at(out, strlen(out))] = 0;
+}
+
+const char *cases_reason(const struct cases *c, const struct cases_env *e, char *out, size_t n)
+{
+	if (!e->valid)
+		return e->reason;
+	if (counts(e) || !e->kase || !n)
+		return "";
+	why_text(c, e, e->kase, e->kase->id, e->kase->owner, e->why, out, n);
+	return out;
+}
+
+int cases_admit(const struct cases *c, const struct envelope *env)
+{
+	const struct charter *ch = c->charter;
+	struct cases_record *r = calloc(1, sizeof *r);
+	struct cases_env e;
+	char why_s[CASES_REASON_MAX];
+	int rc = 0, why;
+	memset(&e, 0, sizeof e);
+	if (!r)
+		return err_set(ERR_NOMEM, "cases: out of memory");
+	r->f = env->f;
+	r->parsed = r->valid = 1;
+	const struct cases_case *k = cases_find(c, env->f.case_id);
+	int owner = k ? k->owner : case_owner(ch, env->f.case_id);
+	if ((rc = env_from_record(ch, r, 0, &e)))
+		goto out;
+	e.log = sender_party(ch, &e);
+	e.index = c->logs[e.log].n; /* where it would go */
+	enum cases_standing st = standing_of(c, &e, k, owner, k ? k->opened : 0, &why);
+	if (st == CASES_STANDS)
+		goto out;
+	why_text(c, &e, k, env->f.case_id, owner, why, why_s, sizeof why_s);
+	rc = err_set(st == CASES_PENDING || why == CASES_WHY_NOT_OPEN ? ERR_CONFLICT : ERR_VERIFY, "%s", why_s);
+out:
+	free(r);
+	return rc;
 }
 
 /* ---------- lookups ---------- */
@@ -682,7 +978,7 @@ int cases_inbox(const struct cases *c, const char *agency, const struct cases_en
 	for (size_t l = 0; l < c->charter->nparties; l++)
 		for (uint64_t i = 0; i < c->logs[l].n; i++) {
 			const struct cases_env *e = c->logs[l].envs[i];
-			if (!e->valid || e->kind == ENV_RECEIVED || !has_agency(e, a))
+			if (!counts(e) || e->kind == ENV_RECEIVED || !has_agency(e, a))
 				continue;
 			if (grow(out, &cap, *n, sizeof **out)) {
 				free(*out);
@@ -797,7 +1093,7 @@ static json_t *jenvelope(struct jb *b, const struct cases *c, const struct cases
 		jset(b, r, "index", json_integer((json_int_t)e->ref_index));
 		jset(b, r, "leaf", jleaf(b, e->ref_leaf));
 		jset(b, r, "state", json_string(ref_state_names[rs]));
-		jset(b, r, "kind", target && target->valid ? json_string(envelope_kind_name(target->kind)) : json_null());
+		jset(b, r, "kind", target && counts(target) ? json_string(envelope_kind_name(target->kind)) : json_null());
 		jset(b, o, "ref", r);
 	} else {
 		jset(b, o, "ref", json_null());
@@ -831,7 +1127,7 @@ static json_t *jenvelope(struct jb *b, const struct cases *c, const struct cases
 	qsort(sorted, k->n, sizeof *sorted, env_cmp);
 	for (size_t i = 0; i < k->n; i++) {
 		const struct cases_env *r = sorted[i];
-		if (r->valid && r->kind == ENV_RECEIVED && refers_to(c, r, e))
+		if (counts(r) && r->kind == ENV_RECEIVED && refers_to(c, r, e))
 			jpush(b, a, json_pack("{s:s, s:s, s:I, s:o}", "party", ch->parties[r->from].id, "log",
 					      log_name(c, r->log), "index", (json_int_t)r->index, "time",
 					      jtime(b, r->time)));
@@ -888,11 +1184,13 @@ int cases_case_json(const struct cases *c, const struct cases_case *k, int64_t n
 	jset(&b, root, "invalid", inval = jchk(&b, json_array()));
 	for (size_t i = 0; i < k->n; i++) {
 		const struct cases_env *e = sorted[i];
-		if (e->valid)
+		char why[CASES_REASON_MAX];
+		if (counts(e))
 			jpush(&b, envs, jenvelope(&b, c, e, now));
 		else
 			jpush(&b, inval, json_pack("{s:s, s:I, s:o, s:s}", "log", log_name(c, e->log), "index",
-						   (json_int_t)e->index, "leaf", jleaf(&b, e->leaf), "reason", e->reason));
+						   (json_int_t)e->index, "leaf", jleaf(&b, e->leaf), "reason",
+						   cases_reason(c, e, why, sizeof why)));
 	}
 	free(sorted);
 	return jfinish(&b, root, out);

@@ -21,10 +21,14 @@
  * logs were interleaved (only each log's own order matters): refs, replays,
  * deliveries and clocks are computed when asked, and everything is listed in
  * a fixed order. Envelopes that fail envelope_verify() against the charter,
- * that sit in another party's log, or that repeat an earlier entry of the same
- * log are listed as invalid and ignored for state.
+ * that sit in another party's log, or that repeat the signed text of an
+ * earlier valid entry of the same log (a replay, however its signature lines
+ * are laid out) are invalid; valid ones that do not stand in their case (the
+ * case namespace rule: only the agency a case id names opens it, and so on)
+ * are listed with them, with their reason, and ignored for state too. A
+ * standing that hangs on an entry not fed yet is decided when it is fed.
  *
- * Memory: per-envelope metadata (no bodies, no signatures; about 300 bytes)
+ * Memory: per-envelope metadata (no bodies, no signatures; about 330 bytes)
  * and the cosignature records that are not dominated by another (same log and
  * cosigner, at least the size, no later) are held in memory.
  *
@@ -52,19 +56,35 @@ struct cases_record {
 	char origin[NOTE_NAME_MAX + 1];
 	uint64_t index;
 	merkle_hash leaf;             /* RFC 6962 leaf hash of the entry */
+	int has_id;                   /* the entry is a signed note: id is set */
+	uint8_t id[32];               /* its identity: SHA-256 of the signed text (envelope_id) */
 	int parsed;                   /* f holds the envelope's fields */
 	struct envelope_fields f;
-	int valid;                    /* verified, in its sender's log, not a replay */
+	int valid;                    /* verified, in its sender's log, not a replay (of the same signed text) */
 	char reason[CASES_REASON_MAX]; /* why not valid ("" if valid) */
 };
+
+/*
+ * Where a valid entry stands in its case (docs/cases.md "Case namespaces"):
+ * it counts for state only if it stands. Pending: what decides it (the entry
+ * its ref names) is not fed yet; it is listed as invalid until it is.
+ */
+enum cases_standing { CASES_STANDS, CASES_PENDING, CASES_REFUSED };
+enum cases_why { CASES_WHY_NONE, CASES_WHY_NOT_OPEN, CASES_WHY_CLOSE, CASES_WHY_NO_REF, CASES_WHY_REF, CASES_WHY_TARGET,
+		 CASES_WHY_UNNAMED, CASES_WHY_WAIT };
 
 /* One valid or invalid log entry held by struct cases (read-only for callers). */
 struct cases_env {
 	int log;                      /* party index (in the charter) of the log holding it */
 	uint64_t index;
 	merkle_hash leaf;
-	int valid;
+	uint8_t id[32];               /* identity (envelope_id), if the entry was a signed note */
+	int valid;                    /* intrinsically: verified, in its sender's log, not a replay */
 	char *reason;                 /* NULL if valid */
+	enum cases_standing standing; /* for a valid entry; it counts for state only if CASES_STANDS */
+	int why;                      /* enum cases_why when it does not stand */
+	struct cases_env *wait_next;  /* the chain of entries pending on the same position */
+	struct cases_env *work_next;  /* cases.c's work list while deciding */
 	struct cases_case *kase;      /* NULL if the entry named no parseable case */
 	/* The fields below are meaningful only if valid. */
 	enum envelope_kind kind;
@@ -84,6 +104,8 @@ struct cases_env {
 
 struct cases_case {
 	char id[SYNTAX_CASE_MAX + 1];
+	int owner;                    /* agency index the id names (-1: none of the charter's) */
+	int opened;                   /* a valid envelope of the owner is fed (so in its party's log) */
 	struct cases_env **envs;      /* in the order fed; renderings sort them */
 	size_t n, cap;
 };
@@ -104,14 +126,23 @@ struct cases_log {
 	size_t capcosig[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
 };
 
+/* The entries pending on one log position (see cases.c). */
+struct cases_wait {
+	int used, log;
+	uint64_t index;
+	struct cases_env *head;
+};
+
 /* The state. Treat every member as private; use the functions below. */
 struct cases {
 	const struct charter *charter; /* borrowed */
 	struct cases_log logs[CHARTER_MAX_PARTIES];
 	struct cases_case **table;    /* open addressing by case id */
 	size_t table_cap, ncases;
-	struct cases_env **leaves;    /* open addressing by leaf hash, valid entries only */
-	size_t leaves_cap, nleaves;
+	struct cases_env **ids;       /* open addressing by identity, valid entries only */
+	size_t ids_cap, nids;
+	struct cases_wait *wait;      /* open addressing by (log, index): entries pending on that position */
+	size_t wait_cap, nwait;
 };
 
 /* An empty state for the charter (borrowed: it must outlive c). 0 or ERR_NOMEM. */
@@ -136,9 +167,11 @@ int cases_evaluate_verified(const struct cases *c, const char *origin, uint64_t 
 			    struct cases_record *r);
 
 /*
- * Adds an evaluated record (from cases_evaluate or from the index). A valid
- * record whose leaf hash equals an earlier valid entry's is a replay: r is
- * updated to invalid with the reason, and added so. ERR_CONFLICT if r->index
+ * Adds an evaluated record (from cases_evaluate or from the index). A record
+ * whose identity (r->id: its signed text) equals an earlier valid entry's of
+ * the same log is a replay: r is updated to invalid with that reason, and
+ * added so. Then the entry's standing in its case is decided, and that of
+ * entries that waited for it. ERR_CONFLICT if r->index
  * is not the next index of its log; ERR_NOTFOUND for an unknown origin;
  * ERR_NOMEM. Nothing changes on error.
  */
@@ -166,8 +199,27 @@ int cases_first_cosigned(const struct cases *c, const char *origin, const char *
 /* Entry index of origin's log as fed (valid or not), or NULL if not fed yet. */
 const struct cases_env *cases_entry(const struct cases *c, const char *origin, uint64_t index);
 
-/* 1 if a valid entry of any log has this leaf hash (so the same envelope again is a replay), else 0. */
-int cases_has_leaf(const struct cases *c, const merkle_hash leaf);
+
+/* 1 if a valid entry of any log has this identity (envelope_id): the same signed text again is a replay. */
+int cases_has_id(const struct cases *c, const uint8_t id[32]);
+
+/*
+ * Why entry e does not count for state: its reason if invalid, else why it
+ * does not stand in its case (text into out, n bytes); "" if it counts.
+ */
+const char *cases_reason(const struct cases *c, const struct cases_env *e, char *out, size_t n);
+
+/* 1 if e counts for state: valid and standing in its case. */
+int cases_counts(const struct cases_env *e);
+
+/*
+ * The node's check before sequencing a verified envelope of its own party:
+ * would it stand in its case if appended to its sender's log now (docs/cases.md
+ * "Case namespaces")? 0 if so; ERR_CONFLICT if not yet (the case is not
+ * opened in that log yet, or its ref names an entry not fed yet or pending:
+ * it may stand later); ERR_VERIFY if it never can. The reason is in err_msg().
+ */
+int cases_admit(const struct cases *c, const struct envelope *e);
 
 /* Entries fed so far for origin's log (0 for an unknown origin). */
 uint64_t cases_log_size(const struct cases *c, const char *origin);

@@ -183,6 +183,43 @@ static int check_kind_rules(const struct envelope_fields *f)
 	return 0;
 }
 
+/*
+ * The one layout of signature lines (docs/formats.md), so that the same
+ * signed text has the same bytes however it reached a log (DESIGN.md
+ * principle 6): no key name signs twice, and a statement's signatures come in
+ * the order it names its agencies ('from', then 'to' in order). Which keys
+ * may and must sign needs the charter: envelope_verify checks that. Not
+ * part of envelope_parse, so that a verifier still sees the fields (the case)
+ * of a re-shaped copy and can list it as what it is: a replay.
+ */
+int envelope_check_layout(const struct envelope *e)
+{
+	const struct envelope_fields *f = &e->f;
+	const struct note *n = &e->note;
+	size_t pos = 0; /* a statement's next signer may be named at pos or after */
+	for (size_t s = 0; s < n->nsigs; s++) {
+		const char *name = n->sigs[s].name;
+		for (size_t t = 0; t < s; t++)
+			if (!strcmp(n->sigs[t].name, name))
+				return err_set(ERR_FORMAT, "envelope: signature line %zu repeats %s (one line per signer)", s + 1,
+					       name);
+		if (f->kind != ENV_STATEMENT)
+			continue;
+		size_t at; /* where the statement names this signer: 0 'from', 1.. 'to' */
+		for (at = 0; at <= f->nto; at++)
+			if (!strcmp(at ? f->to[at - 1] : f->from, name))
+				break;
+		if (at > f->nto)
+			continue; /* not a named agency: envelope_verify refuses it */
+		if (at < pos)
+			return err_set(ERR_FORMAT, "envelope: signature line %zu (%s) is out of order: a statement's "
+						   "signatures follow the order it names its agencies, 'from' then 'to'",
+				       s + 1, name);
+		pos = at + 1;
+	}
+	return 0;
+}
+
 int envelope_parse(struct envelope *e, const uint8_t *data, size_t len)
 {
 	memset(e, 0, sizeof *e);
@@ -318,6 +355,9 @@ int envelope_verify(const struct envelope *e, const struct charter *c)
 				return err_set(ERR_FORMAT, "envelope: a 'received' goes to the other party's agencies");
 		}
 	}
+	int rc = envelope_check_layout(e);
+	if (rc)
+		return rc;
 	struct note_verifier keys[ENVELOPE_MAX_TO + 1];
 	const char *names[ENVELOPE_MAX_TO + 1];
 	int ok[ENVELOPE_MAX_TO + 1];
@@ -332,8 +372,7 @@ int envelope_verify(const struct envelope *e, const struct charter *c)
 				       e->note.sigs[s].name, f->kind == ENV_STATEMENT ? "an agency it names" : f->from);
 	}
 	size_t good;
-	int rc = note_check_sigs(&e->note, keys, nk, ok, NULL, &good);
-	if (rc)
+	if ((rc = note_check_sigs(&e->note, keys, nk, ok, NULL, &good)))
 		return err_wrap(rc, "envelope");
 	for (size_t i = 0; i < nk; i++)
 		if (!ok[i])
@@ -352,6 +391,22 @@ int envelope_missing_signers(const struct envelope *e, const struct charter *c, 
 		if (!ok[i])
 			rc = buf_printf(out, "%s%s", out->len ? ", " : "", names[i]);
 	return rc;
+}
+
+void envelope_id(const struct envelope *e, uint8_t id[32])
+{
+	sha256(e->note.data, e->note.text_len, id);
+}
+
+int envelope_identity(const uint8_t *data, size_t len, uint8_t id[32])
+{
+	struct note n;
+	int rc = note_parse(&n, data, len);
+	if (rc)
+		return rc;
+	sha256(n.data, n.text_len, id);
+	note_release(&n);
+	return 0;
 }
 
 int envelope_check_body(const struct envelope *e, const uint8_t *body, size_t len)

@@ -73,6 +73,20 @@ struct envelope {
 	struct note note;        /* the parsed signed note */
 };
 
+/*
+ * The envelope's identity (DESIGN.md principle 6): SHA-256 of its signed text
+ * (the note text, first line through the newline before the blank line), so
+ * copies that differ only in their signature lines have the same identity.
+ * Replays are recognised by it; refs still name leaf hashes (tlog format).
+ */
+void envelope_id(const struct envelope *e, uint8_t id[32]);
+
+/*
+ * The same for raw entry bytes that are a signed note (not necessarily a
+ * valid envelope). ERR_FORMAT (or ERR_LIMIT) if they are not a signed note.
+ */
+int envelope_identity(const uint8_t *data, size_t len, uint8_t id[32]);
+
 /* Writes the envelope text (without signatures) for f, checking each field's syntax. */
 int envelope_format(const struct envelope_fields *f, struct buf *out);
 
@@ -81,11 +95,21 @@ int envelope_parse(struct envelope *e, const uint8_t *data, size_t len);
 void envelope_release(struct envelope *e);
 
 /*
+ * The layout of the signature lines (docs/formats.md): no key name twice, and
+ * a statement's signatures in the order it names its agencies ('from', then
+ * 'to'). ERR_FORMAT naming the line otherwise. Part of envelope_verify; a
+ * statement still being co-signed passes it.
+ */
+int envelope_check_layout(const struct envelope *e);
+
+/*
  * Checks the envelope against the charter: channel, membership of every
- * agency named, the kind's rules, and the signatures (every signature must be
- * by an expected key and verify). ERR_VERIFY for a forged or incomplete
+ * agency named, the kind's rules, the layout of the signature lines
+ * (envelope_check_layout), and the signatures (every signature must be by an
+ * expected key and verify, every expected one present: so exactly one line
+ * per signer, in the canonical order). ERR_VERIFY for a forged or incomplete
  * envelope (the message says which signature is missing or wrong),
- * ERR_FORMAT for one that breaks a rule of its kind.
+ * ERR_FORMAT for one that breaks a rule of its kind or the layout.
  */
 int envelope_verify(const struct envelope *e, const struct charter *c);
 

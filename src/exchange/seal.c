@@ -127,6 +127,16 @@ out:
 	return rc;
 }
 
+/* Where statement f names agency name: 0 for 'from', i + 1 for to[i]; past the end if it does not. */
+static size_t named_at(const struct envelope_fields *f, const char *name)
+{
+	size_t at;
+	for (at = 0; at <= f->nto; at++)
+		if (!strcmp(at ? f->to[at - 1] : f->from, name))
+			break;
+	return at;
+}
+
 int seal_cosign(const uint8_t *raw, size_t len, const struct keyfile *k, struct buf *out)
 {
 	struct envelope e;
@@ -139,21 +149,30 @@ int seal_cosign(const uint8_t *raw, size_t len, const struct keyfile *k, struct 
 			     envelope_kind_name(e.f.kind));
 		goto out;
 	}
-	int named = !strcmp(e.f.from, k->sign.name);
-	for (size_t i = 0; i < e.f.nto; i++)
-		named |= !strcmp(e.f.to[i], k->sign.name);
-	if (!named) {
+	if ((rc = envelope_check_layout(&e)))
+		goto out;
+	if (named_at(&e.f, k->sign.name) > e.f.nto) {
 		rc = err_set(ERR_USAGE, "%s is not named by this statement", k->sign.name);
 		goto out;
 	}
 	for (size_t i = 0; i < e.note.nsigs; i++)
-		if (e.note.sigs[i].id == k->sign.id && !strcmp(e.note.sigs[i].name, k->sign.name)) {
+		if (!strcmp(e.note.sigs[i].name, k->sign.name)) {
 			rc = err_set(ERR_CONFLICT, "%s has already signed this statement", k->sign.name);
 			goto out;
 		}
-	rc = buf_append(out, raw, len);
-	if (!rc)
-		rc = note_sign_line(out, e.note.data, e.note.text_len, &k->sign, 0);
+	/*
+	 * The new line goes where the canonical layout puts it (docs/formats.md):
+	 * a statement's signatures follow the order it names its agencies, so the
+	 * result does not depend on who co-signed first.
+	 */
+	size_t mine = named_at(&e.f, k->sign.name), split = e.note.text_len + 1; /* after the blank line */
+	for (size_t i = 0; i < e.note.nsigs && named_at(&e.f, e.note.sigs[i].name) < mine; i++)
+		split = (size_t)((const char *)memchr(raw + split, '\n', len - split) - (const char *)raw) + 1;
+	if (!(rc = buf_append(out, raw, split)) &&
+	    !(rc = note_sign_line(out, e.note.data, e.note.text_len, &k->sign, 0)))
+		rc = buf_append(out, raw + split, len - split);
+	if (!rc && out->len > ENVELOPE_MAX_SIZE)
+		rc = ERR_LIMIT;
 	if (rc == ERR_LIMIT)
 		err_set(rc, "the statement would exceed %d bytes", ENVELOPE_MAX_SIZE);
 out:

@@ -10,12 +10,12 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta(origin TEXT PRIMARY KEY, size INTEGER NOT NULL) STRICT;"
 	"CREATE TABLE IF NOT EXISTS entries("
 	" origin TEXT NOT NULL, idx INTEGER NOT NULL, leaf BLOB NOT NULL,"
-	" valid INTEGER NOT NULL, reason TEXT NOT NULL, parsed INTEGER NOT NULL,"
+	" valid INTEGER NOT NULL, reason TEXT NOT NULL, parsed INTEGER NOT NULL, id BLOB,"
 	" channel TEXT, sender TEXT, recipients TEXT, case_id TEXT, kind TEXT, time INTEGER,"
 	" ref_origin TEXT, ref_idx INTEGER, ref_leaf BLOB,"
 	" body_sha256 BLOB, body_size INTEGER, handling TEXT, urgent INTEGER,"
 	" PRIMARY KEY (origin, idx)) STRICT;"
-	"CREATE UNIQUE INDEX IF NOT EXISTS entries_valid_leaf ON entries(leaf) WHERE valid = 1;"
+	"CREATE UNIQUE INDEX IF NOT EXISTS entries_valid_id ON entries(id) WHERE valid = 1;"
 	"CREATE INDEX IF NOT EXISTS entries_leaf ON entries(leaf);"
 	"CREATE INDEX IF NOT EXISTS entries_case ON entries(case_id);"
 	"CREATE TABLE IF NOT EXISTS cosignatures(origin TEXT NOT NULL, size INTEGER NOT NULL,"
@@ -27,12 +27,12 @@ static const char drop[] = "DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS c
 
 #define ENTRY_COLUMNS                                                                                          \
 	"origin, idx, leaf, valid, reason, parsed, channel, sender, recipients, case_id, kind, time, ref_origin, " \
-	"ref_idx, ref_leaf, body_sha256, body_size, handling, urgent"
+	"ref_idx, ref_leaf, body_sha256, body_size, handling, urgent, id"
 
 enum { S_INSERT, S_GET_SIZE, S_SET_SIZE, S_HAS_LEAF, S_COSIG, S_COUNT };
 static const char *const stmt_sql[S_COUNT] = {
 	[S_INSERT] = "INSERT INTO entries(" ENTRY_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-		     "?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+		     "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
 	[S_GET_SIZE] = "SELECT size FROM meta WHERE origin = ?1",
 	[S_SET_SIZE] = "INSERT INTO meta(origin, size) VALUES (?1, ?2) ON CONFLICT(origin) DO UPDATE SET size = ?2",
 	[S_HAS_LEAF] = "SELECT 1 FROM entries WHERE leaf = ?1 LIMIT 1",
@@ -201,6 +201,8 @@ static int insert_record(struct index *ix, const struct cases_record *r, char *r
 	bind_opt_text(s, 18, p && f->handling[0], f->handling);
 	if (p)
 		sqlite3_bind_int(s, 19, f->urgent);
+	if (r->has_id)
+		sqlite3_bind_blob(s, 20, r->id, sizeof r->id, SQLITE_STATIC);
 	return step_done(ix, s, "insert entry");
 }
 
@@ -343,6 +345,10 @@ static int row_to_record(sqlite3_stmt *s, struct cases_record *r)
 	r->parsed = sqlite3_column_int(s, 5);
 	if ((rc = col_blob(s, 2, r->leaf, MERKLE_HASH)) || (rc = col_text(s, 4, r->reason, sizeof r->reason)))
 		return rc;
+	if ((r->has_id = sqlite3_column_type(s, 19) != SQLITE_NULL) && (rc = col_blob(s, 19, r->id, sizeof r->id)))
+		return rc;
+	if (r->valid && !r->has_id)
+		return err_set(ERR_FORMAT, "index: a valid entry without its identity");
 	if (!r->parsed)
 		return 0;
 	if ((rc = col_text(s, 6, f->channel, sizeof f->channel)) || (rc = col_text(s, 7, f->from, sizeof f->from)) ||

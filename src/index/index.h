@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define INDEX_SCHEMA_VERSION 2
+#define INDEX_SCHEMA_VERSION 2 /* 2: entries.id, the identity of an envelope (its signed text); the built marker */
 
 struct index;
 
@@ -46,7 +46,7 @@ void index_close(struct index *ix);
 /*
  * Adds the records in one transaction: all or none. Each record's index must
  * be the next of its log (ERR_CONFLICT otherwise, or if a valid record's
- * leaf hash is already indexed as valid).
+ * identity is already indexed as valid).
  */
 int index_add_entries(struct index *ix, const struct cases_record *batch, size_t n);
 

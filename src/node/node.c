@@ -202,7 +202,8 @@ static int start(struct node *n)
 	witness_set_hook(n->witness, node_witness_hook, n);
 	if ((rc = node_state_open(n)))
 		return rc;
-	struct sequencer_hooks hooks = {.seen = node_seen_leaf,
+	struct sequencer_hooks hooks = {.identify = node_identify,
+					.seen = node_seen_leaf,
 					.before_commit = node_flush_bodies,
 					.committed = node_on_committed,
 					.ctx = n,

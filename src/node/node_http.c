@@ -226,6 +226,28 @@ static void submit_answer(struct node *n, struct submit_wait *w, struct http_res
 }
 
 /*
+ * The case namespace rule (docs/cases.md): would the envelope stand in its
+ * case, appended now? Checked against the case state, which holds every log
+ * as far as this node has it. When the answer is "not yet" (the case is not
+ * opened, or a ref names an entry not indexed yet), it is asked again once
+ * every submission answered so far is indexed: an officer who was told an
+ * opening was sent may follow it up at once. The sequencer's order is the
+ * log's, so what passes here is what every verifier accepts.
+ */
+static int admit_to_case(struct node *n, const struct submission *s)
+{
+	pthread_mutex_lock(&n->cases_lock);
+	int rc = cases_admit(&n->cases, &s->env);
+	pthread_mutex_unlock(&n->cases_lock);
+	if (rc == ERR_CONFLICT) {
+		node_lock_settled_cases(n);
+		rc = cases_admit(&n->cases, &s->env);
+		pthread_mutex_unlock(&n->cases_lock);
+	}
+	return rc == 0 ? 200 : rc == ERR_CONFLICT ? 409 : rc == ERR_VERIFY ? 403 : 500;
+}
+
+/*
  * POST /submit, in two calls: the first checks the submission, stores its body
  * and queues its envelope, then waits without a thread (http_defer) until
  * the batch is durable; the second, woken by submit_done, answers.
@@ -244,6 +266,10 @@ static void h_submit(void *ctx, const struct http_request *req, struct http_resp
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int status = submit_check(&s, req->body, req->body_len, &n->charter, n->me->id, node_now(), n->o.max_skew);
 	if (status != 200) {
+		http_text(resp, status, "%s", err_msg());
+		goto out;
+	}
+	if ((status = admit_to_case(n, &s)) != 200) {
 		http_text(resp, status, "%s", err_msg());
 		goto out;
 	}

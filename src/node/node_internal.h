@@ -141,7 +141,8 @@ void node_scan_received(struct node *n);
 /* Takes cases_lock once every submission answered so far is indexed. */
 void node_lock_settled_cases(struct node *n);
 /* The sequencer's hooks. */
-int node_seen_leaf(void *ctx, const merkle_hash leaf);
+int node_identify(void *ctx, const uint8_t *entry, size_t len, merkle_hash id);
+int node_seen_leaf(void *ctx, const merkle_hash id);
 int node_flush_bodies(void *ctx);
 void node_on_committed(void *ctx, const struct sequencer_entry *b, size_t count, const struct buf *cp);
 

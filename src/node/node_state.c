@@ -147,11 +147,19 @@ static void reload_cosignatures(struct node *n)
 	buf_release(&b);
 }
 
-int node_seen_leaf(void *ctx, const merkle_hash leaf)
+/* The sequencer's identify hook: an envelope is its signed text (DESIGN.md principle 6). */
+int node_identify(void *ctx, const uint8_t *entry, size_t len, merkle_hash id)
+{
+	(void)ctx;
+	return envelope_identity(entry, len, id);
+}
+
+/* The sequencer's seen hook: a valid entry of any log has this identity (so this one would be a replay). */
+int node_seen_leaf(void *ctx, const merkle_hash id)
 {
 	struct node *n = ctx;
 	pthread_mutex_lock(&n->cases_lock);
-	int r = cases_has_leaf(&n->cases, leaf); /* the in-memory state holds every valid entry of every log */
+	int r = cases_has_id(&n->cases, id); /* the in-memory state holds every valid entry of every log */
 	pthread_mutex_unlock(&n->cases_lock);
 	return r;
 }

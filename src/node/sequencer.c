@@ -187,7 +187,7 @@ static struct settling *make_settling(const struct sequencer_entry *batch, size_
 static void settled_locked(struct sequencer *s, const struct sequencer_entry *batch, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		leafset_del(&s->pending, batch[i].leaf);
+		leafset_del(&s->pending, batch[i].id);
 	s->settled++;
 	pthread_cond_broadcast(&s->wake_waiters);
 	pthread_cond_broadcast(&s->wake_committer);
@@ -301,7 +301,7 @@ static void *committer(void *arg)
 		size_t nasync = 0;
 		for (size_t i = 0; i < n; i++) {
 			if (rc)
-				leafset_del(&s->pending, ws[i]->e.leaf); /* refused: may come again */
+				leafset_del(&s->pending, ws[i]->e.id); /* refused: may come again */
 			ws[i]->rc = rc;
 			if (rc)
 				snprintf(ws[i]->msg, sizeof ws[i]->msg, "%s", err_msg());
@@ -392,8 +392,16 @@ void sequencer_stop(struct sequencer *s)
 	free(s);
 }
 
+/* Sets e's leaf hash, and its identity: the identify hook's, else the leaf hash. */
+static void identify(const struct sequencer *s, struct sequencer_entry *e)
+{
+	merkle_leaf_hash(e->data, e->len, e->leaf);
+	if (!s->hooks.identify || s->hooks.identify(s->hooks.ctx, e->data, e->len, e->id))
+		memcpy(e->id, e->leaf, MERKLE_HASH);
+}
+
 /*
- * Queues w (its entry and leaf hash set), or refuses it: a duplicate, or the
+ * Queues w (its entry, leaf hash and identity set), or refuses it: a duplicate, or the
  * sequencer stopping. Returns 0 if queued; else the error, also in w->rc and
  * w->msg, with w->done set. Call with s->lock held.
  */
@@ -404,10 +412,10 @@ static int queue_locked(struct sequencer *s, struct waiter *w)
 		rc = err_set(ERR_IO, "the node is stopping");
 	else if (s->failed)
 		rc = err_set(ERR_IO, "the log failed earlier (%s); restart the node", s->failure);
-	else if (leafset_has(&s->pending, w->e.leaf) || (s->hooks.seen && s->hooks.seen(s->hooks.ctx, w->e.leaf)))
-		rc = err_set(ERR_CONFLICT, "this exact envelope is already in the log (replay)");
+	else if (leafset_has(&s->pending, w->e.id) || (s->hooks.seen && s->hooks.seen(s->hooks.ctx, w->e.id)))
+		rc = err_set(ERR_CONFLICT, "this envelope is already in the log (replay)");
 	else
-		rc = leafset_add(&s->pending, w->e.leaf);
+		rc = leafset_add(&s->pending, w->e.id);
 	if (rc) {
 		w->rc = rc;
 		w->done = 1;
@@ -434,7 +442,7 @@ int sequencer_enqueue(struct sequencer *s, const uint8_t *entry, size_t len, seq
 	w->e.len = len;
 	w->done_fn = done;
 	w->done_arg = arg;
-	merkle_leaf_hash(entry, len, w->e.leaf);
+	identify(s, &w->e);
 	pthread_mutex_lock(&s->lock);
 	int rc = queue_locked(s, w);
 	if (!rc)
@@ -469,7 +477,7 @@ static int submit(struct sequencer *s, size_t n, const uint8_t *const *entry, co
 				 TLOG_ENTRY_MAX);
 			continue;
 		}
-		merkle_leaf_hash(entry[i], len[i], w[i].e.leaf);
+		identify(s, &w[i].e);
 	}
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < n; i++)
@@ -491,7 +499,7 @@ static int submit(struct sequencer *s, size_t n, const uint8_t *const *entry, co
 			first = err_set(w[i].rc, "%s", w[i].msg);
 	}
 	if (!first && conflict)
-		first = err_set(ERR_CONFLICT, "this exact envelope is already in the log (replay)");
+		first = err_set(ERR_CONFLICT, "this envelope is already in the log (replay)");
 	free(w);
 	return first;
 }

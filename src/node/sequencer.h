@@ -8,8 +8,11 @@
  * every waiter of that batch with its index. While a batch commits the next
  * one fills, so durability costs one flush per batch, not per entry.
  *
- * Duplicates are refused (ERR_CONFLICT): an entry whose leaf hash is queued,
+ * Duplicates are refused (ERR_CONFLICT): an entry whose identity is queued,
  * being committed, or reported by the seen() callback (the committed index).
+ * The identity is what the identify() hook says (the node: the hash of the
+ * envelope's signed text, so a copy with its signature lines re-shaped is a
+ * duplicate too), or the leaf hash.
  * After each commit the waiters are answered first; then committed() receives
  * the batch (to index it), and only after it returns do the batch's leaf
  * hashes leave the pending set, so a replay can never slip between the log
@@ -31,12 +34,18 @@ struct sequencer_entry {
 	const uint8_t *data;
 	size_t len;
 	merkle_hash leaf;
+	merkle_hash id;            /* identity: identify()'s, or the leaf hash */
 	uint64_t index;
 };
 
 struct sequencer_hooks {
-	/* 1 if an entry with this leaf hash is already committed. */
-	int (*seen)(void *ctx, const merkle_hash leaf);
+	/*
+	 * If set, the identity of an entry into id (0), or non-zero to use its
+	 * leaf hash. Two entries with one identity are the same entry.
+	 */
+	int (*identify)(void *ctx, const uint8_t *entry, size_t len, merkle_hash id);
+	/* 1 if an entry with this identity is already committed. */
+	int (*seen)(void *ctx, const merkle_hash id);
 	/*
 	 * If set, called by the committer before it appends a batch: to write what
 	 * the batch's entries rely on (their bodies) so that the batch's one flush

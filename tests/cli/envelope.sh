@@ -101,6 +101,21 @@ cmp -s "$D/statement/envelope" "$D/statement.before" && pass refused-cosign-chan
 expect cosign-us.doj 0 "signed by us.doj" "$PARLEY" envelope cosign "$D/statement/envelope" --key "$K/us.doj.key"
 verify statement-signed-by-all 0 "" "$D/statement/envelope" --body "$D/statement/body.age"
 [ "$(grep -c '^— ' "$D/statement/envelope")" = 3 ] && pass statement-has-three-signatures || fail statement-has-three-signatures
+# one layout of signature lines (issue 13, hole 2): co-signed in any order, the lines follow the
+# order the statement names its agencies; re-shaped copies are refused
+seal statement2 0 "" us.fbi --kind statement --to ru.gp us.doj --case us.fbi/2021-0009 \
+	--body "$V/statement-consultation-round.json"
+"$PARLEY" envelope cosign "$D/statement2/envelope" --key "$K/us.doj.key" >/dev/null 2>&1
+"$PARLEY" envelope cosign "$D/statement2/envelope" --key "$K/ru.gp.key" >/dev/null 2>&1
+signers=$(sed -n 's/^— \([^ ]*\) .*/\1/p' "$D/statement2/envelope" | tr '\n' ' ')
+[ "$signers" = "us.fbi ru.gp us.doj " ] && pass cosign-keeps-the-canonical-order ||
+	fail cosign-keeps-the-canonical-order "signature lines by: $signers"
+verify statement2-signed-by-all 0 "" "$D/statement2/envelope" --body "$D/statement2/body.age"
+{ sed '/^$/q' "$D/statement/envelope"; grep '^— us.fbi ' "$D/statement/envelope"; grep '^— us.doj ' "$D/statement/envelope"
+	grep '^— ru.gp ' "$D/statement/envelope"; } >"$D/statement-swapped"
+verify statement-signatures-out-of-order 2 "signature line 3 (ru.gp) is out of order" "$D/statement-swapped"
+{ cat "$D/request/envelope"; tail -n 1 "$D/request/envelope"; } >"$D/request-twice"
+verify signature-line-twice 2 "signature line 2 repeats us.fbi" "$D/request-twice"
 expect cosign-not-a-statement 2 "only a statement carries more than one signature; this is a 'request'" \
 	"$PARLEY" envelope cosign "$D/request/envelope" --key "$K/ru.gp.key"
 

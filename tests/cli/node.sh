@@ -115,6 +115,50 @@ code=$(submit "$US" "$D/r")
 [ "$code" = 200 ] && pass statement-published-days-after-proposal ||
 	fail statement-published-days-after-proposal "HTTP $code: $(head -c 300 "$T_DIR/resp")"
 size0=$(log_size "$US")
+# re-shaped copies of accepted envelopes (issue 13, hole 2): the same signed text with other
+# signature lines is the same envelope, refused, and the log does not grow
+{ cat "$D/e1/envelope"; tail -n 1 "$D/e1/envelope"; } >"$D/dup-sig"
+frame "$D/dup-sig" "$D/e1/body.age" >"$D/r"
+refused reshaped-duplicate-signature-line 400 "signature line 2 repeats us.fbi" "$D/r"
+{ sed '/^$/q' "$D/st-late/envelope"; tail -n 1 "$D/st-late/envelope"; sed '/^$/,$!d' "$D/st-late/envelope" | sed -n 2p; } >"$D/st-swapped"
+frame "$D/st-swapped" "$D/st-late/body.age" >"$D/r"
+cmp -s "$D/st-swapped" "$D/st-late/envelope" && fail reshaped-statement-signatures-swapped "the swap changed nothing" ||
+	refused reshaped-statement-signatures-swapped 400 "signature line 2 (us.doj) is out of order" "$D/r"
+frame "$D/st-late/envelope" "$D/st-late/body.age" >"$D/r"
+refused statement-published-twice 409 "replay" "$D/r"
+# case namespaces (hole 11): a case id names the agency that opens it
+seal ns1 us.fbi request mla-request-prosecutor.json ru.gp/2021-0001 ru.gp
+frame "$D/ns1/envelope" "$D/ns1/body.age" >"$D/r"
+refused case-under-another-agencys-id 403 "us.fbi is not a party to case ru.gp/2021-0001" "$D/r"
+seal ns2 us.doj notice notice-minimal.json us.fbi/2021-0100 ru.gp
+frame "$D/ns2/envelope" "$D/ns2/body.age" >"$D/r"
+refused case-not-opened-by-its-agency 409 "case us.fbi/2021-0100 is not open" "$D/r"
+refused_ru() { # refused_ru NAME WANT-STATUS MESSAGE REQUEST-FILE — the same, at the ru node
+	local code before
+	before=$(log_size "$RU")
+	code=$(submit "$RU" "$4")
+	if [ "$code" != "$2" ]; then fail "$1" "HTTP $code, expected $2: $(head -c 300 "$T_DIR/resp")"; return; fi
+	if ! grep -qF -- "$3" "$T_DIR/resp"; then fail "$1" "reason lacks '$3': $(cat "$T_DIR/resp")"; return; fi
+	if [ "$(log_size "$RU")" != "$before" ]; then fail "$1" "the log grew"; return; fi
+	pass "$1"
+}
+ref1=$("$PARLEY" envelope ref "$D/e1/envelope" --origin us.parley.example/log --index 0)
+"$PARLEY" envelope seal --key "$K/ru.gp.key" --charter "$D/charter" --kind close --to us.fbi --case us.fbi/2021-0007 \
+	--ref "$ref1" --body "$V/close.json" --out "$D/ns3" >/dev/null
+frame "$D/ns3/envelope" "$D/ns3/body.age" >"$D/r"
+refused_ru other-party-cannot-close-the-case 403 "ru.gp cannot close case us.fbi/2021-0007" "$D/r"
+"$PARLEY" envelope seal --key "$K/ru.gp.key" --charter "$D/charter" --kind notice --to us.fbi --case us.fbi/2021-0007 \
+	--body "$V/notice-minimal.json" --out "$D/ns4" >/dev/null
+frame "$D/ns4/envelope" "$D/ns4/body.age" >"$D/r"
+refused_ru other-party-writes-only-by-ref 403 "ru.gp is not a party to case us.fbi/2021-0007" "$D/r"
+"$PARLEY" envelope seal --key "$K/ru.gp.key" --charter "$D/charter" --kind ack --to us.fbi --case us.fbi/2021-0007 \
+	--ref "$ref1" --out "$D/ns5" >/dev/null
+frame "$D/ns5/envelope" >"$D/r"
+code=$(submit "$RU" "$D/r")
+[ "$code" = 200 ] && pass recipient-acts-in-the-case-by-ref || fail recipient-acts-in-the-case-by-ref "HTTP $code: $(head -c 300 "$T_DIR/resp")"
+# the us node records a 'received' for that ack: wait for it before the next checks count the us log
+wait_for sh -c "[ \"\$(curl -s $US/checkpoint | sed -n 2p)\" -gt $size0 ]"
+size0=$(log_size "$US")
 
 # truncated and slow bodies, idle connections: the node drops them and stays healthy
 exec 7<>/dev/tcp/127.0.0.1/$((PORT_BASE + 1))

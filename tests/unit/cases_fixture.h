@@ -213,6 +213,65 @@ static FX_UNUSED void fx_build(struct fx *x)
 	fx_append_raw(x, 0, x->logs[0].e[1].data, x->logs[0].e[1].len); /* us 9: replay of us 1 */
 }
 
+/* The last signature line of entry i of log l appended once more: the same signed text re-shaped. */
+static FX_UNUSED uint64_t fx_append_last_line_twice(struct fx *x, int l, uint64_t i)
+{
+	const struct buf *src = &x->logs[l].e[i];
+	size_t last = src->len - 1;
+	while (last > 0 && src->data[last - 1] != '\n')
+		last--;
+	struct buf b;
+	buf_init(&b, ENVELOPE_MAX_SIZE);
+	CHECK(buf_append(&b, src->data, src->len) == 0 && buf_append(&b, src->data + last, src->len - last) == 0);
+	uint64_t at = fx_append_raw(x, l, b.data, b.len);
+	buf_release(&b);
+	return at;
+}
+
+/*
+ * Hostile entries of issue 13 after the scenario (fx_build). Hole 2,
+ * re-shaped copies: us 10 is us 1 with its signature line twice; us 11 a
+ * statement signed in the order it names its agencies, us 12 the same with
+ * its co-signatures swapped. Hole 11, case namespaces: us 13 us.fbi opens a
+ * case under ru.gp's id; us 14 us.doj writes in a us.fbi case nobody opened;
+ * ru 5 ru.gp writes in case A without a ref; ru 6 ru.gp closes case A; ru 7
+ * ru.fsb answers us 4, which was not addressed to it; ru 8 ru.gp answers us
+ * 13 in its own case (it stands: its owner); ru 9 ru.gp follows up its answer
+ * ru 3 (a chain of refs back to us 1: it stands); ru 10 ru.fsb follows up ru
+ * 7, which does not stand.
+ */
+static FX_UNUSED void fx_add_hostile(struct fx *x)
+{
+	struct envelope_fields f;
+	CHECK_EQ_INT(fx_append_last_line_twice(x, 0, 1), 10);
+	fx_fields(x, &f, "us.fbi", "ru.fsb ru.gp", CASE_A, ENV_STATEMENT, T0 + 13 * DAY);
+	struct note_signer canon[3] = {x->us_fbi.sign, x->ru_fsb.sign, x->ru_gp.sign};
+	struct note_signer swapped[3] = {x->us_fbi.sign, x->ru_gp.sign, x->ru_fsb.sign};
+	CHECK_EQ_INT(fx_append(x, 0, &f, canon, 3), 11);
+	CHECK_EQ_INT(fx_append(x, 0, &f, swapped, 3), 12);
+	fx_fields(x, &f, "us.fbi", "ru.gp", "ru.gp/2021-0001", ENV_REQUEST, T0 + 15 * DAY);
+	CHECK_EQ_INT(fx_append(x, 0, &f, &x->us_fbi.sign, 1), 13);
+	fx_fields(x, &f, "us.doj", "ru.gp", "us.fbi/2021-0100", ENV_NOTICE, T0 + 15 * DAY);
+	CHECK_EQ_INT(fx_append(x, 0, &f, &x->us_doj.sign, 1), 14);
+	fx_fields(x, &f, "ru.gp", "us.fbi", CASE_A, ENV_NOTICE, T0 + 15 * DAY);
+	CHECK_EQ_INT(fx_append(x, 1, &f, &x->ru_gp.sign, 1), 5);
+	fx_fields(x, &f, "ru.gp", "us.fbi", CASE_A, ENV_CLOSE, T0 + 15 * DAY);
+	fx_ref(x, &f, 0, 1);
+	CHECK_EQ_INT(fx_append(x, 1, &f, &x->ru_gp.sign, 1), 6);
+	fx_fields(x, &f, "ru.fsb", "us.doj", CASE_A, ENV_ANSWER, T0 + 15 * DAY);
+	fx_ref(x, &f, 0, 4);
+	CHECK_EQ_INT(fx_append(x, 1, &f, &x->ru_fsb.sign, 1), 7);
+	fx_fields(x, &f, "ru.gp", "us.fbi", "ru.gp/2021-0001", ENV_ANSWER, T0 + 15 * DAY);
+	fx_ref(x, &f, 0, 13);
+	CHECK_EQ_INT(fx_append(x, 1, &f, &x->ru_gp.sign, 1), 8);
+	fx_fields(x, &f, "ru.gp", "us.fbi", CASE_A, ENV_UPDATE, T0 + 15 * DAY);
+	fx_ref(x, &f, 1, 3);
+	CHECK_EQ_INT(fx_append(x, 1, &f, &x->ru_gp.sign, 1), 9);
+	fx_fields(x, &f, "ru.fsb", "us.doj", CASE_A, ENV_UPDATE, T0 + 15 * DAY);
+	fx_ref(x, &f, 1, 7);
+	CHECK_EQ_INT(fx_append(x, 1, &f, &x->ru_fsb.sign, 1), 10);
+}
+
 static FX_UNUSED void fx_release(struct fx *x)
 {
 	for (int l = 0; l < 2; l++)

@@ -198,8 +198,8 @@ static void test_invalid_entries_are_listed_and_ignored(void)
 	/* the node's replay check: valid entries only (a forged one is no precedent) */
 	merkle_hash other;
 	merkle_leaf_hash("not an entry", 12, other);
-	CHECK(cases_has_leaf(&c, env_at(&c, CASE_A, 0, 1)->leaf) == 1 && cases_has_leaf(&c, replay->leaf) == 1);
-	CHECK(cases_has_leaf(&c, forged->leaf) == 0 && cases_has_leaf(&c, other) == 0);
+	CHECK(cases_has_id(&c, env_at(&c, CASE_A, 0, 1)->id) == 1 && cases_has_id(&c, replay->id) == 1);
+	CHECK(cases_has_id(&c, forged->id) == 0 && cases_has_id(&c, other) == 0);
 	/* the misplaced ack of us 4 does not acknowledge it */
 	CHECK(cases_status(&c, env_at(&c, CASE_A, 0, 4), "ru", T0 + 20 * DAY, &o) == 0);
 	CHECK_EQ_INT(o.ack.state, CASES_OVERDUE);
@@ -211,6 +211,155 @@ static void test_invalid_entries_are_listed_and_ignored(void)
 	CHECK_EQ_INT(cases_log_size(&c, RU_LOG), 6);
 	CHECK_EQ_INT(cases_count(&c), 3);
 	buf_release(&j);
+	cases_release(&c);
+}
+
+/* H: the scenario plus the hostile entries of issue 13 (fx_add_hostile). */
+static struct fx H;
+
+/* Feeds H's logs, us then ru (or ru then us), then its cosignatures, into a fresh c. */
+static void feed_hostile(struct cases *c, int ru_first)
+{
+	CHECK(cases_init(c, &H.charter) == 0);
+	for (int k = 0; k < 2; k++) {
+		int l = ru_first ? 1 - k : k;
+		for (size_t i = 0; i < H.logs[l].n; i++)
+			CHECK(fx_feed_entry(&H, c, l, i) == 0);
+	}
+	for (size_t i = 0; i < H.ncosigs; i++)
+		CHECK(fx_feed_cosig(&H, c, i) == 0);
+}
+
+/*
+ * Hole 2 of issue 13: an envelope is its signed text (DESIGN.md principle 6).
+ * A copy with a signature line duplicated, or a statement with its
+ * co-signatures reordered, has new bytes (a new leaf hash) but is the same
+ * envelope: a replay, never a second request with its own clocks.
+ */
+static void test_reshaped_copies_are_replays(void)
+{
+	struct cases c;
+	struct buf j;
+	buf_init(&j, CASES_JSON_MAX);
+	feed_hostile(&c, 0);
+	const struct cases_env *req = env_at(&c, CASE_A, 0, 1), *dup = env_at(&c, CASE_A, 0, 10),
+			       *st = env_at(&c, CASE_A, 0, 11), *st2 = env_at(&c, CASE_A, 0, 12);
+	CHECK(req && cases_counts(req) && st && cases_counts(st));
+	CHECK(dup && !dup->valid && strstr(dup->reason, "replay of entry 1 of us.parley.example/log"));
+	CHECK(st2 && !st2->valid && strstr(st2->reason, "replay of entry 11 of us.parley.example/log"));
+	/* the node's replay check finds the copy by its signed text */
+	uint8_t id[32];
+	CHECK(envelope_identity(H.logs[0].e[10].data, H.logs[0].e[10].len, id) == 0);
+	CHECK(cases_has_id(&c, id) == 1);
+	/* one set of clocks for ru: the copy is no second request */
+	render(&c, CASE_A, T0 + 20 * DAY, &j);
+	const char *p = (const char *)j.data;
+	size_t requests = 0;
+	while ((p = strstr(p, "\"kind\": \"request\",\n      \"from\": \"us.fbi\"")))
+		requests++, p++;
+	CHECK_EQ_INT(requests, 1);
+	CHECK(has(&j, "\"reason\": \"replay of entry 11 of us.parley.example/log\""));
+	buf_release(&j);
+	cases_release(&c);
+}
+
+/* The entry at (log, index) of case k counts for state (1), or does not and its reason holds want (0). */
+static int stands(const struct cases *c, const char *k, int log, uint64_t index, const char *want)
+{
+	const struct cases_env *e = env_at(c, k, log, index);
+	char why[CASES_REASON_MAX];
+	if (!e)
+		return -1;
+	if (cases_counts(e))
+		return 1;
+	const char *r = cases_reason(c, e, why, sizeof why);
+	if (want && !strstr(r, want)) {
+		fprintf(stderr, "  %s %d/%llu: reason '%s' lacks '%s'\n", k, log, (unsigned long long)index, r, want);
+		return -2;
+	}
+	return 0;
+}
+
+/*
+ * Hole 11 of issue 13: case namespaces (docs/cases.md). A case id names the
+ * agency that opens it; another agency of its party writes in it once it is
+ * open, another party only by a ref to an envelope of the case that names it,
+ * and never closes it. Whatever breaks that is listed as invalid, with the
+ * reason, however it got into a log, whichever log was fed first.
+ */
+static void test_case_namespaces(void)
+{
+	struct cases c;
+	struct buf j, all1, all2;
+	buf_init(&j, CASES_JSON_MAX);
+	buf_init(&all1, CASES_JSON_MAX);
+	buf_init(&all2, CASES_JSON_MAX);
+	for (int ru_first = 0; ru_first < 2; ru_first++) {
+		feed_hostile(&c, ru_first);
+		fx_render_all(&H, &c, T0 + 20 * DAY, ru_first ? &all2 : &all1);
+		CHECK_EQ_INT(stands(&c, "ru.gp/2021-0001", 0, 13, "us.fbi is not a party to case ru.gp/2021-0001 (opened by ru.gp)"), 0);
+		CHECK_EQ_INT(stands(&c, "ru.gp/2021-0001", 1, 8, NULL), 1); /* its owner; its ref is invalid */
+		CHECK_EQ_INT(stands(&c, "us.fbi/2021-0100", 0, 14, "case us.fbi/2021-0100 is not open"), 0);
+		CHECK_EQ_INT(stands(&c, CASE_A, 1, 5, "must ref an envelope of the case that names its sender"), 0);
+		CHECK_EQ_INT(stands(&c, CASE_A, 1, 6, "ru.gp cannot close case us.fbi/2021-0007"), 0);
+		CHECK_EQ_INT(stands(&c, CASE_A, 1, 7, "is neither from nor to it"), 0);
+		CHECK_EQ_INT(stands(&c, CASE_A, 1, 9, NULL), 1); /* ru 3 answers us 1, which names ru.gp */
+		CHECK_EQ_INT(stands(&c, CASE_A, 1, 10, "entry 7 of ru.parley.example/log, which its ref names, does not stand"), 0);
+		CHECK_EQ_INT(stands(&c, CASE_A, 0, 4, NULL), 1); /* us.doj in the case us.fbi opened */
+		render(&c, "ru.gp/2021-0001", T0 + 20 * DAY, &j);
+		CHECK(has(&j, "\"reason\": \"us.fbi is not a party to case ru.gp/2021-0001 (opened by ru.gp): another party's envelope in it must ref an envelope of the case that names its sender\""));
+		CHECK(has(&j, "\"state\": \"invalid\""));
+		render(&c, CASE_A, T0 + 20 * DAY, &j);
+		CHECK(has(&j, "\"reason\": \"ru.gp cannot close case us.fbi/2021-0007: only us (the case's party) closes it\""));
+		CHECK(has(&j, "\"closed_at\": null"));
+		cases_release(&c);
+	}
+	CHECK(all1.len == all2.len && !memcmp(all1.data, all2.data, all1.len));
+	/* a standing that hangs on a log not fed yet is pending, then decided */
+	CHECK(cases_init(&c, &H.charter) == 0);
+	for (size_t i = 0; i < H.logs[1].n; i++)
+		CHECK(fx_feed_entry(&H, &c, 1, i) == 0);
+	CHECK_EQ_INT(stands(&c, CASE_A, 1, 9, "pending: ru.gp shows it is a party"), 0);
+	CHECK_EQ_INT(stands(&c, CASE_A, 1, 10, "pending"), 0);
+	for (size_t i = 0; i < H.logs[0].n; i++)
+		CHECK(fx_feed_entry(&H, &c, 0, i) == 0);
+	CHECK_EQ_INT(stands(&c, CASE_A, 1, 9, NULL), 1);
+	CHECK_EQ_INT(stands(&c, CASE_A, 1, 10, "does not stand"), 0);
+	cases_release(&c);
+	buf_release(&j);
+	buf_release(&all1);
+	buf_release(&all2);
+}
+
+/* The node's check before sequencing (cases_admit) agrees with what the logs would make of the envelope. */
+static void test_admit_follows_the_rule(void)
+{
+	struct cases c;
+	struct envelope e;
+	feed_hostile(&c, 0);
+	struct { int log; uint64_t index; int want; const char *msg; } cases[] = {
+		{0, 13, ERR_VERIFY, "us.fbi is not a party to case ru.gp/2021-0001"},
+		{0, 14, ERR_CONFLICT, "is not open"},
+		{1, 5, ERR_VERIFY, "must ref"},
+		{1, 6, ERR_VERIFY, "cannot close"},
+		{1, 9, 0, NULL},
+		{0, 1, 0, NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct buf *b = &H.logs[cases[i].log].e[cases[i].index];
+		CHECK(envelope_parse(&e, b->data, b->len) == 0);
+		CHECK_EQ_INT(cases_admit(&c, &e), cases[i].want);
+		if (cases[i].msg)
+			CHECK_MSG(cases[i].msg);
+		envelope_release(&e);
+	}
+	cases_release(&c);
+	/* ru.gp's follow-up before the us log is known: not yet (409 at the node) */
+	CHECK(cases_init(&c, &H.charter) == 0);
+	CHECK(envelope_parse(&e, H.logs[1].e[2].data, H.logs[1].e[2].len) == 0); /* ru 2: the ack of us 1 */
+	CHECK_EQ_INT(cases_admit(&c, &e), ERR_CONFLICT);
+	CHECK_MSG("pending");
+	envelope_release(&e);
 	cases_release(&c);
 }
 
@@ -265,7 +414,8 @@ static void test_refusals_change_nothing(void)
 	for (size_t i = 0; i < 3; i++)
 		CHECK(fx_feed_entry(&X, &c, 1, i) == 0);
 	render(&c, CASE_A, T0 + DAY, &j);
-	CHECK(has(&j, "\"state\": \"pending\""));
+	/* ru's entries show they belong to the case only through their refs: pending until us is fed */
+	CHECK(has(&j, "\"reason\": \"pending: ru.gp shows it is a party to case us.fbi/2021-0007 only once entry 1"));
 	for (size_t i = 0; i < 2; i++)
 		CHECK(fx_feed_entry(&X, &c, 0, i) == 0);
 	render(&c, CASE_A, T0 + DAY, &j);
@@ -279,10 +429,10 @@ static void test_refusals_change_nothing(void)
  * entry, 'r' the next ru entry, 'c' the next cosignature; a source that is
  * used up gives way to the first that is not.
  */
-static void feed_pattern(struct cases *c, const char *pattern, int reverse_cosigs)
+static void feed_pattern(struct fx *x, struct cases *c, const char *pattern, int reverse_cosigs)
 {
-	size_t next[3] = {0, 0, 0}, end[3] = {X.logs[0].n, X.logs[1].n, X.ncosigs};
-	CHECK(cases_init(c, &X.charter) == 0);
+	size_t next[3] = {0, 0, 0}, end[3] = {x->logs[0].n, x->logs[1].n, x->ncosigs};
+	CHECK(cases_init(c, &x->charter) == 0);
 	for (size_t step = 0; next[0] < end[0] || next[1] < end[1] || next[2] < end[2]; step++) {
 		char ch = pattern[step % strlen(pattern)];
 		int s = ch == 'u' ? 0 : ch == 'r' ? 1 : 2;
@@ -290,13 +440,14 @@ static void feed_pattern(struct cases *c, const char *pattern, int reverse_cosig
 			s = (s + 1) % 3;
 		size_t i = next[s]++;
 		if (s < 2)
-			CHECK(fx_feed_entry(&X, c, s, i) == 0);
+			CHECK(fx_feed_entry(x, c, s, i) == 0);
 		else
-			CHECK(fx_feed_cosig(&X, c, reverse_cosigs ? X.ncosigs - 1 - i : i) == 0);
+			CHECK(fx_feed_cosig(x, c, reverse_cosigs ? x->ncosigs - 1 - i : i) == 0);
 	}
 }
 
-static void test_interleavings_give_identical_json(void)
+/* The same for the scenario x (X, or H with the hostile entries: re-shaped copies, namespace breaches). */
+static void interleavings_give_identical_json(struct fx *x)
 {
 	static const char *patterns[] = {"u", "r", "c", "ur", "ruc", "cru", "uuurc", "rrcu", "cccru"};
 	int64_t nows[] = {T0 + 700, T0 + 12 * DAY + HOUR, T0 + 14 * DAY + HOUR};
@@ -305,14 +456,14 @@ static void test_interleavings_give_identical_json(void)
 	buf_init(&other, CASES_JSON_MAX);
 	for (size_t t = 0; t < sizeof nows / sizeof nows[0]; t++) {
 		struct cases c;
-		feed_all(&c);
-		fx_render_all(&X, &c, nows[t], &first);
+		feed_pattern(x, &c, "u", 0); /* all of us, all of ru, then the cosignatures */
+		fx_render_all(x, &c, nows[t], &first);
 		cases_release(&c);
 		CHECK(first.len > 1000);
 		for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++)
 			for (int rev = 0; rev < 2; rev++) {
-				feed_pattern(&c, patterns[i], rev);
-				fx_render_all(&X, &c, nows[t], &other);
+				feed_pattern(x, &c, patterns[i], rev);
+				fx_render_all(x, &c, nows[t], &other);
 				if (other.len != first.len || memcmp(other.data, first.data, first.len)) {
 					fprintf(stderr, "  pattern %s (reversed cosignatures %d) differs\n", patterns[i], rev);
 					CHECK(0);
@@ -322,6 +473,12 @@ static void test_interleavings_give_identical_json(void)
 	}
 	buf_release(&first);
 	buf_release(&other);
+}
+
+static void test_interleavings_give_identical_json(void)
+{
+	interleavings_give_identical_json(&X);
+	interleavings_give_identical_json(&H);
 }
 
 static void test_inbox_lists_what_is_addressed(void)
@@ -390,11 +547,16 @@ int main(void)
 	if (sodium_init() < 0)
 		return 2;
 	fx_build(&X);
+	fx_build(&H);
+	fx_add_hostile(&H);
 	RUN(test_request_acknowledged_and_answered);
 	RUN(test_unacknowledged_request_goes_overdue);
 	RUN(test_urgent_request_has_shorter_deadlines);
 	RUN(test_receipt_outstanding_without_the_recipients_cosignature);
 	RUN(test_invalid_entries_are_listed_and_ignored);
+	RUN(test_reshaped_copies_are_replays);
+	RUN(test_case_namespaces);
+	RUN(test_admit_follows_the_rule);
 	RUN(test_close_stops_the_clocks);
 	RUN(test_refusals_change_nothing);
 	RUN(test_interleavings_give_identical_json);

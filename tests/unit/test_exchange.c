@@ -325,6 +325,82 @@ static void test_envelope_kind_rules(void)
 	free(c);
 }
 
+/* Signs f's text with the signers in this order (the first with note_sign, the rest appended). */
+static void sign_layout(const struct envelope_fields *f, const struct note_signer *s, size_t ns, struct buf *note)
+{
+	struct buf text;
+	buf_init(&text, ENVELOPE_MAX_SIZE);
+	buf_reset(note);
+	CHECK(envelope_format(f, &text) == 0);
+	for (size_t i = 0; i < ns; i++)
+		CHECK((i == 0 ? note_sign(note, (const char *)text.data, text.len, &s[0], 1, 0)
+			      : note_sign_line(note, (const char *)text.data, text.len, &s[i], 0)) == 0);
+	buf_release(&text);
+}
+
+/*
+ * An envelope's signature lines have one layout (docs/formats.md): no line
+ * twice, a statement's in the order it names its agencies. Re-shaped copies
+ * of a valid envelope are refused, and the identity (the hash of the signed
+ * text) does not depend on the layout.
+ */
+static void test_envelope_signature_layout(void)
+{
+	struct charter *c = signed_charter();
+	struct envelope_fields f;
+	struct envelope e;
+	struct buf note, twice;
+	buf_init(&note, ENVELOPE_MAX_SIZE);
+	buf_init(&twice, ENVELOPE_MAX_SIZE);
+	base_fields(&f, c);
+	sign_layout(&f, &us_fbi.sign, 1, &note);
+	/* the signature line duplicated */
+	size_t last = note.len - 1;
+	while (last > 0 && note.data[last - 1] != '\n')
+		last--;
+	CHECK(buf_append(&twice, note.data, note.len) == 0 && buf_append(&twice, note.data + last, note.len - last) == 0);
+	CHECK(envelope_parse(&e, twice.data, twice.len) == 0); /* the fields are there (a verifier lists it) */
+	CHECK_EQ_INT(envelope_verify(&e, c), ERR_FORMAT);
+	CHECK_MSG("signature line 2 repeats us.fbi");
+	envelope_release(&e);
+	/* a statement: its named agencies' signatures in the order it names them */
+	f.kind = ENV_STATEMENT;
+	struct note_signer canon[3] = {us_fbi.sign, ru_fsb.sign, ru_gp.sign};
+	struct note_signer swapped[3] = {us_fbi.sign, ru_gp.sign, ru_fsb.sign};
+	struct note_signer cosigner_first[3] = {ru_fsb.sign, us_fbi.sign, ru_gp.sign};
+	uint8_t id1[32], id2[32];
+	sign_layout(&f, canon, 3, &note);
+	CHECK(envelope_parse(&e, note.data, note.len) == 0);
+	CHECK(envelope_verify(&e, c) == 0);
+	envelope_id(&e, id1);
+	envelope_release(&e);
+	sign_layout(&f, swapped, 3, &twice);
+	CHECK(note_parse(&e.note, twice.data, twice.len) == 0); /* a good note, a bad envelope */
+	note_release(&e.note);
+	CHECK(envelope_identity(twice.data, twice.len, id2) == 0);
+	CHECK(memcmp(id1, id2, 32) == 0);
+	CHECK(envelope_parse(&e, twice.data, twice.len) == 0);
+	CHECK_EQ_INT(envelope_verify(&e, c), ERR_FORMAT);
+	CHECK_MSG("signature line 3 (ru.fsb) is out of order");
+	envelope_release(&e);
+	sign_layout(&f, cosigner_first, 3, &twice);
+	CHECK(envelope_parse(&e, twice.data, twice.len) == 0);
+	CHECK_EQ_INT(envelope_verify(&e, c), ERR_FORMAT);
+	CHECK_MSG("signature line 2 (us.fbi) is out of order");
+	envelope_release(&e);
+	/* a statement still being co-signed parses (seal_cosign reads it) but does not verify */
+	struct note_signer partial[2] = {us_fbi.sign, ru_gp.sign};
+	sign_layout(&f, partial, 2, &note);
+	CHECK(envelope_parse(&e, note.data, note.len) == 0);
+	CHECK_EQ_INT(envelope_verify(&e, c), ERR_VERIFY);
+	CHECK_MSG("lacks the signature of ru.fsb");
+	envelope_release(&e);
+	buf_release(&note);
+	buf_release(&twice);
+	charter_release(c);
+	free(c);
+}
+
 static void test_envelope_strict_parsing(void)
 {
 	static const char *bad[] = {
@@ -362,6 +438,7 @@ int main(void)
 	RUN(test_charter_refusals_name_the_line);
 	RUN(test_envelope_round_trip_and_signatures);
 	RUN(test_envelope_kind_rules);
+	RUN(test_envelope_signature_layout);
 	RUN(test_envelope_strict_parsing);
 	CHECK_EXIT();
 }

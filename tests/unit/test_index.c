@@ -222,6 +222,64 @@ static void test_rebuild_gives_the_same_json(void)
 	buf_release(&want);
 }
 
+/*
+ * Issue 13, holes 2 and 11, through the index: re-shaped copies stay replays
+ * and namespace breaches stay out of their cases after a load (the identity
+ * is a column; standing is decided again from the rows), and a second valid
+ * row with an indexed identity is refused even with another leaf hash.
+ */
+static void test_identity_and_standing_survive_a_load(void)
+{
+	struct fx *h = calloc(1, sizeof *h);
+	struct index *ix;
+	struct cases c, d;
+	struct buf want, got;
+	buf_init(&want, CASES_JSON_MAX);
+	buf_init(&got, CASES_JSON_MAX);
+	fx_build(h);
+	fx_add_hostile(h);
+	remove_db();
+	CHECK(index_open(&ix, db) == 0);
+	CHECK(cases_init(&c, &h->charter) == 0);
+	struct cases_record *r = calloc(FX_MAX_ENTRIES, sizeof *r);
+	for (int l = 1; l >= 0; l--) { /* ru first: us's entries decide what waited on them */
+		for (size_t i = 0; i < h->logs[l].n; i++) {
+			CHECK(cases_evaluate(&c, h->logs[l].origin, i, h->logs[l].e[i].data, h->logs[l].e[i].len, &r[i]) == 0);
+			CHECK(cases_add_record(&c, &r[i]) == 0);
+		}
+		CHECK(index_add_entries(ix, r, h->logs[l].n) == 0);
+		if (l == 0) {
+			CHECK(!r[10].valid && strstr(r[10].reason, "replay of entry 1"));
+			CHECK(!r[12].valid && strstr(r[12].reason, "replay of entry 11"));
+			/* us 11 again, as if re-signed: another leaf hash, the same identity */
+			struct cases_record again = r[11];
+			again.index = h->logs[0].n;
+			again.leaf[0] ^= 1;
+			CHECK_EQ_INT(index_add_entries(ix, &again, 1), ERR_CONFLICT);
+		}
+	}
+	for (size_t i = 0; i < h->ncosigs; i++) {
+		const struct fx_cosig *s = &h->cosigs[i];
+		CHECK(cases_add_cosignature(&c, s->origin, s->size, s->cosigner, s->time) == 0);
+		CHECK(index_add_cosignature(ix, s->origin, s->size, s->cosigner, s->time) == 0);
+	}
+	fx_render_all(h, &c, T0 + 20 * DAY, &want);
+	CHECK(strstr((const char *)want.data, "us.fbi is not a party to case ru.gp/2021-0001") != NULL);
+	CHECK(strstr((const char *)want.data, "replay of entry 11 of us.parley.example/log") != NULL);
+	CHECK(cases_init(&d, &h->charter) == 0);
+	CHECK(index_load(ix, &d) == 0);
+	fx_render_all(h, &d, T0 + 20 * DAY, &got);
+	CHECK(got.len == want.len && !memcmp(got.data, want.data, want.len));
+	cases_release(&c);
+	cases_release(&d);
+	index_close(ix);
+	free(r);
+	buf_release(&want);
+	buf_release(&got);
+	fx_release(h);
+	free(h);
+}
+
 static void test_other_schema_version_is_refused(void)
 {
 	struct index *ix;
@@ -250,6 +308,7 @@ int main(void)
 	RUN(test_load_gives_the_same_cases);
 	RUN(test_resume_after_a_crash);
 	RUN(test_rebuild_gives_the_same_json);
+	RUN(test_identity_and_standing_survive_a_load);
 	RUN(test_other_schema_version_is_refused);
 	fx_release(&X);
 	remove_db();
