@@ -29,6 +29,19 @@
 		}                                                                             \
 	} while (0)
 
+/*
+ * Runs one(data, size) as the node's HTTP layer would pass the input: an empty
+ * body is a valid pointer to zero bytes (http.h), which is what libFuzzer
+ * hands over. The parsers' contract also takes an empty input as (NULL, 0),
+ * so the empty input is run that way too.
+ */
+#define FUZZ_RUN_WITH_EMPTY_AS_NULL(one, data, size) \
+	do {                                         \
+		one((data), (size));                 \
+		if ((size) == 0)                     \
+			one(NULL, 0);                \
+	} while (0)
+
 static inline void fuzz_load_vkey(struct note_verifier *v, const char *s)
 {
 	if (note_verifier_parse(v, s, strlen(s)) != 0) {

@@ -50,12 +50,17 @@ int cmd_node(int argc, char **argv)
 				return cli_usage("node", "--http-timeout takes 1 to 3600 seconds");
 			o.http_timeout_s = (unsigned)v;
 		}
+		else if (!strcmp(argv[i], "--http-connections") && i + 1 < argc) {
+			if (cli_parse_u64(argv[++i], &v) || v < 16 || v > 65536)
+				return cli_usage("node", "--http-connections takes 16 to 65536");
+			o.http_connections = (unsigned)v;
+		}
 		else if (!strcmp(argv[i], "--poll") && i + 1 < argc) {
 			if (cli_parse_u64(argv[++i], &v) || v == 0 || v > 3600)
 				return cli_usage("node", "--poll takes 1 to 3600 seconds");
 			o.poll_s = (unsigned)v;
 		} else
-			return cli_usage("node", "unexpected argument '%s'\nusage: parley node --dir DIR [--listen ADDR] [--reindex]", argv[i]);
+			return cli_usage("node", "unexpected argument '%s'\nusage: parley node --dir DIR [--listen ADDR] [--poll S] [--http-timeout S] [--http-connections N] [--reindex]", argv[i]);
 	}
 	if (!o.dir)
 		return cli_usage("node", "usage: parley node --dir DIR [--listen ADDR] | parley node init DIR --charter C --key K");

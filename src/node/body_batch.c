@@ -7,7 +7,7 @@
 
 int body_batch_request_check(const uint8_t *req, size_t len, size_t *n)
 {
-	(void)req;
+	(void)req; /* only its length is looked at: (NULL, 0) is an empty request */
 	if (len == 0)
 		return err_set(ERR_FORMAT, "no body hashes: send 1 to %d SHA-256 hashes of 32 bytes each",
 			       BODY_BATCH_MAX_HASHES);

@@ -25,7 +25,7 @@
 #define BODY_BATCH_REQUEST_MAX (BODY_BATCH_MAX_HASHES * 32)
 #define BODY_BATCH_ANSWER_TARGET (8u << 20)
 
-/* Checks a request's shape; *n receives the number of hashes. 0 or ERR_FORMAT (message says why). */
+/* Checks a request's shape; *n receives the number of hashes. 0 or ERR_FORMAT (message says why). req may be NULL when len is 0. */
 int body_batch_request_check(const uint8_t *req, size_t len, size_t *n);
 
 /* Appends one body (length prefix and bytes) to an answer. */
@@ -38,7 +38,7 @@ typedef int (*body_batch_fn)(void *ctx, size_t i, const uint8_t *body, size_t le
  * Splits an answer to a request of `asked` hashes into its bodies, calling fn
  * for each in order; *count receives how many there were. ERR_FORMAT for a
  * truncated answer, a body larger than max_body, none at all, or more bodies
- * than asked.
+ * than asked. data may be NULL when len is 0.
  */
 int body_batch_parse(const uint8_t *data, size_t len, size_t asked, size_t max_body, body_batch_fn fn, void *ctx,
 		     size_t *count);

@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -51,6 +53,35 @@ static uint64_t path_hash(const char *p)
 
 /* ---- the server ---- */
 
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	struct http_addr addr;
+	int trusted;
+	int cut;                   /* shut down by the sweeper */
+	int64_t deadline_ms;       /* monotonic; the headers of the next request are due (0: they are in) */
+};
+
+struct addr_slot {
+	struct http_addr addr;
+	unsigned count;            /* 0: free */
+};
+
+struct conns {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct conn *head;
+	unsigned total, untrusted;
+	struct addr_slot *slots;   /* open addressing, linear probing: connections of untrusted addresses */
+	size_t nslots;             /* a power of two, at least twice the connections */
+	struct http_addr *trusted;
+	size_t ntrusted;
+	unsigned connections, per_address, reserve;
+	int64_t header_ms;
+	pthread_t sweeper;
+	int sweeping, stop;
+};
+
 struct job {
 	struct http_call *call;
 	struct job *next;
@@ -72,6 +103,7 @@ struct http_server {
 	int exiting;               /* workers end once the queue is empty */
 	pthread_t *workers;
 	unsigned nworkers;
+	struct conns conns;
 };
 
 struct http_call {
@@ -290,6 +322,265 @@ static void cache_keep(struct http_server *s, const char *path, struct http_resp
 	}
 }
 
+/* ---- connections: caps by address, a reserve for trusted addresses, a deadline for headers ---- */
+
+/*
+ * Every open connection has a struct conn (made and freed by MHD's connection
+ * notifications), listed under conns.lock. The accept policy reads the counts
+ * kept here; they change when MHD starts or closes a connection, so event
+ * loops accepting at the same instant may go over a cap by one each.
+ *
+ * A sweeper thread shuts down the socket of a connection whose request
+ * headers are late; MHD then sees it end and closes it. The CLOSED
+ * notification (under the same lock) comes before MHD closes the socket, so
+ * the sweeper never touches a descriptor that was closed and reused.
+ */
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int addr_from_sockaddr(const struct sockaddr *sa, struct http_addr *a)
+{
+	memset(a, 0, sizeof *a);
+	if (sa && sa->sa_family == AF_INET) {
+		a->family = AF_INET;
+		memcpy(a->a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return 0;
+	}
+	if (sa && sa->sa_family == AF_INET6) {
+		const struct in6_addr *x = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(x)) {
+			a->family = AF_INET;
+			memcpy(a->a, x->s6_addr + 12, 4);
+		} else {
+			a->family = AF_INET6;
+			memcpy(a->a, x->s6_addr, 16);
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static int addr_eq(const struct http_addr *x, const struct http_addr *y)
+{
+	return x->family == y->family && !memcmp(x->a, y->a, x->family == AF_INET ? 4 : 16);
+}
+
+static size_t addr_slot_of(const struct conns *k, const struct http_addr *a)
+{
+	uint64_t h = 1469598103934665603u ^ (uint64_t)a->family; /* FNV-1a */
+	for (size_t i = 0; i < (a->family == AF_INET ? 4u : 16u); i++)
+		h = (h ^ a->a[i]) * 1099511628211u;
+	size_t i = (size_t)h & (k->nslots - 1);
+	while (k->slots[i].count && !addr_eq(&k->slots[i].addr, a))
+		i = (i + 1) & (k->nslots - 1);
+	return i; /* a's slot, or the free one where it would go */
+}
+
+/* Removes slot i, moving later entries of its run back (no tombstones). */
+static void addr_slot_free(struct conns *k, size_t i)
+{
+	size_t mask = k->nslots - 1, j = i;
+	k->slots[i].count = 0;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!k->slots[j].count)
+			return;
+		struct addr_slot moved = k->slots[j];
+		k->slots[j].count = 0;
+		k->slots[addr_slot_of(k, &moved.addr)] = moved;
+	}
+}
+
+static int is_trusted(const struct conns *k, const struct http_addr *a)
+{
+	for (size_t i = 0; i < k->ntrusted; i++)
+		if (addr_eq(&k->trusted[i], a))
+			return 1;
+	return 0;
+}
+
+/* MHD's accept policy: MHD_NO closes the new connection at once. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	(void)len;
+	struct conns *k = &((struct http_server *)cls)->conns;
+	struct http_addr a;
+	if (addr_from_sockaddr(sa, &a))
+		return MHD_NO;
+	int trusted = is_trusted(k, &a);
+	pthread_mutex_lock(&k->lock);
+	int ok = k->total < k->connections;
+	if (ok && !trusted)
+		ok = k->untrusted < k->connections - k->reserve && k->slots[addr_slot_of(k, &a)].count < k->per_address;
+	pthread_mutex_unlock(&k->lock);
+	return ok ? MHD_YES : MHD_NO;
+}
+
+static void conn_started(struct conns *k, struct MHD_Connection *c, void **socket_context)
+{
+	const union MHD_ConnectionInfo *fdi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *ai = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct conn *x = calloc(1, sizeof *x);
+	*socket_context = NULL;
+	if (!x || !fdi || !ai || addr_from_sockaddr(ai->client_addr, &x->addr)) {
+		if (fdi)
+			shutdown(fdi->connect_fd, SHUT_RDWR); /* cannot be accounted for: dropped */
+		free(x);
+		return;
+	}
+	x->fd = fdi->connect_fd;
+	x->trusted = is_trusted(k, &x->addr);
+	x->deadline_ms = now_ms() + k->header_ms;
+	pthread_mutex_lock(&k->lock);
+	x->next = k->head;
+	if (k->head)
+		k->head->prev = x;
+	k->head = x;
+	k->total++;
+	if (!x->trusted) {
+		struct addr_slot *sl = &k->slots[addr_slot_of(k, &x->addr)];
+		sl->addr = x->addr;
+		sl->count++;
+		k->untrusted++;
+	}
+	pthread_mutex_unlock(&k->lock);
+	*socket_context = x;
+}
+
+static void conn_closed(struct conns *k, struct conn *x)
+{
+	pthread_mutex_lock(&k->lock);
+	if (x->prev)
+		x->prev->next = x->next;
+	else
+		k->head = x->next;
+	if (x->next)
+		x->next->prev = x->prev;
+	k->total--;
+	if (!x->trusted) {
+		size_t i = addr_slot_of(k, &x->addr);
+		if (k->slots[i].count && --k->slots[i].count == 0)
+			addr_slot_free(k, i);
+		k->untrusted--;
+	}
+	pthread_mutex_unlock(&k->lock);
+	free(x);
+}
+
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			      enum MHD_ConnectionNotificationCode toe)
+{
+	struct conns *k = &((struct http_server *)cls)->conns;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		conn_started(k, c, socket_context);
+	else if (*socket_context) {
+		conn_closed(k, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+/* The connection's record (NULL if it has none). */
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Starts (ms > 0) or stops (0) the clock for the headers of the connection's next request. */
+static void conn_headers_due(struct MHD_Connection *c, int64_t ms)
+{
+	struct conn *x = conn_of(c);
+	if (x)
+		__atomic_store_n(&x->deadline_ms, ms ? now_ms() + ms : 0, __ATOMIC_RELAXED);
+}
+
+static void *sweeper(void *arg)
+{
+	struct conns *k = arg;
+	pthread_mutex_lock(&k->lock);
+	while (!k->stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 250 * 1000000L;
+		if (until.tv_nsec >= 1000000000L)
+			until.tv_sec++, until.tv_nsec -= 1000000000L;
+		pthread_cond_timedwait(&k->wake, &k->lock, &until);
+		int64_t now = now_ms();
+		for (struct conn *x = k->head; x; x = x->next) {
+			int64_t d = __atomic_load_n(&x->deadline_ms, __ATOMIC_RELAXED);
+			if (d && now >= d && !x->cut) {
+				shutdown(x->fd, SHUT_RDWR); /* still open: MHD closes it only after CLOSED, which waits for the lock */
+				x->cut = 1;
+			}
+		}
+	}
+	pthread_mutex_unlock(&k->lock);
+	return NULL;
+}
+
+static int conns_init(struct conns *k, const struct http_limits *lim)
+{
+	memset(k, 0, sizeof *k);
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_cond_init(&k->wake, NULL);
+	k->connections = lim->connections;
+	k->per_address = lim->per_address;
+	k->reserve = lim->reserve < lim->connections ? lim->reserve : 0;
+	k->header_ms = (int64_t)(lim->timeout_s ? lim->timeout_s : 15) * 1000;
+	for (k->nslots = 16; k->nslots < 2 * (size_t)lim->connections + 64; k->nslots *= 2)
+		;
+	k->slots = calloc(k->nslots, sizeof *k->slots);
+	if (lim->ntrusted && (k->trusted = calloc(lim->ntrusted, sizeof *k->trusted)))
+		memcpy(k->trusted, lim->trusted, lim->ntrusted * sizeof *k->trusted);
+	k->ntrusted = k->trusted ? lim->ntrusted : 0;
+	return k->slots && (k->trusted || !lim->ntrusted) ? 0 : err_set(ERR_NOMEM, "out of memory");
+}
+
+static void conns_release(struct conns *k)
+{
+	if (k->sweeping) {
+		pthread_mutex_lock(&k->lock);
+		k->stop = 1;
+		pthread_cond_signal(&k->wake);
+		pthread_mutex_unlock(&k->lock);
+		pthread_join(k->sweeper, NULL);
+		k->sweeping = 0;
+	}
+	free(k->slots);
+	free(k->trusted);
+	pthread_mutex_destroy(&k->lock);
+	pthread_cond_destroy(&k->wake);
+}
+
+/*
+ * Raises the open file limit to fit `want` connections (each may hold a
+ * socket and a file being sent, beside the node's own files); lowers the
+ * connection cap if the hard limit is short. Returns the cap to use.
+ */
+static unsigned fit_file_limit(unsigned want)
+{
+	struct rlimit r;
+	if (getrlimit(RLIMIT_NOFILE, &r))
+		return want;
+	rlim_t need = 2 * (rlim_t)want + 256;
+	if (r.rlim_cur != RLIM_INFINITY && r.rlim_cur < need) {
+		rlim_t cur = r.rlim_cur;
+		r.rlim_cur = r.rlim_max == RLIM_INFINITY || r.rlim_max >= need ? need : r.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &r))
+			r.rlim_cur = cur;
+	}
+	if (r.rlim_cur == RLIM_INFINITY || r.rlim_cur >= need)
+		return want;
+	unsigned fit = r.rlim_cur > 256 + 2 * 16 ? (unsigned)((r.rlim_cur - 256) / 2) : 16;
+	fprintf(stderr, "http: the open file limit (%llu) fits %u connections, not %u: serving at most %u\n",
+		(unsigned long long)r.rlim_cur, fit, want, fit);
+	return fit;
+}
+
 /* ---- suspended requests and the workers ---- */
 
 /*
@@ -348,7 +639,9 @@ void *http_defer(const struct http_request *req, struct http_response *resp, siz
 
 static void run_handler(struct http_call *call, void *deferred, struct http_response *resp)
 {
-	struct http_request req = {.method = call->method, .path = call->url, .body = call->body.data,
+	static const uint8_t empty[1];
+	struct http_request req = {.method = call->method, .path = call->url,
+				   .body = call->body.data ? call->body.data : empty, /* never NULL (http.h) */
 				   .body_len = call->body.len, .conn = call->c, .call = call, .deferred = deferred};
 	req.content_type = MHD_lookup_connection_value(call->c, MHD_HEADER_KIND, "Content-Type");
 	if (!req.content_type)
@@ -420,51 +713,112 @@ static int content_type_is(const char *have, const char *want)
 	return have && !strncasecmp(have, want, n) && (have[n] == 0 || have[n] == ';' || have[n] == ' ');
 }
 
-/* The first call for a request: route it, and refuse early what its headers already rule out. */
-static struct http_call *call_new(struct http_server *s, struct MHD_Connection *c, const char *url, const char *method)
+/* What the header scan found: the fields that decide a request's framing, counted. */
+struct header_scan {
+	unsigned content_length, transfer_encoding, host;
+	int bad_name;              /* a name with white space or nothing in it ("Content-Length : 5") */
+	const char *length;        /* the (first) Content-Length value */
+};
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct header_scan *h = cls;
+	if (!key[0] || strpbrk(key, " \t"))
+		h->bad_name = 1;
+	else if (!strcasecmp(key, "Content-Length")) {
+		if (!h->content_length++)
+			h->length = value;
+	} else if (!strcasecmp(key, "Transfer-Encoding"))
+		h->transfer_encoding++;
+	else if (!strcasecmp(key, "Host"))
+		h->host++;
+	return MHD_YES;
+}
+
+/*
+ * Framing that another reader (a proxy, the next request's parser) could take
+ * differently: refused, and the connection closed. 0 if the framing is clear.
+ */
+static int framing_error(struct http_response *r, const struct header_scan *h)
+{
+	if (h->bad_name)
+		http_text(r, 400, "malformed header name (white space before the colon?)");
+	else if (h->content_length > 1)
+		http_text(r, 400, "more than one Content-Length header");
+	else if (h->content_length && h->transfer_encoding)
+		http_text(r, 400, "both Content-Length and Transfer-Encoding: the body's length is ambiguous");
+	else if (h->transfer_encoding)
+		http_text(r, 411, "send the body with a Content-Length (Transfer-Encoding is not accepted)");
+	else
+		return 0;
+	return 1;
+}
+
+/*
+ * The first call for a request, once its headers are in: route it, and refuse
+ * what its headers already rule out. Returns 1 if the refusal must be sent now
+ * (before any body is read: MHD then closes the connection), 0 otherwise.
+ */
+static int call_new(struct http_server *s, struct MHD_Connection *c, const char *url, const char *method,
+		    const char *version, struct http_call **out)
 {
 	struct http_call *call = calloc(1, sizeof *call);
+	*out = call;
 	if (!call)
-		return NULL;
+		return 0;
 	call->s = s;
 	call->c = c;
 	call->url = url;
 	call->method = method;
 	response_init(&call->early);
+	struct header_scan h = {0};
+	MHD_get_connection_values(c, MHD_HEADER_KIND, scan_header, &h);
+	if (framing_error(&call->early, &h)) {
+		call->refused = 1;
+		return 1;
+	}
+	uint64_t length = h.length ? strtoull(h.length, NULL, 10) : 0; /* MHD refused a malformed one already */
+	int now = length > 0; /* a refusal sent before the body it announced: the connection closes */
 	int known;
 	call->route = find_route(s, method, url, &known);
+	if (!strcmp(version, MHD_HTTP_VERSION_1_1) && h.host != 1) {
+		call->refused = 1;
+		http_text(&call->early, 400, h.host ? "more than one Host header" : "an HTTP/1.1 request needs a Host header");
+		return now;
+	}
 	if (!call->route) {
 		call->refused = 1;
 		if (known)
 			http_text(&call->early, 405, "method %s not allowed here", method);
 		else
 			http_text(&call->early, 404, "no such resource");
-		return call;
+		return now;
 	}
 	buf_init(&call->body, call->route->max_body);
 	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 	if (call->route->content_type && !content_type_is(ct, call->route->content_type)) {
 		call->refused = 1;
 		http_text(&call->early, 415, "content type must be %s", call->route->content_type);
-	} else if (cl && strtoull(cl, NULL, 10) > call->route->max_body) {
+	} else if (length > call->route->max_body) {
 		call->refused = 1;
 		http_text(&call->early, 413, "request body is larger than %zu bytes", call->route->max_body);
 	}
-	return call;
+	return call->refused && now;
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			       const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
-	(void)version;
 	struct http_server *s = cls;
 	struct http_call *call = *con_cls;
 	if (!call) {
-		if (!(call = call_new(s, c, url, method)))
+		conn_headers_due(c, 0); /* the headers are in */
+		int now = call_new(s, c, url, method, version, &call);
+		if (!call)
 			return MHD_NO;
 		*con_cls = call;
-		return MHD_YES;
+		return now ? send_response(s, c, &call->early) : MHD_YES;
 	}
 	if (*upload_size) {
 		if (!call->refused && buf_append(&call->body, upload, *upload_size)) {
@@ -511,7 +865,9 @@ const char *http_arg(const struct http_request *req, const char *name)
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-	(void)cls, (void)c, (void)toe;
+	(void)toe;
+	struct http_server *s = cls;
+	conn_headers_due(c, s->conns.header_ms); /* the next request on this connection has as long for its headers */
 	struct http_call *call = *con_cls;
 	if (!call)
 		return;
@@ -564,8 +920,51 @@ int http_parse_addr(const char *addr, void *storage, unsigned *len)
 	return 0;
 }
 
+int http_url_addrs(const char *url, struct http_addr *out, size_t max, size_t *n)
+{
+	char host[256];
+	const char *h = strstr(url, "://");
+	h = h ? h + 3 : url;
+	size_t hl = strcspn(h, "/?#");
+	const char *at = memchr(h, '@', hl); /* no user info in a charter URL, but never resolve it as the host */
+	if (at) {
+		hl -= (size_t)(at + 1 - h);
+		h = at + 1;
+	}
+	if (hl && h[0] == '[') {
+		const char *close = memchr(h, ']', hl);
+		hl = close ? (size_t)(close - h - 1) : 0;
+		h++;
+	} else {
+		const char *colon = memchr(h, ':', hl);
+		if (colon)
+			hl = (size_t)(colon - h);
+	}
+	if (!hl || hl >= sizeof host)
+		return err_set(ERR_USAGE, "no host in URL '%s'", url);
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+	int e = getaddrinfo(host, NULL, &hints, &res);
+	if (e)
+		return err_set(ERR_NOTFOUND, "cannot resolve '%s': %s", host, gai_strerror(e));
+	for (struct addrinfo *r = res; r && *n < max; r = r->ai_next) {
+		struct http_addr a;
+		if (addr_from_sockaddr(r->ai_addr, &a))
+			continue;
+		size_t i = 0;
+		while (i < *n && !addr_eq(&out[i], &a))
+			i++;
+		if (i == *n)
+			out[(*n)++] = a;
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
 static void server_free(struct http_server *s)
 {
+	conns_release(&s->conns);
 	cache_release(&s->cache);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->work);
@@ -605,8 +1004,12 @@ int http_start(struct http_server **out, const char *addr, const struct http_rou
 	pthread_cond_init(&s->work, NULL);
 	pthread_cond_init(&s->idle, NULL);
 	unsigned nw = limits->workers ? limits->workers : 8;
+	struct http_limits lim = *limits;
+	lim.connections = fit_file_limit(lim.connections ? lim.connections : 1);
+	if (lim.reserve >= lim.connections)
+		lim.reserve = lim.connections / 2;
 	s->workers = calloc(nw, sizeof *s->workers);
-	if (!s->workers || cache_init(&s->cache, limits->cache_bytes)) {
+	if (!s->workers || conns_init(&s->conns, &lim) || cache_init(&s->cache, limits->cache_bytes)) {
 		server_free(s);
 		return err_set(ERR_NOMEM, "out of memory");
 	}
@@ -621,18 +1024,30 @@ int http_start(struct http_server **out, const char *addr, const struct http_rou
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
 	if (sa.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	/* The connection limit is split among the event loops, so keep it at least one per loop. */
-	unsigned conns = limits->connections < threads ? threads : limits->connections;
-	s->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &sa,
-				MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, conns,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, limits->per_address, MHD_OPTION_CONNECTION_TIMEOUT,
-				limits->timeout_s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-				MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+	/*
+	 * The caps are the accept policy's (above), over all event loops: MHD's own
+	 * limit is split among the loops, so it is set where it never binds (one
+	 * full share per loop), and its per-address limit is not used (it cannot
+	 * exempt the trusted addresses).
+	 */
+	unsigned mhd_limit = lim.connections * threads + threads;
+	s->d = MHD_start_daemon(flags, 0, accept_policy, s, handler, s, MHD_OPTION_SOCK_ADDR, &sa,
+				MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
+				MHD_OPTION_CONNECTION_TIMEOUT, limits->timeout_s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+				MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+				MHD_OPTION_END);
 	if (!s->d) {
 		join_workers(s);
 		server_free(s);
 		return err_set(ERR_IO, "cannot listen on %s (address in use, or not permitted)", addr);
 	}
+	if (pthread_create(&s->conns.sweeper, NULL, sweeper, &s->conns) != 0) {
+		MHD_stop_daemon(s->d);
+		join_workers(s);
+		server_free(s);
+		return err_set(ERR_IO, "cannot start the HTTP header-deadline thread");
+	}
+	s->conns.sweeping = 1;
 	*out = s;
 	return 0;
 }

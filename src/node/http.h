@@ -17,11 +17,25 @@
  *     clients, not as many as there are threads.
  *
  * A route names a method and a path (exact, or a prefix ending in '/'), the
- * largest body it accepts and the content type it requires. Requests whose
- * declared length is too large get 413 before their body is read; a wrong
- * content type gets 415; a body that grows past the limit gets 413; a body
- * that never completes is dropped when the connection times out. Handlers see
- * only complete requests.
+ * largest body it accepts and the content type it requires. What the headers
+ * already rule out is refused as soon as they are in, before any body is read,
+ * and a connection that announced a body is then closed: 413 for a declared
+ * length over the route's limit, 415 for a wrong content type, 404/405. Framing
+ * that two parties could read differently is refused with the connection
+ * closed: more than one Content-Length (400), Content-Length with
+ * Transfer-Encoding (400), a header name with white space (400); a body without
+ * a Content-Length (Transfer-Encoding: chunked) gets 411. An HTTP/1.1 request
+ * without exactly one Host header is 400. Handlers see only complete requests.
+ *
+ * Connections: at most `connections` at once; an address not in the trusted
+ * list (the peers the charter names) holds at most `per_address` of them, and
+ * such addresses together at most connections - reserve, so the reserve is
+ * always there for trusted addresses, which have no per-address cap. A
+ * request's headers must be complete within timeout_s of the connection's
+ * start (or of the end of the previous request on it), however slowly they
+ * trickle in; a connection idle for timeout_s is closed. The process's open
+ * file limit is raised to fit the connections (or the cap lowered, with a
+ * line on stderr).
  */
 #ifndef PARLEY_HTTP_H
 #define PARLEY_HTTP_H
@@ -37,7 +51,7 @@ struct http_request {
 	const char *method;
 	const char *path;          /* the URL path, without query */
 	const char *content_type;  /* "" if none */
-	const uint8_t *body;
+	const uint8_t *body;       /* never NULL: an empty body is a valid pointer to 0 bytes */
 	size_t body_len;
 	void *conn;                /* the server's connection (for http_arg) */
 	struct http_call *call;    /* this request (for http_defer and http_resume) */
@@ -71,14 +85,31 @@ struct http_route {
 	int cached;                /* look the path up in the immutable-file cache before calling fn */
 };
 
+/* A client address (IPv4-mapped IPv6 addresses are taken as IPv4). */
+struct http_addr {
+	int family;                /* AF_INET or AF_INET6 */
+	uint8_t a[16];             /* 4 bytes for AF_INET, 16 for AF_INET6 */
+};
+
 struct http_limits {
 	unsigned connections;      /* total */
-	unsigned per_address;      /* per client address */
-	unsigned timeout_s;        /* idle or slow connections are closed after this */
+	unsigned per_address;      /* per client address, for addresses not trusted */
+	unsigned reserve;          /* of connections, kept for trusted addresses (< connections) */
+	unsigned timeout_s;        /* idle connections, and requests whose headers are not all in, are closed after this */
 	unsigned threads;          /* event loops (0: one per CPU) */
 	unsigned workers;          /* threads for blocking routes (0: 8) */
 	size_t cache_bytes;        /* immutable responses kept in memory (0: none) */
+	const struct http_addr *trusted; /* exempt from per_address, may use the reserve (copied at start) */
+	size_t ntrusted;
 };
+
+/*
+ * Appends to out (holding *n of max) the addresses the host of url
+ * ("http://host[:port]/...", host a name or an address literal, IPv6 in
+ * brackets) resolves to now, skipping those already there. 0, or ERR_USAGE
+ * (no host) / ERR_NOTFOUND (does not resolve) with err_msg() naming it.
+ */
+int http_url_addrs(const char *url, struct http_addr *out, size_t max, size_t *n);
 
 struct http_server;
 

@@ -217,9 +217,25 @@ static int start(struct node *n)
 	} else {
 		url_listen_addr(n->me->url, listen, sizeof listen);
 	}
-	struct http_limits lim = {.connections = 4096, .per_address = 1024,
+	/*
+	 * The peers and witnesses the charter names (their URL hosts, resolved now)
+	 * are trusted: no per-address cap, and a sixteenth of the connections kept
+	 * for them, so idle or slow clients cannot lock them out (docs/node.md).
+	 */
+	struct http_addr trusted[64];
+	size_t ntrusted = 0;
+	for (size_t i = 0; i < n->charter.nparties + n->charter.nwitnesses; i++) {
+		const char *url = i < n->charter.nparties ? n->charter.parties[i].url
+							  : n->charter.witnesses[i - n->charter.nparties].url;
+		if (i < n->charter.nparties && &n->charter.parties[i] == n->me)
+			continue;
+		if (http_url_addrs(url, trusted, sizeof trusted / sizeof trusted[0], &ntrusted))
+			node_log("http: %s: no room kept for it (%s)", url, err_msg());
+	}
+	unsigned conns = n->o.http_connections ? n->o.http_connections : 4096;
+	struct http_limits lim = {.connections = conns, .per_address = conns / 16, .reserve = conns / 16,
 				  .timeout_s = n->o.http_timeout_s ? n->o.http_timeout_s : 15,
-				  .workers = 16, .cache_bytes = 64u << 20};
+				  .workers = 16, .cache_bytes = 64u << 20, .trusted = trusted, .ntrusted = ntrusted};
 	if ((rc = http_start(&n->http, listen, n->routes, n->nroutes, n, &lim)))
 		return rc;
 	if ((rc = client_global_init()))

@@ -337,14 +337,21 @@ static void h_cases(void *ctx, const struct http_request *req, struct http_respo
 		http_text(resp, 500, "%s", err_msg());
 }
 
-/* "as of" time for case views: ?at=RFC3339, default now. */
-static int64_t view_time(const struct http_request *req)
+/*
+ * "As of" time for case views: ?at=RFC3339, default now. 0, or -1 with a 400
+ * in resp naming the parameter: a malformed time is never taken as "now".
+ */
+static int view_time(const struct http_request *req, struct http_response *resp, int64_t *t)
 {
 	const char *at = http_arg(req, "at");
-	int64_t t;
-	if (at && syntax_time(at, strlen(at), &t) == 0)
-		return t;
-	return node_now();
+	if (!at) {
+		*t = node_now();
+		return 0;
+	}
+	if (syntax_time(at, strlen(at), t) == 0)
+		return 0;
+	http_text(resp, 400, "at: '%.64s' is not a time (RFC 3339 in UTC, e.g. 2021-08-01T00:00:00Z)", at);
+	return -1;
 }
 
 static void h_case(void *ctx, const struct http_request *req, struct http_response *resp)
@@ -355,9 +362,12 @@ static void h_case(void *ctx, const struct http_request *req, struct http_respon
 		http_text(resp, 404, "not a case id");
 		return;
 	}
+	int64_t at;
+	if (view_time(req, resp, &at))
+		return;
 	node_lock_settled_cases(n);
 	const struct cases_case *k = cases_find(&n->cases, id);
-	int rc = k ? cases_case_json(&n->cases, k, view_time(req), &resp->body) : ERR_NOTFOUND;
+	int rc = k ? cases_case_json(&n->cases, k, at, &resp->body) : ERR_NOTFOUND;
 	pthread_mutex_unlock(&n->cases_lock);
 	if (rc == ERR_NOTFOUND) {
 		http_text(resp, 404, "no case %s", id);
@@ -379,8 +389,11 @@ static void h_inbox(void *ctx, const struct http_request *req, struct http_respo
 		http_text(resp, 404, "no agency %s in the charter", agency);
 		return;
 	}
+	int64_t at;
+	if (view_time(req, resp, &at))
+		return;
 	node_lock_settled_cases(n);
-	int rc = cases_inbox_json(&n->cases, agency, view_time(req), &resp->body);
+	int rc = cases_inbox_json(&n->cases, agency, at, &resp->body);
 	pthread_mutex_unlock(&n->cases_lock);
 	if (rc) {
 		http_text(resp, 500, "%s", err_msg());
@@ -455,11 +468,27 @@ static void h_proof(void *ctx, const struct http_request *req, struct http_respo
 		http_text(resp, 404, "use /proof/<party>/<index>");
 		return;
 	}
+	/* a cosigner of this node's log, by its key name; receipts are only for this node's own log */
+	const char *by = http_arg(req, "cosigned-by");
+	if (by && party != n->me) {
+		http_text(resp, 400, "cosigned-by: receipts are given for this node's own log (%s) only", n->me->id);
+		return;
+	}
+	if (by) {
+		struct note_verifier cosigners[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
+		size_t nc = charter_cosigners_of_log(&n->charter, n->key.sign.name, cosigners), i = 0;
+		while (i < nc && strcmp(cosigners[i].name, by))
+			i++;
+		if (i == nc) {
+			http_text(resp, 400, "cosigned-by: '%.128s' is not the key name of a peer node or witness of the charter",
+				  by);
+			return;
+		}
+	}
 	if (tlog_open(&t, dir, NULL)) {
 		http_text(resp, 404, "no log of %s here yet", party->id);
 		return;
 	}
-	const char *by = http_arg(req, "cosigned-by");
 	struct buf cp;
 	buf_init(&cp, CHECKPOINT_MAX_SIZE + 65536);
 	uint64_t size = tlog_size(t);

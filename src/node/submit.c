@@ -33,6 +33,8 @@ int submit_check(struct submission *s, const uint8_t *req, size_t len, const str
 	memset(s, 0, sizeof *s);
 	if (len > SUBMIT_MAX_REQUEST)
 		return REFUSE(413, "request is larger than %u bytes", (unsigned)SUBMIT_MAX_REQUEST);
+	if (!req || !len) /* (NULL, 0) is an empty request too: no mem* call on a null pointer */
+		return REFUSE(400, "empty request: it must start with 'parley-submit v1 <envelope length> <body length>'");
 	const uint8_t *nl = memchr(req, '\n', len < 64 ? len : 64);
 	size_t ml = sizeof magic - 1;
 	if (!nl || (size_t)(nl - req) < ml || memcmp(req, magic, ml) != 0)

@@ -39,6 +39,7 @@ struct submission {
  * and that the envelope's time is within max_skew seconds of now (a
  * statement's may also be up to SUBMIT_STATEMENT_MAX_AGE in the past: it is
  * the time it was proposed, before every named agency co-signed it).
+ * req may be NULL when len is 0 (an empty request: 400).
  */
 int submit_check(struct submission *s, const uint8_t *req, size_t len, const struct charter *c,
 		 const char *party, int64_t now, int64_t max_skew);

@@ -141,7 +141,14 @@ int witness_server_start(const char *dir, const char *listen, struct witness_ser
 		snprintf(addr, sizeof addr, "%s", listen);
 	else
 		url_listen_addr(me->url, addr, sizeof addr);
-	struct http_limits lim = {.connections = 256, .per_address = 64, .timeout_s = 15, .workers = 4};
+	/* the parties' nodes (their URL hosts, resolved now) are trusted: no per-address cap, and half the connections kept for them */
+	struct http_addr trusted[64];
+	size_t ntrusted = 0;
+	for (size_t i = 0; !rc && i < s->charter.nparties; i++)
+		if (http_url_addrs(s->charter.parties[i].url, trusted, sizeof trusted / sizeof trusted[0], &ntrusted))
+			fprintf(stderr, "witness: %s: no room kept for it (%s)\n", s->charter.parties[i].url, err_msg());
+	struct http_limits lim = {.connections = 256, .per_address = 64, .reserve = 128, .timeout_s = 15, .workers = 4,
+				  .trusted = trusted, .ntrusted = ntrusted};
 	if (!rc)
 		rc = http_start(&s->http, addr, routes, 2, s->w, &lim);
 	if (rc) {

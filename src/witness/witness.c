@@ -39,6 +39,8 @@ int witness_request_parse(struct witness_request *r, const uint8_t *body, size_t
 	memset(r, 0, sizeof *r);
 	if (len > WITNESS_REQUEST_MAX)
 		return err_set(ERR_LIMIT, "request is larger than %d bytes", WITNESS_REQUEST_MAX);
+	if (!body || !len) /* (NULL, 0) from an empty POST: no memchr on a null pointer */
+		return err_set(ERR_FORMAT, "empty request: the first line must be 'old <size>'");
 	const char *p = (const char *)body;
 	const char *nl = memchr(p, '\n', len);
 	if (!nl || nl - p < 5 || memcmp(p, "old ", 4) != 0 || dec_u64(p + 4, (size_t)(nl - p - 4), &r->old_size))

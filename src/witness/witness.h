@@ -50,7 +50,7 @@ struct witness_request {
 	size_t checkpoint_len;
 };
 
-/* Parses an add-checkpoint body strictly. 0 or ERR_FORMAT/ERR_LIMIT. */
+/* Parses an add-checkpoint body strictly (body may be NULL when len is 0). 0 or ERR_FORMAT/ERR_LIMIT. */
 int witness_request_parse(struct witness_request *r, const uint8_t *body, size_t len);
 /* Formats an add-checkpoint body. */
 int witness_request_format(struct buf *out, uint64_t old_size, const merkle_hash *proof, size_t n,
