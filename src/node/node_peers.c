@@ -242,8 +242,12 @@ static void keep_peer_checkpoint(struct node *n, struct peer *p, uint64_t size, 
 	snprintf(dir, sizeof dir, "%s.checkpoints", p->dir);
 	if (mkdir_p(dir, 0755) || node_merge_kept(dir, size, cpnote, len, cpnote, len, vs, nv, &merged))
 		node_log("cannot keep the checkpoint of %s: %s", p->party->id, err_msg());
+	/* the cosignatures kept (each line is verified again there), or the note's if keeping failed */
+	if (merged.len)
+		node_record_note_cosignatures(n, merged.data, merged.len);
+	else
+		node_record_note_cosignatures(n, cpnote, len);
 	buf_release(&merged);
-	node_record_note_cosignatures(n, cpnote, len); /* each line verified there */
 }
 
 /* Brings the mirror of p up to the signed checkpoint cpnote. Call with p->lock held. */
