@@ -165,12 +165,14 @@ void node_make_received(struct node *n, struct peer *p, uint64_t upto);
  */
 size_t node_log_signers(const struct node *n, const char *origin, const struct note_verifier *log_key,
 			struct note_verifier *vs);
+/* Appends the lines of `lines` that look like signature lines ("— " ... "\n"): a note's, or bare ones. */
+int node_append_sig_lines(struct buf *out, const uint8_t *lines, size_t len);
 /*
  * Merges the signature lines of `lines` into the checkpoint kept at
  * <dir>/<size> (created from note if absent or unreadable); merged receives
  * the result, which is also written there. Only lines that verify with vs
- * (see node_log_signers) are kept: the log's signature, and per cosigner the
- * earliest cosignature (the receipt: never lost or replaced) and the newest.
+ * (see node_log_signers) are kept: the log's signature, and per cosigner its
+ * earliest cosignature (the receipt: never lost or replaced), one line per key.
  */
 int node_merge_kept(const char *dir, uint64_t size, const uint8_t *note, size_t note_len, const uint8_t *lines,
 		    size_t lines_len, const struct note_verifier *vs, size_t nv, struct buf *merged);

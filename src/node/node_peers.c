@@ -133,9 +133,23 @@ size_t node_log_signers(const struct node *n, const char *origin, const struct n
 	return 1 + charter_cosigners_of_log(&n->charter, origin, vs + 1);
 }
 
-/* The kept file fits in a note: the log's line and two per cosigner. */
-_Static_assert(1 + 2 * (CHARTER_MAX_PARTIES - 1 + CHARTER_MAX_WITNESSES) <= NOTE_MAX_SIGS,
-	       "a kept checkpoint (earliest and newest cosignature per cosigner) must fit in a note");
+/* A kept or published checkpoint fits in a note: the log's line and one per cosigner. */
+_Static_assert(1 + (CHARTER_MAX_PARTIES - 1 + CHARTER_MAX_WITNESSES) <= NOTE_MAX_SIGS,
+	       "a checkpoint with one cosignature per cosigner must fit in a note");
+
+int node_append_sig_lines(struct buf *out, const uint8_t *lines, size_t len)
+{
+	const char *s = (const char *)lines, *end = s + len;
+	int rc = 0;
+	while (!rc && s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t l = nl ? (size_t)(nl - s) + 1 : (size_t)(end - s);
+		if (l > 4 && nl && !memcmp(s, "\xE2\x80\x94 ", 4))
+			rc = buf_append(out, s, l);
+		s += l;
+	}
+	return rc;
+}
 
 int node_merge_kept(const char *dir, uint64_t size, const uint8_t *note, size_t note_len, const uint8_t *lines,
 		    size_t lines_len, const struct note_verifier *vs, size_t nv, struct buf *merged)
@@ -151,16 +165,10 @@ int node_merge_kept(const char *dir, uint64_t size, const uint8_t *note, size_t 
 		buf_reset(&all);
 		buf_reset(merged);
 		rc = pass ? buf_append(&all, note, note_len) : buf_append(&all, old.data, old.len);
-		const char *s = (const char *)lines, *end = s + lines_len;
-		while (!rc && s < end) {
-			const char *nl = memchr(s, '\n', (size_t)(end - s));
-			size_t l = nl ? (size_t)(nl - s) + 1 : (size_t)(end - s);
-			if (l > 4 && nl && !memcmp(s, "\xE2\x80\x94 ", 4))
-				rc = buf_append(&all, s, l);
-			s += l;
-		}
 		if (!rc)
-			rc = note_select(merged, all.data, all.len, vs, nv, NOTE_KEEP_EARLIEST | NOTE_KEEP_NEWEST, NULL, NULL);
+			rc = node_append_sig_lines(&all, lines, lines_len);
+		if (!rc)
+			rc = note_select(merged, all.data, all.len, vs, nv, NOTE_KEEP_EARLIEST, NULL, NULL);
 		if (!rc)
 			break;
 	}
@@ -195,7 +203,7 @@ static void clean_kept_dir(const char *dir, const struct note_verifier *vs, size
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
 		buf_reset(&clean);
 		if (file_read(path, NOTE_MAX_SIZE, &b) ||
-		    note_select(&clean, b.data, b.len, vs, nv, NOTE_KEEP_EARLIEST | NOTE_KEEP_NEWEST, NULL, NULL)) {
+		    note_select(&clean, b.data, b.len, vs, nv, NOTE_KEEP_EARLIEST, NULL, NULL)) {
 			failed++;
 			continue;
 		}
@@ -210,7 +218,7 @@ static void clean_kept_dir(const char *dir, const struct note_verifier *vs, size
 		closedir(d);
 	if (rewritten || failed)
 		node_log("%s: rewrote %zu kept checkpoints with extra signature lines (written by an older version) "
-			 "to the earliest and newest per cosigner; %zu could not be", dir, rewritten, failed);
+			 "to the earliest cosignature per cosigner; %zu could not be", dir, rewritten, failed);
 	if (!failed)
 		file_write_atomic(marker, "", 0, 0644, 0);
 	buf_release(&b);

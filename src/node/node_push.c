@@ -16,32 +16,40 @@
 #include <time.h>
 
 /*
- * Adds the cosignature lines to DIR/cosigned/<size> (the log's signature, and
- * the earliest and newest cosignature of each cosigner: the earliest is the
- * receipt) and, if still current, publishes the checkpoint with the newest
- * cosignature of each: re-pushing after every restart must not grow it.
+ * Adds the cosignature lines to DIR/cosigned/<size> (the log's signature and
+ * the earliest cosignature of each cosigner: the receipt) and, if still
+ * current, publishes the checkpoint with the newest cosignature of each:
+ * pushing again after every restart replaces a line, it does not add one.
  */
 static void keep_cosignatures(struct node *n, const struct checkpoint *cp, const struct buf *note, const struct buf *lines)
 {
 	char dir[PATH_MAX];
-	struct buf merged, published;
+	struct buf merged, all, published;
 	struct note_verifier vs[1 + MAX_TARGETS], me;
 	note_verifier_from_signer(&me, &n->key.sign, NOTE_ED25519);
 	size_t nv = node_log_signers(n, me.name, &me, vs);
 	buf_init(&merged, CHECKPOINT_MAX_SIZE);
+	buf_init(&all, 2 * CHECKPOINT_MAX_SIZE);
 	buf_init(&published, CHECKPOINT_MAX_SIZE);
 	snprintf(dir, sizeof dir, "%s/cosigned", n->dir);
-	if (node_merge_kept(dir, cp->size, note->data, note->len, lines->data, lines->len, vs, nv, &merged) ||
-	    note_select(&published, merged.data, merged.len, vs, nv, NOTE_KEEP_NEWEST, NULL, NULL)) {
+	if (node_merge_kept(dir, cp->size, note->data, note->len, lines->data, lines->len, vs, nv, &merged))
 		node_log("cannot keep cosignatures: %s", err_msg());
-		goto out;
-	}
 	pthread_mutex_lock(&n->log_lock);
-	if (tlog_size(n->log) == cp->size && tlog_publish_cosigned(n->log, published.data, published.len))
-		node_log("cannot publish cosignatures: %s", err_msg());
+	if (tlog_size(n->log) == cp->size) {
+		const struct buf *cur = tlog_checkpoint_note(n->log);
+		int rc = buf_append(&all, cur->data, cur->len);
+		if (!rc)
+			rc = node_append_sig_lines(&all, lines->data, lines->len);
+		if (!rc)
+			rc = note_select(&published, all.data, all.len, vs, nv, NOTE_KEEP_NEWEST, NULL, NULL);
+		if (!rc)
+			rc = tlog_publish_cosigned(n->log, published.data, published.len);
+		if (rc)
+			node_log("cannot publish cosignatures: %s", err_msg());
+	}
 	pthread_mutex_unlock(&n->log_lock);
-out:
 	buf_release(&merged);
+	buf_release(&all);
 	buf_release(&published);
 }
 

@@ -138,8 +138,8 @@ static int load_state(struct witness *w, struct log_state *s, const struct buf *
 
 /*
  * Rewrites, once, the history files an older version wrote with every line of
- * the request (see load_state) to the log's signature and our earliest and
- * newest cosignature. history/.bounded marks it done: every file written since
+ * the request (see load_state) to the log's signature and our earliest
+ * cosignature. history/.bounded marks it done: every file written since
  * is bounded. A file that cannot be rewritten is left as it is (it is only
  * read when an index is rebuilt); failing here never stops the witness.
  */
@@ -171,12 +171,12 @@ static void clean_history(struct witness *w)
 			if (note_parse(&n, b.data, b.len) == 0) {
 				size_t nsigs = n.nsigs;
 				note_release(&n);
-				if (nsigs <= 3)
+				if (nsigs <= 2)
 					continue;
 			}
 			int ok[2];
 			buf_reset(&clean);
-			if (log_and_ours(w, s, b.data, b.len, NOTE_KEEP_EARLIEST | NOTE_KEEP_NEWEST, &clean, ok, NULL) ||
+			if (log_and_ours(w, s, b.data, b.len, NOTE_KEEP_EARLIEST, &clean, ok, NULL) ||
 			    !ok[0] || file_write_atomic(path, clean.data, clean.len, 0600, 0))
 				failed++;
 			else
@@ -415,7 +415,11 @@ static int reply(int *status, const char **ct, struct buf *resp, int code, const
 	return buf_printf(resp, "%s\n", msg);
 }
 
-/* history/<origin>/<size>: the log's signature and our earliest and newest cosignature of that checkpoint. */
+/*
+ * history/<origin>/<size>: the log's signature and our first cosignature of
+ * that checkpoint. Cosigned again (the same checkpoint, pushed again after a
+ * restart), the file is left as it is: it records when we first vouched for it.
+ */
 static int write_history(struct witness *w, struct log_state *s, const struct checkpoint *cp, const struct buf *stored)
 {
 	char hist[PATH_MAX + 64];
@@ -425,30 +429,19 @@ static int write_history(struct witness *w, struct log_state *s, const struct ch
 		return rc;
 	size_t hl = strlen(hist);
 	snprintf(hist + hl, sizeof hist - hl, "/%" PRIu64, cp->size);
-	struct buf old, merged;
-	buf_init(&old, STATE_READ_MAX + CHECKPOINT_MAX_SIZE);
-	buf_init(&merged, CHECKPOINT_MAX_SIZE);
-	const struct buf *out = stored;
-	struct note a, b;
-	/* cosigned again (the same checkpoint, after a restart): keep the first time we vouched for it */
-	if (file_read(hist, STATE_READ_MAX, &old) == 0 && note_parse(&b, stored->data, stored->len) == 0) {
-		struct buf clean;
-		buf_init(&clean, CHECKPOINT_MAX_SIZE);
-		if (log_and_ours(w, s, old.data, old.len, NOTE_KEEP_EARLIEST, &clean, NULL, NULL) == 0 &&
-		    note_parse(&a, clean.data, clean.len) == 0) {
-			if (a.text_len == b.text_len && !memcmp(a.data, b.data, a.text_len) &&
-			    buf_append(&clean, stored->data + b.text_len + 1, stored->len - b.text_len - 1) == 0 &&
-			    log_and_ours(w, s, clean.data, clean.len, NOTE_KEEP_EARLIEST | NOTE_KEEP_NEWEST, &merged, NULL,
-					 NULL) == 0)
-				out = &merged;
-			note_release(&a);
-		}
-		note_release(&b);
-		buf_release(&clean);
+	struct buf old;
+	struct checkpoint had;
+	struct note n;
+	int ok[2] = {0, 0}, keep = 0;
+	buf_init(&old, CHECKPOINT_MAX_SIZE);
+	if (file_read(hist, CHECKPOINT_MAX_SIZE, &old) == 0 && checkpoint_open(&had, old.data, old.len, &s->log.key, &n) == 0) {
+		keep = n.nsigs == 2 && had.size == cp->size && !memcmp(had.root, cp->root, MERKLE_HASH) &&
+		       note_verify(&n, &w->me, 1, ok, NULL) == 0;
+		note_release(&n);
 	}
-	rc = file_write_atomic(hist, out->data, out->len, 0600, 0);
+	if (!keep)
+		rc = file_write_atomic(hist, stored->data, stored->len, 0600, 0);
 	buf_release(&old);
-	buf_release(&merged);
 	return rc;
 }
 

@@ -19,14 +19,14 @@
  * returned.
  *
  * The state directory (every file a signed note that `parley note verify`
- * accepts; nothing in it is written from a request's other lines, so no
- * request can make the state unreadable):
+ * accepts, with one signature line per key; nothing in it is written from a
+ * request's other lines, so no request can make the state unreadable):
  *
  *   logs/<sha256(origin) hex>      the latest checkpoint cosigned: the log's
  *                                  signature and our cosignature, nothing else
  *   history/<origin hex>/<size>    every checkpoint cosigned: the log's signature
- *                                  and our earliest and newest cosignature of it
- *                                  (the first is when we first vouched for it)
+ *                                  and our first cosignature of it (when we first
+ *                                  vouched for it; not replaced when cosigned again)
  *   history/.bounded               marks that the history files are all bounded
  *   conflicts/<origin hex>/<id>/   evidence that the log signed two checkpoints
  *                                  that cannot both be true:

@@ -137,20 +137,26 @@ for p in us ru; do
 	[ "$(sigs "$D/$p.cp")" = 3 ] && [ -z "$(dup "$D/$p.cp")" ] && pass "$p-one-cosignature-per-cosigner" ||
 		fail "$p-one-cosignature-per-cosigner" "$(grep -c '^— ' "$D/$p.cp") lines, repeated: $(dup "$D/$p.cp")"
 done
+# the receipt (the checkpoint ru cosigned first, as kept) still verifies with ru's cosigner key
+curl -sf "$US/proof/us/0?cosigned-by=ru.parley.example/log" -o "$D/receipt" &&
+	"$PARLEY" proof verify "$D/receipt" "$D/e1/envelope" --vkey "$US_VKEY" --witness "$RU_COS" >/dev/null 2>&1 &&
+	pass receipt-verifies-after-restarts || fail receipt-verifies-after-restarts "$(head -c 300 "$D/receipt")"
 expect us-checkpoint-verifies 0 "" "$PARLEY" note verify "$D/us.cp" --vkey "$US_VKEY" --vkey "$RU_COS" --vkey "$WIT_COS"
 expect ru-checkpoint-verifies 0 "" "$PARLEY" note verify "$D/ru.cp" --vkey "$RU_VKEY" --vkey "$US_COS" --vkey "$WIT_COS"
 
-# bounded: a witness keeps the log's signature and its own (2 lines; in history/ its earliest
-# and newest, 3); a published or mirrored checkpoint one line per signer (3); a kept checkpoint
-# the earliest and newest per cosigner (5)
+# bounded, one line per key: a witness keeps the log's signature and its own (2 lines: the newest
+# in logs/, the first in history/); published, mirrored and kept checkpoints one per signer (3)
 bounded() { # bounded MAX FILE... — every file has at most MAX signature lines; prints the first that has more
 	local max=$1 f; shift
 	for f in "$@"; do [ -f "$f" ] || continue; [ "$(sigs "$f")" -le "$max" ] || { echo "$f: $(sigs "$f")"; return 1; }; done
 }
-b=$(bounded 2 "$D"/wit/state/logs/* "$D"/us/witness/logs/* "$D"/ru/witness/logs/*) &&
-	b=$(bounded 3 "$D"/wit/state/history/*/* "$D"/us/witness/history/*/* "$D"/ru/witness/history/*/* \
-		"$D"/us/log/checkpoint "$D"/ru/log/checkpoint "$D"/us/peers/ru/checkpoint "$D"/ru/peers/us/checkpoint) &&
-	b=$(bounded 5 "$D"/us/cosigned/* "$D"/ru/cosigned/* "$D"/us/peers/ru.checkpoints/* "$D"/ru/peers/us.checkpoints/*) &&
+b=$(bounded 2 "$D"/wit/state/logs/* "$D"/us/witness/logs/* "$D"/ru/witness/logs/* \
+	"$D"/wit/state/history/*/* "$D"/us/witness/history/*/* "$D"/ru/witness/history/*/*) &&
+	b=$(bounded 3 "$D"/us/log/checkpoint "$D"/ru/log/checkpoint "$D"/us/peers/ru/checkpoint "$D"/ru/peers/us/checkpoint \
+		"$D"/us/cosigned/* "$D"/ru/cosigned/* "$D"/us/peers/ru.checkpoints/* "$D"/ru/peers/us.checkpoints/*) &&
+	b=$(for f in "$D"/wit/state/*/* "$D"/wit/state/history/*/* "$D"/{us,ru}/witness/*/* "$D"/{us,ru}/witness/history/*/* \
+		"$D"/{us,ru}/log/checkpoint "$D"/{us,ru}/cosigned/* "$D"/{us,ru}/peers/*/checkpoint "$D"/{us,ru}/peers/*.checkpoints/*; do
+		[ -f "$f" ] && [ -n "$(dup "$f")" ] && { echo "$f: two lines by $(dup "$f")"; exit 1; }; done; exit 0) &&
 	pass state-files-bounded || fail state-files-bounded "$b"
 n=$(find "$D/wit/state/conflicts" "$D/us/witness/conflicts" "$D/ru/witness/conflicts" -type f | wc -l)
 [ "$n" = 0 ] && pass no-conflicts-from-restarts || fail no-conflicts-from-restarts "$n files in conflicts/"
@@ -176,9 +182,8 @@ rm -f "$D"/us/cosigned/.bounded "$D"/ru/peers/us.checkpoints/.bounded "$D"/wit/s
 [ "$(sigs "$D/us/log/checkpoint")" -gt 64 ] || fail old-state-setup "only $(sigs "$D/us/log/checkpoint") lines"
 start_all && pass old-state-starts || fail old-state-starts "$(why_down)"
 grep -qi "signature lines" "$D/us.log" "$D/wit.log" && pass old-state-repair-logged || fail old-state-repair-logged
-b=$(bounded 2 "$D"/wit/state/logs/* "$D"/ru/witness/logs/*) &&
-	b=$(bounded 3 "$D"/wit/state/history/*/* "$D"/us/log/checkpoint "$D"/us/peers/ru/checkpoint) &&
-	b=$(bounded 5 "$D"/us/cosigned/* "$D"/ru/peers/us.checkpoints/*) &&
+b=$(bounded 2 "$D"/wit/state/logs/* "$D"/ru/witness/logs/* "$D"/wit/state/history/*/*) &&
+	b=$(bounded 3 "$D"/us/log/checkpoint "$D"/us/peers/ru/checkpoint "$D"/us/cosigned/* "$D"/ru/peers/us.checkpoints/*) &&
 	pass old-state-rewritten-bounded || fail old-state-rewritten-bounded "$b"
 grep -qF -- "$receipt" "$D/us/cosigned/$usz" && pass old-state-keeps-earliest-cosignature ||
 	fail old-state-keeps-earliest-cosignature "$(cat "$D/us/cosigned/$usz")"

@@ -284,7 +284,7 @@ static void test_padded_checkpoint_kept_clean(void)
 }
 
 /* The same checkpoint cosigned again (a node re-pushes after each restart): logs/ keeps the newest
-   cosignature, history/ the earliest (when we first vouched for it) and the newest: never more. */
+   cosignature, history/ the first (when we first vouched for it): never more. */
 static void test_recosign_bounded(void)
 {
 	char state[512], path[1024];
@@ -310,9 +310,8 @@ static void test_recosign_bounded(void)
 	CHECK_EQ_INT(file_sigs(path, &wv, &first, &last), 2);
 	CHECK_EQ_INT(last, 1700000400);
 	state_path(path, sizeof path, state, "history", log_key.name, "7");
-	CHECK_EQ_INT(file_sigs(path, &wv, &first, &last), 3);
+	CHECK_EQ_INT(file_sigs(path, &wv, &first, &last), 2);
 	CHECK_EQ_INT(first, 1700000000);
-	CHECK_EQ_INT(last, 1700000400);
 	witness_close(w);
 	tlog_close(t);
 	buf_release(&req);
@@ -365,9 +364,8 @@ static void test_old_state_repaired(void)
 	uint64_t first = 0, last = 0;
 	CHECK_EQ_INT(file_sigs(path, &wv, &first, &last), 2);
 	CHECK_EQ_INT(last, 1600000039);
-	CHECK_EQ_INT(file_sigs(hist, &wv, &first, &last), 3);
+	CHECK_EQ_INT(file_sigs(hist, &wv, &first, &last), 2);
 	CHECK_EQ_INT(first, 1600000000);
-	CHECK_EQ_INT(last, 1600000039);
 	CHECK(access(marker, F_OK) == 0);
 	/* it keeps working from there */
 	append(t, "o", 4, 6);
