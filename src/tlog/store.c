@@ -718,6 +718,8 @@ int tlog_root_at(struct tlog *t, uint64_t size, merkle_hash out)
 int tlog_publish_cosigned(struct tlog *t, const uint8_t *data, size_t len)
 {
 	struct note n;
+	if (len > CHECKPOINT_MAX_SIZE) /* it could not be read back at open */
+		return err_set(ERR_LIMIT, "cosigned checkpoint is larger than %d bytes", CHECKPOINT_MAX_SIZE);
 	int rc = note_parse(&n, data, len);
 	if (rc)
 		return rc;
