@@ -479,3 +479,135 @@ int note_sign(struct buf *out, const char *text, size_t text_len, const struct n
 			return rc;
 	return 0;
 }
+
+/* A signature line chosen by note_select: where it is in the copy, and its timestamp. */
+struct chosen {
+	const char *line;
+	size_t len;
+	uint64_t t;
+};
+
+static void choose(struct chosen *c, const char *line, size_t len, uint64_t t, int later)
+{
+	if (!c->line || (later ? t > c->t : t < c->t)) {
+		c->line = line;
+		c->len = len;
+		c->t = t;
+	}
+}
+
+int note_select(struct buf *out, const uint8_t *data, size_t len, const struct note_verifier *vs, size_t nv,
+		unsigned keep, int *ok, size_t *dropped)
+{
+	if (ok)
+		memset(ok, 0, nv * sizeof *ok);
+	if (len > NOTE_MAX_SIZE)
+		return err_set(ERR_LIMIT, "note is larger than %u bytes", NOTE_MAX_SIZE);
+	size_t bad = utf8_text_invalid_at((const char *)data, len);
+	if (bad != len)
+		return err_set(ERR_FORMAT, "note has invalid UTF-8 or a control character at byte %zu", bad);
+	if (len == 0 || data[len - 1] != '\n')
+		return err_set(ERR_FORMAT, "note does not end with a newline");
+	size_t sep = SIZE_MAX;
+	for (size_t i = len - 1; i-- > 0;)
+		if (data[i] == '\n' && data[i + 1] == '\n') {
+			sep = i;
+			break;
+		}
+	if (sep == SIZE_MAX)
+		return err_set(ERR_FORMAT, "note has no blank line before its signatures");
+	int rc = note_text_valid((const char *)data, sep + 1);
+	if (rc)
+		return rc;
+	if (sodium_init() < 0)
+		return err_set(ERR_NOMEM, "libsodium failed to initialise");
+	/* verify_one reads the text from a struct note: a private copy, NUL-terminated */
+	struct note n = {0};
+	struct chosen *first = calloc(nv ? nv : 1, sizeof *first), *last = calloc(nv ? nv : 1, sizeof *last);
+	const char **emitted = calloc(2 * nv + 1, sizeof *emitted);
+	uint8_t *raw = malloc(NOTE_SIG_MAX);
+	n.data = malloc(len + 1);
+	if (!n.data || !first || !last || !emitted || !raw) {
+		rc = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(n.data, data, len);
+	n.data[len] = 0;
+	n.len = len;
+	n.text_len = sep + 1;
+	for (char *p = n.data + sep + 2, *end = n.data + len; p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = (size_t)(nl - p) + 1;
+		char *line = p;
+		p = nl + 1;
+		char *name = line + 4, *sp = l > 4 ? memchr(name, ' ', (size_t)(nl - name)) : NULL;
+		size_t raw_len;
+		if (l <= 4 || memcmp(line, em_dash_space, 4) != 0 || !sp || !note_name_valid(name, (size_t)(sp - name)) ||
+		    b64_decode(raw, NOTE_SIG_MAX, &raw_len, sp + 1, (size_t)(nl - sp - 1)) || raw_len < 5)
+			continue;
+		char nm[NOTE_NAME_MAX + 1];
+		memcpy(nm, name, (size_t)(sp - name));
+		nm[sp - name] = 0;
+		struct note_sig sg = {nm, be32(raw), raw + SIG_PREFIX_LEN, raw_len - SIG_PREFIX_LEN};
+		for (size_t k = 0; k < nv; k++) {
+			uint64_t t = 0;
+			if (vs[k].id != sg.id || strcmp(vs[k].name, nm) != 0)
+				continue;
+			int v = verify_one(&n, &sg, &vs[k], &t);
+			if (v == ERR_NOMEM) {
+				rc = err_set(ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			if (v)
+				continue;
+			if (vs[k].type == NOTE_ED25519) {
+				choose(&first[k], line, l, 0, 0);
+				continue;
+			}
+			if (keep & NOTE_KEEP_EARLIEST)
+				choose(&first[k], line, l, t, 0);
+			if (keep & NOTE_KEEP_NEWEST)
+				choose(&last[k], line, l, t, 1);
+		}
+	}
+	size_t kept = 0, mark = out->len;
+	rc = buf_append(out, n.data, n.text_len);
+	if (!rc)
+		rc = buf_append_byte(out, '\n');
+	for (size_t k = 0; k < nv && !rc; k++) {
+		const struct chosen *c[2] = {&first[k], &last[k]};
+		for (int j = 0; j < 2 && !rc; j++) {
+			if (!c[j]->line)
+				continue;
+			if (ok)
+				ok[k] = 1;
+			/* once each: a line may be both the earliest and the newest, or match two keys */
+			int again = 0;
+			for (size_t i = 0; i < kept && !again; i++)
+				again = emitted[i] == c[j]->line;
+			if (again)
+				continue;
+			emitted[kept++] = c[j]->line;
+			rc = buf_append(out, c[j]->line, c[j]->len);
+		}
+	}
+	if (!rc && !kept)
+		rc = err_set(ERR_VERIFY, "no signature line verifies with a known key");
+	if (rc) {
+		out->len = mark;
+		goto out;
+	}
+	if (dropped) { /* every line not kept: unknown, unparsable, failing, or a repeat not chosen */
+		size_t total = 0;
+		for (const char *p = n.data + sep + 2; p < n.data + len; p++)
+			total += *p == '\n';
+		*dropped = total - kept;
+	}
+out:
+	free(n.data);
+	free(first);
+	free(last);
+	free(emitted);
+	free(raw);
+	return rc;
+}

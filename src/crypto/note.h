@@ -128,6 +128,27 @@ int note_text_valid(const char *text, size_t len);
 int note_sign_line(struct buf *out, const char *text, size_t text_len,
 		   const struct note_signer *s, uint64_t timestamp);
 
+/* Which of a cosigner's valid lines note_select() keeps (bits; an Ed25519 key keeps its first). */
+#define NOTE_KEEP_EARLIEST 1u  /* the cosignature with the earliest timestamp */
+#define NOTE_KEEP_NEWEST 2u    /* the cosignature with the latest timestamp */
+
+/*
+ * Rebuilds a signed note from a chosen subset of its verified signature lines:
+ * appends to out the text, the blank line, and, for each key of vs in order,
+ * its lines that verify: an Ed25519 key's first one; a cosigner's line with
+ * the earliest and/or the newest timestamp, as keep says (once if they are the
+ * same line). Every other line is dropped: unknown keys, lines that do not
+ * parse or do not verify, repeats. Unlike note_parse() it takes any number of
+ * signature lines (within NOTE_MAX_SIZE), so state written with too many can
+ * be read back; the result has at most 2 * nv lines. ok[k] (ok may be NULL)
+ * is set to 1 if a line by vs[k] was kept; *dropped (may be NULL) receives the
+ * number of lines dropped. Returns 0; ERR_FORMAT or ERR_LIMIT if data is not a
+ * note (bad encoding, no blank line, bad text); ERR_VERIFY if no line by vs
+ * verifies. On error out is unchanged.
+ */
+int note_select(struct buf *out, const uint8_t *data, size_t len, const struct note_verifier *vs, size_t nv,
+		unsigned keep, int *ok, size_t *dropped);
+
 /* A complete note: text, blank line, and one signature line per signer. */
 int note_sign(struct buf *out, const char *text, size_t text_len,
 	      const struct note_signer *signers, size_t nsigners, uint64_t timestamp);

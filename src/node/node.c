@@ -200,6 +200,7 @@ static int start(struct node *n)
 	if ((rc = witness_open(&n->witness, path, &n->cosigner, wl, n->npeers)))
 		return err_wrap(rc, "witness state");
 	witness_set_hook(n->witness, node_witness_hook, n);
+	node_clean_kept(n); /* before the index may be rebuilt from the kept checkpoints */
 	if ((rc = node_state_open(n)))
 		return rc;
 	struct sequencer_hooks hooks = {.identify = node_identify,

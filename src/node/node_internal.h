@@ -161,11 +161,24 @@ void node_h_add_checkpoint(void *ctx, const struct http_request *req, struct htt
 /* Appends 'received' for each envelope of p addressed to this party, up to size upto. */
 void node_make_received(struct node *n, struct peer *p, uint64_t upto);
 /*
+ * The keys that may sign origin's checkpoints: log_key first, then every
+ * cosigner the charter names for that log (at most 1 + MAX_TARGETS into vs).
+ */
+size_t node_log_signers(const struct node *n, const char *origin, const struct note_verifier *log_key,
+			struct note_verifier *vs);
+/* Appends the lines of `lines` that look like signature lines ("— " ... "\n"): a note's, or bare ones. */
+int node_append_sig_lines(struct buf *out, const uint8_t *lines, size_t len);
+/*
  * Merges the signature lines of `lines` into the checkpoint kept at
- * <dir>/<size> (created from note if absent); merged receives the result.
+ * <dir>/<size> (created from note if absent or unreadable); merged receives
+ * the result, which is also written there. Only lines that verify with vs
+ * (see node_log_signers) are kept: the log's signature, and per cosigner its
+ * earliest cosignature (the receipt: never lost or replaced), one line per key.
  */
 int node_merge_kept(const char *dir, uint64_t size, const uint8_t *note, size_t note_len, const uint8_t *lines,
-		    size_t lines_len, struct buf *merged);
+		    size_t lines_len, const struct note_verifier *vs, size_t nv, struct buf *merged);
+/* At start: rewrites kept checkpoints an older version left unbounded (once; see node_peers.c). */
+void node_clean_kept(struct node *n);
 void *node_recorder_main(void *arg);
 void *node_poller_main(void *arg);
 

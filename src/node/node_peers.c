@@ -14,6 +14,7 @@
 #include "node/client.h"
 #include "tlog/tiles.h"
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,31 +126,117 @@ static int feed_mirror(void *ctx, unsigned i, const uint8_t *entry, size_t len)
 	return 0; /* an invalid entry is mirrored too (the log holds it), recorded as not verified */
 }
 
-/*
- * Merges the signature lines of `lines` into the checkpoint kept at
- * <dir>/<size> (created from note if absent); merged receives the result.
- */
-int node_merge_kept(const char *dir, uint64_t size, const uint8_t *note, size_t note_len, const uint8_t *lines,
-		      size_t lines_len, struct buf *merged)
+size_t node_log_signers(const struct node *n, const char *origin, const struct note_verifier *log_key,
+			struct note_verifier *vs)
 {
-	char path[PATH_MAX + 32];
-	snprintf(path, sizeof path, "%s/%" PRIu64, dir, size);
-	if (file_read(path, CHECKPOINT_MAX_SIZE, merged) != 0) {
-		buf_reset(merged);
-		buf_append(merged, note, note_len);
-	}
-	size_t before = merged->len;
-	const char *s = (const char *)lines, *end = s + lines_len;
-	while (s < end) {
+	vs[0] = *log_key;
+	return 1 + charter_cosigners_of_log(&n->charter, origin, vs + 1);
+}
+
+/* A kept or published checkpoint fits in a note: the log's line and one per cosigner. */
+_Static_assert(1 + (CHARTER_MAX_PARTIES - 1 + CHARTER_MAX_WITNESSES) <= NOTE_MAX_SIGS,
+	       "a checkpoint with one cosignature per cosigner must fit in a note");
+
+int node_append_sig_lines(struct buf *out, const uint8_t *lines, size_t len)
+{
+	const char *s = (const char *)lines, *end = s + len;
+	int rc = 0;
+	while (!rc && s < end) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		size_t l = nl ? (size_t)(nl - s) + 1 : (size_t)(end - s);
-		if (l > 4 && !memcmp(s, "\xE2\x80\x94 ", 4) && !memmem(merged->data, merged->len, s, l))
-			buf_append(merged, s, l);
+		if (l > 4 && nl && !memcmp(s, "\xE2\x80\x94 ", 4))
+			rc = buf_append(out, s, l);
 		s += l;
 	}
-	if (merged->len == before && access(path, F_OK) == 0)
-		return 0;
-	return file_write_atomic(path, merged->data, merged->len, 0644, 0);
+	return rc;
+}
+
+int node_merge_kept(const char *dir, uint64_t size, const uint8_t *note, size_t note_len, const uint8_t *lines,
+		    size_t lines_len, const struct note_verifier *vs, size_t nv, struct buf *merged)
+{
+	char path[PATH_MAX + 32];
+	struct buf old, all;
+	buf_init(&old, NOTE_MAX_SIZE);
+	buf_init(&all, 2 * NOTE_MAX_SIZE);
+	snprintf(path, sizeof path, "%s/%" PRIu64, dir, size);
+	int had = file_read(path, NOTE_MAX_SIZE, &old) == 0, rc = 0;
+	for (int pass = had ? 0 : 1; pass < 2; pass++) {
+		/* the kept file (or, if there is none or it does not load, the note) and the new signature lines */
+		buf_reset(&all);
+		buf_reset(merged);
+		rc = pass ? buf_append(&all, note, note_len) : buf_append(&all, old.data, old.len);
+		if (!rc)
+			rc = node_append_sig_lines(&all, lines, lines_len);
+		if (!rc)
+			rc = note_select(merged, all.data, all.len, vs, nv, NOTE_KEEP_EARLIEST, NULL, NULL);
+		if (!rc)
+			break;
+	}
+	if (!rc && !(had && old.len == merged->len && !memcmp(old.data, merged->data, old.len)))
+		rc = file_write_atomic(path, merged->data, merged->len, 0644, 0);
+	buf_release(&old);
+	buf_release(&all);
+	return rc;
+}
+
+/*
+ * Rewrites, once per directory, the kept checkpoints an older version wrote
+ * with every line it was sent (unbounded: after enough restarts more than a
+ * note may hold, so a rebuilt index would lose their cosignatures) to the
+ * bounded form node_merge_kept() writes. <dir>/.bounded marks it done.
+ */
+static void clean_kept_dir(const char *dir, const struct note_verifier *vs, size_t nv)
+{
+	char marker[PATH_MAX + 16], path[PATH_MAX + 300];
+	snprintf(marker, sizeof marker, "%s/.bounded", dir);
+	if (access(marker, F_OK) == 0 || mkdir_p(dir, 0755))
+		return;
+	struct buf b, clean;
+	buf_init(&b, NOTE_MAX_SIZE);
+	buf_init(&clean, CHECKPOINT_MAX_SIZE);
+	size_t rewritten = 0, failed = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		buf_reset(&clean);
+		if (file_read(path, NOTE_MAX_SIZE, &b) ||
+		    note_select(&clean, b.data, b.len, vs, nv, NOTE_KEEP_EARLIEST, NULL, NULL)) {
+			failed++;
+			continue;
+		}
+		if (clean.len == b.len && !memcmp(clean.data, b.data, b.len))
+			continue;
+		if (file_write_atomic(path, clean.data, clean.len, 0644, 0))
+			failed++;
+		else
+			rewritten++;
+	}
+	if (d)
+		closedir(d);
+	if (rewritten || failed)
+		node_log("%s: rewrote %zu kept checkpoints with extra signature lines (written by an older version) "
+			 "to the earliest cosignature per cosigner; %zu could not be", dir, rewritten, failed);
+	if (!failed)
+		file_write_atomic(marker, "", 0, 0644, 0);
+	buf_release(&b);
+	buf_release(&clean);
+}
+
+void node_clean_kept(struct node *n)
+{
+	char dir[PATH_MAX + 32];
+	struct note_verifier vs[1 + MAX_TARGETS], me;
+	note_verifier_from_signer(&me, &n->key.sign, NOTE_ED25519);
+	snprintf(dir, sizeof dir, "%s/cosigned", n->dir);
+	clean_kept_dir(dir, vs, node_log_signers(n, me.name, &me, vs));
+	for (size_t i = 0; i < n->npeers; i++) {
+		struct peer *p = &n->peers[i];
+		snprintf(dir, sizeof dir, "%s.checkpoints", p->dir);
+		clean_kept_dir(dir, vs, node_log_signers(n, p->party->node_key.name, &p->party->node_key, vs));
+	}
 }
 
 /* Keeps a peer's signed checkpoint (merging cosignatures) under DIR/peers/<id>.checkpoints/, and records them. */
@@ -157,12 +244,18 @@ static void keep_peer_checkpoint(struct node *n, struct peer *p, uint64_t size, 
 {
 	char dir[PATH_MAX + 32];
 	struct buf merged;
+	struct note_verifier vs[1 + MAX_TARGETS];
+	size_t nv = node_log_signers(n, p->party->node_key.name, &p->party->node_key, vs);
 	buf_init(&merged, CHECKPOINT_MAX_SIZE);
 	snprintf(dir, sizeof dir, "%s.checkpoints", p->dir);
-	if (mkdir_p(dir, 0755) || node_merge_kept(dir, size, cpnote, len, cpnote, len, &merged))
+	if (mkdir_p(dir, 0755) || node_merge_kept(dir, size, cpnote, len, cpnote, len, vs, nv, &merged))
 		node_log("cannot keep the checkpoint of %s: %s", p->party->id, err_msg());
+	/* the cosignatures kept (each line is verified again there), or the note's if keeping failed */
+	if (merged.len)
+		node_record_note_cosignatures(n, merged.data, merged.len);
+	else
+		node_record_note_cosignatures(n, cpnote, len);
 	buf_release(&merged);
-	node_record_note_cosignatures(n, cpnote, len);
 }
 
 /* Brings the mirror of p up to the signed checkpoint cpnote. Call with p->lock held. */
@@ -231,8 +324,18 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 	client_session_close(cs);
 	if (!rc)
 		rc = bodies_flush(n->bodies); /* made durable by the mirror's commit (syncfs) or by itself */
-	if (!rc)
-		rc = tlog_commit_mirror(p->mirror, cpnote, len);
+	if (!rc) {
+		/* the mirror publishes the log's signature and the newest cosignature by each cosigner the charter
+		   names, nothing else: a checkpoint padded with lines must not reach our state */
+		struct note_verifier vs[1 + MAX_TARGETS];
+		size_t nv = node_log_signers(n, p->party->node_key.name, &p->party->node_key, vs);
+		struct buf clean;
+		buf_init(&clean, CHECKPOINT_MAX_SIZE);
+		rc = note_select(&clean, cpnote, len, vs, nv, NOTE_KEEP_NEWEST, NULL, NULL);
+		if (!rc)
+			rc = tlog_commit_mirror(p->mirror, clean.data, clean.len);
+		buf_release(&clean);
+	}
 	if (!rc) {
 		pthread_mutex_lock(&n->cases_lock);
 		node_catch_up(n, p->party->node_key.name, p->mirror, &v);

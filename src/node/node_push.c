@@ -15,20 +15,42 @@
 #include <string.h>
 #include <time.h>
 
-/* Adds the cosignature lines to DIR/cosigned/<size> and, if still current, to the published checkpoint. */
+/*
+ * Adds the cosignature lines to DIR/cosigned/<size> (the log's signature and
+ * the earliest cosignature of each cosigner: the receipt) and, if still
+ * current, publishes the checkpoint with the newest cosignature of each:
+ * pushing again after every restart replaces a line, it does not add one.
+ */
 static void keep_cosignatures(struct node *n, const struct checkpoint *cp, const struct buf *note, const struct buf *lines)
 {
 	char dir[PATH_MAX];
-	struct buf merged;
+	struct buf merged, all, published;
+	struct note_verifier vs[1 + MAX_TARGETS], me;
+	note_verifier_from_signer(&me, &n->key.sign, NOTE_ED25519);
+	size_t nv = node_log_signers(n, me.name, &me, vs);
 	buf_init(&merged, CHECKPOINT_MAX_SIZE);
+	buf_init(&all, 2 * CHECKPOINT_MAX_SIZE);
+	buf_init(&published, CHECKPOINT_MAX_SIZE);
 	snprintf(dir, sizeof dir, "%s/cosigned", n->dir);
-	if (node_merge_kept(dir, cp->size, note->data, note->len, lines->data, lines->len, &merged))
+	if (node_merge_kept(dir, cp->size, note->data, note->len, lines->data, lines->len, vs, nv, &merged))
 		node_log("cannot keep cosignatures: %s", err_msg());
 	pthread_mutex_lock(&n->log_lock);
-	if (tlog_size(n->log) == cp->size && tlog_publish_cosigned(n->log, merged.data, merged.len))
-		node_log("cannot publish cosignatures: %s", err_msg());
+	if (tlog_size(n->log) == cp->size) {
+		const struct buf *cur = tlog_checkpoint_note(n->log);
+		int rc = buf_append(&all, cur->data, cur->len);
+		if (!rc)
+			rc = node_append_sig_lines(&all, lines->data, lines->len);
+		if (!rc)
+			rc = note_select(&published, all.data, all.len, vs, nv, NOTE_KEEP_NEWEST, NULL, NULL);
+		if (!rc)
+			rc = tlog_publish_cosigned(n->log, published.data, published.len);
+		if (rc)
+			node_log("cannot publish cosignatures: %s", err_msg());
+	}
 	pthread_mutex_unlock(&n->log_lock);
 	buf_release(&merged);
+	buf_release(&all);
+	buf_release(&published);
 }
 
 /* One add-checkpoint round with a target. Returns 1 to retry at once (after a 409 told us its size). */
@@ -121,12 +143,13 @@ void *node_pusher_main(void *arg)
 		pthread_mutex_lock(&n->log_lock);
 		struct checkpoint cp = *tlog_checkpoint(n->log);
 		buf_reset(&note);
-		/* push the log's own signature only; cosignatures are added as they come */
-		struct note nt;
-		if (note_parse(&nt, tlog_checkpoint_note(n->log)->data, tlog_checkpoint_note(n->log)->len) == 0) {
-			buf_append(&note, nt.data, nt.len);
-			note_release(&nt);
-		}
+		/* push the log's own signature only (not the cosignatures published with it): a witness keeps what
+		   it is sent, and each cosignature is added here as it comes */
+		struct note_verifier me;
+		note_verifier_from_signer(&me, &n->key.sign, NOTE_ED25519);
+		const struct buf *pub = tlog_checkpoint_note(n->log);
+		if (note_select(&note, pub->data, pub->len, &me, 1, 0, NULL, NULL))
+			cp.size = 0; /* cannot happen: our log opened with this signature; push nothing */
 		pthread_mutex_unlock(&n->log_lock);
 		for (size_t i = 0; i < n->ntargets && !n->stopping; i++) {
 			struct target *t = &n->targets[i];

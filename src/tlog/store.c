@@ -189,6 +189,33 @@ static void remove_partials(int dirfd, const struct tile_id *id, unsigned keep)
 		unlinkat(dirfd, path, AT_REMOVEDIR);
 }
 
+/*
+ * A writer's or a mirror's checkpoint that does not open because it carries
+ * too many signature lines (an older version published every cosignature it
+ * was sent, and mirrored a peer's checkpoint whole) is rewritten with the
+ * log's own signature only, if that verifies; the cosignatures come back with
+ * the next push (and are kept apart, in the node's cosigned/ files). A line on
+ * stderr says so. Anything else wrong with the checkpoint is still an error.
+ */
+static int repair_checkpoint(struct tlog *t, const char *path, const struct note_verifier *vkey, struct buf *clean)
+{
+	struct buf b;
+	buf_init(&b, NOTE_MAX_SIZE);
+	size_t dropped = 0;
+	int rc = file_read(path, NOTE_MAX_SIZE, &b);
+	if (!rc)
+		rc = note_select(clean, b.data, b.len, vkey, 1, 0, NULL, &dropped);
+	if (!rc)
+		rc = checkpoint_open(&t->cp, clean->data, clean->len, vkey, NULL);
+	if (!rc)
+		rc = file_write_atomic(path, clean->data, clean->len, 0644, 0);
+	if (!rc)
+		fprintf(stderr, "log %s: its checkpoint had %zu signature lines besides the log's (written by an older "
+				"version); rewritten with the log's signature only\n", t->dir, dropped);
+	buf_release(&b);
+	return rc;
+}
+
 static int read_checkpoint(struct tlog *t, const struct note_verifier *vkey)
 {
 	struct buf b;
@@ -198,12 +225,17 @@ static int read_checkpoint(struct tlog *t, const struct note_verifier *vkey)
 	int rc = file_read(path, CHECKPOINT_MAX_SIZE, &b);
 	if (rc == ERR_NOTFOUND)
 		rc = err_set(ERR_NOTFOUND, "%s is not a log: it has no checkpoint", t->dir);
-	if (!rc) {
+	int parsed = !rc;
+	if (!rc)
 		rc = vkey ? checkpoint_open(&t->cp, b.data, b.len, vkey, NULL)
 			  : checkpoint_parse_unverified(&t->cp, b.data, b.len);
-		if (rc && rc != ERR_VERIFY)
-			err_wrap(rc, "%s", path);
+	if (rc == ERR_LIMIT && vkey) { /* too large, or too many signature lines */
+		buf_reset(&b);
+		rc = repair_checkpoint(t, path, vkey, &b);
+		parsed = 1;
 	}
+	if (rc && parsed && rc != ERR_VERIFY)
+		err_wrap(rc, "%s", path);
 	if (!rc) {
 		buf_release(&t->cpnote);
 		t->cpnote = b;
@@ -686,6 +718,8 @@ int tlog_root_at(struct tlog *t, uint64_t size, merkle_hash out)
 int tlog_publish_cosigned(struct tlog *t, const uint8_t *data, size_t len)
 {
 	struct note n;
+	if (len > CHECKPOINT_MAX_SIZE) /* it could not be read back at open */
+		return err_set(ERR_LIMIT, "cosigned checkpoint is larger than %d bytes", CHECKPOINT_MAX_SIZE);
 	int rc = note_parse(&n, data, len);
 	if (rc)
 		return rc;

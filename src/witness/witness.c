@@ -5,6 +5,7 @@
 #include "crypto/sha256.h"
 #include "tlog/proof.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char text_plain[] = "text/plain; charset=utf-8";
 static const char text_size[] = "text/x.tlog.size";
@@ -22,17 +24,23 @@ struct log_state {
 	struct checkpoint cp;     /* latest cosigned; size 0 and the empty root if none */
 	int have;
 	char path[PATH_MAX];
+	size_t conflicts;         /* pieces of evidence kept in conflicts/<origin>/ */
 };
 
 struct witness {
 	char dir[PATH_MAX];
 	const struct note_signer *cosigner;
+	struct note_verifier me;  /* the cosigner's public key */
 	struct log_state logs[WITNESS_MAX_LOGS];
 	size_t nlogs;
+	size_t conflicts;         /* pieces of evidence kept, all logs */
 	witness_hook_fn hook;
 	void *hook_ctx;
 	pthread_mutex_t lock;
 };
+
+/* Largest state file read back: what an older version may have written (a whole request's checkpoint). */
+#define STATE_READ_MAX (WITNESS_REQUEST_MAX + 4096)
 
 int witness_request_parse(struct witness_request *r, const uint8_t *body, size_t len)
 {
@@ -81,6 +89,128 @@ static void origin_file(const char *dir, const char *sub, const char *origin, ch
 		out[0] = 0; /* state directory paths are checked to fit at open */
 }
 
+/* The checkpoint note with the log's signature line and nothing else. */
+static int log_only(const struct log_state *s, const uint8_t *note, size_t len, struct buf *out)
+{
+	return note_select(out, note, len, &s->log.key, 1, 0, NULL, NULL);
+}
+
+/* The checkpoint note with the log's signature and our cosignature(s) as keep says; ok[0]: the log's is there. */
+static int log_and_ours(const struct witness *w, const struct log_state *s, const uint8_t *note, size_t len,
+			unsigned keep, struct buf *out, int ok[2], size_t *dropped)
+{
+	struct note_verifier vs[2] = {s->log.key, w->me};
+	return note_select(out, note, len, vs, 2, keep, ok, dropped);
+}
+
+/*
+ * Loads logs/<origin>. A file written by an older version may carry every
+ * signature line of the request it answered (a checkpoint padded with junk
+ * lines, more than a note may hold): it is loaded from the lines that verify
+ * (the log's and our newest), rewritten so, and a line says so.
+ */
+static int load_state(struct witness *w, struct log_state *s, const struct buf *b)
+{
+	struct note n;
+	if (checkpoint_open(&s->cp, b->data, b->len, &s->log.key, &n) == 0) {
+		size_t nsigs = n.nsigs;
+		note_release(&n);
+		if (nsigs <= 2)
+			return 0;
+	}
+	struct buf clean;
+	int ok[2];
+	size_t dropped = 0;
+	buf_init(&clean, CHECKPOINT_MAX_SIZE);
+	int rc = log_and_ours(w, s, b->data, b->len, NOTE_KEEP_NEWEST, &clean, ok, &dropped);
+	if (!rc && !ok[0])
+		rc = err_set(ERR_VERIFY, "no signature by the log's key verifies");
+	if (!rc)
+		rc = checkpoint_open(&s->cp, clean.data, clean.len, &s->log.key, NULL);
+	if (!rc)
+		rc = file_write_atomic(s->path, clean.data, clean.len, 0600, 0);
+	if (rc)
+		err_wrap(rc, "witness state %s is damaged", s->path);
+	else
+		fprintf(stderr, "witness: %s had %zu signature lines more than the log's and our newest (written by an "
+				"older version); rewritten with those only\n", s->path, dropped);
+	buf_release(&clean);
+	return rc;
+}
+
+/*
+ * Rewrites, once, the history files an older version wrote with every line of
+ * the request (see load_state) to the log's signature and our earliest
+ * cosignature. history/.bounded marks it done: every file written since
+ * is bounded. A file that cannot be rewritten is left as it is (it is only
+ * read when an index is rebuilt); failing here never stops the witness.
+ */
+static void clean_history(struct witness *w)
+{
+	char marker[PATH_MAX + 32];
+	snprintf(marker, sizeof marker, "%s/history/.bounded", w->dir);
+	if (access(marker, F_OK) == 0)
+		return;
+	struct buf b, clean;
+	buf_init(&b, STATE_READ_MAX);
+	buf_init(&clean, CHECKPOINT_MAX_SIZE);
+	size_t rewritten = 0, failed = 0;
+	for (size_t i = 0; i < w->nlogs; i++) {
+		struct log_state *s = &w->logs[i];
+		char dir[PATH_MAX], path[PATH_MAX + 300];
+		origin_file(w->dir, "history", s->cp.origin, dir, sizeof dir);
+		DIR *d = opendir(dir);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			struct note n;
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+			if (file_read(path, STATE_READ_MAX, &b)) {
+				failed++;
+				continue;
+			}
+			if (note_parse(&n, b.data, b.len) == 0) {
+				size_t nsigs = n.nsigs;
+				note_release(&n);
+				if (nsigs <= 2)
+					continue;
+			}
+			int ok[2];
+			buf_reset(&clean);
+			if (log_and_ours(w, s, b.data, b.len, NOTE_KEEP_EARLIEST, &clean, ok, NULL) ||
+			    !ok[0] || file_write_atomic(path, clean.data, clean.len, 0600, 0))
+				failed++;
+			else
+				rewritten++;
+		}
+		if (d)
+			closedir(d);
+	}
+	if (rewritten || failed)
+		fprintf(stderr, "witness: rewrote %zu history files with extra signature lines (written by an older "
+				"version); %zu could not be\n", rewritten, failed);
+	if (!failed)
+		file_write_atomic(marker, "", 0, 0600, 0);
+	buf_release(&b);
+	buf_release(&clean);
+}
+
+/* The pieces of evidence kept for s (directories in conflicts/<origin>/). */
+static size_t count_conflicts(const struct witness *w, const struct log_state *s)
+{
+	char dir[PATH_MAX];
+	size_t n = 0;
+	origin_file(w->dir, "conflicts", s->cp.origin, dir, sizeof dir);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
 int witness_open(struct witness **out, const char *state_dir, const struct note_signer *cosigner,
 		 const struct witness_log *logs, size_t nlogs)
 {
@@ -97,6 +227,7 @@ int witness_open(struct witness **out, const char *state_dir, const struct note_
 	}
 	snprintf(w->dir, sizeof w->dir, "%s", state_dir);
 	w->cosigner = cosigner;
+	note_verifier_from_signer(&w->me, cosigner, NOTE_COSIGNATURE);
 	pthread_mutex_init(&w->lock, NULL);
 	char sub[PATH_MAX + 16];
 	int rc = 0;
@@ -110,23 +241,29 @@ int witness_open(struct witness **out, const char *state_dir, const struct note_
 	if ((rc = mkdir_p(sub, 0700)))
 		goto out;
 	struct buf b;
-	buf_init(&b, CHECKPOINT_MAX_SIZE);
+	buf_init(&b, STATE_READ_MAX);
 	for (size_t i = 0; i < nlogs && !rc; i++) {
 		struct log_state *s = &w->logs[w->nlogs++];
 		s->log = logs[i];
 		snprintf(s->cp.origin, sizeof s->cp.origin, "%s", logs[i].key.name);
 		merkle_empty_root(s->cp.root);
 		origin_file(state_dir, "logs", s->cp.origin, s->path, sizeof s->path);
-		rc = file_read(s->path, CHECKPOINT_MAX_SIZE, &b);
+		s->conflicts = count_conflicts(w, s);
+		w->conflicts += s->conflicts;
+		rc = file_read(s->path, STATE_READ_MAX, &b);
 		if (rc == ERR_NOTFOUND) {
 			rc = 0;
 			continue;
 		}
-		if (!rc && (rc = checkpoint_open(&s->cp, b.data, b.len, &s->log.key, NULL)))
-			err_wrap(rc, "witness state %s is damaged", s->path);
+		if (rc)
+			err_wrap(rc, "witness state %s", s->path);
+		else
+			rc = load_state(w, s, &b);
 		s->have = !rc;
 	}
 	buf_release(&b);
+	if (!rc)
+		clean_history(w);
 out:
 	if (rc) {
 		witness_close(w);
@@ -150,25 +287,126 @@ void witness_close(struct witness *w)
 	free(w);
 }
 
-/* Keeps both views of a misbehaving log: the one we cosigned and the one just shown. */
-static void keep_conflict(struct witness *w, const struct log_state *s, const uint8_t *shown, size_t len, uint64_t now,
-			  const char *why)
+/* Removes a half-written evidence directory (a crash between its files and its rename). */
+static void remove_partial(const char *tmp)
 {
-	struct buf ours, proof;
-	buf_init(&ours, CHECKPOINT_MAX_SIZE);
-	buf_init(&proof, 2 * CHECKPOINT_MAX_SIZE + 1024);
-	if (file_read(s->path, CHECKPOINT_MAX_SIZE, &ours) == 0 &&
-	    buf_printf(&proof, "# %s\n# cosigned earlier:\n", why) == 0 && buf_append(&proof, ours.data, ours.len) == 0 &&
-	    buf_append_str(&proof, "# shown at ") == 0 && buf_printf(&proof, "%" PRIu64 ":\n", now) == 0 &&
-	    buf_append(&proof, shown, len) == 0) {
-		char path[PATH_MAX + 64];
-		origin_file(w->dir, "conflicts", s->cp.origin, path, sizeof path - 32);
-		size_t n = strlen(path);
-		snprintf(path + n, sizeof path - n, "-%" PRIu64, now);
-		file_write_atomic(path, proof.data, proof.len, 0600, 0);
+	static const char *const names[] = {"recorded", "shown", "why"};
+	char path[PATH_MAX + 64];
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", tmp, names[i]);
+		unlink(path);
 	}
-	buf_release(&ours);
-	buf_release(&proof);
+	rmdir(tmp);
+}
+
+/*
+ * Keeps evidence that the log signed two checkpoints that cannot both be true:
+ * the one this witness recorded and the one just shown, each as a note with
+ * the log's signature only (so `parley note verify FILE --vkey <log key>`
+ * checks it), in conflicts/<sha256(origin)>/<id>/{recorded,shown,why}. The id
+ * is a hash of the two checkpoints, so the same evidence shown again writes
+ * nothing; at most WITNESS_CONFLICTS_PER_LOG per log and WITNESS_CONFLICTS_MAX
+ * in all are kept (one proves the log misbehaved; the bound keeps a log that
+ * forks at every size from filling the disk). Best effort: failing to keep
+ * evidence does not change the answer.
+ */
+static void keep_conflict(struct witness *w, struct log_state *s, const uint8_t *rec, size_t rec_len,
+			  const uint8_t *shown, size_t shown_len, uint64_t now, const char *why)
+{
+	struct buf a, b, text;
+	buf_init(&a, CHECKPOINT_MAX_SIZE);
+	buf_init(&b, CHECKPOINT_MAX_SIZE);
+	buf_init(&text, 1024);
+	char dir[PATH_MAX], final[PATH_MAX + 80], tmp[PATH_MAX + 80], path[PATH_MAX + 100];
+	if (log_only(s, rec, rec_len, &a) || log_only(s, shown, shown_len, &b))
+		goto out;
+	/* the id: both checkpoints, in byte order */
+	const struct buf *x = &a, *y = &b;
+	size_t common = a.len < b.len ? a.len : b.len;
+	int c = memcmp(a.data, b.data, common);
+	if (c > 0 || (c == 0 && a.len > b.len))
+		x = &b, y = &a;
+	struct sha256_ctx h;
+	uint8_t lenb[8], id[32];
+	char hex[65];
+	for (int i = 0; i < 8; i++)
+		lenb[i] = (uint8_t)((uint64_t)x->len >> (56 - 8 * i));
+	sha256_init(&h);
+	sha256_update(&h, lenb, sizeof lenb);
+	sha256_update(&h, x->data, x->len);
+	sha256_update(&h, y->data, y->len);
+	sha256_final(&h, id);
+	hex_encode(hex, id, 16);
+	origin_file(w->dir, "conflicts", s->cp.origin, dir, sizeof dir);
+	snprintf(final, sizeof final, "%s/%s", dir, hex);
+	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, hex);
+	if (access(final, F_OK) == 0 || s->conflicts >= WITNESS_CONFLICTS_PER_LOG || w->conflicts >= WITNESS_CONFLICTS_MAX)
+		goto out;
+	if (mkdir_p(dir, 0700))
+		goto out;
+	remove_partial(tmp);
+	if (mkdir(tmp, 0700) != 0)
+		goto out;
+	int rc = buf_printf(&text, "%s\nshown at %" PRIu64 "\n", why, now);
+	snprintf(path, sizeof path, "%s/recorded", tmp);
+	if (!rc)
+		rc = file_write_atomic(path, a.data, a.len, 0600, 0);
+	snprintf(path, sizeof path, "%s/shown", tmp);
+	if (!rc)
+		rc = file_write_atomic(path, b.data, b.len, 0600, 0);
+	snprintf(path, sizeof path, "%s/why", tmp);
+	if (!rc)
+		rc = file_write_atomic(path, text.data, text.len, 0600, 0);
+	if (rc || rename(tmp, final) != 0) {
+		remove_partial(tmp);
+		goto out;
+	}
+	dir_fsync(dir);
+	s->conflicts++;
+	w->conflicts++;
+out:
+	buf_release(&a);
+	buf_release(&b);
+	buf_release(&text);
+}
+
+/*
+ * Before any answer: is the checkpoint shown (signed by the log, parsed as cp)
+ * evidence against the log? Only when it contradicts a checkpoint the same log
+ * signed and this witness recorded: the same size as the latest cosigned with
+ * another root, or a smaller size whose root differs from the one recorded in
+ * history/ at that size. A smaller checkpoint that matches history is an old
+ * one shown again (anyone can replay it), and a consistency proof that fails is
+ * not signed by anyone: neither is kept.
+ */
+static void check_evidence(struct witness *w, struct log_state *s, const struct checkpoint *cp, const uint8_t *note,
+			   size_t len, uint64_t now)
+{
+	if (!s->have || cp->size > s->cp.size)
+		return;
+	struct buf rec;
+	buf_init(&rec, STATE_READ_MAX);
+	if (cp->size == s->cp.size) {
+		if (memcmp(cp->root, s->cp.root, MERKLE_HASH) != 0 && file_read(s->path, STATE_READ_MAX, &rec) == 0)
+			keep_conflict(w, s, rec.data, rec.len, note, len, now,
+				      "same size as the checkpoint this witness cosigned, different root hash");
+	} else {
+		char path[PATH_MAX + 64];
+		struct buf clean;
+		struct checkpoint old;
+		buf_init(&clean, CHECKPOINT_MAX_SIZE);
+		origin_file(w->dir, "history", s->cp.origin, path, sizeof path - 32);
+		size_t pl = strlen(path);
+		snprintf(path + pl, sizeof path - pl, "/%" PRIu64, cp->size);
+		if (file_read(path, STATE_READ_MAX, &rec) == 0 && log_only(s, rec.data, rec.len, &clean) == 0 &&
+		    checkpoint_open(&old, clean.data, clean.len, &s->log.key, NULL) == 0 && old.size == cp->size &&
+		    memcmp(old.root, cp->root, MERKLE_HASH) != 0)
+			keep_conflict(w, s, clean.data, clean.len, note, len, now,
+				      "smaller than the checkpoint this witness cosigned, and a different root hash from "
+				      "the one it cosigned at that size");
+		buf_release(&clean);
+	}
+	buf_release(&rec);
 }
 
 static int reply(int *status, const char **ct, struct buf *resp, int code, const char *type, const char *msg)
@@ -179,12 +417,43 @@ static int reply(int *status, const char **ct, struct buf *resp, int code, const
 	return buf_printf(resp, "%s\n", msg);
 }
 
+/*
+ * history/<origin>/<size>: the log's signature and our first cosignature of
+ * that checkpoint. Cosigned again (the same checkpoint, pushed again after a
+ * restart), the file is left as it is: it records when we first vouched for it.
+ */
+static int write_history(struct witness *w, struct log_state *s, const struct checkpoint *cp, const struct buf *stored)
+{
+	char hist[PATH_MAX + 64];
+	origin_file(w->dir, "history", s->cp.origin, hist, sizeof hist - 32);
+	int rc = mkdir_p(hist, 0700);
+	if (rc)
+		return rc;
+	size_t hl = strlen(hist);
+	snprintf(hist + hl, sizeof hist - hl, "/%" PRIu64, cp->size);
+	struct buf old;
+	struct checkpoint had;
+	struct note n;
+	int ok[2] = {0, 0}, keep = 0;
+	buf_init(&old, CHECKPOINT_MAX_SIZE);
+	if (file_read(hist, CHECKPOINT_MAX_SIZE, &old) == 0 && checkpoint_open(&had, old.data, old.len, &s->log.key, &n) == 0) {
+		keep = n.nsigs == 2 && had.size == cp->size && !memcmp(had.root, cp->root, MERKLE_HASH) &&
+		       note_verify(&n, &w->me, 1, ok, NULL) == 0;
+		note_release(&n);
+	}
+	if (!keep)
+		rc = file_write_atomic(hist, stored->data, stored->len, 0600, 0);
+	buf_release(&old);
+	return rc;
+}
+
 int witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, uint64_t now, int *status,
 			   const char **content_type, struct buf *response)
 {
 	struct witness_request r;
 	struct note n = {0};
 	struct checkpoint cp;
+	struct buf clean, line, stored;
 	char msg[600];
 	int rc = 0;
 	*status = 500;
@@ -210,15 +479,26 @@ int witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, u
 		note_release(&n);
 		return reply(status, content_type, response, 403, text_plain, msg);
 	}
-	if (r.old_size > cp.size) {
+	buf_init(&clean, CHECKPOINT_MAX_SIZE);
+	buf_init(&line, 1024);
+	buf_init(&stored, CHECKPOINT_MAX_SIZE + 1024);
+	/* What is kept is the checkpoint with the log's signature, and ours: no other line of the request. */
+	if (log_only(s, r.checkpoint, r.checkpoint_len, &clean) || clean.len + 512 > CHECKPOINT_MAX_SIZE) {
 		note_release(&n);
-		return reply(status, content_type, response, 400, text_plain, "old size is larger than the checkpoint size");
-	}
-	if (r.old_size == 0 && r.n) {
-		note_release(&n);
-		return reply(status, content_type, response, 400, text_plain, "the proof must be empty when the old size is 0");
+		buf_release(&clean);
+		snprintf(msg, sizeof msg, "checkpoint is larger than %d bytes", CHECKPOINT_MAX_SIZE - 512);
+		return reply(status, content_type, response, 400, text_plain, msg);
 	}
 	pthread_mutex_lock(&w->lock);
+	check_evidence(w, s, &cp, r.checkpoint, r.checkpoint_len, now);
+	if (r.old_size > cp.size) {
+		rc = reply(status, content_type, response, 400, text_plain, "old size is larger than the checkpoint size");
+		goto out;
+	}
+	if (r.old_size == 0 && r.n) {
+		rc = reply(status, content_type, response, 400, text_plain, "the proof must be empty when the old size is 0");
+		goto out;
+	}
 	if (r.old_size != s->cp.size) {
 		snprintf(msg, sizeof msg, "%" PRIu64, s->cp.size);
 		rc = reply(status, content_type, response, 409, text_size, msg);
@@ -226,7 +506,6 @@ int witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, u
 	}
 	if (r.old_size == cp.size) {
 		if (memcmp(cp.root, s->cp.root, MERKLE_HASH) != 0) {
-			keep_conflict(w, s, r.checkpoint, r.checkpoint_len, now, "same size, different root hash");
 			rc = reply(status, content_type, response, 409, text_plain,
 				   "same size as the cosigned checkpoint but a different root hash");
 			goto out;
@@ -234,7 +513,6 @@ int witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, u
 	} else if (r.old_size > 0 &&
 		   merkle_verify_consistency(r.old_size, cp.size, s->cp.root, cp.root, (const merkle_hash *)r.proof, r.n)) {
 		snprintf(msg, sizeof msg, "consistency proof from %" PRIu64 ": %s", r.old_size, err_msg());
-		keep_conflict(w, s, r.checkpoint, r.checkpoint_len, now, "consistency proof failed");
 		rc = reply(status, content_type, response, 422, text_plain, msg);
 		goto out;
 	}
@@ -244,30 +522,15 @@ int witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, u
 		goto out;
 	}
 	/* Persist the new state (the checkpoint with our cosignature) before answering. */
-	struct buf line, stored;
-	buf_init(&line, 1024);
-	buf_init(&stored, CHECKPOINT_MAX_SIZE + 1024);
 	rc = note_sign_line(&line, n.data, n.text_len, w->cosigner, now);
 	if (!rc)
-		rc = buf_append(&stored, n.data, n.text_len + 1);
-	if (!rc) {
-		/* keep the log's own signature lines, then ours */
-		rc = buf_append(&stored, r.checkpoint + n.text_len + 1, r.checkpoint_len - n.text_len - 1);
-	}
+		rc = buf_append(&stored, clean.data, clean.len);
 	if (!rc)
 		rc = buf_append(&stored, line.data, line.len);
 	if (!rc)
 		rc = file_write_atomic(s->path, stored.data, stored.len, 0600, 0);
-	if (!rc) {
-		/* history/<origin>/<size>: every checkpoint we cosigned, for audits and rebuilding indexes */
-		char hist[PATH_MAX + 64];
-		origin_file(w->dir, "history", s->cp.origin, hist, sizeof hist - 32);
-		if (!(rc = mkdir_p(hist, 0700))) {
-			size_t hl = strlen(hist);
-			snprintf(hist + hl, sizeof hist - hl, "/%" PRIu64, cp.size);
-			rc = file_write_atomic(hist, stored.data, stored.len, 0600, 0);
-		}
-	}
+	if (!rc) /* every checkpoint we cosigned, for audits, evidence and rebuilding indexes */
+		rc = write_history(w, s, &cp, &stored);
 	if (!rc) {
 		s->cp = cp;
 		s->have = 1;
@@ -278,11 +541,12 @@ int witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, u
 	} else {
 		*status = 500;
 	}
-	buf_release(&line);
-	buf_release(&stored);
 out:
 	pthread_mutex_unlock(&w->lock);
 	note_release(&n);
+	buf_release(&clean);
+	buf_release(&line);
+	buf_release(&stored);
 	return rc;
 }
 

@@ -16,14 +16,36 @@
  *
  * Checking the old size and persisting the new checkpoint happen under one
  * lock, and the new state is on stable storage before the cosignature is
- * returned. When a log shows two views that cannot both be true (same size,
- * different roots; or a consistency proof that fails from the recorded
- * checkpoint), both signed checkpoints are kept in <state>/conflicts/ as
- * proof of the log's misbehaviour.
+ * returned.
  *
- * Every checkpoint cosigned is also kept, with the cosignature, as
- * <state>/history/<sha256(origin) hex>/<size>: the witness's own record of
- * what it vouched for and when.
+ * The state directory (every file a signed note that `parley note verify`
+ * accepts, with one signature line per key; nothing in it is written from a
+ * request's other lines, so no request can make the state unreadable):
+ *
+ *   logs/<sha256(origin) hex>      the latest checkpoint cosigned: the log's
+ *                                  signature and our cosignature, nothing else
+ *   history/<origin hex>/<size>    every checkpoint cosigned: the log's signature
+ *                                  and our first cosignature of it (when we first
+ *                                  vouched for it; not replaced when cosigned again)
+ *   history/.bounded               marks that the history files are all bounded
+ *   conflicts/<origin hex>/<id>/   evidence that the log signed two checkpoints
+ *                                  that cannot both be true:
+ *       recorded                   the one this witness recorded (cosigned)
+ *       shown                      the one shown, contradicting it
+ *       why                        the reason, and "shown at <unix time>"
+ *
+ * Evidence is kept only when it is signed: recorded and shown each carry just
+ * the log's signature (`parley note verify FILE --vkey <log key>` checks each)
+ * and either have the same size and different root hashes, or shown is smaller
+ * than the latest cosigned and its root differs from the one in history/ at that
+ * size. A failing consistency proof is refused (422) but not kept: nobody signs
+ * a proof, so it proves nothing about the log. <id> is a hash of the two
+ * checkpoints, so the same evidence shown again writes nothing; at most
+ * WITNESS_CONFLICTS_PER_LOG pieces per log and WITNESS_CONFLICTS_MAX in all.
+ *
+ * State written by older versions (files carrying every signature line of the
+ * request, possibly more than a note may hold) is loaded from the lines that
+ * verify and rewritten cleanly at open, with a line on stderr.
  *
  * A node witnessing its peers passes a before_cosign hook, which must have
  * fetched and durably stored the peer's entries up to the new size before it
@@ -41,6 +63,8 @@
 
 #define WITNESS_MAX_LOGS 64
 #define WITNESS_REQUEST_MAX (CHECKPOINT_MAX_SIZE + 64 * 48 + 64)
+#define WITNESS_CONFLICTS_PER_LOG 16  /* pieces of evidence kept per log */
+#define WITNESS_CONFLICTS_MAX 256     /* and in all */
 
 struct witness_request {
 	uint64_t old_size;
@@ -70,7 +94,11 @@ typedef int (*witness_hook_fn)(void *ctx, const struct checkpoint *old, const st
 
 struct witness;
 
-/* Opens (creating if needed) the state directory. The cosigner key is borrowed. */
+/*
+ * Opens (creating if needed) the state directory. The cosigner key is borrowed.
+ * Fails only if a state file exists and no signature by its log's key verifies
+ * in it (damage, not anything a request can cause) or on I/O errors.
+ */
 int witness_open(struct witness **w, const char *state_dir, const struct note_signer *cosigner,
 		 const struct witness_log *logs, size_t nlogs);
 void witness_set_hook(struct witness *w, witness_hook_fn fn, void *ctx);

@@ -263,6 +263,9 @@ seq 3 | "$PARLEY" log append "$D/us/log" --key "$K/us-node.key" >/dev/null
 { printf 'old %s\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n' "$wsz"; cat "$D/us/log/checkpoint"; } >"$D/ac"
 code=$(curl -s -o "$T_DIR/resp" -w '%{http_code}' --data-binary @"$D/ac" "$WIT/add-checkpoint")
 [ "$code" = 422 ] && pass add-checkpoint-bad-proof-422 || fail add-checkpoint-bad-proof-422 "HTTP $code $(cat "$T_DIR/resp")"
+# a consistency proof is signed by nobody: failing, it is no evidence against the log, and nothing is kept
+[ -z "$(ls "$D/wit/state/conflicts")" ] && pass bad-proof-is-not-evidence ||
+	fail bad-proof-is-not-evidence "conflicts: $(ls -R "$D/wit/state/conflicts")"
 { printf 'old %s\n' "$((wsz - 1))"; "$PARLEY" log consistency "$D/us/log" "$((wsz - 1))"; printf '\n'; cat "$D/us/log/checkpoint"; } >"$D/ac"
 code=$(curl -s -o "$T_DIR/resp" -w '%{http_code}' --data-binary @"$D/ac" "$WIT/add-checkpoint")
 [ "$code" = 409 ] && [ "$(cat "$T_DIR/resp")" = "$wsz" ] && pass add-checkpoint-stale-old-size-409 ||
@@ -281,6 +284,12 @@ cat "$D/fork/log/checkpoint" >>"$D/fork/ac"
 code=$(curl -s -o "$T_DIR/resp" -w '%{http_code}' --data-binary @"$D/fork/ac" "$WIT/add-checkpoint")
 [ "$code" = 409 ] && [ -n "$(ls "$D/wit/state/conflicts")" ] && pass witness-keeps-fork-evidence ||
 	fail witness-keeps-fork-evidence "HTTP $code $(cat "$T_DIR/resp"); conflicts: $(ls "$D/wit/state/conflicts")"
+# the evidence: two checkpoints the log signed, each a note the project's verifier accepts
+ev=$(ls -d "$D"/wit/state/conflicts/*/*/ 2>/dev/null | head -n 1)
+[ -n "$ev" ] && "$PARLEY" note verify "$ev/recorded" --vkey "$US_VKEY" >/dev/null 2>&1 &&
+	"$PARLEY" note verify "$ev/shown" --vkey "$US_VKEY" >/dev/null 2>&1 &&
+	[ "$(sed -n 2p "$ev/recorded")" = "$(sed -n 2p "$ev/shown")" ] && ! cmp -s "$ev/recorded" "$ev/shown" &&
+	pass fork-evidence-verifies || fail fork-evidence-verifies "$(ls -R "$D/wit/state/conflicts")"
 
 # ---- the index rebuilt from the logs gives the same views ----
 at=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)

@@ -1,6 +1,8 @@
-/* The tlog-witness add-checkpoint rules, persistence, and evidence of forks. */
+/* The tlog-witness add-checkpoint rules, persistence, the bounded state it keeps, and evidence of forks. */
+#include "base/enc.h"
 #include "base/err.h"
 #include "base/fileio.h"
+#include "crypto/sha256.h"
 #include "tlog/store.h"
 #include "witness/witness.h"
 #include "check.h"
@@ -56,6 +58,8 @@ static int submit(struct witness *w, const struct buf *req, struct buf *resp)
 {
 	int status;
 	const char *ct;
+	if (!w) /* it did not open: a check failed already */
+		return -1;
 	CHECK(witness_add_checkpoint(w, req->data, req->len, 1700000000, &status, &ct, resp) == 0);
 	return status;
 }
@@ -176,6 +180,418 @@ static void test_add_checkpoint_rules(void)
 	buf_release(&full);
 }
 
+static int submit_at(struct witness *w, const struct buf *req, struct buf *resp, uint64_t now)
+{
+	int status;
+	const char *ct;
+	if (!w)
+		return -1;
+	CHECK(witness_add_checkpoint(w, req->data, req->len, now, &status, &ct, resp) == 0);
+	return status;
+}
+
+/* n well-formed signature lines by keys nobody knows */
+static void junk_lines(struct buf *out, int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint8_t raw[68];
+		char b64[128];
+		randombytes_buf(raw, sizeof raw);
+		b64_encode(b64, raw, sizeof raw);
+		buf_printf(out, "\xE2\x80\x94 junk%d.example %s\n", i, b64);
+	}
+}
+
+/* <state>/<sub>/<sha256(origin) hex>[/<leaf>] into out */
+static void state_path(char *out, size_t n, const char *state, const char *sub, const char *origin, const char *leaf)
+{
+	uint8_t h[32];
+	char hex[65];
+	sha256(origin, strlen(origin), h);
+	hex_encode(hex, h, 32);
+	snprintf(out, n, "%s/%s/%s%s%s", state, sub, hex, leaf ? "/" : "", leaf ? leaf : "");
+}
+
+/* The signature lines of the file at path (-1 if it does not parse as a note); *time: the last cosignature's. */
+static int file_sigs(const char *path, const struct note_verifier *cos, uint64_t *first, uint64_t *last)
+{
+	struct buf b;
+	struct note n;
+	buf_init(&b, 1 << 20);
+	int k = -1;
+	if (file_read(path, b.max, &b) == 0 && note_parse(&n, b.data, b.len) == 0) {
+		k = (int)n.nsigs;
+		int seen = 0;
+		for (size_t i = 0; cos && i < n.nsigs; i++) {
+			uint64_t t;
+			if (note_verify_sig(&n, i, cos, &t) == 0) {
+				if (first && !seen++)
+					*first = t;
+				if (last)
+					*last = t;
+			}
+		}
+		note_release(&n);
+	}
+	buf_release(&b);
+	return k;
+}
+
+/* A checkpoint padded with 63 junk lines (64 in all, as many as a note may hold) is cosigned; only the
+   log's signature and ours are kept, so the witness opens again (it refused its own state before). */
+static void test_padded_checkpoint_kept_clean(void)
+{
+	char state[512], path[1024];
+	snprintf(state, sizeof state, "%s/padded", base);
+	struct witness_log logs[1];
+	note_verifier_from_signer(&logs[0].key, &log_key, NOTE_ED25519);
+	struct note_verifier wv;
+	note_verifier_from_signer(&wv, &wit_key, NOTE_COSIGNATURE);
+	struct witness *w;
+	w = NULL;
+	CHECK(witness_open(&w, state, &wit_key, logs, 1) == 0);
+	struct tlog *t = make_log("padded-log", "p", 5);
+	struct buf req, resp;
+	buf_init(&req, WITNESS_REQUEST_MAX);
+	buf_init(&resp, 4096);
+	request(t, 0, &req);
+	junk_lines(&req, 63);
+	CHECK_EQ_INT(submit(w, &req, &resp), 200);
+	state_path(path, sizeof path, state, "logs", log_key.name, NULL);
+	CHECK_EQ_INT(file_sigs(path, &wv, NULL, NULL), 2);
+	state_path(path, sizeof path, state, "history", log_key.name, "5");
+	CHECK_EQ_INT(file_sigs(path, &wv, NULL, NULL), 2);
+	witness_close(w);
+	w = NULL;
+	CHECK(witness_open(&w, state, &wit_key, logs, 1) == 0);
+	struct checkpoint latest = {0};
+	CHECK(w && witness_latest(w, log_key.name, &latest, NULL) == 0);
+	CHECK_EQ_INT(latest.size, 5);
+	/* a growing checkpoint padded too */
+	append(t, "p", 5, 9);
+	request(t, 5, &req);
+	junk_lines(&req, 63);
+	CHECK_EQ_INT(submit(w, &req, &resp), 200);
+	state_path(path, sizeof path, state, "logs", log_key.name, NULL);
+	CHECK_EQ_INT(file_sigs(path, &wv, NULL, NULL), 2);
+	witness_close(w);
+	w = NULL;
+	CHECK(witness_open(&w, state, &wit_key, logs, 1) == 0);
+	witness_close(w);
+	tlog_close(t);
+	buf_release(&req);
+	buf_release(&resp);
+}
+
+/* The same checkpoint cosigned again (a node re-pushes after each restart): logs/ keeps the newest
+   cosignature, history/ the first (when we first vouched for it): never more. */
+static void test_recosign_bounded(void)
+{
+	char state[512], path[1024];
+	snprintf(state, sizeof state, "%s/recosign", base);
+	struct witness_log logs[1];
+	note_verifier_from_signer(&logs[0].key, &log_key, NOTE_ED25519);
+	struct note_verifier wv;
+	note_verifier_from_signer(&wv, &wit_key, NOTE_COSIGNATURE);
+	struct witness *w;
+	w = NULL;
+	CHECK(witness_open(&w, state, &wit_key, logs, 1) == 0);
+	struct tlog *t = make_log("recosign-log", "r", 7);
+	struct buf req, resp;
+	buf_init(&req, WITNESS_REQUEST_MAX);
+	buf_init(&resp, 4096);
+	request(t, 0, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, 1700000000), 200);
+	request(t, 7, &req);
+	for (int i = 1; i <= 40; i++)
+		CHECK_EQ_INT(submit_at(w, &req, &resp, 1700000000 + 10 * (uint64_t)i), 200);
+	uint64_t first = 0, last = 0;
+	state_path(path, sizeof path, state, "logs", log_key.name, NULL);
+	CHECK_EQ_INT(file_sigs(path, &wv, &first, &last), 2);
+	CHECK_EQ_INT(last, 1700000400);
+	state_path(path, sizeof path, state, "history", log_key.name, "7");
+	CHECK_EQ_INT(file_sigs(path, &wv, &first, &last), 2);
+	CHECK_EQ_INT(first, 1700000000);
+	witness_close(w);
+	tlog_close(t);
+	buf_release(&req);
+	buf_release(&resp);
+}
+
+/* State an older version wrote (every line of the request kept: more than a note may hold) opens,
+   and is rewritten with the lines that verify; a state file the log never signed still refuses. */
+static void test_old_state_repaired(void)
+{
+	char state[512], path[1024], hist[1024], marker[1100];
+	snprintf(state, sizeof state, "%s/old", base);
+	struct witness_log logs[1];
+	note_verifier_from_signer(&logs[0].key, &log_key, NOTE_ED25519);
+	struct note_verifier wv;
+	note_verifier_from_signer(&wv, &wit_key, NOTE_COSIGNATURE);
+	struct witness *w;
+	w = NULL;
+	CHECK(witness_open(&w, state, &wit_key, logs, 1) == 0);
+	struct tlog *t = make_log("old-log", "o", 4);
+	struct buf req, resp, f;
+	buf_init(&req, WITNESS_REQUEST_MAX);
+	buf_init(&resp, 4096);
+	buf_init(&f, 1 << 20);
+	request(t, 0, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, 1700000000), 200);
+	witness_close(w);
+	/* what an older version would have left: the log's line, 40 of ours, 40 junk */
+	const struct buf *cp = tlog_checkpoint_note(t);
+	struct note n;
+	CHECK(note_parse(&n, cp->data, cp->len) == 0);
+	buf_append(&f, cp->data, cp->len);
+	for (int i = 0; i < 40; i++)
+		CHECK(note_sign_line(&f, n.data, n.text_len, &wit_key, 1600000000 + (uint64_t)i) == 0);
+	junk_lines(&f, 40);
+	note_release(&n);
+	state_path(path, sizeof path, state, "logs", log_key.name, NULL);
+	state_path(hist, sizeof hist, state, "history", log_key.name, "4");
+	snprintf(marker, sizeof marker, "%s/history/.bounded", state);
+	CHECK(access(marker, F_OK) == 0);
+	CHECK(file_write_atomic(path, f.data, f.len, 0600, 0) == 0);
+	CHECK(file_write_atomic(hist, f.data, f.len, 0600, 0) == 0);
+	CHECK(unlink(marker) == 0);
+	CHECK_EQ_INT(file_sigs(path, NULL, NULL, NULL), -1);
+	w = NULL;
+	CHECK(witness_open(&w, state, &wit_key, logs, 1) == 0);
+	struct checkpoint latest = {0};
+	CHECK(w && witness_latest(w, log_key.name, &latest, NULL) == 0);
+	CHECK_EQ_INT(latest.size, 4);
+	uint64_t first = 0, last = 0;
+	CHECK_EQ_INT(file_sigs(path, &wv, &first, &last), 2);
+	CHECK_EQ_INT(last, 1600000039);
+	CHECK_EQ_INT(file_sigs(hist, &wv, &first, &last), 2);
+	CHECK_EQ_INT(first, 1600000000);
+	CHECK(access(marker, F_OK) == 0);
+	/* it keeps working from there */
+	append(t, "o", 4, 6);
+	request(t, 4, &req);
+	CHECK_EQ_INT(submit(w, &req, &resp), 200);
+	witness_close(w);
+	/* damage, not an older version: no line by the log's key */
+	buf_reset(&f);
+	const char forged[] = "us.parley.example/log\n6\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
+	CHECK(note_sign(&f, forged, sizeof forged - 1, &other_key, 1, 0) == 0);
+	CHECK(file_write_atomic(path, f.data, f.len, 0600, 0) == 0);
+	w = NULL;
+	CHECK(witness_open(&w, state, &wit_key, logs, 1) == ERR_VERIFY);
+	CHECK_MSG("damaged");
+	tlog_close(t);
+	buf_release(&req);
+	buf_release(&resp);
+	buf_release(&f);
+}
+
+/* The evidence directories of the log, and checks that each holds two clean notes signed by the log. */
+static int evidence(const char *state, int *clean)
+{
+	char dir[1024], path[1400];
+	state_path(dir, sizeof dir, state, "conflicts", log_key.name, NULL);
+	struct note_verifier lv;
+	note_verifier_from_signer(&lv, &log_key, NOTE_ED25519);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+	*clean = 1;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		n++;
+		static const char *const files[] = {"recorded", "shown"};
+		struct checkpoint cps[2];
+		for (int i = 0; i < 2; i++) {
+			struct buf b;
+			struct note nt;
+			buf_init(&b, 1 << 20);
+			snprintf(path, sizeof path, "%s/%s/%s", dir, e->d_name, files[i]);
+			if (file_read(path, b.max, &b) || checkpoint_open(&cps[i], b.data, b.len, &lv, NULL) ||
+			    note_parse(&nt, b.data, b.len)) {
+				*clean = 0;
+			} else {
+				*clean &= nt.nsigs == 1 && note_verify(&nt, &lv, 1, NULL, NULL) == 0;
+				note_release(&nt);
+			}
+			buf_release(&b);
+		}
+		/* both cannot be true: same size with different roots, or recorded at the shown size differently */
+		*clean &= cps[0].size == cps[1].size && memcmp(cps[0].root, cps[1].root, MERKLE_HASH) != 0;
+		snprintf(path, sizeof path, "%s/%s/why", dir, e->d_name);
+		*clean &= access(path, F_OK) == 0;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Only signed evidence is kept, once, bounded, in a form the note verifier accepts. */
+static void test_conflict_rules(void)
+{
+	char state[512], conflicts[600];
+	snprintf(state, sizeof state, "%s/conflicts", base);
+	snprintf(conflicts, sizeof conflicts, "%s/conflicts", state);
+	struct witness_log logs[1];
+	note_verifier_from_signer(&logs[0].key, &log_key, NOTE_ED25519);
+	struct witness *w;
+	w = NULL;
+	CHECK(witness_open(&w, state, &wit_key, logs, 1) == 0);
+	struct tlog *t = make_log("c-real", "a", 10);
+	struct buf req, resp;
+	buf_init(&req, WITNESS_REQUEST_MAX);
+	buf_init(&resp, 4096);
+	int clean;
+	request(t, 0, &req);
+	CHECK_EQ_INT(submit(w, &req, &resp), 200);
+	append(t, "a", 10, 20);
+	request(t, 10, &req);
+	CHECK_EQ_INT(submit(w, &req, &resp), 200);
+
+	/* a bad consistency proof is nobody's signature: refused, nothing kept */
+	append(t, "a", 20, 30);
+	request(t, 20, &req);
+	size_t at = (size_t)((const uint8_t *)memchr(req.data, '\n', req.len) - req.data) + 1;
+	req.data[at] = req.data[at] == 'A' ? 'B' : 'A';
+	CHECK_EQ_INT(submit(w, &req, &resp), 422);
+	CHECK_EQ_INT(count_files(conflicts), 0);
+
+	/* an old checkpoint shown again (a rollback to what we cosigned at 10) is not evidence */
+	struct tlog *old = make_log("c-old", "a", 10);
+	request(old, 0, &req);
+	CHECK_EQ_INT(submit(w, &req, &resp), 409);
+	buf_reset(&req);
+	buf_printf(&req, "old 20\n\n");
+	buf_append(&req, tlog_checkpoint_note(old)->data, tlog_checkpoint_note(old)->len);
+	CHECK_EQ_INT(submit(w, &req, &resp), 400);
+	CHECK_EQ_INT(count_files(conflicts), 0);
+	/* nor a smaller size this witness never cosigned */
+	struct tlog *unseen = make_log("c-unseen", "x", 15);
+	request(unseen, 0, &req);
+	CHECK_EQ_INT(submit(w, &req, &resp), 409);
+	CHECK_EQ_INT(count_files(conflicts), 0);
+
+	/* a rollback that contradicts history: size 10, another root (padded with junk lines) */
+	struct tlog *rolled = make_log("c-rolled", "b", 10);
+	buf_reset(&req);
+	buf_printf(&req, "old 20\n\n");
+	buf_append(&req, tlog_checkpoint_note(rolled)->data, tlog_checkpoint_note(rolled)->len);
+	junk_lines(&req, 63);
+	CHECK_EQ_INT(submit(w, &req, &resp), 400);
+	CHECK_EQ_INT(evidence(state, &clean), 1);
+	CHECK(clean);
+	/* the same size as the latest cosigned, another root */
+	struct tlog *fork = make_log("c-fork", "b", 20);
+	request(fork, 20, &req);
+	CHECK_EQ_INT(submit(w, &req, &resp), 409);
+	CHECK_EQ_INT(evidence(state, &clean), 2);
+	CHECK(clean);
+	/* shown again, with another old size or more junk: nothing new */
+	CHECK_EQ_INT(submit(w, &req, &resp), 409);
+	request(fork, 0, &req);
+	junk_lines(&req, 10);
+	CHECK_EQ_INT(submit(w, &req, &resp), 409);
+	CHECK_EQ_INT(evidence(state, &clean), 2);
+
+	/* bounded per log: a log forking at every turn fills WITNESS_CONFLICTS_PER_LOG at most */
+	for (int i = 0; i < WITNESS_CONFLICTS_PER_LOG + 4; i++) {
+		char name[32], tag[32];
+		snprintf(name, sizeof name, "c-many-%d", i);
+		snprintf(tag, sizeof tag, "m%d", i);
+		struct tlog *m = make_log(name, tag, 20);
+		request(m, 20, &req);
+		CHECK_EQ_INT(submit(w, &req, &resp), 409);
+		tlog_close(m);
+	}
+	CHECK_EQ_INT(evidence(state, &clean), WITNESS_CONFLICTS_PER_LOG);
+	CHECK(clean);
+	/* and the count survives a restart */
+	witness_close(w);
+	w = NULL;
+	CHECK(witness_open(&w, state, &wit_key, logs, 1) == 0);
+	struct tlog *more = make_log("c-more", "z", 20);
+	request(more, 20, &req);
+	CHECK_EQ_INT(submit(w, &req, &resp), 409);
+	CHECK_EQ_INT(evidence(state, &clean), WITNESS_CONFLICTS_PER_LOG);
+	witness_close(w);
+	tlog_close(more);
+	tlog_close(t);
+	tlog_close(old);
+	tlog_close(unseen);
+	tlog_close(rolled);
+	tlog_close(fork);
+	buf_release(&req);
+	buf_release(&resp);
+}
+
+/* note_select: the subset of verified lines, as asked; any number of lines in, a bounded note out. */
+static void test_note_select(void)
+{
+	struct note_verifier lv, wv, ov;
+	note_verifier_from_signer(&lv, &log_key, NOTE_ED25519);
+	note_verifier_from_signer(&wv, &wit_key, NOTE_COSIGNATURE);
+	struct note_signer third;
+	CHECK(note_signer_generate(&third, "third.witness", NOTE_COSIGNATURE) == 0);
+	note_verifier_from_signer(&ov, &third, NOTE_COSIGNATURE);
+	const char text[] = "us.parley.example/log\n3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
+	struct buf in, out;
+	buf_init(&in, 1 << 20);
+	buf_init(&out, 1 << 20);
+	CHECK(note_sign(&in, text, sizeof text - 1, &log_key, 1, 0) == 0);
+	for (int i = 0; i < 50; i++) {
+		uint64_t t = 1000 + (uint64_t)((i * 37) % 50); /* times out of order: earliest 1000, newest 1049 */
+		CHECK(note_sign_line(&in, text, sizeof text - 1, &wit_key, t) == 0);
+		CHECK(note_sign_line(&in, text, sizeof text - 1, &third, 5000 - t) == 0);
+	}
+	junk_lines(&in, 20);
+	CHECK(note_sign_line(&in, text, sizeof text - 1, &log_key, 0) == 0); /* a repeat of the log's line */
+	struct note n;
+	CHECK(note_parse(&n, in.data, in.len) == ERR_LIMIT);
+	struct note_verifier vs[3] = {lv, wv, ov};
+	int ok[3];
+	size_t dropped = 0;
+	uint64_t t = 0;
+	CHECK(note_select(&out, in.data, in.len, vs, 3, NOTE_KEEP_NEWEST, ok, &dropped) == 0);
+	CHECK(ok[0] && ok[1] && ok[2]);
+	CHECK_EQ_INT(dropped, 122 - 3);
+	CHECK(note_parse(&n, out.data, out.len) == 0);
+	CHECK_EQ_INT(n.nsigs, 3);
+	CHECK(note_verify_sig(&n, 0, &lv, NULL) == 0);
+	CHECK(note_verify_sig(&n, 1, &wv, &t) == 0);
+	CHECK_EQ_INT(t, 1049);
+	CHECK(note_verify_sig(&n, 2, &ov, &t) == 0);
+	CHECK_EQ_INT(t, 5000 - 1000);
+	note_release(&n);
+	buf_reset(&out);
+	CHECK(note_select(&out, in.data, in.len, vs, 3, NOTE_KEEP_EARLIEST | NOTE_KEEP_NEWEST, NULL, NULL) == 0);
+	CHECK(note_parse(&n, out.data, out.len) == 0);
+	CHECK_EQ_INT(n.nsigs, 5);
+	CHECK(note_verify_sig(&n, 1, &wv, &t) == 0);
+	CHECK_EQ_INT(t, 1000);
+	CHECK(note_verify_sig(&n, 2, &wv, &t) == 0);
+	CHECK_EQ_INT(t, 1049);
+	note_release(&n);
+	/* selecting again gives the same bytes */
+	struct buf again;
+	buf_init(&again, 1 << 20);
+	CHECK(note_select(&again, out.data, out.len, vs, 3, NOTE_KEEP_EARLIEST | NOTE_KEEP_NEWEST, NULL, NULL) == 0);
+	CHECK(again.len == out.len && !memcmp(again.data, out.data, out.len));
+	/* a line that names a key but does not verify is dropped, not fatal; no known line at all is an error */
+	buf_reset(&out);
+	CHECK(note_select(&out, in.data, in.len, &ov, 1, NOTE_KEEP_NEWEST, NULL, NULL) == 0);
+	buf_reset(&out);
+	struct note_verifier stranger;
+	note_verifier_from_signer(&stranger, &other_key, NOTE_ED25519); /* the log's name, another key */
+	CHECK(note_select(&out, in.data, in.len, &stranger, 1, 0, NULL, NULL) == ERR_VERIFY);
+	CHECK_EQ_INT(out.len, 0);
+	CHECK(note_select(&out, (const uint8_t *)text, sizeof text - 1, &lv, 1, 0, NULL, NULL) == ERR_FORMAT);
+	note_signer_release(&third);
+	buf_release(&in);
+	buf_release(&out);
+	buf_release(&again);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -186,6 +602,11 @@ int main(void)
 	note_signer_generate(&other_key, "us.parley.example/log", NOTE_ED25519);
 	note_signer_generate(&wit_key, "un.witness", NOTE_COSIGNATURE);
 	RUN(test_add_checkpoint_rules);
+	RUN(test_padded_checkpoint_kept_clean);
+	RUN(test_recosign_bounded);
+	RUN(test_old_state_repaired);
+	RUN(test_conflict_rules);
+	RUN(test_note_select);
 	if (check_rmtree(base))
 		return 2;
 	CHECK_EXIT();
