@@ -379,20 +379,26 @@ int node_witness_hook(void *ctx, const struct checkpoint *old, const struct chec
 #define RECEIVED_CHUNK 256
 
 /*
- * Appends a node-signed 'received' for each envelope of p addressed to this party, up to size upto.
- * They are made RECEIVED_CHUNK at a time and submitted together, so a chunk costs one commit, not
- * one each; the first one that fails (other than a replay) stops the round, to be retried from it.
+ * 1 if entry i of p's log (parsed as e) deserves a 'received': valid (as
+ * indexed when it was mirrored, else verified now) and not refused in its
+ * case (docs/cases.md: such an envelope never counts, and a 'received' naming
+ * it would not stand either). One still pending on an entry not fed yet is
+ * received: delivery is a fact, and it counts once what it waits for comes.
  */
-/* 1 if entry i of p's log (parsed as e) is valid: as indexed when it was mirrored, else verified now. */
 static int entry_valid(struct node *n, struct peer *p, uint64_t i, const struct envelope *e)
 {
 	pthread_mutex_lock(&n->cases_lock);
 	const struct cases_env *ce = cases_entry(&n->cases, p->party->node_key.name, i);
-	int known = ce != NULL, valid = ce && ce->valid;
+	int known = ce != NULL, valid = ce && ce->valid && ce->standing != CASES_REFUSED;
 	pthread_mutex_unlock(&n->cases_lock);
 	return known ? valid : envelope_verify(e, &n->charter) == 0;
 }
 
+/*
+ * Appends a node-signed 'received' for each envelope of p addressed to this party, up to size upto.
+ * They are made RECEIVED_CHUNK at a time and submitted together, so a chunk costs one commit, not
+ * one each; the first one that fails (other than a replay) stops the round, to be retried from it.
+ */
 void node_make_received(struct node *n, struct peer *p, uint64_t upto)
 {
 	struct buf entry, text;
