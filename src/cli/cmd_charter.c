@@ -50,6 +50,8 @@ static int show(const struct charter *c)
 	print_duration("urgent ack", c->urgent_ack);
 	print_duration("urgent answer", c->urgent_answer);
 	print_duration("reporting", c->reporting_period);
+	printf("witnessing:\n  %-15s %u cosigner%s\n", "quorum", c->witness_quorum, c->witness_quorum == 1 ? "" : "s");
+	print_duration("heartbeat", c->heartbeat);
 	for (size_t i = 0; i < c->nparties; i++) {
 		const struct charter_party *p = &c->parties[i];
 		note_verifier_format(&p->node_key, vk, sizeof vk);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 enum key { K_NAME, K_LEGAL, K_PARTY, K_AGENCY, K_WITNESS, K_PROFILES, K_ACK, K_ANSWER, K_UACK, K_UANSWER, K_TERM,
-	   K_REPORT, K_COUNT };
+	   K_REPORT, K_QUORUM, K_HEARTBEAT, K_COUNT };
 
 static const struct {
 	const char *name;
@@ -21,6 +21,7 @@ static const struct {
 	[K_ACK] = {"ack", 0, 0},             [K_ANSWER] = {"answer", 0, 0},
 	[K_UACK] = {"urgent-ack", 0, 0},     [K_UANSWER] = {"urgent-answer", 0, 0},
 	[K_TERM] = {"term", 0, 0},           [K_REPORT] = {"reporting-period", 0, 0},
+	[K_QUORUM] = {"witness-quorum", 0, 1}, [K_HEARTBEAT] = {"heartbeat", 0, 1},
 };
 
 struct parse_state {
@@ -193,11 +194,20 @@ static int on_line(void *ctx, size_t line_no, const char *key, size_t klen, cons
 	case K_ANSWER:
 	case K_UACK:
 	case K_UANSWER:
-	case K_REPORT: {
+	case K_REPORT:
+	case K_HEARTBEAT: {
 		uint64_t *dst = k == K_ACK ? &c->ack : k == K_ANSWER ? &c->answer : k == K_UACK ? &c->urgent_ack
-						 : k == K_UANSWER ? &c->urgent_answer : &c->reporting_period;
+				: k == K_UANSWER ? &c->urgent_answer : k == K_HEARTBEAT ? &c->heartbeat : &c->reporting_period;
 		if (syntax_duration(val, vlen, dst))
 			return FAIL(ln, "%s: '%.*s' is not a duration like 24h, 30d or 90m", keys[k].name, (int)vlen, val);
+		return 0;
+	}
+	case K_QUORUM: {
+		uint64_t q;
+		if (dec_u64(val, vlen, &q) || q < 1 || q > CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES)
+			return FAIL(ln, "witness-quorum: '%.*s' is not a number of cosigners from 1 to %d", (int)vlen, val,
+				    CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES);
+		c->witness_quorum = (unsigned)q;
 		return 0;
 	}
 	case K_TERM:
@@ -306,6 +316,15 @@ int charter_parse(struct charter *c, const uint8_t *data, size_t len)
 			rc = err_set(ERR_FORMAT, "charter: '%s' is missing", keys[k].name);
 			goto out;
 		}
+	if (!st.seen[K_QUORUM])
+		c->witness_quorum = CHARTER_DEFAULT_QUORUM;
+	if (!st.seen[K_HEARTBEAT])
+		c->heartbeat = CHARTER_DEFAULT_HEARTBEAT;
+	if (c->nparties >= 1 && c->witness_quorum > c->nparties - 1 + c->nwitnesses) {
+		rc = err_set(ERR_FORMAT, "charter: witness-quorum %u is more than the %zu cosigners each log has", c->witness_quorum,
+			     c->nparties - 1 + c->nwitnesses);
+		goto out;
+	}
 	if (c->nparties < 2) {
 		rc = err_set(ERR_FORMAT, "charter: a channel needs at least two parties");
 		goto out;
@@ -462,5 +481,10 @@ int charter_template(struct buf *out)
 		"# term: <start> <end> of the mandate, RFC 3339 UTC\n"
 		"term: 2021-07-09T00:00:00Z 2022-01-09T00:00:00Z\n"
 		"# reporting-period: how often the implementation report is due\n"
-		"reporting-period: 30d\n");
+		"reporting-period: 30d\n"
+		"# witness-quorum: cosigners (other parties' nodes, neutral witnesses) a checkpoint needs\n"
+		"# before a report counts it (optional, default 1); heartbeat: an idle node pushes its\n"
+		"# checkpoint to its witnesses at least this often (optional, default 1h)\n"
+		"witness-quorum: 1\n"
+		"heartbeat: 1h\n");
 }

@@ -28,6 +28,8 @@
 #define CHARTER_MAX_AGENCIES 128
 #define CHARTER_MAX_WITNESSES 16
 #define CHARTER_FIRST_LINE "parley charter v1"
+#define CHARTER_DEFAULT_QUORUM 1        /* witness-quorum when absent */
+#define CHARTER_DEFAULT_HEARTBEAT 3600u /* heartbeat when absent: 1 h */
 
 enum charter_profile {
 	CHARTER_PROFILE_CYBER_MLA = 1,
@@ -71,6 +73,8 @@ struct charter {
 	uint64_t ack, answer, urgent_ack, urgent_answer; /* seconds */
 	int64_t term_start, term_end;       /* Unix seconds */
 	uint64_t reporting_period;          /* seconds */
+	unsigned witness_quorum;            /* cosigners a checkpoint needs to count as witnessed (docs/reports.md) */
+	uint64_t heartbeat;                 /* seconds: an idle node pushes its checkpoint at least this often */
 	int signed_by[CHARTER_MAX_PARTIES]; /* 1 if that party's valid signature is present */
 	size_t nsigned;
 	struct buf signatures;              /* the signature lines present, verbatim */

@@ -45,3 +45,22 @@ expect missing-file 2 "no such file" "$PARLEY" charter verify "$D/nope"
 expect init-writes-template 0 "fill it in" "$PARLEY" charter init "$D/new"
 expect init-refuses-overwrite 2 "already exists" "$PARLEY" charter init "$D/new"
 expect template-needs-filling 2 "line 4" "$PARLEY" charter verify "$D/new"
+
+# witness-quorum and heartbeat (issue 14): optional, after reporting-period, with defaults
+expect defaults-shown 0 "" "$PARLEY" charter show "$D/charter" &&
+	{ grep -q "quorum *1 cosigner$" "$T_OUT" && grep -q "heartbeat *1 hours" "$T_OUT" && pass witnessing-defaults ||
+		fail witnessing-defaults "$(cat "$T_OUT")"; }
+{ cat "$D/charter.draft"; echo "witness-quorum: 2"; echo "heartbeat: 10m"; } >"$D/q2"
+expect quorum-and-heartbeat 0 "" "$PARLEY" charter show "$D/q2" &&
+	{ grep -q "quorum *2 cosigners$" "$T_OUT" && grep -q "heartbeat.*10" "$T_OUT" && pass quorum-and-heartbeat-shown ||
+		fail quorum-and-heartbeat-shown "$(cat "$T_OUT")"; }
+{ cat "$D/charter.draft"; echo "witness-quorum: 3"; } >"$D/q3"
+expect quorum-above-cosigners 2 "witness-quorum 3 is more than the 2 cosigners each log has" "$PARLEY" charter verify "$D/q3"
+{ cat "$D/charter.draft"; echo "witness-quorum: 0"; } >"$D/q0"
+expect quorum-zero 2 "line 18: witness-quorum: '0' is not a number of cosigners" "$PARLEY" charter verify "$D/q0"
+{ cat "$D/charter.draft"; echo "witness-quorum: two"; } >"$D/qx"
+expect quorum-not-a-number 2 "witness-quorum: 'two'" "$PARLEY" charter verify "$D/qx"
+{ cat "$D/charter.draft"; echo "heartbeat: 0h"; } >"$D/h0"
+expect heartbeat-zero 2 "heartbeat: '0h' is not a duration" "$PARLEY" charter verify "$D/h0"
+{ cat "$D/charter.draft"; echo "heartbeat: 1h"; echo "witness-quorum: 1"; } >"$D/hq"
+expect quorum-after-heartbeat 2 "'witness-quorum' is out of order" "$PARLEY" charter verify "$D/hq"
