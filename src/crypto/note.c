@@ -260,9 +260,14 @@ void note_release(struct note *n)
 	memset(n, 0, sizeof *n);
 }
 
-int note_parse(struct note *n, const uint8_t *data, size_t len)
+/*
+ * The checks every reader of a whole note starts with (size, UTF-8, the final
+ * newline) and where its text ends: *sep is the index of the text's final
+ * newline, the blank line after it separating the signatures (the last blank
+ * line: a blank line inside the text is allowed).
+ */
+static int note_frame(const uint8_t *data, size_t len, size_t *sep)
 {
-	memset(n, 0, sizeof *n);
 	if (len > NOTE_MAX_SIZE)
 		return err_set(ERR_LIMIT, "note is larger than %u bytes", NOTE_MAX_SIZE);
 	size_t bad = utf8_text_invalid_at((const char *)data, len);
@@ -270,16 +275,21 @@ int note_parse(struct note *n, const uint8_t *data, size_t len)
 		return err_set(ERR_FORMAT, "note has invalid UTF-8 or a control character at byte %zu", bad);
 	if (len == 0 || data[len - 1] != '\n')
 		return err_set(ERR_FORMAT, "note does not end with a newline");
-	/* The text is separated from the signatures by the last blank line. */
-	size_t sep = SIZE_MAX;
-	for (size_t i = len - 1; i-- > 0;) {
+	for (size_t i = len - 1; i-- > 0;)
 		if (data[i] == '\n' && data[i + 1] == '\n') {
-			sep = i;
-			break;
+			*sep = i;
+			return 0;
 		}
-	}
-	if (sep == SIZE_MAX)
-		return err_set(ERR_FORMAT, "note has no blank line before its signatures");
+	return err_set(ERR_FORMAT, "note has no blank line before its signatures");
+}
+
+int note_parse(struct note *n, const uint8_t *data, size_t len)
+{
+	memset(n, 0, sizeof *n);
+	size_t sep;
+	int frc = note_frame(data, len, &sep);
+	if (frc)
+		return frc;
 	if (sep + 2 >= len)
 		return err_set(ERR_FORMAT, "note has no signature lines");
 	n->data = malloc(len + 1);
@@ -501,21 +511,10 @@ int note_select(struct buf *out, const uint8_t *data, size_t len, const struct n
 {
 	if (ok)
 		memset(ok, 0, nv * sizeof *ok);
-	if (len > NOTE_MAX_SIZE)
-		return err_set(ERR_LIMIT, "note is larger than %u bytes", NOTE_MAX_SIZE);
-	size_t bad = utf8_text_invalid_at((const char *)data, len);
-	if (bad != len)
-		return err_set(ERR_FORMAT, "note has invalid UTF-8 or a control character at byte %zu", bad);
-	if (len == 0 || data[len - 1] != '\n')
-		return err_set(ERR_FORMAT, "note does not end with a newline");
-	size_t sep = SIZE_MAX;
-	for (size_t i = len - 1; i-- > 0;)
-		if (data[i] == '\n' && data[i + 1] == '\n') {
-			sep = i;
-			break;
-		}
-	if (sep == SIZE_MAX)
-		return err_set(ERR_FORMAT, "note has no blank line before its signatures");
+	size_t sep;
+	int frc = note_frame(data, len, &sep);
+	if (frc)
+		return frc;
 	int rc = note_text_valid((const char *)data, sep + 1);
 	if (rc)
 		return rc;
