@@ -273,7 +273,7 @@ static int proof_consistency(int argc, char **argv)
 	}
 	if (!rc && (nfiles != 3 || !k.vkey == !k.charter || k.nw))
 		rc = err_set(ERR_USAGE, "%s", usage);
-	struct checkpoint a, b;
+	struct checkpoint a = {0}, b = {0};
 	merkle_hash proof[MERKLE_MAX_PROOF];
 	size_t n = 0;
 	if (!rc)
