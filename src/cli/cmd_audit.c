@@ -396,11 +396,13 @@ static int compare_log(struct audit *a, size_t l, const char *out_dir)
 		printf("  %-40s size %" PRIu64 " root %s… cosigned by %zu\n", o->source, o->cp.size, r, o->cosigners);
 		seen++;
 	}
+	uint8_t dup[MAX_OBS];
+	for (size_t i = 0; i < a->nobs; i++)
+		dup[i] = a->obs[i].log != l || repeated(a, i);
 	for (size_t i = 0; i < a->nobs && !fork; i++)
 		for (size_t j = 0; j < a->nobs && !fork; j++) {
 			const struct obs *x = &a->obs[i], *y = &a->obs[j];
-			if (x->log != l || y->log != l || i == j || x->cp.size > y->cp.size || repeated(a, i) ||
-			    repeated(a, j))
+			if (dup[i] || dup[j] || i == j || x->cp.size > y->cp.size)
 				continue;
 			if (x->cp.size == y->cp.size && (j < i || !memcmp(x->cp.root, y->cp.root, MERKLE_HASH)))
 				continue;
