@@ -445,6 +445,44 @@ static int compare_log(struct audit *a, size_t l, const char *out_dir)
 	return unsure ? 2 : 0;
 }
 
+/*
+ * A witness's evidence kept before it wrote a proof file: recorded and shown,
+ * two checkpoints of one size, made into a proof (the same checks follow).
+ * ERR_VERIFY if they are not checkpoints signed by a log of the charter.
+ */
+static int proof_from_evidence(const struct charter *c, const char *dir, struct buf *out)
+{
+	struct buf rec, shown;
+	struct checkpoint cp;
+	char path[PATH_MAX + 16];
+	buf_init(&rec, CHECKPOINT_MAX_SIZE);
+	buf_init(&shown, CHECKPOINT_MAX_SIZE);
+	snprintf(path, sizeof path, "%s/recorded", dir);
+	int rc = file_read(path, CHECKPOINT_MAX_SIZE, &rec);
+	snprintf(path, sizeof path, "%s/shown", dir);
+	if (!rc)
+		rc = file_read(path, CHECKPOINT_MAX_SIZE, &shown);
+	if (rc) {
+		rc = err_wrap(rc, "%s has neither a proof nor recorded and shown", dir);
+		goto out;
+	}
+	const struct charter_party *p = NULL;
+	if (checkpoint_parse_unverified(&cp, rec.data, rec.len) == 0)
+		p = charter_party_of_log(c, cp.origin);
+	if (!p) {
+		rc = err_set(ERR_VERIFY, "%s/recorded is not a checkpoint of a log of the charter", dir);
+		goto out;
+	}
+	buf_reset(out);
+	rc = forkproof_format(out, &p->node_key, rec.data, rec.len, shown.data, shown.len, NULL, NULL, 0, NULL);
+	if (rc)
+		rc = err_set(ERR_VERIFY, "%s: %s", dir, err_msg());
+out:
+	buf_release(&rec);
+	buf_release(&shown);
+	return rc;
+}
+
 static int audit_verify(int argc, char **argv)
 {
 	const char *charter_path = NULL, *proof_path = NULL;
@@ -468,15 +506,23 @@ static int audit_verify(int argc, char **argv)
 		free(c);
 		return cli_fail("audit verify", err_wrap(rc, "%s", charter_path));
 	}
-	struct stat st;
+	struct stat st = {0};
 	char path[PATH_MAX + 16];
-	/* a witness's evidence directory: its proof file */
+	/* a witness's evidence directory: its proof file, or (kept before there was one) recorded and shown */
 	if (stat(proof_path, &st) == 0 && S_ISDIR(st.st_mode))
 		snprintf(path, sizeof path, "%s/proof", proof_path);
 	else
 		snprintf(path, sizeof path, "%s", proof_path);
-	if ((rc = file_read(path, FORKPROOF_MAX, &b))) {
-		code = cli_fail("audit verify", err_wrap(rc == ERR_VERIFY ? ERR_IO : rc, "%s", path));
+	rc = file_read(path, FORKPROOF_MAX, &b);
+	if (rc == ERR_NOTFOUND && S_ISDIR(st.st_mode))
+		rc = proof_from_evidence(c, proof_path, &b);
+	if (rc == ERR_VERIFY) {
+		printf("NOT A FORK PROOF: %s\n", err_msg());
+		code = 1;
+		goto out;
+	}
+	if (rc) {
+		code = cli_fail("audit verify", err_wrap(rc, "%s", path));
 		goto out;
 	}
 	struct note_verifier logs[CHARTER_MAX_PARTIES];

@@ -108,6 +108,11 @@ int forkproof_format(struct buf *out, const struct note_verifier *log_key, const
 	if (rc)
 		goto out;
 	int first = cp[0].size <= cp[1].size ? 0 : 1;
+	if (cp[0].size != cp[1].size && !root) {
+		rc = err_set(ERR_USAGE, "checkpoints of sizes %" PRIu64 " and %" PRIu64 " need a root and a consistency proof",
+			     cp[first].size, cp[1 - first].size);
+		goto out;
+	}
 	if (cp[0].size != cp[1].size && n > FORKPROOF_MAX_HASHES) {
 		rc = err_set(ERR_LIMIT, "more than %d consistency proof hashes", FORKPROOF_MAX_HASHES);
 		goto out;

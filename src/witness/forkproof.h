@@ -64,7 +64,7 @@ int forkproof_parse(struct forkproof *p, const uint8_t *data, size_t len);
  * tree's root at the smaller size and proof its consistency proof to the
  * larger; both are ignored (may be NULL) when the sizes are equal. why (may
  * be NULL) is one line of text. 0, ERR_FORMAT, ERR_VERIFY (a checkpoint not
- * signed by log_key) or ERR_LIMIT.
+ * signed by log_key), ERR_USAGE (sizes differ and root is NULL) or ERR_LIMIT.
  */
 int forkproof_format(struct buf *out, const struct note_verifier *log_key, const uint8_t *a, size_t a_len,
 		     const uint8_t *b, size_t b_len, const merkle_hash root, const merkle_hash *proof, size_t n,

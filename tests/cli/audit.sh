@@ -81,6 +81,11 @@ ev=$(ls -d "$D"/wit/state/conflicts/*/*/ 2>/dev/null | head -n 1)
 	fail witness-keeps-fork-proof "HTTP $code; $(ls -R "$D/wit/state/conflicts")"
 expect witness-evidence-verifies 0 "" "$PARLEY" audit verify "${ev:-/nonexistent}" --charter "$D/charter"
 expect witness-evidence-file-verifies 0 "" "$PARLEY" audit verify "${ev:-/nonexistent}/proof" --charter "$D/charter"
+# evidence kept before there was a proof file (recorded, shown, why) is taken too
+mkdir -p "$D/oldev" && cp "${ev:-/nonexistent}"/recorded "${ev:-/nonexistent}"/shown "$D/oldev/" 2>/dev/null
+expect older-evidence-without-proof-verifies 0 "" "$PARLEY" audit verify "$D/oldev" --charter "$D/charter"
+cp "$D/us/cosigned/1" "$D/oldev/shown"
+expect older-evidence-of-two-sizes-is-no-proof 1 "" "$PARLEY" audit verify "$D/oldev" --charter "$D/charter"
 curl -s "$WIT/metrics" | grep -q "^parley_forks_seen_total{log=\"$US_ORIGIN\"} [1-9]" && pass witness-metrics-count-fork ||
 	fail witness-metrics-count-fork "$(curl -s "$WIT/metrics")"
 grep -q "FORK of log '$US_ORIGIN'" "$D/wit.log" && pass witness-logs-fork || fail witness-logs-fork "$(tail -n 3 "$D/wit.log")"
