@@ -35,5 +35,7 @@ int cmd_close(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_receipt(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+/* parley audit: fork evidence across nodes, witnesses and copies (cmd_audit.c) */
+int cmd_audit(int argc, char **argv);
 
 #endif

@@ -31,6 +31,7 @@ static const struct cli_command commands[] = {
 	{"receipt", cmd_receipt, "receipt CASE --key KEY --node URL --out DIR"},
 	{"demo", cmd_demo, "demo --dir DIR [--exit]"},
 	{"note", cmd_note, "note sign|verify|cosign ..."},
+	{"audit", cmd_audit, "audit --charter CHARTER [--out DIR] [URL...] | audit verify PROOF --charter CHARTER"},
 };
 
 static void usage(FILE *f)

@@ -115,19 +115,20 @@ int syntax_url(const char *s, size_t len)
 int syntax_duration(const char *s, size_t len, uint64_t *seconds)
 {
 	if (len < 2 || len > 7 || s[0] < '1' || s[0] > '9')
-		return err_set(ERR_FORMAT, "duration must be a number and a unit m, h or d (like 24h)");
+		return err_set(ERR_FORMAT, "duration must be a number and a unit s, m, h or d (like 24h)");
 	uint64_t v = 0;
 	for (size_t i = 0; i < len - 1; i++) {
 		if (s[i] < '0' || s[i] > '9')
-			return err_set(ERR_FORMAT, "duration must be a number and a unit m, h or d (like 24h)");
+			return err_set(ERR_FORMAT, "duration must be a number and a unit s, m, h or d (like 24h)");
 		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
 	switch (s[len - 1]) {
+	case 's': *seconds = v; return 0;
 	case 'm': *seconds = v * 60; return 0;
 	case 'h': *seconds = v * 3600; return 0;
 	case 'd': *seconds = v * 86400; return 0;
 	}
-	return err_set(ERR_FORMAT, "duration unit must be m, h or d");
+	return err_set(ERR_FORMAT, "duration unit must be s, m, h or d");
 }
 
 static int digits(const char *s, size_t n, int *out)

@@ -6,7 +6,7 @@
  *   agency name  <party id>.<[a-z][a-z0-9-]{0,31}>          us.fbi, ru.gp
  *   case id      <agency name>/<[A-Za-z0-9][A-Za-z0-9._-]{0,63}>   us.fbi/2021-0007
  *   witness id   [a-z0-9][a-z0-9.-]{0,62}
- *   duration     [1-9][0-9]{0,5} followed by m, h or d        24h, 30d
+ *   duration     [1-9][0-9]{0,5} followed by s, m, h or d     24h, 30d, 90s
  *   time         YYYY-MM-DDTHH:MM:SSZ (RFC 3339, UTC, no fraction)
  *   url          http(s)://host[:port][/path], no userinfo, query or fragment
  *

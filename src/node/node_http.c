@@ -28,6 +28,25 @@ static void h_checkpoint(void *ctx, const struct http_request *req, struct http_
 	http_file(resp, n->log_fd, "checkpoint", "text/plain; charset=utf-8", "no-cache, max-age=2");
 }
 
+/*
+ * GET /checkpoints/<sha256(origin) hex>: the latest checkpoint of a peer's log
+ * this node cosigned as its witness (the log's signature and our newest
+ * cosignature), for auditors comparing what each witness was shown
+ * (docs/node.md; the same path as the neutral witness's). A worker: the
+ * witness's lock is held while it syncs a mirror.
+ */
+static void h_witnessed(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	const char *id = req->path + strlen("/checkpoints/");
+	if (witness_latest_by_id(n->witness, id, strlen(id), &resp->body)) {
+		http_text(resp, 404, "%s", err_msg());
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "text/plain; charset=utf-8";
+}
+
 static void h_tile(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct node *n = ctx;
@@ -590,6 +609,11 @@ static void h_metrics(void *ctx, const struct http_request *req, struct http_res
 		   node_counter(&n->m.push_failures));
 	buf_printf(b, "# TYPE parley_sync_failures_total counter\nparley_sync_failures_total %" PRIu64 "\n",
 		   node_counter(&n->m.sync_failures));
+	buf_printf(b, "# HELP parley_forks_seen_total Times a peer's log was met showing two histories.\n"
+		      "# TYPE parley_forks_seen_total counter\n");
+	for (size_t i = 0; i < n->npeers; i++)
+		buf_printf(b, "parley_forks_seen_total{log=\"%s\"} %" PRIu64 "\n", n->peers[i].party->node_key.name,
+			   witness_forks_seen(n->witness, n->peers[i].party->node_key.name));
 	buf_printf(b, "# HELP parley_peer_size Entries in a peer's log: as seen there, and as mirrored here.\n"
 		      "# TYPE parley_peer_size gauge\n");
 	for (size_t i = 0; i < n->npeers; i++) {
@@ -615,6 +639,7 @@ void node_http_routes(struct node *n)
 	 */
 	static const struct http_route routes[] = {
 		{"GET", "/checkpoint", 0, NULL, h_checkpoint, 0, 0},
+		{"GET", "/checkpoints/", 0, NULL, h_witnessed, 1, 0},
 		{"GET", "/tile/", 0, NULL, h_tile, 0, 1},
 		{"GET", "/body/", 0, NULL, h_body, 0, 0},
 		{"POST", "/bodies", BODY_BATCH_REQUEST_MAX, "application/octet-stream", h_bodies, 1, 0},

@@ -272,9 +272,11 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		merkle_hash root;
 		if ((rc = tlog_root_at(p->mirror, cp.size, root)))
 			return rc;
-		if (memcmp(root, cp.root, MERKLE_HASH) != 0)
+		if (memcmp(root, cp.root, MERKLE_HASH) != 0) {
+			witness_keep_mirror_fork(n->witness, p->mirror, cpnote, len, (uint64_t)node_now()); /* evidence */
 			return err_set(ERR_VERIFY, "%s shows a checkpoint of size %" PRIu64 " that is not in the log we hold: a fork",
 				       p->party->id, cp.size);
+		}
 		keep_peer_checkpoint(n, p, cp.size, cpnote, len);
 		return 0;
 	}

@@ -53,8 +53,11 @@ static void keep_cosignatures(struct node *n, const struct checkpoint *cp, const
 	buf_release(&published);
 }
 
-/* One add-checkpoint round with a target. Returns 1 to retry at once (after a 409 told us its size). */
-static int push_one(struct node *n, struct target *t, const struct buf *note, const struct checkpoint *cp)
+/*
+ * One add-checkpoint round with a target. Returns 1 to retry at once (after a
+ * 409 told us its size). *cosigned is set to 1 when the target cosigned.
+ */
+static int push_one(struct node *n, struct target *t, const struct buf *note, const struct checkpoint *cp, int *cosigned)
 {
 	uint64_t old = t->known && t->cosigned <= cp->size ? t->cosigned : 0;
 	merkle_hash proof[MERKLE_MAX_PROOF];
@@ -95,7 +98,11 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 		}
 		buf_release(&full);
 		if (ok) {
-			node_record_cosignature(n, n->key.sign.name, cp->size, t->key.name, (int64_t)when);
+			/* the index wants the first cosignature of each size (the receipt, as kept in cosigned/), not a
+			   heartbeat's again: a rebuild from the kept files gives the same rows */
+			if (!t->known || t->cosigned != cp->size)
+				node_record_cosignature(n, n->key.sign.name, cp->size, t->key.name, (int64_t)when);
+			*cosigned = 1;
 			keep_cosignatures(n, cp, note, &resp);
 			t->cosigned = cp->size;
 			t->known = 1;
@@ -126,9 +133,20 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 	return again;
 }
 
+/*
+ * Pushes the current checkpoint to every target that has not cosigned it yet
+ * and, as a heartbeat, to every target whose last cosignature is older than
+ * the charter's heartbeat even when the log did not grow: the witness cosigns
+ * the same size again with a new time, so an idle log is seen to be idle
+ * (silence is provable, not an outage; docs/reports.md). The newest
+ * cosignature goes on the published checkpoint; cosigned/<size> keeps the
+ * earliest (the receipt).
+ */
 void *node_pusher_main(void *arg)
 {
 	struct node *n = arg;
+	int64_t last[MAX_TARGETS] = {0}; /* when each target last cosigned (0: not since start) */
+	int64_t heartbeat = n->charter.heartbeat ? (int64_t)n->charter.heartbeat : CHARTER_DEFAULT_HEARTBEAT;
 	struct buf note;
 	buf_init(&note, CHECKPOINT_MAX_SIZE);
 	pthread_mutex_lock(&n->push_lock);
@@ -153,10 +171,15 @@ void *node_pusher_main(void *arg)
 		pthread_mutex_unlock(&n->log_lock);
 		for (size_t i = 0; i < n->ntargets && !n->stopping; i++) {
 			struct target *t = &n->targets[i];
-			if (cp.size == 0 || (t->known && t->cosigned == cp.size) || t->retry_at > node_now())
+			int64_t now = node_now();
+			int current = t->known && t->cosigned == cp.size && now - last[i] < heartbeat;
+			if (cp.size == 0 || current || t->retry_at > now)
 				continue;
-			for (int tries = 0; tries < 3 && push_one(n, t, &note, &cp); tries++)
+			int cosigned = 0;
+			for (int tries = 0; tries < 3 && push_one(n, t, &note, &cp, &cosigned); tries++)
 				;
+			if (cosigned)
+				last[i] = node_now();
 		}
 		pthread_mutex_lock(&n->push_lock);
 	}

@@ -6,6 +6,7 @@
 #include "node/http.h"
 #include "witness/witness.h"
 
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,35 @@ static void h_add(void *ctx, const struct http_request *req, struct http_respons
 	int rc = witness_add_checkpoint(w, req->body, req->body_len, (uint64_t)time(NULL), &status, &ct, &resp->body);
 	resp->status = rc ? 500 : status;
 	resp->content_type = ct;
+}
+
+/* GET /checkpoints/<sha256(origin) hex>: the latest checkpoint cosigned of that log (docs/node.md). */
+static void h_latest(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct witness *w = ctx;
+	const char *id = req->path + strlen("/checkpoints/");
+	if (witness_latest_by_id(w, id, strlen(id), &resp->body)) {
+		http_text(resp, 404, "%s", err_msg());
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "text/plain; charset=utf-8";
+}
+
+/* GET /metrics: the forks met per log (Prometheus text). */
+static void h_metrics(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct witness *w = ctx;
+	const char *origins[WITNESS_MAX_LOGS];
+	(void)req;
+	size_t n = witness_origins(w, origins, WITNESS_MAX_LOGS);
+	resp->status = 200;
+	resp->content_type = "text/plain; version=0.0.4";
+	buf_printf(&resp->body, "# HELP parley_forks_seen_total Times a log was met showing two histories.\n"
+				"# TYPE parley_forks_seen_total counter\n");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&resp->body, "parley_forks_seen_total{log=\"%s\"} %" PRIu64 "\n", origins[i],
+			   witness_forks_seen(w, origins[i]));
 }
 
 static void h_health(void *ctx, const struct http_request *req, struct http_response *resp)
@@ -136,6 +166,8 @@ int witness_server_start(const char *dir, const char *listen, struct witness_ser
 	static const struct http_route routes[] = {
 		{"POST", "/add-checkpoint", WITNESS_REQUEST_MAX, NULL, h_add, 1, 0}, /* persists before answering: blocks */
 		{"GET", "/healthz", 0, NULL, h_health, 0, 0},
+		{"GET", "/checkpoints/", 0, NULL, h_latest, 1, 0},
+		{"GET", "/metrics", 0, NULL, h_metrics, 1, 0},
 	};
 	if (listen)
 		snprintf(addr, sizeof addr, "%s", listen);
@@ -150,7 +182,7 @@ int witness_server_start(const char *dir, const char *listen, struct witness_ser
 	struct http_limits lim = {.connections = 256, .per_address = 64, .reserve = 128, .timeout_s = 15, .workers = 4,
 				  .trusted = trusted, .ntrusted = ntrusted};
 	if (!rc)
-		rc = http_start(&s->http, addr, routes, 2, s->w, &lim);
+		rc = http_start(&s->http, addr, routes, sizeof routes / sizeof routes[0], s->w, &lim);
 	if (rc) {
 		char msg[1024];
 		snprintf(msg, sizeof msg, "%s", err_msg());

@@ -4,6 +4,8 @@
 #include "base/fileio.h"
 #include "crypto/sha256.h"
 #include "tlog/proof.h"
+#include "tlog/store.h"
+#include "witness/forkproof.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +27,7 @@ struct log_state {
 	int have;
 	char path[PATH_MAX];
 	size_t conflicts;         /* pieces of evidence kept in conflicts/<origin>/ */
+	uint64_t forks_seen;      /* forks met since open (kept or not) */
 };
 
 struct witness {
@@ -38,6 +41,13 @@ struct witness {
 	void *hook_ctx;
 	pthread_mutex_t lock;
 };
+
+/*
+ * The witness whose lock this thread holds in witness_add_checkpoint(): its
+ * hook (a node syncing its mirror) may find a fork and keep evidence through
+ * witness_keep_evidence(), which must not take the lock again.
+ */
+static _Thread_local const struct witness *held_by_this_thread;
 
 /* Largest state file read back: what an older version may have written (a whole request's checkpoint). */
 #define STATE_READ_MAX (WITNESS_REQUEST_MAX + 4096)
@@ -290,7 +300,7 @@ void witness_close(struct witness *w)
 /* Removes a half-written evidence directory (a crash between its files and its rename). */
 static void remove_partial(const char *tmp)
 {
-	static const char *const names[] = {"recorded", "shown", "why"};
+	static const char *const names[] = {"recorded", "shown", "why", "proof"};
 	char path[PATH_MAX + 64];
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", tmp, names[i]);
@@ -303,22 +313,32 @@ static void remove_partial(const char *tmp)
  * Keeps evidence that the log signed two checkpoints that cannot both be true:
  * the one this witness recorded and the one just shown, each as a note with
  * the log's signature only (so `parley note verify FILE --vkey <log key>`
- * checks it), in conflicts/<sha256(origin)>/<id>/{recorded,shown,why}. The id
- * is a hash of the two checkpoints, so the same evidence shown again writes
- * nothing; at most WITNESS_CONFLICTS_PER_LOG per log and WITNESS_CONFLICTS_MAX
- * in all are kept (one proves the log misbehaved; the bound keeps a log that
- * forks at every size from filling the disk). Best effort: failing to keep
- * evidence does not change the answer.
+ * checks it), and the two together as a fork proof (src/witness/forkproof.h,
+ * what `parley audit verify` checks), in
+ * conflicts/<sha256(origin)>/<id>/{recorded,shown,why,proof}. When the sizes
+ * differ, root is the larger tree's root at the smaller size and proof its
+ * consistency proof (NULL and 0 when they are equal). The id is a hash of the
+ * two checkpoints, so the same evidence shown again writes nothing; at most
+ * WITNESS_CONFLICTS_PER_LOG per log and WITNESS_CONFLICTS_MAX in all are kept
+ * (one proves the log misbehaved; the bound keeps a log that forks at every
+ * size from filling the disk). Every fork met is counted and, when its
+ * evidence is new, logged with a line. Best effort: failing to keep evidence
+ * does not change the answer. Called with the lock held.
  */
 static void keep_conflict(struct witness *w, struct log_state *s, const uint8_t *rec, size_t rec_len,
-			  const uint8_t *shown, size_t shown_len, uint64_t now, const char *why)
+			  const uint8_t *shown, size_t shown_len, const merkle_hash root, const merkle_hash *proof,
+			  size_t nproof, uint64_t now, const char *why)
 {
-	struct buf a, b, text;
+	struct buf a, b, text, fp;
 	buf_init(&a, CHECKPOINT_MAX_SIZE);
 	buf_init(&b, CHECKPOINT_MAX_SIZE);
 	buf_init(&text, 1024);
+	buf_init(&fp, FORKPROOF_MAX);
 	char dir[PATH_MAX], final[PATH_MAX + 80], tmp[PATH_MAX + 80], path[PATH_MAX + 100];
+	s->forks_seen++;
 	if (log_only(s, rec, rec_len, &a) || log_only(s, shown, shown_len, &b))
+		goto out;
+	if (forkproof_format(&fp, &s->log.key, a.data, a.len, b.data, b.len, root, proof, nproof, why))
 		goto out;
 	/* the id: both checkpoints, in byte order */
 	const struct buf *x = &a, *y = &b;
@@ -357,6 +377,9 @@ static void keep_conflict(struct witness *w, struct log_state *s, const uint8_t 
 	snprintf(path, sizeof path, "%s/why", tmp);
 	if (!rc)
 		rc = file_write_atomic(path, text.data, text.len, 0600, 0);
+	snprintf(path, sizeof path, "%s/proof", tmp);
+	if (!rc)
+		rc = file_write_atomic(path, fp.data, fp.len, 0600, 0);
 	if (rc || rename(tmp, final) != 0) {
 		remove_partial(tmp);
 		goto out;
@@ -364,10 +387,12 @@ static void keep_conflict(struct witness *w, struct log_state *s, const uint8_t 
 	dir_fsync(dir);
 	s->conflicts++;
 	w->conflicts++;
+	fprintf(stderr, "witness: FORK of log '%s': %s; evidence kept in %s\n", s->cp.origin, why, final);
 out:
 	buf_release(&a);
 	buf_release(&b);
 	buf_release(&text);
+	buf_release(&fp);
 }
 
 /*
@@ -388,7 +413,7 @@ static void check_evidence(struct witness *w, struct log_state *s, const struct 
 	buf_init(&rec, STATE_READ_MAX);
 	if (cp->size == s->cp.size) {
 		if (memcmp(cp->root, s->cp.root, MERKLE_HASH) != 0 && file_read(s->path, STATE_READ_MAX, &rec) == 0)
-			keep_conflict(w, s, rec.data, rec.len, note, len, now,
+			keep_conflict(w, s, rec.data, rec.len, note, len, NULL, NULL, 0, now,
 				      "same size as the checkpoint this witness cosigned, different root hash");
 	} else {
 		char path[PATH_MAX + 64];
@@ -401,7 +426,7 @@ static void check_evidence(struct witness *w, struct log_state *s, const struct 
 		if (file_read(path, STATE_READ_MAX, &rec) == 0 && log_only(s, rec.data, rec.len, &clean) == 0 &&
 		    checkpoint_open(&old, clean.data, clean.len, &s->log.key, NULL) == 0 && old.size == cp->size &&
 		    memcmp(old.root, cp->root, MERKLE_HASH) != 0)
-			keep_conflict(w, s, clean.data, clean.len, note, len, now,
+			keep_conflict(w, s, clean.data, clean.len, note, len, NULL, NULL, 0, now,
 				      "smaller than the checkpoint this witness cosigned, and a different root hash from "
 				      "the one it cosigned at that size");
 		buf_release(&clean);
@@ -490,6 +515,7 @@ int witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, u
 		return reply(status, content_type, response, 400, text_plain, msg);
 	}
 	pthread_mutex_lock(&w->lock);
+	held_by_this_thread = w;
 	check_evidence(w, s, &cp, r.checkpoint, r.checkpoint_len, now);
 	if (r.old_size > cp.size) {
 		rc = reply(status, content_type, response, 400, text_plain, "old size is larger than the checkpoint size");
@@ -542,6 +568,7 @@ int witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, u
 		*status = 500;
 	}
 out:
+	held_by_this_thread = NULL;
 	pthread_mutex_unlock(&w->lock);
 	note_release(&n);
 	buf_release(&clean);
@@ -570,5 +597,99 @@ int witness_latest(struct witness *w, const char *origin, struct checkpoint *cp,
 		}
 	}
 	pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
+int witness_keep_evidence(struct witness *w, const char *origin, const uint8_t *recorded, size_t recorded_len,
+			  const uint8_t *shown, size_t shown_len, const merkle_hash root, const merkle_hash *proof,
+			  size_t n, uint64_t now, const char *why)
+{
+	int rc = err_set(ERR_NOTFOUND, "unknown log origin '%s'", origin);
+	int lock = held_by_this_thread != w; /* called from the hook: the lock is ours already */
+	if (lock)
+		pthread_mutex_lock(&w->lock);
+	for (size_t i = 0; i < w->nlogs; i++)
+		if (!strcmp(w->logs[i].log.key.name, origin)) {
+			keep_conflict(w, &w->logs[i], recorded, recorded_len, shown, shown_len, root, proof, n, now, why);
+			rc = 0;
+		}
+	if (lock)
+		pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
+uint64_t witness_forks_seen(struct witness *w, const char *origin)
+{
+	uint64_t n = 0;
+	pthread_mutex_lock(&w->lock);
+	for (size_t i = 0; i < w->nlogs; i++)
+		if (!strcmp(w->logs[i].log.key.name, origin))
+			n = w->logs[i].forks_seen;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+size_t witness_origins(const struct witness *w, const char **origins, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->nlogs && n < max; i++)
+		origins[n++] = w->logs[i].log.key.name; /* never written after open */
+	return n;
+}
+
+int witness_latest_by_id(struct witness *w, const char *id, size_t id_len, struct buf *note)
+{
+	char hex[65];
+	uint8_t h[32];
+	int rc = err_set(ERR_NOTFOUND, "no log with that id (the lowercase hex SHA-256 of its origin)");
+	if (id_len != 64)
+		return rc;
+	pthread_mutex_lock(&w->lock);
+	for (size_t i = 0; i < w->nlogs; i++) {
+		const char *origin = w->logs[i].log.key.name;
+		sha256(origin, strlen(origin), h);
+		hex_encode(hex, h, 32);
+		if (memcmp(hex, id, 64))
+			continue;
+		if (!w->logs[i].have) {
+			rc = err_set(ERR_NOTFOUND, "no checkpoint of '%s' cosigned yet", origin);
+			break;
+		}
+		buf_reset(note);
+		rc = file_read(w->logs[i].path, CHECKPOINT_MAX_SIZE, note);
+		break;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
+int witness_keep_mirror_fork(struct witness *w, struct tlog *mirror, const uint8_t *shown, size_t shown_len,
+			     uint64_t now)
+{
+	struct checkpoint cp;
+	const struct checkpoint *held = tlog_checkpoint(mirror);
+	const struct buf *held_note = tlog_checkpoint_note(mirror);
+	merkle_hash root, proof[MERKLE_MAX_PROOF];
+	size_t n = 0;
+	int rc = checkpoint_parse_unverified(&cp, shown, shown_len);
+	if (!rc && (strcmp(cp.origin, held->origin) || cp.size > held->size))
+		rc = err_set(ERR_USAGE, "not a checkpoint of the mirrored log at or below its size");
+	if (!rc && cp.size < held->size) {
+		if (cp.size == 0)
+			merkle_empty_root(root);
+		else if (!(rc = tlog_root_at(mirror, cp.size, root)))
+			rc = tlog_prove_consistency(mirror, cp.size, held->size, proof, &n);
+		if (!rc && !memcmp(root, cp.root, MERKLE_HASH))
+			rc = err_set(ERR_USAGE, "the checkpoint shown is in the mirrored log: no fork");
+	} else if (!rc && !memcmp(cp.root, held->root, MERKLE_HASH)) {
+		rc = err_set(ERR_USAGE, "the checkpoint shown is the mirrored one: no fork");
+	}
+	if (!rc && n > FORKPROOF_MAX_HASHES)
+		rc = err_set(ERR_LIMIT, "consistency proof too long");
+	if (!rc)
+		rc = witness_keep_evidence(w, cp.origin, held_note->data, held_note->len, shown, shown_len,
+					   cp.size < held->size ? root : NULL, (const merkle_hash *)proof, n, now,
+					   cp.size < held->size ? "signed a checkpoint that is not in the log this node mirrors"
+								: "same size as the mirrored checkpoint, different root hash");
 	return rc;
 }

@@ -33,6 +33,8 @@
  *       recorded                   the one this witness recorded (cosigned)
  *       shown                      the one shown, contradicting it
  *       why                        the reason, and "shown at <unix time>"
+ *       proof                      the two as one fork proof (witness/forkproof.h),
+ *                                  what `parley audit verify` checks
  *
  * Evidence is kept only when it is signed: recorded and shown each carry just
  * the log's signature (`parley note verify FILE --vkey <log key>` checks each)
@@ -118,5 +120,46 @@ void witness_history_dir(const struct witness *w, const char *origin, char *out,
 
 /* The latest cosigned checkpoint of origin (size 0 and no note if none). */
 int witness_latest(struct witness *w, const char *origin, struct checkpoint *cp, struct buf *note);
+
+/*
+ * Keeps evidence that origin's log signed two histories, found outside
+ * add-checkpoint (a node's mirror sync): recorded is the checkpoint held,
+ * shown the contradicting one, both signed by the log (other lines are
+ * dropped). Equal sizes: root and proof are ignored (NULL, 0). Otherwise root
+ * is the larger tree's root at the smaller size and proof the consistency
+ * proof from it to the larger checkpoint: the caller has checked that root
+ * differs from the smaller checkpoint's. Written like add-checkpoint's
+ * evidence (conflicts/, bounded, counted, logged). 0, or ERR_NOTFOUND for an
+ * origin the witness does not follow.
+ */
+int witness_keep_evidence(struct witness *w, const char *origin, const uint8_t *recorded, size_t recorded_len,
+			  const uint8_t *shown, size_t shown_len, const merkle_hash root, const merkle_hash *proof,
+			  size_t n, uint64_t now, const char *why);
+
+/*
+ * The latest checkpoint cosigned of the log whose id (64 lowercase hex
+ * digits: SHA-256 of its origin, as in logs/) is given: the log's signature
+ * and this witness's newest cosignature. What a witness serves at
+ * GET /checkpoints/<id>. 0, or ERR_NOTFOUND (unknown id, or none cosigned yet).
+ */
+int witness_latest_by_id(struct witness *w, const char *id, size_t id_len, struct buf *note);
+
+struct tlog;
+/*
+ * A node's mirror sync met a checkpoint of the mirrored log (signed by the
+ * log: the caller checked) whose size the mirror holds but whose root is not
+ * the mirror's at that size: keeps the evidence with witness_keep_evidence(),
+ * the mirror's checkpoint as recorded and, when it is smaller, the mirror's
+ * root at the shown size with the consistency proof from it (local reads of
+ * the mirror's tiles only). 0, or ERR_USAGE if shown is not such a checkpoint.
+ */
+int witness_keep_mirror_fork(struct witness *w, struct tlog *mirror, const uint8_t *shown, size_t shown_len,
+			     uint64_t now);
+
+/* Forks of origin's log met since the witness opened (every one, kept or not: for /metrics). */
+uint64_t witness_forks_seen(struct witness *w, const char *origin);
+
+/* The origins the witness follows, in the order given at open (at most max into origins). */
+size_t witness_origins(const struct witness *w, const char **origins, size_t max);
 
 #endif
