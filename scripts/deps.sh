@@ -9,6 +9,7 @@ packages=(
   golang-go golang-golang-x-mod-dev   # the independent tlog/note checker (tests/go)
   age                                 # the independent age implementation (interop tests)
   nodejs npm                          # ajv, the independent STIX schema validator
+  curl jq sqlite3                     # the shell tests' HTTP client, JSON and database checks
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(nginx-light wrk)         # reference servers and load generator for `make bench`

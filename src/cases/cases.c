@@ -463,6 +463,19 @@ int cases_add_cosignature(struct cases *c, const char *origin, uint64_t size, co
 	return 0;
 }
 
+int cases_cosignature_known(const struct cases *c, const char *origin, uint64_t size, const char *cosigner,
+			    int64_t time)
+{
+	int l = party_of_origin(c->charter, origin), k = cosigner_index(c->charter, cosigner);
+	if (l < 0 || k < 0 || k == l)
+		return 0;
+	const struct cases_cosig *f = c->logs[l].cosig[k];
+	size_t n = c->logs[l].ncosig[k], p = 0;
+	while (p < n && f[p].size < size)
+		p++;
+	return p < n && f[p].time <= time;
+}
+
 int cases_first_cosigned(const struct cases *c, const char *origin, const char *cosigner, uint64_t index,
 			 uint64_t *size)
 {

@@ -189,6 +189,16 @@ int cases_add_entry(struct cases *c, const char *origin, uint64_t index, const u
 int cases_add_cosignature(struct cases *c, const char *origin, uint64_t size, const char *cosigner, int64_t time);
 
 /*
+ * 1 if a cosignature record would change nothing: one already held by the same
+ * cosigner on origin's log covers at least that size no later (the record is
+ * dominated; a repeated or later cosignature of the same checkpoint is). The
+ * node records only what is not, so repeated cosigning (heartbeats, a peer
+ * pushing again) adds no index row.
+ */
+int cases_cosignature_known(const struct cases *c, const char *origin, uint64_t size, const char *cosigner,
+			    int64_t time);
+
+/*
  * The size of the checkpoint of origin's log that cosigner cosigned first
  * (earliest) among those covering entry index: the smallest kept record
  * above index. ERR_NOTFOUND if none yet (or an unknown origin or cosigner).

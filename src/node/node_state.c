@@ -89,7 +89,9 @@ int node_catch_up(struct node *n, const char *origin, struct tlog *t, const stru
 void node_record_cosignature(struct node *n, const char *origin, uint64_t size, const char *cosigner, int64_t when)
 {
 	pthread_mutex_lock(&n->cases_lock);
-	if (cases_add_cosignature(&n->cases, origin, size, cosigner, when) == 0)
+	/* a dominated record (the same checkpoint cosigned again) changes nothing: no index row for it */
+	if (!cases_cosignature_known(&n->cases, origin, size, cosigner, when) &&
+	    cases_add_cosignature(&n->cases, origin, size, cosigner, when) == 0)
 		index_add_cosignature(n->ix, origin, size, cosigner, when);
 	pthread_mutex_unlock(&n->cases_lock);
 }

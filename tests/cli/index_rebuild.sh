@@ -50,6 +50,26 @@ done
 views us "$D/us.before" && views ru "$D/ru.before"
 grep -q '"state": "delivered"' "$D/us.before" || { fail setup "no view: $(head -c 300 "$D/us.before")"; exit 1; }
 
+# A peer pushing the same checkpoint again and again: each push is cosigned again, but the
+# index gains no row (a later cosignature of the same checkpoint changes nothing).
+if command -v sqlite3 >/dev/null; then
+	cosig_rows() { sqlite3 "file:$D/ru/index.sqlite?mode=ro" 'SELECT count(*) FROM cosignatures' 2>/dev/null; }
+	r0=$(cosig_rows)
+	usz=$(curl -s "$US/checkpoint" | sed -n 2p)
+	{ printf 'old %s\n\n' "$usz"; curl -s "$US/checkpoint" | sed '/^— /d'; curl -s "$US/checkpoint" | grep -m1 '^— us.parley.example/log '; } >"$D/push.req"
+	ok=0
+	for i in $(seq 30); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' --data-binary @"$D/push.req" "$RU/add-checkpoint")
+		[ "$code" = 200 ] && ok=$((ok + 1))
+		[ "$i" = 1 ] && sleep 1.1 # a later second: a cosignature of its own
+	done
+	r1=$(cosig_rows)
+	[ "$ok" = 30 ] && [ -n "$r0" ] && [ "$r0" = "$r1" ] && pass repeated-push-adds-no-index-row ||
+		fail repeated-push-adds-no-index-row "$ok of 30 cosigned; rows $r0 then $r1"
+else
+	skip repeated-push-adds-no-index-row "sqlite3 is not installed"
+fi
+
 # damage DAMAGE PARTY — stops PARTY's node, damages its index as named, restarts it
 damage() {
 	local party=$1 how=$2 f=$D/$1/index.sqlite extra=()
