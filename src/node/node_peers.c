@@ -258,13 +258,14 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		keep_peer_checkpoint(n, p, cp.size, cpnote, len);
 		return 0;
 	}
-	struct client_session *cs;
+	struct client_session *cs, *bcs = NULL; /* the tiles' (used by the tile client's thread), the bodies' */
 	struct verified v = {have, cp.size - have, NULL};
 	uint8_t *bits = calloc((size_t)(v.n / 8 + 1), 1);
 	if (!bits)
 		return err_set(ERR_NOMEM, "out of memory");
 	v.bits = bits;
-	if ((rc = client_session_open(&cs))) {
+	if ((rc = client_session_open(&cs)) || (rc = client_session_open(&bcs))) {
+		client_session_close(cs);
 		free(bits);
 		return rc;
 	}
@@ -279,13 +280,14 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 	if (!rc && !bf)
 		rc = err_set(ERR_NOMEM, "out of memory");
 	if (!rc) {
-		*bf = (struct bundle_feed){.n = n, .p = p, .cs = cs, .v = &v};
+		*bf = (struct bundle_feed){.n = n, .p = p, .cs = bcs, .v = &v};
 		struct tileclient_hooks h = {feed_mirror, feed_bundle_done, feed_before_commit, bf};
 		rc = tileclient_sync(p->mirror, cs, p->party->url, &cp, cpnote, len, clean.data, clean.len, &h, NULL);
 	}
 	free(bf);
 	buf_release(&clean);
 	client_session_close(cs);
+	client_session_close(bcs);
 	if (!rc) {
 		pthread_mutex_lock(&n->cases_lock);
 		node_catch_up(n, p->party->node_key.name, p->mirror, &v);

@@ -40,7 +40,9 @@ struct tileclient_stats {
  * verified with the mirror's key by the caller), fetching from base over cs.
  * commit_note is what the mirror publishes (the same checkpoint text; the
  * caller chooses its signature lines); NULL for cpnote itself. hooks and
- * stats may be NULL.
+ * stats may be NULL. The bundles are fetched over cs by a thread of the
+ * client's own, a few ahead of the one being checked (so the network and the
+ * disk work overlap); the hooks run in the caller's thread and must not use cs.
  *
  * If cp->size is at most the mirror's size, nothing is fetched or committed:
  * returns 0 if the mirror's tree at that size has cp's root, else ERR_VERIFY

@@ -84,7 +84,7 @@ expect extended-log-verifies 0 "" "$PARLEY" log verify "$F/logs/us" --vkey "$US_
 # Static copies of the logs as they are now (the checkpoint first: the tiles it names are immutable,
 # and a partial bundle replaced by its full one is handled by the client)
 static_copy() { mkdir -p "$2" && cp "$1/checkpoint" "$2/" && cp -r "$1/tile" "$2/"; }
-stop_nodes() { cleanup_nodes 2>/dev/null; NODE_PIDS=(); }
+stop_nodes() { { cleanup_nodes; } 2>/dev/null; NODE_PIDS=(); }
 stop_nodes # the rest reads static copies only
 static_copy "$D/us/log" "$D/s-us" && static_copy "$D/ru/log" "$D/s-ru"
 
