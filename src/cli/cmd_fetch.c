@@ -239,7 +239,9 @@ static int fetch_one(struct fetcher *f, const char *base, const struct charter_p
 		rc = err_set(keep, "%s", msg);
 		goto out;
 	}
-	if (cp.size == have && (rc = republish(m, cpb.data, cpb.len, vs, nv)))
+	/* the same size: its cosignatures join the held checkpoint's; a new mirror of an empty log gets its first */
+	if (cp.size == have && (rc = tlog_checkpoint_note(m)->len ? republish(m, cpb.data, cpb.len, vs, nv)
+								  : tlog_commit_mirror(m, clean.data, clean.len)))
 		goto out;
 	snprintf(path, sizeof path, "%s/logs/%s.checkpoints", f->out, party->id);
 	if ((rc = mkdir_p(path, 0755)) ||

@@ -45,9 +45,12 @@ traffic() {
 # summary FILE PARTY — "SIZE NEW" from parley fetch's line for PARTY
 summary() { sed -n "s/^$2: size \([0-9]*\) (\([0-9]*\) new).*/\1 \2/p" "$1"; }
 
-# ---- traffic in both logs; fetch from the charter's URLs ----
-traffic 3 || { fail setup "traffic was refused"; exit 1; }
+# ---- empty logs; then traffic in both logs; fetch from the charter's URLs ----
 F=$D/audit
+expect fetch-empty-logs 0 "" "$PARLEY" fetch --charter "$D/charter" --out "$F"
+grep -q "^us: size 0 (0 new)" "$T_OUT" && grep -q "^ru: size 0 (0 new)" "$T_OUT" && [ -f "$F/logs/us/checkpoint" ] &&
+	pass empty-logs-mirrored || fail empty-logs-mirrored "$(cat "$T_OUT")"
+traffic 3 || { fail setup "traffic was refused"; exit 1; }
 expect fetch-from-charter-urls 0 "" "$PARLEY" fetch --charter "$D/charter" --out "$F"
 cp "$T_OUT" "$D/sum1"
 us1=$(summary "$D/sum1" us) ru1=$(summary "$D/sum1" ru)
