@@ -129,7 +129,7 @@ int tileclient_sync(struct tlog *mirror, struct client_session *cs, const char *
 		    const uint8_t *cpnote, size_t cplen, const uint8_t *commit_note, size_t commit_len,
 		    const struct tileclient_hooks *hooks, struct tileclient_stats *stats)
 {
-	struct tileclient_stats dummy;
+	struct tileclient_stats dummy = {0};
 	struct tileclient_stats *st = stats ? stats : &dummy;
 	memset(st, 0, sizeof *st);
 	uint64_t have = tlog_size(mirror);
