@@ -49,8 +49,8 @@ struct tileclient_stats {
  * (a fork; both sizes named). Otherwise fetches tile/entries/<N>[.p/<W>] from
  * the mirror's size up (a partial bundle that is gone is asked for as the
  * full one, of which only the entries the checkpoint covers are taken),
- * queues the new entries (flushing to the mirror's tree past a batch's
- * worth), and commits: ERR_VERIFY if they do not hash to cp's root (altered
+ * puts the new entries of each bundle into the mirror's tree as it arrives
+ * (tlog_flush_mirror: a catch-up of any size fits), and commits: ERR_VERIFY if they do not hash to cp's root (altered
  * entries, or a log that forked from the mirror), ERR_FORMAT for a malformed
  * bundle, ERR_IO for a failed or refused request. On any error after the
  * first entry was queued the mirror must be closed and reopened (the store

@@ -170,6 +170,18 @@ else
 	skip fetch-large-static-log "python3 (a static web server with a request log) is not installed"
 fi
 
+# ---- a catch-up larger than one batch of the store (64 MiB): 1,200 entries of 60,000 bytes ----
+static_copy "$D/s-ru" "$D/huge"
+pad=$(head -c 60000 /dev/zero | tr '\0' x)
+seq 1200 | sed "s/\$/ $pad/" | "$PARLEY" log append "$D/huge" --key "$K/ru-node.key" >/dev/null
+hsz=$(sed -n 2p "$D/huge/checkpoint")
+expect fetch-more-than-a-batch 0 "" "$PARLEY" fetch --charter "$D/charter" --out "$D/f-huge" "file://$D/huge"
+[ "$hsz" -eq $(($(sed -n 2p "$D/s-ru/checkpoint") + 1200)) ] && grep -q "^ru: size $hsz ($hsz new)" "$T_OUT" &&
+	[ "$(du -sm "$D/f-huge/logs/ru/tile/entries" | cut -f1)" -gt 64 ] && pass more-than-a-batch-fetched ||
+	fail more-than-a-batch-fetched "source size $hsz: $(cat "$T_OUT")"
+expect more-than-a-batch-verifies 0 "" "$PARLEY" log verify "$D/f-huge/logs/ru" --vkey "$RU_VKEY"
+rm -rf "$D/huge" "$D/f-huge"
+
 # ---- refusals: exit 1, named, and DIR unchanged ----
 # refused NAME MESSAGE SOURCE — fetch SOURCE into a copy of $D/f2 (which holds both logs); it must be refused
 refused() {
