@@ -27,6 +27,10 @@
 #   receipt_ms_p50, receipt_ms_p99, tile_req_per_s, nginx_tile_req_per_s,
 #   tile_ratio_vs_nginx
 #       the live exchange: two nodes and a witness on loopback (bench/node.sh).
+#   fetch_entries_per_s, download_entries_per_s, fetch_ratio_vs_download
+#       `parley fetch` of a node's log of 200,000 entries over loopback, every
+#       checkpoint and bundle checked and every tile computed, against the same
+#       files downloaded by curl and made durable (bench/fetch.sh).
 #
 # Note that ed25519_verify_per_s appears twice: once beside append_per_s (the
 # notes of the append run) and once beside envelope_verify_per_s (the
@@ -123,3 +127,6 @@ TMPDIR=$tmp BUILD=$BUILD bash bench/age.sh "$AGE_SIZE"
 # --- the live exchange: submissions, receipts, tiles against nginx ---
 BUILD=$BUILD PARLEY=${PARLEY:-$PWD/$BUILD/parley} bash bench/node.sh
 
+
+# --- the auditor's mirror: parley fetch against a plain download of the same files ---
+TMPDIR=$tmp BUILD=$BUILD PARLEY=${PARLEY:-$PWD/$BUILD/parley} bash bench/fetch.sh

@@ -16,6 +16,7 @@ int cmd_age(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_note(int argc, char **argv);
 int cmd_charter(int argc, char **argv);

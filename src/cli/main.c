@@ -20,6 +20,7 @@ static const struct cli_command commands[] = {
 	{"witness", cmd_witness, "witness --dir DIR [--listen ADDR] | witness init DIR --charter CHARTER --key KEY"},
 	{"profile", cmd_profile, NULL},
 	{"proof", cmd_proof, "proof verify PROOF-FILE ENTRY-FILE --vkey VKEY [--witness VKEY]..."},
+	{"fetch", cmd_fetch, "fetch --charter CHARTER --out DIR [URL...]"},
 	{"send", cmd_send, "send notice|request|preservation|update --key KEY --node URL --to AGENCY... [--case CASE] [--body FILE | flags] ..."},
 	{"inbox", cmd_inbox, "inbox --key KEY --node URL [--at TIME]"},
 	{"show", cmd_show, "show CASE --key KEY --node URL [--at TIME] [--full]"},

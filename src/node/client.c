@@ -30,7 +30,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-static int perform(CURL *c, const char *url, struct buf *out, long *status, long timeout_s)
+static int perform(CURL *c, const char *url, struct buf *out, long *status, long timeout_s, int files)
 {
 	struct sink s = {out, 0};
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -43,11 +43,23 @@ static int perform(CURL *c, const char *url, struct buf *out, long *status, long
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout_s < 5 ? timeout_s : 5L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, files ? "http,https,file" : "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	CURLcode r = curl_easy_perform(c);
 	if (s.too_big)
 		return err_set(ERR_LIMIT, "%s: response larger than %zu bytes", url, out->max);
+	if (files && !strncmp(url, "file:", 5)) {
+		/* a file has no status: answer as a static web server would */
+		if (r == CURLE_FILE_COULDNT_READ_FILE) {
+			buf_reset(out);
+			*status = 404;
+			return 0;
+		}
+		if (r == CURLE_OK) {
+			*status = 200;
+			return 0;
+		}
+	}
 	if (r != CURLE_OK)
 		return err_set(ERR_IO, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(r));
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
@@ -59,13 +71,14 @@ int client_get(const char *url, struct buf *out, long *status, long timeout_s)
 	CURL *c = curl_easy_init();
 	if (!c)
 		return err_set(ERR_NOMEM, "libcurl: out of memory");
-	int rc = perform(c, url, out, status, timeout_s);
+	int rc = perform(c, url, out, status, timeout_s, 0);
 	curl_easy_cleanup(c);
 	return rc;
 }
 
 struct client_session {
 	CURL *c;
+	int files; /* file:// URLs allowed */
 };
 
 int client_session_open(struct client_session **s)
@@ -82,7 +95,12 @@ int client_session_open(struct client_session **s)
 int client_session_get(struct client_session *s, const char *url, struct buf *out, long *status, long timeout_s)
 {
 	curl_easy_setopt(s->c, CURLOPT_HTTPGET, 1L); /* the handle may have POSTed before */
-	return perform(s->c, url, out, status, timeout_s);
+	return perform(s->c, url, out, status, timeout_s, s->files);
+}
+
+void client_session_allow_files(struct client_session *s)
+{
+	s->files = 1;
 }
 
 void client_session_close(struct client_session *s)
@@ -109,7 +127,7 @@ int client_session_post(struct client_session *s, const char *url, const char *c
 	curl_easy_setopt(c, CURLOPT_POST, 1L);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	int rc = perform(c, url, out, status, timeout_s);
+	int rc = perform(c, url, out, status, timeout_s, 0);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL); /* the list goes now; the handle may be used again */
 	curl_slist_free_all(h2);
 	return rc;

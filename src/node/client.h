@@ -29,6 +29,12 @@ struct client_session;
 int client_session_open(struct client_session **s);
 int client_session_get(struct client_session *s, const char *url, struct buf *out, long *status, long timeout_s);
 void client_session_close(struct client_session *s);
+/*
+ * Lets the session's GETs read file:// URLs too (for `parley fetch` from a
+ * local copy of a log; never for URLs a peer or a charter gave the node). A
+ * file that cannot be read is answered as status 404, one that can as 200.
+ */
+void client_session_allow_files(struct client_session *s);
 /* POST on the session's connection, as client_post. */
 int client_session_post(struct client_session *s, const char *url, const char *content_type, const void *body,
 			size_t len, struct buf *out, long *status, long timeout_s);

@@ -12,6 +12,8 @@
 #include "exchange/envelope.h"
 #include "node/body_batch.h"
 #include "node/client.h"
+#include "node/tileclient.h"
+#include "tlog/kept.h"
 #include "tlog/tiles.h"
 
 #include <dirent.h>
@@ -94,29 +96,24 @@ static int fetch_bodies(struct node *n, struct peer *p, struct client_session *c
 struct bundle_feed {
 	struct node *n;
 	struct peer *p;
-	unsigned skip;   /* entries of the bundle already mirrored */
-	unsigned limit;  /* entries of the bundle the checkpoint covers */
-	uint64_t at;     /* the log index of the bundle's entry 0 */
+	struct client_session *cs;
 	struct verified *v; /* records which new entries verify */
 	struct wanted_body want[TILE_WIDTH]; /* the bundle's bodies addressed to us and not yet stored */
 	size_t nwant;
 };
 
-static int feed_mirror(void *ctx, unsigned i, const uint8_t *entry, size_t len)
+/* Each new entry of a peer's log (queued on the mirror by the tile client): checked once, its body wanted. */
+static int feed_mirror(void *ctx, uint64_t index, const uint8_t *entry, size_t len)
 {
 	struct bundle_feed *bf = ctx;
-	if (i < bf->skip || i >= bf->limit)
-		return 0;
-	int rc = tlog_add(bf->p->mirror, entry, len, NULL);
-	if (rc)
-		return rc;
 	/* Verified once here; the index is told, so it does not check the signatures again. */
 	struct envelope e;
 	if (envelope_parse(&e, entry, len) == 0) {
 		if (envelope_verify(&e, &bf->n->charter) == 0) {
-			uint64_t k = bf->at + i - bf->v->first;
+			uint64_t k = index - bf->v->first;
 			((uint8_t *)bf->v->bits)[k / 8] |= (uint8_t)(1u << (k % 8));
-			if (e.f.has_body && addressed_to_me(bf->n, &e.f) && !bodies_has(bf->n->bodies, e.f.body_hash)) {
+			if (e.f.has_body && addressed_to_me(bf->n, &e.f) && !bodies_has(bf->n->bodies, e.f.body_hash) &&
+			    bf->nwant < TILE_WIDTH) {
 				memcpy(bf->want[bf->nwant].hash, e.f.body_hash, 32);
 				bf->want[bf->nwant++].size = e.f.body_size;
 			}
@@ -124,6 +121,23 @@ static int feed_mirror(void *ctx, unsigned i, const uint8_t *entry, size_t len)
 		envelope_release(&e);
 	}
 	return 0; /* an invalid entry is mirrored too (the log holds it), recorded as not verified */
+}
+
+/* After each bundle: its bodies addressed to us in one request (or a few), not one each. */
+static int feed_bundle_done(void *ctx, uint64_t first, unsigned count)
+{
+	struct bundle_feed *bf = ctx;
+	(void)first;
+	(void)count;
+	int rc = bf->nwant ? fetch_bodies(bf->n, bf->p, bf->cs, bf->want, bf->nwant) : 0;
+	bf->nwant = 0;
+	return rc;
+}
+
+static int feed_before_commit(void *ctx)
+{
+	struct bundle_feed *bf = ctx;
+	return bodies_flush(bf->n->bodies); /* made durable by the mirror's commit (syncfs) or by itself */
 }
 
 size_t node_log_signers(const struct node *n, const char *origin, const struct note_verifier *log_key,
@@ -139,44 +153,13 @@ _Static_assert(1 + (CHARTER_MAX_PARTIES - 1 + CHARTER_MAX_WITNESSES) <= NOTE_MAX
 
 int node_append_sig_lines(struct buf *out, const uint8_t *lines, size_t len)
 {
-	const char *s = (const char *)lines, *end = s + len;
-	int rc = 0;
-	while (!rc && s < end) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-		size_t l = nl ? (size_t)(nl - s) + 1 : (size_t)(end - s);
-		if (l > 4 && nl && !memcmp(s, "\xE2\x80\x94 ", 4))
-			rc = buf_append(out, s, l);
-		s += l;
-	}
-	return rc;
+	return kept_sig_lines(out, lines, len);
 }
 
 int node_merge_kept(const char *dir, uint64_t size, const uint8_t *note, size_t note_len, const uint8_t *lines,
 		    size_t lines_len, const struct note_verifier *vs, size_t nv, struct buf *merged)
 {
-	char path[PATH_MAX + 32];
-	struct buf old, all;
-	buf_init(&old, NOTE_MAX_SIZE);
-	buf_init(&all, 2 * NOTE_MAX_SIZE);
-	snprintf(path, sizeof path, "%s/%" PRIu64, dir, size);
-	int had = file_read(path, NOTE_MAX_SIZE, &old) == 0, rc = 0;
-	for (int pass = had ? 0 : 1; pass < 2; pass++) {
-		/* the kept file (or, if there is none or it does not load, the note) and the new signature lines */
-		buf_reset(&all);
-		buf_reset(merged);
-		rc = pass ? buf_append(&all, note, note_len) : buf_append(&all, old.data, old.len);
-		if (!rc)
-			rc = node_append_sig_lines(&all, lines, lines_len);
-		if (!rc)
-			rc = note_select(merged, all.data, all.len, vs, nv, NOTE_KEEP_EARLIEST, NULL, NULL);
-		if (!rc)
-			break;
-	}
-	if (!rc && !(had && old.len == merged->len && !memcmp(old.data, merged->data, old.len)))
-		rc = file_write_atomic(path, merged->data, merged->len, 0644, 0);
-	buf_release(&old);
-	buf_release(&all);
-	return rc;
+	return kept_merge(dir, size, note, note_len, lines, lines_len, vs, nv, merged);
 }
 
 /*
@@ -269,75 +252,45 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		p->remote_size = cp.size;
 	uint64_t have = tlog_size(p->mirror);
 	if (cp.size <= have) {
-		merkle_hash root;
-		if ((rc = tlog_root_at(p->mirror, cp.size, root)))
-			return rc;
-		if (memcmp(root, cp.root, MERKLE_HASH) != 0) {
-			witness_keep_mirror_fork(n->witness, p->mirror, cpnote, len, (uint64_t)node_now()); /* evidence */
-			return err_set(ERR_VERIFY, "%s shows a checkpoint of size %" PRIu64 " that is not in the log we hold: a fork",
-				       p->party->id, cp.size);
+		/* an older or the same checkpoint: nothing to fetch, but it must be in the log we hold */
+		if ((rc = tileclient_sync(p->mirror, NULL, p->party->url, &cp, cpnote, len, NULL, 0, NULL, NULL))) {
+			if (rc == ERR_VERIFY) /* a fork: keep the evidence */
+				witness_keep_mirror_fork(n->witness, p->mirror, cpnote, len, (uint64_t)node_now());
+			return err_wrap(rc, "%s", p->party->id);
 		}
 		keep_peer_checkpoint(n, p, cp.size, cpnote, len);
 		return 0;
 	}
-	struct client_session *cs;
+	struct client_session *cs, *bcs = NULL; /* the tiles' (used by the tile client's thread), the bodies' */
 	struct verified v = {have, cp.size - have, NULL};
 	uint8_t *bits = calloc((size_t)(v.n / 8 + 1), 1);
 	if (!bits)
 		return err_set(ERR_NOMEM, "out of memory");
 	v.bits = bits;
-	if ((rc = client_session_open(&cs))) {
+	if ((rc = client_session_open(&cs)) || (rc = client_session_open(&bcs))) {
+		client_session_close(cs);
 		free(bits);
 		return rc;
 	}
-	struct buf b;
-	buf_init(&b, TLOG_BUNDLE_MAX);
-	for (uint64_t bi = have / TILE_WIDTH; !rc && bi * TILE_WIDTH < cp.size; bi++) {
-		struct tile_id id = {TILE_LEVEL_ENTRIES, bi, TILE_WIDTH};
-		if ((bi + 1) * TILE_WIDTH > cp.size)
-			id.width = (unsigned)(cp.size - bi * TILE_WIDTH);
-		char rel[TILE_PATH_MAX], url[SYNTAX_URL_MAX + TILE_PATH_MAX + 8];
-		tilepath_format(&id, rel, sizeof rel);
-		long status;
-		if ((rc = client_url(url, sizeof url, p->party->url, rel)) || (rc = client_session_get(cs, url, &b, &status, 30)))
-			break;
-		if (status == 404 && id.width < TILE_WIDTH) {
-			/* the partial bundle may have been replaced by the full one */
-			id.width = TILE_WIDTH;
-			tilepath_format(&id, rel, sizeof rel);
-			if ((rc = client_url(url, sizeof url, p->party->url, rel)) ||
-			    (rc = client_session_get(cs, url, &b, &status, 30)))
-				break;
-		}
-		if (status != 200) {
-			rc = err_set(ERR_IO, "%s: HTTP %ld", url, status);
-			break;
-		}
-		/* If the full bundle replaced the partial one, only its first entries belong to cp. */
-		unsigned want = (bi + 1) * TILE_WIDTH > cp.size ? (unsigned)(cp.size - bi * TILE_WIDTH) : TILE_WIDTH;
-		struct bundle_feed bf = {.n = n, .p = p,
-					 .skip = bi == have / TILE_WIDTH ? (unsigned)(have % TILE_WIDTH) : 0,
-					 .limit = want, .at = bi * TILE_WIDTH, .v = &v};
-		rc = tile_bundle_parse(b.data, b.len, id.width, feed_mirror, &bf);
-		if (!rc && bf.nwant) /* the bundle's bodies in one request (or a few), not one each */
-			rc = fetch_bodies(n, p, cs, bf.want, bf.nwant);
-	}
-	buf_release(&b);
-	client_session_close(cs);
-	if (!rc)
-		rc = bodies_flush(n->bodies); /* made durable by the mirror's commit (syncfs) or by itself */
+	/* the mirror publishes the log's signature and the newest cosignature by each cosigner the charter
+	   names, nothing else: a checkpoint padded with lines must not reach our state */
+	struct note_verifier vs[1 + MAX_TARGETS];
+	size_t nv = node_log_signers(n, p->party->node_key.name, &p->party->node_key, vs);
+	struct buf clean;
+	buf_init(&clean, CHECKPOINT_MAX_SIZE);
+	rc = note_select(&clean, cpnote, len, vs, nv, NOTE_KEEP_NEWEST, NULL, NULL);
+	struct bundle_feed *bf = rc ? NULL : calloc(1, sizeof *bf);
+	if (!rc && !bf)
+		rc = err_set(ERR_NOMEM, "out of memory");
 	if (!rc) {
-		/* the mirror publishes the log's signature and the newest cosignature by each cosigner the charter
-		   names, nothing else: a checkpoint padded with lines must not reach our state */
-		struct note_verifier vs[1 + MAX_TARGETS];
-		size_t nv = node_log_signers(n, p->party->node_key.name, &p->party->node_key, vs);
-		struct buf clean;
-		buf_init(&clean, CHECKPOINT_MAX_SIZE);
-		rc = note_select(&clean, cpnote, len, vs, nv, NOTE_KEEP_NEWEST, NULL, NULL);
-		if (!rc)
-			rc = tlog_commit_mirror(p->mirror, clean.data, clean.len);
-		buf_release(&clean);
+		*bf = (struct bundle_feed){.n = n, .p = p, .cs = bcs, .v = &v};
+		struct tileclient_hooks h = {feed_mirror, feed_bundle_done, feed_before_commit, bf};
+		rc = tileclient_sync(p->mirror, cs, p->party->url, &cp, cpnote, len, clean.data, clean.len, &h, NULL);
 	}
+	free(bf);
+	buf_release(&clean);
+	client_session_close(cs);
+	client_session_close(bcs);
 	if (!rc) {
 		pthread_mutex_lock(&n->cases_lock);
 		node_catch_up(n, p->party->node_key.name, p->mirror, &v);

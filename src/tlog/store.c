@@ -29,6 +29,7 @@ struct tlog {
 	struct tile_builder tb;
 	struct buf pending;       /* queued entries, length-prefixed like a bundle */
 	uint64_t pending_n;
+	uint64_t flushed_n;       /* a mirror's entries past the checkpoint already in the builder (tlog_flush_mirror) */
 	/* per-commit scratch */
 	int fds[MAX_OPEN_WRITES];
 	size_t nfds;
@@ -506,7 +507,7 @@ int tlog_add(struct tlog *t, const uint8_t *entry, size_t len, uint64_t *index)
 		return rc == ERR_LIMIT ? err_set(ERR_LIMIT, "batch is full; commit first") : rc;
 	}
 	if (index)
-		*index = t->cp.size + t->pending_n;
+		*index = t->cp.size + t->flushed_n + t->pending_n;
 	t->pending_n++;
 	return 0;
 }
@@ -520,6 +521,8 @@ void tlog_discard(struct tlog *t)
 {
 	buf_reset(&t->pending);
 	t->pending_n = 0;
+	if (t->flushed_n)
+		t->broken = 1; /* the builder holds flushed entries: only a reopen drops them */
 }
 
 static int add_to_builder(void *ctx, unsigned i, const uint8_t *entry, size_t len)
@@ -531,7 +534,8 @@ static int add_to_builder(void *ctx, unsigned i, const uint8_t *entry, size_t le
 /* Writes and flushes the queued entries' tiles; the builder then holds the new tree. */
 static int flush_batch(struct tlog *t)
 {
-	t->nobsolete = 0;
+	if (!t->flushed_n)
+		t->nobsolete = 0; /* else it lists the tiles the mirror's earlier flushes completed */
 	int rc = tile_bundle_parse(t->pending.data, t->pending.len, (unsigned)t->pending_n, add_to_builder, &t->tb);
 	if (!rc)
 		rc = tile_builder_emit_partials(&t->tb);
@@ -559,6 +563,7 @@ static int publish(struct tlog *t, const struct checkpoint *cp, struct buf *note
 	t->cpnote = *note;
 	buf_init(note, CHECKPOINT_MAX_SIZE);
 	t->cp = *cp;
+	t->flushed_n = 0;
 	tlog_discard(t);
 	t->broken = 0;
 	/* Partial tiles whose full tile is now published may go (tlog-tiles allows it). */
@@ -602,10 +607,10 @@ int tlog_commit_mirror(struct tlog *t, const uint8_t *cpnote, size_t len)
 	int rc = checkpoint_open(&cp, cpnote, len, &t->vkey, NULL);
 	if (rc)
 		return rc;
-	if (cp.size != t->cp.size + t->pending_n)
+	if (cp.size != t->cp.size + t->flushed_n + t->pending_n)
 		return err_set(ERR_USAGE, "checkpoint size %llu is not the mirror's size plus the queued entries (%llu)",
-			       (unsigned long long)cp.size, (unsigned long long)(t->cp.size + t->pending_n));
-	if (t->pending_n == 0 && memcmp(cp.root, t->cp.root, MERKLE_HASH) != 0)
+			       (unsigned long long)cp.size, (unsigned long long)(t->cp.size + t->flushed_n + t->pending_n));
+	if (t->pending_n == 0 && t->flushed_n == 0 && memcmp(cp.root, t->cp.root, MERKLE_HASH) != 0)
 		return err_set(ERR_VERIFY, "checkpoint of the same size has a different root: the log forked");
 	t->broken = 1;
 	if ((rc = flush_batch(t)))
@@ -621,6 +626,29 @@ int tlog_commit_mirror(struct tlog *t, const uint8_t *cpnote, size_t len)
 		rc = publish(t, &cp, &note);
 	buf_release(&note);
 	return rc;
+}
+
+int tlog_flush_mirror(struct tlog *t)
+{
+	if (!t->writer || t->key)
+		return err_set(ERR_USAGE, "log is not open as a mirror");
+	if (t->broken)
+		return err_set(ERR_IO, "an earlier commit failed; reopen the mirror to recover");
+	if (t->pending_n == 0)
+		return 0;
+	if (!t->flushed_n)
+		t->nobsolete = 0;
+	/* Full tiles are written as the builder completes them; the partial right edge stays in memory
+	   until the commit. Nothing is published: a crash or a reopen removes these files (recover()). */
+	int rc = tile_bundle_parse(t->pending.data, t->pending.len, (unsigned)t->pending_n, add_to_builder, &t->tb);
+	if (rc) {
+		t->broken = 1;
+		return err_wrap(rc, "mirror flush");
+	}
+	t->flushed_n += t->pending_n;
+	buf_reset(&t->pending);
+	t->pending_n = 0;
+	return 0;
 }
 
 static int bundle_pick(void *ctx, unsigned i, const uint8_t *entry, size_t len)

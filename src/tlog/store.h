@@ -57,6 +57,17 @@ int tlog_open_mirror(struct tlog **out, const char *dir, const struct note_verif
  */
 int tlog_commit_mirror(struct tlog *t, const uint8_t *cpnote, size_t len);
 
+/*
+ * For a mirror catching up on more than one batch holds (TLOG_BATCH_MAX_BYTES):
+ * moves the queued entries into the tree being built and writes the tiles they
+ * complete, without publishing anything (the checkpoint is unchanged; a crash,
+ * or a reopen after a failure, removes these files). The queue is then empty
+ * again; tlog_commit_mirror() checks the root over every entry flushed or
+ * queued since the last commit. After a flush, tlog_discard() cannot drop the
+ * flushed entries: it marks the mirror broken, to be closed and reopened.
+ */
+int tlog_flush_mirror(struct tlog *t);
+
 /* Committed tree size and the committed checkpoint (text of the signed note). */
 uint64_t tlog_size(const struct tlog *t);
 const struct checkpoint *tlog_checkpoint(const struct tlog *t);

@@ -341,6 +341,77 @@ static void test_recovery_removes_files_beyond_checkpoint(void)
 	CHECK_MSG("bundle");
 }
 
+/* A mirror catching up in several flushes (more than one batch holds) commits the same log; a failure drops them all. */
+static void test_mirror_flush(void)
+{
+	char src[512], dst[512];
+	snprintf(src, sizeof src, "%s/flush-src", base);
+	snprintf(dst, sizeof dst, "%s/flush-mirror", base);
+	CHECK(tlog_create(src, &key) == 0);
+	struct tlog *t, *m;
+	struct buf cp10, cp700;
+	buf_init(&cp10, CHECKPOINT_MAX_SIZE);
+	buf_init(&cp700, CHECKPOINT_MAX_SIZE);
+	CHECK(tlog_open(&t, src, &key) == 0);
+	add_range(t, 0, 10);
+	buf_append(&cp10, tlog_checkpoint_note(t)->data, tlog_checkpoint_note(t)->len);
+	add_range(t, 10, 700);
+	buf_append(&cp700, tlog_checkpoint_note(t)->data, tlog_checkpoint_note(t)->len);
+	tlog_close(t);
+
+	CHECK(tlog_open_mirror(&m, dst, &vkey) == 0);
+	for (uint64_t i = 0; i < 10; i++) {
+		char e[64];
+		entry_text(e, sizeof e, i);
+		CHECK(tlog_add(m, (const uint8_t *)e, strlen(e), NULL) == 0);
+	}
+	CHECK(tlog_commit_mirror(m, cp10.data, cp10.len) == 0);
+	for (int round = 0; round < 2; round++) {
+		for (uint64_t i = 10; i < 700; i++) {
+			char e[64];
+			uint64_t idx;
+			entry_text(e, sizeof e, round && i == 500 ? 499 : i); /* round 1: one entry altered */
+			CHECK(tlog_add(m, (const uint8_t *)e, strlen(e), &idx) == 0);
+			CHECK_EQ_INT(idx, i);
+			if (i == 299 || i == 599)
+				CHECK(tlog_flush_mirror(m) == 0);
+		}
+		CHECK_EQ_INT(tlog_size(m), 10); /* nothing published by a flush */
+		CHECK_EQ_INT(tlog_pending_bytes(m) > 0, 1);
+		if (!round) {
+			CHECK(exists(dst, "tile/entries/001")); /* a full bundle written by a flush */
+			/* discarding after a flush cannot drop the flushed entries: the mirror must be reopened */
+			tlog_discard(m);
+			CHECK(tlog_add(m, (const uint8_t *)"x", 1, NULL) != 0);
+			tlog_close(m);
+			CHECK(tlog_open_mirror(&m, dst, &vkey) == 0);
+			CHECK_EQ_INT(tlog_size(m), 10);
+			CHECK(!exists(dst, "tile/entries/000") && !exists(dst, "tile/entries/001"));
+			continue;
+		}
+		CHECK_EQ_INT(tlog_commit_mirror(m, cp700.data, cp700.len), ERR_VERIFY);
+		tlog_close(m);
+		CHECK(tlog_open_mirror(&m, dst, &vkey) == 0);
+		CHECK_EQ_INT(tlog_size(m), 10);
+	}
+	/* the whole catch-up, in three flushes and a commit */
+	for (uint64_t i = 10; i < 700; i++) {
+		char e[64];
+		entry_text(e, sizeof e, i);
+		CHECK(tlog_add(m, (const uint8_t *)e, strlen(e), NULL) == 0);
+		if (i % 200 == 0)
+			CHECK(tlog_flush_mirror(m) == 0);
+	}
+	CHECK(tlog_commit_mirror(m, cp700.data, cp700.len) == 0);
+	check_contents(m, 700);
+	tlog_close(m);
+	uint64_t checked;
+	CHECK(tlog_audit(dst, &vkey, &checked) == 0 && checked == 700);
+	shell("diff -r %s/tile %s/tile", src, dst);
+	buf_release(&cp10);
+	buf_release(&cp700);
+}
+
 int main(void)
 {
 	setup();
@@ -351,6 +422,7 @@ int main(void)
 	RUN(test_wrong_key_refused);
 	RUN(test_second_writer_refused);
 	RUN(test_recovery_removes_files_beyond_checkpoint);
+	RUN(test_mirror_flush);
 	note_signer_release(&key);
 	shell("rm -rf %s", base);
 	CHECK_EXIT();

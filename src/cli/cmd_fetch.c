@@ -1,0 +1,331 @@
+/*
+ * parley fetch --charter CHARTER --out DIR [URL...] — the auditor's mirror.
+ *
+ * Mirrors every party's log (checkpoint, tiles, entry bundles; no bodies)
+ * into the layout of docs/reports.md:
+ *   DIR/charter, DIR/logs/<party>/ (tlog-tiles), DIR/logs/<party>.checkpoints/<size>
+ * from the node URLs in the charter, or from the URLs given, each a copy of
+ * one party's log directory (http, https, file://, or a local path): a URL is
+ * matched to its party by the origin of the checkpoint it serves. For each
+ * log the checkpoint must verify with the charter's node key of that party,
+ * every cosignature line by a key the charter names for that log must verify
+ * (lines by other keys are ignored), and the new checkpoint must extend what
+ * DIR holds (the mirror recomputes the tree from the entries it holds and the
+ * new ones: that is the consistency proof). Exit 0; 1 if a check failed (the
+ * log is left as it was); 2 for usage, I/O, or an unreachable source.
+ */
+#include "base/err.h"
+#include "base/fileio.h"
+#include "cli/cli.h"
+#include "cli/util.h"
+#include "exchange/charter.h"
+#include "node/client.h"
+#include "node/tileclient.h"
+#include "tlog/kept.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_SIGNERS (1 + CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES)
+#define MAX_URLS 256
+#define PROGRESS_AFTER 1.0   /* seconds before the first progress line */
+#define PROGRESS_EVERY 0.25  /* seconds between progress lines */
+
+struct progress {
+	int on;              /* stderr is a terminal */
+	const char *party;
+	uint64_t from, total; /* the mirror's size before, the checkpoint's size */
+	double start, last;
+	int shown;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int on_bundle(void *ctx, uint64_t first, unsigned count)
+{
+	struct progress *p = ctx;
+	if (!p->on)
+		return 0;
+	double t = now_s();
+	if (t - p->start < PROGRESS_AFTER || t - p->last < PROGRESS_EVERY)
+		return 0;
+	p->last = t;
+	p->shown = 1;
+	uint64_t done = first + count;
+	double rate = (double)(done - p->from) / (t - p->start);
+	fprintf(stderr, "\rparley fetch: %s %" PRIu64 "/%" PRIu64 " entries (%.0f/s)\033[K", p->party, done, p->total,
+		rate);
+	return 0;
+}
+
+static void progress_end(struct progress *p)
+{
+	if (p->shown)
+		fputs("\r\033[K", stderr);
+	p->shown = 0;
+}
+
+/* DIR/charter: written if absent; if present, it must be the same channel's charter. */
+static int keep_charter(const char *out, const char *charter_path, const struct charter *c)
+{
+	char path[PATH_MAX];
+	struct buf b;
+	struct charter held;
+	snprintf(path, sizeof path, "%s/charter", out);
+	if (access(path, F_OK) == 0) {
+		int rc = charter_load(&held, path);
+		if (rc)
+			return err_wrap(ERR_USAGE, "%s", path);
+		rc = memcmp(held.id, c->id, 32) ? err_set(ERR_USAGE, "%s is the charter of channel %s, not of %s (%s)", path,
+							  held.id_hex, c->id_hex, charter_path)
+						: 0;
+		charter_release(&held);
+		return rc;
+	}
+	buf_init(&b, CHARTER_MAX_SIZE);
+	int rc = file_read(charter_path, CHARTER_MAX_SIZE, &b);
+	if (!rc)
+		rc = file_write_atomic(path, b.data, b.len, 0644, 0);
+	buf_release(&b);
+	return rc;
+}
+
+/* A URL as given: http(s) and file:// as they are, a local directory as a file:// URL. */
+static int source_url(const char *arg, char *out, size_t outsz)
+{
+	if (!strncmp(arg, "http://", 7) || !strncmp(arg, "https://", 8) || !strncmp(arg, "file://", 7)) {
+		if (strlen(arg) >= outsz)
+			return err_set(ERR_USAGE, "URL too long: %s", arg);
+		snprintf(out, outsz, "%s", arg);
+		return 0;
+	}
+	if (strstr(arg, "://"))
+		return err_set(ERR_USAGE, "%s: only http, https and file URLs (or a local directory) are read", arg);
+	char real[PATH_MAX];
+	if (!realpath(arg, real))
+		return err_set(ERR_USAGE, "%s: no such directory", arg);
+	if ((size_t)snprintf(out, outsz, "file://%s", real) >= outsz)
+		return err_set(ERR_USAGE, "path too long: %s", arg);
+	return 0;
+}
+
+struct fetcher {
+	const struct charter *c;
+	const char *out;
+	struct client_session *cs;
+	int tty;
+};
+
+/*
+ * The mirror's checkpoint when the served one has its size: the held one with
+ * the newest cosignature per cosigner among both (so a cosigner seen before
+ * is not dropped because this source did not carry it).
+ */
+static int republish(struct tlog *m, const uint8_t *served, size_t len, const struct note_verifier *vs, size_t nv)
+{
+	const struct buf *held = tlog_checkpoint_note(m);
+	struct buf all, sel;
+	buf_init(&all, 2 * CHECKPOINT_MAX_SIZE);
+	buf_init(&sel, CHECKPOINT_MAX_SIZE);
+	int rc = buf_append(&all, held->data, held->len);
+	if (!rc)
+		rc = kept_sig_lines(&all, served, len);
+	if (!rc)
+		rc = note_select(&sel, all.data, all.len, vs, nv, NOTE_KEEP_NEWEST, NULL, NULL);
+	if (!rc && !(sel.len == held->len && !memcmp(sel.data, held->data, sel.len)))
+		rc = tlog_publish_cosigned(m, sel.data, sel.len);
+	buf_release(&all);
+	buf_release(&sel);
+	return rc == ERR_CONFLICT ? 0 : rc; /* another text of that size (extensions): keep the held one */
+}
+
+/*
+ * Fetches one log from base. expect: the party whose URL it is in the
+ * charter, or NULL (matched by the checkpoint's origin). Prints the summary.
+ */
+static int fetch_one(struct fetcher *f, const char *base, const struct charter_party *expect)
+{
+	char url[SYNTAX_URL_MAX + PATH_MAX + 32], path[PATH_MAX];
+	struct buf cpb, clean, merged;
+	struct tlog *m = NULL;
+	struct note nt = {0};
+	int parsed = 0, rc;
+	long status;
+	buf_init(&cpb, CHECKPOINT_MAX_SIZE);
+	buf_init(&clean, CHECKPOINT_MAX_SIZE);
+	buf_init(&merged, CHECKPOINT_MAX_SIZE);
+
+	if ((rc = client_url(url, sizeof url, base, "checkpoint")) ||
+	    (rc = client_session_get(f->cs, url, &cpb, &status, 30)))
+		goto out;
+	if (status != 200) {
+		rc = err_set(ERR_IO, "%s: HTTP %ld", url, status);
+		goto out;
+	}
+	struct checkpoint cp;
+	if (checkpoint_parse_unverified(&cp, cpb.data, cpb.len)) {
+		rc = err_wrap(ERR_VERIFY, "%s: not a checkpoint", url);
+		goto out;
+	}
+	const struct charter_party *party = charter_party_of_log(f->c, cp.origin);
+	if (!party) {
+		rc = err_set(ERR_VERIFY, "%s: the checkpoint names the log %s, which is no party's log in the charter", url,
+			     cp.origin);
+		goto out;
+	}
+	if (expect && party != expect) {
+		rc = err_set(ERR_VERIFY, "%s: the charter gives this URL to %s, but it serves the log of %s", url, expect->id,
+			     party->id);
+		goto out;
+	}
+	if (checkpoint_open(&cp, cpb.data, cpb.len, &party->node_key, &nt)) {
+		rc = err_wrap(ERR_VERIFY, "%s: checkpoint of %s (size %" PRIu64 ") refused: not signed by %s's node key",
+			      url, party->id, cp.size, party->id);
+		goto out;
+	}
+	parsed = 1;
+	/* every cosignature line by a key the charter names for this log must verify; others are ignored */
+	struct note_verifier vs[MAX_SIGNERS];
+	int ok[MAX_SIGNERS] = {0};
+	size_t nv = 1 + charter_cosigners_of_log(f->c, cp.origin, vs + 1), good;
+	vs[0] = party->node_key;
+	if (note_check_sigs(&nt, vs, nv, ok, NULL, &good)) {
+		rc = err_wrap(ERR_VERIFY, "%s: checkpoint of %s (size %" PRIu64 ") refused", url, party->id, cp.size);
+		goto out;
+	}
+
+	snprintf(path, sizeof path, "%s/logs/%s", f->out, party->id);
+	if ((rc = tlog_open_mirror(&m, path, &party->node_key))) {
+		rc = err_wrap(rc, "%s", path);
+		goto out;
+	}
+	/* one syncfs per flush and commit instead of a sync per file: a catch-up writes two files per 256 entries */
+	tlog_set_sync(m, TLOG_SYNC_FS);
+	uint64_t have = tlog_size(m);
+	if (cp.size < have) {
+		rc = err_set(ERR_VERIFY, "%s: checkpoint of %s refused: size %" PRIu64 " is smaller than the size %" PRIu64
+					 " already held in %s (a rollback)", url, party->id, cp.size, have, path);
+		goto out;
+	}
+	if ((rc = note_select(&clean, cpb.data, cpb.len, vs, nv, NOTE_KEEP_NEWEST, NULL, NULL)))
+		goto out;
+	struct progress pr = {f->tty, party->id, have, cp.size, now_s(), 0, 0};
+	struct tileclient_hooks h = {NULL, on_bundle, NULL, &pr};
+	struct tileclient_stats st;
+	rc = tileclient_sync(m, f->cs, base, &cp, cpb.data, cpb.len, clean.data, clean.len, &h, &st);
+	progress_end(&pr);
+	if (rc) {
+		rc = err_wrap(rc, "%s: checkpoint of %s (size %" PRIu64 ") refused against the size %" PRIu64 " held in %s",
+			      base, party->id, cp.size, have, path);
+		/* reopen, so the store removes what the failed sync wrote past the held checkpoint */
+		tlog_close(m);
+		m = NULL;
+		int keep = rc;
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s", err_msg());
+		if (tlog_open_mirror(&m, path, &party->node_key) == 0)
+			tlog_close(m);
+		m = NULL;
+		rc = err_set(keep, "%s", msg);
+		goto out;
+	}
+	/* the same size: its cosignatures join the held checkpoint's; a new mirror of an empty log gets its first */
+	if (cp.size == have && (rc = tlog_checkpoint_note(m)->len ? republish(m, cpb.data, cpb.len, vs, nv)
+								  : tlog_commit_mirror(m, clean.data, clean.len)))
+		goto out;
+	snprintf(path, sizeof path, "%s/logs/%s.checkpoints", f->out, party->id);
+	if ((rc = mkdir_p(path, 0755)) ||
+	    (rc = kept_merge(path, cp.size, cpb.data, cpb.len, cpb.data, cpb.len, vs, nv, &merged)))
+		goto out;
+
+	printf("%s: size %" PRIu64 " (%" PRIu64 " new), ", party->id, cp.size, cp.size - have);
+	size_t shown = 0;
+	for (size_t i = 1; i < nv; i++)
+		if (ok[i])
+			printf("%s%s", shown++ ? ", " : "cosigned by ", vs[i].name);
+	printf("%s\n", shown ? "" : "no cosignatures");
+	fflush(stdout);
+out:
+	if (parsed)
+		note_release(&nt);
+	tlog_close(m);
+	buf_release(&cpb);
+	buf_release(&clean);
+	buf_release(&merged);
+	return rc;
+}
+
+int cmd_fetch(int argc, char **argv)
+{
+	static const char usage[] = "usage: parley fetch --charter CHARTER --out DIR [URL...]";
+	const char *charter_path = NULL, *out = NULL;
+	const char *urls[MAX_URLS];
+	size_t nurls = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--charter") && i + 1 < argc)
+			charter_path = argv[++i];
+		else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+			out = argv[++i];
+		else if (argv[i][0] == '-' && argv[i][1])
+			return cli_usage("fetch", "unknown option '%s'\n%s", argv[i], usage);
+		else if (nurls == MAX_URLS)
+			return cli_usage("fetch", "at most %d URLs", MAX_URLS);
+		else
+			urls[nurls++] = argv[i];
+	}
+	if (!charter_path || !out)
+		return cli_usage("fetch", "%s", usage);
+
+	struct charter *c = calloc(1, sizeof *c);
+	struct fetcher f = {c, out, NULL, isatty(2)};
+	int rc, worst = 0;
+	if (!c)
+		return cli_fail("fetch", err_set(ERR_NOMEM, "out of memory"));
+	if ((rc = charter_load(c, charter_path))) {
+		free(c);
+		return cli_fail("fetch", err_wrap(rc == ERR_VERIFY ? rc : ERR_USAGE, "%s", charter_path));
+	}
+	if (!charter_complete(c)) {
+		rc = err_set(ERR_USAGE, "%s is not signed by every party", charter_path);
+		goto out;
+	}
+	char logs[PATH_MAX];
+	snprintf(logs, sizeof logs, "%s/logs", out);
+	if ((rc = mkdir_p(logs, 0755)) || (rc = keep_charter(out, charter_path, c)) || (rc = client_global_init()) ||
+	    (rc = client_session_open(&f.cs)))
+		goto out;
+	client_session_allow_files(f.cs);
+	size_t n = nurls ? nurls : c->nparties;
+	for (size_t i = 0; i < n; i++) {
+		char base[SYNTAX_URL_MAX + PATH_MAX + 16];
+		const struct charter_party *expect = nurls ? NULL : &c->parties[i];
+		int r = nurls ? source_url(urls[i], base, sizeof base) : 0;
+		if (!nurls)
+			snprintf(base, sizeof base, "%s", expect->url);
+		if (!r)
+			r = fetch_one(&f, base, expect);
+		if (r) {
+			fprintf(stderr, "parley fetch: %s\n", err_msg());
+			/* a failed check outweighs an unreachable source: the exit code says the worst seen */
+			if (err_exit_code(r) == 1 || !worst)
+				worst = err_exit_code(r);
+		}
+	}
+out:
+	client_session_close(f.cs);
+	charter_release(c);
+	free(c);
+	if (rc)
+		return cli_fail("fetch", rc);
+	return worst;
+}
