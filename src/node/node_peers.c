@@ -474,8 +474,14 @@ void node_h_add_checkpoint(void *ctx, const struct http_request *req, struct htt
 				struct note cn;
 				uint64_t when = 0;
 				int ok = 0;
+				/*
+				 * The checkpoint's text and our line only: the request may carry up to 63
+				 * other lines, and with ours the note would have more than the 64 a note
+				 * may have (then the cosignature the peer holds would go unrecorded here).
+				 */
 				buf_init(&full, CHECKPOINT_MAX_SIZE + 4096);
-				buf_append(&full, wr.checkpoint, wr.checkpoint_len);
+				buf_append(&full, nt.data, nt.text_len);
+				buf_append_byte(&full, '\n');
 				buf_append(&full, resp->body.data, resp->body.len);
 				if (note_parse(&cn, full.data, full.len) == 0) {
 					note_verify(&cn, &me, 1, &ok, &when);

@@ -92,12 +92,18 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 		buf_append(&full, note->data, note->len);
 		buf_append(&full, resp.data, resp.len);
 		uint64_t when = 0;
+		size_t lines = 0; /* by this target's key: exactly one, the one that is kept and recorded */
 		if (note_parse(&nt, full.data, full.len) == 0) {
+			for (size_t s = 0; s < nt.nsigs; s++)
+				lines += nt.sigs[s].id == t->key.id && !strcmp(nt.sigs[s].name, t->key.name);
 			note_verify(&nt, &t->key, 1, &ok, &when);
 			note_release(&nt);
 		}
 		buf_release(&full);
-		if (ok) {
+		if (ok && lines != 1) {
+			ok = 0;
+			rc = err_set(ERR_VERIFY, "%s answered with %zu cosignatures by its key, not one", t->name, lines);
+		} else if (ok) {
 			/* the index wants the first cosignature of each size (the receipt, as kept in cosigned/), not a
 			   heartbeat's again: a rebuild from the kept files gives the same rows */
 			if (!t->known || t->cosigned != cp->size)
@@ -108,7 +114,7 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 			t->known = 1;
 			t->retry_at = 0;
 			node_count(&n->m.cosigs, 1);
-		} else {
+		} else if (!rc) {
 			rc = err_set(ERR_VERIFY, "%s answered without a valid cosignature", t->name);
 		}
 	} else if (!rc && status == 409 && resp.len && resp.data[0] >= '0' && resp.data[0] <= '9') {
@@ -124,6 +130,8 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 		rc = err_set(ERR_IO, "%s: HTTP %ld %.*s", t->name, status, (int)(resp.len > 200 ? 200 : resp.len),
 			     (const char *)resp.data);
 	}
+	if (rc == ERR_VERIFY) /* not an outage: a target answering what it must not */
+		node_log("push to %s: %s", t->name, err_msg());
 	if (rc) {
 		node_count(&n->m.push_failures, 1);
 		t->retry_at = node_now() + 2;
