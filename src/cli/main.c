@@ -31,6 +31,8 @@ static const struct cli_command commands[] = {
 	{"receipt", cmd_receipt, "receipt CASE --key KEY --node URL --out DIR"},
 	{"demo", cmd_demo, "demo --dir DIR [--exit]"},
 	{"note", cmd_note, "note sign|verify|cosign ..."},
+	{"entries", cmd_entries, "entries DIR [--party P] [--from T] [--to T] [--kind K] [--to-agency A] [--case C] [--json]"},
+	{"report", cmd_report, "report DIR --from T --to T [--party P] [--to-party P] [--kind K] [--json|--csv|--html OUT] [--lang en|ru|ar]"},
 };
 
 static void usage(FILE *f)

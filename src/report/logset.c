@@ -1,0 +1,485 @@
+/* logset — every party's log of a channel, read from a directory and checked against the charter. */
+#include "report/logset.h"
+#include "base/enc.h"
+#include "base/err.h"
+#include "base/fileio.h"
+#include "cases/cosig.h"
+#include "crypto/sha256.h"
+#include "tlog/tilepath.h"
+#include "tlog/tiles.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CHUNK 4096        /* entries evaluated in parallel at a time */
+#define THREADS_MAX 64
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int add_point(struct logset_log *L, const struct logset_point *p)
+{
+	if (L->npoints == L->cappoints) {
+		size_t cap = L->cappoints ? 2 * L->cappoints : 64;
+		struct logset_point *n = realloc(L->points, cap * sizeof *n);
+		if (!n)
+			return err_set(ERR_NOMEM, "out of memory");
+		L->points = n;
+		L->cappoints = cap;
+	}
+	L->points[L->npoints++] = *p;
+	return 0;
+}
+
+/*
+ * Reads one signed checkpoint file of party p's log: the log's signature must
+ * verify with the party's node key, every cosignature by a cosigner of the
+ * log must verify. Its cosignatures become points. ERR_NOTFOUND if absent.
+ */
+static int read_checkpoint_file(struct logset *s, int p, const char *path, struct checkpoint *cp)
+{
+	const struct charter_party *party = &s->charter.parties[p];
+	struct buf b;
+	struct cosig_set *cs = malloc(sizeof *cs);
+	buf_init(&b, CHECKPOINT_MAX_SIZE);
+	int rc = cs ? file_read(path, b.max, &b) : err_set(ERR_NOMEM, "out of memory");
+	if (rc)
+		goto out;
+	if (checkpoint_open(cp, b.data, b.len, &party->node_key, NULL)) {
+		rc = err_set(ERR_VERIFY, "%s: not a checkpoint signed by %s's node key (%s)", path, party->id, err_msg());
+		goto out;
+	}
+	if ((rc = cosig_check_note(&s->charter, b.data, b.len, cs))) {
+		rc = err_set(ERR_VERIFY, "%s: %s", path, err_msg());
+		goto out;
+	}
+	if (cs->nbad) {
+		rc = err_set(ERR_VERIFY, "%s: the cosignature by %s does not verify", path, cs->bad);
+		goto out;
+	}
+	for (size_t i = 0; i < cs->nok && !rc; i++) {
+		struct logset_point pt = {cp->size, {0}, cs->ok[i].cosigner, cs->ok[i].time};
+		memcpy(pt.root, cp->root, sizeof pt.root);
+		rc = add_point(&s->logs[p], &pt);
+	}
+out:
+	free(cs);
+	buf_release(&b);
+	return rc;
+}
+
+/* Every file of a kept-checkpoint directory (absent: nothing). */
+static int read_kept_dir(struct logset *s, int p, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int rc = 0;
+	if (!d)
+		return errno == ENOENT ? 0 : err_set(ERR_IO, "%s: %s", dir, strerror(errno));
+	while (!rc && (e = readdir(d))) {
+		char path[PATH_MAX + 300];
+		struct checkpoint cp;
+		if (e->d_name[0] == '.' || strchr(e->d_name, '.'))
+			continue; /* ".", "..", hidden and temporary files */
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		rc = read_checkpoint_file(s, p, path, &cp);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int point_cmp(const void *pa, const void *pb)
+{
+	const struct logset_point *a = pa, *b = pb;
+	if (a->size != b->size)
+		return a->size < b->size ? -1 : 1;
+	if (a->time != b->time)
+		return a->time < b->time ? -1 : 1;
+	return (a->cosigner > b->cosigner) - (a->cosigner < b->cosigner);
+}
+
+/* The closing checkpoint of log L for a period ending at to (docs/reports.md "Time you can prove"). */
+static void find_closing(const struct logset *s, struct logset_log *L, int64_t to)
+{
+	int64_t after = to + LOGSET_SLACK;
+	size_t k = s->charter.witness_quorum ? s->charter.witness_quorum : 1;
+	for (size_t i = 0; i < L->npoints;) {
+		size_t j = i;
+		struct logset_closing c;
+		memset(&c, 0, sizeof c);
+		c.size = L->points[i].size;
+		/* points of one size are sorted by time: the first at or after `after` per cosigner */
+		for (; j < L->npoints && L->points[j].size == c.size; j++) {
+			const struct logset_point *p = &L->points[j];
+			int seen = 0;
+			if (p->time < after)
+				continue;
+			for (size_t m = 0; m < c.ncosigners; m++)
+				seen |= c.cosigners[m] == p->cosigner;
+			if (!seen && c.ncosigners < LOGSET_COSIGNERS) {
+				c.cosigners[c.ncosigners++] = p->cosigner;
+				if (c.ncosigners == k)
+					c.witnessed_at = p->time;
+			}
+		}
+		if (c.ncosigners >= k && c.size <= L->cp.size) {
+			L->closed = 1;
+			L->closing = c;
+			return;
+		}
+		i = j;
+	}
+}
+
+/* ---- reading entries: a compact range for the root, signatures checked in parallel ---- */
+
+struct range {
+	merkle_hash h[64];
+	uint64_t size;
+	int n;
+};
+
+static void range_add(struct range *r, const merkle_hash leaf)
+{
+	memcpy(r->h[r->n++], leaf, sizeof(merkle_hash));
+	/* merge full subtrees: one merge per trailing 1 bit of the old size */
+	for (uint64_t s = r->size; s & 1; s >>= 1, r->n--)
+		merkle_node_hash(r->h[r->n - 2], r->h[r->n - 1], r->h[r->n - 2]);
+	r->size++;
+}
+
+static void range_root(const struct range *r, merkle_hash out)
+{
+	if (r->n == 0) {
+		merkle_empty_root(out);
+		return;
+	}
+	memcpy(out, r->h[r->n - 1], sizeof(merkle_hash));
+	for (int i = r->n - 2; i >= 0; i--)
+		merkle_node_hash(r->h[i], out, out);
+}
+
+struct chunk {
+	const struct cases *cases;
+	const char *origin;
+	uint64_t first;
+	const uint8_t **data;
+	size_t *len;
+	struct cases_record *rec;
+	size_t n;
+};
+
+struct slice {
+	const struct chunk *c;
+	size_t lo, hi;
+	int rc;
+	char msg[256];
+};
+
+static void *evaluate_slice(void *arg)
+{
+	struct slice *sl = arg;
+	const struct chunk *c = sl->c;
+	for (size_t i = sl->lo; i < sl->hi && !sl->rc; i++)
+		if ((sl->rc = cases_evaluate(c->cases, c->origin, c->first + i, c->data[i], c->len[i], &c->rec[i])))
+			snprintf(sl->msg, sizeof sl->msg, "%s", err_msg());
+	return NULL;
+}
+
+static int evaluate_chunk(const struct chunk *c, int threads)
+{
+	pthread_t th[THREADS_MAX];
+	struct slice sl[THREADS_MAX];
+	int own_thread[THREADS_MAX] = {0}, rc = 0;
+	if ((size_t)threads > c->n)
+		threads = c->n ? (int)c->n : 1;
+	for (int t = 0; t < threads; t++) {
+		sl[t] = (struct slice){c, c->n * (size_t)t / (size_t)threads, c->n * (size_t)(t + 1) / (size_t)threads, 0, ""};
+		/* slice 0, and any slice whose thread does not start, runs on this thread */
+		own_thread[t] = t > 0 && pthread_create(&th[t], NULL, evaluate_slice, &sl[t]) == 0;
+	}
+	for (int t = 0; t < threads; t++)
+		if (!own_thread[t])
+			evaluate_slice(&sl[t]);
+	for (int t = 0; t < threads; t++)
+		if (own_thread[t])
+			pthread_join(th[t], NULL);
+	for (int t = 0; t < threads && !rc; t++)
+		if (sl[t].rc)
+			rc = err_set(sl[t].rc, "%s", sl[t].msg);
+	return rc;
+}
+
+struct bundle_ctx {
+	struct buf *all;
+	size_t *off, *len;
+	size_t n, want;
+};
+
+static int bundle_take(void *ctx, unsigned i, const uint8_t *entry, size_t len)
+{
+	struct bundle_ctx *b = ctx;
+	(void)i;
+	if (b->n == b->want)
+		return 0; /* beyond what is read */
+	b->off[b->n] = b->all->len;
+	b->len[b->n] = len;
+	b->n++;
+	return buf_append(b->all, entry, len);
+}
+
+/* Reads entries [0, L->read) of party p's log, checks them against the kept roots and feeds them to cases. */
+static int read_entries(struct logset *s, int p, int threads)
+{
+	struct logset_log *L = &s->logs[p];
+	const char *origin = s->charter.parties[p].node_key.name;
+	struct range r = {0};
+	struct buf bundle, all;
+	size_t *off = malloc(CHUNK * sizeof *off), *len = malloc(CHUNK * sizeof *len);
+	const uint8_t **data = malloc(CHUNK * sizeof *data);
+	struct cases_record *rec = malloc(CHUNK * sizeof *rec);
+	size_t pi = 0;
+	int rc = 0, dirfd = -1;
+	merkle_hash root;
+	buf_init(&bundle, TLOG_BUNDLE_MAX);
+	buf_init(&all, (size_t)CHUNK * (TLOG_ENTRY_MAX + 2));
+	if (!off || !len || !data || !rec) {
+		rc = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (L->read && (dirfd = open(L->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = err_set(ERR_IO, "%s: %s", L->dir, strerror(errno));
+		goto out;
+	}
+	while (!rc && r.size < L->read) {
+		/* a chunk of whole bundles (CHUNK is a multiple of the tile width) */
+		uint64_t first = r.size;
+		size_t n = 0;
+		buf_reset(&all);
+		while (!rc && n < CHUNK && first + n < L->read) {
+			uint64_t at = first + n;
+			struct tile_id id = {TILE_LEVEL_ENTRIES, at / TILE_WIDTH, TILE_WIDTH};
+			if ((id.index + 1) * TILE_WIDTH > L->cp.size)
+				id.width = (unsigned)(L->cp.size - id.index * TILE_WIDTH); /* the partial bundle at the checkpoint */
+			rc = tile_read_file(dirfd, &id, &bundle);
+			if (rc) {
+				rc = err_set(rc == ERR_NOTFOUND ? ERR_VERIFY : rc, "%s: entry bundle %llu: %s", L->dir,
+					     (unsigned long long)id.index, err_msg());
+				break;
+			}
+			uint64_t left = L->read - at;
+			struct bundle_ctx bc = {&all, off + n, len + n, 0, left < TILE_WIDTH ? (size_t)left : TILE_WIDTH};
+			if ((rc = tile_bundle_parse(bundle.data, bundle.len, id.width, bundle_take, &bc)))
+				rc = err_set(ERR_VERIFY, "%s: entry bundle %llu: %s", L->dir, (unsigned long long)id.index,
+					     err_msg());
+			n += bc.n;
+		}
+		if (rc)
+			break;
+		for (size_t i = 0; i < n; i++)
+			data[i] = all.data + off[i]; /* after the appends: the buffer may have moved */
+		struct chunk c = {&s->cases, origin, first, data, len, rec, n};
+		if ((rc = evaluate_chunk(&c, threads)))
+			break;
+		for (size_t i = 0; i < n && !rc; i++) {
+			/* the kept checkpoints of this size must have the root of what was read so far */
+			for (; pi < L->npoints && L->points[pi].size <= r.size; pi++) {
+				if (L->points[pi].size < r.size)
+					continue;
+				range_root(&r, root);
+				if (memcmp(root, L->points[pi].root, sizeof root))
+					rc = err_set(ERR_VERIFY, "%s: a signed checkpoint of size %llu has another root than the entries: the log has shown two histories",
+						     L->dir, (unsigned long long)r.size);
+			}
+			if (rc)
+				break;
+			range_add(&r, rec[i].leaf);
+			rc = cases_add_record(&s->cases, &rec[i]);
+		}
+	}
+	if (rc)
+		goto out;
+	/* the checkpoints at the size read; then the root the log's checkpoint (or the closing one) names */
+	range_root(&r, root);
+	for (; pi < L->npoints && L->points[pi].size <= r.size; pi++)
+		if (L->points[pi].size == r.size && memcmp(root, L->points[pi].root, sizeof root))
+			rc = err_set(ERR_VERIFY, "%s: a signed checkpoint of size %llu has another root than the entries: the log has shown two histories",
+				     L->dir, (unsigned long long)r.size);
+	if (!rc && r.size == L->cp.size && memcmp(root, L->cp.root, sizeof root))
+		rc = err_set(ERR_VERIFY, "%s: the entries do not hash to the checkpoint's root", L->dir);
+out:
+	if (dirfd >= 0)
+		close(dirfd);
+	buf_release(&bundle);
+	buf_release(&all);
+	free(off);
+	free(len);
+	free(data);
+	free(rec);
+	return rc;
+}
+
+/* ---- the layouts ---- */
+
+static int load_party(struct logset *s, const char *dir, int p, int threads)
+{
+	const struct charter_party *party = &s->charter.parties[p];
+	struct logset_log *L = &s->logs[p];
+	char path[PATH_MAX + 64], kept[PATH_MAX + 64], id[sizeof party->id];
+	int rc;
+	memcpy(id, party->id, sizeof id); /* a copy: L->dir and party->id are both in *s */
+	if (!s->node_layout)
+		snprintf(L->dir, sizeof L->dir, "%s/logs/%s", dir, id);
+	else if (p == s->own)
+		snprintf(L->dir, sizeof L->dir, "%s/log", dir);
+	else
+		snprintf(L->dir, sizeof L->dir, "%s/peers/%s", dir, id);
+	snprintf(path, sizeof path, "%s/checkpoint", L->dir);
+	rc = read_checkpoint_file(s, p, path, &L->cp);
+	if (rc == ERR_NOTFOUND) {
+		/* no copy of this log: empty, and never closed */
+		memset(&L->cp, 0, sizeof L->cp);
+		memcpy(L->cp.origin, party->node_key.name, sizeof L->cp.origin);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	L->present = 1;
+	if (!s->node_layout || p != s->own) {
+		snprintf(kept, sizeof kept, "%s.checkpoints", L->dir);
+		rc = read_kept_dir(s, p, kept);
+	} else {
+		snprintf(kept, sizeof kept, "%s/cosigned", dir);
+		rc = read_kept_dir(s, p, kept);
+	}
+	if (!rc && s->node_layout && p != s->own) {
+		/* our own cosignatures on the peer's log, kept by the node's witness */
+		uint8_t h[32];
+		char hex[65];
+		sha256(party->node_key.name, strlen(party->node_key.name), h);
+		hex_encode(hex, h, 32);
+		snprintf(kept, sizeof kept, "%s/witness/history/%s", dir, hex);
+		rc = read_kept_dir(s, p, kept);
+	}
+	if (rc)
+		return rc;
+	qsort(L->points, L->npoints, sizeof *L->points, point_cmp);
+	for (size_t i = 1; i < L->npoints; i++)
+		if (L->points[i].size == L->points[i - 1].size &&
+		    memcmp(L->points[i].root, L->points[i - 1].root, sizeof(merkle_hash)))
+			return err_set(ERR_VERIFY, "%s: two signed checkpoints of size %llu with different roots: the log has shown two histories",
+				       L->dir, (unsigned long long)L->points[i].size);
+	if (s->has_to)
+		find_closing(s, L, s->to);
+	L->read = L->closed ? L->closing.size : L->cp.size;
+	if ((rc = read_entries(s, p, threads)))
+		return rc;
+	/* the cosignatures on checkpoints proven to be prefixes of what was read */
+	for (size_t i = 0; i < L->npoints && !rc; i++)
+		if (L->points[i].size <= L->read)
+			rc = cases_add_cosignature(&s->cases, party->node_key.name, L->points[i].size,
+						   logset_cosigner_name(s, L->points[i].cosigner),
+						   L->points[i].time);
+	return rc;
+}
+
+/* Node layout: the party whose node key signed DIR/log/checkpoint. */
+static int find_own(struct logset *s, const char *dir)
+{
+	char path[PATH_MAX + 64];
+	struct buf b;
+	struct checkpoint cp;
+	buf_init(&b, CHECKPOINT_MAX_SIZE);
+	snprintf(path, sizeof path, "%s/log/checkpoint", dir);
+	int rc = file_read(path, b.max, &b);
+	if (!rc && checkpoint_parse_unverified(&cp, b.data, b.len))
+		rc = err_set(ERR_VERIFY, "%s: %s", path, err_msg());
+	if (!rc) {
+		const struct charter_party *p = charter_party_of_log(&s->charter, cp.origin);
+		if (!p)
+			rc = err_set(ERR_VERIFY, "%s: the log '%s' is no party's of the charter", path, cp.origin);
+		else
+			s->own = (int)(p - s->charter.parties);
+	}
+	buf_release(&b);
+	return rc;
+}
+
+int logset_open(struct logset *s, const char *dir, const struct logset_options *o)
+{
+	char path[PATH_MAX + 64];
+	int threads = o->threads;
+	memset(s, 0, sizeof *s);
+	s->has_to = o->has_to;
+	s->to = o->to;
+	if (threads <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n > 0 ? (int)n : 1;
+	}
+	if (threads > THREADS_MAX)
+		threads = THREADS_MAX;
+	snprintf(path, sizeof path, "%s/charter", dir);
+	int rc = charter_load(&s->charter, path);
+	if (rc)
+		return err_wrap(rc, "%s", path);
+	if (!charter_complete(&s->charter)) {
+		rc = err_set(ERR_VERIFY, "%s: not signed by every party", path);
+		charter_release(&s->charter);
+		return rc;
+	}
+	if ((rc = cases_init(&s->cases, &s->charter))) {
+		charter_release(&s->charter);
+		return rc;
+	}
+	snprintf(path, sizeof path, "%s/logs", dir);
+	if (!is_dir(path)) {
+		snprintf(path, sizeof path, "%s/log", dir);
+		if (!is_dir(path)) {
+			rc = err_set(ERR_NOTFOUND, "%s: neither a `parley fetch` directory (logs/) nor a node's (log/)", dir);
+			goto out;
+		}
+		s->node_layout = 1;
+		if ((rc = find_own(s, dir)))
+			goto out;
+	}
+	for (size_t p = 0; p < s->charter.nparties && !rc; p++)
+		rc = load_party(s, dir, (int)p, threads);
+out:
+	if (rc)
+		logset_close(s);
+	return rc;
+}
+
+void logset_close(struct logset *s)
+{
+	for (size_t p = 0; p < CHARTER_MAX_PARTIES; p++)
+		free(s->logs[p].points);
+	cases_release(&s->cases);
+	charter_release(&s->charter);
+	memset(s, 0, sizeof *s);
+}
+
+const char *logset_cosigner_name(const struct logset *s, int cosigner)
+{
+	if (cosigner >= 0 && (size_t)cosigner < s->charter.nparties)
+		return s->charter.parties[cosigner].node_key.name;
+	if (cosigner >= 0 && (size_t)cosigner < s->charter.nparties + s->charter.nwitnesses)
+		return s->charter.witnesses[(size_t)cosigner - s->charter.nparties].id;
+	return "";
+}
+
+int logset_party_of_origin(const struct logset *s, const char *origin)
+{
+	const struct charter_party *p = charter_party_of_log(&s->charter, origin);
+	return p ? (int)(p - s->charter.parties) : -1;
+}
