@@ -298,7 +298,7 @@ static int read_entries(struct logset *s, int p, int threads)
 					continue;
 				range_root(&r, root);
 				if (memcmp(root, L->points[pi].root, sizeof root))
-					rc = err_set(ERR_VERIFY, "%s: a signed checkpoint of size %llu has another root than the entries: the log has shown two histories",
+					rc = err_set(ERR_VERIFY, "%s: the entries do not hash to the root of its signed checkpoint of size %llu (an entry was altered, or the log has shown two histories)",
 						     L->dir, (unsigned long long)r.size);
 			}
 			if (rc)
@@ -313,10 +313,10 @@ static int read_entries(struct logset *s, int p, int threads)
 	range_root(&r, root);
 	for (; pi < L->npoints && L->points[pi].size <= r.size; pi++)
 		if (L->points[pi].size == r.size && memcmp(root, L->points[pi].root, sizeof root))
-			rc = err_set(ERR_VERIFY, "%s: a signed checkpoint of size %llu has another root than the entries: the log has shown two histories",
+			rc = err_set(ERR_VERIFY, "%s: the entries do not hash to the root of its signed checkpoint of size %llu (an entry was altered, or the log has shown two histories)",
 				     L->dir, (unsigned long long)r.size);
 	if (!rc && r.size == L->cp.size && memcmp(root, L->cp.root, sizeof root))
-		rc = err_set(ERR_VERIFY, "%s: the entries do not hash to the checkpoint's root", L->dir);
+		rc = err_set(ERR_VERIFY, "%s: the entries do not hash to the root of its checkpoint (an entry was altered or is missing)", L->dir);
 out:
 	if (dirfd >= 0)
 		close(dirfd);

@@ -138,7 +138,8 @@ static int count(const struct logset *s, const struct report *r, const struct ca
 	m->sent++;
 	if (!cases_delivered_to(c, e, q, r->to, &at)) {
 		pr->outstanding++;
-		re->has_delivered = 0;
+		/* not delivered to every party counted: no delivery, acknowledgement or answer time */
+		re->has_delivered = re->has_acknowledged = re->has_answered = -1;
 		re->state = REPORT_OUTSTANDING;
 		return 0;
 	}
@@ -146,7 +147,7 @@ static int count(const struct logset *s, const struct report *r, const struct ca
 	m->delivered++;
 	if (add_value(pr, 0, at - e->time))
 		return ERR_NOMEM;
-	if (!re->has_delivered || at > re->delivered_at)
+	if (re->has_delivered == 0 || at > re->delivered_at)
 		re->delivered_at = at;
 	st = REPORT_DELIVERED;
 	if (e->kind == ENV_REQUEST && q != s->charter.agencies[e->from].party) {
@@ -182,9 +183,10 @@ static int count(const struct logset *s, const struct report *r, const struct ca
 			pr->overdue++;
 			st = REPORT_OVERDUE;
 		}
-		pr->late += (uint64_t)(o.ack.late || o.answer.late);
+		/* met after the due time (a clock stopped late by a close is not "met") */
+		pr->late += (uint64_t)((o.ack.state == CASES_MET && o.ack.late) || (o.answer.state == CASES_MET && o.answer.late));
 	}
-	if (re->has_delivered >= 0)
+	if (re->has_delivered == 0)
 		re->has_delivered = 1;
 	if (st < re->state)
 		re->state = st;

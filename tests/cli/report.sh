@@ -17,7 +17,7 @@ cleanup() {
 	rm -rf "$T_DIR"
 }
 trap cleanup EXIT
-[ -n "$KEEP" ] && trap - EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT
 
 make_channel "$D/ch" || { fail setup "make_channel"; exit 1; }
 "$PARLEY" node init "$D/us" --charter "$D/ch/charter" --key "$K/us-node.key" 2>/dev/null &&
