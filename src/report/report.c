@@ -3,7 +3,6 @@
 #include "base/err.h"
 #include "exchange/syntax.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,57 +267,132 @@ void report_entry_name(const struct logset *s, const struct cases_env *e, char *
 
 /* ---- JSON ---- */
 
-struct jb {
-	int failed;
+/*
+ * A streaming JSON writer in the layout jansson's JSON_INDENT(2) |
+ * JSON_ENSURE_ASCII gives the case views (docs/cases.md): members one per
+ * line, "key": value, empty containers as {} and []. Written by hand because
+ * the envelope list of a report grows with the logs (building a jansson tree
+ * of a million envelopes costs more than checking their signatures).
+ */
+struct jw {
+	struct buf *out;
+	int depth;
+	int first[16];     /* nothing written yet in the container at that depth */
+	int rc;
 };
 
-static json_t *jchk(struct jb *b, json_t *v)
+static void jw_raw(struct jw *w, const char *s, size_t n)
 {
-	if (!v)
-		b->failed = 1;
-	return v;
+	if (!w->rc)
+		w->rc = buf_append(w->out, s, n);
 }
 
-static void jset(struct jb *b, json_t *o, const char *key, json_t *v)
+static void jw_str(struct jw *w, const char *s)
 {
-	if (!v || !o || json_object_set_new(o, key, v))
-		b->failed = 1;
+	jw_raw(w, "\"", 1);
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p && !w->rc) {
+		size_t run = 0;
+		while (p[run] >= 0x20 && p[run] < 0x80 && p[run] != '"' && p[run] != '\\')
+			run++;
+		jw_raw(w, (const char *)p, run);
+		p += run;
+		if (!*p)
+			break;
+		char esc[16];
+		uint32_t c = *p++;
+		if (c >= 0x80) {
+			/* UTF-8 (checked on the way in): \uXXXX, with a surrogate pair above the BMP */
+			int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+			c &= 0x3f >> more;
+			for (; more-- && (*p & 0xc0) == 0x80; p++)
+				c = c << 6 | (*p & 0x3f);
+		}
+		if (c == '"' || c == '\\')
+			snprintf(esc, sizeof esc, "\\%c", (char)c);
+		else if (c == '\n' || c == '\t' || c == '\r' || c == '\b' || c == '\f')
+			snprintf(esc, sizeof esc, "\\%c", c == '\n' ? 'n' : c == '\t' ? 't' : c == '\r' ? 'r' : c == '\b' ? 'b' : 'f');
+		else if (c > 0xffff)
+			snprintf(esc, sizeof esc, "\\u%04X\\u%04X", 0xd800 + ((c - 0x10000) >> 10), 0xdc00 + ((c - 0x10000) & 0x3ff));
+		else
+			snprintf(esc, sizeof esc, "\\u%04X", c);
+		jw_raw(w, esc, strlen(esc));
+	}
+	jw_raw(w, "\"", 1);
 }
 
-static void jpush(struct jb *b, json_t *a, json_t *v)
+/* Starts a member (key non-NULL, in an object) or an element (in an array). */
+static void jw_item(struct jw *w, const char *key)
 {
-	if (!v || !a || json_array_append_new(a, v))
-		b->failed = 1;
+	static const char spaces[] = "                                  ";
+	if (w->depth > 0) {
+		jw_raw(w, w->first[w->depth] ? "\n" : ",\n", w->first[w->depth] ? 1 : 2);
+		w->first[w->depth] = 0;
+		jw_raw(w, spaces, (size_t)(2 * w->depth) < sizeof spaces - 1 ? (size_t)(2 * w->depth) : sizeof spaces - 1);
+	}
+	if (key) {
+		jw_str(w, key);
+		jw_raw(w, ": ", 2);
+	}
 }
 
-static json_t *jtime(struct jb *b, int64_t t)
+static void jw_open(struct jw *w, const char *key, char c)
+{
+	jw_item(w, key);
+	jw_raw(w, &c, 1);
+	if (w->depth + 1 < 16)
+		w->first[++w->depth] = 1;
+	else if (!w->rc)
+		w->rc = err_set(ERR_LIMIT, "report: JSON too deep");
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	static const char spaces[] = "                                  ";
+	if (!w->first[w->depth]) {
+		jw_raw(w, "\n", 1);
+		jw_raw(w, spaces, (size_t)(2 * (w->depth - 1)));
+	}
+	w->depth--;
+	jw_raw(w, &c, 1);
+}
+
+static void jw_kstr(struct jw *w, const char *key, const char *v)
+{
+	jw_item(w, key);
+	if (v)
+		jw_str(w, v);
+	else
+		jw_raw(w, "null", 4);
+}
+
+static void jw_kint(struct jw *w, const char *key, int64_t v)
+{
+	char n[24];
+	jw_item(w, key);
+	snprintf(n, sizeof n, "%lld", (long long)v);
+	jw_raw(w, n, strlen(n));
+}
+
+static void jw_ktime(struct jw *w, const char *key, int has, int64_t t)
 {
 	char s[21];
-	syntax_format_time(t, s);
-	return jchk(b, json_string(s));
+	if (has)
+		syntax_format_time(t, s);
+	jw_kstr(w, key, has ? s : NULL);
 }
 
-static json_t *jopt_time(struct jb *b, int has, int64_t t)
+static void jw_stat(struct jw *w, const char *key, const struct report_stat *st)
 {
-	return has ? jtime(b, t) : jchk(b, json_null());
-}
-
-static json_t *jstr_or_null(struct jb *b, const char *s)
-{
-	return jchk(b, s ? json_string(s) : json_null());
-}
-
-static json_t *jstat(struct jb *b, const struct report_stat *st)
-{
-	json_t *o = jchk(b, json_object());
-	jset(b, o, "median", st->has ? json_integer(st->median) : json_null());
-	jset(b, o, "p90", st->has ? json_integer(st->p90) : json_null());
-	return o;
-}
-
-static json_t *jcount(uint64_t n)
-{
-	return json_integer((json_int_t)n);
+	jw_open(w, key, '{');
+	if (st->has) {
+		jw_kint(w, "median", st->median);
+		jw_kint(w, "p90", st->p90);
+	} else {
+		jw_kstr(w, "median", NULL);
+		jw_kstr(w, "p90", NULL);
+	}
+	jw_close(w, '}');
 }
 
 const char *report_agency_name(const struct logset *s, const struct cases_env *e)
@@ -329,109 +403,106 @@ const char *report_agency_name(const struct logset *s, const struct cases_env *e
 int report_json(const struct logset *s, const struct report *r, struct buf *out)
 {
 	const struct charter *ch = &s->charter;
-	struct jb b = {0};
-	json_t *root = jchk(&b, json_object()), *a;
-	char *text = NULL;
-	int rc = 0;
-	jset(&b, root, "report", json_string("parley report v1"));
-	jset(&b, root, "channel", json_string(ch->id_hex));
-	json_t *period = jchk(&b, json_object());
-	jset(&b, period, "from", jtime(&b, r->from));
-	jset(&b, period, "to", jtime(&b, r->to));
-	jset(&b, root, "period", period);
-	json_t *filter = jchk(&b, json_object());
-	jset(&b, filter, "party", jstr_or_null(&b, r->filter.party >= 0 ? ch->parties[r->filter.party].id : NULL));
-	jset(&b, filter, "to_party", jstr_or_null(&b, r->filter.to_party >= 0 ? ch->parties[r->filter.to_party].id : NULL));
-	jset(&b, filter, "kind",
-	     jstr_or_null(&b, r->filter.kind >= 0 ? envelope_kind_name((enum envelope_kind)r->filter.kind) : NULL));
-	jset(&b, root, "filter", filter);
-	jset(&b, root, "as_of", jtime(&b, r->to));
-	a = jchk(&b, json_array());
+	struct jw w = {out, 0, {1}, 0};
+	jw_open(&w, NULL, '{');
+	jw_kstr(&w, "report", "parley report v1");
+	jw_kstr(&w, "channel", ch->id_hex);
+	jw_open(&w, "period", '{');
+	jw_ktime(&w, "from", 1, r->from);
+	jw_ktime(&w, "to", 1, r->to);
+	jw_close(&w, '}');
+	jw_open(&w, "filter", '{');
+	jw_kstr(&w, "party", r->filter.party >= 0 ? ch->parties[r->filter.party].id : NULL);
+	jw_kstr(&w, "to_party", r->filter.to_party >= 0 ? ch->parties[r->filter.to_party].id : NULL);
+	jw_kstr(&w, "kind", r->filter.kind >= 0 ? envelope_kind_name((enum envelope_kind)r->filter.kind) : NULL);
+	jw_close(&w, '}');
+	jw_ktime(&w, "as_of", 1, r->to);
+	jw_open(&w, "logs", '[');
 	for (size_t p = 0; p < ch->nparties; p++) {
 		const struct logset_log *L = &s->logs[p];
-		json_t *o = jchk(&b, json_object());
-		jset(&b, o, "party", json_string(ch->parties[p].id));
-		jset(&b, o, "origin", json_string(ch->parties[p].node_key.name));
-		jset(&b, o, "size", jcount(L->read));
+		jw_open(&w, NULL, '{');
+		jw_kstr(&w, "party", ch->parties[p].id);
+		jw_kstr(&w, "origin", ch->parties[p].node_key.name);
+		jw_kint(&w, "size", (int64_t)L->read);
 		if (L->closed) {
-			json_t *c = jchk(&b, json_object()), *names = jchk(&b, json_array());
-			jset(&b, c, "size", jcount(L->closing.size));
-			jset(&b, c, "witnessed_at", jtime(&b, L->closing.witnessed_at));
+			jw_open(&w, "closing", '{');
+			jw_kint(&w, "size", (int64_t)L->closing.size);
+			jw_ktime(&w, "witnessed_at", 1, L->closing.witnessed_at);
+			jw_open(&w, "cosigners", '[');
 			for (size_t k = 0; k < L->closing.ncosigners; k++)
-				jpush(&b, names, json_string(logset_cosigner_name(s, L->closing.cosigners[k])));
-			jset(&b, c, "cosigners", names);
-			jset(&b, o, "closing", c);
+				jw_kstr(&w, NULL, logset_cosigner_name(s, L->closing.cosigners[k]));
+			jw_close(&w, ']');
+			jw_close(&w, '}');
 		} else {
-			jset(&b, o, "closing", json_null());
+			jw_kstr(&w, "closing", NULL);
 		}
-		jset(&b, o, "complete", json_boolean(L->closed));
-		jpush(&b, a, o);
+		jw_item(&w, "complete");
+		jw_raw(&w, L->closed ? "true" : "false", L->closed ? 4 : 5);
+		jw_close(&w, '}');
 	}
-	jset(&b, root, "logs", a);
-	a = jchk(&b, json_array());
+	jw_close(&w, ']');
+	jw_open(&w, "pairs", '[');
 	for (size_t i = 0; i < r->npairs; i++) {
 		const struct report_pair *p = &r->pairs[i];
-		json_t *o = jchk(&b, json_object()), *ms = jchk(&b, json_array());
-		jset(&b, o, "from", json_string(ch->parties[p->from].id));
-		jset(&b, o, "to", json_string(ch->parties[p->to].id));
-		jset(&b, o, "kind", json_string(envelope_kind_name((enum envelope_kind)p->kind)));
-		jset(&b, o, "sent", jcount(p->sent));
-		jset(&b, o, "delivered", jcount(p->delivered));
-		jset(&b, o, "outstanding", jcount(p->outstanding));
-		jset(&b, o, "acknowledged", jcount(p->acknowledged));
-		jset(&b, o, "answered", jcount(p->answered));
-		jset(&b, o, "declined", jcount(p->declined));
-		jset(&b, o, "overdue", jcount(p->overdue));
-		jset(&b, o, "late", jcount(p->late));
-		jset(&b, o, "delivery_s", jstat(&b, &p->delivery));
-		jset(&b, o, "ack_s", jstat(&b, &p->ack));
-		jset(&b, o, "answer_s", jstat(&b, &p->answer));
+		jw_open(&w, NULL, '{');
+		jw_kstr(&w, "from", ch->parties[p->from].id);
+		jw_kstr(&w, "to", ch->parties[p->to].id);
+		jw_kstr(&w, "kind", envelope_kind_name((enum envelope_kind)p->kind));
+		jw_kint(&w, "sent", (int64_t)p->sent);
+		jw_kint(&w, "delivered", (int64_t)p->delivered);
+		jw_kint(&w, "outstanding", (int64_t)p->outstanding);
+		jw_kint(&w, "acknowledged", (int64_t)p->acknowledged);
+		jw_kint(&w, "answered", (int64_t)p->answered);
+		jw_kint(&w, "declined", (int64_t)p->declined);
+		jw_kint(&w, "overdue", (int64_t)p->overdue);
+		jw_kint(&w, "late", (int64_t)p->late);
+		jw_stat(&w, "delivery_s", &p->delivery);
+		jw_stat(&w, "ack_s", &p->ack);
+		jw_stat(&w, "answer_s", &p->answer);
+		jw_open(&w, "months", '[');
 		for (size_t k = 0; k < p->nmonths; k++) {
 			const struct report_month *m = &p->months[k];
 			char ym[16];
-			json_t *mo = jchk(&b, json_object());
 			snprintf(ym, sizeof ym, "%04d-%02d", m->ym / 12, m->ym % 12 + 1);
-			jset(&b, mo, "month", json_string(ym));
-			jset(&b, mo, "sent", jcount(m->sent));
-			jset(&b, mo, "delivered", jcount(m->delivered));
-			jset(&b, mo, "acknowledged", jcount(m->acknowledged));
-			jset(&b, mo, "answered", jcount(m->answered));
-			jpush(&b, ms, mo);
+			jw_open(&w, NULL, '{');
+			jw_kstr(&w, "month", ym);
+			jw_kint(&w, "sent", (int64_t)m->sent);
+			jw_kint(&w, "delivered", (int64_t)m->delivered);
+			jw_kint(&w, "acknowledged", (int64_t)m->acknowledged);
+			jw_kint(&w, "answered", (int64_t)m->answered);
+			jw_close(&w, '}');
 		}
-		jset(&b, o, "months", ms);
-		jpush(&b, a, o);
+		jw_close(&w, ']');
+		jw_close(&w, '}');
 	}
-	jset(&b, root, "pairs", a);
-	a = jchk(&b, json_array());
-	for (size_t i = 0; i < r->nenvs && !b.failed; i++) {
+	jw_close(&w, ']');
+	jw_open(&w, "envelopes", '[');
+	for (size_t i = 0; i < r->nenvs && !w.rc; i++) {
 		const struct report_env *re = &r->envs[i];
 		const struct cases_env *e = re->e;
 		char name[64];
-		json_t *o = jchk(&b, json_object()), *to = jchk(&b, json_array());
 		report_entry_name(s, e, name, sizeof name);
-		jset(&b, o, "entry", json_string(name));
-		jset(&b, o, "from", json_string(report_agency_name(s, e)));
+		jw_open(&w, NULL, '{');
+		jw_kstr(&w, "entry", name);
+		jw_kstr(&w, "from", report_agency_name(s, e));
+		jw_open(&w, "to", '[');
 		for (size_t k = 0; k < ch->nagencies; k++)
 			if ((e->to[k / 64] >> (k % 64)) & 1)
-				jpush(&b, to, json_string(ch->agencies[k].name));
-		jset(&b, o, "to", to);
-		jset(&b, o, "kind", json_string(envelope_kind_name(e->kind)));
-		jset(&b, o, "case", json_string(e->kase ? e->kase->id : ""));
-		jset(&b, o, "time", jtime(&b, e->time));
-		jset(&b, o, "delivered_at", jopt_time(&b, re->has_delivered, re->delivered_at));
-		jset(&b, o, "acknowledged_at", jopt_time(&b, re->has_acknowledged, re->acknowledged_at));
-		jset(&b, o, "answered_at", jopt_time(&b, re->has_answered, re->answered_at));
-		jset(&b, o, "state", json_string(report_state_name(re->state)));
-		jpush(&b, a, o);
+				jw_kstr(&w, NULL, ch->agencies[k].name);
+		jw_close(&w, ']');
+		jw_kstr(&w, "kind", envelope_kind_name(e->kind));
+		jw_kstr(&w, "case", e->kase ? e->kase->id : "");
+		jw_ktime(&w, "time", 1, e->time);
+		jw_ktime(&w, "delivered_at", re->has_delivered, re->delivered_at);
+		jw_ktime(&w, "acknowledged_at", re->has_acknowledged, re->acknowledged_at);
+		jw_ktime(&w, "answered_at", re->has_answered, re->answered_at);
+		jw_kstr(&w, "state", report_state_name(re->state));
+		jw_close(&w, '}');
 	}
-	jset(&b, root, "envelopes", a);
-	if (b.failed || !(text = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII)))
-		rc = err_set(ERR_NOMEM, "report: out of memory rendering JSON");
-	else if (!(rc = buf_append_str(out, text)))
-		rc = buf_append_byte(out, '\n');
-	free(text);
-	json_decref(root);
-	return rc;
+	jw_close(&w, ']');
+	jw_close(&w, '}');
+	jw_raw(&w, "\n", 1);
+	return w.rc;
 }
 
 /* ---- CSV ---- */
