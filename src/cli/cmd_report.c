@@ -100,9 +100,10 @@ int cmd_report(int argc, char **argv)
 		rc = ERR_USAGE;
 	if (!rc)
 		rc = report_compute(s, from, to, &f, &r);
-	if (!rc)
-		rc = json ? report_json(s, &r, &out)
-		     : csv ? report_csv(s, &r, &out)
+	if (!rc && json)
+		rc = report_json_file(s, &r, stdout); /* streamed: it grows with the logs */
+	else if (!rc)
+		rc = csv ? report_csv(s, &r, &out)
 		     : html ? report_html(s, &r, lang, &out)
 			    : report_text(s, &r, &out);
 	if (!rc && html)

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHUNK 4096        /* entries evaluated in parallel at a time */
+#define CHUNK 1024        /* entries in a batch: evaluated in parallel while the one before is added */
 #define THREADS_MAX 64
 
 static int is_dir(const char *path)
@@ -169,18 +169,26 @@ static void range_root(const struct range *r, merkle_hash out)
 		merkle_node_hash(r->h[i], out, out);
 }
 
-struct chunk {
-	const struct cases *cases;
-	const char *origin;
+/*
+ * A batch of entries of one log: read from the entry bundles by the main
+ * thread, evaluated (parsed, signatures checked, hashed) on worker threads,
+ * then added to cases in log order by the main thread — while the workers
+ * evaluate the next batch. cases_evaluate reads only the charter of struct
+ * cases, which cases_add_record never changes, so the two overlap safely.
+ */
+struct batch {
 	uint64_t first;
-	const uint8_t **data;
-	size_t *len;
-	struct cases_record *rec;
 	size_t n;
+	struct buf all;               /* the entries' bytes */
+	size_t off[CHUNK], len[CHUNK];
+	const uint8_t *data[CHUNK];
+	struct cases_record rec[CHUNK];
 };
 
 struct slice {
-	const struct chunk *c;
+	const struct cases *cases;
+	const char *origin;
+	struct batch *b;
 	size_t lo, hi;
 	int rc;
 	char msg[256];
@@ -189,53 +197,123 @@ struct slice {
 static void *evaluate_slice(void *arg)
 {
 	struct slice *sl = arg;
-	const struct chunk *c = sl->c;
+	struct batch *b = sl->b;
 	for (size_t i = sl->lo; i < sl->hi && !sl->rc; i++)
-		if ((sl->rc = cases_evaluate(c->cases, c->origin, c->first + i, c->data[i], c->len[i], &c->rec[i])))
+		if ((sl->rc = cases_evaluate(sl->cases, sl->origin, b->first + i, b->data[i], b->len[i], &b->rec[i])))
 			snprintf(sl->msg, sizeof sl->msg, "%s", err_msg());
 	return NULL;
 }
 
-static int evaluate_chunk(const struct chunk *c, int threads)
-{
+/* The evaluation of one batch on worker threads (a slice whose thread does not start runs in join). */
+struct eval_job {
 	pthread_t th[THREADS_MAX];
 	struct slice sl[THREADS_MAX];
-	int own_thread[THREADS_MAX] = {0}, rc = 0;
-	if ((size_t)threads > c->n)
-		threads = c->n ? (int)c->n : 1;
-	for (int t = 0; t < threads; t++) {
-		sl[t] = (struct slice){c, c->n * (size_t)t / (size_t)threads, c->n * (size_t)(t + 1) / (size_t)threads, 0, ""};
-		/* slice 0, and any slice whose thread does not start, runs on this thread */
-		own_thread[t] = t > 0 && pthread_create(&th[t], NULL, evaluate_slice, &sl[t]) == 0;
+	int running[THREADS_MAX];
+	int n;
+};
+
+static void eval_start(struct eval_job *j, const struct cases *c, const char *origin, struct batch *b, int threads)
+{
+	j->n = (size_t)threads > b->n ? (b->n ? (int)b->n : 1) : threads;
+	for (int t = 0; t < j->n; t++) {
+		j->sl[t] = (struct slice){c, origin, b, b->n * (size_t)t / (size_t)j->n, b->n * (size_t)(t + 1) / (size_t)j->n, 0, ""};
+		j->running[t] = pthread_create(&j->th[t], NULL, evaluate_slice, &j->sl[t]) == 0;
 	}
-	for (int t = 0; t < threads; t++)
-		if (!own_thread[t])
-			evaluate_slice(&sl[t]);
-	for (int t = 0; t < threads; t++)
-		if (own_thread[t])
-			pthread_join(th[t], NULL);
-	for (int t = 0; t < threads && !rc; t++)
-		if (sl[t].rc)
-			rc = err_set(sl[t].rc, "%s", sl[t].msg);
+}
+
+static int eval_join(struct eval_job *j)
+{
+	int rc = 0;
+	for (int t = 0; t < j->n; t++)
+		if (j->running[t])
+			pthread_join(j->th[t], NULL);
+		else
+			evaluate_slice(&j->sl[t]);
+	for (int t = 0; t < j->n && !rc; t++)
+		if (j->sl[t].rc)
+			rc = err_set(j->sl[t].rc, "%s", j->sl[t].msg);
 	return rc;
 }
 
 struct bundle_ctx {
-	struct buf *all;
-	size_t *off, *len;
-	size_t n, want;
+	struct batch *b;
+	size_t want;
 };
 
 static int bundle_take(void *ctx, unsigned i, const uint8_t *entry, size_t len)
 {
-	struct bundle_ctx *b = ctx;
+	struct bundle_ctx *bc = ctx;
+	struct batch *b = bc->b;
 	(void)i;
-	if (b->n == b->want)
+	if (!bc->want)
 		return 0; /* beyond what is read */
-	b->off[b->n] = b->all->len;
+	bc->want--;
+	b->off[b->n] = b->all.len;
 	b->len[b->n] = len;
 	b->n++;
-	return buf_append(b->all, entry, len);
+	return buf_append(&b->all, entry, len);
+}
+
+/* Reads up to CHUNK entries of L from first (whole bundles: CHUNK is a multiple of the tile width). */
+static int read_batch(const struct logset_log *L, int dirfd, struct buf *bundle, struct batch *b, uint64_t first)
+{
+	int rc = 0;
+	b->first = first;
+	b->n = 0;
+	buf_reset(&b->all);
+	while (!rc && b->n < CHUNK && first + b->n < L->read) {
+		uint64_t at = first + b->n;
+		struct tile_id id = {TILE_LEVEL_ENTRIES, at / TILE_WIDTH, TILE_WIDTH};
+		if ((id.index + 1) * TILE_WIDTH > L->cp.size)
+			id.width = (unsigned)(L->cp.size - id.index * TILE_WIDTH); /* the partial bundle at the checkpoint */
+		rc = tile_read_file(dirfd, &id, bundle);
+		if (rc == ERR_NOTFOUND && id.width < TILE_WIDTH) {
+			/* a running node may have replaced the partial bundle by the full one since */
+			id.width = TILE_WIDTH;
+			rc = tile_read_file(dirfd, &id, bundle);
+		}
+		if (rc)
+			return err_set(rc == ERR_NOTFOUND ? ERR_VERIFY : rc, "%s: entry bundle %llu: %s", L->dir,
+				       (unsigned long long)id.index, err_msg());
+		uint64_t left = L->read - at;
+		size_t before = b->n;
+		struct bundle_ctx bc = {b, left < TILE_WIDTH ? (size_t)left : TILE_WIDTH};
+		if ((rc = tile_bundle_parse(bundle->data, bundle->len, id.width, bundle_take, &bc)))
+			return err_set(ERR_VERIFY, "%s: entry bundle %llu: %s", L->dir, (unsigned long long)id.index, err_msg());
+		if (b->n == before)
+			return err_set(ERR_VERIFY, "%s: entry bundle %llu is empty", L->dir, (unsigned long long)id.index);
+	}
+	for (size_t i = 0; i < b->n; i++)
+		b->data[i] = b->all.data + b->off[i]; /* after the appends: the buffer may have moved */
+	return 0;
+}
+
+static int root_error(const struct logset_log *L, uint64_t size)
+{
+	return err_set(ERR_VERIFY, "%s: the entries do not hash to the root of its signed checkpoint of size %llu (an entry was altered, or the log has shown two histories)",
+		       L->dir, (unsigned long long)size);
+}
+
+/* Adds an evaluated batch in log order, checking the kept roots on the way (*pi: the next point to check). */
+static int feed_batch(struct logset *s, const struct logset_log *L, struct range *r, size_t *pi, struct batch *b)
+{
+	merkle_hash root;
+	int rc = 0;
+	for (size_t i = 0; i < b->n && !rc; i++) {
+		/* the kept checkpoints of this size must have the root of what was read so far */
+		for (; *pi < L->npoints && L->points[*pi].size <= r->size && !rc; (*pi)++) {
+			if (L->points[*pi].size < r->size)
+				continue;
+			range_root(r, root);
+			if (memcmp(root, L->points[*pi].root, sizeof root))
+				rc = root_error(L, r->size);
+		}
+		if (rc)
+			break;
+		range_add(r, b->rec[i].leaf);
+		rc = cases_add_record(&s->cases, &b->rec[i]);
+	}
+	return rc;
 }
 
 /* Reads entries [0, L->read) of party p's log, checks them against the kept roots and feeds them to cases. */
@@ -244,88 +322,66 @@ static int read_entries(struct logset *s, int p, int threads)
 	struct logset_log *L = &s->logs[p];
 	const char *origin = s->charter.parties[p].node_key.name;
 	struct range r = {0};
-	struct buf bundle, all;
-	size_t *off = malloc(CHUNK * sizeof *off), *len = malloc(CHUNK * sizeof *len);
-	const uint8_t **data = malloc(CHUNK * sizeof *data);
-	struct cases_record *rec = malloc(CHUNK * sizeof *rec);
+	struct buf bundle;
+	struct batch *bt = malloc(2 * sizeof *bt);
+	struct eval_job *job = malloc(sizeof *job);
 	size_t pi = 0;
 	int rc = 0, dirfd = -1;
 	merkle_hash root;
 	buf_init(&bundle, TLOG_BUNDLE_MAX);
-	buf_init(&all, (size_t)CHUNK * (TLOG_ENTRY_MAX + 2));
-	if (!off || !len || !data || !rec) {
+	if (!bt || !job) {
 		rc = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	buf_init(&bt[0].all, (size_t)CHUNK * (TLOG_ENTRY_MAX + 2));
+	buf_init(&bt[1].all, (size_t)CHUNK * (TLOG_ENTRY_MAX + 2));
 	if (L->read && (dirfd = open(L->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		rc = err_set(ERR_IO, "%s: %s", L->dir, strerror(errno));
-		goto out;
+		goto release;
 	}
-	while (!rc && r.size < L->read) {
-		/* a chunk of whole bundles (CHUNK is a multiple of the tile width) */
-		uint64_t first = r.size;
-		size_t n = 0;
-		buf_reset(&all);
-		while (!rc && n < CHUNK && first + n < L->read) {
-			uint64_t at = first + n;
-			struct tile_id id = {TILE_LEVEL_ENTRIES, at / TILE_WIDTH, TILE_WIDTH};
-			if ((id.index + 1) * TILE_WIDTH > L->cp.size)
-				id.width = (unsigned)(L->cp.size - id.index * TILE_WIDTH); /* the partial bundle at the checkpoint */
-			rc = tile_read_file(dirfd, &id, &bundle);
-			if (rc) {
-				rc = err_set(rc == ERR_NOTFOUND ? ERR_VERIFY : rc, "%s: entry bundle %llu: %s", L->dir,
-					     (unsigned long long)id.index, err_msg());
-				break;
-			}
-			uint64_t left = L->read - at;
-			struct bundle_ctx bc = {&all, off + n, len + n, 0, left < TILE_WIDTH ? (size_t)left : TILE_WIDTH};
-			if ((rc = tile_bundle_parse(bundle.data, bundle.len, id.width, bundle_take, &bc)))
-				rc = err_set(ERR_VERIFY, "%s: entry bundle %llu: %s", L->dir, (unsigned long long)id.index,
-					     err_msg());
-			n += bc.n;
-		}
-		if (rc)
+	struct batch *cur = &bt[0], *next = &bt[1];
+	if (L->read && !(rc = read_batch(L, dirfd, &bundle, cur, 0))) {
+		eval_start(job, &s->cases, origin, cur, threads);
+		rc = eval_join(job);
+	}
+	while (!rc && L->read) {
+		uint64_t after = cur->first + cur->n;
+		int more = after < L->read;
+		if (more && !(rc = read_batch(L, dirfd, &bundle, next, after)))
+			eval_start(job, &s->cases, origin, next, threads); /* evaluated while cur is added */
+		else
+			more = 0;
+		int rc2 = rc ? rc : feed_batch(s, L, &r, &pi, cur);
+		if (more)
+			rc = eval_join(job);
+		rc = rc2 ? rc2 : rc;
+		if (!more)
 			break;
-		for (size_t i = 0; i < n; i++)
-			data[i] = all.data + off[i]; /* after the appends: the buffer may have moved */
-		struct chunk c = {&s->cases, origin, first, data, len, rec, n};
-		if ((rc = evaluate_chunk(&c, threads)))
-			break;
-		for (size_t i = 0; i < n && !rc; i++) {
-			/* the kept checkpoints of this size must have the root of what was read so far */
-			for (; pi < L->npoints && L->points[pi].size <= r.size; pi++) {
-				if (L->points[pi].size < r.size)
-					continue;
-				range_root(&r, root);
-				if (memcmp(root, L->points[pi].root, sizeof root))
-					rc = err_set(ERR_VERIFY, "%s: the entries do not hash to the root of its signed checkpoint of size %llu (an entry was altered, or the log has shown two histories)",
-						     L->dir, (unsigned long long)r.size);
-			}
-			if (rc)
-				break;
-			range_add(&r, rec[i].leaf);
-			rc = cases_add_record(&s->cases, &rec[i]);
-		}
+		struct batch *t = cur;
+		cur = next;
+		next = t;
 	}
 	if (rc)
-		goto out;
+		goto release;
 	/* the checkpoints at the size read; then the root the log's checkpoint (or the closing one) names */
 	range_root(&r, root);
-	for (; pi < L->npoints && L->points[pi].size <= r.size; pi++)
+	for (; pi < L->npoints && L->points[pi].size <= r.size && !rc; pi++)
 		if (L->points[pi].size == r.size && memcmp(root, L->points[pi].root, sizeof root))
-			rc = err_set(ERR_VERIFY, "%s: the entries do not hash to the root of its signed checkpoint of size %llu (an entry was altered, or the log has shown two histories)",
-				     L->dir, (unsigned long long)r.size);
+			rc = root_error(L, r.size);
+	if (!rc && r.size != L->read)
+		rc = err_set(ERR_VERIFY, "%s: %llu entries read of %llu", L->dir, (unsigned long long)r.size,
+			     (unsigned long long)L->read);
 	if (!rc && r.size == L->cp.size && memcmp(root, L->cp.root, sizeof root))
 		rc = err_set(ERR_VERIFY, "%s: the entries do not hash to the root of its checkpoint (an entry was altered or is missing)", L->dir);
+release:
+	buf_release(&bt[0].all);
+	buf_release(&bt[1].all);
 out:
 	if (dirfd >= 0)
 		close(dirfd);
 	buf_release(&bundle);
-	buf_release(&all);
-	free(off);
-	free(len);
-	free(data);
-	free(rec);
+	free(bt);
+	free(job);
 	return rc;
 }
 

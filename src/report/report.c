@@ -3,6 +3,7 @@
 #include "base/err.h"
 #include "exchange/syntax.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,12 +280,25 @@ struct jw {
 	int depth;
 	int first[16];     /* nothing written yet in the container at that depth */
 	int rc;
+	FILE *fp;          /* if set, out is flushed to it whenever it holds JW_FLUSH bytes */
 };
+
+#define JW_FLUSH (1u << 20)
+
+static void jw_flush(struct jw *w)
+{
+	if (!w->rc && w->fp && w->out->len && fwrite(w->out->data, 1, w->out->len, w->fp) != w->out->len)
+		w->rc = err_set(ERR_IO, "writing the report: %s", strerror(errno));
+	if (w->fp)
+		buf_reset(w->out);
+}
 
 static void jw_raw(struct jw *w, const char *s, size_t n)
 {
 	if (!w->rc)
 		w->rc = buf_append(w->out, s, n);
+	if (w->fp && w->out->len >= JW_FLUSH)
+		jw_flush(w);
 }
 
 static void jw_str(struct jw *w, const char *s)
@@ -400,10 +414,10 @@ const char *report_agency_name(const struct logset *s, const struct cases_env *e
 	return e->kind == ENV_RECEIVED ? s->charter.parties[e->from].id : s->charter.agencies[e->from].name;
 }
 
-int report_json(const struct logset *s, const struct report *r, struct buf *out)
+static int json_to(const struct logset *s, const struct report *r, struct buf *out, FILE *fp)
 {
 	const struct charter *ch = &s->charter;
-	struct jw w = {out, 0, {1}, 0};
+	struct jw w = {out, 0, {1}, 0, fp};
 	jw_open(&w, NULL, '{');
 	jw_kstr(&w, "report", "parley report v1");
 	jw_kstr(&w, "channel", ch->id_hex);
@@ -502,7 +516,24 @@ int report_json(const struct logset *s, const struct report *r, struct buf *out)
 	jw_close(&w, ']');
 	jw_close(&w, '}');
 	jw_raw(&w, "\n", 1);
+	jw_flush(&w);
 	return w.rc;
+}
+
+int report_json(const struct logset *s, const struct report *r, struct buf *out)
+{
+	return json_to(s, r, out, NULL);
+}
+
+int report_json_file(const struct logset *s, const struct report *r, FILE *fp)
+{
+	struct buf b;
+	buf_init(&b, 2 * JW_FLUSH);
+	int rc = json_to(s, r, &b, fp);
+	if (!rc && fflush(fp))
+		rc = err_set(ERR_IO, "writing the report: %s", strerror(errno));
+	buf_release(&b);
+	return rc;
 }
 
 /* ---- CSV ---- */

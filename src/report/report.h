@@ -18,6 +18,7 @@
 #include "report/logset.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
 #define REPORT_MAX (256u << 20)  /* largest rendering, bytes */
 
@@ -79,6 +80,8 @@ const char *report_state_name(enum report_state s);
 int report_json(const struct logset *s, const struct report *r, struct buf *out);
 int report_csv(const struct logset *s, const struct report *r, struct buf *out);
 int report_text(const struct logset *s, const struct report *r, struct buf *out);
+/* The JSON written to fp as it is made (a report of a million envelopes is some 340 MB). 0 or ERR_IO. */
+int report_json_file(const struct logset *s, const struct report *r, FILE *fp);
 /* lang: "en", "ru" or "ar" (ERR_USAGE otherwise). */
 int report_html(const struct logset *s, const struct report *r, const char *lang, struct buf *out);
 

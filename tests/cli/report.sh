@@ -93,6 +93,21 @@ cp "$D/us/witness/history/$hex"/* "$F/logs/ru.checkpoints/" 2>/dev/null
 expect fetch-json 0 "" "$PARLEY" report "$F" --from "$FROM" --to "$TO" --json
 cmp -s "$T_OUT" "$D/us.json" && pass fetch-same-bytes || fail fetch-same-bytes "$(diff "$T_OUT" "$D/us.json" | head -20)"
 
+# --- the JSON against the published schema (docs/schemas/report/report.json), with ajv ---
+"$PARLEY" report "$D/us" --from 2021-06-09 --to 2021-07-09 --json >"$D/none.json"
+"$PARLEY" report "$D/us" --from "$FROM" --to "$TO" --json --to-party ru --kind request >"$D/filtered.json"
+if ! ajv_setup; then
+	skip report-schema "$AJV_WHY"
+else
+	node "$AJV" --schemas "$ROOT/docs/schemas/report" --entry https://parley.invalid/schemas/report/report.json \
+		"$D/us.json" "$D/none.json" "$D/filtered.json" >"$D/ajv.txt" 2>"$D/ajv.err"
+	if [ "$(grep -c '^valid ' "$D/ajv.txt")" = 3 ]; then pass report-schema; else fail report-schema "$(cat "$D/ajv.txt" "$D/ajv.err" | head -c 600)"; fi
+	# the schema is not a rubber stamp: a figure of the wrong type is refused
+	jq '.pairs[0].sent = "3"' "$D/us.json" >"$D/wrong.json" 2>/dev/null &&
+		node "$AJV" --schemas "$ROOT/docs/schemas/report" --entry https://parley.invalid/schemas/report/report.json "$D/wrong.json" >"$D/ajv2.txt" 2>&1
+	grep -q '^invalid ' "$D/ajv2.txt" && pass report-schema-refuses || fail report-schema-refuses "$(head -c 300 "$D/ajv2.txt")"
+fi
+
 # --- CSV and HTML ---
 expect csv 0 "" "${R[@]}" --from "$FROM" --to "$TO" --csv
 has csv-header "from,to,kind,sent,delivered"
