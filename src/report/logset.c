@@ -12,13 +12,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHUNK 1024        /* entries in a batch: evaluated in parallel while the one before is added */
+#define CHUNK 2048        /* entries in a batch: evaluated in parallel while the one before is added */
 #define THREADS_MAX 64
 
 static int is_dir(const char *path)
@@ -185,53 +186,75 @@ struct batch {
 	struct cases_record rec[CHUNK];
 };
 
-struct slice {
-	const struct cases *cases;
-	const char *origin;
-	struct batch *b;
-	size_t lo, hi;
+/*
+ * The evaluation of one batch: worker threads, and the main thread once it
+ * has added the batch before, take pieces of PIECE entries from a shared
+ * counter until none are left. No thread waits on a fixed share while
+ * another is descheduled (the machine may be shared), and a thread that did
+ * not start costs nothing but its help.
+ */
+#define PIECE 32
+
+struct eval_job;
+
+struct worker {
+	struct eval_job *j;
 	int rc;
 	char msg[256];
 };
 
-static void *evaluate_slice(void *arg)
-{
-	struct slice *sl = arg;
-	struct batch *b = sl->b;
-	for (size_t i = sl->lo; i < sl->hi && !sl->rc; i++)
-		if ((sl->rc = cases_evaluate(sl->cases, sl->origin, b->first + i, b->data[i], b->len[i], &b->rec[i])))
-			snprintf(sl->msg, sizeof sl->msg, "%s", err_msg());
-	return NULL;
-}
-
-/* The evaluation of one batch on worker threads (a slice whose thread does not start runs in join). */
 struct eval_job {
+	const struct cases *cases;
+	const char *origin;
+	struct batch *b;
+	atomic_size_t next;
 	pthread_t th[THREADS_MAX];
-	struct slice sl[THREADS_MAX];
+	struct worker w[THREADS_MAX + 1]; /* the last one is the main thread's */
 	int running[THREADS_MAX];
 	int n;
 };
 
-static void eval_start(struct eval_job *j, const struct cases *c, const char *origin, struct batch *b, int threads)
+static void *eval_work(void *arg)
 {
-	j->n = (size_t)threads > b->n ? (b->n ? (int)b->n : 1) : threads;
-	for (int t = 0; t < j->n; t++) {
-		j->sl[t] = (struct slice){c, origin, b, b->n * (size_t)t / (size_t)j->n, b->n * (size_t)(t + 1) / (size_t)j->n, 0, ""};
-		j->running[t] = pthread_create(&j->th[t], NULL, evaluate_slice, &j->sl[t]) == 0;
+	struct worker *w = arg;
+	struct eval_job *j = w->j;
+	struct batch *b = j->b;
+	for (;;) {
+		size_t lo = atomic_fetch_add(&j->next, PIECE);
+		if (lo >= b->n)
+			break;
+		size_t hi = lo + PIECE < b->n ? lo + PIECE : b->n;
+		for (size_t i = lo; i < hi; i++)
+			if (!w->rc && (w->rc = cases_evaluate(j->cases, j->origin, b->first + i, b->data[i], b->len[i], &b->rec[i])))
+				snprintf(w->msg, sizeof w->msg, "%s", err_msg());
 	}
+	return NULL;
 }
 
+static void eval_start(struct eval_job *j, const struct cases *c, const char *origin, struct batch *b, int threads)
+{
+	j->cases = c;
+	j->origin = origin;
+	j->b = b;
+	atomic_store(&j->next, 0);
+	j->n = threads;
+	for (int t = 0; t <= j->n; t++)
+		j->w[t] = (struct worker){j, 0, ""};
+	for (int t = 0; t < j->n; t++)
+		j->running[t] = pthread_create(&j->th[t], NULL, eval_work, &j->w[t]) == 0;
+}
+
+/* The main thread helps with what is left, then waits for the workers. */
 static int eval_join(struct eval_job *j)
 {
 	int rc = 0;
+	eval_work(&j->w[j->n]);
 	for (int t = 0; t < j->n; t++)
 		if (j->running[t])
 			pthread_join(j->th[t], NULL);
-		else
-			evaluate_slice(&j->sl[t]);
-	for (int t = 0; t < j->n && !rc; t++)
-		if (j->sl[t].rc)
-			rc = err_set(j->sl[t].rc, "%s", j->sl[t].msg);
+	for (int t = 0; t <= j->n && !rc; t++)
+		if (j->w[t].rc)
+			rc = err_set(j->w[t].rc, "%s", j->w[t].msg);
 	return rc;
 }
 
