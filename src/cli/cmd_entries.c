@@ -70,13 +70,13 @@ static int render(const struct logset *s, const struct want *w, int json, struct
 	for (size_t p = 0; p < ch->nparties && !rc; p++)
 		for (uint64_t i = 0; i < s->logs[p].read && !rc; i++) {
 			const struct cases_env *e = cases_entry(&s->cases, ch->parties[p].node_key.name, i);
-			char name[64], t[21] = "-", d[21] = "-", to[512] = "", why[CASES_REASON_MAX + 128];
+			char name[64], t[21] = "-", d[21] = "-", to[512] = "", whybuf[CASES_REASON_MAX + 128];
 			int64_t at;
 			if (!e || !wanted(w, e))
 				continue;
 			shown++;
 			report_entry_name(s, e, name, sizeof name);
-			cases_reason(&s->cases, e, why, sizeof why);
+			const char *why = cases_reason(&s->cases, e, whybuf, sizeof whybuf); /* "" if it counts */
 			int has_d = e->valid && delivered(s, e, &at);
 			if (e->valid) {
 				syntax_format_time(e->time, t);

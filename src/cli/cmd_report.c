@@ -108,7 +108,7 @@ int cmd_report(int argc, char **argv)
 			    : report_text(s, &r, &out);
 	if (!rc && html)
 		rc = file_write_atomic(html, out.data, out.len, 0644, 0);
-	else if (!rc && (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout)))
+	else if (!rc && !json && (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout)))
 		rc = err_set(ERR_IO, "writing the report: stdout");
 	int code = rc ? cli_fail("report", rc) : 0;
 	report_release(&r);

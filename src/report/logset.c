@@ -452,7 +452,8 @@ static int load_party(struct logset *s, const char *dir, int p, int threads)
 	}
 	if (rc)
 		return rc;
-	qsort(L->points, L->npoints, sizeof *L->points, point_cmp);
+	if (L->npoints)
+		qsort(L->points, L->npoints, sizeof *L->points, point_cmp);
 	for (size_t i = 1; i < L->npoints; i++)
 		if (L->points[i].size == L->points[i - 1].size &&
 		    memcmp(L->points[i].root, L->points[i - 1].root, sizeof(merkle_hash)))
