@@ -13,25 +13,25 @@
 
 enum { L_TITLE, L_PERIOD, L_FROM, L_TO, L_KIND, L_SENT, L_DELIVERED, L_OUTSTANDING, L_ACK, L_ANSWERED, L_DECLINED,
        L_OVERDUE, L_LATE, L_MEDIAN, L_P90, L_DELIVERY_S, L_ACK_S, L_ANSWER_S, L_LOGS, L_FIGURES, L_MONTHS, L_ENVELOPES,
-       L_ENTRY, L_TIME, L_CASE, L_STATE, L_PARTY, L_SIZE, L_SEEN, L_PROVISIONAL, L_NONE, L_CHANNEL, L_MONTH, L_N };
+       L_ENTRY, L_TIME, L_CASE, L_STATE, L_PARTY, L_SIZE, L_SEEN, L_PROVISIONAL, L_NONE, L_CHANNEL, L_MONTH, L_COMMA, L_N };
 
 static const char *const labels[3][L_N] = {
 	{"parley report", "Period", "From", "To", "Kind", "Sent", "Delivered", "Outstanding", "Acknowledged", "Answered",
 	 "Declined", "Overdue", "Late", "median", "90th percentile", "Time to delivery (s)", "Time to acknowledge (s)",
 	 "Time to answer (s)", "Logs and closing checkpoints", "Figures per pair of parties and kind", "Sent per month",
 	 "Envelopes counted", "Entry", "Time", "Case", "State", "Party", "Entries read", "Seen by witnesses",
-	 "no closing checkpoint yet: provisional", "none", "Channel", "Month"},
+	 "no closing checkpoint yet: provisional", "none", "Channel", "Month", ", "},
 	{"Отчёт parley", "Период", "Откуда", "Куда", "Вид", "Отправлено", "Доставлено", "Не доставлено", "Подтверждено",
 	 "Отвечено", "Отклонено", "Просрочено", "С опозданием", "медиана", "90-й процентиль", "Время доставки (с)",
 	 "Время подтверждения (с)", "Время ответа (с)", "Журналы и закрывающие контрольные точки",
 	 "Показатели по парам сторон и видам", "Отправлено по месяцам", "Учтённые конверты", "Запись", "Время", "Дело",
 	 "Состояние", "Сторона", "Прочитано записей", "Засвидетельствовано", "закрывающей контрольной точки ещё нет: предварительно",
-	 "нет", "Канал", "Месяц"},
+	 "нет", "Канал", "Месяц", ", "},
 	{"تقرير parley", "الفترة", "من", "إلى", "النوع", "أُرسل", "سُلِّم", "لم يُسلَّم", "أُقِرّ باستلامه", "أُجيب",
 	 "رُفض", "متأخر عن موعده", "متأخر", "الوسيط", "المئين التسعون", "زمن التسليم (ث)", "زمن الإقرار (ث)",
 	 "زمن الإجابة (ث)", "السجلات ونقاط التحقق الختامية", "الأرقام لكل زوج من الأطراف ونوع", "المرسل شهرياً",
 	 "الأظرف المحسوبة", "القيد", "الوقت", "القضية", "الحالة", "الطرف", "القيود المقروءة", "شوهد من قبل الشهود",
-	 "لا توجد نقطة تحقق ختامية بعد: مؤقت", "لا شيء", "القناة", "الشهر"},
+	 "لا توجد نقطة تحقق ختامية بعد: مؤقت", "لا شيء", "القناة", "الشهر", "، "},
 };
 
 static int esc(struct buf *out, const char *s)
@@ -150,8 +150,8 @@ int report_html(const struct logset *s, const struct report *r, const char *lang
 	for (size_t k = 0; k < sizeof cols / sizeof cols[0] && !rc; k++)
 		rc = buf_printf(out, "<th scope=\"col\">%s</th>", lb[cols[k]]);
 	for (int k = L_DELIVERY_S; k <= L_ANSWER_S && !rc; k++)
-		rc = buf_printf(out, "<th scope=\"col\">%s, %s</th><th scope=\"col\">%s, %s</th>", lb[k], lb[L_MEDIAN], lb[k],
-				lb[L_P90]);
+		rc = buf_printf(out, "<th scope=\"col\">%s%s%s</th><th scope=\"col\">%s%s%s</th>", lb[k], lb[L_COMMA],
+				lb[L_MEDIAN], lb[k], lb[L_COMMA], lb[L_P90]);
 	if (!rc)
 		rc = buf_append_str(out, "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < r->npairs && !rc; i++) {
