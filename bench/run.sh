@@ -33,9 +33,10 @@
 #   tile_ratio_vs_nginx
 #       the live exchange: two nodes and a witness on loopback (bench/node.sh).
 #
-# Note that ed25519_verify_per_s appears twice: once beside append_per_s (the
-# notes of the append run) and once beside envelope_verify_per_s (the
-# envelopes of that run); each ratio uses the figure printed just before it.
+# Note that ed25519_verify_per_s appears more than once: beside append_per_s
+# (the notes of the append run), beside envelope_verify_per_s (the envelopes of
+# that run) and beside report_envelopes_per_s (the envelopes of the report's
+# logs); each ratio uses the figure printed just before it.
 #
 # BENCH_QUICK=1 divides every size by 10 for a quick trial; its figures are not
 # the published ones (a comment says so).
