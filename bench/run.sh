@@ -19,6 +19,11 @@
 #       envelope_parse + envelope_verify (the charter check, with the signature)
 #       against raw crypto_sign_verify_detached of the same envelopes, on
 #       $THREADS threads, alternating rounds (bench/bench_envelope.c).
+#   report_envelopes_per_s, ed25519_verify_per_s (again), report_ratio_vs_verify
+#       `parley report --json` (every checkpoint, cosignature and envelope
+#       signature checked, the figures, the JSON) over two parties' logs of
+#       REPORT_N envelopes in all, against raw crypto_sign_verify_detached of
+#       the same envelopes before and after, on $THREADS threads (bench/bench_report.c).
 #   age_encrypt_mb_s, age_decrypt_mb_s, age_cli_encrypt_mb_s, age_cli_decrypt_mb_s,
 #   age_ratio_vs_cli, seal_per_s, open_per_s
 #       parley's age and Debian's age on the same 1 GiB file, and 4 KiB bodies
@@ -32,9 +37,10 @@
 #       checkpoint and bundle checked and every tile computed, against the same
 #       files downloaded by curl and made durable (bench/fetch.sh).
 #
-# Note that ed25519_verify_per_s appears twice: once beside append_per_s (the
-# notes of the append run) and once beside envelope_verify_per_s (the
-# envelopes of that run); each ratio uses the figure printed just before it.
+# Note that ed25519_verify_per_s appears more than once: beside append_per_s
+# (the notes of the append run), beside envelope_verify_per_s (the envelopes of
+# that run) and beside report_envelopes_per_s (the envelopes of the report's
+# logs); each ratio uses the figure printed just before it.
 #
 # BENCH_QUICK=1 divides every size by 10 for a quick trial; its figures are not
 # the published ones (a comment says so).
@@ -46,9 +52,9 @@ GOBENCH=$PWD/$BUILD/bench/treebench
 THREADS=$(nproc)
 REPS=5
 PROOFS=10000
-TREE_N=1000000 APPEND_N=1000000 N_1M=1000000 N_10M=10000000 ENV_N=25000 AGE_SIZE=$((1024 * 1024 * 1024))
+TREE_N=1000000 APPEND_N=1000000 N_1M=1000000 N_10M=10000000 ENV_N=25000 REPORT_N=1000000 AGE_SIZE=$((1024 * 1024 * 1024))
 if [ "${BENCH_QUICK:-}" = 1 ]; then
-	TREE_N=100000 APPEND_N=100000 N_1M=100000 N_10M=1000000 PROOFS=1000 REPS=3 ENV_N=2500 AGE_SIZE=$((AGE_SIZE / 10))
+	TREE_N=100000 APPEND_N=100000 N_1M=100000 N_10M=1000000 PROOFS=1000 REPS=3 ENV_N=2500 REPORT_N=100000 AGE_SIZE=$((AGE_SIZE / 10))
 	echo "# BENCH_QUICK=1: every size divided by 10; these are not the published figures"
 fi
 
@@ -120,6 +126,11 @@ rm -rf "$tmp/log10m"
 # --- envelopes: parse + charter check + signature against the raw signature ---
 "$BUILD/bench/bench_envelope" "$ENV_N" "$THREADS" >"$tmp/out.txt"
 grep -E '^(# |envelope_verify_per_s=|ed25519_verify_per_s=|envelope_verify_ratio=)' "$tmp/out.txt"
+
+# --- report: a period's figures over two parties' logs against the raw signatures ---
+"$BUILD/bench/bench_report" "$REPORT_N" "$THREADS" "$tmp/report" >"$tmp/out.txt"
+grep -E '^(# |report_envelopes_per_s=|ed25519_verify_per_s=|report_ratio_vs_verify=)' "$tmp/out.txt"
+rm -rf "$tmp/report"
 
 # --- age: parley against Debian's age on the same file, in this temporary directory ---
 TMPDIR=$tmp BUILD=$BUILD bash bench/age.sh "$AGE_SIZE"

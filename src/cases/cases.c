@@ -516,6 +516,20 @@ static int first_cosig(const struct cases *c, const struct cases_env *e, int k, 
 	return 1;
 }
 
+int cases_delivered_to(const struct cases *c, const struct cases_env *e, int party, int64_t now, int64_t *at)
+{
+	if (party < 0 || (size_t)party >= c->charter->nparties || !e->valid)
+		return 0;
+	if (party == sender_party(c->charter, e)) /* its own node delivers it */
+		return (*at = e->time) <= now;
+	return first_cosig(c, e, party, now, at);
+}
+
+uint32_t cases_recipient_parties(const struct cases *c, const struct cases_env *e)
+{
+	return e->valid ? foreign_parties(c->charter, e) : 0;
+}
+
 /* Deemed delivered to every recipient party by now: at the latest of those times (*t). */
 static int effective(const struct cases *c, const struct cases_env *e, int64_t now, int64_t *t)
 {

@@ -247,6 +247,21 @@ int cases_list(const struct cases *c, const struct cases_case ***out, size_t *n)
  */
 int cases_inbox(const struct cases *c, const char *agency, const struct cases_env ***out, size_t *n);
 
+/*
+ * The recipient parties of valid entry e (docs/cases.md "Delivery"): bit p
+ * set for party index p, the parties of its 'to' agencies other than the
+ * sender's own. 0 for an invalid entry or one addressed only to its own party.
+ */
+uint32_t cases_recipient_parties(const struct cases *c, const struct cases_env *e);
+
+/*
+ * 1 if valid entry e was deemed delivered to party (charter index) by now,
+ * with the time in *at: the first cosignature by that party's node on a
+ * checkpoint of e's log covering it; for the sender's own party, its envelope
+ * time (its own node delivers it). 0 if not (yet), or for an invalid entry.
+ */
+int cases_delivered_to(const struct cases *c, const struct cases_env *e, int party, int64_t now, int64_t *at);
+
 /* Where a deadline stands at a given time. */
 enum cases_clock {
 	CASES_NOT_STARTED, /* the request is not deemed delivered to the party yet */

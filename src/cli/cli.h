@@ -38,5 +38,15 @@ int cmd_receipt(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 /* parley audit: fork evidence across nodes, witnesses and copies (cmd_audit.c) */
 int cmd_audit(int argc, char **argv);
+/* the auditors' reports over a directory of logs (cmd_report.c, cmd_entries.c) */
+int cmd_report(int argc, char **argv);
+int cmd_entries(int argc, char **argv);
+
+#include "exchange/charter.h"
+#include <stdint.h>
+/* A report time: 2021-06-09 (midnight UTC) or RFC 3339. 0 or ERR_USAGE. */
+int cli_report_time(const char *s, int64_t *t);
+/* The charter index of party id s, for option opt. 0 or ERR_USAGE. */
+int cli_report_party(const struct charter *ch, const char *opt, const char *s, int *out);
 
 #endif

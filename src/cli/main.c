@@ -33,6 +33,8 @@ static const struct cli_command commands[] = {
 	{"demo", cmd_demo, "demo --dir DIR [--exit]"},
 	{"note", cmd_note, "note sign|verify|cosign ..."},
 	{"audit", cmd_audit, "audit --charter CHARTER [--out DIR] [URL...] | audit verify PROOF --charter CHARTER"},
+	{"entries", cmd_entries, "entries DIR [--party P] [--from T] [--to T] [--kind K] [--to-agency A] [--case C] [--json]"},
+	{"report", cmd_report, "report DIR --from T --to T [--party P] [--to-party P] [--kind K] [--json|--csv|--html OUT] [--lang en|ru|ar]"},
 };
 
 static void usage(FILE *f)

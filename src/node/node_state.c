@@ -8,6 +8,7 @@
 #include "node/node_internal.h"
 #include "base/err.h"
 #include "base/fileio.h"
+#include "cases/cosig.h"
 #include "exchange/envelope.h"
 
 #include <dirent.h>
@@ -98,24 +99,12 @@ void node_record_cosignature(struct node *n, const char *origin, uint64_t size, 
 
 void node_record_note_cosignatures(struct node *n, const uint8_t *note, size_t len)
 {
-	struct note nt;
-	struct checkpoint cp;
-	struct note_verifier v[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
-	size_t nv = 0;
-	if (note_parse(&nt, note, len))
-		return;
-	if (checkpoint_parse_text(&cp, nt.data, nt.text_len) == 0) {
-		nv = charter_cosigners_of_log(&n->charter, cp.origin, v);
-		/* each line on its own: a witness may have cosigned the same size more than once */
-		for (size_t s = 0; s < nt.nsigs; s++)
-			for (size_t i = 0; i < nv; i++) {
-				uint64_t when;
-				if (v[i].id == nt.sigs[s].id && !strcmp(v[i].name, nt.sigs[s].name) &&
-				    note_verify_sig(&nt, s, &v[i], &when) == 0)
-					node_record_cosignature(n, cp.origin, cp.size, v[i].name, (int64_t)when);
-			}
-	}
-	note_release(&nt);
+	struct cosig_set *cs = malloc(sizeof *cs);
+	/* the same check as an auditor's report (src/cases/cosig.c); a line that does not verify is ignored here */
+	if (cs && cosig_check_note(&n->charter, note, len, cs) == 0)
+		for (size_t i = 0; i < cs->nok; i++)
+			node_record_cosignature(n, cs->cp.origin, cs->cp.size, cs->ok[i].name, cs->ok[i].time);
+	free(cs);
 }
 
 /* Re-reads the cosignatures kept on disk: ours on peers' logs, and those collected for ours. */

@@ -1,0 +1,49 @@
+/*
+ * cosig — the cosignatures a signed checkpoint carries, checked against the
+ * charter (c2sp.org/tlog-cosignature): the one place that decides which
+ * cosignature lines count. The node records what it returns into its case
+ * state (node_record_note_cosignatures); `parley report` and `parley entries`
+ * (src/report/) do the same from a log directory.
+ *
+ * The cosigners of a log are the other parties' nodes and the charter's
+ * neutral witnesses (charter_cosigners_of_log). A line whose key name and key
+ * ID are one of theirs must verify; each line is judged on its own (a
+ * witness may cosign the same size more than once, with different times).
+ * Lines by other keys (the log's own signature, keys the charter does not
+ * name) are skipped. The log's own signature is NOT checked here: callers
+ * that need it use checkpoint_open first.
+ */
+#ifndef PARLEY_COSIG_H
+#define PARLEY_COSIG_H
+
+#include "crypto/note.h"
+#include "exchange/charter.h"
+#include "tlog/checkpoint.h"
+
+#include <stdint.h>
+
+struct cosig_line {
+	const char *name;     /* the cosigner's key name (points into the charter) */
+	int cosigner;         /* charter_cosigner_index: parties' nodes, then witnesses */
+	int64_t time;         /* the cosignature's timestamp, Unix seconds */
+};
+
+struct cosig_set {
+	struct checkpoint cp;               /* the checkpoint's text, parsed */
+	struct cosig_line ok[NOTE_MAX_SIGS]; /* the lines that verified, in note order */
+	size_t nok;
+	size_t nbad;                        /* lines by a cosigner's key that did not verify */
+	char bad[NOTE_NAME_MAX + 1];        /* the first such line's key name */
+};
+
+/*
+ * Parses the signed checkpoint note and checks every cosignature line by a
+ * cosigner of its log against the charter (borrowed: out's names point into
+ * it). Returns 0 (out filled; out->nbad may be non-zero: the caller decides
+ * whether a bad line is fatal), or ERR_FORMAT / ERR_LIMIT if the note or its
+ * checkpoint text does not parse, or ERR_NOTFOUND if the origin is no
+ * party's log.
+ */
+int cosig_check_note(const struct charter *ch, const uint8_t *note, size_t len, struct cosig_set *out);
+
+#endif
