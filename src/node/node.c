@@ -50,6 +50,12 @@ int node_open_mirror(struct node *n, struct peer *p)
 }
 
 
+void node_publish_sizes(struct peer *p)
+{
+	__atomic_store_n(&p->shown_remote, p->remote_size, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->shown_mirrored, p->mirror ? tlog_size(p->mirror) : 0, __ATOMIC_RELAXED);
+}
+
 struct peer *node_peer_by_origin(struct node *n, const char *origin)
 {
 	const struct charter_party *pt = charter_party_of_log(&n->charter, origin);
@@ -181,7 +187,9 @@ static int start(struct node *n)
 		p->party = pt;
 		pthread_mutex_init(&p->lock, NULL);
 		snprintf(p->dir, sizeof p->dir, "%s/peers/%s", n->dir, pt->id);
-		if ((rc = node_open_mirror(n, p)))
+		if (!(rc = node_open_mirror(n, p)))
+			node_publish_sizes(p);
+		if (rc)
 			return err_wrap(rc, "mirror of %s", pt->id);
 		wl[n->npeers].key = pt->node_key;
 		n->npeers++;

@@ -618,9 +618,8 @@ static void h_metrics(void *ctx, const struct http_request *req, struct http_res
 		      "# TYPE parley_peer_size gauge\n");
 	for (size_t i = 0; i < n->npeers; i++) {
 		struct peer *p = &n->peers[i];
-		pthread_mutex_lock(&p->lock);
-		uint64_t mirrored = p->mirror ? tlog_size(p->mirror) : 0, remote = p->remote_size;
-		pthread_mutex_unlock(&p->lock);
+		/* not p->lock: a sync holds it across network I/O, and this runs on an event loop */
+		uint64_t mirrored = node_counter(&p->shown_mirrored), remote = node_counter(&p->shown_remote);
 		buf_printf(b, "parley_peer_size{peer=\"%s\",view=\"remote\"} %" PRIu64 "\n", p->party->id, remote);
 		buf_printf(b, "parley_peer_size{peer=\"%s\",view=\"mirrored\"} %" PRIu64 "\n", p->party->id, mirrored);
 		buf_printf(b, "parley_peer_lag{peer=\"%s\"} %" PRIu64 "\n", p->party->id,

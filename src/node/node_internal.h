@@ -43,6 +43,8 @@ struct peer {
 	pthread_mutex_t lock;      /* serialises syncing this mirror; guards the fields below */
 	uint64_t received_upto;    /* its envelopes below this index are handled for 'received' */
 	uint64_t remote_size;      /* the latest size seen at the peer */
+	/* For /metrics, read without the lock (it is held across network I/O): stored with node_publish_sizes. */
+	uint64_t shown_remote, shown_mirrored;
 };
 
 struct target {
@@ -102,6 +104,8 @@ int64_t node_now(void);
 void node_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Opens the mirror of p, synced like our own log. */
 int node_open_mirror(struct node *n, struct peer *p);
+/* Publishes p's sizes for /metrics (call with p->lock held, after the mirror changed). */
+void node_publish_sizes(struct peer *p);
 /* The peer whose log has this origin, or NULL. */
 struct peer *node_peer_by_origin(struct node *n, const char *origin);
 

@@ -325,6 +325,7 @@ int node_witness_hook(void *ctx, const struct checkpoint *old, const struct chec
 			continue;
 		pthread_mutex_lock(&p->lock);
 		int rc = p->mirror ? sync_locked(n, p, note, len) : err_set(ERR_IO, "mirror unavailable");
+		node_publish_sizes(p);
 		pthread_mutex_unlock(&p->lock);
 		return rc;
 	}
@@ -541,6 +542,7 @@ void *node_poller_main(void *arg)
 				pthread_mutex_lock(&p->lock);
 				if (p->mirror && sync_locked(n, p, cpnote.data, cpnote.len))
 					node_log("%s", err_msg());
+				node_publish_sizes(p);
 				pthread_mutex_unlock(&p->lock);
 			}
 			struct checkpoint latest;

@@ -35,6 +35,24 @@ cmp -s "$D/pad.live" "$D/pad.rebuilt" && pass padded-push-live-equals-rebuilt ||
 	fail padded-push-live-equals-rebuilt "$(diff "$D/pad.live" "$D/pad.rebuilt" | head -c 400)"
 cleanup_nodes; NODE_PIDS=()
 
+# ---- a peer slow to serve its entries: the node's event loops keep answering ----
+rm -rf "$D/us" "$D/us.log"
+"$PARLEY" node init "$D/us" --charter "$D/charter" --key "$K/us-node.key" 2>/dev/null
+python3 "$HOSTILE" slow $((PORT_BASE + 2)) "$PARLEY" "$K/ru-node.key" "$D/sealed/envelope" >"$D/slow.out" 2>&1 &
+NODE_PIDS+=($!)
+wait_for grep -q "^serving" "$D/slow.out"
+start_node "$D/us" us --poll 1 || { fail setup "us did not start: $(tail -n 3 "$D/us.log")"; exit 1; }
+sleep 3 # the poller is now inside the sync, holding ru's lock while the bundle is held back
+slow_ok=1
+for i in 1 2 3; do
+	for path in metrics healthz checkpoint; do
+		code=$(curl -s -o /dev/null --max-time 10 -w '%{http_code}' "$US/$path")
+		[ "$code" = 200 ] || { slow_ok=0; fail "slow-peer-does-not-block-$path" "HTTP $code (or no answer in 10 s)"; }
+	done
+done
+[ $slow_ok = 1 ] && pass slow-peer-does-not-block-the-event-loops
+cleanup_nodes; NODE_PIDS=()
+
 # ---- two cosignatures in one answer ----
 rm -rf "$D/us" "$D/us.log"
 "$PARLEY" node init "$D/us" --charter "$D/charter" --key "$K/us-node.key" 2>/dev/null

@@ -7,6 +7,9 @@ needed). Modes:
       serves a log of one entry (ENVELOPE) with its body, and pushes its checkpoint
       to US_URL/add-checkpoint padded with 63 junk signature lines (64 lines in all,
       which a witness accepts); prints the status of the push.
+  slow PORT PARLEY KEYFILE ENVELOPE
+      serves a log of one entry (ENVELOPE) whose entry bundle it answers only
+      after 40 s (a node syncing it holds that peer's lock meanwhile).
   twocosig PORT PARLEY KEYFILE
       answers every add-checkpoint with two valid cosignatures by KEYFILE's key
       (type 0x04): now, and 30 days later.
@@ -41,15 +44,45 @@ def serve(port, handler):
     return srv
 
 
-def pad(port, us_url, parley, keyfile, envfile, bodyfile):
+def one_entry_log(parley, keyfile, envfile):
+    """The signed checkpoint of a log holding only ENVELOPE, and its entry bundle."""
     entry = open(envfile, "rb").read()
-    body = open(bodyfile, "rb").read()
-    bhash = hashlib.sha256(body).digest()
     name = [l for l in open(keyfile) if l.startswith("PRIVATE+KEY+")][0].split("+")[2]
     root = hashlib.sha256(b"\x00" + entry).digest()
     text = ("%s\n1\n%s\n" % (name, base64.b64encode(root).decode())).encode()
-    cp = signed(parley, keyfile, text)  # a checkpoint of size 1: the text, a blank line, the log's signature
-    bundle = struct.pack(">H", len(entry)) + entry
+    return signed(parley, keyfile, text), struct.pack(">H", len(entry)) + entry
+
+
+def slow(port, parley, keyfile, envfile):
+    cp, bundle = one_entry_log(parley, keyfile, envfile)
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def send(self, b, code=200):
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(b)))
+            self.end_headers()
+            self.wfile.write(b)
+
+        def do_GET(self):
+            if self.path == "/checkpoint":
+                return self.send(cp)
+            if self.path == "/tile/entries/000.p/1":
+                time.sleep(40)
+                return self.send(bundle)
+            self.send(b"", 404)
+
+    serve(port, H)
+    print("serving", flush=True)
+    time.sleep(120)
+
+
+def pad(port, us_url, parley, keyfile, envfile, bodyfile):
+    body = open(bodyfile, "rb").read()
+    bhash = hashlib.sha256(body).digest()
+    cp, bundle = one_entry_log(parley, keyfile, envfile)
 
     class H(http.server.BaseHTTPRequestHandler):
         def log_message(self, *a):
@@ -118,6 +151,8 @@ def twocosig(port, parley, keyfile):
 if __name__ == "__main__":
     if sys.argv[1] == "pad":
         pad(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7])
+    elif sys.argv[1] == "slow":
+        slow(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5])
     elif sys.argv[1] == "twocosig":
         twocosig(int(sys.argv[2]), sys.argv[3], sys.argv[4])
     else:
