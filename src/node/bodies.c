@@ -226,6 +226,16 @@ static struct hold **hold_slot(struct bodies *b, const uint8_t hash[32])
 	return h;
 }
 
+/* Forgets that hash was refused (it is kept after all: committed, or a peer's). Call with hold_lock held. */
+static void untombstone(struct bodies *b, const uint8_t hash[32])
+{
+	for (size_t i = 0; i < b->ntombstones; i++)
+		if (!memcmp(b->tombstones[i], hash, 32)) {
+			memcpy(b->tombstones[i], b->tombstones[--b->ntombstones], 32);
+			return;
+		}
+}
+
 /* A body put without a hold is kept whatever its holders' fate. */
 static void pin(struct bodies *b, const uint8_t hash[32])
 {
@@ -233,7 +243,22 @@ static void pin(struct bodies *b, const uint8_t hash[32])
 	struct hold *h = *hold_slot(b, hash);
 	if (h)
 		h->keep = 1;
+	untombstone(b, hash);
 	pthread_mutex_unlock(&b->hold_lock);
+}
+
+int bodies_has_keep(struct bodies *b, const uint8_t hash[32])
+{
+	pthread_mutex_lock(&b->hold_lock);
+	int has = bodies_has(b, hash);
+	if (has) {
+		struct hold *h = *hold_slot(b, hash);
+		if (h)
+			h->keep = 1; /* staged for a submission that may yet be refused: keep it for this caller */
+		untombstone(b, hash);
+	}
+	pthread_mutex_unlock(&b->hold_lock);
+	return has;
 }
 
 static int store(struct bodies *b, const uint8_t hash[32], const uint8_t *data, size_t len)
@@ -308,12 +333,18 @@ static int unstage(struct bodies *b, const uint8_t hash[32])
 /* Deletes the stored body (row, file) of a refused submission. Call with hold_lock held. */
 static int forget(struct bodies *b, const uint8_t hash[32])
 {
-	if (unstage(b, hash))
+	/*
+	 * Under write_lock: a flush in progress holds the staged list detached and
+	 * puts it back if it fails, so unstaging must not run beside it.
+	 */
+	pthread_mutex_lock(&b->write_lock);
+	if (unstage(b, hash)) {
+		pthread_mutex_unlock(&b->write_lock);
 		return 0;
+	}
 	char hex[65];
 	hex_encode(hex, hash, 32);
 	int rc = 0;
-	pthread_mutex_lock(&b->write_lock);
 	sqlite3_bind_blob(b->del, 1, hash, 32, SQLITE_STATIC);
 	if (sqlite3_step(b->del) != SQLITE_DONE)
 		rc = db_error(b->w, "delete");
@@ -338,8 +369,10 @@ int bodies_release(struct bodies *b, const uint8_t hash[32], int committed)
 	pthread_mutex_lock(&b->hold_lock);
 	struct hold **slot = hold_slot(b, hash), *h = *slot;
 	if (h) {
-		if (committed)
+		if (committed) {
 			h->keep = 1;
+			untombstone(b, hash);
+		}
 		if (--h->count == 0) {
 			*slot = h->next;
 			if (!h->keep)

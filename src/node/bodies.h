@@ -70,6 +70,12 @@ int bodies_put_held(struct bodies *b, const uint8_t hash[32], const uint8_t *dat
  * caller; the body is then never served).
  */
 int bodies_release(struct bodies *b, const uint8_t hash[32], int committed);
+/*
+ * bodies_has for a caller that relies on the body staying (a peer's envelope
+ * names it, so the mirror will not fetch it again): a body held for a
+ * submission that may still be refused is kept whatever the submission's fate.
+ */
+int bodies_has_keep(struct bodies *b, const uint8_t hash[32]);
 /* 1 if hash names a refused body whose deletion failed: it must not be served. */
 int bodies_refused(struct bodies *b, const uint8_t hash[32]);
 

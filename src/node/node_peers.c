@@ -112,7 +112,7 @@ static int feed_mirror(void *ctx, uint64_t index, const uint8_t *entry, size_t l
 		if (envelope_verify(&e, &bf->n->charter) == 0) {
 			uint64_t k = index - bf->v->first;
 			((uint8_t *)bf->v->bits)[k / 8] |= (uint8_t)(1u << (k % 8));
-			if (e.f.has_body && addressed_to_me(bf->n, &e.f) && !bodies_has(bf->n->bodies, e.f.body_hash) &&
+			if (e.f.has_body && addressed_to_me(bf->n, &e.f) && !bodies_has_keep(bf->n->bodies, e.f.body_hash) &&
 			    bf->nwant < TILE_WIDTH) {
 				memcpy(bf->want[bf->nwant].hash, e.f.body_hash, 32);
 				bf->want[bf->nwant++].size = e.f.body_size;

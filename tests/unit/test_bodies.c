@@ -251,11 +251,15 @@ static void test_refused_bodies_are_deleted(void)
 	CHECK(bodies_put_held(b, h[7], d[7], n[7]) == 0 && bodies_put(b, h[7], d[7], n[7]) == 0);
 	CHECK(bodies_flush(b) == 0 && bodies_release(b, h[7], 0) == 0 && holds(b, d[7], n[7]));
 	CHECK(!bodies_refused(b, h[1]) && !bodies_refused(b, h[7]));
+	/* found by a peer's sync while held for a submission (bodies_has_keep): kept whatever the submission's fate */
+	CHECK(bodies_put_held(b, h[0], d[0], n[0]) == 0 && bodies_has_keep(b, h[0]) == 1);
+	CHECK(bodies_flush(b) == 0 && bodies_release(b, h[0], 0) == 0 && holds(b, d[0], n[0]));
+	CHECK(bodies_has_keep(b, h[1]) == 0);
 	bodies_close(b);
 	/* what was deleted stays deleted */
 	CHECK(bodies_open(&b, dir, 0) == 0);
-	CHECK(!bodies_has(b, h[0]) && !bodies_has(b, h[1]) && !bodies_has(b, h[3]) && !bodies_has(b, h[6]));
-	CHECK(holds(b, d[2], n[2]) && holds(b, d[4], n[4]) && holds(b, d[5], n[5]) && holds(b, d[7], n[7]));
+	CHECK(!bodies_has(b, h[1]) && !bodies_has(b, h[3]) && !bodies_has(b, h[6]));
+	CHECK(holds(b, d[0], n[0]) && holds(b, d[2], n[2]) && holds(b, d[4], n[4]) && holds(b, d[5], n[5]) && holds(b, d[7], n[7]));
 	bodies_close(b);
 }
 
