@@ -106,10 +106,12 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 		} else if (ok) {
 			/* the index wants the first cosignature of each size (the receipt, as kept in cosigned/), not a
 			   heartbeat's again: a rebuild from the kept files gives the same rows */
+			/* kept on disk first, then recorded: a crash in between leaves the index short of
+			   what a rebuild finds, never holding what the kept files lack */
+			keep_cosignatures(n, cp, note, &resp);
 			if (!t->known || t->cosigned != cp->size)
 				node_record_cosignature(n, n->key.sign.name, cp->size, t->key.name, (int64_t)when);
 			*cosigned = 1;
-			keep_cosignatures(n, cp, note, &resp);
 			t->cosigned = cp->size;
 			t->known = 1;
 			t->retry_at = 0;

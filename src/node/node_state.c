@@ -293,10 +293,11 @@ int node_state_open(struct node *n)
 	int fed = node_catch_up(n, n->key.sign.name, n->log, NULL);
 	for (size_t i = 0; i < n->npeers; i++)
 		fed |= node_catch_up(n, n->peers[i].party->node_key.name, n->peers[i].mirror, NULL);
+	if (rebuild)
+		reload_cosignatures(n); /* whatever happened to one log, the others' deliveries stand */
 	if (rebuild && fed) {
 		node_log("the index could not be fed to the end: it is rebuilt again at the next start");
 	} else if (rebuild) {
-		reload_cosignatures(n);
 		if (index_set_complete(n->ix))
 			node_log("%s (it is rebuilt again at the next start)", err_msg());
 		else
