@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -78,6 +79,9 @@ struct conns {
 	size_t ntrusted;
 	unsigned connections, per_address, reserve;
 	int64_t header_ms;
+	/* request bodies: declared lengths reserved when the headers are in, released when the request ends */
+	size_t body_budget, body_reserve, body_used;
+	uint64_t body_rate;        /* bytes/s a body must average after header_ms of grace */
 	pthread_t sweeper;
 	int sweeping, stop;
 };
@@ -113,6 +117,8 @@ struct http_call {
 	const struct http_route *route;
 	struct buf body;
 	int refused;              /* a response was already decided (early) */
+	size_t reserved;          /* bytes of the body budget held by this request (its declared length) */
+	int body_due;             /* its connection's deadline is the body's: cleared when the body is in */
 	struct http_response early;
 	/* answering later */
 	int on_worker;            /* handed to a worker; its answer lands in early */
@@ -395,6 +401,13 @@ static void addr_slot_free(struct conns *k, size_t i)
 	}
 }
 
+void http_addr_group(const struct http_addr *a, struct http_addr *group)
+{
+	*group = *a;
+	if (a->family == AF_INET6)
+		memset(group->a + 8, 0, 8); /* the interface identifier: a host picks it freely within its /64 */
+}
+
 static int is_trusted(const struct conns *k, const struct http_addr *a)
 {
 	for (size_t i = 0; i < k->ntrusted; i++)
@@ -412,10 +425,12 @@ static enum MHD_Result accept_policy(void *cls, const struct sockaddr *sa, sockl
 	if (addr_from_sockaddr(sa, &a))
 		return MHD_NO;
 	int trusted = is_trusted(k, &a);
+	struct http_addr g;
+	http_addr_group(&a, &g);
 	pthread_mutex_lock(&k->lock);
 	int ok = k->total < k->connections;
 	if (ok && !trusted)
-		ok = k->untrusted < k->connections - k->reserve && k->slots[addr_slot_of(k, &a)].count < k->per_address;
+		ok = k->untrusted < k->connections - k->reserve && k->slots[addr_slot_of(k, &g)].count < k->per_address;
 	pthread_mutex_unlock(&k->lock);
 	return ok ? MHD_YES : MHD_NO;
 }
@@ -442,8 +457,10 @@ static void conn_started(struct conns *k, struct MHD_Connection *c, void **socke
 	k->head = x;
 	k->total++;
 	if (!x->trusted) {
-		struct addr_slot *sl = &k->slots[addr_slot_of(k, &x->addr)];
-		sl->addr = x->addr;
+		struct http_addr g;
+		http_addr_group(&x->addr, &g);
+		struct addr_slot *sl = &k->slots[addr_slot_of(k, &g)];
+		sl->addr = g;
 		sl->count++;
 		k->untrusted++;
 	}
@@ -462,7 +479,9 @@ static void conn_closed(struct conns *k, struct conn *x)
 		x->next->prev = x->prev;
 	k->total--;
 	if (!x->trusted) {
-		size_t i = addr_slot_of(k, &x->addr);
+		struct http_addr g;
+		http_addr_group(&x->addr, &g);
+		size_t i = addr_slot_of(k, &g);
 		if (k->slots[i].count && --k->slots[i].count == 0)
 			addr_slot_free(k, i);
 		k->untrusted--;
@@ -490,8 +509,11 @@ static struct conn *conn_of(struct MHD_Connection *c)
 	return ci ? ci->socket_context : NULL;
 }
 
-/* Starts (ms > 0) or stops (0) the clock for the headers of the connection's next request. */
-static void conn_headers_due(struct MHD_Connection *c, int64_t ms)
+/*
+ * Starts (ms > 0) or stops (0) the clock on the connection: what is due (the
+ * next request's headers, or this request's body) must be in within ms.
+ */
+static void conn_due(struct MHD_Connection *c, int64_t ms)
 {
 	struct conn *x = conn_of(c);
 	if (x)
@@ -531,6 +553,11 @@ static int conns_init(struct conns *k, const struct http_limits *lim)
 	k->per_address = lim->per_address;
 	k->reserve = lim->reserve < lim->connections ? lim->reserve : 0;
 	k->header_ms = (int64_t)(lim->timeout_s ? lim->timeout_s : 15) * 1000;
+	k->body_budget = lim->body_budget ? lim->body_budget : (size_t)256 << 20;
+	k->body_reserve = lim->body_reserve ? lim->body_reserve : k->body_budget / 4;
+	if (k->body_reserve > k->body_budget / 2)
+		k->body_reserve = k->body_budget / 2;
+	k->body_rate = lim->body_rate ? lim->body_rate : 16u << 10;
 	for (k->nslots = 16; k->nslots < 2 * (size_t)lim->connections + 64; k->nslots *= 2)
 		;
 	k->slots = calloc(k->nslots, sizeof *k->slots);
@@ -579,6 +606,31 @@ static unsigned fit_file_limit(unsigned want)
 	fprintf(stderr, "http: the open file limit (%llu) fits %u connections, not %u: serving at most %u\n",
 		(unsigned long long)r.rlim_cur, fit, want, fit);
 	return fit;
+}
+
+/*
+ * Reserves len bytes of the body budget for a request from a trusted address
+ * or not: the others together hold at most budget - reserve, so the reserve
+ * is always there for the trusted; a trusted request may use all of it. A
+ * body larger than that still goes when no other is held (a route whose limit
+ * is over the budget works, one request at a time). 0, or -1 if it does not fit.
+ */
+static int body_reserve(struct conns *k, size_t len, int trusted)
+{
+	pthread_mutex_lock(&k->lock);
+	size_t room = trusted ? k->body_budget : k->body_budget - k->body_reserve;
+	int ok = k->body_used == 0 || (k->body_used <= room && len <= room - k->body_used);
+	if (ok)
+		k->body_used += len;
+	pthread_mutex_unlock(&k->lock);
+	return ok ? 0 : -1;
+}
+
+static void body_release(struct conns *k, size_t len)
+{
+	pthread_mutex_lock(&k->lock);
+	k->body_used -= len;
+	pthread_mutex_unlock(&k->lock);
 }
 
 /* ---- suspended requests and the workers ---- */
@@ -803,6 +855,21 @@ static int call_new(struct http_server *s, struct MHD_Connection *c, const char 
 	} else if (length > call->route->max_body) {
 		call->refused = 1;
 		http_text(&call->early, 413, "request body is larger than %zu bytes", call->route->max_body);
+	} else if (length > 0) {
+		/* the body will be held whole until the handler runs: it must fit the budget, and arrive in time */
+		struct conn *x = conn_of(c);
+		struct conns *k = &s->conns;
+		if (body_reserve(k, (size_t)length, x && x->trusted)) {
+			call->refused = 1;
+			http_text(&call->early, 503, "the server holds too many request bodies to take %" PRIu64 " bytes more now; try again later",
+				  length);
+			snprintf(call->early.extra_header, sizeof call->early.extra_header, "Retry-After: 5");
+		} else {
+			call->reserved = (size_t)length;
+			call->body_due = 1;
+			uint64_t ms = length / k->body_rate * 1000 + length % k->body_rate * 1000 / k->body_rate; /* no overflow */
+			conn_due(c, k->header_ms + (int64_t)(ms < INT64_MAX / 2 ? ms : INT64_MAX / 2));
+		}
 	}
 	return call->refused && now;
 }
@@ -813,7 +880,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	struct http_server *s = cls;
 	struct http_call *call = *con_cls;
 	if (!call) {
-		conn_headers_due(c, 0); /* the headers are in */
+		conn_due(c, 0); /* the headers are in */
 		int now = call_new(s, c, url, method, version, &call);
 		if (!call)
 			return MHD_NO;
@@ -827,6 +894,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		}
 		*upload_size = 0; /* consumed (or discarded) */
 		return MHD_YES;
+	}
+	if (call->body_due) {
+		call->body_due = 0;
+		conn_due(c, 0); /* the body is in: what follows (a handler, a deferred answer) has no deadline here */
 	}
 	if (call->refused)
 		return send_response(s, c, &call->early);
@@ -867,7 +938,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 {
 	(void)toe;
 	struct http_server *s = cls;
-	conn_headers_due(c, s->conns.header_ms); /* the next request on this connection has as long for its headers */
+	conn_due(c, s->conns.header_ms); /* the next request on this connection has as long for its headers */
 	struct http_call *call = *con_cls;
 	if (!call)
 		return;
@@ -876,6 +947,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 			call->release(call->deferred);
 		free(call->deferred);
 	}
+	if (call->reserved)
+		body_release(&s->conns, call->reserved); /* the request ended: answered, or its connection closed */
 	buf_release(&call->body);
 	response_release(&call->early);
 	free(call);

@@ -33,9 +33,21 @@
  * always there for trusted addresses, which have no per-address cap. A
  * request's headers must be complete within timeout_s of the connection's
  * start (or of the end of the previous request on it), however slowly they
- * trickle in; a connection idle for timeout_s is closed. The process's open
- * file limit is raised to fit the connections (or the cap lowered, with a
- * line on stderr).
+ * trickle in; a connection idle for timeout_s is closed. A request's body
+ * must then arrive at body_rate on average after timeout_s of grace (a
+ * declared length L is due timeout_s + L / body_rate after the headers), or
+ * the connection is shut down. Per-address caps count an IPv6 address with
+ * its /64 (http_addr_group). The process's open file limit is raised to fit
+ * the connections (or the cap lowered, with a line on stderr).
+ *
+ * Bodies are held whole until the handler runs, so they share a budget: the
+ * declared Content-Length is reserved when the headers are in and released
+ * when the request ends, answered or its connection closed. Requests from
+ * addresses not trusted hold at most body_budget - body_reserve together; a
+ * trusted one may use the whole budget. A declared body that does not fit is
+ * refused with 503 (and Retry-After) before any of it is read, and the
+ * connection closed; a body larger than the budget (a route's limit may be)
+ * is taken when no other body is held.
  */
 #ifndef PARLEY_HTTP_H
 #define PARLEY_HTTP_H
@@ -101,7 +113,17 @@ struct http_limits {
 	size_t cache_bytes;        /* immutable responses kept in memory (0: none) */
 	const struct http_addr *trusted; /* exempt from per_address, may use the reserve (copied at start) */
 	size_t ntrusted;
+	size_t body_budget;        /* bytes of request bodies held at once, over all connections (0: 256 MiB) */
+	size_t body_reserve;       /* of body_budget, kept for trusted addresses (0: a quarter; at most half) */
+	unsigned body_rate;        /* bytes/s a body must average, after timeout_s of grace (0: 16 KiB/s) */
 };
+
+/*
+ * The group an address is counted in for the per-address cap: an IPv4
+ * address is its own group; an IPv6 address counts with its /64 (the low 64
+ * bits zeroed), since one host is given (and may use) a whole /64.
+ */
+void http_addr_group(const struct http_addr *a, struct http_addr *group);
 
 /*
  * Appends to out (holding *n of max) the addresses the host of url

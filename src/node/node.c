@@ -244,7 +244,9 @@ static int start(struct node *n)
 	unsigned conns = n->o.http_connections ? n->o.http_connections : 4096;
 	struct http_limits lim = {.connections = conns, .per_address = conns / 16, .reserve = conns / 16,
 				  .timeout_s = n->o.http_timeout_s ? n->o.http_timeout_s : 15,
-				  .workers = 16, .cache_bytes = 64u << 20, .trusted = trusted, .ntrusted = ntrusted};
+				  .workers = 16, .cache_bytes = 64u << 20, .trusted = trusted, .ntrusted = ntrusted,
+				  /* request bodies held at once: four whole submissions, a quarter kept for the peers (docs/node.md) */
+				  .body_budget = (size_t)256 << 20, .body_reserve = (size_t)64 << 20, .body_rate = 16u << 10};
 	if ((rc = http_start(&n->http, listen, n->routes, n->nroutes, n, &lim)))
 		return rc;
 	if ((rc = client_global_init()))

@@ -180,7 +180,9 @@ int witness_server_start(const char *dir, const char *listen, struct witness_ser
 		if (http_url_addrs(s->charter.parties[i].url, trusted, sizeof trusted / sizeof trusted[0], &ntrusted))
 			fprintf(stderr, "witness: %s: no room kept for it (%s)\n", s->charter.parties[i].url, err_msg());
 	struct http_limits lim = {.connections = 256, .per_address = 64, .reserve = 128, .timeout_s = 15, .workers = 4,
-				  .trusted = trusted, .ntrusted = ntrusted};
+				  .trusted = trusted, .ntrusted = ntrusted,
+				  /* add-checkpoint requests are at most 68 kB: 16 MiB of them at once, half kept for the parties */
+				  .body_budget = (size_t)16 << 20, .body_reserve = (size_t)8 << 20, .body_rate = 16u << 10};
 	if (!rc)
 		rc = http_start(&s->http, addr, routes, sizeof routes / sizeof routes[0], s->w, &lim);
 	if (rc) {

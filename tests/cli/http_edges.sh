@@ -145,3 +145,56 @@ idle=()
 for i in $(seq 40); do { exec {fd}<>"/dev/tcp/127.0.0.1/$P_US"; } 2>/dev/null && idle+=("$fd"); done
 alive peer-address-served-beyond-per-address-cap "$P_US" "$NODE_PID_us"
 for fd in "${idle[@]}"; do exec {fd}>&-; done
+
+# ---- (h): a body that trickles in is cut once it falls behind 16 KiB/s after the 3 s grace ----
+# (the idle timeout alone never fires: a byte every 0.5 s; before the fix these stayed open for as long as they dripped)
+drip=()
+for i in $(seq 4); do
+	{ exec {fd}<>"/dev/tcp/127.0.0.1/$P_US"; } 2>/dev/null && drip+=("$fd") &&
+		printf 'POST /submit HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-parley-submit\r\nContent-Length: 1000\r\n\r\nparley' >&"$fd"
+done
+open=${#drip[@]}
+for round in $(seq 60); do # for at most 30 s; due after about 3.1 s
+	open=0
+	for fd in "${drip[@]}"; do
+		read -r -t 0.01 -u "$fd" _; rc=$?
+		if [ $rc -gt 128 ]; then open=$((open + 1)); printf 'x' >&"$fd" 2>/dev/null; fi
+	done
+	[ "$open" = 0 ] && break
+	sleep 0.5
+done
+for fd in "${drip[@]}"; do exec {fd}>&-; done
+[ "${#drip[@]}" = 4 ] && [ "$open" = 0 ] && pass slow-body-cut-at-deadline ||
+	fail slow-body-cut-at-deadline "${#drip[@]} slow bodies, $open still open after 30 s of dripping a byte every 0.5 s"
+alive node-alive-after-slow-bodies "$P_US" "$NODE_PID_us"
+
+# ---- (i): request bodies share a 256 MiB budget: declared lengths are reserved from the headers ----
+# hold_body — opens a connection declaring a 60 MiB submission with "Expect: 100-continue"; sets HELD to
+# its descriptor and HELD_ST to the status the node first answers (100: reserved, the body may come)
+hold_body() {
+	local line=
+	HELD_ST=
+	exec {HELD}<>"/dev/tcp/127.0.0.1/$P_US" || return 1
+	printf 'POST /submit HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-parley-submit\r\nContent-Length: 62914560\r\nExpect: 100-continue\r\n\r\n' >&"$HELD"
+	read -r -t 20 -u "$HELD" line
+	HELD_ST=$(printf '%s\n' "$line" | sed -n 's/^HTTP\/1\.[01] \([0-9][0-9][0-9]\).*/\1/p')
+}
+held=() firsts=
+for i in 1 2 3 4; do hold_body && held+=("$HELD"); firsts="$firsts$HELD_ST "; done
+[ "$firsts" = "100 100 100 100 " ] && pass four-60MiB-bodies-reserved || fail four-60MiB-bodies-reserved "first answers: $firsts"
+# the fifth (300 MiB in all) does not fit: 503 at once, its body unread and the connection closed
+printf 'POST /submit HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-parley-submit\r\nContent-Length: 62914560\r\n\r\nparley' |
+	http "$P_US" >"$D/r" 2>/dev/null
+one_answer fifth-60MiB-body-503-at-once 503 "bodies" "$D/r"
+alive node-alive-with-budget-spent "$P_US" "$NODE_PID_us"
+# the holders send a little of their bodies, then hang up: their reservations come back
+for fd in "${held[@]}"; do printf 'parley' >&"$fd" 2>/dev/null; done
+sleep 0.5
+for fd in "${held[@]}"; do exec {fd}>&-; done
+st=
+for i in $(seq 40); do
+	hold_body; st=$HELD_ST; exec {HELD}>&-
+	[ "$st" = 100 ] && break
+	sleep 0.5
+done
+[ "$st" = 100 ] && pass budget-released-on-close || fail budget-released-on-close "a 60 MiB body after the holders closed: '$st'"
