@@ -96,15 +96,20 @@ static int cmd_report_verify(int argc, char **argv)
 	return code;
 }
 
-/* The bundle of the report r: the logs, report.json (the --json output), then the bundle verified as `report verify` would. */
-static int write_bundle(const struct logset *s, const struct report *r, const char *dir, const char *out, int threads)
+/*
+ * The bundle of the report r: the logs and report.json (the --json output),
+ * written into a sibling directory, verified as `report verify` will verify
+ * it, then renamed to out (which may be an empty directory): a failure leaves
+ * nothing behind.
+ */
+static int write_bundle_into(const struct logset *s, const struct report *r, const char *dir, const char *out, int threads)
 {
-	char path[PATH_MAX + 64], tmp[PATH_MAX + 80];
+	char path[PATH_MAX + 200], tmp[PATH_MAX + 200];
 	struct buf msg;
 	snprintf(path, sizeof path, "%s/charter", dir);
 	int rc = bundle_write_logs(s, path, out);
 	if (rc)
-		return err_wrap(rc, "--bundle %s", out);
+		return rc;
 	snprintf(path, sizeof path, "%s/report.json", out);
 	snprintf(tmp, sizeof tmp, "%s/.report.json.tmp", out);
 	FILE *fp = fopen(tmp, "wx");
@@ -117,24 +122,34 @@ static int write_bundle(const struct logset *s, const struct report *r, const ch
 		rc = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
 	if (!rc && rename(tmp, path))
 		rc = err_set(ERR_IO, "%s: %s", path, strerror(errno));
-	if (rc) {
-		unlink(tmp);
+	if (rc)
 		return rc;
-	}
-	for (size_t p = 0; p < s->charter.nparties; p++)
-		if (!s->logs[p].closed)
-			fprintf(stderr, "parley report: %s's log has no closing checkpoint for the period: the bundle holds it cut at the size read (%llu), and `report verify` will call it provisional\n",
-				s->charter.parties[p].id, (unsigned long long)s->logs[p].read);
-	/* the bundle written must verify as anyone will verify it (a source that changed meanwhile would not);
-	 * a bundle with a provisional log cannot, by design: it was said above */
+	/* the bundle must verify as anyone will verify it (a source that changed meanwhile would not);
+	 * one with a provisional log cannot, by design: that is said instead */
 	int all = 1;
 	for (size_t p = 0; p < s->charter.nparties; p++)
 		all &= s->logs[p].closed;
 	buf_init(&msg, 1u << 16);
 	rc = all ? bundle_verify(out, &s->charter, threads, &msg) : 0;
 	buf_release(&msg);
-	if (rc)
-		return err_wrap(rc, "the bundle written to %s does not verify", out);
+	return rc ? err_wrap(rc, "the bundle written does not verify") : 0;
+}
+
+static int write_bundle(const struct logset *s, const struct report *r, const char *dir, const char *out, int threads)
+{
+	char tmp[PATH_MAX + 80];
+	snprintf(tmp, sizeof tmp, "%s.partial-%ld", out, (long)getpid());
+	int rc = write_bundle_into(s, r, dir, tmp, threads);
+	if (!rc && rename(tmp, out))
+		rc = err_set(errno == ENOTEMPTY || errno == EEXIST ? ERR_CONFLICT : ERR_IO, "%s: %s", out, strerror(errno));
+	if (rc) {
+		bundle_discard(tmp);
+		return err_wrap(rc, "--bundle %s", out);
+	}
+	for (size_t p = 0; p < s->charter.nparties; p++)
+		if (!s->logs[p].closed)
+			fprintf(stderr, "parley report: %s's log has no closing checkpoint for the period: the bundle holds it cut at the size read (%llu), and `report verify` will call it provisional\n",
+				s->charter.parties[p].id, (unsigned long long)s->logs[p].read);
 	fprintf(stderr, "parley report: bundle written to %s\n", out);
 	return 0;
 }

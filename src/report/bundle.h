@@ -37,6 +37,9 @@
  */
 int bundle_write_logs(const struct logset *s, const char *charter_path, const char *out);
 
+/* Removes a partly written bundle directory and everything in it (best effort; symlinks are not followed). */
+void bundle_discard(const char *dir);
+
 /*
  * Verifies the bundle in dir against the charter given by the verifier
  * (public keys only, nothing written): the bundle's charter has the same

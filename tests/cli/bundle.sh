@@ -87,6 +87,11 @@ got=$(jq -r '.pairs[] | select(.from=="us" and .to=="ru" and .kind=="request") |
 expect bundle-readable 0 "" "$PARLEY" report "$B" --from "$FROM" --to "$TO" --json
 cmp -s "$T_OUT" "$B/report.json" && pass bundle-same-json || fail bundle-same-json "$(diff "$T_OUT" "$B/report.json" | head -10)"
 expect bundle-refuses-used-dir 2 "not empty" "$PARLEY" report "$F" --from "$FROM" --to "$TO" --bundle "$B"
+mkdir "$D/empty"
+expect bundle-into-empty-dir 0 "bundle written" "$PARLEY" report "$F" --from "$FROM" --to "$TO" --bundle "$D/empty"
+same_tree "$D/empty" "$B" && pass bundle-deterministic || fail bundle-deterministic "$(diff -r "$D/empty" "$B" | head -5)"
+expect bundle-no-parent 2 "" "$PARLEY" report "$F" --from "$FROM" --to "$TO" --bundle "$D/nothere/b"
+[ -z "$(ls -d "$D"/nothere* 2>/dev/null)" ] && pass bundle-failure-leaves-nothing || fail bundle-failure-leaves-nothing "$(ls -d "$D"/nothere*)"
 
 expect verify 0 "" "$PARLEY" report verify "$B" --charter "$D/ch/charter"
 grep -q "^report verified: " "$T_OUT" && pass verify-summary || fail verify-summary "$(cat "$T_OUT")"
