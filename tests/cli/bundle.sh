@@ -73,6 +73,10 @@ for p in us ru; do
 		mv "$D/cp.$p" "$F/logs/$p/checkpoint" || fail "setup-late-cosign-$p" "note cosign failed"
 done
 
+# the same cosignature in the node's own directory (its log, its mirror of ru's), the other layout
+cp "$F/logs/us/checkpoint" "$D/us/log/checkpoint" && cp "$F/logs/ru/checkpoint" "$D/us/peers/ru/checkpoint" ||
+	fail setup-node-late-cosign "cp"
+
 B=$D/bundle
 expect bundle-write 0 "bundle written to" "$PARLEY" report "$F" --from "$FROM" --to "$TO" --json --bundle "$B"
 cp "$T_OUT" "$D/report.json"
@@ -95,6 +99,11 @@ expect bundle-no-parent 2 "" "$PARLEY" report "$F" --from "$FROM" --to "$TO" --b
 
 expect verify 0 "" "$PARLEY" report verify "$B" --charter "$D/ch/charter"
 grep -q "^report verified: " "$T_OUT" && pass verify-summary || fail verify-summary "$(cat "$T_OUT")"
+
+# from a node's own directory (own log, cosigned/, a peer's mirror, witness/history/): the same report, verified
+expect bundle-node-layout 0 "bundle written" "$PARLEY" report "$D/us" --from "$FROM" --to "$TO" --bundle "$D/nb"
+cmp -s "$D/nb/report.json" "$B/report.json" && pass bundle-node-layout-same-json || fail bundle-node-layout-same-json "$(diff "$D/nb/report.json" "$B/report.json" | head -5)"
+expect verify-node-layout 0 "" "$PARLEY" report verify "$D/nb" --charter "$D/ch/charter"
 
 # every log in C2SP forms: Go's sumdb/tlog and note accept the checkpoint, tiles and bundles
 US_VKEY=$("$PARLEY" key vkey "$K/us-node.key") RU_VKEY=$("$PARLEY" key vkey "$K/ru-node.key")
@@ -196,6 +205,9 @@ expect no-report 2 "report.json" "$PARLEY" report verify "$X" --charter "$D/ch/c
 expect verify-usage 2 "usage" "$PARLEY" report verify "$B"
 
 # --- a period not closed yet: the bundle says so, and verify calls it provisional ---
-expect bundle-provisional 0 "no closing checkpoint" "$PARLEY" report "$D/us" --from "$FROM" --to "$(date -u -d '+2 hours' +%Y-%m-%dT%H:%M:%SZ)" --bundle "$D/prov"
+PTO=$(date -u -d '+2 hours' +%Y-%m-%dT%H:%M:%SZ)
+expect bundle-provisional 0 "no closing checkpoint" "$PARLEY" report "$D/us" --from "$FROM" --to "$PTO" --bundle "$D/prov"
 X=$D/prov
 vfy verify-provisional "provisional"
+"$PARLEY" report "$D/us" --from "$FROM" --to "$PTO" --json >"$D/prov.json" 2>/dev/null
+cmp -s "$D/prov.json" "$X/report.json" && pass bundle-provisional-json || fail bundle-provisional-json "report.json is not the --json output"
