@@ -342,11 +342,6 @@ void bundle_discard(const char *dir)
 
 /* ---- verifying ---- */
 
-struct params {
-	int64_t from, to;
-	char channel[65];
-	struct report_filter f;
-};
 
 static int bad_json(const char *what)
 {
@@ -371,7 +366,7 @@ static int opt_str(json_t *o, const char *key, const char **out)
  * parsed as a JSON object): the file may be hundreds of megabytes, and the
  * byte-for-byte comparison afterwards checks the rest.
  */
-static int read_params(const uint8_t *data, size_t len, const struct charter *ch, struct params *pr)
+int bundle_params_parse(const uint8_t *data, size_t len, const struct charter *ch, struct bundle_params *pr)
 {
 	static const char mark[] = "\n  \"as_of\": ";
 	size_t head = len < 65536 ? len : 65536;
@@ -499,34 +494,40 @@ static int json_diff(json_t *a, json_t *b, char *path, size_t plen, size_t cap, 
 	return 1;
 }
 
+int bundle_json_diff(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, char *out, size_t n)
+{
+	char path[512] = "";
+	json_t *ja = json_loadb((const char *)a, alen, 0, NULL), *jb = json_loadb((const char *)b, blen, 0, NULL);
+	int rc = ja && jb ? json_diff(ja, jb, path, 0, sizeof path, out, n) : -1;
+	json_decref(ja);
+	json_decref(jb);
+	return rc;
+}
+
 /* Names the first difference between report.json and the recomputed report (an ERR_VERIFY). */
 static int explain_difference(const struct logset *s, const struct report *r, const uint8_t *want, size_t len,
 			      size_t at)
 {
 	struct buf got;
-	char path[512] = "", what[700] = "";
-	json_t *a = NULL, *b = NULL;
+	char what[700] = "";
+	int d = -1;
 	buf_init(&got, REPORT_MAX);
 	size_t line = 1;
 	for (size_t i = 0; i < at && i < len; i++)
 		line += want[i] == '\n';
-	if (len <= (64u << 20) && report_json(s, r, &got) == 0) {
-		a = json_loadb((const char *)want, len, 0, NULL);
-		b = json_loadb((const char *)got.data, got.len, 0, NULL);
-	}
-	if (a && b && json_diff(a, b, path, 0, sizeof path, what, sizeof what))
+	if (len <= (64u << 20) && report_json(s, r, &got) == 0)
+		d = bundle_json_diff(want, len, got.data, got.len, what, sizeof what);
+	if (d == 1)
 		err_set(ERR_VERIFY, "report.json differs from the report recomputed from the bundle's logs: %s", what);
 	else
 		err_set(ERR_VERIFY, "report.json differs from the report recomputed from the bundle's logs at byte %zu (line %zu)%s",
-			at, line, a && b ? ": same content, another layout" : "");
-	json_decref(a);
-	json_decref(b);
+			at, line, d == 0 ? ": same content, another layout" : "");
 	buf_release(&got);
 	return ERR_VERIFY;
 }
 
 /* Each log present and cut at its closing checkpoint for the period. */
-static int check_logs(const struct logset *s, const struct params *pr)
+static int check_logs(const struct logset *s, const struct bundle_params *pr)
 {
 	const struct charter *ch = &s->charter;
 	char t[21];
@@ -546,7 +547,7 @@ static int check_logs(const struct logset *s, const struct params *pr)
 	return 0;
 }
 
-static int summary(const struct logset *s, const struct report *r, const struct params *pr, struct buf *msg)
+static int summary(const struct logset *s, const struct report *r, const struct bundle_params *pr, struct buf *msg)
 {
 	char f[21], t[21], w[21], line[600];
 	syntax_format_time(pr->from, f);
@@ -603,7 +604,7 @@ int bundle_verify(const char *dir, const struct charter *given, int threads, str
 {
 	char path[PATH_MAX + 64];
 	struct charter bch;
-	struct params pr;
+	struct bundle_params pr;
 	struct report r;
 	struct logset *s = NULL;
 	uint8_t *map = MAP_FAILED;
@@ -632,7 +633,7 @@ int bundle_verify(const char *dir, const struct charter *given, int threads, str
 		rc = len ? err_set(ERR_IO, "%s: %s", path, strerror(errno)) : bad_json("empty");
 		goto out;
 	}
-	if ((rc = read_params(map, len, given, &pr)))
+	if ((rc = bundle_params_parse(map, len, given, &pr)))
 		goto out;
 	if (strcmp(pr.channel, given->id_hex)) {
 		rc = bad_json("it is the report of another channel");

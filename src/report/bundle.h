@@ -37,6 +37,28 @@
  */
 int bundle_write_logs(const struct logset *s, const char *charter_path, const char *out);
 
+/* The parameters of a report, as report.json states them. */
+struct bundle_params {
+	int64_t from, to;
+	char channel[65];            /* hex charter id */
+	struct report_filter f;
+};
+
+/*
+ * Reads the parameters from the head of a report.json (the members before
+ * "as_of", where the layout puts them: the file may be hundreds of megabytes,
+ * and verify compares the rest byte for byte). The filter's parties must be
+ * ch's. 0 or ERR_VERIFY naming what is wrong; ERR_NOMEM.
+ */
+int bundle_params_parse(const uint8_t *data, size_t len, const struct charter *ch, struct bundle_params *p);
+
+/*
+ * The first JSON member where a (the bundle's) and b (recomputed) differ,
+ * as "pairs[0].delivered: bundle says 3, recomputed 2", into out. 1: a
+ * difference named; 0: the same content; -1: one of them is not JSON.
+ */
+int bundle_json_diff(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, char *out, size_t n);
+
 /* Removes a partly written bundle directory and everything in it (best effort; symlinks are not followed). */
 void bundle_discard(const char *dir);
 
