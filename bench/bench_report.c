@@ -22,6 +22,15 @@
  *                            before and after the report (the mean), so load
  *                            drifting on the shared machine affects both
  *   report_ratio_vs_verify   report_envelopes_per_s / ed25519_verify_per_s
+ *   report_verify_envelopes_per_s  N / seconds of `parley report verify` of the
+ *                            bundle of that report (bundle_verify: the bundle's
+ *                            logs loaded and checked as above, each log's
+ *                            closing checkpoint, the report recomputed and
+ *                            compared byte for byte with its report.json)
+ *   report_verify_ratio_vs_verify  that / the raw Ed25519 rate measured around it
+ *   bundle_bytes_per_envelope      the bundle's bytes (logs, tiles, checkpoints,
+ *                            charter; report.json apart, in a comment) per envelope
+ *   entry_bytes_mean         the mean size of an envelope (a log entry)
  *
  * A comment gives the CPU time per envelope of both. Prints key=value lines
  * and '# ' comments; exits 2 if anything fails or the report's figures are
@@ -34,9 +43,11 @@
 #include "base/fileio.h"
 #include "crypto/keyfile.h"
 #include "exchange/envelope.h"
+#include "report/bundle.h"
 #include "report/report.h"
 #include "tlog/store.h"
 
+#include <ftw.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -153,6 +164,20 @@ static double run(size_t lo, size_t hi, int threads, int make, int log, double *
 	if (atomic_load(&failures))
 		die("raw verification of a valid signature");
 	return now() - t0;
+}
+
+static unsigned long long tree_bytes, json_bytes;
+
+static int count_bytes(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)f;
+	if (type == FTW_F) {
+		if (strstr(path, "/report.json"))
+			json_bytes += (unsigned long long)st->st_size;
+		else
+			tree_bytes += (unsigned long long)st->st_size;
+	}
+	return 0;
 }
 
 /* The checkpoint of t signed by its node, cosigned at time by the other node and the witness, into DIR/logs/<p>.checkpoints/<size>. */
@@ -318,8 +343,43 @@ int main(int argc, char **argv)
 	printf("report_envelopes_per_s=%.0f\n", rep_rate);
 	printf("ed25519_verify_per_s=%.0f\n", raw_rate);
 	printf("report_ratio_vs_verify=%.3f\n", rep_rate / raw_rate);
+
+	/* the bundle of that report, then `report verify` of it between two raw measurements */
+	char bdir[4200], cpath[4200];
+	snprintf(bdir, sizeof bdir, "%s/bundle", dir);
+	snprintf(cpath, sizeof cpath, "%s/charter", dir);
+	t0 = now();
+	if (bundle_write_logs(s, cpath, bdir))
+		die("bundle_write_logs");
+	snprintf(path, sizeof path, "%s/report.json", bdir);
+	if (!(jf = fopen(path, "w")) || report_json_file(s, &r, jf) || fclose(jf))
+		die("bundle report.json");
+	double t_bundle = now() - t0;
 	report_release(&r);
 	logset_close(s);
 	free(s);
+	struct buf msg;
+	buf_init(&msg, 1u << 16);
+	double cv = 0;
+	double raw3 = run(0, nenvs, threads, 0, 0, &cv);
+	c0 = cpu_seconds();
+	t0 = now();
+	if (bundle_verify(bdir, &ch, threads, &msg))
+		die("bundle_verify");
+	double ver = now() - t0, cver = cpu_seconds() - c0;
+	double raw4 = run(0, nenvs, threads, 0, 0, &cv);
+	if (nftw(bdir, count_bytes, 16, FTW_PHYS))
+		die("nftw");
+	double vraw_rate = 2.0 * (double)nenvs / (raw3 + raw4), ver_rate = (double)nenvs / ver;
+	printf("# bundle: written in %.2f s; %s", t_bundle, (const char *)msg.data);
+	printf("# bundle: verify s %.2f; raw Ed25519 s %.2f before, %.2f after; CPU time per envelope %.1f us verify vs %.1f us raw\n",
+	       ver, raw3, raw4, cver / (double)nenvs * 1e6, cv / 2.0 / (double)nenvs * 1e6);
+	printf("# bundle: %llu bytes of logs, tiles, checkpoints and charter, %llu bytes of report.json (%.1f per envelope)\n",
+	       tree_bytes, json_bytes, (double)json_bytes / (double)nenvs);
+	printf("report_verify_envelopes_per_s=%.0f\n", ver_rate);
+	printf("report_verify_ratio_vs_verify=%.3f\n", ver_rate / vraw_rate);
+	printf("bundle_bytes_per_envelope=%.1f\n", (double)tree_bytes / (double)nenvs);
+	printf("entry_bytes_mean=%.1f\n", (double)total / (double)nenvs);
+	buf_release(&msg);
 	return 0;
 }

@@ -129,7 +129,7 @@ grep -E '^(# |envelope_verify_per_s=|ed25519_verify_per_s=|envelope_verify_ratio
 
 # --- report: a period's figures over two parties' logs against the raw signatures ---
 "$BUILD/bench/bench_report" "$REPORT_N" "$THREADS" "$tmp/report" >"$tmp/out.txt"
-grep -E '^(# |report_envelopes_per_s=|ed25519_verify_per_s=|report_ratio_vs_verify=)' "$tmp/out.txt"
+grep -E '^(# |report_envelopes_per_s=|ed25519_verify_per_s=|report_ratio_vs_verify=|report_verify_envelopes_per_s=|report_verify_ratio_vs_verify=|bundle_bytes_per_envelope=|entry_bytes_mean=)' "$tmp/out.txt"
 rm -rf "$tmp/report"
 
 # --- age: parley against Debian's age on the same file, in this temporary directory ---

@@ -1,21 +1,29 @@
 /*
  * parley report DIR --from T --to T [--party P] [--to-party P] [--kind K]
- *                   [--json | --csv | --html OUT [--lang en|ru|ar]] [--threads N]
+ *                   [--json | --csv | --html OUT [--lang en|ru|ar]] [--threads N] [--bundle OUT]
+ * parley report verify BUNDLE --charter CHARTER [--threads N]
  *
  * The figures of a period over a `parley fetch` directory or a node's own
- * directory (docs/reports.md). Exit 0; 1 if a log, a checkpoint or a
- * cosignature does not verify; 2 for usage and I/O errors.
+ * directory (docs/reports.md); with --bundle, also a bundle of the logs they
+ * were computed from, which `report verify` recomputes offline. Exit 0; 1 if
+ * a log, a checkpoint or a cosignature does not verify (verify: anything in
+ * the bundle); 2 for usage and I/O errors.
  */
 #include "cli/cli.h"
 #include "cli/util.h"
 #include "exchange/syntax.h"
 #include "base/err.h"
 #include "base/fileio.h"
+#include "report/bundle.h"
 #include "report/report.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int cli_report_time(const char *s, int64_t *t)
 {
@@ -41,10 +49,117 @@ int cli_report_party(const struct charter *ch, const char *opt, const char *s, i
 	return 0;
 }
 
+static int parse_threads(const char *v, int *threads)
+{
+	uint64_t n;
+	if (cli_parse_u64(v, &n) || n > 64)
+		return cli_usage("report", "--threads takes a number up to 64");
+	*threads = (int)n;
+	return 0;
+}
+
+/* parley report verify BUNDLE --charter CHARTER [--threads N] */
+static int cmd_report_verify(int argc, char **argv)
+{
+	const char *dir = NULL, *charter = NULL;
+	int threads = 0, rc;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (a[0] == '-' && a[1] == '-' && !v) return cli_usage("report verify", "%s needs a value", a);
+		else if (!strcmp(a, "--charter")) charter = v, i++;
+		else if (!strcmp(a, "--threads")) {
+			if (parse_threads(v, &threads))
+				return 2;
+			i++;
+		}
+		else if (a[0] == '-') return cli_usage("report verify", "unknown option %s", a);
+		else if (!dir) dir = a;
+		else return cli_usage("report verify", "one bundle only");
+	}
+	if (!dir || !charter)
+		return cli_usage("report verify", "usage: parley report verify BUNDLE --charter CHARTER");
+	struct charter ch;
+	struct buf msg;
+	if ((rc = charter_load(&ch, charter)))
+		return cli_fail("report verify", err_wrap(rc == ERR_VERIFY ? rc : ERR_USAGE, "%s", charter));
+	if (!charter_complete(&ch)) {
+		charter_release(&ch);
+		return cli_fail("report verify", err_set(ERR_USAGE, "%s: not signed by every party", charter));
+	}
+	buf_init(&msg, 1u << 16);
+	rc = bundle_verify(dir, &ch, threads, &msg);
+	if (!rc && (fwrite(msg.data, 1, msg.len, stdout) != msg.len || fflush(stdout)))
+		rc = err_set(ERR_IO, "stdout");
+	int code = rc ? cli_fail("report verify", rc) : 0;
+	buf_release(&msg);
+	charter_release(&ch);
+	return code;
+}
+
+/*
+ * The bundle of the report r: the logs and report.json (the --json output),
+ * written into a sibling directory, verified as `report verify` will verify
+ * it, then renamed to out (which may be an empty directory): a failure leaves
+ * nothing behind.
+ */
+static int write_bundle_into(const struct logset *s, const struct report *r, const char *dir, const char *out, int threads)
+{
+	char path[PATH_MAX + 200], tmp[PATH_MAX + 200];
+	struct buf msg;
+	snprintf(path, sizeof path, "%s/charter", dir);
+	int rc = bundle_write_logs(s, path, out);
+	if (rc)
+		return rc;
+	snprintf(path, sizeof path, "%s/report.json", out);
+	snprintf(tmp, sizeof tmp, "%s/.report.json.tmp", out);
+	FILE *fp = fopen(tmp, "wx");
+	if (!fp)
+		return err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+	rc = report_json_file(s, r, fp);
+	if ((fflush(fp) || fsync(fileno(fp))) && !rc)
+		rc = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+	if (fclose(fp) && !rc)
+		rc = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+	if (!rc && rename(tmp, path))
+		rc = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	if (rc)
+		return rc;
+	/* the bundle must verify as anyone will verify it (a source that changed meanwhile would not);
+	 * one with a provisional log cannot, by design: that is said instead */
+	int all = 1;
+	for (size_t p = 0; p < s->charter.nparties; p++)
+		all &= s->logs[p].closed;
+	buf_init(&msg, 1u << 16);
+	rc = all ? bundle_verify(out, &s->charter, threads, &msg) : 0;
+	buf_release(&msg);
+	return rc ? err_wrap(rc, "the bundle written does not verify") : 0;
+}
+
+static int write_bundle(const struct logset *s, const struct report *r, const char *dir, const char *out, int threads)
+{
+	char tmp[PATH_MAX + 80];
+	snprintf(tmp, sizeof tmp, "%s.partial-%ld", out, (long)getpid());
+	int rc = write_bundle_into(s, r, dir, tmp, threads);
+	if (!rc && rename(tmp, out))
+		rc = err_set(errno == ENOTEMPTY || errno == EEXIST ? ERR_CONFLICT : ERR_IO, "%s: %s", out, strerror(errno));
+	if (rc) {
+		bundle_discard(tmp);
+		return err_wrap(rc, "--bundle %s", out);
+	}
+	for (size_t p = 0; p < s->charter.nparties; p++)
+		if (!s->logs[p].closed)
+			fprintf(stderr, "parley report: %s's log has no closing checkpoint for the period: the bundle holds it cut at the size read (%llu), and `report verify` will call it provisional\n",
+				s->charter.parties[p].id, (unsigned long long)s->logs[p].read);
+	fprintf(stderr, "parley report: bundle written to %s\n", out);
+	return 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "verify"))
+		return cmd_report_verify(argc - 1, argv + 1);
 	const char *dir = NULL, *from_s = NULL, *to_s = NULL, *party = NULL, *to_party = NULL, *kind = NULL,
-		   *html = NULL, *lang = "en";
+		   *html = NULL, *lang = "en", *bundle = NULL;
 	int json = 0, csv = 0, threads = 0, rc;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -58,11 +173,10 @@ int cmd_report(int argc, char **argv)
 		else if (!strcmp(a, "--kind")) kind = v, i++;
 		else if (!strcmp(a, "--html")) html = v, i++;
 		else if (!strcmp(a, "--lang")) lang = v, i++;
+		else if (!strcmp(a, "--bundle")) bundle = v, i++;
 		else if (!strcmp(a, "--threads")) {
-			uint64_t n;
-			if (cli_parse_u64(v, &n) || n > 64)
-				return cli_usage("report", "--threads takes a number up to 64");
-			threads = (int)n;
+			if (parse_threads(v, &threads))
+				return 2;
 			i++;
 		}
 		else if (a[0] == '-') return cli_usage("report", "unknown option %s", a);
@@ -70,7 +184,7 @@ int cmd_report(int argc, char **argv)
 		else return cli_usage("report", "one directory only");
 	}
 	if (!dir || !from_s || !to_s)
-		return cli_usage("report", "usage: parley report DIR --from T --to T [--party P] [--to-party P] [--kind K] [--json|--csv|--html OUT] [--lang en|ru|ar]");
+		return cli_usage("report", "usage: parley report DIR --from T --to T [--party P] [--to-party P] [--kind K] [--json|--csv|--html OUT] [--lang en|ru|ar] [--bundle OUT]\n       parley report verify BUNDLE --charter CHARTER");
 	if (json + csv + (html != NULL) > 1)
 		return cli_usage("report", "give one of --json, --csv, --html");
 	if (strcmp(lang, "en") && strcmp(lang, "ru") && strcmp(lang, "ar"))
@@ -80,6 +194,18 @@ int cmd_report(int argc, char **argv)
 		return cli_fail("report", ERR_USAGE);
 	if (from >= to)
 		return cli_usage("report", "--from must be before --to");
+	if (bundle) {
+		/* refused before the logs are read: a bundle goes into a new (or empty) directory */
+		DIR *d = opendir(bundle);
+		struct dirent *e;
+		int used = 0;
+		while (d && (e = readdir(d)))
+			used |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+		if (d)
+			closedir(d);
+		if (used)
+			return cli_usage("report", "--bundle: %s exists and is not empty: a bundle is written into a new directory", bundle);
+	}
 	struct report_filter f = {-1, -1, -1};
 	if (kind && (f.kind = envelope_kind_parse(kind, strlen(kind))) < 0)
 		return cli_usage("report", "--kind: '%s' is not a kind of envelope", kind);
@@ -100,6 +226,8 @@ int cmd_report(int argc, char **argv)
 		rc = ERR_USAGE;
 	if (!rc)
 		rc = report_compute(s, from, to, &f, &r);
+	if (!rc && bundle)
+		rc = write_bundle(s, &r, dir, bundle, threads);
 	if (!rc && json)
 		rc = report_json_file(s, &r, stdout); /* streamed: it grows with the logs */
 	else if (!rc)

@@ -82,9 +82,12 @@ out:
 /* Every file of a kept-checkpoint directory (absent: nothing). */
 static int read_kept_dir(struct logset *s, int p, const char *dir)
 {
+	struct logset_log *L = &s->logs[p];
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	int rc = 0;
+	if (L->nkept < 2)
+		snprintf(L->kept[L->nkept++], sizeof L->kept[0], "%s", dir); /* for bundles: where they came from */
 	if (!d)
 		return errno == ENOENT ? 0 : err_set(ERR_IO, "%s: %s", dir, strerror(errno));
 	while (!rc && (e = readdir(d))) {

@@ -67,6 +67,8 @@ struct logset_closing {
 struct logset_log {
 	int present;                       /* the log's directory and checkpoint were found */
 	char dir[PATH_MAX];
+	char kept[2][PATH_MAX];            /* the directories its kept checkpoint files were read from */
+	int nkept;
 	struct checkpoint cp;              /* its checkpoint (verified); size 0 if absent */
 	uint64_t read;                     /* entries read and fed to cases */
 	struct logset_point *points;       /* sorted by (size, time, cosigner) */
