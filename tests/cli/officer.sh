@@ -140,3 +140,12 @@ if [ $rc -eq 0 ] && [ "$(tail -n 1 "$T_OUT")" = "demo ok" ]; then pass demo; els
 	[ -d "$D/demo/witness" ] && pass demo-layout || fail demo-layout "$(ls "$D/demo")"
 if pgrep -f "parley node --dir $D/demo" >/dev/null; then fail demo-stopped "a service is still running"; else pass demo-stopped; fi
 expect demo-dir-not-empty 2 "is not empty" "$PARLEY" demo --dir "$D/demo" --exit
+# The story's question on the demo's logs (issue 14): none in the month of the phone call, the
+# demo's two requests to ru today (provisional: no witness has seen the logs after the period yet)
+expect demo-report-story-period 0 "" "$PARLEY" report "$D/demo/us" --to-party ru --kind request --from 2021-06-09 --to 2021-07-09 &&
+	{ grep -q "^matching envelopes: none$" "$T_OUT" && grep -q "^  us's log seen at size 1 by 2 witnesses" "$T_OUT" &&
+		pass demo-report-none-with-proof || fail demo-report-none-with-proof "$(cat "$T_OUT")"; }
+expect demo-report-today 0 "" "$PARLEY" report "$D/demo/us" --to-party ru --kind request \
+	--from "$(date -u -d '-1 day' +%F)" --to "$(date -u -d '+1 day' +%F)" &&
+	{ grep -q "^matching envelopes: 2 (provisional)$" "$T_OUT" && [ "$(grep -c '^  us/[0-9]* .* request ' "$T_OUT")" = 2 ] &&
+		pass demo-report-two-requests || fail demo-report-two-requests "$(cat "$T_OUT")"; }
