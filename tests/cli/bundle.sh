@@ -8,48 +8,8 @@
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$ROOT/tests/lib.sh"
 . "$ROOT/tests/fixture.sh"
-D=$T_DIR
-V=$ROOT/tests/data/cyber-mla/valid
-US=http://127.0.0.1:$((PORT_BASE + 1)) RU=http://127.0.0.1:$((PORT_BASE + 2))
-K=$D/ch/keys
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$T_DIR"
-}
-trap cleanup EXIT
-[ -n "${KEEP:-}" ] && trap - EXIT
-
-make_channel "$D/ch" || { fail setup "make_channel"; exit 1; }
-"$PARLEY" node init "$D/us" --charter "$D/ch/charter" --key "$K/us-node.key" 2>/dev/null &&
-	"$PARLEY" node init "$D/ru" --charter "$D/ch/charter" --key "$K/ru-node.key" 2>/dev/null &&
-	"$PARLEY" witness init "$D/w" --charter "$D/ch/charter" --key "$K/witness.key" 2>/dev/null ||
-	{ fail setup "init"; exit 1; }
-"$PARLEY" node --dir "$D/us" --poll 1 2>"$D/us.log" & PIDS+=($!)
-"$PARLEY" node --dir "$D/ru" --poll 1 2>"$D/ru.log" & PIDS+=($!)
-"$PARLEY" witness --dir "$D/w" 2>"$D/w.log" & PIDS+=($!)
-for port in $((PORT_BASE + 1)) $((PORT_BASE + 2)) $((PORT_BASE + 3)); do
-	for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-done
-
-FROM=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
-cases=()
-for i in 1 2 3; do
-	"$PARLEY" send request --key "$K/us.fbi.key" --node $US --to ru.gp --body "$V/mla-request-prosecutor.json" --wait 15 >"$D/send$i" 2>&1 ||
-		{ fail "setup-send-$i" "$(cat "$D/send$i")"; exit 1; }
-	cases+=("$(sed -n 's/^sent request from us.fbi in case \([^,]*\),.*/\1/p' "$D/send$i")")
-	sleep 1.1 # each request delivered (cosigned by ru's node) in another second than the next
-done
-"$PARLEY" ack "${cases[0]}" --key "$K/ru.gp.key" --node $RU --officer "Ivan Petrov" --position "Duty officer" --wait 15 >/dev/null 2>&1 ||
-	fail setup-ack "ack failed"
-"$PARLEY" answer "${cases[1]}" --key "$K/ru.gp.key" --node $RU --body "$V/answer-partial.json" --wait 15 >/dev/null 2>&1 ||
-	fail setup-answer "answer failed"
-sleep 3 # the last cosignatures and receipts settle
-for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-PIDS=()
+. "$ROOT/tests/report_lib.sh"
+report_traffic 1.1 # each request delivered (cosigned by ru's node) in another second than the next
 TO=$(date -u -d '+1 minute' +%Y-%m-%dT%H:%M:%SZ)
 LATE=$(($(date -u -d "$TO" +%s) + 20 * 60))
 
