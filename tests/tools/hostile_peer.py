@@ -38,6 +38,19 @@ class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
 
+class Quiet(http.server.BaseHTTPRequestHandler):
+    """A handler that logs nothing and answers whole bodies with their length."""
+
+    def log_message(self, *a):
+        pass
+
+    def send(self, b, code=200):
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+
+
 def serve(port, handler):
     srv = Server(("127.0.0.1", port), handler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -56,16 +69,7 @@ def one_entry_log(parley, keyfile, envfile):
 def slow(port, parley, keyfile, envfile):
     cp, bundle = one_entry_log(parley, keyfile, envfile)
 
-    class H(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *a):
-            pass
-
-        def send(self, b, code=200):
-            self.send_response(code)
-            self.send_header("Content-Length", str(len(b)))
-            self.end_headers()
-            self.wfile.write(b)
-
+    class H(Quiet):
         def do_GET(self):
             if self.path == "/checkpoint":
                 return self.send(cp)
@@ -84,16 +88,7 @@ def pad(port, us_url, parley, keyfile, envfile, bodyfile):
     bhash = hashlib.sha256(body).digest()
     cp, bundle = one_entry_log(parley, keyfile, envfile)
 
-    class H(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *a):
-            pass
-
-        def send(self, b, code=200):
-            self.send_response(code)
-            self.send_header("Content-Length", str(len(b)))
-            self.end_headers()
-            self.wfile.write(b)
-
+    class H(Quiet):
         def do_GET(self):
             if self.path == "/checkpoint":
                 return self.send(cp)
