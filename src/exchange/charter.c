@@ -222,33 +222,6 @@ static int on_line(void *ctx, size_t line_no, const char *key, size_t klen, cons
 }
 
 /* Builds the canonical text of a draft: comment and blank lines dropped. */
-static int canonical_draft(struct buf *out, const char *s, size_t len)
-{
-	size_t pos = 0;
-	while (pos < len) {
-		const char *nl = memchr(s + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (s + pos)) : len - pos;
-		if (n && s[pos] != '#') {
-			int rc = buf_append(out, s + pos, n);
-			if (!rc)
-				rc = buf_append_byte(out, '\n');
-			if (rc)
-				return rc;
-		}
-		pos += n + 1;
-	}
-	return 0;
-}
-
-static int has_signature_lines(const uint8_t *d, size_t len)
-{
-	static const char mark[] = "\n\xE2\x80\x94 ";
-	for (size_t i = 0; i + 5 <= len; i++)
-		if (!memcmp(d + i, mark, 5))
-			return 1;
-	return 0;
-}
-
 static int check_signatures(struct charter *c, const struct note *n)
 {
 	struct note_verifier keys_[CHARTER_MAX_PARTIES];
@@ -276,7 +249,7 @@ int charter_parse(struct charter *c, const uint8_t *data, size_t len)
 	buf_init(&c->text, CHARTER_MAX_SIZE);
 	buf_init(&c->signatures, CHARTER_MAX_SIZE);
 	struct note n = {0};
-	int rc, is_note = has_signature_lines(data, len);
+	int rc, is_note = syntax_has_signature_lines(data, len);
 	if (len > CHARTER_MAX_SIZE) {
 		rc = err_set(ERR_LIMIT, "charter is larger than %u bytes", CHARTER_MAX_SIZE);
 		goto out;
@@ -288,7 +261,7 @@ int charter_parse(struct charter *c, const uint8_t *data, size_t len)
 		}
 		rc = buf_append(&c->text, n.data, n.text_len);
 	} else {
-		rc = canonical_draft(&c->text, (const char *)data, len);
+		rc = syntax_strip_draft(&c->text, (const char *)data, len);
 	}
 	if (rc)
 		goto out;

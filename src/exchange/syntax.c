@@ -1,4 +1,5 @@
 #include "exchange/syntax.h"
+#include "base/buf.h"
 #include "base/err.h"
 
 #include <stdio.h>
@@ -223,5 +224,32 @@ int syntax_copy(char *dst, size_t dstsz, const char *s, size_t n)
 		return -1;
 	memcpy(dst, s, n);
 	dst[n] = 0;
+	return 0;
+}
+
+int syntax_strip_draft(struct buf *out, const char *s, size_t len)
+{
+	size_t pos = 0;
+	while (pos < len) {
+		const char *nl = memchr(s + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (s + pos)) : len - pos;
+		if (n && s[pos] != '#') {
+			int rc = buf_append(out, s + pos, n);
+			if (!rc)
+				rc = buf_append_byte(out, '\n');
+			if (rc)
+				return rc;
+		}
+		pos += n + 1;
+	}
+	return 0;
+}
+
+int syntax_has_signature_lines(const uint8_t *d, size_t len)
+{
+	static const char mark[] = "\n\xE2\x80\x94 ";
+	for (size_t i = 0; i + 5 <= len; i++)
+		if (!memcmp(d + i, mark, 5))
+			return 1;
 	return 0;
 }

@@ -53,4 +53,15 @@ int syntax_lines(const char *what, size_t first_line, const char *text, size_t l
 /* Splits value into space-separated words (no empty words). Returns the count, or -1 if over max. */
 int syntax_words(const char *val, size_t vlen, const char **words, size_t *wlens, int max);
 
+/*
+ * The text of a draft (a charter or an amendment before anyone signed it):
+ * the lines of s[0..len) that are neither empty nor '#' comments, each with
+ * its newline, appended to out. 0 or ERR_NOMEM/ERR_LIMIT from out.
+ */
+struct buf;
+int syntax_strip_draft(struct buf *out, const char *s, size_t len);
+
+/* 1 if d holds a signed-note signature line ("\n— "): a signed note, not a draft. */
+int syntax_has_signature_lines(const uint8_t *d, size_t len);
+
 #endif

@@ -1,0 +1,61 @@
+/*
+ * history — a channel's founding charter and its amendments, in force one
+ * after the other (docs/amendments.md).
+ *
+ * The amendments form one chain (each names the one before it, by number and
+ * id); each must be complete (signed by every key amendment_signers names)
+ * and valid against the charter in force before it. The charter in force at
+ * time T is the one carried by the last amendment whose effective time is at
+ * most T, or the founding charter before the first. Every verifier judges an
+ * entry under the charter in force at the entry's signed time.
+ */
+#ifndef PARLEY_HISTORY_H
+#define PARLEY_HISTORY_H
+
+#include "exchange/amendment.h"
+#include "exchange/charter.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HISTORY_MAX 1024 /* amendments a channel may have */
+
+struct charter_history {
+	const struct charter *founding;  /* the caller's; must outlive the history */
+	struct amendment **am;           /* am[i] is number i + 1 */
+	size_t n, cap;
+};
+
+/* An empty history of founding (a complete charter). */
+void history_init(struct charter_history *h, const struct charter *founding);
+void history_release(struct charter_history *h);
+
+/*
+ * Adds the amendment data[0..len), which must be the next one (number n + 1),
+ * complete and valid. An amendment already in the history (same number, same
+ * id) is accepted again and changes nothing (*added = 0); another amendment
+ * with a number already taken is ERR_CONFLICT (two histories: both ids
+ * named). 0 (*added = 1 when new; added may be NULL); ERR_FORMAT, ERR_VERIFY
+ * (a bad signature, or one missing: the parties that have not signed are
+ * named), ERR_LIMIT, or ERR_NOTFOUND for a number beyond the next (an
+ * amendment before it is missing).
+ */
+int history_add(struct charter_history *h, const uint8_t *data, size_t len, int *added);
+
+/*
+ * Adds amendments given in any order (data[i][0..len[i])): sorted by number,
+ * each then added as history_add does. 0 or the first error, naming the
+ * amendment (by its position in the arguments when it does not parse).
+ */
+int history_add_all(struct charter_history *h, const uint8_t *const *data, const size_t *len, size_t count);
+
+/* The charter in force at time t (Unix seconds). */
+const struct charter *history_at(const struct charter_history *h, int64_t t);
+/* The charter in force after the last amendment. */
+const struct charter *history_latest(const struct charter_history *h);
+/* The amendment in force at t, or NULL before the first. */
+const struct amendment *history_amendment_at(const struct charter_history *h, int64_t t);
+/* What the next amendment follows (for amendment_check, _sign, _draft). */
+struct amendment_base history_base(const struct charter_history *h);
+
+#endif
