@@ -20,6 +20,11 @@ int cmd_fetch(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_note(int argc, char **argv);
 int cmd_charter(int argc, char **argv);
+/* parley charter amend, and sign/verify/show for amendments (cmd_amend.c) */
+int cmd_charter_amendment(int argc, char **argv);
+/* Prints a charter in readable form (parley charter show). */
+struct charter;
+void cli_charter_show(const struct charter *c);
 int cmd_node(int argc, char **argv);
 int cmd_envelope(int argc, char **argv);
 int cmd_witness(int argc, char **argv);

@@ -1,5 +1,6 @@
 /*
- * parley charter init|sign|verify|show|id — the founding agreement of a channel.
+ * parley charter init|sign|verify|show|id — the founding agreement of a channel
+ * (amendments: amend, and sign/verify/show of an amendment, in cmd_amend.c).
  *   init FILE                 writes a commented template (refuses to overwrite)
  *   sign FILE --key NODE.key  adds the party's signature, replacing FILE atomically
  *   verify FILE               lists the signatures present and missing; exit 0 only when all are there
@@ -10,7 +11,9 @@
 #include "base/fileio.h"
 #include "cli/cli.h"
 #include "cli/util.h"
+#include "exchange/amendment.h"
 #include "exchange/charter.h"
+#include "exchange/syntax.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -33,7 +36,7 @@ static void print_duration(const char *label, uint64_t s)
 		printf("  %-15s %llu minutes\n", label, (unsigned long long)(s / 60));
 }
 
-static int show(const struct charter *c)
+void cli_charter_show(const struct charter *c)
 {
 	char t1[21], t2[21], vk[512];
 	printf("channel %s\n", c->id_hex);
@@ -67,17 +70,36 @@ static int show(const struct charter *c)
 		note_verifier_format(&c->witnesses[i].key, vk, sizeof vk);
 		printf("witness %s  %s\n  key %s\n", c->witnesses[i].id, c->witnesses[i].url, vk);
 	}
-	return 0;
+}
+
+/* 1 if the file at path starts as an amendment does, after a draft's comments (its errors are then the amendment commands'). */
+static int amendment_file(const char *path)
+{
+	char head[4096];
+	struct buf text;
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(head, 1, sizeof head, f) : 0;
+	if (f)
+		fclose(f);
+	buf_init(&text, sizeof head);
+	int is = !syntax_strip_draft(&text, head, n) && amendment_is(text.data, text.len);
+	buf_release(&text);
+	return is;
 }
 
 int cmd_charter(int argc, char **argv)
 {
-	static const char usage[] = "usage: parley charter init|verify|show|id FILE | parley charter sign FILE --key NODE-KEY";
+	static const char usage[] = "usage: parley charter init|verify|show|id FILE | parley charter sign FILE --key NODE-KEY\n"
+				    "       parley charter amend|sign|verify|show ... (amendments: parley charter amend --help)";
 	if (argc < 3)
 		return cli_usage("charter", "%s", usage);
 	const char *sub = argv[1], *file = argv[2];
 	struct charter c;
 	int rc;
+	if (!strcmp(sub, "amend") || (!strcmp(sub, "sign") && (argc != 5 || strcmp(argv[3], "--key"))) ||
+	    (!strcmp(sub, "sign") && amendment_file(file)) || ((!strcmp(sub, "verify") || !strcmp(sub, "show")) &&
+								(argc > 3 || amendment_file(file))))
+		return cmd_charter_amendment(argc, argv);
 	if (!strcmp(sub, "init")) {
 		if (argc != 3)
 			return cli_usage("charter init", "%s", usage);
@@ -125,7 +147,7 @@ int cmd_charter(int argc, char **argv)
 	if (!strcmp(sub, "id")) {
 		printf("%s\n", c.id_hex);
 	} else if (!strcmp(sub, "show")) {
-		show(&c);
+		cli_charter_show(&c);
 	} else {
 		for (size_t i = 0; i < c.nparties; i++)
 			printf("%-8s %s (%s)\n", c.signed_by[i] ? "signed" : "MISSING", c.parties[i].id, c.parties[i].node_key.name);

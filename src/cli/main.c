@@ -13,7 +13,7 @@ static const struct cli_command commands[] = {
 	{"keygen", cmd_keygen, "keygen --name NAME --out FILE"},
 	{"key", cmd_key, "key vkey KEYFILE [--cosigner] | key age-identity KEYFILE | key age-recipient KEYFILE"},
 	{"log", cmd_log, "log init|append|prove|consistency|verify ..."},
-	{"charter", cmd_charter, "charter init|verify|show|id FILE | charter sign FILE --key NODE-KEY"},
+	{"charter", cmd_charter, "charter init|verify|show|id FILE | charter sign FILE --key NODE-KEY | charter amend CHARTER ... (amendments)"},
 	{"stix", cmd_stix, "stix check FILE"},
 	{"envelope", cmd_envelope, "envelope seal|verify|open|cosign|ref ..."},
 	{"node", cmd_node, "node --dir DIR [--listen ADDR] | node init DIR --charter CHARTER --key NODE-KEY"},
