@@ -40,6 +40,7 @@
 #include "base/buf.h"
 #include "crypto/merkle.h"
 #include "exchange/charter.h"
+#include "exchange/history.h"
 #include "exchange/envelope.h"
 
 #include <stddef.h>
@@ -135,7 +136,8 @@ struct cases_wait {
 
 /* The state. Treat every member as private; use the functions below. */
 struct cases {
-	const struct charter *charter; /* borrowed */
+	const struct charter *charter; /* borrowed: the charter, or its history's roster */
+	const struct charter_history *history; /* borrowed; NULL: the charter alone */
 	struct cases_log logs[CHARTER_MAX_PARTIES];
 	struct cases_case **table;    /* open addressing by case id */
 	size_t table_cap, ncases;
@@ -147,6 +149,17 @@ struct cases {
 
 /* An empty state for the charter (borrowed: it must outlive c). 0 or ERR_NOMEM. */
 int cases_init(struct cases *c, const struct charter *charter);
+
+/*
+ * An empty state for a channel with amendments (docs/amendments.md): every
+ * entry is judged under the charter in force at its time (history_at), a
+ * request's deadlines are those in force at the request's time, and agency
+ * and cosigner indices are the roster's (history_roster). h is borrowed. After
+ * an amendment is added to h, call cases_history_changed before the next
+ * entry; entries already added keep how they were judged.
+ */
+int cases_init_history(struct cases *c, const struct charter_history *h);
+void cases_history_changed(struct cases *c);
 void cases_release(struct cases *c);
 
 /*

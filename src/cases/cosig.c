@@ -3,23 +3,62 @@
 #include "base/err.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-int cosig_check_note(const struct charter *ch, const uint8_t *note, size_t len, struct cosig_set *out)
+/* 1 if the charter in force at t names key (same name and public key) as a cosigner of origin's log. */
+static int in_force_at(const struct charter_history *h, const char *origin, const struct note_verifier *key, int64_t t)
+{
+	struct note_verifier v[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
+	size_t nv = charter_cosigners_of_log(history_at(h, t), origin, v);
+	for (size_t i = 0; i < nv; i++)
+		if (v[i].id == key->id && !strcmp(v[i].name, key->name) && !memcmp(v[i].pub, key->pub, 32))
+			return 1;
+	return 0;
+}
+
+static size_t all_keys(const struct charter *ch, const struct charter_history *h, const char *origin,
+		       struct note_verifier *v, size_t cap)
+{
+	struct note_verifier one[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
+	size_t n = 0, versions = h ? h->n + 1 : 1;
+	for (size_t c = 0; c < versions; c++) {
+		const struct charter *version = !h ? ch : c ? &h->am[c - 1]->charter : h->founding;
+		size_t k = charter_cosigners_of_log(version, origin, one);
+		for (size_t i = 0; i < k; i++) {
+			size_t j;
+			for (j = 0; j < n; j++)
+				if (v[j].id == one[i].id && !strcmp(v[j].name, one[i].name) && !memcmp(v[j].pub, one[i].pub, 32))
+					break;
+			if (j == n && n < cap)
+				v[n++] = one[i];
+		}
+	}
+	return n;
+}
+
+static int check_note(const struct charter *ch, const struct charter_history *h, const uint8_t *note, size_t len,
+		      struct cosig_set *out)
 {
 	struct note nt;
-	struct note_verifier v[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
-	int rc = note_parse(&nt, note, len);
+	/* every key a cosigner has had: with a history, each version's (its size bounds them) */
+	size_t cap = (h ? h->n + 1 : 1) * (CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES);
+	struct note_verifier *v = malloc(cap * sizeof *v);
 	memset(out, 0, sizeof *out);
-	if (rc)
+	if (!v)
+		return err_set(ERR_NOMEM, "out of memory");
+	int rc = note_parse(&nt, note, len);
+	if (rc) {
+		free(v);
 		return rc;
+	}
 	if ((rc = checkpoint_parse_text(&out->cp, nt.data, nt.text_len)))
 		goto out;
 	if (!charter_party_of_log(ch, out->cp.origin)) {
 		rc = err_set(ERR_NOTFOUND, "checkpoint of '%s', which is no party's log", out->cp.origin);
 		goto out;
 	}
-	size_t nv = charter_cosigners_of_log(ch, out->cp.origin, v);
+	size_t nv = all_keys(ch, h, out->cp.origin, v, cap);
 	/* each line on its own: a witness may have cosigned the same size more than once */
 	for (size_t s = 0; s < nt.nsigs; s++)
 		for (size_t i = 0; i < nv; i++) {
@@ -27,6 +66,9 @@ int cosig_check_note(const struct charter *ch, const uint8_t *note, size_t len, 
 			if (v[i].id != nt.sigs[s].id || strcmp(v[i].name, nt.sigs[s].name))
 				continue;
 			if (note_verify_sig(&nt, s, &v[i], &when) == 0 && when <= INT64_MAX) {
+				/* a key counts only while the charter names it: a retired key's later lines are ignored */
+				if (h && !in_force_at(h, out->cp.origin, &v[i], (int64_t)when))
+					break;
 				int k = charter_cosigner_index(ch, v[i].name);
 				const struct note_verifier *key = charter_cosigner(ch, v[i].name);
 				out->ok[out->nok++] = (struct cosig_line){key ? key->name : "", k, (int64_t)when};
@@ -37,5 +79,21 @@ int cosig_check_note(const struct charter *ch, const uint8_t *note, size_t len, 
 		}
 out:
 	note_release(&nt);
+	free(v);
 	return rc;
+}
+
+int cosig_check_note(const struct charter *ch, const uint8_t *note, size_t len, struct cosig_set *out)
+{
+	return check_note(ch, NULL, note, len, out);
+}
+
+int cosig_check_note_history(const struct charter_history *h, const uint8_t *note, size_t len, struct cosig_set *out)
+{
+	return check_note(history_roster(h), h, note, len, out);
+}
+
+size_t cosig_keys_of_log(const struct charter_history *h, const char *origin, struct note_verifier *v, size_t cap)
+{
+	return all_keys(history_roster(h), h, origin, v, cap);
 }

@@ -18,6 +18,7 @@
 
 #include "crypto/note.h"
 #include "exchange/charter.h"
+#include "exchange/history.h"
 #include "tlog/checkpoint.h"
 
 #include <stdint.h>
@@ -45,5 +46,21 @@ struct cosig_set {
  * party's log.
  */
 int cosig_check_note(const struct charter *ch, const uint8_t *note, size_t len, struct cosig_set *out);
+
+/*
+ * The same for a channel with amendments: a line counts when it verifies
+ * with a key that the charter in force at the line's own timestamp names as
+ * a cosigner of the log (so a rotated witness's lines count under its old
+ * key before the rotation and its new key after; a retired key's later lines
+ * are skipped like a stranger's). Names and indices are the roster's
+ * (history_roster).
+ */
+int cosig_check_note_history(const struct charter_history *h, const uint8_t *note, size_t len, struct cosig_set *out);
+
+/*
+ * Every key that has been a cosigner of origin's log in some charter of the
+ * history (each once, at most cap) into v; returns how many.
+ */
+size_t cosig_keys_of_log(const struct charter_history *h, const char *origin, struct note_verifier *v, size_t cap);
 
 #endif

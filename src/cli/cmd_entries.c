@@ -46,9 +46,9 @@ static int delivered(const struct logset *s, const struct cases_env *e, int64_t 
 	int64_t t;
 	*at = INT64_MIN;
 	if (!m)
-		return cases_delivered_to(&s->cases, e, e->kind == ENV_RECEIVED ? e->from : s->charter.agencies[e->from].party,
+		return cases_delivered_to(&s->cases, e, e->kind == ENV_RECEIVED ? e->from : s->charter->agencies[e->from].party,
 					  INT64_MAX, at);
-	for (size_t q = 0; q < s->charter.nparties; q++)
+	for (size_t q = 0; q < s->charter->nparties; q++)
 		if ((m >> q) & 1) {
 			if (!cases_delivered_to(&s->cases, e, (int)q, INT64_MAX, &t))
 				return 0;
@@ -60,7 +60,7 @@ static int delivered(const struct logset *s, const struct cases_env *e, int64_t 
 
 static int render(const struct logset *s, const struct want *w, int json, struct buf *out)
 {
-	const struct charter *ch = &s->charter;
+	const struct charter *ch = s->charter;
 	json_t *arr = json ? json_array() : NULL;
 	int rc = json && !arr ? err_set(ERR_NOMEM, "out of memory") : 0;
 	size_t shown = 0;
@@ -161,13 +161,13 @@ int cmd_entries(int argc, char **argv)
 	}
 	buf_init(&out, REPORT_MAX);
 	if (party)
-		rc = cli_report_party(&s->charter, "--party", party, &w.party);
+		rc = cli_report_party(s->charter, "--party", party, &w.party);
 	if (!rc && agency) {
-		const struct charter_agency *ag = charter_agency(&s->charter, agency, strlen(agency));
+		const struct charter_agency *ag = charter_agency(s->charter, agency, strlen(agency));
 		if (!ag)
 			rc = err_set(ERR_USAGE, "--to-agency: '%s' is not an agency of the charter", agency);
 		else
-			w.agency = (int)(ag - s->charter.agencies);
+			w.agency = (int)(ag - s->charter->agencies);
 	}
 	if (!rc)
 		rc = render(s, &w, json, &out);

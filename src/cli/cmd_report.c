@@ -127,10 +127,10 @@ static int write_bundle_into(const struct logset *s, const struct report *r, con
 	/* the bundle must verify as anyone will verify it (a source that changed meanwhile would not);
 	 * one with a provisional log cannot, by design: that is said instead */
 	int all = 1;
-	for (size_t p = 0; p < s->charter.nparties; p++)
+	for (size_t p = 0; p < s->charter->nparties; p++)
 		all &= s->logs[p].closed;
 	buf_init(&msg, 1u << 16);
-	rc = all ? bundle_verify(out, &s->charter, threads, &msg) : 0;
+	rc = all ? bundle_verify(out, s->charter, threads, &msg) : 0;
 	buf_release(&msg);
 	return rc ? err_wrap(rc, "the bundle written does not verify") : 0;
 }
@@ -146,10 +146,10 @@ static int write_bundle(const struct logset *s, const struct report *r, const ch
 		bundle_discard(tmp);
 		return err_wrap(rc, "--bundle %s", out);
 	}
-	for (size_t p = 0; p < s->charter.nparties; p++)
+	for (size_t p = 0; p < s->charter->nparties; p++)
 		if (!s->logs[p].closed)
 			fprintf(stderr, "parley report: %s's log has no closing checkpoint for the period: the bundle holds it cut at the size read (%llu), and `report verify` will call it provisional\n",
-				s->charter.parties[p].id, (unsigned long long)s->logs[p].read);
+				s->charter->parties[p].id, (unsigned long long)s->logs[p].read);
 	fprintf(stderr, "parley report: bundle written to %s\n", out);
 	return 0;
 }
@@ -221,8 +221,8 @@ int cmd_report(int argc, char **argv)
 		free(s);
 		return cli_fail("report", rc);
 	}
-	if ((party && cli_report_party(&s->charter, "--party", party, &f.party)) ||
-	    (to_party && cli_report_party(&s->charter, "--to-party", to_party, &f.to_party)))
+	if ((party && cli_report_party(s->charter, "--party", party, &f.party)) ||
+	    (to_party && cli_report_party(s->charter, "--to-party", to_party, &f.to_party)))
 		rc = ERR_USAGE;
 	if (!rc)
 		rc = report_compute(s, from, to, &f, &r);

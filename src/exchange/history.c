@@ -2,6 +2,12 @@
 #include "exchange/history.h"
 
 #include "base/err.h"
+#include "base/fileio.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +52,53 @@ static void missing_signers(const struct amendment *a, const struct amendment_ba
 				 b->in_force->parties[party[i]].id, old ? "its" : "its new");
 		used += w > 0 ? (size_t)w : 0;
 	}
+}
+
+/*
+ * The roster after adding a to h (docs in history.h) into out: ERR_LIMIT when
+ * the agencies or witnesses ever named would overflow the charter's lists.
+ */
+static int build_roster(const struct charter_history *h, const struct amendment *a, struct charter *out)
+{
+	const struct charter *latest = &a->charter;
+	const struct charter *prev = h->n ? &h->roster : h->founding;
+	*out = *latest;
+	memset(&out->text, 0, sizeof out->text);
+	memset(&out->signatures, 0, sizeof out->signatures);
+	out->nagencies = prev->nagencies;
+	memcpy(out->agencies, prev->agencies, prev->nagencies * sizeof prev->agencies[0]);
+	out->nwitnesses = prev->nwitnesses;
+	memcpy(out->witnesses, prev->witnesses, prev->nwitnesses * sizeof prev->witnesses[0]);
+	for (size_t i = 0; i < latest->nagencies; i++) {
+		const struct charter_agency *ag = &latest->agencies[i];
+		const struct charter_agency *have = charter_agency(out, ag->name, strlen(ag->name));
+		if (have) {
+			out->agencies[have - out->agencies] = *ag; /* its latest keys */
+		} else if (out->nagencies == CHARTER_MAX_AGENCIES) {
+			return err_set(ERR_LIMIT, "amendment %u: a channel can name at most %d agencies over its life",
+				       a->number, CHARTER_MAX_AGENCIES);
+		} else {
+			out->agencies[out->nagencies++] = *ag;
+		}
+	}
+	for (size_t i = 0; i < latest->nwitnesses; i++) {
+		const struct charter_witness *w = &latest->witnesses[i];
+		const struct charter_witness *have = charter_witness(out, w->id);
+		if (have) {
+			out->witnesses[have - out->witnesses] = *w;
+		} else if (out->nwitnesses == CHARTER_MAX_WITNESSES) {
+			return err_set(ERR_LIMIT, "amendment %u: a channel can name at most %d witnesses over its life",
+				       a->number, CHARTER_MAX_WITNESSES);
+		} else {
+			out->witnesses[out->nwitnesses++] = *w;
+		}
+	}
+	return 0;
+}
+
+const struct charter *history_roster(const struct charter_history *h)
+{
+	return h->n ? &h->roster : h->founding;
 }
 
 int history_add(struct charter_history *h, const uint8_t *data, size_t len, int *added)
@@ -94,6 +147,15 @@ int history_add(struct charter_history *h, const uint8_t *data, size_t len, int 
 		h->am = m;
 		h->cap = cap;
 	}
+	/* the roster is built aside (it is large), and replaces the old one only once a is in */
+	struct charter *roster = malloc(sizeof *roster);
+	if (!roster || (rc = build_roster(h, a, roster))) {
+		rc = roster ? rc : err_set(ERR_NOMEM, "out of memory");
+		free(roster);
+		goto drop;
+	}
+	h->roster = *roster;
+	free(roster);
 	h->am[h->n++] = a;
 	if (added)
 		*added = 1;
@@ -162,4 +224,80 @@ const struct charter *history_at(const struct charter_history *h, int64_t t)
 const struct charter *history_latest(const struct charter_history *h)
 {
 	return h->n ? &h->am[h->n - 1]->charter : h->founding;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int history_load_dir(struct charter_history *h, const char *dir)
+{
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof path, "%s/amendments", dir) >= (int)sizeof path)
+		return err_set(ERR_USAGE, "%s: path too long", dir);
+	DIR *d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 : err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	struct dirent *e;
+	while (!rc && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (n == HISTORY_MAX) {
+			rc = err_set(ERR_LIMIT, "%s: more than %d files", path, HISTORY_MAX);
+		} else if (n == cap) {
+			char **m = realloc(names, (cap = cap ? 2 * cap : 16) * sizeof *m);
+			rc = m ? 0 : err_set(ERR_NOMEM, "out of memory");
+			names = m ? m : names;
+		}
+		if (!rc && !(names[n++] = strdup(e->d_name)))
+			rc = err_set(ERR_NOMEM, "out of memory");
+	}
+	closedir(d);
+	struct buf *bufs = rc ? NULL : calloc(n ? n : 1, sizeof *bufs);
+	const uint8_t **data = rc ? NULL : calloc(n ? n : 1, sizeof *data);
+	size_t *len = rc ? NULL : calloc(n ? n : 1, sizeof *len);
+	if (!rc && (!bufs || !data || !len))
+		rc = err_set(ERR_NOMEM, "out of memory");
+	if (!rc)
+		qsort(names, n, sizeof *names, by_name); /* error messages in a stable order */
+	for (size_t i = 0; i < n && !rc; i++) {
+		char f[PATH_MAX + 256];
+		snprintf(f, sizeof f, "%s/%s", path, names[i]);
+		buf_init(&bufs[i], AMENDMENT_MAX_SIZE + 1);
+		if ((rc = file_read(f, AMENDMENT_MAX_SIZE + 1, &bufs[i])))
+			err_wrap(rc, "%s", f);
+		data[i] = bufs[i].data;
+		len[i] = bufs[i].len;
+	}
+	if (!rc)
+		rc = history_add_all(h, data, len, n);
+	for (size_t i = 0; i < n; i++) {
+		if (bufs)
+			buf_release(&bufs[i]);
+		free(names[i]);
+	}
+	free(names);
+	free(bufs);
+	free(data);
+	free(len);
+	return rc;
+}
+
+int history_save_dir(const struct charter_history *h, const char *dir)
+{
+	char path[PATH_MAX], f[PATH_MAX + 16];
+	if (snprintf(path, sizeof path, "%s/amendments", dir) >= (int)sizeof path)
+		return err_set(ERR_USAGE, "%s: path too long", dir);
+	if (h->n && mkdir(path, 0755) && errno != EEXIST)
+		return err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	int rc = 0;
+	for (size_t i = 0; i < h->n && !rc; i++) {
+		snprintf(f, sizeof f, "%s/%04u", path, h->am[i]->number);
+		rc = file_write_atomic(f, h->am[i]->note.data, h->am[i]->note.len, 0644, 0);
+	}
+	return rc;
 }

@@ -24,6 +24,7 @@ struct charter_history {
 	const struct charter *founding;  /* the caller's; must outlive the history */
 	struct amendment **am;           /* am[i] is number i + 1 */
 	size_t n, cap;
+	struct charter roster;           /* see history_roster */
 };
 
 /* An empty history of founding (a complete charter). */
@@ -37,7 +38,9 @@ void history_release(struct charter_history *h);
  * with a number already taken is ERR_CONFLICT (two histories: both ids
  * named). 0 (*added = 1 when new; added may be NULL); ERR_FORMAT, ERR_VERIFY
  * (a bad signature, or one missing: the parties that have not signed are
- * named), ERR_LIMIT, or ERR_NOTFOUND for a number beyond the next (an
+ * named), ERR_LIMIT (also when the channel would have named more than
+ * CHARTER_MAX_AGENCIES agencies or CHARTER_MAX_WITNESSES witnesses over its
+ * life: the roster keeps every one), or ERR_NOTFOUND for a number beyond the next (an
  * amendment before it is missing).
  */
 int history_add(struct charter_history *h, const uint8_t *data, size_t len, int *added);
@@ -49,12 +52,37 @@ int history_add(struct charter_history *h, const uint8_t *data, size_t len, int 
  */
 int history_add_all(struct charter_history *h, const uint8_t *const *data, const size_t *len, size_t count);
 
+/*
+ * Adds every file of DIR/amendments/ (any names; the directory may be
+ * absent: nothing added), as history_add_all does. 0 or the first error,
+ * naming the file.
+ */
+int history_load_dir(struct charter_history *h, const char *dir);
+
+/*
+ * Writes each amendment of h to DIR/amendments/<number, 4 digits> (durably,
+ * created if absent), the signed note as it was added. 0 or ERR_IO.
+ */
+int history_save_dir(const struct charter_history *h, const char *dir);
+
 /* The charter in force at time t (Unix seconds). */
 const struct charter *history_at(const struct charter_history *h, int64_t t);
 /* The charter in force after the last amendment. */
 const struct charter *history_latest(const struct charter_history *h);
 /* The amendment in force at t, or NULL before the first. */
 const struct amendment *history_amendment_at(const struct charter_history *h, int64_t t);
+/*
+ * Everyone the channel has ever named, with indices that never change: the
+ * latest charter's parties and settings, the agencies of the founding charter
+ * in its order and then each agency an amendment added, after them, in the
+ * order they were added (each with its latest keys); the same for witnesses.
+ * For a history without amendments, the founding charter itself. Verifiers
+ * keep agency and cosigner indices into the roster (charter_agency,
+ * charter_cosigner_index) and judge each entry with history_at. Valid until
+ * the next history_add. Its text and signatures are empty.
+ */
+const struct charter *history_roster(const struct charter_history *h);
+
 /* What the next amendment follows (for amendment_check, _sign, _draft). */
 struct amendment_base history_base(const struct charter_history *h);
 

@@ -2,6 +2,7 @@
 #include "report/bundle.h"
 #include "base/err.h"
 #include "base/fileio.h"
+#include "cases/cosig.h"
 #include "exchange/envelope.h"
 #include "crypto/note.h"
 #include "exchange/syntax.h"
@@ -21,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_VS (LOGSET_COSIGNERS + 1)
+#define MAX_VS (4 * LOGSET_COSIGNERS + 1) /* the log key and the cosigners' keys, a few rotations each */
 
 /* out absent (created) or an empty directory; ERR_CONFLICT otherwise. */
 static int make_empty_dir(const char *out)
@@ -259,7 +260,7 @@ static int cut_note(const struct logset *s, const struct logset_log *L, const ch
 
 static int write_log(const struct logset *s, int p, const char *out)
 {
-	const struct charter_party *party = &s->charter.parties[p];
+	const struct charter_party *party = &s->charter->parties[p];
 	const struct logset_log *L = &s->logs[p];
 	char dst[PATH_MAX + 64], kept[PATH_MAX + 64];
 	struct note_verifier vs[MAX_VS];
@@ -272,7 +273,7 @@ static int write_log(const struct logset *s, int p, const char *out)
 	buf_init(&cutlines, NOTE_MAX_SIZE);
 	buf_init(&note, CHECKPOINT_MAX_SIZE);
 	vs[0] = party->node_key;
-	size_t nv = 1 + charter_cosigners_of_log(&s->charter, party->node_key.name, vs + 1);
+	size_t nv = 1 + cosig_keys_of_log(&s->history, party->node_key.name, vs + 1, MAX_VS - 1);
 	snprintf(dst, sizeof dst, "%s/logs/%s", out, party->id);
 	snprintf(kept, sizeof kept, "%s/logs/%s.checkpoints", out, party->id);
 	if (mkdir(kept, 0755) != 0) {
@@ -318,8 +319,10 @@ int bundle_write_logs(const struct logset *s, const char *charter_path, const ch
 	snprintf(path, sizeof path, "%s/logs", out);
 	if (!rc && mkdir(path, 0755) != 0)
 		rc = err_set(ERR_IO, "mkdir %s: %s", path, strerror(errno));
-	for (size_t p = 0; p < s->charter.nparties && !rc; p++)
+	for (size_t p = 0; p < s->charter->nparties && !rc; p++)
 		rc = write_log(s, (int)p, out);
+	if (!rc && (rc = history_save_dir(&s->history, out))) /* what the entries were judged under */
+		err_wrap(rc, "%s/amendments", out);
 	buf_release(&b);
 	return rc;
 }
@@ -529,7 +532,7 @@ static int explain_difference(const struct logset *s, const struct report *r, co
 /* Each log present and cut at its closing checkpoint for the period. */
 static int check_logs(const struct logset *s, const struct bundle_params *pr)
 {
-	const struct charter *ch = &s->charter;
+	const struct charter *ch = s->charter;
 	char t[21];
 	syntax_format_time(pr->to + LOGSET_SLACK, t);
 	for (size_t p = 0; p < ch->nparties; p++) {
@@ -553,13 +556,13 @@ static int summary(const struct logset *s, const struct report *r, const struct 
 	syntax_format_time(pr->from, f);
 	syntax_format_time(pr->to, t);
 	snprintf(line, sizeof line, "report verified: channel %.16s, period %s to %s, %zu envelopes in %zu pairs; ",
-		 s->charter.id_hex, f, t, r->nenvs, r->npairs);
+		 s->charter->id_hex, f, t, r->nenvs, r->npairs);
 	int rc = buf_append(msg, line, strlen(line));
-	for (size_t p = 0; p < s->charter.nparties && !rc; p++) {
+	for (size_t p = 0; p < s->charter->nparties && !rc; p++) {
 		const struct logset_log *L = &s->logs[p];
 		syntax_format_time(L->closing.witnessed_at, w);
 		snprintf(line, sizeof line, "%s%s's log closed at size %llu, seen by %zu cosigners by %s", p ? ", " : "",
-			 s->charter.parties[p].id, (unsigned long long)L->closing.size, L->closing.ncosigners, w);
+			 s->charter->parties[p].id, (unsigned long long)L->closing.size, L->closing.ncosigners, w);
 		rc = buf_append(msg, line, strlen(line));
 	}
 	return rc ? rc : buf_append(msg, "\n", 1);

@@ -49,7 +49,7 @@ static int add_point(struct logset_log *L, const struct logset_point *p)
  */
 static int read_checkpoint_file(struct logset *s, int p, const char *path, struct checkpoint *cp)
 {
-	const struct charter_party *party = &s->charter.parties[p];
+	const struct charter_party *party = &s->charter->parties[p];
 	struct buf b;
 	struct cosig_set *cs = malloc(sizeof *cs);
 	buf_init(&b, CHECKPOINT_MAX_SIZE);
@@ -60,7 +60,7 @@ static int read_checkpoint_file(struct logset *s, int p, const char *path, struc
 		rc = err_set(ERR_VERIFY, "%s: not a checkpoint signed by %s's node key (%s)", path, party->id, err_msg());
 		goto out;
 	}
-	if ((rc = cosig_check_note(&s->charter, b.data, b.len, cs))) {
+	if ((rc = cosig_check_note_history(&s->history, b.data, b.len, cs))) {
 		rc = err_set(ERR_VERIFY, "%s: %s", path, err_msg());
 		goto out;
 	}
@@ -116,7 +116,8 @@ static int point_cmp(const void *pa, const void *pb)
 static void find_closing(const struct logset *s, struct logset_log *L, int64_t to)
 {
 	int64_t after = to + LOGSET_SLACK;
-	size_t k = s->charter.witness_quorum ? s->charter.witness_quorum : 1;
+	const struct charter *policy = history_at(&s->history, to); /* the witness policy in force at the period's end */
+	size_t k = policy->witness_quorum ? policy->witness_quorum : 1;
 	for (size_t i = 0; i < L->npoints;) {
 		size_t j = i;
 		struct logset_closing c;
@@ -346,7 +347,7 @@ static int feed_batch(struct logset *s, const struct logset_log *L, struct range
 static int read_entries(struct logset *s, int p, int threads)
 {
 	struct logset_log *L = &s->logs[p];
-	const char *origin = s->charter.parties[p].node_key.name;
+	const char *origin = s->charter->parties[p].node_key.name;
 	struct range r = {0};
 	struct buf bundle;
 	struct batch *bt = malloc(2 * sizeof *bt);
@@ -415,7 +416,7 @@ out:
 
 static int load_party(struct logset *s, const char *dir, int p, int threads)
 {
-	const struct charter_party *party = &s->charter.parties[p];
+	const struct charter_party *party = &s->charter->parties[p];
 	struct logset_log *L = &s->logs[p];
 	char path[PATH_MAX + 64], kept[PATH_MAX + 64], id[sizeof party->id];
 	int rc;
@@ -488,11 +489,11 @@ static int find_own(struct logset *s, const char *dir)
 	if (!rc && checkpoint_parse_unverified(&cp, b.data, b.len))
 		rc = err_set(ERR_VERIFY, "%s: %s", path, err_msg());
 	if (!rc) {
-		const struct charter_party *p = charter_party_of_log(&s->charter, cp.origin);
+		const struct charter_party *p = charter_party_of_log(s->charter, cp.origin);
 		if (!p)
 			rc = err_set(ERR_VERIFY, "%s: the log '%s' is no party's of the charter", path, cp.origin);
 		else
-			s->own = (int)(p - s->charter.parties);
+			s->own = (int)(p - s->charter->parties);
 	}
 	buf_release(&b);
 	return rc;
@@ -512,18 +513,25 @@ int logset_open(struct logset *s, const char *dir, const struct logset_options *
 	if (threads > THREADS_MAX)
 		threads = THREADS_MAX;
 	snprintf(path, sizeof path, "%s/charter", dir);
-	int rc = charter_load(&s->charter, path);
+	int rc = charter_load(&s->founding, path);
 	if (rc)
 		return err_wrap(rc, "%s", path);
-	if (!charter_complete(&s->charter)) {
+	if (!charter_complete(&s->founding)) {
 		rc = err_set(ERR_VERIFY, "%s: not signed by every party", path);
-		charter_release(&s->charter);
+		charter_release(&s->founding);
 		return rc;
 	}
-	if ((rc = cases_init(&s->cases, &s->charter))) {
-		charter_release(&s->charter);
+	history_init(&s->history, &s->founding);
+	if ((rc = history_load_dir(&s->history, dir))) {
+		if (rc == ERR_FORMAT || rc == ERR_CONFLICT || rc == ERR_NOTFOUND || rc == ERR_LIMIT)
+			rc = ERR_VERIFY; /* the amendments a directory holds are part of what it proves */
+		rc = err_wrap(rc, "%s/amendments", dir);
+		history_release(&s->history);
+		charter_release(&s->founding);
 		return rc;
 	}
+	s->charter = history_roster(&s->history);
+	cases_init_history(&s->cases, &s->history);
 	snprintf(path, sizeof path, "%s/logs", dir);
 	if (!is_dir(path)) {
 		snprintf(path, sizeof path, "%s/log", dir);
@@ -535,7 +543,7 @@ int logset_open(struct logset *s, const char *dir, const struct logset_options *
 		if ((rc = find_own(s, dir)))
 			goto out;
 	}
-	for (size_t p = 0; p < s->charter.nparties && !rc; p++)
+	for (size_t p = 0; p < s->charter->nparties && !rc; p++)
 		rc = load_party(s, dir, (int)p, threads);
 out:
 	if (rc)
@@ -548,21 +556,22 @@ void logset_close(struct logset *s)
 	for (size_t p = 0; p < CHARTER_MAX_PARTIES; p++)
 		free(s->logs[p].points);
 	cases_release(&s->cases);
-	charter_release(&s->charter);
+	history_release(&s->history);
+	charter_release(&s->founding);
 	memset(s, 0, sizeof *s);
 }
 
 const char *logset_cosigner_name(const struct logset *s, int cosigner)
 {
-	if (cosigner >= 0 && (size_t)cosigner < s->charter.nparties)
-		return s->charter.parties[cosigner].node_key.name;
-	if (cosigner >= 0 && (size_t)cosigner < s->charter.nparties + s->charter.nwitnesses)
-		return s->charter.witnesses[(size_t)cosigner - s->charter.nparties].id;
+	if (cosigner >= 0 && (size_t)cosigner < s->charter->nparties)
+		return s->charter->parties[cosigner].node_key.name;
+	if (cosigner >= 0 && (size_t)cosigner < s->charter->nparties + s->charter->nwitnesses)
+		return s->charter->witnesses[(size_t)cosigner - s->charter->nparties].id;
 	return "";
 }
 
 int logset_party_of_origin(const struct logset *s, const char *origin)
 {
-	const struct charter_party *p = charter_party_of_log(&s->charter, origin);
-	return p ? (int)(p - s->charter.parties) : -1;
+	const struct charter_party *p = charter_party_of_log(s->charter, origin);
+	return p ? (int)(p - s->charter->parties) : -1;
 }

@@ -11,8 +11,14 @@
  *                                DIR/peers/<party>/, DIR/peers/<party>.checkpoints/<size>,
  *                                DIR/witness/history/<sha256(origin) hex>/<size>
  *
+ * Both may hold DIR/amendments/ (any file names), the channel's amendments:
+ * each must be complete and valid, and they must form one chain; every entry
+ * is then judged under the charter in force at its time (docs/amendments.md).
+ *
  * What is checked (any failure is ERR_VERIFY, naming the file):
  *   - the charter is signed by every party;
+ *   - every amendment in DIR/amendments/ is signed by every key it needs and
+ *     follows the one before it;
  *   - each log's checkpoint, and every kept checkpoint file, carries a valid
  *     signature by that party's node key (the log key);
  *   - every cosignature line by a cosigner of the log (another party's node,
@@ -41,6 +47,7 @@
 
 #include "cases/cases.h"
 #include "exchange/charter.h"
+#include "exchange/history.h"
 #include "tlog/checkpoint.h"
 
 #include <limits.h>
@@ -78,8 +85,10 @@ struct logset_log {
 };
 
 struct logset {
-	struct charter charter;
-	struct cases cases;                /* borrows charter */
+	struct charter founding;           /* DIR/charter */
+	struct charter_history history;    /* with DIR/amendments/ (docs/amendments.md) */
+	const struct charter *charter;     /* the roster (history_roster): every agency and witness ever named */
+	struct cases cases;                /* borrows the history */
 	int node_layout;                   /* 1: a node's directory; 0: a fetch directory */
 	int own;                           /* node layout: the party whose directory it is */
 	int has_to;

@@ -150,9 +150,9 @@ static int count(const struct logset *s, const struct report *r, const struct ca
 	if (re->has_delivered == 0 || at > re->delivered_at)
 		re->delivered_at = at;
 	st = REPORT_DELIVERED;
-	if (e->kind == ENV_REQUEST && q != s->charter.agencies[e->from].party) {
+	if (e->kind == ENV_REQUEST && q != s->charter->agencies[e->from].party) {
 		struct cases_obligation o;
-		if (cases_status(c, e, s->charter.parties[q].id, r->to, &o))
+		if (cases_status(c, e, s->charter->parties[q].id, r->to, &o))
 			return err_wrap(ERR_USAGE, "report");
 		if (o.ack.state == CASES_MET) {
 			pr->acknowledged++;
@@ -195,7 +195,7 @@ static int count(const struct logset *s, const struct report *r, const struct ca
 
 int report_compute(const struct logset *s, int64_t from, int64_t to, const struct report_filter *f, struct report *r)
 {
-	const struct charter *ch = &s->charter;
+	const struct charter *ch = s->charter;
 	int rc = 0;
 	memset(r, 0, sizeof *r);
 	r->from = from;
@@ -263,7 +263,7 @@ void report_release(struct report *r)
 
 void report_entry_name(const struct logset *s, const struct cases_env *e, char *out, size_t n)
 {
-	snprintf(out, n, "%s/%llu", s->charter.parties[e->log].id, (unsigned long long)e->index);
+	snprintf(out, n, "%s/%llu", s->charter->parties[e->log].id, (unsigned long long)e->index);
 }
 
 /* ---- JSON ---- */
@@ -411,12 +411,12 @@ static void jw_stat(struct jw *w, const char *key, const struct report_stat *st)
 
 const char *report_agency_name(const struct logset *s, const struct cases_env *e)
 {
-	return e->kind == ENV_RECEIVED ? s->charter.parties[e->from].id : s->charter.agencies[e->from].name;
+	return e->kind == ENV_RECEIVED ? s->charter->parties[e->from].id : s->charter->agencies[e->from].name;
 }
 
 static int json_to(const struct logset *s, const struct report *r, struct buf *out, FILE *fp)
 {
-	const struct charter *ch = &s->charter;
+	const struct charter *ch = s->charter;
 	struct jw w = {out, 0, {1}, 0, fp};
 	jw_open(&w, NULL, '{');
 	jw_kstr(&w, "report", "parley report v1");
@@ -549,8 +549,8 @@ int report_csv(const struct logset *s, const struct report *r, struct buf *out)
 				 "delivery_median_s,delivery_p90_s,ack_median_s,ack_p90_s,answer_median_s,answer_p90_s\r\n");
 	for (size_t i = 0; i < r->npairs && !rc; i++) {
 		const struct report_pair *p = &r->pairs[i];
-		rc = buf_printf(out, "%s,%s,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu", s->charter.parties[p->from].id,
-				s->charter.parties[p->to].id, envelope_kind_name((enum envelope_kind)p->kind),
+		rc = buf_printf(out, "%s,%s,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu", s->charter->parties[p->from].id,
+				s->charter->parties[p->to].id, envelope_kind_name((enum envelope_kind)p->kind),
 				(unsigned long long)p->sent, (unsigned long long)p->delivered,
 				(unsigned long long)p->outstanding, (unsigned long long)p->acknowledged,
 				(unsigned long long)p->answered, (unsigned long long)p->declined,
@@ -590,9 +590,9 @@ int report_logs_text(const struct logset *s, struct buf *out)
 {
 	int rc = 0;
 	char t[21];
-	for (size_t p = 0; p < s->charter.nparties && !rc; p++) {
+	for (size_t p = 0; p < s->charter->nparties && !rc; p++) {
 		const struct logset_log *L = &s->logs[p];
-		const char *id = s->charter.parties[p].id;
+		const char *id = s->charter->parties[p].id;
 		if (L->closed) {
 			syntax_format_time(L->closing.witnessed_at, t);
 			rc = buf_printf(out, "  %s's log seen at size %llu by %zu witness%s at %s (", id,
@@ -605,7 +605,7 @@ int report_logs_text(const struct logset *s, struct buf *out)
 		} else {
 			syntax_format_time(s->to + LOGSET_SLACK, t);
 			rc = buf_printf(out, "  %s's log: no closing checkpoint yet (none seen by %u witness%s at or after %s; %llu entries read): provisional\n",
-					id, s->charter.witness_quorum, s->charter.witness_quorum == 1 ? "" : "es", t,
+					id, s->charter->witness_quorum, s->charter->witness_quorum == 1 ? "" : "es", t,
 					(unsigned long long)L->read);
 		}
 	}
@@ -614,7 +614,7 @@ int report_logs_text(const struct logset *s, struct buf *out)
 
 int report_text(const struct logset *s, const struct report *r, struct buf *out)
 {
-	const struct charter *ch = &s->charter;
+	const struct charter *ch = s->charter;
 	char f[21], t[21], d[21];
 	int complete = 1, rc;
 	syntax_format_time(r->from, f);

@@ -82,8 +82,8 @@ static int chart(struct buf *out, const struct logset *s, const struct report_pa
 	rc = buf_printf(out, "<figure><svg role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\"><title>",
 			w, h + 40, w, h + 40);
 	if (!rc)
-		rc = buf_printf(out, "%s: %s → %s, %s</title>", lb[L_MONTHS], s->charter.parties[p->from].id,
-				s->charter.parties[p->to].id, envelope_kind_name((enum envelope_kind)p->kind));
+		rc = buf_printf(out, "%s: %s → %s, %s</title>", lb[L_MONTHS], s->charter->parties[p->from].id,
+				s->charter->parties[p->to].id, envelope_kind_name((enum envelope_kind)p->kind));
 	for (size_t i = 0; i < p->nmonths && !rc; i++) {
 		int bh = (int)(p->months[i].sent * (uint64_t)h / max), x = 8 + (int)i * (bw + 8);
 		rc = buf_printf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#3a6ea5\"/>"
@@ -93,14 +93,14 @@ static int chart(struct buf *out, const struct logset *s, const struct report_pa
 				x + bw / 2, h + 32, p->months[i].ym / 12, p->months[i].ym % 12 + 1);
 	}
 	if (!rc)
-		rc = buf_printf(out, "</svg><figcaption>%s → %s, %s</figcaption></figure>\n", s->charter.parties[p->from].id,
-				s->charter.parties[p->to].id, envelope_kind_name((enum envelope_kind)p->kind));
+		rc = buf_printf(out, "</svg><figcaption>%s → %s, %s</figcaption></figure>\n", s->charter->parties[p->from].id,
+				s->charter->parties[p->to].id, envelope_kind_name((enum envelope_kind)p->kind));
 	return rc;
 }
 
 int report_html(const struct logset *s, const struct report *r, const char *lang, struct buf *out)
 {
-	const struct charter *ch = &s->charter;
+	const struct charter *ch = s->charter;
 	int li = !strcmp(lang, "en") ? 0 : !strcmp(lang, "ru") ? 1 : !strcmp(lang, "ar") ? 2 : -1;
 	if (li < 0)
 		return err_set(ERR_USAGE, "--lang takes en, ru or ar");

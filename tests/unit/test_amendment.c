@@ -296,6 +296,35 @@ static void every_kind_of_change(void)
 	buf_release(&t);
 }
 
+/* The roster: every agency and witness ever named, at indices that never change. */
+static void roster_keeps_indices(void)
+{
+	struct charter_history h;
+	struct buf t;
+	char line[2400];
+	buf_init(&t, AMENDMENT_MAX_SIZE * 2);
+	history_init(&h, &x.charter);
+	CHECK(history_roster(&h) == &x.charter);
+	snprintf(line, sizeof line, "agency: us.fbi %s %s\nagency: us.cia %s %s", x.us_fbi.vkey, x.us_fbi.rcpt, us_cia.vkey,
+		 us_cia.rcpt);
+	amend_one(&h, &t, "agency: us.fbi ", line); /* us.cia added (after us.fbi in the charter's text) */
+	draft(&h, EFF2, &t);                         /* then us.doj removed, and the witness */
+	edit(&t, "agency: us.doj ", NULL);
+	edit(&t, "witness: ", NULL);
+	CHECK(sign_all(&h, &t, both_nodes, 2) == 0);
+	CHECK(add(&h, &t) == 0);
+	const struct charter *r = history_roster(&h);
+	CHECK(r->nagencies == 5 && r->nwitnesses == 1);
+	for (size_t i = 0; i < x.charter.nagencies; i++) /* the founding charter's at their indices */
+		CHECK_STR(r->agencies[i].name, x.charter.agencies[i].name);
+	CHECK_STR(r->agencies[4].name, "us.cia");
+	CHECK(charter_agency(r, "us.doj", 6) == &r->agencies[1] && !charter_agency(history_latest(&h), "us.doj", 6));
+	CHECK(charter_cosigner_index(r, WITNESS) == (int)x.charter.nparties);
+	CHECK(r->text.len == 0 && !memcmp(r->id, x.charter.id, 32) && r->ack == history_latest(&h)->ack);
+	history_release(&h);
+	buf_release(&t);
+}
+
 static void chain_rules(void)
 {
 	struct charter_history h;
@@ -462,6 +491,7 @@ int main(void)
 	RUN(foreign_signature_refused);
 	RUN(node_key_rotation_needs_the_new_key);
 	RUN(every_kind_of_change);
+	RUN(roster_keeps_indices);
 	RUN(chain_rules);
 	RUN(malformed_refused);
 	return check_failures != 0;

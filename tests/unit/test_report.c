@@ -19,8 +19,10 @@ static struct logset *memory_set(struct fx *x)
 {
 	struct logset *s = calloc(1, sizeof *s);
 	CHECK(s != NULL);
-	CHECK(charter_parse(&s->charter, x->charter.text.data, x->charter.text.len) == 0);
-	CHECK(cases_init(&s->cases, &s->charter) == 0);
+	CHECK(charter_parse(&s->founding, x->charter.text.data, x->charter.text.len) == 0);
+	history_init(&s->history, &s->founding);
+	s->charter = history_roster(&s->history);
+	CHECK(cases_init_history(&s->cases, &s->history) == 0);
 	for (int l = 0; l < 2; l++) {
 		for (size_t i = 0; i < x->logs[l].n; i++)
 			CHECK(fx_feed_entry(x, &s->cases, l, i) == 0);
