@@ -454,8 +454,7 @@ void envelope_release(struct envelope *e)
 	note_release(&e->note);
 }
 
-/* Writes the aid line for a (checked again by the parser after envelope_format). */
-static int aid_format(const struct envelope_aid *a, struct buf *out)
+int envelope_aid_format(const struct envelope_aid *a, struct buf *out)
 {
 	char t[21];
 	int rc;
@@ -517,7 +516,7 @@ int envelope_format(const struct envelope_fields *f, struct buf *out)
 		return rc;
 	if (f->urgent && (rc = buf_printf(out, "priority: urgent\n")))
 		return rc;
-	if (f->aid.type != ENV_AID_NONE && (rc = aid_format(&f->aid, out)))
+	if (f->aid.type != ENV_AID_NONE && (rc = envelope_aid_format(&f->aid, out)))
 		return rc;
 	/* Round-trip through the parser's field checks, so we never sign what we would refuse. */
 	struct envelope_fields check;

@@ -71,6 +71,14 @@ int envelope_aid_sector_parse(const char *s, size_t n);
 /* "confirmed", "partial", "rejected", or NULL. */
 const char *envelope_aid_result_name(enum envelope_aid_result r);
 
+struct envelope_aid;
+/*
+ * Appends the line "aid: ...\n" for a (type not ENV_AID_NONE). It checks
+ * only what it needs to write; envelope_format checks the line it writes
+ * with the parser. ERR_FORMAT for an unknown type or result.
+ */
+int envelope_aid_format(const struct envelope_aid *a, struct buf *out);
+
 struct envelope_aid {
 	enum envelope_aid_type type;    /* ENV_AID_NONE: no aid line */
 	char crossing[ENVELOPE_AID_CROSSING_MAX + 1]; /* consignment */
