@@ -63,7 +63,7 @@ static int check_file(enum envelope_kind kind, const char *path, int name_it, in
 		if (a.type != ENV_AID_NONE && (rc = envelope_aid_format(&a, &line))) {
 			fprintf(stderr, "parley profile: %s\n", err_msg());
 			rc = 2;
-		} else {
+		} else if (line.len) { /* nothing (and no buffer) for a body without figures */
 			fwrite(line.data, 1, line.len, stdout);
 		}
 	} else {
