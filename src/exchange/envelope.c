@@ -155,6 +155,8 @@ static int aid_parse(const char *v, size_t vlen, struct envelope_aid *a, const c
 	int nw = syntax_words(v, vlen, w, wl, 7), t;
 	memset(a, 0, sizeof *a);
 	*why = "expected 'consignment', 'inspection' or 'crossing' and then key=value tokens separated by single spaces";
+	if (nw < 0)
+		*why = "too many tokens (a consignment line has 6, an inspection or crossing line 3)";
 	if (nw < 1)
 		return -1;
 	for (t = ENV_AID_CONSIGNMENT; t <= ENV_AID_CROSSING; t++)

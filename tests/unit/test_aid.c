@@ -381,6 +381,8 @@ static void aid_line_malformed(void)
 		 "in this order"},
 		{ENV_NOTICE, "aid: consignment crossing=a cross-by=2021-07-12T09:00:00Z trucks=1 sectors=food:1 beneficiaries=1 x=1\n",
 		 "in this order"},
+		{ENV_NOTICE, "aid: consignment crossing=a cross-by=2021-07-12T09:00:00Z trucks=1 sectors=food:1 beneficiaries=1 x=1 y=2\n",
+		 "aid: too many tokens (a consignment line has 6"},
 		{ENV_NOTICE, "aid: consignment crossing=a crossing=a cross-by=2021-07-12T09:00:00Z trucks=1 sectors=food:1\n",
 		 "in this order"},
 		{ENV_NOTICE, "aid: consignment crossing=a  cross-by=2021-07-12T09:00:00Z trucks=1 sectors=food:1 beneficiaries=1\n",
