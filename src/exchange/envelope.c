@@ -573,6 +573,9 @@ int envelope_verify(const struct envelope *e, const struct charter *c)
 	for (size_t i = 0; i < f->nto; i++)
 		if (!charter_agency(c, f->to[i], strlen(f->to[i])))
 			return err_set(ERR_VERIFY, "envelope is addressed to '%s', which is not an agency of the charter", f->to[i]);
+	if (f->aid.type != ENV_AID_NONE && !(c->profiles & CHARTER_PROFILE_AID_CROSSING))
+		return err_set(ERR_FORMAT, "envelope: an aid line belongs to the aid-crossing profile, which the charter "
+					   "does not enable");
 	const char *slash = strchr(f->case_id, '/');
 	if (!charter_agency(c, f->case_id, (size_t)(slash - f->case_id)))
 		return err_set(ERR_VERIFY, "case %s is not opened by an agency of the charter", f->case_id);

@@ -160,7 +160,8 @@ int envelope_check_layout(const struct envelope *e);
 
 /*
  * Checks the envelope against the charter: channel, membership of every
- * agency named, the kind's rules, the layout of the signature lines
+ * agency named, the kind's rules, an aid line only if the charter enables
+ * the aid-crossing profile, the layout of the signature lines
  * (envelope_check_layout), and the signatures (every signature must be by an
  * expected key and verify, every expected one present: so exactly one line
  * per signer, in the canonical order). ERR_VERIFY for a forged or incomplete

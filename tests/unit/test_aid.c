@@ -576,7 +576,7 @@ static void figures_derived_and_checked(void)
 
 /* ---- through seal_envelope and seal_open ------------------------------- */
 
-static struct charter *aid_charter(void)
+static struct charter *aid_charter(const char *profiles)
 {
 	char v[5][512], r[3][AGE_RECIPIENT_TEXT_MAX];
 	struct keyfile *k[5] = {&un_node, &sy_node, &ocha, &unmm, &mofa};
@@ -598,9 +598,9 @@ static struct charter *aid_charter(void)
 		   "parley charter v1\nname: Cross-border aid notification\nlegal-basis: UNSC resolution 2585 (2021)\n"
 		   "party: un https://un.parley.example %s\nparty: sy https://sy.parley.example %s\n"
 		   "agency: un.ocha %s %s\nagency: un.unmm %s %s\nagency: sy.mofa %s %s\n"
-		   "profiles: aid-crossing\nack: 48h\nanswer: 30d\nurgent-ack: 24h\nurgent-answer: 3d\n"
+		   "profiles: %s\nack: 48h\nanswer: 30d\nurgent-ack: 24h\nurgent-answer: 3d\n"
 		   "term: 2021-07-10T00:00:00Z 2022-01-10T00:00:00Z\nreporting-period: 30d\n",
-		   v[0], v[1], v[2], r[0], v[3], r[1], v[4], r[2]);
+		   v[0], v[1], v[2], r[0], v[3], r[1], v[4], r[2], profiles);
 	struct charter *c = calloc(1, sizeof *c);
 	CHECK(charter_parse(c, t.data, t.len) == 0);
 	CHECK(charter_sign(c, &un_node.sign, &a) == 0);
@@ -618,7 +618,7 @@ static struct charter *aid_charter(void)
 
 static void seal_and_open(void)
 {
-	struct charter *c = aid_charter();
+	struct charter *c = aid_charter("aid-crossing");
 	struct envelope_fields f;
 	struct buf note, sealed, plain;
 	struct envelope e;
@@ -665,6 +665,28 @@ static void seal_and_open(void)
 	CHECK_MSG("body: the body disagrees with its envelope's public figures: trucks of sector food: the envelope's aid "
 		  "line says 1, the body 2");
 	envelope_release(&e);
+	/* a channel that does not enable aid-crossing carries no aid line */
+	struct charter *cyber = aid_charter("cyber-mla");
+	struct buf t2;
+	buf_init(&t2, ENVELOPE_MAX_SIZE);
+	for (int with_aid = 1; with_aid >= 0; with_aid--) {
+		fields(&f, ENV_NOTICE);
+		snprintf(f.channel, sizeof f.channel, "%s", cyber->id_hex);
+		if (with_aid)
+			consignment_aid(&f.aid);
+		buf_reset(&t2);
+		buf_reset(&note);
+		CHECK_EQ_INT(envelope_format(&f, &t2), 0);
+		CHECK_EQ_INT(note_sign(&note, (const char *)t2.data, t2.len, &ocha.sign, 1, 0), 0);
+		CHECK_EQ_INT(envelope_parse(&e, note.data, note.len), 0);
+		CHECK_EQ_INT(envelope_verify(&e, cyber), with_aid ? ERR_FORMAT : 0);
+		if (with_aid)
+			CHECK_MSG("envelope: an aid line belongs to the aid-crossing profile, which the charter does not enable");
+		envelope_release(&e);
+	}
+	buf_release(&t2);
+	charter_release(cyber);
+	free(cyber);
 	/* an inspection by the monitors, a crossing */
 	fields(&f, ENV_UPDATE);
 	f.has_body = 0;
