@@ -33,7 +33,7 @@
 #   tile_ratio_vs_nginx
 #       the live exchange: two nodes and a witness on loopback (bench/node.sh).
 #   fetch_entries_per_s, download_entries_per_s, fetch_ratio_vs_download
-#       `parley fetch` of a node's log of 200,000 entries over loopback, every
+#       `parley fetch` of a node's log of 1,000,000 entries over loopback, every
 #       checkpoint and bundle checked and every tile computed, against the same
 #       files downloaded by curl and made durable (bench/fetch.sh).
 #

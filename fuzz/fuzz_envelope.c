@@ -1,7 +1,7 @@
 /*
  * libFuzzer target: envelope_parse on arbitrary bytes, then envelope_verify
  * against the fixed charter of fuzz_exchange.h (signed by both parties). What
- * parses obeys the field rules, and envelope_format of the parsed fields
+ * parses obeys the field rules (also the aid line's), and envelope_format of the parsed fields
  * reproduces the signed text byte for byte; verification returns only its
  * documented codes, and what verifies names only the charter's members.
  */
@@ -38,6 +38,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(size <= ENVELOPE_MAX_SIZE && f->nto >= 1 && f->nto <= ENVELOPE_MAX_TO);
 	FUZZ_ASSERT((unsigned)f->kind < ENV_KIND_COUNT && strlen(f->channel) == 64);
 	FUZZ_ASSERT(!f->has_body || f->body_size <= ENVELOPE_BODY_MAX);
+	/* An aid line obeys its grammar (envelope.h) and goes only with its kind. */
+	if (f->aid.type == ENV_AID_CONSIGNMENT) {
+		uint32_t sum = 0;
+		for (int s = 0; s < AID_SECTOR_COUNT; s++)
+			sum += f->aid.sector_trucks[s];
+		FUZZ_ASSERT(f->kind == ENV_NOTICE && sum == f->aid.trucks && f->aid.crossing[0]);
+		FUZZ_ASSERT(f->aid.beneficiaries >= 1 && f->aid.beneficiaries <= ENVELOPE_AID_BENEFICIARIES_MAX);
+	} else if (f->aid.type != ENV_AID_NONE) {
+		FUZZ_ASSERT(f->kind == ENV_UPDATE);
+		FUZZ_ASSERT(f->aid.type != ENV_AID_INSPECTION || (f->aid.trucks == 0) == (f->aid.result == AID_REJECTED));
+	}
+	FUZZ_ASSERT(f->aid.trucks <= ENVELOPE_AID_TRUCKS_MAX);
 	/* The parsed fields format back to exactly the signed text. */
 	struct buf t;
 	buf_init(&t, ENVELOPE_MAX_SIZE);

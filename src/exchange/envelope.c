@@ -4,6 +4,7 @@
 #include "crypto/sha256.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 enum rule { NO, OPT, REQ };
@@ -20,10 +21,34 @@ static const struct {
 	[ENV_STATEMENT] = {"statement", OPT, REQ, 0},
 };
 
-enum key { K_CHANNEL, K_FROM, K_TO, K_CASE, K_KIND, K_TIME, K_REF, K_BODY, K_HANDLING, K_PRIORITY, K_COUNT };
+enum key { K_CHANNEL, K_FROM, K_TO, K_CASE, K_KIND, K_TIME, K_REF, K_BODY, K_HANDLING, K_PRIORITY, K_AID, K_COUNT };
 static const char *const key_names[K_COUNT] = {"channel", "from", "to", "case", "kind", "time",
-					       "ref", "body", "handling", "priority"};
-static const int key_optional[K_COUNT] = {[K_REF] = 1, [K_BODY] = 1, [K_HANDLING] = 1, [K_PRIORITY] = 1};
+					       "ref", "body", "handling", "priority", "aid"};
+static const int key_optional[K_COUNT] = {[K_REF] = 1, [K_BODY] = 1, [K_HANDLING] = 1, [K_PRIORITY] = 1, [K_AID] = 1};
+
+static const char *const aid_types[] = {[ENV_AID_CONSIGNMENT] = "consignment", [ENV_AID_INSPECTION] = "inspection",
+					[ENV_AID_CROSSING] = "crossing"};
+static const char *const aid_sectors[AID_SECTOR_COUNT] = {"food", "shelter-nfi", "wash", "health", "education",
+							  "nutrition"};
+static const char *const aid_results[AID_RESULT_COUNT] = {"confirmed", "partial", "rejected"};
+
+const char *envelope_aid_sector_name(enum envelope_aid_sector sec)
+{
+	return (unsigned)sec < AID_SECTOR_COUNT ? aid_sectors[sec] : NULL;
+}
+
+int envelope_aid_sector_parse(const char *s, size_t n)
+{
+	for (int i = 0; i < AID_SECTOR_COUNT; i++)
+		if (strlen(aid_sectors[i]) == n && !memcmp(aid_sectors[i], s, n))
+			return i;
+	return -1;
+}
+
+const char *envelope_aid_result_name(enum envelope_aid_result r)
+{
+	return (unsigned)r < AID_RESULT_COUNT ? aid_results[r] : NULL;
+}
 
 const char *envelope_kind_name(enum envelope_kind k)
 {
@@ -54,6 +79,161 @@ static int handling_valid(const char *s, size_t n)
 	if (!ok)
 		return 0;
 	return nw == 1 || (wl[1] == 2 && w[1][0] == 'H' && w[1][1] >= '0' && w[1][1] <= '3');
+}
+
+/* s[0..n) is a decimal number lo..hi without leading zeros. */
+static int aid_number(const char *s, size_t n, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	uint64_t v;
+	if (n > 10 || dec_u64(s, n, &v) || v < lo || v > hi)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int crossing_id_valid(const char *s, size_t n)
+{
+	if (n < 1 || n > ENVELOPE_AID_CROSSING_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* "food:10,health:4": sectors in canonical order, each once, 1..trucks max each. */
+static int aid_sectors_parse(const char *s, size_t n, struct envelope_aid *a, const char **why)
+{
+	size_t pos = 0;
+	int last = -1;
+	*why = "sectors: expected <sector>:<trucks>[,<sector>:<trucks>...] with sectors food, shelter-nfi, wash, "
+	       "health, education, nutrition";
+	if (n == 0)
+		return -1;
+	while (pos <= n) {
+		const char *item = s + pos;
+		const char *end = memchr(item, ',', n - pos);
+		size_t il = end ? (size_t)(end - item) : n - pos;
+		const char *colon = memchr(item, ':', il);
+		if (!colon)
+			return -1;
+		int sec = envelope_aid_sector_parse(item, (size_t)(colon - item));
+		if (sec < 0)
+			return -1;
+		if (sec == last) {
+			*why = "sectors: a sector is named twice";
+			return -1;
+		}
+		if (sec < last) {
+			*why = "sectors: out of order (food, shelter-nfi, wash, health, education, nutrition)";
+			return -1;
+		}
+		last = sec;
+		if (aid_number(colon + 1, il - (size_t)(colon + 1 - item), 1, ENVELOPE_AID_TRUCKS_MAX,
+			       &a->sector_trucks[sec])) {
+			*why = "sectors: each sector's trucks must be a number from 1 to 1000 without leading zeros";
+			return -1;
+		}
+		if (!end)
+			return 0;
+		pos += il + 1;
+	}
+	return -1; /* a trailing comma */
+}
+
+/* Parses the value of an aid line into a (zeroed first). 0, or -1 with *why set (perhaps to expect). */
+static int aid_parse(const char *v, size_t vlen, struct envelope_aid *a, const char **why, char expect[160])
+{
+	static const char *const keys[][5] = {
+		[ENV_AID_CONSIGNMENT] = {"crossing", "cross-by", "trucks", "sectors", "beneficiaries"},
+		[ENV_AID_INSPECTION] = {"result", "trucks"},
+		[ENV_AID_CROSSING] = {"crossed", "trucks"},
+	};
+	static const int nkeys[] = {[ENV_AID_CONSIGNMENT] = 5, [ENV_AID_INSPECTION] = 2, [ENV_AID_CROSSING] = 2};
+	const char *w[7];
+	size_t wl[7];
+	int nw = syntax_words(v, vlen, w, wl, 7), t;
+	memset(a, 0, sizeof *a);
+	*why = "expected 'consignment', 'inspection' or 'crossing' and then key=value tokens separated by single spaces";
+	if (nw < 0)
+		*why = "too many tokens (a consignment line has 6, an inspection or crossing line 3)";
+	if (nw < 1)
+		return -1;
+	for (t = ENV_AID_CONSIGNMENT; t <= ENV_AID_CROSSING; t++)
+		if (strlen(aid_types[t]) == wl[0] && !memcmp(aid_types[t], w[0], wl[0]))
+			break;
+	if (t > ENV_AID_CROSSING)
+		return -1;
+	a->type = (enum envelope_aid_type)t;
+	snprintf(expect, 160, "a%s %s line has, in this order: %s=", t == ENV_AID_INSPECTION ? "n" : "",
+		 aid_types[t], keys[t][0]);
+	for (int i = 1; i < nkeys[t]; i++)
+		snprintf(expect + strlen(expect), 160 - strlen(expect), " %s=", keys[t][i]);
+	*why = expect;
+	if (nw != nkeys[t] + 1)
+		return -1;
+	for (int i = 0; i < nkeys[t]; i++) {
+		const char *tok = w[i + 1];
+		size_t kl = strlen(keys[t][i]), tl = wl[i + 1];
+		if (tl <= kl || memcmp(tok, keys[t][i], kl) || tok[kl] != '=')
+			return -1;
+		const char *val = tok + kl + 1;
+		size_t vl = tl - kl - 1;
+		const char *k = keys[t][i];
+		if (!strcmp(k, "crossing")) {
+			if (!crossing_id_valid(val, vl)) {
+				*why = "crossing: 1 to 32 of a-z 0-9 -";
+				return -1;
+			}
+			memcpy(a->crossing, val, vl);
+			a->crossing[vl] = 0;
+		} else if (!strcmp(k, "cross-by") || !strcmp(k, "crossed")) {
+			if (syntax_time(val, vl, &a->time)) {
+				*why = t == ENV_AID_CROSSING ? "crossed: an RFC 3339 UTC time like 2021-07-12T06:00:00Z"
+							     : "cross-by: an RFC 3339 UTC time like 2021-07-12T06:00:00Z";
+				return -1;
+			}
+		} else if (!strcmp(k, "trucks")) {
+			if (aid_number(val, vl, t == ENV_AID_INSPECTION ? 0 : 1, ENVELOPE_AID_TRUCKS_MAX, &a->trucks)) {
+				*why = t == ENV_AID_INSPECTION
+					       ? "trucks: a number from 0 to 1000 without leading zeros"
+					       : "trucks: a number from 1 to 1000 without leading zeros";
+				return -1;
+			}
+		} else if (!strcmp(k, "sectors")) {
+			if (aid_sectors_parse(val, vl, a, why))
+				return -1;
+		} else if (!strcmp(k, "beneficiaries")) {
+			if (aid_number(val, vl, 1, ENVELOPE_AID_BENEFICIARIES_MAX, &a->beneficiaries)) {
+				*why = "beneficiaries: a number from 1 to 100000000 without leading zeros";
+				return -1;
+			}
+		} else { /* result */
+			int r;
+			for (r = 0; r < AID_RESULT_COUNT; r++)
+				if (strlen(aid_results[r]) == vl && !memcmp(aid_results[r], val, vl))
+					break;
+			if (r == AID_RESULT_COUNT) {
+				*why = "result: confirmed, partial or rejected";
+				return -1;
+			}
+			a->result = (enum envelope_aid_result)r;
+		}
+	}
+	if (t == ENV_AID_CONSIGNMENT) {
+		uint32_t sum = 0;
+		for (int i = 0; i < AID_SECTOR_COUNT; i++)
+			sum += a->sector_trucks[i];
+		if (sum != a->trucks) {
+			*why = "sectors: the trucks per sector must add up to trucks";
+			return -1;
+		}
+	}
+	if (t == ENV_AID_INSPECTION && (a->trucks == 0) != (a->result == AID_REJECTED)) {
+		*why = "trucks: an inspection confirms 0 trucks exactly when its result is rejected";
+		return -1;
+	}
+	return 0;
 }
 
 struct parse_state {
@@ -152,6 +332,13 @@ static int on_line(void *ctx, size_t line_no, const char *key, size_t klen, cons
 			return BAD(ln, "priority: the only value is 'urgent'");
 		f->urgent = 1;
 		return 0;
+	case K_AID: {
+		const char *why;
+		char expect[160];
+		if (aid_parse(v, vlen, &f->aid, &why, expect))
+			return BAD(ln, "aid: %s", why);
+		return 0;
+	}
 	}
 	return 0;
 }
@@ -170,6 +357,13 @@ static int check_kind_rules(const struct envelope_fields *f)
 		return err_set(ERR_FORMAT, "envelope: a '%s' has no body", kn);
 	if (f->urgent && !kinds[f->kind].priority_ok)
 		return err_set(ERR_FORMAT, "envelope: only a request or a notice can be urgent");
+	if ((unsigned)f->aid.type > ENV_AID_CROSSING)
+		return err_set(ERR_FORMAT, "envelope: aid line of unknown type %d", (int)f->aid.type);
+	if (f->aid.type == ENV_AID_CONSIGNMENT && f->kind != ENV_NOTICE)
+		return err_set(ERR_FORMAT, "envelope: an 'aid: consignment' line goes only in a notice, not in a '%s'", kn);
+	if ((f->aid.type == ENV_AID_INSPECTION || f->aid.type == ENV_AID_CROSSING) && f->kind != ENV_UPDATE)
+		return err_set(ERR_FORMAT, "envelope: an 'aid: %s' line goes only in an update, not in a '%s'",
+			       aid_types[f->aid.type], kn);
 	int from_is_party = !syntax_agency_name(f->from, strlen(f->from));
 	if (f->kind == ENV_RECEIVED && !from_is_party)
 		return err_set(ERR_FORMAT, "envelope: a 'received' is from a party (its node), not an agency");
@@ -262,6 +456,39 @@ void envelope_release(struct envelope *e)
 	note_release(&e->note);
 }
 
+int envelope_aid_format(const struct envelope_aid *a, struct buf *out)
+{
+	char t[21];
+	int rc;
+	syntax_format_time(a->time, t);
+	switch (a->type) {
+	case ENV_AID_CONSIGNMENT: {
+		const char *sep = "";
+		if (strnlen(a->crossing, sizeof a->crossing) == sizeof a->crossing)
+			return err_set(ERR_FORMAT, "envelope: aid crossing id is too long");
+		if ((rc = buf_printf(out, "aid: consignment crossing=%s cross-by=%s trucks=%" PRIu32 " sectors=",
+				     a->crossing, t, a->trucks)))
+			return rc;
+		for (int i = 0; i < AID_SECTOR_COUNT; i++) {
+			if (!a->sector_trucks[i])
+				continue;
+			if ((rc = buf_printf(out, "%s%s:%" PRIu32, sep, aid_sectors[i], a->sector_trucks[i])))
+				return rc;
+			sep = ",";
+		}
+		return buf_printf(out, " beneficiaries=%" PRIu32 "\n", a->beneficiaries);
+	}
+	case ENV_AID_INSPECTION:
+		if ((unsigned)a->result >= AID_RESULT_COUNT)
+			return err_set(ERR_FORMAT, "envelope: aid inspection result %d is unknown", (int)a->result);
+		return buf_printf(out, "aid: inspection result=%s trucks=%" PRIu32 "\n", aid_results[a->result], a->trucks);
+	case ENV_AID_CROSSING:
+		return buf_printf(out, "aid: crossing crossed=%s trucks=%" PRIu32 "\n", t, a->trucks);
+	default:
+		return err_set(ERR_FORMAT, "envelope: aid line of unknown type %d", (int)a->type);
+	}
+}
+
 int envelope_format(const struct envelope_fields *f, struct buf *out)
 {
 	char t[21], b64[64], hex[65];
@@ -290,6 +517,8 @@ int envelope_format(const struct envelope_fields *f, struct buf *out)
 	if (f->handling[0] && (rc = buf_printf(out, "handling: %s\n", f->handling)))
 		return rc;
 	if (f->urgent && (rc = buf_printf(out, "priority: urgent\n")))
+		return rc;
+	if (f->aid.type != ENV_AID_NONE && (rc = envelope_aid_format(&f->aid, out)))
 		return rc;
 	/* Round-trip through the parser's field checks, so we never sign what we would refuse. */
 	struct envelope_fields check;
@@ -344,6 +573,9 @@ int envelope_verify(const struct envelope *e, const struct charter *c)
 	for (size_t i = 0; i < f->nto; i++)
 		if (!charter_agency(c, f->to[i], strlen(f->to[i])))
 			return err_set(ERR_VERIFY, "envelope is addressed to '%s', which is not an agency of the charter", f->to[i]);
+	if (f->aid.type != ENV_AID_NONE && !(c->profiles & CHARTER_PROFILE_AID_CROSSING))
+		return err_set(ERR_FORMAT, "envelope: an aid line belongs to the aid-crossing profile, which the charter "
+					   "does not enable");
 	const char *slash = strchr(f->case_id, '/');
 	if (!charter_agency(c, f->case_id, (size_t)(slash - f->case_id)))
 		return err_set(ERR_VERIFY, "case %s is not opened by an agency of the charter", f->case_id);

@@ -9,6 +9,7 @@
 #include "base/err.h"
 #include "base/jsonload.h"
 #include "evidence/stix.h"
+#include "exchange/syntax.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -281,6 +282,22 @@ static int check_string(const struct profile_field *f, const char *s, size_t n, 
 		return 0;
 	case PV_DATE:
 		return date_valid(s) ? 0 : profile_fail(at, NULL, "must be an RFC 3339 date, YYYY-MM-DD");
+	case PV_STIME: {
+		int64_t t;
+		if (syntax_time(s, n, &t))
+			return profile_fail(at, NULL, "must be an RFC 3339 UTC time in whole seconds, YYYY-MM-DDTHH:MM:SSZ "
+					    "(from 1970, no leap second), as the envelope's aid line writes it");
+		return 0;
+	}
+	case PV_CROSSING: {
+		size_t i = 0;
+		while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || is_digit(s[i]) || s[i] == '-'))
+			i++;
+		if (n < 1 || n > ENVELOPE_AID_CROSSING_MAX || i != n)
+			return profile_fail(at, NULL, "must be a crossing point id: 1 to %d of a-z 0-9 - (\"bab-al-hawa\")",
+					    ENVELOPE_AID_CROSSING_MAX);
+		return 0;
+	}
 	case PV_ENUM:
 		return enum_has(f->values, s) ? 0 : profile_fail(at, NULL, "must be one of %s", f->values);
 	case PV_EMAIL:
@@ -303,7 +320,13 @@ static int check_one(const struct profile_field *f, json_t *v, const struct prof
 	static const char *const expected[] = {
 		[PV_BOOL] = "true or false", [PV_TRUE] = "true", [PV_COUNT] = "an integer",
 		[PV_INDEX] = "an integer", [PV_OBJECT] = "a JSON object", [PV_BUNDLE] = "a STIX 2.1 bundle (a JSON object)",
+		[PV_TRUCKS] = "an integer", [PV_TRUCKS0] = "an integer", [PV_PEOPLE] = "an integer",
 	};
+	static const json_int_t lows[] = {[PV_COUNT] = 1, [PV_INDEX] = 0, [PV_TRUCKS] = 1, [PV_TRUCKS0] = 0,
+					  [PV_PEOPLE] = 1};
+	static const json_int_t highs[] = {[PV_COUNT] = PROFILE_COUNT_MAX, [PV_INDEX] = PROFILE_LIST_MAX - 1,
+					   [PV_TRUCKS] = ENVELOPE_AID_TRUCKS_MAX, [PV_TRUCKS0] = ENVELOPE_AID_TRUCKS_MAX,
+					   [PV_PEOPLE] = ENVELOPE_AID_BENEFICIARIES_MAX};
 	if (json_is_null(v))
 		return profile_fail(at, NULL, "null is not allowed (omit the member)");
 	switch (f->kind) {
@@ -313,9 +336,11 @@ static int check_one(const struct profile_field *f, json_t *v, const struct prof
 			break;
 		return 0;
 	case PV_COUNT:
-	case PV_INDEX: {
-		json_int_t lo = f->kind == PV_COUNT ? 1 : 0;
-		json_int_t hi = f->kind == PV_COUNT ? PROFILE_COUNT_MAX : PROFILE_LIST_MAX - 1;
+	case PV_INDEX:
+	case PV_TRUCKS:
+	case PV_TRUCKS0:
+	case PV_PEOPLE: {
+		json_int_t lo = lows[f->kind], hi = highs[f->kind];
 		if (!json_is_integer(v))
 			break;
 		if (json_integer_value(v) < lo || json_integer_value(v) > hi)
@@ -340,12 +365,12 @@ static int check_one(const struct profile_field *f, json_t *v, const struct prof
 
 static int check_member(const struct profile_field *f, json_t *v, const struct profile_path *at)
 {
-	size_t i, j;
+	size_t i, j, max = (f->flags & PF_LONG) ? ENVELOPE_AID_TRUCKS_MAX : PROFILE_LIST_MAX;
 	json_t *item;
 	if (!(f->flags & PF_LIST))
 		return check_one(f, v, at);
-	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > PROFILE_LIST_MAX)
-		return profile_fail(at, NULL, "must be a list of 1 to %d items", PROFILE_LIST_MAX);
+	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > max)
+		return profile_fail(at, NULL, "must be a list of 1 to %zu items", max);
 	json_array_foreach(v, i, item) {
 		struct profile_path here = {at, NULL, i};
 		int rc = check_one(f, item, &here);
@@ -393,20 +418,36 @@ int profile_load(const uint8_t *json, size_t len, json_t **out)
 	return jsonload_strict(json, len, PROFILE_BODY_MAX, PROFILE_MAX_DEPTH, out);
 }
 
-/* "a, b or c": the cyber-mla types for kind, into out. */
-static void types_for_kind(enum envelope_kind kind, char *out, size_t outsz)
+/* A profile's body types and how its messages name them. */
+struct profile_def {
+	const char *name;
+	const struct profile_type *types;
+	const char *all;   /* "notice, mla-request, ..." */
+};
+
+static const struct profile_def mla = {"cyber-mla", profile_mla_types,
+				       "notice, mla-request, preservation-request, ack, answer, decline, update, close, "
+				       "statement"};
+static const struct profile_def aid = {"aid-crossing", profile_aid_types,
+				       "consignment, inspection, crossing, ack, close"};
+
+/* "a, b or c": the profile's types for kind, into out. */
+static void types_for_kind(const struct profile_def *p, enum envelope_kind kind, char *out, size_t outsz)
 {
 	size_t len = 0, n = 0;
 	out[0] = '\0';
-	for (const struct profile_type *t = profile_mla_types; t->name; t++) {
+	for (const struct profile_type *t = p->types; t->name; t++) {
 		if (t->kind != kind)
 			continue;
 		len = strlen(out);
 		snprintf(out + len, outsz - len, "%s%s", n++ ? " or " : "", t->name);
 	}
+	if (!n)
+		snprintf(out, outsz, "none: %s has no body type for it", p->name);
 }
 
-static int check_mla(enum envelope_kind kind, json_t *body, const struct profile_path *root)
+static int check_typed(const struct profile_def *p, enum envelope_kind kind, json_t *body,
+		       const struct profile_path *root)
 {
 	const char *type = json_string_value(json_object_get(body, "type"));
 	const struct profile_type *t;
@@ -415,16 +456,15 @@ static int check_mla(enum envelope_kind kind, json_t *body, const struct profile
 		return profile_fail(root, "type", "required member is missing");
 	if (!type)
 		return profile_fail(root, "type", "must be a string naming the body type");
-	for (t = profile_mla_types; t->name && strcmp(t->name, type); t++)
+	for (t = p->types; t->name && strcmp(t->name, type); t++)
 		;
 	if (!t->name)
-		return profile_fail(root, "type", "unknown body type (cyber-mla has notice, mla-request, "
-				    "preservation-request, ack, answer, decline, update, close, statement)");
+		return profile_fail(root, "type", "unknown body type (%s has %s)", p->name, p->all);
 	if (json_object_get(body, "handling"))
 		return profile_fail(root, "handling", "handling marks (TLP, H0-H3) belong in the envelope's handling "
 				    "line, not in the body");
 	if (t->kind != kind) {
-		types_for_kind(kind, want, sizeof want);
+		types_for_kind(p, kind, want, sizeof want);
 		return profile_fail(root, "type", "a %s body cannot travel in an envelope of kind %s (expected %s)",
 				    t->name, envelope_kind_name(kind), want);
 	}
@@ -449,24 +489,20 @@ int profile_check_value(enum envelope_kind kind, unsigned profiles, json_t *body
 	if (!profile)
 		return profile_fail(&root, "profile", "must be a string naming the profile");
 	if (!strcmp(profile, "aid-crossing") && (profiles & CHARTER_PROFILE_AID_CROSSING))
-		return err_set(ERR_FORMAT, "profile aid-crossing is not implemented yet");
+		return check_typed(&aid, kind, body, &root);
 	if (!strcmp(profile, "cyber-mla") && (profiles & CHARTER_PROFILE_CYBER_MLA))
-		return check_mla(kind, body, &root);
-	if (!(profiles & CHARTER_PROFILE_CYBER_MLA))
-		return err_set(ERR_FORMAT, "profile aid-crossing is not implemented yet");
-	return profile_fail(&root, "profile", "must be \"cyber-mla\"%s",
-			    (profiles & CHARTER_PROFILE_AID_CROSSING) ? " or \"aid-crossing\", the profiles the charter enables"
-								      : ", the profile the charter enables");
+		return check_typed(&mla, kind, body, &root);
+	if ((profiles & CHARTER_PROFILE_CYBER_MLA) && (profiles & CHARTER_PROFILE_AID_CROSSING))
+		return profile_fail(&root, "profile", "must be \"cyber-mla\" or \"aid-crossing\", the profiles the "
+				    "charter enables");
+	return profile_fail(&root, "profile", "must be \"%s\", the profile the charter enables",
+			    (profiles & CHARTER_PROFILE_CYBER_MLA) ? "cyber-mla" : "aid-crossing");
 }
 
 int profile_check_body(enum envelope_kind kind, unsigned profiles, const uint8_t *json, size_t len)
 {
 	json_t *body = NULL;
-	int rc;
-	if ((unsigned)kind < ENV_KIND_COUNT && kind != ENV_RECEIVED &&
-	    (profiles & (CHARTER_PROFILE_CYBER_MLA | CHARTER_PROFILE_AID_CROSSING)) == CHARTER_PROFILE_AID_CROSSING)
-		return err_set(ERR_FORMAT, "profile aid-crossing is not implemented yet");
-	rc = profile_load(json, len, &body);
+	int rc = profile_load(json, len, &body);
 	if (rc == 0)
 		rc = profile_check_value(kind, profiles, body);
 	json_decref(body);

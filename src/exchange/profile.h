@@ -27,8 +27,16 @@
  * unknown members (except "x_"-prefixed extensions), bounded size, depth,
  * string lengths and list lengths.
  *
- * The aid-crossing profile is not implemented yet: a body under it is refused
- * with ERR_FORMAT "profile aid-crossing is not implemented yet".
+ * Body types of the aid-crossing profile (docs/profile-aid-crossing.md,
+ * docs/schemas/aid-crossing/), for UN cross-border aid under a monitoring
+ * mechanism:
+ *   notice     -> "consignment"   advance notification of a consignment
+ *   update     -> "inspection"    the monitors' inspection at loading
+ *              -> "crossing"      the trucks crossed
+ *   ack        -> "ack"           the receiving authority has the notice
+ *   close      -> "close"         delivered, partially delivered or cancelled
+ * Its published figures live in the envelope's signed "aid" line
+ * (envelope.h); profile_aid_check_figures ties a body to them.
  */
 #ifndef PARLEY_PROFILE_H
 #define PARLEY_PROFILE_H
@@ -68,5 +76,27 @@ int profile_check_body(enum envelope_kind kind, unsigned profiles, const uint8_t
 struct json_t;
 int profile_load(const uint8_t *json, size_t len, struct json_t **out);
 int profile_check_value(enum envelope_kind kind, unsigned profiles, struct json_t *body);
+
+/*
+ * The figures of the envelope's aid line for a body profile_check_value
+ * accepted (docs/profile-aid-crossing.md, "The visible figures"): an
+ * aid-crossing consignment, inspection or crossing gives its line (crossing
+ * point, planned crossing time, trucks, trucks per sector from each truck's
+ * sector, beneficiaries; result and trucks confirmed; time crossed and
+ * trucks); any other body gives type ENV_AID_NONE. What a sender signs:
+ * seal_envelope fills the line with it.
+ */
+void profile_aid_figures(struct json_t *body, struct envelope_aid *out);
+
+/*
+ * Whether a body (accepted by profile_check_value for f->kind) agrees with
+ * its envelope's public figures: the aid line must be exactly
+ * profile_aid_figures of the body (absent for a body without figures), and a
+ * consignment's "emergency_reason" is there exactly when the envelope says
+ * "priority: urgent". 0, or ERR_VERIFY "the envelope's aid line says ...,
+ * the body ..." naming the first figure that differs: what a recipient who
+ * opens the body reports about a sender whose public figures lie.
+ */
+int profile_aid_check_figures(const struct envelope_fields *f, struct json_t *body);
 
 #endif

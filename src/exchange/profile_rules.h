@@ -7,7 +7,8 @@
  * the allowed values or the nested shape, plus an optional function for the
  * rules that tie members together ("reason is required when urgent is true").
  * profile.c walks a parsed body against a shape; profile_mla.c holds the
- * tables of the cyber-mla profile. docs/schemas/cyber-mla/ publishes the same
+ * tables of the cyber-mla profile, profile_aid.c those of aid-crossing.
+ * docs/schemas/cyber-mla/ and docs/schemas/aid-crossing/ publish the same
  * rules as JSON Schemas; tests/cli/profile_schemas.sh checks that the two
  * never disagree in the checker's favour.
  */
@@ -38,12 +39,19 @@ enum profile_value {
 	PV_CURRENCY, /* ISO 4217 code or a crypto-asset ticker */
 	PV_OBJECT,   /* the nested shape */
 	PV_BUNDLE,   /* a STIX 2.1 bundle */
+	/* aid-crossing (docs/profile-aid-crossing.md) */
+	PV_STIME,    /* RFC 3339 UTC time in whole seconds, as the envelope's aid line writes it */
+	PV_CROSSING, /* a crossing point id, [a-z0-9-]{1,32} */
+	PV_TRUCKS,   /* integer 1 .. ENVELOPE_AID_TRUCKS_MAX */
+	PV_TRUCKS0,  /* integer 0 .. ENVELOPE_AID_TRUCKS_MAX */
+	PV_PEOPLE,   /* integer 1 .. ENVELOPE_AID_BENEFICIARIES_MAX */
 };
 
 enum {
 	PF_REQ = 1,     /* required */
 	PF_LIST = 2,    /* a list of 1..PROFILE_LIST_MAX values of the kind */
 	PF_UNIQUE = 4,  /* with PF_LIST: no two items equal */
+	PF_LONG = 8,    /* with PF_LIST: up to ENVELOPE_AID_TRUCKS_MAX items, not PROFILE_LIST_MAX */
 };
 
 /* Where a value is: a chain from the value up to the root "$". */
@@ -78,6 +86,8 @@ struct profile_type {
 
 /* The cyber-mla body types, ending with a NULL name (profile_mla.c). */
 extern const struct profile_type profile_mla_types[];
+/* The aid-crossing body types, ending with a NULL name (profile_aid.c). */
+extern const struct profile_type profile_aid_types[];
 
 /* Checks obj against shape (members, then shape->check). */
 int profile_check_shape(json_t *obj, const struct profile_shape *shape, const struct profile_path *at);

@@ -74,6 +74,27 @@ static int sender(const struct charter *c, const struct keyfile *k, struct envel
 	return 0;
 }
 
+/*
+ * plain checked against the profiles and against f's aid line
+ * (profile_aid_check_figures); with derive, an absent aid line is first
+ * (*derive, which is &f->aid) filled from the body, so that a sender signs the figures of the body it
+ * seals.
+ */
+static int check_plain(const struct envelope_fields *f, struct envelope_aid *derive, unsigned profiles,
+		       const uint8_t *plain, size_t len)
+{
+	json_t *body = NULL;
+	int rc = profile_load(plain, len, &body);
+	if (!rc)
+		rc = profile_check_value(f->kind, profiles, body);
+	if (!rc && derive && derive->type == ENV_AID_NONE)
+		profile_aid_figures(body, derive);
+	if (!rc)
+		rc = profile_aid_check_figures(f, body);
+	json_decref(body);
+	return rc;
+}
+
 int seal_envelope(const struct charter *c, const struct keyfile *k, struct envelope_fields *f, const uint8_t *plain,
 		  size_t plain_len, struct buf *note, struct buf *sealed)
 {
@@ -107,8 +128,9 @@ int seal_envelope(const struct charter *c, const struct keyfile *k, struct envel
 	}
 	f->has_body = 0;
 	if (plain) {
-		if ((rc = profile_check_body(f->kind, c->profiles, plain, plain_len))) {
-			err_wrap(rc, "body");
+		if ((rc = check_plain(f, &f->aid, c->profiles, plain, plain_len))) {
+			/* Figures that disagree with the body are the sender's input error here. */
+			rc = err_wrap(rc == ERR_VERIFY ? ERR_USAGE : rc, "body");
 			goto out;
 		}
 		if ((rc = age_encrypt_buf(plain, plain_len, rcpt, nr, 0, sealed)))
@@ -198,7 +220,8 @@ int seal_open(const struct envelope *e, const uint8_t *body, size_t blen, const 
 			return err_wrap(ERR_VERIFY, "body: %s", kind_text);
 		return rc;
 	}
-	if ((rc = profile_check_body(e->f.kind, profiles, plain->data, plain->len)))
+	/* Any figures the envelope shows in the clear must be the body's. */
+	if ((rc = check_plain(&e->f, NULL, profiles, plain->data, plain->len)))
 		err_wrap(rc, "body");
 	return rc;
 }

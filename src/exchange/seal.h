@@ -31,7 +31,10 @@ int seal_add_evidence(const uint8_t *body, size_t blen, const char *body_name, c
  * key k is, or for a 'received' the party whose node key it is), and the
  * body line. plain (may be NULL for kinds without a body) is checked against
  * the charter's profiles, then sealed with age to every recipient and to the
- * sender. note receives the signed envelope, sealed the age file (empty
+ * sender. An aid-crossing consignment, inspection or crossing gets its aid
+ * line from the body (profile_aid_figures) when f->aid.type is ENV_AID_NONE;
+ * a line the caller set must agree with the body, and f->urgent with a
+ * consignment's emergency_reason (profile_aid_check_figures), else ERR_USAGE. note receives the signed envelope, sealed the age file (empty
  * without a body). ERR_USAGE when the key, a recipient or the case id does
  * not fit the charter; ERR_FORMAT for a body the profile refuses; ERR_LIMIT
  * for an envelope over ENVELOPE_MAX_SIZE.
@@ -49,8 +52,11 @@ int seal_cosign(const uint8_t *raw, size_t len, const struct keyfile *k, struct 
 /*
  * Decrypts the sealed body of envelope e with k's age identity into plain
  * (reset first) after checking it against e's body line, and checks the
- * plaintext against the profiles. ERR_USAGE if k is not a recipient of the
- * body; ERR_VERIFY if the body does not match or fails to decrypt.
+ * plaintext against the profiles and against the envelope's aid line
+ * (profile_aid_check_figures). ERR_USAGE if k is not a recipient of the
+ * body; ERR_VERIFY if the body does not match, fails to decrypt, or
+ * disagrees with the figures the envelope shows in the clear (the message
+ * names the figure: the sender's public figures lie).
  */
 int seal_open(const struct envelope *e, const uint8_t *body, size_t blen, const struct keyfile *k, unsigned profiles,
 	      struct buf *plain);
