@@ -195,10 +195,10 @@ int cases_init_history(struct cases *c, const struct charter_history *h)
 	return 0;
 }
 
-void cases_history_changed(struct cases *c)
+void cases_set_history(struct cases *c, const struct charter_history *h)
 {
-	if (c->history)
-		c->charter = history_roster(c->history);
+	c->history = h;
+	c->charter = history_roster(h);
 }
 
 /* The charter an entry dated t is judged under. */

@@ -154,12 +154,13 @@ int cases_init(struct cases *c, const struct charter *charter);
  * An empty state for a channel with amendments (docs/amendments.md): every
  * entry is judged under the charter in force at its time (history_at), a
  * request's deadlines are those in force at the request's time, and agency
- * and cosigner indices are the roster's (history_roster). h is borrowed. After
- * an amendment is added to h, call cases_history_changed before the next
- * entry; entries already added keep how they were judged.
+ * and cosigner indices are the roster's (history_roster). h is borrowed.
+ * cases_set_history replaces it with a later history of the same channel (a
+ * copy with more amendments: the roster only grows, so indices stay); entries
+ * already added keep how they were judged.
  */
 int cases_init_history(struct cases *c, const struct charter_history *h);
-void cases_history_changed(struct cases *c);
+void cases_set_history(struct cases *c, const struct charter_history *h);
 void cases_release(struct cases *c);
 
 /*

@@ -59,8 +59,13 @@ int cmd_node(int argc, char **argv)
 			if (cli_parse_u64(argv[++i], &v) || v == 0 || v > 3600)
 				return cli_usage("node", "--poll takes 1 to 3600 seconds");
 			o.poll_s = (unsigned)v;
+		}
+		else if (!strcmp(argv[i], "--max-skew") && i + 1 < argc) {
+			if (cli_parse_u64(argv[++i], &v) || v == 0 || v > 86400)
+				return cli_usage("node", "--max-skew takes 1 to 86400 seconds");
+			o.max_skew = (int64_t)v;
 		} else
-			return cli_usage("node", "unexpected argument '%s'\nusage: parley node --dir DIR [--listen ADDR] [--poll S] [--http-timeout S] [--http-connections N] [--reindex]", argv[i]);
+			return cli_usage("node", "unexpected argument '%s'\nusage: parley node --dir DIR [--listen ADDR] [--poll S] [--max-skew S] [--http-timeout S] [--http-connections N] [--reindex]", argv[i]);
 	}
 	if (!o.dir)
 		return cli_usage("node", "usage: parley node --dir DIR [--listen ADDR] | parley node init DIR --charter C --key K");

@@ -61,6 +61,26 @@ static int get_json(const struct officer *o, const char *path, json_t **out)
 	return rc;
 }
 
+/* The node's amendments, GET /amendment/1, 2, ... until a 404: each must extend the history (history_add). */
+static int load_amendments(struct officer *o)
+{
+	struct buf b;
+	int rc = 0;
+	buf_init(&b, AMENDMENT_MAX_SIZE);
+	for (unsigned k = 1; k <= HISTORY_MAX && !rc; k++) {
+		char path[32];
+		snprintf(path, sizeof path, "/amendment/%u", k);
+		if ((rc = officer_get(o, path, &b)) == ERR_NOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (!rc && (rc = history_add(&o->history, b.data, b.len, NULL)))
+			err_wrap(rc, "amendment %u served by %s", k, o->node);
+	}
+	buf_release(&b);
+	return rc;
+}
+
 int officer_open(struct officer *o, const char *key_path, const char *node_url)
 {
 	struct buf b;
@@ -81,12 +101,16 @@ int officer_open(struct officer *o, const char *key_path, const char *node_url)
 		goto out;
 	}
 	have_charter = 1;
+	history_init(&o->history, &o->charter);
 	if (!charter_complete(&o->charter)) {
 		rc = err_set(ERR_USAGE, "the charter served by %s is not signed by every party", node_url);
 		goto out;
 	}
+	if ((rc = load_amendments(o)))
+		goto out;
 	const char *name = o->key.sign.name;
-	o->agency = charter_agency(&o->charter, name, strlen(name));
+	const struct charter *now = history_at(&o->history, (int64_t)time(NULL));
+	o->agency = charter_agency(now, name, strlen(name));
 	if (!o->agency || o->agency->key.id != o->key.sign.id) {
 		rc = err_set(ERR_USAGE, "key '%s' is not the key of an agency of the channel at %s", name, node_url);
 		goto out;
@@ -98,7 +122,7 @@ int officer_open(struct officer *o, const char *key_path, const char *node_url)
 		rc = err_set(ERR_USAGE, "the age identity in %s is not the one the charter lists for %s", key_path, name);
 		goto out;
 	}
-	o->party = &o->charter.parties[o->agency->party];
+	o->party = &now->parties[o->agency->party];
 	/* The node must be the agency's party's: its checkpoint is signed by that party's node key. */
 	struct checkpoint cp;
 	buf_release(&b);
@@ -113,6 +137,7 @@ int officer_open(struct officer *o, const char *key_path, const char *node_url)
 out:
 	buf_release(&b);
 	if (rc) {
+		history_release(&o->history);
 		if (have_charter)
 			charter_release(&o->charter);
 		keyfile_release(&o->key);
@@ -123,6 +148,7 @@ out:
 
 void officer_release(struct officer *o)
 {
+	history_release(&o->history);
 	if (o->agency || o->party)
 		charter_release(&o->charter);
 	keyfile_release(&o->key);
@@ -263,7 +289,7 @@ static int seal_msg(const struct officer *o, const struct officer_msg *m, struct
 		snprintf(f->handling, sizeof f->handling, "%s", m->handling);
 	}
 	f->urgent = m->urgent;
-	rc = seal_envelope(&o->charter, &o->key, f, m->body, m->body_len, note, sealed);
+	rc = seal_envelope(history_at(&o->history, f->time), &o->key, f, m->body, m->body_len, note, sealed);
 out:
 	free(f);
 	return rc;
@@ -387,7 +413,7 @@ int officer_fetch_envelope(const struct officer *o, const char *party, uint64_t 
 		return rc;
 	if ((rc = envelope_parse(e, raw->data, raw->len)))
 		return err_wrap(ERR_VERIFY, "%s/%" PRIu64 " as served by the node", party, index);
-	if ((rc = envelope_verify(e, &o->charter))) {
+	if ((rc = envelope_verify(e, history_at(&o->history, e->f.time)))) {
 		envelope_release(e);
 		return err_wrap(ERR_VERIFY, "%s/%" PRIu64, party, index);
 	}
@@ -515,7 +541,7 @@ int officer_open_body(const struct officer *o, const struct envelope *e, struct 
 	buf_init(&body, ENVELOPE_BODY_MAX);
 	int rc = officer_get(o, path, &body);
 	if (!rc)
-		rc = seal_open(e, body.data, body.len, &o->key, o->charter.profiles, plain);
+		rc = seal_open(e, body.data, body.len, &o->key, history_at(&o->history, e->f.time)->profiles, plain);
 	buf_release(&body);
 	return rc;
 }
@@ -587,17 +613,18 @@ int officer_statement_publish(const struct officer *o, const char *dir, struct o
 		rc = err_set(ERR_USAGE, "%s is a '%s', not a statement", path, envelope_kind_name(e.f.kind));
 		goto out;
 	}
-	if ((rc = envelope_missing_signers(&e, &o->charter, &missing)))
+	const struct charter *in_force = history_at(&o->history, e.f.time);
+	if ((rc = envelope_missing_signers(&e, in_force, &missing)))
 		goto out;
 	if (missing.len) {
 		rc = err_set(ERR_CONFLICT, "not published: the statement still lacks the signature of %s "
 					   "(each runs `parley statement cosign %s --key KEY`)", (const char *)missing.data, dir);
 		goto out;
 	}
-	if ((rc = envelope_verify(&e, &o->charter)))
+	if ((rc = envelope_verify(&e, in_force)))
 		goto out;
 	/* verified: the sender is an agency of the charter */
-	if (o->agency->party != charter_agency(&o->charter, e.f.from, strlen(e.f.from))->party) {
+	if (o->agency->party != charter_agency(in_force, e.f.from, strlen(e.f.from))->party) {
 		rc = err_set(ERR_USAGE, "the statement is from %s: publish it through that agency's party's node", e.f.from);
 		goto out;
 	}

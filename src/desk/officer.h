@@ -19,6 +19,7 @@
 #include "crypto/keyfile.h"
 #include "crypto/merkle.h"
 #include "exchange/charter.h"
+#include "exchange/history.h"
 #include "exchange/envelope.h"
 
 #include <jansson.h>
@@ -26,9 +27,10 @@
 #include <stdio.h>
 
 struct officer {
-	struct charter charter;               /* as served by the node, complete */
+	struct charter charter;               /* the founding charter, as served by the node, complete */
+	struct charter_history history;       /* with the node's amendments (docs/amendments.md) */
 	struct keyfile key;                   /* the agency's key file */
-	const struct charter_agency *agency;  /* the key's agency (into charter) */
+	const struct charter_agency *agency;  /* the key's agency (in the charter in force now) */
 	const struct charter_party *party;    /* its party */
 	char node[SYNTAX_URL_MAX + 1];        /* the party's node URL, as given */
 };

@@ -30,6 +30,26 @@ void history_release(struct charter_history *h)
 	h->n = h->cap = 0;
 }
 
+int history_clone(struct charter_history *dst, const struct charter_history *src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->founding = src->founding;
+	dst->cap = src->n + 4;
+	if (!(dst->am = malloc(dst->cap * sizeof *dst->am)))
+		return err_set(ERR_NOMEM, "out of memory");
+	memcpy(dst->am, src->am, src->n * sizeof *dst->am);
+	dst->n = src->n;
+	dst->roster = src->roster;
+	return 0;
+}
+
+void history_release_shared(struct charter_history *h)
+{
+	free(h->am);
+	h->am = NULL;
+	h->n = h->cap = 0;
+}
+
 struct amendment_base history_base(const struct charter_history *h)
 {
 	struct amendment_base b = {h->founding, history_latest(h), h->n ? h->am[h->n - 1] : NULL};

@@ -53,6 +53,16 @@ int history_add(struct charter_history *h, const uint8_t *data, size_t len, int 
 int history_add_all(struct charter_history *h, const uint8_t *const *data, const size_t *len, size_t count);
 
 /*
+ * A copy of src for a reader that must not see it change: dst shares src's
+ * amendments (immutable once added) and may be extended with history_add
+ * without touching src. Release with history_release_shared (the array
+ * only) while src, or a later copy, owns the shared amendments; the last
+ * copy is released with history_release. 0 or ERR_NOMEM.
+ */
+int history_clone(struct charter_history *dst, const struct charter_history *src);
+void history_release_shared(struct charter_history *h);
+
+/*
  * Adds every file of DIR/amendments/ (any names; the directory may be
  * absent: nothing added), as history_add_all does. 0 or the first error,
  * naming the file.

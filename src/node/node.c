@@ -157,8 +157,13 @@ static int start(struct node *n)
 	pthread_mutex_init(&n->rec_lock, NULL);
 	pthread_cond_init(&n->rec_cond, NULL);
 	pthread_mutex_init(&n->cases_lock, NULL);
+	pthread_mutex_init(&n->amend_lock, NULL);
 	if ((rc = load_files(n)))
 		return rc;
+	if ((rc = node_history_open(n)))
+		return rc;
+	/* URLs and witnesses as the latest amendment has them (a change made while running takes effect at the next start) */
+	const struct charter *latest = history_latest(node_history(n));
 	if ((rc = note_signer_retype(&n->cosigner, &n->key.sign, NOTE_COSIGNATURE)))
 		return rc;
 	if (!n->o.max_skew)
@@ -195,14 +200,14 @@ static int start(struct node *n)
 		n->npeers++;
 		struct target *t = &n->targets[n->ntargets++];
 		snprintf(t->name, sizeof t->name, "%s", pt->id);
-		snprintf(t->url, sizeof t->url, "%s", pt->url);
+		snprintf(t->url, sizeof t->url, "%s", latest->parties[i].url);
 		t->key = pt->node_cosigner;
 	}
-	for (size_t i = 0; i < n->charter.nwitnesses; i++) {
+	for (size_t i = 0; i < latest->nwitnesses; i++) {
 		struct target *t = &n->targets[n->ntargets++];
-		snprintf(t->name, sizeof t->name, "%s", n->charter.witnesses[i].id);
-		snprintf(t->url, sizeof t->url, "%s", n->charter.witnesses[i].url);
-		t->key = n->charter.witnesses[i].key;
+		snprintf(t->name, sizeof t->name, "%s", latest->witnesses[i].id);
+		snprintf(t->url, sizeof t->url, "%s", latest->witnesses[i].url);
+		t->key = latest->witnesses[i].key;
 	}
 	snprintf(path, sizeof path, "%s/witness", n->dir);
 	if ((rc = witness_open(&n->witness, path, &n->cosigner, wl, n->npeers)))
@@ -219,6 +224,7 @@ static int start(struct node *n)
 					.log_lock = &n->log_lock};
 	if ((rc = sequencer_start(&n->seq, n->log, &hooks, 8192)))
 		return rc;
+	node_history_record(n); /* an amendment saved but not yet in our log (a crash between the two) */
 	node_http_routes(n);
 	char listen[300];
 	if (n->o.listen) {
@@ -233,10 +239,10 @@ static int start(struct node *n)
 	 */
 	struct http_addr trusted[64];
 	size_t ntrusted = 0;
-	for (size_t i = 0; i < n->charter.nparties + n->charter.nwitnesses; i++) {
-		const char *url = i < n->charter.nparties ? n->charter.parties[i].url
-							  : n->charter.witnesses[i - n->charter.nparties].url;
-		if (i < n->charter.nparties && &n->charter.parties[i] == n->me)
+	for (size_t i = 0; i < latest->nparties + latest->nwitnesses; i++) {
+		const char *url = i < latest->nparties ? latest->parties[i].url
+						       : latest->witnesses[i - latest->nparties].url;
+		if (i < latest->nparties && &n->charter.parties[i] == n->me)
 			continue;
 		if (http_url_addrs(url, trusted, sizeof trusted / sizeof trusted[0], &ntrusted))
 			node_log("http: %s: no room kept for it (%s)", url, err_msg());
@@ -286,6 +292,7 @@ void node_stop(struct node *n)
 	}
 	tlog_close(n->log);
 	node_state_close(n);
+	node_history_close(n);
 	if (n->log_fd > 0)
 		close(n->log_fd);
 	bodies_close(n->bodies);
@@ -298,6 +305,7 @@ void node_stop(struct node *n)
 	pthread_mutex_destroy(&n->rec_lock);
 	pthread_cond_destroy(&n->rec_cond);
 	pthread_mutex_destroy(&n->cases_lock);
+	pthread_mutex_destroy(&n->amend_lock);
 	free(n);
 }
 

@@ -283,7 +283,7 @@ static void h_submit(void *ctx, const struct http_request *req, struct http_resp
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int status = submit_check(&s, req->body, req->body_len, &n->charter, n->me->id, node_now(), n->o.max_skew);
+	int status = submit_check(&s, req->body, req->body_len, node_history(n), n->me->id, node_now(), n->o.max_skew);
 	if (status != 200) {
 		http_text(resp, status, "%s", err_msg());
 		goto out;
@@ -404,7 +404,7 @@ static void h_inbox(void *ctx, const struct http_request *req, struct http_respo
 {
 	struct node *n = ctx;
 	const char *agency = req->path + strlen("/inbox/");
-	if (!charter_agency(&n->charter, agency, strlen(agency))) {
+	if (!charter_agency(history_roster(node_history(n)), agency, strlen(agency))) {
 		http_text(resp, 404, "no agency %s in the charter", agency);
 		return;
 	}
@@ -495,7 +495,7 @@ static void h_proof(void *ctx, const struct http_request *req, struct http_respo
 	}
 	if (by) {
 		struct note_verifier cosigners[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
-		size_t nc = charter_cosigners_of_log(&n->charter, n->key.sign.name, cosigners), i = 0;
+		size_t nc = charter_cosigners_of_log(history_roster(node_history(n)), n->key.sign.name, cosigners), i = 0;
 		while (i < nc && strcmp(cosigners[i].name, by))
 			i++;
 		if (i == nc) {
@@ -514,7 +514,7 @@ static void h_proof(void *ctx, const struct http_request *req, struct http_respo
 	int rc = buf_append(&cp, tlog_checkpoint_note(t)->data, tlog_checkpoint_note(t)->len);
 	if (by && party == n->me) {
 		/* the checkpoint covering the entry that this cosigner cosigned first */
-		const struct note_verifier *cosigner = charter_cosigner(&n->charter, by);
+		const struct note_verifier *cosigner = charter_cosigner(history_roster(node_history(n)), by);
 		struct note_verifier v[1];
 		size_t nv = 0;
 		if (cosigner)
@@ -628,6 +628,43 @@ static void h_metrics(void *ctx, const struct http_request *req, struct http_res
 }
 
 
+/*
+ * POST /amendment: a signed amendment of the channel (docs/amendments.md),
+ * adopted when it is the next one, complete and valid (node_adopt_amendment
+ * gives the status). On a worker: it waits until our log holds it.
+ */
+static void h_amendment(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	if (!amendment_is(req->body, req->body_len)) {
+		http_text(resp, 400, "not an amendment: the body must be a signed note starting '%s'", AMENDMENT_FIRST_LINE);
+		return;
+	}
+	int status = node_adopt_amendment(n, req->body, req->body_len, 0);
+	http_text(resp, status, "%s", err_msg());
+}
+
+/* GET /amendment/<n>: amendment number n in force here, the signed note as adopted; 404 beyond the last. */
+static void h_get_amendment(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct node *n = ctx;
+	const char *num = req->path + strlen("/amendment/");
+	const struct charter_history *h = node_history(n);
+	uint64_t k;
+	if (dec_u64(num, strlen(num), &k) || k == 0) {
+		http_text(resp, 400, "/amendment/<n>: n is 1, 2, ... (no leading zero)");
+		return;
+	}
+	if (k > h->n) {
+		http_text(resp, 404, "no amendment %" PRIu64 " here (%zu in force)", k, h->n);
+		return;
+	}
+	const struct buf *note = &h->am[k - 1]->note;
+	resp->status = 200;
+	resp->content_type = "text/plain; charset=utf-8";
+	buf_append(&resp->body, note->data, note->len);
+}
+
 /* The routes: which handler answers what, on an event loop or a worker. */
 void node_http_routes(struct node *n)
 {
@@ -644,6 +681,8 @@ void node_http_routes(struct node *n)
 		{"POST", "/bodies", BODY_BATCH_REQUEST_MAX, "application/octet-stream", h_bodies, 1, 0},
 		{"POST", "/submit", SUBMIT_MAX_REQUEST, SUBMIT_CONTENT_TYPE, h_submit, 0, 0},
 		{"POST", "/add-checkpoint", WITNESS_REQUEST_MAX, NULL, node_h_add_checkpoint, 1, 0},
+		{"POST", "/amendment", AMENDMENT_MAX_SIZE, NULL, h_amendment, 1, 0},
+		{"GET", "/amendment/", 0, NULL, h_get_amendment, 0, 0},
 		{"GET", "/metrics", 0, NULL, h_metrics, 0, 0},
 		{"GET", "/charter", 0, NULL, h_charter, 0, 0},
 		{"GET", "/cases", 0, NULL, h_cases, 1, 0},

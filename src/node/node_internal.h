@@ -74,7 +74,7 @@ struct node {
 	struct sequencer *seq;
 	struct witness *witness;
 	struct http_server *http;
-	struct http_route routes[16];
+	struct http_route routes[20];
 	size_t nroutes;
 	struct peer peers[MAX_PEERS];
 	size_t npeers;
@@ -95,6 +95,8 @@ struct node {
 	struct index *ix;          /* derived state, on disk */
 	struct cases cases;        /* derived state, in memory */
 	pthread_mutex_t cases_lock;
+	struct node_history *history; /* the charter and its amendments (node_amend.c): read with node_history() */
+	pthread_mutex_t amend_lock;   /* one adoption at a time */
 };
 
 /* ---- node.c: shared helpers ---- */
@@ -118,6 +120,28 @@ static inline uint64_t node_counter(const uint64_t *counter)
 {
 	return __atomic_load_n(counter, __ATOMIC_RELAXED);
 }
+
+/* ---- node_amend.c: the channel's amendments ---- */
+
+/* The current history (a snapshot that never changes; see node_amend.c). */
+const struct charter_history *node_history(const struct node *n);
+/* The charter in force at t. */
+const struct charter *node_charter_at(const struct node *n, int64_t t);
+/* Loads DIR/amendments/ at start (before the case state). 0 or the error, naming the file. */
+int node_history_open(struct node *n);
+void node_history_close(struct node *n);
+/* Appends to our log the amendments not yet recorded there (after the sequencer started). */
+int node_history_record(struct node *n);
+/*
+ * Adopts a signed amendment shown by an operator (POST /amendment) or found
+ * in a peer's log (from_peer): the next one, complete and valid; saved to
+ * DIR/amendments/, in force for every check, recorded in our log. Returns an
+ * HTTP status with the reason in err_msg(): 200 adopted or already in force;
+ * 409 another amendment with its number, or one before it missing; 422
+ * invalid, incomplete, a node-key rotation, or (from an operator) taking
+ * effect within the clock skew; 413 a limit; 500/503 I/O or memory.
+ */
+int node_adopt_amendment(struct node *n, const uint8_t *data, size_t len, int from_peer);
 
 /* ---- node_state.c: derived state ---- */
 

@@ -100,7 +100,36 @@ struct bundle_feed {
 	struct verified *v; /* records which new entries verify */
 	struct wanted_body want[TILE_WIDTH]; /* the bundle's bodies addressed to us and not yet stored */
 	size_t nwant;
+	struct buf *amendments;             /* amendment entries met, adopted once the mirror has them */
+	size_t namendments;
 };
+
+/* Keeps a copy of an amendment entry of the peer's log, to adopt after the sync (at most HISTORY_MAX). */
+static void keep_amendment(struct bundle_feed *bf, const uint8_t *entry, size_t len)
+{
+	if (bf->namendments == HISTORY_MAX)
+		return;
+	struct buf *m = realloc(bf->amendments, (bf->namendments + 1) * sizeof *m);
+	if (!m)
+		return;
+	bf->amendments = m;
+	buf_init(&m[bf->namendments], AMENDMENT_MAX_SIZE);
+	if (buf_append(&m[bf->namendments], entry, len) == 0)
+		bf->namendments++;
+}
+
+/* Adopts the amendments a sync met (if adopt), in log order (node_amend.c); a refused one is logged. */
+static void adopt_amendments(struct node *n, struct peer *p, struct bundle_feed *bf, int adopt)
+{
+	for (size_t i = 0; i < bf->namendments; i++) {
+		if (adopt && node_adopt_amendment(n, bf->amendments[i].data, bf->amendments[i].len, 1) != 200)
+			node_log("an amendment in %s's log is not adopted: %s", p->party->id, err_msg());
+		buf_release(&bf->amendments[i]);
+	}
+	free(bf->amendments);
+	bf->amendments = NULL;
+	bf->namendments = 0;
+}
 
 /* Each new entry of a peer's log (queued on the mirror by the tile client): checked once, its body wanted. */
 static int feed_mirror(void *ctx, uint64_t index, const uint8_t *entry, size_t len)
@@ -108,8 +137,12 @@ static int feed_mirror(void *ctx, uint64_t index, const uint8_t *entry, size_t l
 	struct bundle_feed *bf = ctx;
 	/* Verified once here; the index is told, so it does not check the signatures again. */
 	struct envelope e;
+	if (amendment_is(entry, len)) {
+		keep_amendment(bf, entry, len);
+		return 0;
+	}
 	if (envelope_parse(&e, entry, len) == 0) {
-		if (envelope_verify(&e, &bf->n->charter) == 0) {
+		if (envelope_verify(&e, node_charter_at(bf->n, e.f.time)) == 0) {
 			uint64_t k = index - bf->v->first;
 			((uint8_t *)bf->v->bits)[k / 8] |= (uint8_t)(1u << (k % 8));
 			if (e.f.has_body && addressed_to_me(bf->n, &e.f) && !bodies_has_keep(bf->n->bodies, e.f.body_hash) &&
@@ -144,7 +177,7 @@ size_t node_log_signers(const struct node *n, const char *origin, const struct n
 			struct note_verifier *vs)
 {
 	vs[0] = *log_key;
-	return 1 + charter_cosigners_of_log(&n->charter, origin, vs + 1);
+	return 1 + charter_cosigners_of_log(history_latest(node_history(n)), origin, vs + 1);
 }
 
 /* A kept or published checkpoint fits in a note: the log's line and one per cosigner. */
@@ -287,6 +320,8 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 		struct tileclient_hooks h = {feed_mirror, feed_bundle_done, feed_before_commit, bf};
 		rc = tileclient_sync(p->mirror, cs, p->party->url, &cp, cpnote, len, clean.data, clean.len, &h, NULL);
 	}
+	if (bf) /* before the new entries are judged: the ones after an amendment fall under it */
+		adopt_amendments(n, p, bf, rc == 0); /* (a log that did not verify gives nothing) */
 	free(bf);
 	buf_release(&clean);
 	client_session_close(cs);
@@ -347,7 +382,7 @@ static int entry_valid(struct node *n, struct peer *p, uint64_t i, const struct 
 	const struct cases_env *ce = cases_entry(&n->cases, p->party->node_key.name, i);
 	int known = ce != NULL, valid = ce && ce->valid && ce->standing != CASES_REFUSED;
 	pthread_mutex_unlock(&n->cases_lock);
-	return known ? valid : envelope_verify(e, &n->charter) == 0;
+	return known ? valid : envelope_verify(e, node_charter_at(n, e->f.time)) == 0;
 }
 
 /*

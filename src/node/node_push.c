@@ -156,7 +156,8 @@ void *node_pusher_main(void *arg)
 {
 	struct node *n = arg;
 	int64_t last[MAX_TARGETS] = {0}; /* when each target last cosigned (0: not since start) */
-	int64_t heartbeat = n->charter.heartbeat ? (int64_t)n->charter.heartbeat : CHARTER_DEFAULT_HEARTBEAT;
+	const struct charter *in_force = history_latest(node_history(n));
+	int64_t heartbeat = in_force->heartbeat ? (int64_t)in_force->heartbeat : CHARTER_DEFAULT_HEARTBEAT;
 	struct buf note;
 	buf_init(&note, CHECKPOINT_MAX_SIZE);
 	pthread_mutex_lock(&n->push_lock);

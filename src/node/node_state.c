@@ -101,7 +101,7 @@ void node_record_note_cosignatures(struct node *n, const uint8_t *note, size_t l
 {
 	struct cosig_set *cs = malloc(sizeof *cs);
 	/* the same check as an auditor's report (src/cases/cosig.c); a line that does not verify is ignored here */
-	if (cs && cosig_check_note(&n->charter, note, len, cs) == 0)
+	if (cs && cosig_check_note_history(node_history(n), note, len, cs) == 0)
 		for (size_t i = 0; i < cs->nok; i++)
 			node_record_cosignature(n, cs->cp.origin, cs->cp.size, cs->ok[i].name, cs->ok[i].time);
 	free(cs);
@@ -267,7 +267,7 @@ int node_state_open(struct node *n)
 	char path[PATH_MAX + 64];
 	int rc;
 	snprintf(path, sizeof path, "%s/index.sqlite", n->dir);
-	if ((rc = cases_init(&n->cases, &n->charter)))
+	if ((rc = cases_init_history(&n->cases, node_history(n))))
 		return rc;
 	/*
 	 * One path for every rebuild (--reindex; a missing, new, empty, half-built,
@@ -285,7 +285,7 @@ int node_state_open(struct node *n)
 		n->ix = NULL;
 		cases_release(&n->cases);
 		remove_index_files(path);
-		if ((rc = cases_init(&n->cases, &n->charter)))
+		if ((rc = cases_init_history(&n->cases, node_history(n))))
 			return rc;
 		if ((rc = index_open(&n->ix, path)))
 			return err_wrap(rc, "cannot create a new index");

@@ -27,7 +27,7 @@ void submission_release(struct submission *s)
 
 #define REFUSE(status, ...) (err_set(ERR_FORMAT, __VA_ARGS__), (status))
 
-int submit_check(struct submission *s, const uint8_t *req, size_t len, const struct charter *c, const char *party,
+int submit_check(struct submission *s, const uint8_t *req, size_t len, const struct charter_history *h, const char *party,
 		 int64_t now, int64_t max_skew)
 {
 	memset(s, 0, sizeof *s);
@@ -63,7 +63,7 @@ int submit_check(struct submission *s, const uint8_t *req, size_t len, const str
 	struct envelope_fields *f = &s->env.f;
 	if (f->kind == ENV_RECEIVED)
 		return REFUSE(403, "'received' envelopes are made by nodes, not submitted");
-	if ((rc = envelope_verify(&s->env, c)))
+	if ((rc = envelope_verify(&s->env, history_at(h, f->time)))) /* the charter in force at its time */
 		return rc == ERR_VERIFY ? 403 : 400;
 	size_t pl = syntax_agency_party_len(f->from, strlen(f->from));
 	if (strlen(party) != pl || memcmp(f->from, party, pl) != 0)

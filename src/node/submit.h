@@ -13,6 +13,7 @@
 #define PARLEY_SUBMIT_H
 
 #include "exchange/charter.h"
+#include "exchange/history.h"
 #include "exchange/envelope.h"
 
 #include <stddef.h>
@@ -33,7 +34,8 @@ struct submission {
 };
 
 /*
- * Checks a request body against the charter for a node of party `party`:
+ * Checks a request body against the charter in force at the envelope's time
+ * (history_at: docs/amendments.md) for a node of party `party`:
  * framing, envelope syntax and kind rules, channel, membership, signatures,
  * that the sender is one of this party's agencies, the body's hash and size,
  * and that the envelope's time is within max_skew seconds of now (a
@@ -41,7 +43,7 @@ struct submission {
  * the time it was proposed, before every named agency co-signed it).
  * req may be NULL when len is 0 (an empty request: 400).
  */
-int submit_check(struct submission *s, const uint8_t *req, size_t len, const struct charter *c,
+int submit_check(struct submission *s, const uint8_t *req, size_t len, const struct charter_history *h,
 		 const char *party, int64_t now, int64_t max_skew);
 void submission_release(struct submission *s);
 

@@ -22,12 +22,14 @@ static int never(void *ctx, size_t i, const uint8_t *body, size_t len)
 static void test_submit_check_empty(void)
 {
 	static struct charter ch; /* not reached: the framing is refused first */
+	struct charter_history h;
 	struct submission s;
+	history_init(&h, &ch);
 	err_clear();
-	CHECK_EQ_INT(submit_check(&s, NULL, 0, &ch, "us", 1700000000, 900), 400);
+	CHECK_EQ_INT(submit_check(&s, NULL, 0, &h, "us", 1700000000, 900), 400);
 	CHECK_MSG("parley-submit v1");
 	submission_release(&s);
-	CHECK_EQ_INT(submit_check(&s, (const uint8_t *)"", 0, &ch, "us", 1700000000, 900), 400);
+	CHECK_EQ_INT(submit_check(&s, (const uint8_t *)"", 0, &h, "us", 1700000000, 900), 400);
 	submission_release(&s);
 }
 
