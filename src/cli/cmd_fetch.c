@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/util.h"
 #include "exchange/charter.h"
+#include "exchange/history.h"
 #include "node/client.h"
 #include "node/tileclient.h"
 #include "tlog/kept.h"
@@ -36,7 +37,13 @@
 #define PROGRESS_AFTER 1.0   /* seconds before the first progress line */
 #define PROGRESS_EVERY 0.25  /* seconds between progress lines */
 
+struct amendments_seen {
+	struct buf *copies;  /* the amendment entries met in the logs (docs/amendments.md) */
+	size_t n;
+};
+
 struct progress {
+	struct amendments_seen *seen;
 	int on;              /* stderr is a terminal */
 	const char *party;
 	uint64_t from, total; /* the mirror's size before, the checkpoint's size */
@@ -124,7 +131,57 @@ struct fetcher {
 	const char *out;
 	struct client_session *cs;
 	int tty;
+	struct amendments_seen seen;
 };
+
+/* Each new entry: an amendment is kept, to be checked and saved into DIR/amendments/ at the end. */
+static int on_entry(void *ctx, uint64_t index, const uint8_t *entry, size_t len)
+{
+	struct progress *p = ctx;
+	struct amendments_seen *s = p->seen;
+	(void)index;
+	if (!amendment_is(entry, len) || s->n == HISTORY_MAX)
+		return 0;
+	struct buf *m = realloc(s->copies, (s->n + 1) * sizeof *m);
+	if (!m)
+		return err_set(ERR_NOMEM, "out of memory");
+	s->copies = m;
+	buf_init(&m[s->n], AMENDMENT_MAX_SIZE);
+	int rc = buf_append(&m[s->n], entry, len);
+	s->n += rc == 0;
+	return rc;
+}
+
+/*
+ * DIR/amendments/: those already there and those met in the logs, which must
+ * form one chain of complete amendments (else exit 1: the logs show two
+ * histories, or an amendment that does not verify).
+ */
+static int save_amendments(struct fetcher *f)
+{
+	struct charter_history h;
+	history_init(&h, f->c);
+	const uint8_t **data = calloc(f->seen.n ? f->seen.n : 1, sizeof *data);
+	size_t *len = calloc(f->seen.n ? f->seen.n : 1, sizeof *len);
+	int rc = data && len ? history_load_dir(&h, f->out) : err_set(ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < f->seen.n && data && len; i++)
+		data[i] = f->seen.copies[i].data, len[i] = f->seen.copies[i].len;
+	if (!rc && (rc = history_add_all(&h, data, len, f->seen.n)))
+		rc = err_wrap(rc == ERR_IO || rc == ERR_NOMEM ? rc : ERR_VERIFY, "the amendments in the logs");
+	if (!rc)
+		rc = history_save_dir(&h, f->out);
+	else if (rc != ERR_VERIFY)
+		rc = err_wrap(rc, "%s/amendments", f->out);
+	if (!rc && h.n)
+		printf("amendments: %zu in force\n", h.n);
+	history_release(&h);
+	free(data);
+	free(len);
+	for (size_t i = 0; i < f->seen.n; i++)
+		buf_release(&f->seen.copies[i]);
+	free(f->seen.copies);
+	return rc;
+}
 
 /*
  * The mirror's checkpoint when the served one has its size: the held one with
@@ -219,8 +276,8 @@ static int fetch_one(struct fetcher *f, const char *base, const struct charter_p
 	}
 	if ((rc = note_select(&clean, cpb.data, cpb.len, vs, nv, NOTE_KEEP_NEWEST, NULL, NULL)))
 		goto out;
-	struct progress pr = {f->tty, party->id, have, cp.size, now_s(), 0, 0};
-	struct tileclient_hooks h = {NULL, on_bundle, NULL, &pr};
+	struct progress pr = {&f->seen, f->tty, party->id, have, cp.size, now_s(), 0, 0};
+	struct tileclient_hooks h = {on_entry, on_bundle, NULL, &pr};
 	struct tileclient_stats st;
 	rc = tileclient_sync(m, f->cs, base, &cp, cpb.data, cpb.len, clean.data, clean.len, &h, &st);
 	progress_end(&pr);
@@ -287,7 +344,7 @@ int cmd_fetch(int argc, char **argv)
 		return cli_usage("fetch", "%s", usage);
 
 	struct charter *c = calloc(1, sizeof *c);
-	struct fetcher f = {c, out, NULL, isatty(2)};
+	struct fetcher f = {c, out, NULL, isatty(2), {NULL, 0}};
 	int rc, worst = 0;
 	if (!c)
 		return cli_fail("fetch", err_set(ERR_NOMEM, "out of memory"));
@@ -320,6 +377,12 @@ int cmd_fetch(int argc, char **argv)
 			if (err_exit_code(r) == 1 || !worst)
 				worst = err_exit_code(r);
 		}
+	}
+	int r = save_amendments(&f);
+	if (r) {
+		fprintf(stderr, "parley fetch: %s\n", err_msg());
+		if (err_exit_code(r) == 1 || !worst)
+			worst = err_exit_code(r);
 	}
 out:
 	client_session_close(f.cs);

@@ -106,6 +106,13 @@ jq -e '[.envelopes[] | select(.kind == "notice")] | length == 1' "$D/view1" >/de
 
 # reports: two notices from us.fbi (one per key), the amendment listed as such, the old key's late one refused
 sleep 2 # the last cosignatures settle
+# an auditor's mirror finds the amendment in the logs and keeps it beside them
+expect fetch 0 "" "$PARLEY" fetch --charter "$C" --out "$D/f"
+grep -q "^amendments: 1 in force" "$T_OUT" && cmp -s "$D/f/amendments/0001" "$D/a1" && pass fetch-keeps-amendment ||
+	fail fetch-keeps-amendment "$(cat "$T_OUT"; ls "$D/f")"
+expect fetch-report 0 "" "$PARLEY" report "$D/f" --from "$FROM" --to "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" --kind notice --json
+jq -e '[.pairs[] | select(.from == "us" and .to == "ru" and .kind == "notice")][0].sent == 2' "$T_OUT" >/dev/null &&
+	pass fetch-report-counts-both-keys || fail fetch-report-counts-both-keys "$(jq -c '.pairs' "$T_OUT" 2>&1 | head -c 300)"
 kill "$NODE_PID_us" "$NODE_PID_ru"; wait "$NODE_PID_us" "$NODE_PID_ru" 2>/dev/null
 # the period is closed by a cosignature at or after to + 15 min, made here with the neutral witness's key (as bundle.sh does)
 TO=$(date -u -d '+1 minute' +%Y-%m-%dT%H:%M:%SZ)
