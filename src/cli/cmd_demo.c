@@ -69,6 +69,7 @@ struct demo {
 	struct officer off[4];       /* in the order of agencies[] */
 	int opened[4];
 	char case_id[SYNTAX_CASE_MAX + 1];
+	char last[64];               /* PARTY/INDEX of the last envelope sent, for a --ref */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -307,7 +308,9 @@ static void print_pos(const char *what, const struct officer_pos *p)
 }
 
 /* Sends m as agency (a response if how >= 0), waits for the delivery, prints both. */
-static int send_and_deliver(struct demo *d, const char *agency, struct officer_msg *m, int how, const char *cmdline)
+/* Sends m (a response picked by `how` and ref, when how >= 0) as agency and waits until it is delivered. */
+static int send_and_deliver(struct demo *d, const char *agency, struct officer_msg *m, int how, const char *ref,
+			    const char *cmdline)
 {
 	struct officer *o = officer_of(d, agency);
 	struct officer_pos pos;
@@ -315,7 +318,7 @@ static int send_and_deliver(struct demo *d, const char *agency, struct officer_m
 	int rc;
 	printf("  $ %s\n", cmdline);
 	if (how >= 0)
-		rc = officer_respond(o, m, (enum officer_pick)how, NULL, &pos, about, sizeof about);
+		rc = officer_respond(o, m, (enum officer_pick)how, ref, &pos, about, sizeof about);
 	else
 		rc = officer_send(o, m, &pos);
 	if (rc)
@@ -327,6 +330,7 @@ static int send_and_deliver(struct demo *d, const char *agency, struct officer_m
 		printf(", refers to %s", about);
 	printf("\n");
 	print_pos("in the log", &pos);
+	snprintf(d->last, sizeof d->last, "%s/%" PRIu64, pos.party, pos.index);
 	if ((rc = officer_wait_delivered(o, m->case_id, &pos, WAIT_S)))
 		return rc;
 	printf("  deemed delivered: the recipient party's node cosigned a checkpoint covering %s/%" PRIu64 "\n",
@@ -446,7 +450,7 @@ static int play(struct demo *d)
 	m.body_len = body.len;
 	snprintf(line, sizeof line, "parley send notice --key keys/us.fbi.key --node US --to ru.fsb ru.gp --handling 'TLP:AMBER H2' "
 				    "--body notice.json --evidence ransomware-notice.json   (new case %s)", d->case_id);
-	if ((rc = send_and_deliver(d, "us.fbi", &m, -1, line)))
+	if ((rc = send_and_deliver(d, "us.fbi", &m, -1, NULL, line)))
 		goto out;
 
 	step("2. us.doj sends a mutual-legal-assistance request to ru.gp and ru.fsb");
@@ -457,7 +461,7 @@ static int play(struct demo *d)
 	m.handling = "TLP:AMBER H2";
 	snprintf(line, sizeof line, "parley send request --key keys/us.doj.key --node US --case %s --to ru.gp ru.fsb "
 				    "--body mla-request.json", d->case_id);
-	if ((rc = send_and_deliver(d, "us.doj", &m, -1, line)))
+	if ((rc = send_and_deliver(d, "us.doj", &m, -1, NULL, line)))
 		goto out;
 
 	step("3. ru.gp's inbox");
@@ -472,14 +476,14 @@ static int play(struct demo *d)
 	if ((rc = message(d, &m, ENV_ACK, demo_ack, demo_ack_len, NULL, NULL, &body)))
 		goto out;
 	snprintf(line, sizeof line, "parley ack %s --key keys/ru.gp.key --node RU --body ack.json", d->case_id);
-	if ((rc = send_and_deliver(d, "ru.gp", &m, OFFICER_PICK_ACK, line)))
+	if ((rc = send_and_deliver(d, "ru.gp", &m, OFFICER_PICK_ACK, NULL, line)))
 		goto out;
 
 	step("5. ru.gp answers in part (subscriber records and logs; the disk image is still owed)");
 	if ((rc = message(d, &m, ENV_ANSWER, demo_answer, demo_answer_len, NULL, NULL, &body)))
 		goto out;
 	snprintf(line, sizeof line, "parley answer %s --key keys/ru.gp.key --node RU --body answer-partial.json", d->case_id);
-	if ((rc = send_and_deliver(d, "ru.gp", &m, OFFICER_PICK_REQUEST, line)))
+	if ((rc = send_and_deliver(d, "ru.gp", &m, OFFICER_PICK_REQUEST, NULL, line)))
 		goto out;
 
 	step("6. us.doj asks for more detail on what is still owed: an update referring to the answer (no new clock)");
@@ -489,8 +493,11 @@ static int play(struct demo *d)
 			  "A second wallet linked to the ransom payments has been identified; indicators attached.",
 			  &body)))
 		goto out;
-	snprintf(line, sizeof line, "parley send update --key keys/us.doj.key --node US --case %s --body update.json", d->case_id);
-	if ((rc = send_and_deliver(d, "us.doj", &m, OFFICER_PICK_ANY, line)))
+	char answer_ref[sizeof d->last];
+	snprintf(answer_ref, sizeof answer_ref, "%s", d->last); /* the answer of step 5 */
+	snprintf(line, sizeof line, "parley send update --key keys/us.doj.key --node US --case %s --ref %s --body update.json",
+		 d->case_id, answer_ref);
+	if ((rc = send_and_deliver(d, "us.doj", &m, OFFICER_PICK_ANY, answer_ref, line)))
 		goto out;
 
 	step("7. a joint statement of the consultation round: proposed by us.doj, co-signed by ru.gp and ru.fsb, published");

@@ -349,6 +349,26 @@ static void env_pos(const struct officer *o, json_t *env, char *out, size_t outs
 	snprintf(out, outsz, "%s/%" JSON_INTEGER_FORMAT, p ? p : "?", json_integer_value(json_object_get(env, "index")));
 }
 
+enum { PICK_NONE, PICK_BEST, PICK_FALLBACK };
+
+/* What env is to the rule: a candidate, a fallback (an acknowledged request; for close, one the agency sent), or neither. */
+static int pick_class(const struct officer *o, json_t *e, enum officer_pick how)
+{
+	const char *kind = jstr(e, "kind");
+	int request = !strcmp(kind, "request");
+	if (how == OFFICER_PICK_ANY)
+		return strcmp(kind, "received") && (env_to_me(o, e) || env_from_me(o, e)) ? PICK_BEST : PICK_NONE;
+	if (request && env_to_me(o, e)) {
+		const char *st = jstr(my_clock(o, e, "ack"), "state");
+		if (how == OFFICER_PICK_ACK && (!strcmp(st, "met") || !strcmp(st, "sent") || !strcmp(st, "closed")))
+			return PICK_FALLBACK; /* acknowledged already */
+		return PICK_BEST;
+	}
+	if (request && env_from_me(o, e) && how == OFFICER_PICK_CLOSE)
+		return PICK_FALLBACK; /* a request the agency sent */
+	return PICK_NONE;
+}
+
 int officer_pick(const struct officer *o, json_t *kase, enum officer_pick how, const char *ref_arg, json_t **env)
 {
 	json_t *envs = json_object_get(kase, "envelopes"), *e, *best = NULL, *fallback = NULL;
@@ -367,25 +387,32 @@ int officer_pick(const struct officer *o, json_t *kase, enum officer_pick how, c
 		return err_set(ERR_NOTFOUND, "case %s has no valid envelope at %s (--ref takes PARTY/INDEX, as `parley show` prints)",
 			       case_id, ref_arg);
 	}
-	/* The views list envelopes in time order: the last match is the latest. */
+	/* The views list envelopes in time order. More than one candidate: the officer must say which. */
+	size_t nbest = 0, nfallback = 0;
 	json_array_foreach(envs, i, e) {
-		const char *kind = jstr(e, "kind");
-		int request = !strcmp(kind, "request");
-		if (how == OFFICER_PICK_ANY) {
-			if (strcmp(kind, "received") && (env_to_me(o, e) || env_from_me(o, e)))
-				best = e;
-		} else if (request && env_to_me(o, e)) {
-			const char *st = jstr(my_clock(o, e, "ack"), "state");
-			if (how == OFFICER_PICK_ACK && (!strcmp(st, "met") || !strcmp(st, "sent") || !strcmp(st, "closed")))
-				fallback = e; /* acknowledged already */
-			else
-				best = e;
-		} else if (request && env_from_me(o, e) && how == OFFICER_PICK_CLOSE) {
-			fallback = e; /* a request the agency sent */
-		}
+		int c = pick_class(o, e, how);
+		if (c == PICK_BEST)
+			best = e, nbest++;
+		else if (c == PICK_FALLBACK)
+			fallback = e, nfallback++;
 	}
+	int want = PICK_BEST;
 	if (!best && how == OFFICER_PICK_CLOSE)
-		best = fallback;
+		best = fallback, nbest = nfallback, want = PICK_FALLBACK;
+	if (nbest > 1 && how != OFFICER_PICK_CLOSE) { /* a close ends the whole case: the latest request serves */
+		char choices[512] = "";
+		json_array_foreach(envs, i, e) {
+			size_t used = strlen(choices);
+			if (pick_class(o, e, how) == want && used + 80 < sizeof choices) {
+				char p[64];
+				env_pos(o, e, p, sizeof p);
+				snprintf(choices + used, sizeof choices - used, "%s%s (%s of %s)", used ? ", " : "", p,
+					 jstr(e, "kind"), jstr(e, "time"));
+			}
+		}
+		return err_set(ERR_USAGE, "case %s has %zu envelopes this could refer to: %s; say which with --ref PARTY/INDEX",
+			       case_id, nbest, choices);
+	}
 	if (best) {
 		*env = best;
 		return 0;

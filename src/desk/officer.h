@@ -95,17 +95,19 @@ int officer_submit(const struct officer *o, const uint8_t *env, size_t elen, con
 
 /* How officer_pick chooses the envelope a response refers to. */
 enum officer_pick {
-	OFFICER_PICK_ACK,      /* the latest request to the agency whose ack is not yet sent or met */
-	OFFICER_PICK_REQUEST,  /* the latest request addressed to the agency */
-	OFFICER_PICK_CLOSE,    /* a request to the agency, else the latest request it sent */
-	OFFICER_PICK_ANY,      /* the latest envelope (not 'received') it sent or received */
+	OFFICER_PICK_ACK,      /* the request to the agency whose ack is not yet sent or met */
+	OFFICER_PICK_REQUEST,  /* the request addressed to the agency */
+	OFFICER_PICK_CLOSE,    /* the latest request to the agency, else the latest it sent (it closes the whole case) */
+	OFFICER_PICK_ANY,      /* the envelope (not 'received') it sent or received */
 };
 
 /*
  * Chooses the envelope in kase (a case view) that a response refers to:
- * the one named by ref_arg ("PARTY/INDEX") if given, else by the rule. *env
- * is borrowed from kase. ERR_NOTFOUND / ERR_CONFLICT with a reason when there
- * is nothing to respond to.
+ * the one named by ref_arg ("PARTY/INDEX") if given, else the one envelope
+ * the rule fits. *env is borrowed from kase. ERR_USAGE naming every
+ * candidate when more than one fits (the officer says which with --ref:
+ * nothing is chosen silently); ERR_NOTFOUND / ERR_CONFLICT with a reason when
+ * there is nothing to respond to.
  */
 int officer_pick(const struct officer *o, json_t *kase, enum officer_pick how, const char *ref_arg, json_t **env);
 

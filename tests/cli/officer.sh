@@ -68,7 +68,9 @@ expect show-notice-opened 0 "" "$PARLEY" show "$CASE" --key "$K/ru.fsb.key" --no
 has notice-body-decrypted "title: Ransomware through a managed-service provider"
 has notice-evidence "evidence: STIX bundle of 22 objects"
 
-expect update 0 "" "$PARLEY" send update --key "$K/us.doj.key" --node $US --case "$CASE" --summary "Please detail item 2." --wait 15
+expect update-ambiguous 2 "has 3 envelopes this could refer to: us/1 (request of" "$PARLEY" send update --key "$K/us.doj.key" --node $US --case "$CASE" --summary "Please detail item 2."
+grep -q "ru/3 (answer of" "$T_ERR" && grep -q "say which with --ref PARTY/INDEX" "$T_ERR" && pass update-ambiguous-lists || fail update-ambiguous-lists "$(cat "$T_ERR")"
+expect update 0 "" "$PARLEY" send update --key "$K/us.doj.key" --node $US --case "$CASE" --ref ru/3 --summary "Please detail item 2." --wait 15
 has update-refers "about ru/3 answer from ru.gp"
 
 # statement: every named agency must sign before it can be published
