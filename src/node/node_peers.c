@@ -296,6 +296,7 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 	}
 	struct client_session *cs, *bcs = NULL; /* the tiles' (used by the tile client's thread), the bodies' */
 	struct verified v = {have, cp.size - have, NULL};
+	const struct charter_history *judged_under = node_history(n); /* the history feed_mirror verifies with */
 	uint8_t *bits = calloc((size_t)(v.n / 8 + 1), 1);
 	if (!bits)
 		return err_set(ERR_NOMEM, "out of memory");
@@ -322,6 +323,8 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 	}
 	if (bf) /* before the new entries are judged: the ones after an amendment fall under it */
 		adopt_amendments(n, p, bf, rc == 0); /* (a log that did not verify gives nothing) */
+	if (node_history(n) != judged_under) /* feed_mirror judged them under the charters before it: judge again */
+		memset(bits, 0, (size_t)(v.n / 8 + 1));
 	free(bf);
 	buf_release(&clean);
 	client_session_close(cs);

@@ -1,0 +1,42 @@
+# Hostile-review regressions for amendments in running nodes (docs/amendments.md, "In a node").
+# peer-batch: a node that meets an amendment in a peer's log judges the entries after it, in
+# the same sync, under the amended charter (not the charter it held before the sync).
+. "$ROOT/tests/lib.sh"
+. "$ROOT/tests/fixture.sh"
+. "$ROOT/tests/node_lib.sh"
+D=$T_DIR
+make_channel "$D/ch" || { fail setup "could not build the test channel"; exit 1; }
+K=$D/ch/keys C=$D/ch/charter V=$ROOT/tests/data/cyber-mla/valid
+US=$(url_of us) RU=$(url_of ru)
+SKEW=3
+"$PARLEY" node init "$D/us" --charter "$C" --key "$K/us-node.key" 2>/dev/null &&
+	"$PARLEY" node init "$D/ru" --charter "$C" --key "$K/ru-node.key" 2>/dev/null &&
+	"$PARLEY" witness init "$D/w" --charter "$C" --key "$K/witness.key" 2>/dev/null || { fail setup init; exit 1; }
+replace() { awk -v p="$1" -v r="$2" 'index($0, p) == 1 && !done { print r; done = 1; next } { print }' "$3" >"$3.new" && mv "$3.new" "$3"; }
+post() { curl -s -o "$T_DIR/resp" -w '%{http_code}' --data-binary @"$1" "$2/amendment"; }
+
+# ru is down; us takes an envelope by us.fbi's key, then (restarted with it in DIR/amendments)
+# records amendment 1, which retired that key a little before the envelope's time: ru's first
+# sync brings both, and ru must judge the envelope under amendment 1, live as after --reindex
+start_node "$D/us" us --max-skew $SKEW && start_witness "$D/w" || { fail setup "nodes did not start"; exit 1; }
+"$PARLEY" keygen --name us.fbi --out "$K/us.fbi.new.key" >/dev/null
+"$PARLEY" charter amend "$C" --effective "$(date -u -d '-20 seconds' +%Y-%m-%dT%H:%M:%SZ)" --out "$D/a1" 2>/dev/null
+replace "agency: us.fbi " "agency: us.fbi $("$PARLEY" key vkey "$K/us.fbi.new.key") $("$PARLEY" key age-recipient "$K/us.fbi.new.key")" "$D/a1"
+"$PARLEY" charter sign "$D/a1" --key "$K/us-node.key" --charter "$C" 2>/dev/null
+"$PARLEY" charter sign "$D/a1" --key "$K/ru-node.key" --charter "$C" 2>/dev/null
+expect setup-old-key-notice 0 "" "$PARLEY" send notice --key "$K/us.fbi.key" --node "$US" --to ru.fsb \
+	--body "$V/notice-minimal.json"
+case_old=$(sed -n 's/^sent notice from us.fbi in case \([^,]*\),.*/\1/p' "$T_OUT")
+kill "$NODE_PID_us"; wait "$NODE_PID_us" 2>/dev/null
+mkdir -p "$D/us/amendments" && cp "$D/a1" "$D/us/amendments/0001"
+start_node "$D/us" us --max-skew $SKEW || fail setup-us-restart "$(tail -n 3 "$D/us.log")"
+[ "$(log_size "$US")" = 2 ] || fail setup-us-records "size $(log_size "$US")"
+start_node "$D/ru" ru --max-skew $SKEW || fail setup-ru "$(tail -n 3 "$D/ru.log")"
+wait_for test -f "$D/ru/amendments/0001" || fail setup-ru-adopts "$(tail -n 3 "$D/ru.log")"
+sleep 1
+curl -s "$RU/case/$case_old" >"$D/live"
+kill "$NODE_PID_ru"; wait "$NODE_PID_ru" 2>/dev/null
+start_node "$D/ru" ru --max-skew $SKEW --reindex || fail setup-ru-reindex "$(tail -n 3 "$D/ru.log")"
+curl -s "$RU/case/$case_old" >"$D/reindexed"
+cmp -s <(grep -v as_of "$D/live") <(grep -v as_of "$D/reindexed") && pass peer-batch-judged-under-amendment ||
+	fail peer-batch-judged-under-amendment "live $(head -c 300 "$D/live") reindexed $(head -c 300 "$D/reindexed")"
