@@ -40,3 +40,11 @@ start_node "$D/ru" ru --max-skew $SKEW --reindex || fail setup-ru-reindex "$(tai
 curl -s "$RU/case/$case_old" >"$D/reindexed"
 cmp -s <(grep -v as_of "$D/live") <(grep -v as_of "$D/reindexed") && pass peer-batch-judged-under-amendment ||
 	fail peer-batch-judged-under-amendment "live $(head -c 300 "$D/live") reindexed $(head -c 300 "$D/reindexed")"
+
+# logged-amendment-missing: a directory (or bundle) whose amendments/ lacks an amendment its logs
+# record is refused, not judged as if the amendment never was
+kill "$NODE_PID_ru"; wait "$NODE_PID_ru" 2>/dev/null
+FROM=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ) TO=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+expect report-with-amendment 0 "" "$PARLEY" report "$D/ru" --from "$FROM" --to "$TO" --json
+cp -r "$D/ru" "$D/ru-copy" && rm -r "$D/ru-copy/amendments"
+expect logged-amendment-missing-refused 1 "amendment 1" "$PARLEY" report "$D/ru-copy" --from "$FROM" --to "$TO" --json
