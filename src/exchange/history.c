@@ -246,6 +246,21 @@ const struct charter *history_latest(const struct charter_history *h)
 	return h->n ? &h->am[h->n - 1]->charter : h->founding;
 }
 
+/* 1 for NAME.tmp.PID: what an interrupted file_write_atomic leaves (a crash while saving an amendment). */
+static int leftover_tmp(const char *name)
+{
+	const char *t = strstr(name, ".tmp.");
+	if (!t || t == name)
+		return 0;
+	t += 5;
+	if (!*t)
+		return 0;
+	for (; *t; t++)
+		if (*t < '0' || *t > '9')
+			return 0;
+	return 1;
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -264,7 +279,7 @@ int history_load_dir(struct charter_history *h, const char *dir)
 	int rc = 0;
 	struct dirent *e;
 	while (!rc && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
+		if (e->d_name[0] == '.' || leftover_tmp(e->d_name))
 			continue;
 		if (n == HISTORY_MAX) {
 			rc = err_set(ERR_LIMIT, "%s: more than %d files", path, HISTORY_MAX);

@@ -63,7 +63,8 @@ int history_clone(struct charter_history *dst, const struct charter_history *src
 void history_release_shared(struct charter_history *h);
 
 /*
- * Adds every file of DIR/amendments/ (any names; the directory may be
+ * Adds every file of DIR/amendments/ (any names but hidden ones and the
+ * NAME.tmp.PID an interrupted atomic write leaves; the directory may be
  * absent: nothing added), as history_add_all does. 0 or the first error,
  * naming the file.
  */

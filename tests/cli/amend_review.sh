@@ -48,3 +48,9 @@ FROM=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ) TO=$(date -u -d '+1 hour' +%Y-%
 expect report-with-amendment 0 "" "$PARLEY" report "$D/ru" --from "$FROM" --to "$TO" --json
 cp -r "$D/ru" "$D/ru-copy" && rm -r "$D/ru-copy/amendments"
 expect logged-amendment-missing-refused 1 "amendment 1" "$PARLEY" report "$D/ru-copy" --from "$FROM" --to "$TO" --json
+
+# half-written-tmp: a crash while a node saved an amendment leaves DIR/amendments/NNNN.tmp.PID
+# half-written; the node must still start (the amendment comes again from its poster or a peer)
+head -c 200 "$D/a1" >"$D/us/amendments/0002.tmp.4242"
+kill "$NODE_PID_us"; wait "$NODE_PID_us" 2>/dev/null
+start_node "$D/us" us --max-skew $SKEW && pass half-written-tmp-starts || fail half-written-tmp-starts "$(tail -n 2 "$D/us.log")"
