@@ -54,3 +54,24 @@ expect logged-amendment-missing-refused 1 "amendment 1" "$PARLEY" report "$D/ru-
 head -c 200 "$D/a1" >"$D/us/amendments/0002.tmp.4242"
 kill "$NODE_PID_us"; wait "$NODE_PID_us" 2>/dev/null
 start_node "$D/us" us --max-skew $SKEW && pass half-written-tmp-starts || fail half-written-tmp-starts "$(tail -n 2 "$D/us.log")"
+
+# backdated-statement-retired-key: a statement may be published up to 30 days after its time, but not
+# with a key an amendment has retired since (whoever holds the old us.fbi key, with a co-signer,
+# could otherwise publish statements dated before the rotation for 30 days after it)
+t_eff=$(sed -n 's/^effective: //p' "$D/a1")
+"$PARLEY" envelope seal --key "$K/us.fbi.key" --charter "$C" --kind statement --to ru.gp --case us.fbi/BACK-1 \
+	--body "$V/statement-consultation-round.json" --time "$(date -u -d "$t_eff - 5 seconds" +%Y-%m-%dT%H:%M:%SZ)" \
+	--out "$D/back" >/dev/null 2>&1 &&
+	"$PARLEY" envelope cosign "$D/back/envelope" --key "$K/ru.gp.key" >/dev/null 2>&1 &&
+	frame "$D/back/envelope" "$D/back/body.age" >"$D/back/req" || fail setup-backdated-statement
+code=$(submit "$US" "$D/back/req")
+[ "$code" = 403 ] && grep -q "dated before amendment 1" "$T_DIR/resp" && pass backdated-statement-retired-key-403 ||
+	fail backdated-statement-retired-key-403 "$code $(cat "$T_DIR/resp")"
+# a statement dated before the amendment whose keys it leaves unchanged is still published
+"$PARLEY" envelope seal --key "$K/us.doj.key" --charter "$C" --kind statement --to ru.gp --case us.doj/BACK-2 \
+	--body "$V/statement-consultation-round.json" --time "$(date -u -d "$t_eff - 5 seconds" +%Y-%m-%dT%H:%M:%SZ)" \
+	--out "$D/back2" >/dev/null 2>&1 &&
+	"$PARLEY" envelope cosign "$D/back2/envelope" --key "$K/ru.gp.key" >/dev/null 2>&1 &&
+	frame "$D/back2/envelope" "$D/back2/body.age" >"$D/back2/req" || fail setup-backdated-statement-2
+code=$(submit "$US" "$D/back2/req")
+[ "$code" = 200 ] && pass backdated-statement-unchanged-keys-200 || fail backdated-statement-unchanged-keys-200 "$code $(cat "$T_DIR/resp")"
