@@ -116,6 +116,18 @@ static int build_roster(const struct charter_history *h, const struct amendment 
 	return 0;
 }
 
+/* a valid and complete against b: 0, or amendment_check's error, or ERR_VERIFY naming who has not signed. */
+static int check_complete(const struct amendment *a, const struct amendment_base *b)
+{
+	int signed_by[AMENDMENT_MAX_SIGNERS], complete;
+	int rc = amendment_check(a, b, signed_by, &complete);
+	if (rc || complete)
+		return rc;
+	char who[1024];
+	missing_signers(a, b, signed_by, who, sizeof who);
+	return err_set(ERR_VERIFY, "amendment %u is not signed by %s", a->number, who);
+}
+
 const struct charter *history_roster(const struct charter_history *h)
 {
 	return h->n ? &h->roster : h->founding;
@@ -135,7 +147,11 @@ int history_add(struct charter_history *h, const uint8_t *data, size_t len, int 
 	}
 	if (a->number <= h->n) {
 		const struct amendment *have = h->am[a->number - 1];
-		if (memcmp(have->id, a->id, 32))
+		unsigned k = a->number;
+		/* another amendment with a number taken is a second history only if it is complete and valid there */
+		struct amendment_base at = {h->founding, k > 1 ? &h->am[k - 2]->charter : h->founding,
+					    k > 1 ? h->am[k - 2] : NULL};
+		if (memcmp(have->id, a->id, 32) && !(rc = check_complete(a, &at)))
 			rc = err_set(ERR_CONFLICT, "two amendments number %u: %s and %s", a->number, have->id_hex, a->id_hex);
 		goto drop;
 	}
@@ -148,15 +164,8 @@ int history_add(struct charter_history *h, const uint8_t *data, size_t len, int 
 		goto drop;
 	}
 	struct amendment_base b = history_base(h);
-	int signed_by[AMENDMENT_MAX_SIGNERS], complete;
-	if ((rc = amendment_check(a, &b, signed_by, &complete)))
+	if ((rc = check_complete(a, &b)))
 		goto drop;
-	if (!complete) {
-		char who[1024];
-		missing_signers(a, &b, signed_by, who, sizeof who);
-		rc = err_set(ERR_VERIFY, "amendment %u is not signed by %s", a->number, who);
-		goto drop;
-	}
 	if (h->n == h->cap) {
 		size_t cap = h->cap ? 2 * h->cap : 8;
 		struct amendment **m = realloc(h->am, cap * sizeof *m);

@@ -382,8 +382,15 @@ static void chain_rules(void)
 	CHECK(sign_all(&h, &first, both_nodes, 2) == 0);
 	draft(&h, EFF1, &other);
 	edit(&other, "ack: ", "ack: 12h");
+	struct buf half; /* another amendment 1 signed by us alone: not a second history, only incomplete */
+	buf_init(&half, AMENDMENT_MAX_SIZE * 2);
+	buf_append(&half, other.data, other.len);
+	CHECK(sign_all(&h, &half, both_nodes, 1) == 0);
 	CHECK(sign_all(&h, &other, both_nodes, 2) == 0);
 	CHECK(add(&h, &first) == 0);
+	CHECK(add(&h, &half) == ERR_VERIFY);
+	CHECK_MSG("amendment 1 is not signed by ru (its node key)");
+	buf_release(&half);
 	CHECK(add(&h, &other) == ERR_CONFLICT);
 	CHECK_MSG("two amendments number 1");
 
