@@ -75,3 +75,17 @@ code=$(submit "$US" "$D/back/req")
 	frame "$D/back2/envelope" "$D/back2/body.age" >"$D/back2/req" || fail setup-backdated-statement-2
 code=$(submit "$US" "$D/back2/req")
 [ "$code" = 200 ] && pass backdated-statement-unchanged-keys-200 || fail backdated-statement-unchanged-keys-200 "$code $(cat "$T_DIR/resp")"
+
+# fetch-keeps-chain-despite-junk: an entry in a log that looks like an amendment but is not a complete
+# one (here amendment 2 signed by us alone, appended to us's log) is reported (exit 1), but the chain
+# of complete amendments the logs hold is still kept, so the directory can still be reported on
+kill "$NODE_PID_us"; wait "$NODE_PID_us" 2>/dev/null
+"$PARLEY" charter amend "$C" "$D/a1" --effective "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" --out "$D/a2" 2>/dev/null
+replace "ack: " "ack: 12h" "$D/a2"
+"$PARLEY" charter sign "$D/a2" --key "$K/us-node.key" --charter "$C" "$D/a1" 2>/dev/null || fail setup-junk-sign
+"$PARLEY" log append "$D/us/log" --key "$K/us-node.key" "$D/a2" >/dev/null 2>&1 || fail setup-junk-append
+start_node "$D/us" us --max-skew $SKEW && start_node "$D/ru" ru --max-skew $SKEW || fail setup-junk-restart
+expect fetch-junk-amendment-reported 1 "amendment 2 is not signed by ru" "$PARLEY" fetch --charter "$C" --out "$D/f"
+cmp -s "$D/f/amendments/0001" "$D/a1" && [ ! -e "$D/f/amendments/0002" ] && pass fetch-keeps-chain-despite-junk ||
+	fail fetch-keeps-chain-despite-junk "$(ls "$D/f/amendments" 2>&1)"
+expect fetch-dir-reports 0 "" "$PARLEY" report "$D/f" --from "$FROM" --to "$TO" --json
