@@ -89,3 +89,19 @@ expect fetch-junk-amendment-reported 1 "amendment 2 is not signed by ru" "$PARLE
 cmp -s "$D/f/amendments/0001" "$D/a1" && [ ! -e "$D/f/amendments/0002" ] && pass fetch-keeps-chain-despite-junk ||
 	fail fetch-keeps-chain-despite-junk "$(ls "$D/f/amendments" 2>&1)"
 expect fetch-dir-reports 0 "" "$PARLEY" report "$D/f" --from "$FROM" --to "$TO" --json
+
+# witness-rotation-pending: amendment 2 rotates the neutral witness's key from an hour from now; until
+# then the witness's key in force goes on cosigning us's log, and us keeps and publishes those lines
+"$PARLEY" keygen --name un.witness --out "$K/witness.new.key" >/dev/null
+"$PARLEY" charter amend "$C" "$D/a1" --effective "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" --out "$D/w2" 2>/dev/null
+replace "witness: un.witness " "witness: un.witness $(url_of witness) $("$PARLEY" key vkey "$K/witness.new.key" --cosigner)" "$D/w2"
+"$PARLEY" charter sign "$D/w2" --key "$K/us-node.key" --charter "$C" "$D/a1" 2>/dev/null &&
+	"$PARLEY" charter sign "$D/w2" --key "$K/ru-node.key" --charter "$C" "$D/a1" 2>/dev/null || fail setup-w2-sign
+code=$(post "$D/w2" "$US")
+[ "$code" = 200 ] || fail setup-w2-adopt "$code $(cat "$T_DIR/resp")"
+expect setup-w2-notice 0 "" "$PARLEY" send notice --key "$K/us.fbi.new.key" --node "$US" --to ru.fsb --body "$V/notice-minimal.json"
+size=$(log_size "$US")
+witnessed() { curl -s "$US/checkpoint" | grep -q "^— un.witness " && [ "$(log_size "$US")" = "$size" ] &&
+	grep -q "^— un.witness " "$D/us/cosigned/$size"; }
+wait_for witnessed && pass witness-rotation-pending-cosignatures-kept ||
+	fail witness-rotation-pending-cosignatures-kept "$(curl -s "$US/checkpoint"; cat "$D/us/cosigned/$size" 2>&1)"
