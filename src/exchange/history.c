@@ -37,7 +37,8 @@ int history_clone(struct charter_history *dst, const struct charter_history *src
 	dst->cap = src->n + 4;
 	if (!(dst->am = malloc(dst->cap * sizeof *dst->am)))
 		return err_set(ERR_NOMEM, "out of memory");
-	memcpy(dst->am, src->am, src->n * sizeof *dst->am);
+	if (src->n) /* an empty history has no array: no memcpy from NULL */
+		memcpy(dst->am, src->am, src->n * sizeof *dst->am);
 	dst->n = src->n;
 	dst->roster = src->roster;
 	return 0;

@@ -482,6 +482,23 @@ static void malformed_refused(void)
 	buf_release(&t);
 }
 
+/* A copy of a history with no amendment yet (a node's first adoption), extended without touching the original. */
+static void clone_of_empty_history(void)
+{
+	struct charter_history h, copy;
+	struct buf t;
+	buf_init(&t, AMENDMENT_MAX_SIZE * 2);
+	history_init(&h, &x.charter);
+	CHECK(history_clone(&copy, &h) == 0);
+	rotate_fbi(&copy, &t);
+	CHECK(sign_all(&copy, &t, both_nodes, 2) == 0);
+	CHECK(add(&copy, &t) == 0);
+	CHECK(copy.n == 1 && h.n == 0);
+	history_release(&copy); /* the copy owns the amendment it added */
+	history_release(&h);
+	buf_release(&t);
+}
+
 int main(void)
 {
 	fx_build(&x);
@@ -501,5 +518,6 @@ int main(void)
 	RUN(roster_keeps_indices);
 	RUN(chain_rules);
 	RUN(malformed_refused);
+	RUN(clone_of_empty_history);
 	return check_failures != 0;
 }
