@@ -155,28 +155,58 @@ static int on_entry(void *ctx, uint64_t index, const uint8_t *entry, size_t len)
 /*
  * DIR/amendments/: those already there and those met in the logs, which must
  * form one chain of complete amendments (else exit 1: the logs show two
- * histories, or an amendment that does not verify).
+ * histories, or an entry that looks like an amendment and does not verify).
+ * The chain of complete ones is saved even then: one bad entry in one log
+ * must not leave the directory without the amendments its entries are
+ * judged under.
  */
 static int save_amendments(struct fetcher *f)
 {
 	struct charter_history h;
 	history_init(&h, f->c);
-	const uint8_t **data = calloc(f->seen.n ? f->seen.n : 1, sizeof *data);
-	size_t *len = calloc(f->seen.n ? f->seen.n : 1, sizeof *len);
-	int rc = data && len ? history_load_dir(&h, f->out) : err_set(ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < f->seen.n && data && len; i++)
-		data[i] = f->seen.copies[i].data, len[i] = f->seen.copies[i].len;
-	if (!rc && (rc = history_add_all(&h, data, len, f->seen.n)))
-		rc = err_wrap(rc == ERR_IO || rc == ERR_NOMEM ? rc : ERR_VERIFY, "the amendments in the logs");
+	struct numbered {
+		unsigned number;
+		size_t i;
+	} *order = calloc(f->seen.n ? f->seen.n : 1, sizeof *order);
+	int bad = 0, rc = order ? history_load_dir(&h, f->out) : err_set(ERR_NOMEM, "out of memory");
+	char first_bad[512] = "";
+	size_t n = 0;
+	for (size_t i = 0; i < f->seen.n && !rc; i++) {
+		struct amendment a;
+		if (amendment_parse(&a, f->seen.copies[i].data, f->seen.copies[i].len)) {
+			if (!bad++)
+				snprintf(first_bad, sizeof first_bad, "%s", err_msg());
+			continue;
+		}
+		order[n].number = a.number;
+		order[n++].i = i;
+		amendment_release(&a);
+	}
+	for (size_t j = 1; j < n; j++) /* by number, log order kept among equals (insertion sort: few) */
+		for (size_t k = j; k > 0 && order[k - 1].number > order[k].number; k--) {
+			struct numbered t = order[k];
+			order[k] = order[k - 1];
+			order[k - 1] = t;
+		}
+	for (size_t j = 0; j < n && !rc; j++) {
+		const struct buf *c = &f->seen.copies[order[j].i];
+		int r = history_add(&h, c->data, c->len, NULL);
+		if (r == ERR_IO || r == ERR_NOMEM)
+			rc = r;
+		else if (r && !bad++)
+			snprintf(first_bad, sizeof first_bad, "%s", err_msg());
+	}
 	if (!rc)
 		rc = history_save_dir(&h, f->out);
-	else if (rc != ERR_VERIFY)
+	if (rc)
 		rc = err_wrap(rc, "%s/amendments", f->out);
+	else if (bad)
+		rc = err_set(ERR_VERIFY, "the amendments in the logs: %s%s (the %zu complete ones are kept)", first_bad,
+			     bad > 1 ? ", and more" : "", h.n);
 	if (!rc && h.n)
 		printf("amendments: %zu in force\n", h.n);
 	history_release(&h);
-	free(data);
-	free(len);
+	free(order);
 	for (size_t i = 0; i < f->seen.n; i++)
 		buf_release(&f->seen.copies[i]);
 	free(f->seen.copies);

@@ -37,7 +37,8 @@ int history_clone(struct charter_history *dst, const struct charter_history *src
 	dst->cap = src->n + 4;
 	if (!(dst->am = malloc(dst->cap * sizeof *dst->am)))
 		return err_set(ERR_NOMEM, "out of memory");
-	memcpy(dst->am, src->am, src->n * sizeof *dst->am);
+	if (src->n) /* an empty history has no array: no memcpy from NULL */
+		memcpy(dst->am, src->am, src->n * sizeof *dst->am);
 	dst->n = src->n;
 	dst->roster = src->roster;
 	return 0;
@@ -116,6 +117,18 @@ static int build_roster(const struct charter_history *h, const struct amendment 
 	return 0;
 }
 
+/* a valid and complete against b: 0, or amendment_check's error, or ERR_VERIFY naming who has not signed. */
+static int check_complete(const struct amendment *a, const struct amendment_base *b)
+{
+	int signed_by[AMENDMENT_MAX_SIGNERS], complete;
+	int rc = amendment_check(a, b, signed_by, &complete);
+	if (rc || complete)
+		return rc;
+	char who[1024];
+	missing_signers(a, b, signed_by, who, sizeof who);
+	return err_set(ERR_VERIFY, "amendment %u is not signed by %s", a->number, who);
+}
+
 const struct charter *history_roster(const struct charter_history *h)
 {
 	return h->n ? &h->roster : h->founding;
@@ -135,7 +148,11 @@ int history_add(struct charter_history *h, const uint8_t *data, size_t len, int 
 	}
 	if (a->number <= h->n) {
 		const struct amendment *have = h->am[a->number - 1];
-		if (memcmp(have->id, a->id, 32))
+		unsigned k = a->number;
+		/* another amendment with a number taken is a second history only if it is complete and valid there */
+		struct amendment_base at = {h->founding, k > 1 ? &h->am[k - 2]->charter : h->founding,
+					    k > 1 ? h->am[k - 2] : NULL};
+		if (memcmp(have->id, a->id, 32) && !(rc = check_complete(a, &at)))
 			rc = err_set(ERR_CONFLICT, "two amendments number %u: %s and %s", a->number, have->id_hex, a->id_hex);
 		goto drop;
 	}
@@ -148,15 +165,8 @@ int history_add(struct charter_history *h, const uint8_t *data, size_t len, int 
 		goto drop;
 	}
 	struct amendment_base b = history_base(h);
-	int signed_by[AMENDMENT_MAX_SIGNERS], complete;
-	if ((rc = amendment_check(a, &b, signed_by, &complete)))
+	if ((rc = check_complete(a, &b)))
 		goto drop;
-	if (!complete) {
-		char who[1024];
-		missing_signers(a, &b, signed_by, who, sizeof who);
-		rc = err_set(ERR_VERIFY, "amendment %u is not signed by %s", a->number, who);
-		goto drop;
-	}
 	if (h->n == h->cap) {
 		size_t cap = h->cap ? 2 * h->cap : 8;
 		struct amendment **m = realloc(h->am, cap * sizeof *m);
@@ -246,6 +256,21 @@ const struct charter *history_latest(const struct charter_history *h)
 	return h->n ? &h->am[h->n - 1]->charter : h->founding;
 }
 
+/* 1 for NAME.tmp.PID: what an interrupted file_write_atomic leaves (a crash while saving an amendment). */
+static int leftover_tmp(const char *name)
+{
+	const char *t = strstr(name, ".tmp.");
+	if (!t || t == name)
+		return 0;
+	t += 5;
+	if (!*t)
+		return 0;
+	for (; *t; t++)
+		if (*t < '0' || *t > '9')
+			return 0;
+	return 1;
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -264,7 +289,7 @@ int history_load_dir(struct charter_history *h, const char *dir)
 	int rc = 0;
 	struct dirent *e;
 	while (!rc && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
+		if (e->d_name[0] == '.' || leftover_tmp(e->d_name))
 			continue;
 		if (n == HISTORY_MAX) {
 			rc = err_set(ERR_LIMIT, "%s: more than %d files", path, HISTORY_MAX);

@@ -34,9 +34,10 @@ void history_release(struct charter_history *h);
 /*
  * Adds the amendment data[0..len), which must be the next one (number n + 1),
  * complete and valid. An amendment already in the history (same number, same
- * id) is accepted again and changes nothing (*added = 0); another amendment
- * with a number already taken is ERR_CONFLICT (two histories: both ids
- * named). 0 (*added = 1 when new; added may be NULL); ERR_FORMAT, ERR_VERIFY
+ * id) is accepted again and changes nothing (*added = 0); another complete,
+ * valid amendment with a number already taken is ERR_CONFLICT (two
+ * histories: both ids named), an incomplete or invalid one the error that
+ * says why. 0 (*added = 1 when new; added may be NULL); ERR_FORMAT, ERR_VERIFY
  * (a bad signature, or one missing: the parties that have not signed are
  * named), ERR_LIMIT (also when the channel would have named more than
  * CHARTER_MAX_AGENCIES agencies or CHARTER_MAX_WITNESSES witnesses over its
@@ -63,7 +64,8 @@ int history_clone(struct charter_history *dst, const struct charter_history *src
 void history_release_shared(struct charter_history *h);
 
 /*
- * Adds every file of DIR/amendments/ (any names; the directory may be
+ * Adds every file of DIR/amendments/ (any names but hidden ones and the
+ * NAME.tmp.PID an interrupted atomic write leaves; the directory may be
  * absent: nothing added), as history_add_all does. 0 or the first error,
  * naming the file.
  */

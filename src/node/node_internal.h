@@ -200,9 +200,14 @@ void node_h_add_checkpoint(void *ctx, const struct http_request *req, struct htt
 /* Appends 'received' for each envelope of p addressed to this party, up to size upto. */
 void node_make_received(struct node *n, struct peer *p, uint64_t upto);
 /*
- * The keys that may sign origin's checkpoints: log_key first, then every
- * cosigner the charter names for that log (at most 1 + MAX_TARGETS into vs).
+ * The keys that may sign origin's checkpoints: log_key first, then the
+ * cosigners of that log in the charter in force now, then those of the latest
+ * amendment (one still to take effect: the keys in force go on cosigning until
+ * it does), then, room permitting, keys earlier charters named (so a receipt
+ * by a key retired since is not dropped when its kept file is merged again);
+ * each key once, at most NODE_LOG_SIGNERS_MAX into vs.
  */
+#define NODE_LOG_SIGNERS_MAX (1 + 2 * (CHARTER_MAX_PARTIES - 1 + CHARTER_MAX_WITNESSES))
 size_t node_log_signers(const struct node *n, const char *origin, const struct note_verifier *log_key,
 			struct note_verifier *vs);
 /* Appends the lines of `lines` that look like signature lines ("— " ... "\n"): a note's, or bare ones. */

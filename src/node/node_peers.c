@@ -173,16 +173,37 @@ static int feed_before_commit(void *ctx)
 	return bodies_flush(bf->n->bodies); /* made durable by the mirror's commit (syncfs) or by itself */
 }
 
+/* Adds the cosigners ch names for origin's log to vs[0..*nv), each key once, while there is room. */
+static void add_cosigners(const struct charter *ch, const char *origin, struct note_verifier *vs, size_t *nv)
+{
+	struct note_verifier one[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
+	size_t k = charter_cosigners_of_log(ch, origin, one);
+	for (size_t i = 0; i < k && *nv < NODE_LOG_SIGNERS_MAX; i++) {
+		size_t j;
+		for (j = 0; j < *nv; j++)
+			if (vs[j].id == one[i].id && !strcmp(vs[j].name, one[i].name) && !memcmp(vs[j].pub, one[i].pub, 32))
+				break;
+		if (j == *nv)
+			vs[(*nv)++] = one[i];
+	}
+}
+
 size_t node_log_signers(const struct node *n, const char *origin, const struct note_verifier *log_key,
 			struct note_verifier *vs)
 {
+	const struct charter_history *h = node_history(n);
+	size_t nv = 1;
 	vs[0] = *log_key;
-	return 1 + charter_cosigners_of_log(history_latest(node_history(n)), origin, vs + 1);
+	/* the keys in force now, those of an amendment still to take effect, then (room permitting) retired ones */
+	add_cosigners(history_at(h, node_now()), origin, vs, &nv);
+	add_cosigners(history_latest(h), origin, vs, &nv);
+	for (size_t c = h->n; c > 0; c--)
+		add_cosigners(c > 1 ? &h->am[c - 2]->charter : h->founding, origin, vs, &nv);
+	return nv;
 }
 
-/* A kept or published checkpoint fits in a note: the log's line and one per cosigner. */
-_Static_assert(1 + (CHARTER_MAX_PARTIES - 1 + CHARTER_MAX_WITNESSES) <= NOTE_MAX_SIGS,
-	       "a checkpoint with one cosignature per cosigner must fit in a note");
+/* A kept or published checkpoint fits in a note: the log's line and one per key node_log_signers gives. */
+_Static_assert(NODE_LOG_SIGNERS_MAX <= NOTE_MAX_SIGS, "a checkpoint with one cosignature per key must fit in a note");
 
 int node_append_sig_lines(struct buf *out, const uint8_t *lines, size_t len)
 {
@@ -244,7 +265,7 @@ static void clean_kept_dir(const char *dir, const struct note_verifier *vs, size
 void node_clean_kept(struct node *n)
 {
 	char dir[PATH_MAX + 32];
-	struct note_verifier vs[1 + MAX_TARGETS], me;
+	struct note_verifier vs[NODE_LOG_SIGNERS_MAX], me;
 	note_verifier_from_signer(&me, &n->key.sign, NOTE_ED25519);
 	snprintf(dir, sizeof dir, "%s/cosigned", n->dir);
 	clean_kept_dir(dir, vs, node_log_signers(n, me.name, &me, vs));
@@ -260,7 +281,7 @@ static void keep_peer_checkpoint(struct node *n, struct peer *p, uint64_t size, 
 {
 	char dir[PATH_MAX + 32];
 	struct buf merged;
-	struct note_verifier vs[1 + MAX_TARGETS];
+	struct note_verifier vs[NODE_LOG_SIGNERS_MAX];
 	size_t nv = node_log_signers(n, p->party->node_key.name, &p->party->node_key, vs);
 	buf_init(&merged, CHECKPOINT_MAX_SIZE);
 	snprintf(dir, sizeof dir, "%s.checkpoints", p->dir);
@@ -296,6 +317,7 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 	}
 	struct client_session *cs, *bcs = NULL; /* the tiles' (used by the tile client's thread), the bodies' */
 	struct verified v = {have, cp.size - have, NULL};
+	const struct charter_history *judged_under = node_history(n); /* the history feed_mirror verifies with */
 	uint8_t *bits = calloc((size_t)(v.n / 8 + 1), 1);
 	if (!bits)
 		return err_set(ERR_NOMEM, "out of memory");
@@ -307,7 +329,7 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 	}
 	/* the mirror publishes the log's signature and the newest cosignature by each cosigner the charter
 	   names, nothing else: a checkpoint padded with lines must not reach our state */
-	struct note_verifier vs[1 + MAX_TARGETS];
+	struct note_verifier vs[NODE_LOG_SIGNERS_MAX];
 	size_t nv = node_log_signers(n, p->party->node_key.name, &p->party->node_key, vs);
 	struct buf clean;
 	buf_init(&clean, CHECKPOINT_MAX_SIZE);
@@ -322,6 +344,8 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 	}
 	if (bf) /* before the new entries are judged: the ones after an amendment fall under it */
 		adopt_amendments(n, p, bf, rc == 0); /* (a log that did not verify gives nothing) */
+	if (node_history(n) != judged_under) /* feed_mirror judged them under the charters before it: judge again */
+		memset(bits, 0, (size_t)(v.n / 8 + 1));
 	free(bf);
 	buf_release(&clean);
 	client_session_close(cs);

@@ -25,7 +25,7 @@ static void keep_cosignatures(struct node *n, const struct checkpoint *cp, const
 {
 	char dir[PATH_MAX];
 	struct buf merged, all, published;
-	struct note_verifier vs[1 + MAX_TARGETS], me;
+	struct note_verifier vs[NODE_LOG_SIGNERS_MAX], me;
 	note_verifier_from_signer(&me, &n->key.sign, NOTE_ED25519);
 	size_t nv = node_log_signers(n, me.name, &me, vs);
 	buf_init(&merged, CHECKPOINT_MAX_SIZE);

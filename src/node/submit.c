@@ -1,6 +1,7 @@
 #include "node/submit.h"
 #include "base/enc.h"
 #include "base/err.h"
+#include "exchange/syntax.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,6 +27,23 @@ void submission_release(struct submission *s)
 }
 
 #define REFUSE(status, ...) (err_set(ERR_FORMAT, __VA_ARGS__), (status))
+
+/*
+ * An envelope dated before an amendment that is in force when it reaches the
+ * node must be valid under it too: else whoever holds a key the amendment
+ * retired could still publish envelopes dated before it (a statement for
+ * SUBMIT_STATEMENT_MAX_AGE, any kind within the allowed skew). 200 or 403.
+ */
+static int still_valid(struct submission *s, const struct charter_history *h, int64_t now)
+{
+	const struct amendment *a = history_amendment_at(h, now);
+	if (!a || a == history_amendment_at(h, s->env.f.time) || envelope_verify(&s->env, &a->charter) == 0)
+		return 200;
+	char t[21];
+	syntax_format_time(a->effective, t);
+	return REFUSE(403, "the envelope is dated before amendment %u, in force since %s, and is not valid under it (%s): "
+			   "seal it again under the charter in force", a->number, t, err_msg());
+}
 
 int submit_check(struct submission *s, const uint8_t *req, size_t len, const struct charter_history *h, const char *party,
 		 int64_t now, int64_t max_skew)
@@ -80,7 +98,7 @@ int submit_check(struct submission *s, const uint8_t *req, size_t len, const str
 	 */
 	int64_t skew = f->time - now;
 	if (f->kind == ENV_STATEMENT && skew < 0 && -skew <= SUBMIT_STATEMENT_MAX_AGE)
-		return 200;
+		return still_valid(s, h, now);
 	if (f->kind == ENV_STATEMENT && -skew > SUBMIT_STATEMENT_MAX_AGE)
 		return REFUSE(400, "statement time is %" PRId64 " seconds before the node's clock: a statement must be "
 				   "published within %d days of being proposed; propose it again",
@@ -88,5 +106,5 @@ int submit_check(struct submission *s, const uint8_t *req, size_t len, const str
 	if (skew > max_skew || -skew > max_skew)
 		return REFUSE(400, "envelope time is %" PRId64 " seconds off the node's clock (allowed: %" PRId64 ")",
 			      skew, max_skew);
-	return 200;
+	return still_valid(s, h, now);
 }

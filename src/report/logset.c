@@ -321,6 +321,50 @@ static int root_error(const struct logset_log *L, uint64_t size)
 		       L->dir, (unsigned long long)size);
 }
 
+/*
+ * An amendment recorded in a log (docs/amendments.md, "Recorded in the
+ * logs") must be in the history the entries are judged under: one that is
+ * complete and valid at its number but not the one DIR/amendments holds there
+ * (missing, or another: two histories) is ERR_VERIFY, or a directory or
+ * bundle could leave out an amendment and be judged as if it never was. An
+ * entry that is no complete amendment of this channel is only listed as such.
+ */
+static int check_logged_amendment(struct logset *s, const struct logset_log *L, uint64_t index, const uint8_t *data,
+				  size_t len)
+{
+	struct amendment a;
+	if (amendment_parse(&a, data, len))
+		return 0;
+	unsigned k = a.number;
+	int known = k <= s->history.n && !memcmp(s->history.am[k - 1]->id, a.id, 32);
+	char id[65];
+	memcpy(id, a.id_hex, sizeof id);
+	amendment_release(&a);
+	if (known)
+		return 0;
+	struct charter_history *h = malloc(sizeof *h); /* the history up to amendment k - 1, to check this one against */
+	int added = 0, rc = h ? history_clone(h, &s->history) : err_set(ERR_NOMEM, "out of memory");
+	if (rc) {
+		free(h);
+		return rc;
+	}
+	if (h->n > k - 1)
+		h->n = k - 1;
+	if (history_add(h, data, len, &added) == 0 && added) {
+		amendment_release(h->am[h->n - 1]); /* the clone's own */
+		free(h->am[h->n - 1]);
+		rc = err_set(ERR_VERIFY, "%s: entry %llu is amendment %u (%s), signed by every party, %s", L->dir,
+			     (unsigned long long)index, k, id,
+			     k <= s->history.n ? "but the amendments given hold another with that number (two histories)"
+					       : "which the amendments given (DIR/amendments) lack");
+	} else {
+		rc = 0;
+	}
+	history_release_shared(h);
+	free(h);
+	return rc;
+}
+
 /* Adds an evaluated batch in log order, checking the kept roots on the way (*pi: the next point to check). */
 static int feed_batch(struct logset *s, const struct logset_log *L, struct range *r, size_t *pi, struct batch *b)
 {
@@ -338,6 +382,9 @@ static int feed_batch(struct logset *s, const struct logset_log *L, struct range
 		if (rc)
 			break;
 		range_add(r, b->rec[i].leaf);
+		if (amendment_is(b->data[i], b->len[i]) &&
+		    (rc = check_logged_amendment(s, L, b->first + i, b->data[i], b->len[i])))
+			break;
 		rc = cases_add_record(&s->cases, &b->rec[i]);
 	}
 	return rc;

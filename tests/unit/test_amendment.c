@@ -382,8 +382,15 @@ static void chain_rules(void)
 	CHECK(sign_all(&h, &first, both_nodes, 2) == 0);
 	draft(&h, EFF1, &other);
 	edit(&other, "ack: ", "ack: 12h");
+	struct buf half; /* another amendment 1 signed by us alone: not a second history, only incomplete */
+	buf_init(&half, AMENDMENT_MAX_SIZE * 2);
+	buf_append(&half, other.data, other.len);
+	CHECK(sign_all(&h, &half, both_nodes, 1) == 0);
 	CHECK(sign_all(&h, &other, both_nodes, 2) == 0);
 	CHECK(add(&h, &first) == 0);
+	CHECK(add(&h, &half) == ERR_VERIFY);
+	CHECK_MSG("amendment 1 is not signed by ru (its node key)");
+	buf_release(&half);
 	CHECK(add(&h, &other) == ERR_CONFLICT);
 	CHECK_MSG("two amendments number 1");
 
@@ -475,6 +482,23 @@ static void malformed_refused(void)
 	buf_release(&t);
 }
 
+/* A copy of a history with no amendment yet (a node's first adoption), extended without touching the original. */
+static void clone_of_empty_history(void)
+{
+	struct charter_history h, copy;
+	struct buf t;
+	buf_init(&t, AMENDMENT_MAX_SIZE * 2);
+	history_init(&h, &x.charter);
+	CHECK(history_clone(&copy, &h) == 0);
+	rotate_fbi(&copy, &t);
+	CHECK(sign_all(&copy, &t, both_nodes, 2) == 0);
+	CHECK(add(&copy, &t) == 0);
+	CHECK(copy.n == 1 && h.n == 0);
+	history_release(&copy); /* the copy owns the amendment it added */
+	history_release(&h);
+	buf_release(&t);
+}
+
 int main(void)
 {
 	fx_build(&x);
@@ -494,5 +518,6 @@ int main(void)
 	RUN(roster_keeps_indices);
 	RUN(chain_rules);
 	RUN(malformed_refused);
+	RUN(clone_of_empty_history);
 	return check_failures != 0;
 }
