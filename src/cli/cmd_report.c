@@ -254,7 +254,7 @@ int cmd_report(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	if (!s)
 		return cli_fail("report", err_set(ERR_NOMEM, "out of memory"));
-	if (mandate && (!from_s || !to_s) && (rc = mandate_period(dir, from_s ? &from : NULL, to_s ? &to : NULL)))
+	if (mandate && (!from_s || !to_s) && (rc = mandate_period(dir, from_s ? NULL : &from, to_s ? NULL : &to)))
 		return cli_fail("report", rc);
 	if (from >= to)
 		return cli_usage("report", "--from must be before --to (%s)", to_s ? "given" : "the term's end, by default");
