@@ -18,7 +18,7 @@ UN=$(url_of us) SY=$(url_of ru)
 now_s=$(date -u +%s)
 at() { date -u -d "@$(($now_s + $1))" +%Y-%m-%dT%H:%M:%SZ; }
 TERM0=$(date -u -d "@$(($now_s - 10 * 86400))" +%Y-%m-%dT00:00:00Z)
-TERM1=$(date -u -d "@$(($now_s + 40 * 86400))" +%Y-%m-%dT00:00:00Z)
+TERM1=$(date -u -d "@$(($now_s + 5 * 86400))" +%Y-%m-%dT00:00:00Z) # ends within a reporting period: warned
 {
 	echo "parley charter v1"
 	echo "name: Cross-border humanitarian aid notification, Bab al-Hawa"
@@ -97,6 +97,14 @@ delivered() {
 }
 wait_for delivered || fail setup-delivered "the logs were not cosigned by the peers"
 sleep 2
+# the receiving authority's inbox: the consignments' ack clocks (advance notice), the term's warnings on stderr
+expect inbox 0 "warning: the channel's term ends at $TERM1" "$PARLEY" inbox --key "$K/sy.mofa.key" --node "$SY"
+grep -q "advance notice before crossing by .*; notice LATE" "$T_OUT" && pass inbox-advance-notice ||
+	fail inbox-advance-notice "$(head -c 600 "$T_OUT")"
+expect inbox-due 0 "is due in 1 d 0 h" "$PARLEY" inbox --key "$K/sy.mofa.key" --node "$SY" \
+	--at "$(date -u -d "@$(($(date -u -d "$TERM1" +%s) - 86400))" +%Y-%m-%dT%H:%M:%SZ)"
+grep -q "warning: the channel's term ends at $TERM1" "$D/un.log" && pass node-logs-term-warning ||
+	fail node-logs-term-warning "$(grep -i warn "$D/un.log" | head -3)"
 kill "$NODE_PID_us" "$NODE_PID_ru" "$NODE_PID_witness"; wait 2>/dev/null
 
 # A period ending a minute from now is closed by a cosignature at or after to + 15 min:
