@@ -65,7 +65,7 @@ static int make_slots(struct mandate *m)
 {
 	size_t cap = 0, capp = 0;
 	uint64_t rp = m->reporting_period ? m->reporting_period : (uint64_t)(m->term_end - m->term_start);
-	for (int64_t k = 0;; k++) {
+	for (int64_t k = m->from > m->term_start ? (m->from - m->term_start) / (int64_t)rp : 0;; k++) {
 		int64_t ps = m->term_start + k * (int64_t)rp;
 		if (ps >= m->to || ps >= m->term_end)
 			break;
