@@ -181,6 +181,15 @@ expect html-ar 0 "" "${M[@]}" --html "$D/m.html" --lang ar
 grep -q 'dir="rtl"' "$D/m.html" && grep -q 'lang="ar"' "$D/m.html" && grep -q "الشاحنات" "$D/m.html" && pass html-rtl || fail html-rtl
 grep -qiE 'https?://|<script|<link' "$D/m.html" && fail html-offline "$(grep -oiE 'https?://[^"]*|<script|<link' "$D/m.html" | head -1)" || pass html-offline
 grep -q '<svg' "$D/m.html" && pass html-chart || fail html-chart
+if python3 -c 'import sys, html.parser
+class P(html.parser.HTMLParser):
+    def __init__(s): super().__init__(); s.stack=[]
+    def handle_starttag(s, t, a):
+        if t != "meta": s.stack.append(t)
+    def handle_endtag(s, t):
+        if not s.stack or s.stack.pop() != t: sys.exit("bad nesting at </%s>" % t)
+p = P(); p.feed(open(sys.argv[1], encoding="utf-8").read()); p.close()
+sys.exit("unclosed: %s" % p.stack if p.stack else 0)' "$D/m.html"; then pass html-parses; else fail html-parses "see above"; fi
 expect html-ru 0 "" "${M[@]}" --html "$D/m-ru.html" --lang ru
 grep -q "Грузовики" "$D/m-ru.html" && pass html-ru || fail html-ru
 
