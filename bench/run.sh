@@ -24,6 +24,10 @@
 #       signature checked, the figures, the JSON) over two parties' logs of
 #       REPORT_N envelopes in all, against raw crypto_sign_verify_detached of
 #       the same envelopes before and after, on $THREADS threads (bench/bench_report.c).
+#   report_envelopes_per_s (again), mandate_report_envelopes_per_s, mandate_ratio_vs_report
+#       `parley report --mandate --json` of a 12-month aid-crossing term of 120,000
+#       trucks (ten times the real volume) against `parley report --json` of the
+#       same logs, alternating in the same run (bench/bench_mandate.c).
 #   age_encrypt_mb_s, age_decrypt_mb_s, age_cli_encrypt_mb_s, age_cli_decrypt_mb_s,
 #   age_ratio_vs_cli, seal_per_s, open_per_s
 #       parley's age and Debian's age on the same 1 GiB file, and 4 KiB bodies
@@ -40,7 +44,9 @@
 # Note that ed25519_verify_per_s appears more than once: beside append_per_s
 # (the notes of the append run), beside envelope_verify_per_s (the envelopes of
 # that run) and beside report_envelopes_per_s (the envelopes of the report's
-# logs); each ratio uses the figure printed just before it.
+# logs); each ratio uses the figure printed just before it. report_envelopes_per_s
+# appears twice too: over the cyber logs of bench_report, and over the aid logs of
+# bench_mandate, beside mandate_report_envelopes_per_s.
 #
 # BENCH_QUICK=1 divides every size by 10 for a quick trial; its figures are not
 # the published ones (a comment says so).
@@ -52,9 +58,9 @@ GOBENCH=$PWD/$BUILD/bench/treebench
 THREADS=$(nproc)
 REPS=5
 PROOFS=10000
-TREE_N=1000000 APPEND_N=1000000 N_1M=1000000 N_10M=10000000 ENV_N=25000 REPORT_N=1000000 AGE_SIZE=$((1024 * 1024 * 1024))
+TREE_N=1000000 APPEND_N=1000000 N_1M=1000000 N_10M=10000000 ENV_N=25000 REPORT_N=1000000 MANDATE_TRUCKS=120000 AGE_SIZE=$((1024 * 1024 * 1024))
 if [ "${BENCH_QUICK:-}" = 1 ]; then
-	TREE_N=100000 APPEND_N=100000 N_1M=100000 N_10M=1000000 PROOFS=1000 REPS=3 ENV_N=2500 REPORT_N=100000 AGE_SIZE=$((AGE_SIZE / 10))
+	TREE_N=100000 APPEND_N=100000 N_1M=100000 N_10M=1000000 PROOFS=1000 REPS=3 ENV_N=2500 REPORT_N=100000 MANDATE_TRUCKS=12000 AGE_SIZE=$((AGE_SIZE / 10))
 	echo "# BENCH_QUICK=1: every size divided by 10; these are not the published figures"
 fi
 
@@ -131,6 +137,11 @@ grep -E '^(# |envelope_verify_per_s=|ed25519_verify_per_s=|envelope_verify_ratio
 "$BUILD/bench/bench_report" "$REPORT_N" "$THREADS" "$tmp/report" >"$tmp/out.txt"
 grep -E '^(# |report_envelopes_per_s=|ed25519_verify_per_s=|report_ratio_vs_verify=|report_verify_envelopes_per_s=|report_verify_ratio_vs_verify=|bundle_bytes_per_envelope=|entry_bytes_mean=)' "$tmp/out.txt"
 rm -rf "$tmp/report"
+
+# --- the mandate report of a 12-month aid-crossing term at ten times the real volume, beside report on the same logs ---
+"$BUILD/bench/bench_mandate" "$MANDATE_TRUCKS" "$THREADS" "$tmp/mandate" >"$tmp/out.txt"
+grep -E '^(# |report_envelopes_per_s=|mandate_report_envelopes_per_s=|mandate_ratio_vs_report=)' "$tmp/out.txt"
+rm -rf "$tmp/mandate"
 
 # --- age: parley against Debian's age on the same file, in this temporary directory ---
 TMPDIR=$tmp BUILD=$BUILD bash bench/age.sh "$AGE_SIZE"

@@ -4,7 +4,8 @@
  * charter of fuzz_charter) and the JSON comparison that names the first
  * member differing (bundle_json_diff). Any outcome is fine except a crash, a
  * sanitizer report, or answers that disagree: a document never differs from
- * itself, and parameters accepted are a period with from before to.
+ * itself, and parameters accepted are a period with from before to (a
+ * mandate report's, "parley mandate report v1", with no filter).
  */
 #include "fuzz_exchange.h"
 #include "base/buf.h"
@@ -29,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct bundle_params p;
 	if (bundle_params_parse(data, size, &ch, &p) == 0 &&
-	    (p.from >= p.to || strlen(p.channel) != 64 || p.f.party >= (int)ch.nparties || p.f.to_party >= (int)ch.nparties))
+	    (p.from >= p.to || strlen(p.channel) != 64 || p.f.party >= (int)ch.nparties || p.f.to_party >= (int)ch.nparties ||
+	     (p.mandate && (p.f.party != -1 || p.f.to_party != -1 || p.f.kind != -1))))
 		abort();
 	char out[700];
 	int same = bundle_json_diff(data, size, data, size, out, sizeof out);

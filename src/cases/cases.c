@@ -332,6 +332,11 @@ static int env_from_record(const struct charter *ch, const struct cases_record *
 	e->body_size = f->body_size;
 	snprintf(e->handling, sizeof e->handling, "%s", f->handling);
 	e->urgent = f->urgent;
+	if (f->aid.type != ENV_AID_NONE) {
+		struct envelope_aid *a = (struct envelope_aid *)(e + 1); /* allocated by cases_add_record */
+		*a = f->aid;
+		e->aid = a;
+	}
 	return 0;
 }
 
@@ -363,7 +368,10 @@ int cases_add_record(struct cases *c, struct cases_record *r)
 			set_reason(r, "replay of entry %llu of %s", (unsigned long long)prev->index,
 				   ch->parties[prev->log].node_key.name);
 	}
-	if (!(e = calloc(1, sizeof *e)) || (!r->valid && !(e->reason = strdup(r->reason)))) {
+	/* an aid line is held in the same allocation, after the entry: no cost to entries without one */
+	int has_aid = r->valid && r->parsed && r->f.aid.type != ENV_AID_NONE;
+	if (!(e = calloc(1, sizeof *e + (has_aid ? sizeof(struct envelope_aid) : 0))) ||
+	    (!r->valid && !(e->reason = strdup(r->reason)))) {
 		rc = err_set(ERR_NOMEM, "cases: out of memory");
 		goto out;
 	}
@@ -869,6 +877,42 @@ static void settle(struct cases_deadline *d, const struct candidates *cd, int st
 	d->late = started && (d->state == CASES_MET || d->state == CASES_CLOSED) && d->at > due;
 }
 
+static int is_consignment(const struct cases_env *e)
+{
+	return e->kind == ENV_NOTICE && e->aid && e->aid->type == ENV_AID_CONSIGNMENT;
+}
+
+int cases_has_obligations(const struct cases_env *e)
+{
+	return counts(e) && (e->kind == ENV_REQUEST || is_consignment(e));
+}
+
+/* cross-by minus the advance notice in force at the notice's time (ack, urgent-ack). */
+static int64_t advance_due(const struct cases *c, const struct cases_env *e)
+{
+	const struct charter *rules = in_force(c, e->time);
+	return e->aid->time - (int64_t)(e->urgent ? rules->urgent_ack : rules->ack);
+}
+
+int cases_advance_due(const struct cases *c, const struct cases_env *e, int64_t *due)
+{
+	if (!counts(e) || !is_consignment(e))
+		return err_set(ERR_USAGE, "cases: entry %llu is not a valid consignment notice", (unsigned long long)e->index);
+	*due = advance_due(c, e);
+	return 0;
+}
+
+int cases_notice_on_time(const struct cases *c, const struct cases_env *e)
+{
+	return counts(e) && is_consignment(e) && e->time <= advance_due(c, e);
+}
+
+const struct cases_env *cases_ref_target(const struct cases *c, const struct cases_env *e)
+{
+	const struct cases_env *t;
+	return e->kase && resolve(c, e, &t) == REF_RESOLVED ? t : NULL;
+}
+
 static void obligation(const struct cases *c, const struct cases_env *req, int party, int64_t now,
 		       struct cases_obligation *o)
 {
@@ -892,6 +936,12 @@ static void obligation(const struct cases *c, const struct cases_env *req, int p
 	}
 	const struct cases_env *close = case_close(c, k, now, &close_at);
 	int64_t d = o->delivered_at;
+	if (is_consignment(req)) {
+		/* an absolute deadline: the advance notice before crossing; nothing is answered */
+		settle(&o->ack, &ack, o->delivered, advance_due(c, req), close, close_at, now);
+		return;
+	}
+	o->has_answer = 1;
 	const struct charter *rules = in_force(c, req->time); /* the deadlines of the day it was sent */
 	settle(&o->ack, &ack, o->delivered, d + (int64_t)(req->urgent ? rules->urgent_ack : rules->ack), close,
 	       close_at, now);
@@ -903,8 +953,9 @@ int cases_status(const struct cases *c, const struct cases_env *request, const c
 		 struct cases_obligation *out)
 {
 	int p = party_index(c->charter, party);
-	if (!counts(request) || request->kind != ENV_REQUEST)
-		return err_set(ERR_USAGE, "cases: entry %llu is not a valid request", (unsigned long long)request->index);
+	if (!cases_has_obligations(request))
+		return err_set(ERR_USAGE, "cases: entry %llu is not a valid request or consignment notice",
+			       (unsigned long long)request->index);
 	if (p < 0 || !((foreign_parties(c->charter, request) >> p) & 1))
 		return err_set(ERR_USAGE, "cases: '%s' is not a recipient party of the request", party);
 	obligation(c, request, p, now, out);
@@ -1114,6 +1165,35 @@ static json_t *jdeadline(struct jb *b, const struct cases *c, const struct cases
 	return o;
 }
 
+/* The public figures of e's aid line, and for a consignment its advance-notice deadline. */
+static json_t *jaid(struct jb *b, const struct cases *c, const struct cases_env *e)
+{
+	const struct envelope_aid *a = e->aid;
+	json_t *o = jchk(b, json_object());
+	static const char *const types[] = {"none", "consignment", "inspection", "crossing"};
+	jset(b, o, "type", json_string(types[a->type <= ENV_AID_CROSSING ? a->type : 0]));
+	if (a->type == ENV_AID_CONSIGNMENT) {
+		json_t *sec = jchk(b, json_object());
+		jset(b, o, "crossing", json_string(a->crossing));
+		jset(b, o, "cross_by", jtime(b, a->time));
+		jset(b, o, "trucks", json_integer(a->trucks));
+		for (int k = 0; k < AID_SECTOR_COUNT; k++)
+			if (a->sector_trucks[k])
+				jset(b, sec, envelope_aid_sector_name((enum envelope_aid_sector)k), json_integer(a->sector_trucks[k]));
+		jset(b, o, "sectors", sec);
+		jset(b, o, "beneficiaries", json_integer(a->beneficiaries));
+		jset(b, o, "advance_due", jtime(b, advance_due(c, e)));
+		jset(b, o, "notice_on_time", json_boolean(e->time <= advance_due(c, e)));
+	} else if (a->type == ENV_AID_INSPECTION) {
+		jset(b, o, "result", json_string(envelope_aid_result_name(a->result)));
+		jset(b, o, "trucks", json_integer(a->trucks));
+	} else if (a->type == ENV_AID_CROSSING) {
+		jset(b, o, "crossed", jtime(b, a->time));
+		jset(b, o, "trucks", json_integer(a->trucks));
+	}
+	return o;
+}
+
 static json_t *jenvelope(struct jb *b, const struct cases *c, const struct cases_env *e, int64_t now)
 {
 	const struct charter *ch = c->charter;
@@ -1139,6 +1219,8 @@ static json_t *jenvelope(struct jb *b, const struct cases *c, const struct cases
 	} else {
 		jset(b, o, "body", json_null());
 	}
+	if (e->aid) /* only in aid-crossing channels: other envelopes have no "aid" member */
+		jset(b, o, "aid", jaid(b, c, e));
 	if (e->has_ref) {
 		enum ref_state rs = resolve(c, e, &target);
 		json_t *r = jchk(b, json_object());
@@ -1187,7 +1269,7 @@ static json_t *jenvelope(struct jb *b, const struct cases *c, const struct cases
 	}
 	free(sorted);
 	jset(b, o, "obligations", a = jchk(b, json_array()));
-	for (int p = 0; e->kind == ENV_REQUEST && p < (int)ch->nparties; p++) {
+	for (int p = 0; (e->kind == ENV_REQUEST || is_consignment(e)) && p < (int)ch->nparties; p++) {
 		if (!((m >> p) & 1))
 			continue;
 		struct cases_obligation ob;
@@ -1197,7 +1279,7 @@ static json_t *jenvelope(struct jb *b, const struct cases *c, const struct cases
 		jset(b, x, "delivered_at", ob.delivered ? jtime(b, ob.delivered_at) : json_null());
 		jset(b, x, "answers", json_integer((json_int_t)ob.answers));
 		jset(b, x, "ack", jdeadline(b, c, &ob.ack));
-		jset(b, x, "answer", jdeadline(b, c, &ob.answer));
+		jset(b, x, "answer", ob.has_answer ? jdeadline(b, c, &ob.answer) : json_null());
 		jpush(b, a, x);
 	}
 	return o;

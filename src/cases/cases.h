@@ -101,6 +101,7 @@ struct cases_env {
 	uint64_t body_size;
 	char handling[64];
 	int urgent;
+	const struct envelope_aid *aid; /* the aid line (docs/profile-aid-crossing.md), NULL if none; held with the entry */
 };
 
 struct cases_case {
@@ -296,19 +297,46 @@ struct cases_deadline {
 	const struct cases_env *by;   /* the response (MET, SENT) or the close (CLOSED) */
 };
 
-/* The obligations of one recipient party of a request. */
+/* The obligations of one recipient party of a request (or of a consignment notice: ack only). */
 struct cases_obligation {
 	int party;
 	int delivered;                /* deemed delivered to the party by now */
 	int64_t delivered_at;
 	struct cases_deadline ack, answer;
+	int has_answer;               /* 0 for a consignment notice: nothing is answered (answer is zero) */
 	size_t answers;               /* valid answers from the party referencing the request */
 };
 
 /*
- * The clocks of request for the recipient party (its id) as of now. ERR_USAGE
- * if request is not a valid request or the party is not a recipient party
- * (one of the parties of its 'to' agencies, other than the sender's).
+ * 1 if valid entry e gives its recipient parties obligations: a request (ack
+ * and answer), or a notice carrying an 'aid: consignment' line (an ack due by
+ * the advance-notice deadline, cases_advance_due; docs/cases.md
+ * "Consignment notices").
+ */
+int cases_has_obligations(const struct cases_env *e);
+
+/*
+ * A consignment notice's advance-notice deadline: its cross-by time minus the
+ * charter's advance notice (the `ack` duration, `urgent-ack` for a notice with
+ * priority urgent, of the charter in force at the notice's time). The ack of
+ * every recipient party is due then; the notice itself was on time if sent
+ * no later (cases_notice_on_time). ERR_USAGE if e is no valid consignment notice.
+ */
+int cases_advance_due(const struct cases *c, const struct cases_env *e, int64_t *due);
+/* 1 if consignment notice e was sent at least the advance notice before its cross-by time (time <= due). */
+int cases_notice_on_time(const struct cases *c, const struct cases_env *e);
+
+/*
+ * The entry e's ref resolves to (docs/cases.md "References"): valid, standing
+ * in e's case, the leaf matching. NULL otherwise, or when e has no ref.
+ */
+const struct cases_env *cases_ref_target(const struct cases *c, const struct cases_env *e);
+
+/*
+ * The clocks of a request or consignment notice (cases_has_obligations) for
+ * the recipient party (its id) as of now. ERR_USAGE if it is neither or the
+ * party is not a recipient party (one of the parties of its 'to' agencies,
+ * other than the sender's).
  */
 int cases_status(const struct cases *c, const struct cases_env *request, const char *party, int64_t now,
 		 struct cases_obligation *out);

@@ -16,6 +16,7 @@
 #include "base/fileio.h"
 #include "base/jsonload.h"
 #include "cli/cli.h"
+#include "exchange/term.h"
 #include "cli/util.h"
 #include "desk/officer.h"
 #include "exchange/profile.h"
@@ -433,6 +434,13 @@ static int view(int argc, char **argv, int is_show)
 		rc = officer_print_case(&o, j, 1, op.full, stdout);
 	else if (!is_show && !(rc = officer_inbox(&o, at, &j)))
 		rc = officer_print_inbox(&o, j, stdout);
+	if (!rc && !is_show) {
+		/* the mandate's calendar (exchange/term.h), on stderr: the inbox itself is unchanged */
+		char warn[1024];
+		int64_t when = at ? at : (int64_t)time(NULL);
+		if (term_warnings(history_at(&o.history, when), when, warn, sizeof warn))
+			fputs(warn, stderr);
+	}
 	json_decref(j);
 	officer_release(&o);
 	return rc ? cli_fail(name, rc) : 0;

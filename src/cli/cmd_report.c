@@ -1,7 +1,12 @@
 /*
  * parley report DIR --from T --to T [--party P] [--to-party P] [--kind K]
  *                   [--json | --csv | --html OUT [--lang en|ru|ar]] [--threads N] [--bundle OUT]
+ * parley report DIR --mandate [--from T] [--to T] [--json | --csv | --html OUT [--lang en|ru|ar]]
+ *                   [--threads N] [--bundle OUT]
  * parley report verify BUNDLE --charter CHARTER [--threads N]
+ *
+ * --mandate: the implementation report of an aid-crossing channel's term
+ * (docs/reports.md "The mandate report"); the period defaults to the term.
  *
  * The figures of a period over a `parley fetch` directory or a node's own
  * directory (docs/reports.md); with --bundle, also a bundle of the logs they
@@ -15,6 +20,7 @@
 #include "base/err.h"
 #include "base/fileio.h"
 #include "report/bundle.h"
+#include "report/mandate.h"
 #include "report/report.h"
 
 #include <dirent.h>
@@ -102,7 +108,8 @@ static int cmd_report_verify(int argc, char **argv)
  * it, then renamed to out (which may be an empty directory): a failure leaves
  * nothing behind.
  */
-static int write_bundle_into(const struct logset *s, const struct report *r, const char *dir, const char *out, int threads)
+static int write_bundle_into(const struct logset *s, const struct report *r, const struct mandate *md, const char *dir,
+			     const char *out, int threads)
 {
 	char path[PATH_MAX + 200], tmp[PATH_MAX + 200];
 	struct buf msg;
@@ -115,7 +122,7 @@ static int write_bundle_into(const struct logset *s, const struct report *r, con
 	FILE *fp = fopen(tmp, "wx");
 	if (!fp)
 		return err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
-	rc = report_json_file(s, r, fp);
+	rc = md ? mandate_json_file(s, md, fp) : report_json_file(s, r, fp);
 	if ((fflush(fp) || fsync(fileno(fp))) && !rc)
 		rc = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
 	if (fclose(fp) && !rc)
@@ -135,11 +142,12 @@ static int write_bundle_into(const struct logset *s, const struct report *r, con
 	return rc ? err_wrap(rc, "the bundle written does not verify") : 0;
 }
 
-static int write_bundle(const struct logset *s, const struct report *r, const char *dir, const char *out, int threads)
+static int write_bundle(const struct logset *s, const struct report *r, const struct mandate *md, const char *dir,
+			const char *out, int threads)
 {
 	char tmp[PATH_MAX + 80];
 	snprintf(tmp, sizeof tmp, "%s.partial-%ld", out, (long)getpid());
-	int rc = write_bundle_into(s, r, dir, tmp, threads);
+	int rc = write_bundle_into(s, r, md, dir, tmp, threads);
 	if (!rc && rename(tmp, out))
 		rc = err_set(errno == ENOTEMPTY || errno == EEXIST ? ERR_CONFLICT : ERR_IO, "%s: %s", out, strerror(errno));
 	if (rc) {
@@ -154,16 +162,44 @@ static int write_bundle(const struct logset *s, const struct report *r, const ch
 	return 0;
 }
 
+/*
+ * The term's bounds for what --from/--to did not give: the charter in force
+ * after DIR's last amendment (read here, before the logs are, because the
+ * period's end decides the closing checkpoints).
+ */
+static int mandate_period(const char *dir, int64_t *from, int64_t *to)
+{
+	char path[PATH_MAX + 32];
+	struct charter ch;
+	struct charter_history h;
+	snprintf(path, sizeof path, "%s/charter", dir);
+	int rc = charter_load(&ch, path);
+	if (rc)
+		return err_wrap(rc == ERR_VERIFY ? rc : ERR_USAGE, "%s", path);
+	history_init(&h, &ch);
+	if ((rc = history_load_dir(&h, dir)) == 0) {
+		const struct charter *c = history_latest(&h);
+		if (from)
+			*from = c->term_start;
+		if (to)
+			*to = c->term_end;
+	}
+	history_release(&h);
+	charter_release(&ch);
+	return rc;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "verify"))
 		return cmd_report_verify(argc - 1, argv + 1);
 	const char *dir = NULL, *from_s = NULL, *to_s = NULL, *party = NULL, *to_party = NULL, *kind = NULL,
 		   *html = NULL, *lang = "en", *bundle = NULL;
-	int json = 0, csv = 0, threads = 0, rc;
+	int json = 0, csv = 0, threads = 0, mandate = 0, rc;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--json")) json = 1;
+		else if (!strcmp(a, "--mandate")) mandate = 1;
 		else if (!strcmp(a, "--csv")) csv = 1;
 		else if (a[0] == '-' && a[1] == '-' && !v) return cli_usage("report", "%s needs a value", a);
 		else if (!strcmp(a, "--from")) from_s = v, i++;
@@ -183,16 +219,18 @@ int cmd_report(int argc, char **argv)
 		else if (!dir) dir = a;
 		else return cli_usage("report", "one directory only");
 	}
-	if (!dir || !from_s || !to_s)
-		return cli_usage("report", "usage: parley report DIR --from T --to T [--party P] [--to-party P] [--kind K] [--json|--csv|--html OUT] [--lang en|ru|ar] [--bundle OUT]\n       parley report verify BUNDLE --charter CHARTER");
+	if (!dir || (!mandate && (!from_s || !to_s)))
+		return cli_usage("report", "usage: parley report DIR --from T --to T [--party P] [--to-party P] [--kind K] [--json|--csv|--html OUT] [--lang en|ru|ar] [--bundle OUT]\n       parley report DIR --mandate [--from T] [--to T] [--json|--csv|--html OUT] [--lang en|ru|ar] [--bundle OUT]\n       parley report verify BUNDLE --charter CHARTER");
+	if (mandate && (party || to_party || kind))
+		return cli_usage("report", "--mandate takes no --party, --to-party or --kind: it covers every consignment");
 	if (json + csv + (html != NULL) > 1)
 		return cli_usage("report", "give one of --json, --csv, --html");
 	if (strcmp(lang, "en") && strcmp(lang, "ru") && strcmp(lang, "ar"))
 		return cli_usage("report", "--lang takes en, ru or ar");
-	int64_t from, to;
-	if (cli_report_time(from_s, &from) || cli_report_time(to_s, &to))
+	int64_t from = 0, to = 0;
+	if ((from_s && cli_report_time(from_s, &from)) || (to_s && cli_report_time(to_s, &to)))
 		return cli_fail("report", ERR_USAGE);
-	if (from >= to)
+	if (from_s && to_s && from >= to)
 		return cli_usage("report", "--from must be before --to");
 	if (bundle) {
 		/* refused before the logs are read: a bundle goes into a new (or empty) directory */
@@ -216,6 +254,12 @@ int cmd_report(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	if (!s)
 		return cli_fail("report", err_set(ERR_NOMEM, "out of memory"));
+	if (mandate && (!from_s || !to_s) && (rc = mandate_period(dir, from_s ? NULL : &from, to_s ? NULL : &to)))
+		return cli_fail("report", rc);
+	if (from >= to)
+		return cli_usage("report", "--from must be before --to (%s)", to_s ? "given" : "the term's end, by default");
+	struct mandate md;
+	memset(&md, 0, sizeof md);
 	struct logset_options o = {1, to, threads};
 	if ((rc = logset_open(s, dir, &o))) {
 		free(s);
@@ -224,12 +268,16 @@ int cmd_report(int argc, char **argv)
 	if ((party && cli_report_party(s->charter, "--party", party, &f.party)) ||
 	    (to_party && cli_report_party(s->charter, "--to-party", to_party, &f.to_party)))
 		rc = ERR_USAGE;
-	if (!rc)
+	if (!rc && mandate)
+		rc = mandate_compute(s, from, to, &md);
+	else if (!rc)
 		rc = report_compute(s, from, to, &f, &r);
 	if (!rc && bundle)
-		rc = write_bundle(s, &r, dir, bundle, threads);
+		rc = write_bundle(s, &r, mandate ? &md : NULL, dir, bundle, threads);
 	if (!rc && json)
-		rc = report_json_file(s, &r, stdout); /* streamed: it grows with the logs */
+		rc = mandate ? mandate_json_file(s, &md, stdout) : report_json_file(s, &r, stdout); /* streamed */
+	else if (!rc && mandate)
+		rc = csv ? mandate_csv(s, &md, &out) : html ? mandate_html(s, &md, lang, &out) : mandate_text(s, &md, &out);
 	else if (!rc)
 		rc = csv ? report_csv(s, &r, &out)
 		     : html ? report_html(s, &r, lang, &out)
@@ -240,6 +288,7 @@ int cmd_report(int argc, char **argv)
 		rc = err_set(ERR_IO, "writing the report: stdout");
 	int code = rc ? cli_fail("report", rc) : 0;
 	report_release(&r);
+	mandate_release(&md);
 	buf_release(&out);
 	logset_close(s);
 	free(s);

@@ -78,6 +78,13 @@ static void print_obligations(const struct officer *o, json_t *env, const char *
 	json_array_foreach(json_object_get(env, "obligations"), i, ob) {
 		fprintf(f, "%s%s: ", indent, jstr(ob, "party"));
 		print_clock(o, f, "ack", json_object_get(ob, "ack"));
+		if (json_is_null(json_object_get(ob, "answer"))) {
+			/* a consignment notice (docs/cases.md): the ack is due by the advance notice, nothing is answered */
+			json_t *aid = json_object_get(env, "aid");
+			fprintf(f, " (advance notice before crossing by %s; notice %s)\n", jstr(aid, "cross_by"),
+				json_is_true(json_object_get(aid, "notice_on_time")) ? "on time" : "LATE");
+			continue;
+		}
 		fprintf(f, "; ");
 		print_clock(o, f, "answer", json_object_get(ob, "answer"));
 		fprintf(f, " (%" JSON_INTEGER_FORMAT " answer%s)\n", jint(ob, "answers"), jint(ob, "answers") == 1 ? "" : "s");

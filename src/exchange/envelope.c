@@ -236,6 +236,15 @@ static int aid_parse(const char *v, size_t vlen, struct envelope_aid *a, const c
 	return 0;
 }
 
+int envelope_aid_parse(const char *v, size_t n, struct envelope_aid *a)
+{
+	const char *why;
+	char expect[160];
+	if (aid_parse(v, n, a, &why, expect))
+		return err_set(ERR_FORMAT, "aid: %s", why);
+	return 0;
+}
+
 struct parse_state {
 	struct envelope_fields *f;
 	int last;

@@ -78,6 +78,12 @@ struct envelope_aid;
  * with the parser. ERR_FORMAT for an unknown type or result.
  */
 int envelope_aid_format(const struct envelope_aid *a, struct buf *out);
+/*
+ * Parses the value of an aid line (what follows "aid: ", without the
+ * newline) as envelope_parse does: 0, or ERR_FORMAT naming what is wrong.
+ * For the index, which stores the line (docs/cases.md "The index").
+ */
+int envelope_aid_parse(const char *v, size_t n, struct envelope_aid *a);
 
 struct envelope_aid {
 	enum envelope_aid_type type;    /* ENV_AID_NONE: no aid line */

@@ -13,7 +13,7 @@ static const char schema[] =
 	" valid INTEGER NOT NULL, reason TEXT NOT NULL, parsed INTEGER NOT NULL, id BLOB,"
 	" channel TEXT, sender TEXT, recipients TEXT, case_id TEXT, kind TEXT, time INTEGER,"
 	" ref_origin TEXT, ref_idx INTEGER, ref_leaf BLOB,"
-	" body_sha256 BLOB, body_size INTEGER, handling TEXT, urgent INTEGER,"
+	" body_sha256 BLOB, body_size INTEGER, handling TEXT, urgent INTEGER, aid TEXT,"
 	" PRIMARY KEY (origin, idx)) STRICT;"
 	"CREATE UNIQUE INDEX IF NOT EXISTS entries_valid_id ON entries(id) WHERE valid = 1;"
 	"CREATE INDEX IF NOT EXISTS entries_leaf ON entries(leaf);"
@@ -27,12 +27,12 @@ static const char drop[] = "DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS c
 
 #define ENTRY_COLUMNS                                                                                          \
 	"origin, idx, leaf, valid, reason, parsed, channel, sender, recipients, case_id, kind, time, ref_origin, " \
-	"ref_idx, ref_leaf, body_sha256, body_size, handling, urgent, id"
+	"ref_idx, ref_leaf, body_sha256, body_size, handling, urgent, id, aid"
 
 enum { S_INSERT, S_GET_SIZE, S_SET_SIZE, S_HAS_LEAF, S_COSIG, S_COUNT };
 static const char *const stmt_sql[S_COUNT] = {
 	[S_INSERT] = "INSERT INTO entries(" ENTRY_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-		     "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+		     "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
 	[S_GET_SIZE] = "SELECT size FROM meta WHERE origin = ?1",
 	[S_SET_SIZE] = "INSERT INTO meta(origin, size) VALUES (?1, ?2) ON CONFLICT(origin) DO UPDATE SET size = ?2",
 	[S_HAS_LEAF] = "SELECT 1 FROM entries WHERE leaf = ?1 LIMIT 1",
@@ -203,6 +203,20 @@ static int insert_record(struct index *ix, const struct cases_record *r, char *r
 		sqlite3_bind_int(s, 19, f->urgent);
 	if (r->has_id)
 		sqlite3_bind_blob(s, 20, r->id, sizeof r->id, SQLITE_STATIC);
+	struct buf aid;
+	buf_init(&aid, 512);
+	if (p && f->aid.type != ENV_AID_NONE) {
+		/* the line's value, as the envelope has it ("aid: " and the newline dropped) */
+		int rc = envelope_aid_format(&f->aid, &aid);
+		if (rc || aid.len < 7) {
+			buf_release(&aid);
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			return rc ? rc : err_set(ERR_FORMAT, "index: aid line");
+		}
+		sqlite3_bind_text(s, 21, (const char *)aid.data + 5, (int)aid.len - 6, SQLITE_TRANSIENT);
+	}
+	buf_release(&aid);
 	return step_done(ix, s, "insert entry");
 }
 
@@ -386,6 +400,12 @@ static int row_to_record(sqlite3_stmt *s, struct cases_record *r)
 	if ((rc = col_text(s, 17, f->handling, sizeof f->handling)))
 		return rc;
 	f->urgent = sqlite3_column_int(s, 18);
+	if (sqlite3_column_type(s, 20) != SQLITE_NULL) {
+		const char *v = (const char *)sqlite3_column_text(s, 20);
+		if (!v || envelope_aid_parse(v, (size_t)sqlite3_column_bytes(s, 20), &f->aid))
+			return err_set(ERR_FORMAT, "index: entry %llu of %s: a malformed aid line", (unsigned long long)r->index,
+				       r->origin);
+	}
 	return 0;
 }
 

@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define INDEX_SCHEMA_VERSION 2 /* 2: entries.id, the identity of an envelope (its signed text); the built marker */
+#define INDEX_SCHEMA_VERSION 3 /* 2: entries.id, the identity of an envelope (its signed text); the built marker; 3: entries.aid */
 
 struct index;
 

@@ -5,6 +5,7 @@
  * deliveries as node-signed 'received' envelopes.
  */
 #include "node/node_internal.h"
+#include "exchange/term.h"
 #include "base/enc.h"
 #include "base/err.h"
 #include "base/fileio.h"
@@ -585,13 +586,37 @@ void *node_recorder_main(void *arg)
 
 /* ---- polling peers (catch-up) ---- */
 
+/*
+ * The mandate's warnings (exchange/term.h) under the charter in force now:
+ * logged when they change, and again once a day while they hold.
+ */
+static void term_log(struct node *n, char *said, size_t len, int64_t *said_at)
+{
+	char now_text[1024];
+	int64_t now = node_now();
+	term_warnings(node_charter_at(n, now), now, now_text, sizeof now_text);
+	if (!strcmp(now_text, said) && now - *said_at < 86400)
+		return;
+	snprintf(said, len, "%s", now_text);
+	*said_at = now;
+	for (char *line = now_text, *nl; *line; line = nl + 1) {
+		if (!(nl = strchr(line, '\n')))
+			break;
+		*nl = 0;
+		node_log("%s", line);
+	}
+}
+
 void *node_poller_main(void *arg)
 {
 	struct node *n = arg;
 	struct buf cpnote;
 	buf_init(&cpnote, CHECKPOINT_MAX_SIZE);
 	unsigned every = n->o.poll_s ? n->o.poll_s : 5;
+	char said[1024] = "";
+	int64_t said_at = 0;
 	while (!n->stopping) {
+		term_log(n, said, sizeof said, &said_at);
 		for (size_t i = 0; i < n->npeers && !n->stopping; i++) {
 			struct peer *p = &n->peers[i];
 			char url[SYNTAX_URL_MAX + 32];

@@ -1,5 +1,6 @@
 /* bundle — a period report with the logs it was computed from, and its offline verification. */
 #include "report/bundle.h"
+#include "report/mandate.h"
 #include "base/err.h"
 #include "base/fileio.h"
 #include "cases/cosig.h"
@@ -391,9 +392,18 @@ int bundle_params_parse(const uint8_t *data, size_t len, const struct charter *c
 	const char *chan = json_string_value(json_object_get(root, "channel"));
 	const char *from = json_string_value(json_object_get(period, "from"));
 	const char *to = json_string_value(json_object_get(period, "to"));
+	pr->mandate = rep && !strcmp(rep, MANDATE_REPORT_NAME);
+	if (pr->mandate && root && chan && strlen(chan) == 64 && from && to && !filter) {
+		/* a mandate report: its term is recomputed and compared with the rest */
+		memcpy(pr->channel, chan, 65);
+		pr->f = (struct report_filter){-1, -1, -1};
+		if (syntax_time(from, strlen(from), &pr->from) || syntax_time(to, strlen(to), &pr->to) || pr->from >= pr->to)
+			rc = bad_json("the period is not two RFC 3339 times, from before to");
+		goto out;
+	}
 	if (!root || !rep || strcmp(rep, "parley report v1") || !chan || strlen(chan) != 64 || !from || !to ||
 	    !json_is_object(filter)) {
-		rc = bad_json("not a parley report v1 (report, channel, period, filter)");
+		rc = bad_json("not a parley report v1 (report, channel, period, filter) or a parley mandate report v1 (report, channel, period)");
 		goto out;
 	}
 	memcpy(pr->channel, chan, 65);
@@ -508,8 +518,8 @@ int bundle_json_diff(const uint8_t *a, size_t alen, const uint8_t *b, size_t ble
 }
 
 /* Names the first difference between report.json and the recomputed report (an ERR_VERIFY). */
-static int explain_difference(const struct logset *s, const struct report *r, const uint8_t *want, size_t len,
-			      size_t at)
+static int explain_difference(const struct logset *s, const struct report *r, const struct mandate *md,
+			      const uint8_t *want, size_t len, size_t at)
 {
 	struct buf got;
 	char what[700] = "";
@@ -518,7 +528,7 @@ static int explain_difference(const struct logset *s, const struct report *r, co
 	size_t line = 1;
 	for (size_t i = 0; i < at && i < len; i++)
 		line += want[i] == '\n';
-	if (len <= (64u << 20) && report_json(s, r, &got) == 0)
+	if (len <= (64u << 20) && (md ? mandate_json(s, md, &got) : report_json(s, r, &got)) == 0)
 		d = bundle_json_diff(want, len, got.data, got.len, what, sizeof what);
 	if (d == 1)
 		err_set(ERR_VERIFY, "report.json differs from the report recomputed from the bundle's logs: %s", what);
@@ -550,13 +560,19 @@ static int check_logs(const struct logset *s, const struct bundle_params *pr)
 	return 0;
 }
 
-static int summary(const struct logset *s, const struct report *r, const struct bundle_params *pr, struct buf *msg)
+static int summary(const struct logset *s, const struct report *r, const struct mandate *md,
+		   const struct bundle_params *pr, struct buf *msg)
 {
 	char f[21], t[21], w[21], line[600];
 	syntax_format_time(pr->from, f);
 	syntax_format_time(pr->to, t);
-	snprintf(line, sizeof line, "report verified: channel %.16s, period %s to %s, %zu envelopes in %zu pairs; ",
-		 s->charter->id_hex, f, t, r->nenvs, r->npairs);
+	if (md)
+		snprintf(line, sizeof line, "mandate report verified: channel %.16s, period %s to %s, %zu consignments, %llu trucks notified, %llu crossed; ",
+			 s->charter->id_hex, f, t, md->ncons, (unsigned long long)md->total.trucks,
+			 (unsigned long long)md->total.crossed);
+	else
+		snprintf(line, sizeof line, "report verified: channel %.16s, period %s to %s, %zu envelopes in %zu pairs; ",
+			 s->charter->id_hex, f, t, r->nenvs, r->npairs);
 	int rc = buf_append(msg, line, strlen(line));
 	for (size_t p = 0; p < s->charter->nparties && !rc; p++) {
 		const struct logset_log *L = &s->logs[p];
@@ -609,11 +625,13 @@ int bundle_verify(const char *dir, const struct charter *given, int threads, str
 	struct charter bch;
 	struct bundle_params pr;
 	struct report r;
+	struct mandate md;
 	struct logset *s = NULL;
 	uint8_t *map = MAP_FAILED;
 	size_t len = 0;
 	int fd = -1, rc, opened = 0;
 	memset(&r, 0, sizeof r);
+	memset(&md, 0, sizeof md);
 	/* the charter: the verifier's, the bundle's must be the same channel */
 	snprintf(path, sizeof path, "%s/charter", dir);
 	if ((rc = charter_load(&bch, path)))
@@ -657,7 +675,13 @@ int bundle_verify(const char *dir, const struct charter *given, int threads, str
 		goto out;
 	}
 	opened = 1;
-	if ((rc = check_logs(s, &pr)) || (rc = report_compute(s, pr.from, pr.to, &pr.f, &r)))
+	if ((rc = check_logs(s, &pr)))
+		goto out;
+	if (pr.mandate && (rc = mandate_compute(s, pr.from, pr.to, &md))) {
+		rc = err_wrap(rc == ERR_USAGE ? ERR_VERIFY : rc, "report.json");
+		goto out;
+	}
+	if (!pr.mandate && (rc = report_compute(s, pr.from, pr.to, &pr.f, &r)))
 		goto out;
 	struct cmp k = {map, len, 0, 0, 0};
 	cookie_io_functions_t io = {NULL, cmp_write, NULL, NULL};
@@ -666,7 +690,7 @@ int bundle_verify(const char *dir, const struct charter *given, int threads, str
 		rc = err_set(ERR_NOMEM, "fopencookie: %s", strerror(errno));
 		goto out;
 	}
-	rc = report_json_file(s, &r, fp);
+	rc = pr.mandate ? mandate_json_file(s, &md, fp) : report_json_file(s, &r, fp);
 	if (fclose(fp) && !rc)
 		rc = err_set(ERR_IO, "comparing the report");
 	if (rc)
@@ -676,12 +700,13 @@ int bundle_verify(const char *dir, const struct charter *given, int threads, str
 		k.at = k.off;
 	}
 	if (k.differ) {
-		rc = explain_difference(s, &r, map, len, k.at);
+		rc = explain_difference(s, &r, pr.mandate ? &md : NULL, map, len, k.at);
 		goto out;
 	}
-	rc = summary(s, &r, &pr, msg);
+	rc = summary(s, &r, pr.mandate ? &md : NULL, &pr, msg);
 out:
 	report_release(&r);
+	mandate_release(&md);
 	if (opened)
 		logset_close(s);
 	free(s);

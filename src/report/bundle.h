@@ -39,13 +39,15 @@ int bundle_write_logs(const struct logset *s, const char *charter_path, const ch
 
 /* The parameters of a report, as report.json states them. */
 struct bundle_params {
+	int mandate;                 /* 1: a mandate report ("parley mandate report v1": no filter) */
 	int64_t from, to;
 	char channel[65];            /* hex charter id */
-	struct report_filter f;
+	struct report_filter f;      /* -1s for a mandate report */
 };
 
 /*
- * Reads the parameters from the head of a report.json (the members before
+ * Reads the parameters from the head of a report.json (a period report,
+ * "parley report v1", or a mandate report, "parley mandate report v1") (the members before
  * "as_of", where the layout puts them: the file may be hundreds of megabytes,
  * and verify compares the rest byte for byte). The filter's parties must be
  * ch's. 0 or ERR_VERIFY naming what is wrong; ERR_NOMEM.
@@ -63,7 +65,7 @@ int bundle_json_diff(const uint8_t *a, size_t alen, const uint8_t *b, size_t ble
 void bundle_discard(const char *dir);
 
 /*
- * Verifies the bundle in dir against the charter given by the verifier
+ * Verifies the bundle in dir (of a period or a mandate report) against the charter given by the verifier
  * (public keys only, nothing written): the bundle's charter has the same
  * channel id; the report.json parameters; every log loaded and checked by
  * logset_open; every log present and cut at its closing checkpoint for the

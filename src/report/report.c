@@ -1,5 +1,6 @@
 /* report — the figures of a period over a loaded log set (docs/reports.md). */
 #include "report/report.h"
+#include "report/jw.h"
 #include "base/err.h"
 #include "exchange/syntax.h"
 
@@ -268,150 +269,38 @@ void report_entry_name(const struct logset *s, const struct cases_env *e, char *
 
 /* ---- JSON ---- */
 
-/*
- * A streaming JSON writer in the layout jansson's JSON_INDENT(2) |
- * JSON_ENSURE_ASCII gives the case views (docs/cases.md): members one per
- * line, "key": value, empty containers as {} and []. Written by hand because
- * the envelope list of a report grows with the logs (building a jansson tree
- * of a million envelopes costs more than checking their signatures).
- */
-struct jw {
-	struct buf *out;
-	int depth;
-	int first[16];     /* nothing written yet in the container at that depth */
-	int rc;
-	FILE *fp;          /* if set, out is flushed to it whenever it holds JW_FLUSH bytes */
-};
-
-#define JW_FLUSH (1u << 20)
-
-static void jw_flush(struct jw *w)
-{
-	if (!w->rc && w->fp && w->out->len && fwrite(w->out->data, 1, w->out->len, w->fp) != w->out->len)
-		w->rc = err_set(ERR_IO, "writing the report: %s", strerror(errno));
-	if (w->fp)
-		buf_reset(w->out);
-}
-
-static void jw_raw(struct jw *w, const char *s, size_t n)
-{
-	if (!w->rc)
-		w->rc = buf_append(w->out, s, n);
-	if (w->fp && w->out->len >= JW_FLUSH)
-		jw_flush(w);
-}
-
-static void jw_str(struct jw *w, const char *s)
-{
-	jw_raw(w, "\"", 1);
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p && !w->rc) {
-		size_t run = 0;
-		while (p[run] >= 0x20 && p[run] < 0x80 && p[run] != '"' && p[run] != '\\')
-			run++;
-		jw_raw(w, (const char *)p, run);
-		p += run;
-		if (!*p)
-			break;
-		char esc[16];
-		uint32_t c = *p++;
-		if (c >= 0x80) {
-			/* UTF-8 (checked on the way in): \uXXXX, with a surrogate pair above the BMP */
-			int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
-			c &= 0x3f >> more;
-			for (; more-- && (*p & 0xc0) == 0x80; p++)
-				c = c << 6 | (*p & 0x3f);
-		}
-		if (c == '"' || c == '\\')
-			snprintf(esc, sizeof esc, "\\%c", (char)c);
-		else if (c == '\n' || c == '\t' || c == '\r' || c == '\b' || c == '\f')
-			snprintf(esc, sizeof esc, "\\%c", c == '\n' ? 'n' : c == '\t' ? 't' : c == '\r' ? 'r' : c == '\b' ? 'b' : 'f');
-		else if (c > 0xffff)
-			snprintf(esc, sizeof esc, "\\u%04X\\u%04X", 0xd800 + ((c - 0x10000) >> 10), 0xdc00 + ((c - 0x10000) & 0x3ff));
-		else
-			snprintf(esc, sizeof esc, "\\u%04X", c);
-		jw_raw(w, esc, strlen(esc));
-	}
-	jw_raw(w, "\"", 1);
-}
-
-/* Starts a member (key non-NULL, in an object) or an element (in an array). */
-static void jw_item(struct jw *w, const char *key)
-{
-	static const char spaces[] = "                                  ";
-	if (w->depth > 0) {
-		jw_raw(w, w->first[w->depth] ? "\n" : ",\n", w->first[w->depth] ? 1 : 2);
-		w->first[w->depth] = 0;
-		jw_raw(w, spaces, (size_t)(2 * w->depth) < sizeof spaces - 1 ? (size_t)(2 * w->depth) : sizeof spaces - 1);
-	}
-	if (key) {
-		jw_str(w, key);
-		jw_raw(w, ": ", 2);
-	}
-}
-
-static void jw_open(struct jw *w, const char *key, char c)
-{
-	jw_item(w, key);
-	jw_raw(w, &c, 1);
-	if (w->depth + 1 < 16)
-		w->first[++w->depth] = 1;
-	else if (!w->rc)
-		w->rc = err_set(ERR_LIMIT, "report: JSON too deep");
-}
-
-static void jw_close(struct jw *w, char c)
-{
-	static const char spaces[] = "                                  ";
-	if (!w->first[w->depth]) {
-		jw_raw(w, "\n", 1);
-		jw_raw(w, spaces, (size_t)(2 * (w->depth - 1)));
-	}
-	w->depth--;
-	jw_raw(w, &c, 1);
-}
-
-static void jw_kstr(struct jw *w, const char *key, const char *v)
-{
-	jw_item(w, key);
-	if (v)
-		jw_str(w, v);
-	else
-		jw_raw(w, "null", 4);
-}
-
-static void jw_kint(struct jw *w, const char *key, int64_t v)
-{
-	char n[24];
-	jw_item(w, key);
-	snprintf(n, sizeof n, "%lld", (long long)v);
-	jw_raw(w, n, strlen(n));
-}
-
-static void jw_ktime(struct jw *w, const char *key, int has, int64_t t)
-{
-	char s[21];
-	if (has)
-		syntax_format_time(t, s);
-	jw_kstr(w, key, has ? s : NULL);
-}
-
-static void jw_stat(struct jw *w, const char *key, const struct report_stat *st)
-{
-	jw_open(w, key, '{');
-	if (st->has) {
-		jw_kint(w, "median", st->median);
-		jw_kint(w, "p90", st->p90);
-	} else {
-		jw_kstr(w, "median", NULL);
-		jw_kstr(w, "p90", NULL);
-	}
-	jw_close(w, '}');
-}
-
 const char *report_agency_name(const struct logset *s, const struct cases_env *e)
 {
 	return e->kind == ENV_RECEIVED ? s->charter->parties[e->from].id : s->charter->agencies[e->from].name;
+}
+
+void report_jw_logs(struct jw *w, const struct logset *s)
+{
+	const struct charter *ch = s->charter;
+	jw_open(w, "logs", '[');
+	for (size_t p = 0; p < ch->nparties; p++) {
+		const struct logset_log *L = &s->logs[p];
+		jw_open(w, NULL, '{');
+		jw_kstr(w, "party", ch->parties[p].id);
+		jw_kstr(w, "origin", ch->parties[p].node_key.name);
+		jw_kint(w, "size", (int64_t)L->read);
+		if (L->closed) {
+			jw_open(w, "closing", '{');
+			jw_kint(w, "size", (int64_t)L->closing.size);
+			jw_ktime(w, "witnessed_at", 1, L->closing.witnessed_at);
+			jw_open(w, "cosigners", '[');
+			for (size_t k = 0; k < L->closing.ncosigners; k++)
+				jw_kstr(w, NULL, logset_cosigner_name(s, L->closing.cosigners[k]));
+			jw_close(w, ']');
+			jw_close(w, '}');
+		} else {
+			jw_kstr(w, "closing", NULL);
+		}
+		jw_item(w, "complete");
+		jw_raw(w, L->closed ? "true" : "false", L->closed ? 4 : 5);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
 }
 
 static int json_to(const struct logset *s, const struct report *r, struct buf *out, FILE *fp)
@@ -431,30 +320,7 @@ static int json_to(const struct logset *s, const struct report *r, struct buf *o
 	jw_kstr(&w, "kind", r->filter.kind >= 0 ? envelope_kind_name((enum envelope_kind)r->filter.kind) : NULL);
 	jw_close(&w, '}');
 	jw_ktime(&w, "as_of", 1, r->to);
-	jw_open(&w, "logs", '[');
-	for (size_t p = 0; p < ch->nparties; p++) {
-		const struct logset_log *L = &s->logs[p];
-		jw_open(&w, NULL, '{');
-		jw_kstr(&w, "party", ch->parties[p].id);
-		jw_kstr(&w, "origin", ch->parties[p].node_key.name);
-		jw_kint(&w, "size", (int64_t)L->read);
-		if (L->closed) {
-			jw_open(&w, "closing", '{');
-			jw_kint(&w, "size", (int64_t)L->closing.size);
-			jw_ktime(&w, "witnessed_at", 1, L->closing.witnessed_at);
-			jw_open(&w, "cosigners", '[');
-			for (size_t k = 0; k < L->closing.ncosigners; k++)
-				jw_kstr(&w, NULL, logset_cosigner_name(s, L->closing.cosigners[k]));
-			jw_close(&w, ']');
-			jw_close(&w, '}');
-		} else {
-			jw_kstr(&w, "closing", NULL);
-		}
-		jw_item(&w, "complete");
-		jw_raw(&w, L->closed ? "true" : "false", L->closed ? 4 : 5);
-		jw_close(&w, '}');
-	}
-	jw_close(&w, ']');
+	report_jw_logs(&w, s);
 	jw_open(&w, "pairs", '[');
 	for (size_t i = 0; i < r->npairs; i++) {
 		const struct report_pair *p = &r->pairs[i];
