@@ -6,7 +6,9 @@
 #   V=1                          show the commands
 
 CC       ?= cc
-PKGS     := libsodium libcrypto jansson sqlite3 libmicrohttpd libcurl zlib
+PKGS     := libsodium libcrypto jansson sqlite3 libmicrohttpd libcurl zlib libsystemd
+# The version, one place: the VERSION file (baked into src/base/version.c only).
+VERSION  := $(shell cat VERSION)
 SANITIZE ?=
 FUZZ_SECONDS ?= 60
 
@@ -85,6 +87,9 @@ $(BUILD)/obj/%.o: %.c | $(DEPS_OK)
 DEMO_DATA := $(shell sed -n 's/^DEMO_FILE([a-z_]*, "\(.*\)");$$/\1/p' src/cli/cmd_demo.c)
 $(BUILD)/obj/src/cli/cmd_demo.o: $(DEMO_DATA)
 
+$(BUILD)/obj/src/base/version.o: VERSION
+$(BUILD)/obj/src/base/version.o: ALL_CFLAGS += -DPARLEY_VERSION='"$(VERSION)"'
+
 $(LIBPARLEY): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -131,6 +136,8 @@ FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 $(FUZZ_BUILD)/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(Q)clang $(FUZZ_BASE_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+$(FUZZ_BUILD)/obj/src/base/version.o: VERSION
+$(FUZZ_BUILD)/obj/src/base/version.o: FUZZ_BASE_CFLAGS += -DPARLEY_VERSION='"$(VERSION)"'
 $(FUZZ_BUILD)/libparley-fuzz.a: $(FUZZ_LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(FUZZ_BUILD)/%: fuzz/%.c $(FUZZ_BUILD)/libparley-fuzz.a | $(DEPS_OK)

@@ -17,6 +17,7 @@
 #ifndef PARLEY_NODE_INTERNAL_H
 #define PARLEY_NODE_INTERNAL_H
 
+#include "base/logline.h"
 #include "cases/cases.h"
 #include "crypto/keyfile.h"
 #include "crypto/note.h"
@@ -102,8 +103,13 @@ struct node {
 /* ---- node.c: shared helpers ---- */
 
 int64_t node_now(void);
-/* One line to stderr, prefixed with the time. */
+/*
+ * The node's log (base/logline.h: one event per line on stderr, key=value or
+ * JSON). node_log is a free-form message (event=message msg="..."); node_event
+ * an event with its own keys: const char * pairs ended by NULL.
+ */
 void node_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void node_event(enum logline_level level, const char *event, ...) __attribute__((sentinel));
 /* Opens the mirror of p, synced like our own log. */
 int node_open_mirror(struct node *n, struct peer *p);
 /* Publishes p's sizes for /metrics (call with p->lock held, after the mirror changed). */
