@@ -39,11 +39,8 @@ static int check_text(const char *s, size_t len)
 			return err_set(ERR_FORMAT, "line %zu: control character 0x%02x", line, ch);
 		}
 	}
-	if (bad < len) {
-		for (size_t i = 0; i < bad; i++)
-			line += s[i] == '\n';
+	if (bad < len) /* line counted the newlines before it */
 		return err_set(ERR_FORMAT, "line %zu: not UTF-8 text", line);
-	}
 	return 0;
 }
 

@@ -215,6 +215,7 @@ static int start(struct node *n)
 		snprintf(t->name, sizeof t->name, "%s", latest->witnesses[i].id);
 		snprintf(t->url, sizeof t->url, "%s", latest->witnesses[i].url);
 		t->key = latest->witnesses[i].key;
+		t->is_witness = 1;
 	}
 	snprintf(path, sizeof path, "%s/witness", n->dir);
 	if ((rc = witness_open(&n->witness, path, &n->cosigner, wl, n->npeers)))

@@ -46,6 +46,8 @@ struct peer {
 	uint64_t remote_size;      /* the latest size seen at the peer */
 	/* For /metrics, read without the lock (it is held across network I/O): stored with node_publish_sizes. */
 	uint64_t shown_remote, shown_mirrored;
+	uint64_t sync_failures;    /* polls that failed (atomic, for /metrics) */
+	int sync_failing;          /* the poller's: the last poll failed (logged once per change) */
 };
 
 struct target {
@@ -55,12 +57,20 @@ struct target {
 	uint64_t cosigned;         /* the size it last cosigned, as far as we know */
 	int known;
 	int64_t retry_at;
+	int failing;               /* the pusher's: the last push failed (logged once per change) */
+	uint64_t failures;         /* failed pushes (atomic, for /metrics) */
+	int64_t last_cosig;        /* Unix time of its last cosignature received (atomic, for /metrics; 0: none) */
+	int is_witness;            /* a neutral witness, not a peer node */
 };
 
 /* Counters, only ever touched with node_count() and node_counter() (atomics: many threads add). */
+#define SUBMIT_BUCKETS 12 /* the submission latency histogram's upper bounds: node_http.c */
 struct metrics {
 	uint64_t accepted, refused[6], received_made, cosigs, push_failures, sync_failures;
 	uint64_t submit_ns_total, submit_count;
+	uint64_t submit_le[SUBMIT_BUCKETS]; /* submissions answered within each bound (not cumulative) */
+	int64_t overdue_at;        /* when overdue was counted (under cases_lock) */
+	uint64_t overdue[CHARTER_MAX_PARTIES][2];
 };
 
 struct node {

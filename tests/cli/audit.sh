@@ -143,7 +143,7 @@ else
 fi
 rev=$(ls -d "$D"/ru/witness/conflicts/*/*/ 2>/dev/null | head -n 1)
 expect node-sync-evidence-verifies 0 "" "$PARLEY" audit verify "${rev:-/nonexistent}" --charter "$D/charter"
-curl -s "$RU/metrics" | grep -q "^parley_forks_seen_total{log=\"$US_ORIGIN\"} [1-9]" && pass node-metrics-count-fork ||
+curl -s "$RU/metrics" | grep -q "^parley_forks_seen_total{log=\"$US_ORIGIN\",peer=\"us\"} [1-9]" && pass node-metrics-count-fork ||
 	fail node-metrics-count-fork "$(curl -s "$RU/metrics" | grep forks)"
 grep -q "FORK of log '$US_ORIGIN'" "$D/ru.log" && pass node-logs-fork || fail node-logs-fork "$(tail -n 3 "$D/ru.log")"
 
