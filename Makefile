@@ -153,8 +153,21 @@ fuzz-smoke: $(FUZZERS)
 lint: $(DEPS_OK)
 	$(Q)bash scripts/lint.sh
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the man pages, the systemd units
+# (their ExecStart names PREFIX/bin/parley) and an example configuration (docs/operations.md).
+PREFIX   ?= /usr/local
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
 install: $(PARLEY)
-	install -D -m 0755 $(PARLEY) $(DESTDIR)$(or $(PREFIX),/usr/local)/bin/parley
+	install -D -m 0755 $(PARLEY) $(DESTDIR)$(PREFIX)/bin/parley
+	install -D -m 0644 dist/man/parley.1 $(DESTDIR)$(PREFIX)/share/man/man1/parley.1
+	install -D -m 0644 dist/man/parley-node.8 $(DESTDIR)$(PREFIX)/share/man/man8/parley-node.8
+	install -D -m 0644 dist/man/parley-witness.8 $(DESTDIR)$(PREFIX)/share/man/man8/parley-witness.8
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in parley-node@.service parley-witness@.service; do \
+		sed 's|/usr/local/bin/parley|$(PREFIX)/bin/parley|' dist/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	install -D -m 0644 dist/node.conf.example $(DESTDIR)$(PREFIX)/share/doc/parley/node.conf.example
+	install -D -m 0644 dist/nginx/parley-node.conf $(DESTDIR)$(PREFIX)/share/doc/parley/nginx-parley-node.conf
 
 clean:
 	rm -rf build build-san build-fuzz
