@@ -57,7 +57,7 @@ struct target {
 	uint64_t cosigned;         /* the size it last cosigned, as far as we know */
 	int known;
 	int64_t retry_at;
-	int failing;               /* the pusher's: the last push failed (logged once per change) */
+	int failing;               /* the pusher's: 0 the last push worked, 1 it failed (I/O), 2 a wrong answer: logged at each change */
 	uint64_t failures;         /* failed pushes (atomic, for /metrics) */
 	int64_t last_cosig;        /* Unix time of its last cosignature received (atomic, for /metrics; 0: none) */
 	int is_witness;            /* a neutral witness, not a peer node */

@@ -140,12 +140,14 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 			     (const char *)resp.data);
 	}
 	if (rc) {
-		/* logged when it starts failing, not at every retry; a target answering what it must not (not an
-		   outage) is an error, one that does not answer a warning */
-		if (!t->failing)
+		/* logged when it starts failing or fails otherwise (an outage, then a wrong answer), not at every
+		   retry; a target answering what it must not (not an outage) is an error, one that does not answer a
+		   warning */
+		int kind = rc == ERR_VERIFY ? 2 : 1;
+		if (t->failing != kind)
 			node_event(rc == ERR_VERIFY ? LOGLINE_ERROR : LOGLINE_WARN, "push_failed", "target", t->name, "url",
 				   t->url, "error", err_msg(), NULL);
-		t->failing = 1;
+		t->failing = kind;
 		node_count(&n->m.push_failures, 1);
 		node_count(&t->failures, 1);
 		t->retry_at = node_now() + 2;

@@ -75,7 +75,7 @@ static void test_refusals(void)
 	CHECK_EQ_INT(conf_parse(&c, (const uint8_t *)big, sizeof big, known, NKNOWN), ERR_LIMIT);
 	char longkey[CONF_KEY_MAX + 16];
 	memset(longkey, 'a', CONF_KEY_MAX + 1);
-	strcpy(longkey + CONF_KEY_MAX + 1, " = 1\n");
+	memcpy(longkey + CONF_KEY_MAX + 1, " = 1\n", 6);
 	refused(longkey, "line 1: key longer than");
 }
 
