@@ -29,6 +29,8 @@ enum logline_format { LOGLINE_KV, LOGLINE_JSON };
 enum logline_level { LOGLINE_INFO, LOGLINE_WARN, LOGLINE_ERROR };
 
 #define LOGLINE_MAX_PAIRS 16
+/* The end of an event's pairs: a null pointer of the arguments' type (a bare NULL may be an int). */
+#define LOGLINE_END ((const char *)0)
 
 void logline_set_format(enum logline_format f);
 /* "kv" or "json". 0 or ERR_USAGE. */
@@ -36,7 +38,7 @@ int logline_parse_format(const char *s, enum logline_format *f);
 
 /*
  * Logs one event: the key/value pairs are const char * arguments, key then
- * value, ended by NULL (at most LOGLINE_MAX_PAIRS; a NULL value is written
+ * value, ended by LOGLINE_END (at most LOGLINE_MAX_PAIRS; a NULL value is written
  * as an empty string).
  */
 void logline_event(enum logline_level level, const char *event, ...) __attribute__((sentinel));

@@ -116,7 +116,7 @@ int cmd_node(int argc, char **argv)
 	cli_notify_ready("serving");
 	int sig = cli_serve_until_stop(node_is_alive, n);
 	cli_notify_stopping();
-	logline_event(LOGLINE_INFO, "stop", "party", node_party(n), "signal", sig == 2 ? "SIGINT" : "SIGTERM", NULL);
+	logline_event(LOGLINE_INFO, "stop", "party", node_party(n), "signal", sig == 2 ? "SIGINT" : "SIGTERM", LOGLINE_END);
 	node_stop(n);
 	conf_release(&conf);
 	return 0;
@@ -167,7 +167,7 @@ int cmd_witness(int argc, char **argv)
 	cli_notify_ready("serving");
 	int sig = cli_serve_until_stop(NULL, NULL);
 	cli_notify_stopping();
-	logline_event(LOGLINE_INFO, "stop", "signal", sig == 2 ? "SIGINT" : "SIGTERM", NULL);
+	logline_event(LOGLINE_INFO, "stop", "signal", sig == 2 ? "SIGINT" : "SIGTERM", LOGLINE_END);
 	witness_server_stop(w);
 	conf_release(&conf);
 	return 0;

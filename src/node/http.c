@@ -607,7 +607,7 @@ static unsigned fit_file_limit(unsigned want)
 	char msg[200];
 	snprintf(msg, sizeof msg, "the open file limit (%llu) fits %u connections, not %u: serving at most %u",
 		 (unsigned long long)r.rlim_cur, fit, want, fit);
-	logline_event(LOGLINE_WARN, "http_limit", "msg", msg, NULL);
+	logline_event(LOGLINE_WARN, "http_limit", "msg", msg, LOGLINE_END);
 	return fit;
 }
 
@@ -1139,7 +1139,7 @@ void http_stop(struct http_server *s)
 	if (s->outstanding) {
 		char n[16];
 		snprintf(n, sizeof n, "%u", s->outstanding);
-		logline_event(LOGLINE_INFO, "http_draining", "requests", n, NULL);
+		logline_event(LOGLINE_INFO, "http_draining", "requests", n, LOGLINE_END);
 	}
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
@@ -1153,7 +1153,7 @@ void http_stop(struct http_server *s)
 		char n[16];
 		snprintf(n, sizeof n, "%u", s->outstanding);
 		logline_event(LOGLINE_ERROR, "http_stuck", "requests", n, "msg",
-			      "requests still under way after 60 s; not stopping the server cleanly", NULL);
+			      "requests still under way after 60 s; not stopping the server cleanly", LOGLINE_END);
 		return;
 	}
 	MHD_stop_daemon(s->d);

@@ -37,7 +37,7 @@ void node_log(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	logline_event(LOGLINE_INFO, "message", "msg", msg, NULL);
+	logline_event(LOGLINE_INFO, "message", "msg", msg, LOGLINE_END);
 }
 
 void node_event(enum logline_level level, const char *event, ...)
@@ -274,7 +274,7 @@ static int start(struct node *n)
 	char size[24];
 	snprintf(size, sizeof size, "%" PRIu64, tlog_size(n->log));
 	node_event(LOGLINE_INFO, "start", "version", parley_version(), "party", n->me->id, "listen", listen, "log",
-		   n->key.sign.name, "log_size", size, NULL);
+		   n->key.sign.name, "log_size", size, LOGLINE_END);
 	return 0;
 }
 

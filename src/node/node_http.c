@@ -288,7 +288,7 @@ static void log_refusal(const struct http_response *resp)
 	snprintf(status, sizeof status, "%d", resp->status);
 	snprintf(suppressed, sizeof suppressed, "%" PRIu64, dropped);
 	node_event(LOGLINE_INFO, "submit_refused", "status", status, "reason", reason, dropped ? "suppressed" : NULL,
-		   suppressed, NULL);
+		   suppressed, LOGLINE_END);
 }
 
 /*

@@ -116,7 +116,7 @@ int64_t node_now(void);
 /*
  * The node's log (base/logline.h: one event per line on stderr, key=value or
  * JSON). node_log is a free-form message (event=message msg="..."); node_event
- * an event with its own keys: const char * pairs ended by NULL.
+ * an event with its own keys: const char * pairs ended by LOGLINE_END.
  */
 void node_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void node_event(enum logline_level level, const char *event, ...) __attribute__((sentinel));

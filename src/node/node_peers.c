@@ -587,12 +587,12 @@ void *node_poller_main(void *arg)
 			if (why[0]) {
 				node_count(&p->sync_failures, 1);
 				if (!p->sync_failing)
-					node_event(LOGLINE_WARN, "sync_failed", "peer", p->party->id, "error", why, NULL);
+					node_event(LOGLINE_WARN, "sync_failed", "peer", p->party->id, "error", why, LOGLINE_END);
 				p->sync_failing = 1;
 			} else if (p->sync_failing) {
 				char count[24];
 				snprintf(count, sizeof count, "%" PRIu64, node_counter(&p->sync_failures));
-				node_event(LOGLINE_INFO, "sync_recovered", "peer", p->party->id, "failures_total", count, NULL);
+				node_event(LOGLINE_INFO, "sync_recovered", "peer", p->party->id, "failures_total", count, LOGLINE_END);
 				p->sync_failing = 0;
 			}
 			struct checkpoint latest;

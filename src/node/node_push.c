@@ -120,7 +120,7 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 			if (t->failing) {
 				char count[24];
 				snprintf(count, sizeof count, "%" PRIu64, node_counter(&t->failures));
-				node_event(LOGLINE_INFO, "push_recovered", "target", t->name, "failures_total", count, NULL);
+				node_event(LOGLINE_INFO, "push_recovered", "target", t->name, "failures_total", count, LOGLINE_END);
 				t->failing = 0;
 			}
 		} else if (!rc) {
@@ -146,7 +146,7 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 		int kind = rc == ERR_VERIFY ? 2 : 1;
 		if (t->failing != kind)
 			node_event(rc == ERR_VERIFY ? LOGLINE_ERROR : LOGLINE_WARN, "push_failed", "target", t->name, "url",
-				   t->url, "error", err_msg(), NULL);
+				   t->url, "error", err_msg(), LOGLINE_END);
 		t->failing = kind;
 		node_count(&n->m.push_failures, 1);
 		node_count(&t->failures, 1);

@@ -260,7 +260,7 @@ int witness_server_start(const char *dir, const char *listen, struct witness_ser
 	size_t ntrusted = 0;
 	for (size_t i = 0; !rc && i < s->charter.nparties; i++)
 		if (http_url_addrs(s->charter.parties[i].url, trusted, sizeof trusted / sizeof trusted[0], &ntrusted))
-			logline_event(LOGLINE_WARN, "http_trusted", "url", s->charter.parties[i].url, "msg", err_msg(), NULL);
+			logline_event(LOGLINE_WARN, "http_trusted", "url", s->charter.parties[i].url, "msg", err_msg(), LOGLINE_END);
 	struct http_limits lim = {.connections = 256, .per_address = 64, .reserve = 128, .timeout_s = 15, .workers = 4,
 				  .trusted = trusted, .ntrusted = ntrusted,
 				  /* add-checkpoint requests are at most 68 kB: 16 MiB of them at once, half kept for the parties */
@@ -276,7 +276,7 @@ int witness_server_start(const char *dir, const char *listen, struct witness_ser
 	char nlogs[24];
 	snprintf(nlogs, sizeof nlogs, "%zu", s->charter.nparties);
 	logline_event(LOGLINE_INFO, "start", "version", parley_version(), "witness", me->id, "listen", addr, "logs", nlogs,
-		      NULL);
+		      LOGLINE_END);
 	*out = s;
 	return 0;
 }

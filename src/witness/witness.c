@@ -388,7 +388,7 @@ static void keep_conflict(struct witness *w, struct log_state *s, const uint8_t 
 	dir_fsync(dir);
 	s->conflicts++;
 	w->conflicts++;
-	logline_event(LOGLINE_ERROR, "fork", "log", s->cp.origin, "why", why, "evidence", final, NULL);
+	logline_event(LOGLINE_ERROR, "fork", "log", s->cp.origin, "why", why, "evidence", final, LOGLINE_END);
 out:
 	buf_release(&a);
 	buf_release(&b);
