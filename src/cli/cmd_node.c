@@ -85,6 +85,10 @@ int cmd_node(int argc, char **argv)
 		 "Default: 4096"},
 		{"reindex", NULL, OPT_FLAG, &o.reindex, 0, 0,
 		 "rebuild DIR/index.sqlite from the logs before serving. Default: off (true or false in the file)"},
+		{"accept-rollback", NULL, OPT_FLAG_CLI_ONLY, &o.accept_rollback, 0, 0,
+		 "start even if the log is behind, or another history than, what its witnesses cosigned: the peers "
+		 "then hold proof of a fork (docs/operations.md, \"The rollback guard\"). A flag only, never in the "
+		 "--config file. Default: off"},
 		{"log-format", "FORMAT", OPT_FORMAT, &log_format, 0, 0,
 		 "the log on standard error: kv (key=value pairs) or json, one event per line. Default: kv"},
 	};
@@ -94,7 +98,8 @@ int cmd_node(int argc, char **argv)
 		"Runs a party's node: sequences its agencies' envelopes into its log, serves the log, the bodies and the\n"
 		"case views over HTTP, witnesses the peers' logs and pushes its checkpoints to every witness\n"
 		"(docs/node.md). Runs until SIGINT or SIGTERM; tells systemd when it is ready (Type=notify) and\n"
-		"feeds its watchdog (docs/operations.md). Exit status: 0 stopped, 2 usage or start failure."};
+		"feeds its watchdog (docs/operations.md). Exit status: 0 stopped, 1 the rollback guard refused to start,\n"
+		"2 usage or start failure."};
 	struct conf conf;
 	rc = cli_opts_parse(&help, opts, sizeof opts / sizeof opts[0], argc, argv, &conf);
 	if (!rc && !o.dir)

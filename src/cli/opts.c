@@ -10,7 +10,7 @@
 
 void cli_opts_help(FILE *f, const struct cli_cmd_help *h, const struct cli_opt *opts, size_t n)
 {
-	fprintf(f, "usage: %s\n\n%s\n\noptions (each also a setting 'name = value' of the --config file):\n", h->synopsis,
+	fprintf(f, "usage: %s\n\n%s\n\noptions (each also a setting 'name = value' of the --config file, unless it says not):\n", h->synopsis,
 		h->about);
 	char left[64];
 	for (size_t i = 0; i <= n + 2; i++) {
@@ -81,6 +81,7 @@ static int set(const struct cli_opt *o, const char *v)
 		*(uint64_t *)o->to = u;
 		return 0;
 	case OPT_FLAG:
+	case OPT_FLAG_CLI_ONLY:
 		if (!v || !strcmp(v, "true"))
 			*(int *)o->to = 1;
 		else if (!strcmp(v, "false"))
@@ -127,6 +128,11 @@ int cli_opts_parse(const struct cli_cmd_help *h, const struct cli_opt *opts, siz
 			size_t i = 0;
 			while (strcmp(opts[i].name, conf->e[j].key))
 				i++;
+			if (opts[i].kind == OPT_FLAG_CLI_ONLY) {
+				fprintf(stderr, "parley %s: --config %s: line %u: %s is a flag of one start (--%s), not a setting\n",
+					h->cmd, config, conf->e[j].line, conf->e[j].key, conf->e[j].key);
+				return 2;
+			}
 			if (set(&opts[i], conf->e[j].value)) {
 				fprintf(stderr, "parley %s: --config %s: line %u: %s: %s\n", h->cmd, config, conf->e[j].line,
 					conf->e[j].key, err_msg());
@@ -146,7 +152,7 @@ int cli_opts_parse(const struct cli_cmd_help *h, const struct cli_opt *opts, siz
 		if (k == n)
 			return usage(h, "%s '%s'", argv[i][0] == '-' ? "unknown option" : "unexpected argument", argv[i]);
 		const char *v = NULL;
-		if (opts[k].kind != OPT_FLAG) {
+		if (opts[k].kind != OPT_FLAG && opts[k].kind != OPT_FLAG_CLI_ONLY) {
 			if (i + 1 == argc)
 				return usage(h, "%s needs a value (%s)", argv[i], opts[k].metavar);
 			v = argv[++i];

@@ -18,6 +18,7 @@ enum cli_opt_kind {
 	OPT_UINT,   /* to: uint64_t *, from min to max */
 	OPT_FLAG,   /* to: int *; a flag without value; in the file: true or false */
 	OPT_FORMAT, /* to: const char **, one of "kv" or "json" (--log-format) */
+	OPT_FLAG_CLI_ONLY, /* OPT_FLAG that the file refuses: a decision for one start, never left in force */
 };
 
 struct cli_opt {

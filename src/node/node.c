@@ -217,6 +217,8 @@ static int start(struct node *n)
 		t->key = latest->witnesses[i].key;
 		t->is_witness = 1;
 	}
+	if ((rc = client_global_init()) || (rc = node_check_rollback(n)))
+		return rc;
 	snprintf(path, sizeof path, "%s/witness", n->dir);
 	if ((rc = witness_open(&n->witness, path, &n->cosigner, wl, n->npeers)))
 		return err_wrap(rc, "witness state");

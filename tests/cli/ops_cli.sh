@@ -32,7 +32,7 @@ for cmd in node witness; do
 	flags=$(grep -o '^  --[a-z-]*' "$D/help.out" | tr -d ' ')
 	# every option of the table is listed: those the old usage named, and the new ones
 	case $cmd in
-	node) need="--dir --listen --poll --max-skew --http-timeout --http-connections --reindex --log-format --config --help --version" ;;
+	node) need="--dir --listen --poll --max-skew --http-timeout --http-connections --reindex --accept-rollback --log-format --config --help --version" ;;
 	witness) need="--dir --listen --log-format --config --help --version" ;;
 	esac
 	missing=
@@ -49,7 +49,7 @@ for cmd in node witness; do
 done
 "$PARLEY" node --help >"$D/node.help"
 nodef=0
-for f in listen poll max-skew http-timeout http-connections reindex log-format config; do
+for f in listen poll max-skew http-timeout http-connections reindex accept-rollback log-format config; do
 	sed -n "/^  --$f[ ]/,/^  --[a-z]/p" "$D/node.help" | sed '$d' | grep -q 'Default' || { nodef=1; echo "  --$f: no default" >&2; }
 done
 [ $nodef = 0 ] && pass node-help-gives-defaults || fail node-help-gives-defaults
@@ -105,6 +105,8 @@ conf_refused conf-not-a-setting "line 1: expected '=' or ':' after 'dir'" "dir $
 conf_refused conf-flag-syntax "line 1: expected 'key = value'" "--dir = $D/us\n"
 conf_refused conf-config-in-config "line 2: unknown key 'config'" "dir = $D/us\nconfig = /etc/x\n"
 conf_refused conf-binary "line 1: control character 0x00" "dir = $D/us\0\n"
+conf_refused conf-no-accept-rollback "line 2: accept-rollback is a flag of one start (--accept-rollback), not a setting" \
+	"dir = $D/us\naccept-rollback = true\n"
 expect conf-missing-file 2 "$D/none.conf" "$PARLEY" node --config "$D/none.conf"
 expect conf-twice 2 "--config is given twice" "$PARLEY" node --config "$D/a" --config "$D/b"
 
