@@ -257,7 +257,7 @@ static int start(struct node *n)
 		if (i < latest->nparties && &n->charter.parties[i] == n->me)
 			continue;
 		if (http_url_addrs(url, trusted, sizeof trusted / sizeof trusted[0], &ntrusted))
-			node_log("http: %s: no room kept for it (%s)", url, err_msg());
+			node_event(LOGLINE_WARN, "http_trusted", "url", url, "msg", err_msg(), LOGLINE_END);
 	}
 	unsigned conns = n->o.http_connections ? n->o.http_connections : 4096;
 	struct http_limits lim = {.connections = conns, .per_address = conns / 16, .reserve = conns / 16,
