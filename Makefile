@@ -71,6 +71,7 @@ help:
 	@echo "make fuzz    run every libFuzzer target for FUZZ_SECONDS each"
 	@echo "make lint    forbidden-call scan and cppcheck"
 	@echo "make SANITIZE=address,undefined check   the suite under ASan/UBSan"
+	@echo "make install [PREFIX=/usr/local] [DESTDIR=]   the binary, man pages, systemd units (docs/operations.md)"
 
 # Installs missing Debian packages once (re-run when the list changes).
 $(DEPS_OK): scripts/deps.sh
