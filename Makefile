@@ -6,7 +6,9 @@
 #   V=1                          show the commands
 
 CC       ?= cc
-PKGS     := libsodium libcrypto jansson sqlite3 libmicrohttpd libcurl zlib
+PKGS     := libsodium libcrypto jansson sqlite3 libmicrohttpd libcurl zlib libsystemd
+# The version, one place: the VERSION file (baked into src/base/version.c only).
+VERSION  := $(shell cat VERSION)
 SANITIZE ?=
 FUZZ_SECONDS ?= 60
 
@@ -69,6 +71,7 @@ help:
 	@echo "make fuzz    run every libFuzzer target for FUZZ_SECONDS each"
 	@echo "make lint    forbidden-call scan and cppcheck"
 	@echo "make SANITIZE=address,undefined check   the suite under ASan/UBSan"
+	@echo "make install [PREFIX=/usr/local] [DESTDIR=]   the binary, man pages, systemd units (docs/operations.md)"
 
 # Installs missing Debian packages once (re-run when the list changes).
 $(DEPS_OK): scripts/deps.sh
@@ -84,6 +87,9 @@ $(BUILD)/obj/%.o: %.c | $(DEPS_OK)
 # parley demo builds the profile's example bodies in (.incbin, relative to this directory).
 DEMO_DATA := $(shell sed -n 's/^DEMO_FILE([a-z_]*, "\(.*\)");$$/\1/p' src/cli/cmd_demo.c)
 $(BUILD)/obj/src/cli/cmd_demo.o: $(DEMO_DATA)
+
+$(BUILD)/obj/src/base/version.o: VERSION
+$(BUILD)/obj/src/base/version.o: ALL_CFLAGS += -DPARLEY_VERSION='"$(VERSION)"'
 
 $(LIBPARLEY): $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -131,6 +137,8 @@ FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 $(FUZZ_BUILD)/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(Q)clang $(FUZZ_BASE_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+$(FUZZ_BUILD)/obj/src/base/version.o: VERSION
+$(FUZZ_BUILD)/obj/src/base/version.o: FUZZ_BASE_CFLAGS += -DPARLEY_VERSION='"$(VERSION)"'
 $(FUZZ_BUILD)/libparley-fuzz.a: $(FUZZ_LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(FUZZ_BUILD)/%: fuzz/%.c $(FUZZ_BUILD)/libparley-fuzz.a | $(DEPS_OK)
@@ -146,8 +154,21 @@ fuzz-smoke: $(FUZZERS)
 lint: $(DEPS_OK)
 	$(Q)bash scripts/lint.sh
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the man pages, the systemd units
+# (their ExecStart names PREFIX/bin/parley) and an example configuration (docs/operations.md).
+PREFIX   ?= /usr/local
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
 install: $(PARLEY)
-	install -D -m 0755 $(PARLEY) $(DESTDIR)$(or $(PREFIX),/usr/local)/bin/parley
+	install -D -m 0755 $(PARLEY) $(DESTDIR)$(PREFIX)/bin/parley
+	install -D -m 0644 dist/man/parley.1 $(DESTDIR)$(PREFIX)/share/man/man1/parley.1
+	install -D -m 0644 dist/man/parley-node.8 $(DESTDIR)$(PREFIX)/share/man/man8/parley-node.8
+	install -D -m 0644 dist/man/parley-witness.8 $(DESTDIR)$(PREFIX)/share/man/man8/parley-witness.8
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in parley-node@.service parley-witness@.service; do \
+		sed 's|/usr/local/bin/parley|$(PREFIX)/bin/parley|' dist/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	install -D -m 0644 dist/node.conf.example $(DESTDIR)$(PREFIX)/share/doc/parley/node.conf.example
+	install -D -m 0644 dist/nginx/parley-node.conf $(DESTDIR)$(PREFIX)/share/doc/parley/nginx-parley-node.conf
 
 clean:
 	rm -rf build build-san build-fuzz

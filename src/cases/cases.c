@@ -962,6 +962,26 @@ int cases_status(const struct cases *c, const struct cases_env *request, const c
 	return 0;
 }
 
+void cases_count_overdue(const struct cases *c, int64_t now, uint64_t counts_out[CHARTER_MAX_PARTIES][2])
+{
+	memset(counts_out, 0, sizeof(uint64_t) * CHARTER_MAX_PARTIES * 2);
+	for (size_t l = 0; l < CHARTER_MAX_PARTIES; l++)
+		for (uint64_t i = 0; i < c->logs[l].n; i++) {
+			const struct cases_env *e = c->logs[l].envs[i];
+			if (!e || !counts(e) || e->kind != ENV_REQUEST)
+				continue;
+			uint32_t to = foreign_parties(c->charter, e);
+			for (int p = 0; p < CHARTER_MAX_PARTIES; p++) {
+				if (!((to >> p) & 1))
+					continue;
+				struct cases_obligation o;
+				obligation(c, e, p, now, &o);
+				counts_out[p][0] += o.ack.state == CASES_OVERDUE;
+				counts_out[p][1] += o.answer.state == CASES_OVERDUE;
+			}
+		}
+}
+
 /* Why e (valid, of case case_id owned by agency owner) does not stand, as text into out. */
 static void why_text(const struct cases *c, const struct cases_env *e, const struct cases_case *k, const char *case_id,
 		     int owner, int why, char *out, size_t n)

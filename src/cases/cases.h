@@ -341,6 +341,13 @@ const struct cases_env *cases_ref_target(const struct cases *c, const struct cas
 int cases_status(const struct cases *c, const struct cases_env *request, const char *party, int64_t now,
 		 struct cases_obligation *out);
 
+/*
+ * The deadlines overdue as of now, per recipient party (charter index): [p][0]
+ * acknowledgements, [p][1] answers. One pass over every valid request (for
+ * /metrics, which caches it).
+ */
+void cases_count_overdue(const struct cases *c, int64_t now, uint64_t counts[CHARTER_MAX_PARTIES][2]);
+
 /* Deterministic JSON (docs/cases.md) of a case timeline / an agency's inbox as of now, appended to out. */
 int cases_case_json(const struct cases *c, const struct cases_case *k, int64_t now, struct buf *out);
 int cases_inbox_json(const struct cases *c, const char *agency, int64_t now, struct buf *out);

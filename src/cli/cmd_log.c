@@ -317,6 +317,30 @@ static int log_checkpoint(int argc, char **argv)
 	return rc ? cli_fail("log checkpoint", rc) : 0;
 }
 
+/* The --help text of each subcommand: what it does, every argument and flag with its default. */
+static const char *const log_help[][2] = {
+	{"init", "  Creates an empty log in DIR (which must not hold one), signed by the key.\n"
+		 "  DIR          the log directory (created)\n"
+		 "  --key FILE   the log's key file (parley keygen); required, no default\n"},
+	{"append", "  Appends the ENTRY-FILEs (or, with none, one entry per line of standard input) in one\n"
+		   "  commit and prints each new entry's index. A bad entry appends nothing.\n"
+		   "  DIR          the log directory\n"
+		   "  --key FILE   the log's key file; required, no default\n"
+		   "  ENTRY-FILE   files, one entry each; default: standard input, one entry per line\n"},
+	{"prove", "  Prints the inclusion proof of entry INDEX against the current checkpoint (tlog-proof).\n"
+		  "  DIR          the log directory\n"
+		  "  INDEX        the entry's index, from 0\n"},
+	{"consistency", "  Prints the consistency proof from size OLD-SIZE to the current checkpoint.\n"
+			"  DIR          the log directory\n"
+			"  OLD-SIZE     a size the log had, at most its current size\n"},
+	{"verify", "  Recomputes every tile and bundle of DIR and checks the checkpoint's signature.\n"
+		   "  Exit status 1 if anything does not verify.\n"
+		   "  DIR          the log directory\n"
+		   "  --vkey VKEY  the log's verifier key, or a file holding it; required, no default\n"},
+	{"checkpoint", "  Prints the log's current signed checkpoint.\n"
+		       "  DIR          the log directory\n"},
+};
+
 int cmd_log(int argc, char **argv)
 {
 	static const struct cli_command sub[] = {
@@ -327,12 +351,30 @@ int cmd_log(int argc, char **argv)
 		{"verify", log_verify, "log verify DIR --vkey VKEY"},
 		{"checkpoint", log_checkpoint, "log checkpoint DIR"},
 	};
+	int help = 0;
+	for (int j = 1; j < argc; j++)
+		help |= !strcmp(argv[j], "--help") || !strcmp(argv[j], "-h");
+	if (help && (argc == 2 || (argc >= 3 && argv[1][0] == '-'))) { /* parley log --help: every subcommand */
+		printf("usage: parley log SUBCOMMAND ...  (a transparency log in a directory, docs/log.md)\n");
+		for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
+			printf("\nparley %s\n%s", sub[i].usage, log_help[i][1]);
+		return 0;
+	}
 	if (argc >= 2)
 		for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
-			if (!strcmp(argv[1], sub[i].name))
+			if (!strcmp(argv[1], sub[i].name)) {
+				if (help) {
+					printf("usage: parley %s\n%s", sub[i].usage, log_help[i][1]);
+					return 0;
+				}
 				return sub[i].run(argc - 1, argv + 1);
+			}
+	_Static_assert(sizeof sub / sizeof sub[0] == sizeof log_help / sizeof log_help[0], "a help text per subcommand");
+	if (argc >= 2)
+		fprintf(stderr, "parley log: unknown subcommand '%s'\n", argv[1]);
 	fprintf(stderr, "usage:\n");
 	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
 		fprintf(stderr, "  parley %s\n", sub[i].usage);
+	fprintf(stderr, "(parley log --help describes each)\n");
 	return 2;
 }

@@ -2,6 +2,7 @@
  * parley — the command. Dispatches to the subcommands in src/cli/cmd_*.c.
  * Exit codes: 0 success, 1 a verification failed, 2 usage, input or I/O error.
  */
+#include "base/version.h"
 #include "cli/cli.h"
 
 #include <sodium.h>
@@ -12,12 +13,12 @@ static const struct cli_command commands[] = {
 	{"age", cmd_age, "age encrypt|decrypt ..."},
 	{"keygen", cmd_keygen, "keygen --name NAME --out FILE"},
 	{"key", cmd_key, "key vkey KEYFILE [--cosigner] | key age-identity KEYFILE | key age-recipient KEYFILE"},
-	{"log", cmd_log, "log init|append|prove|consistency|verify ..."},
+	{"log", cmd_log, "log init|append|prove|consistency|verify|checkpoint ... | log --help"},
 	{"charter", cmd_charter, "charter init|verify|show|id FILE | charter sign FILE --key NODE-KEY | charter amend CHARTER ... (amendments)"},
 	{"stix", cmd_stix, "stix check FILE"},
 	{"envelope", cmd_envelope, "envelope seal|verify|open|cosign|ref ..."},
-	{"node", cmd_node, "node --dir DIR [--listen ADDR] | node init DIR --charter CHARTER --key NODE-KEY"},
-	{"witness", cmd_witness, "witness --dir DIR [--listen ADDR] | witness init DIR --charter CHARTER --key KEY"},
+	{"node", cmd_node, "node --dir DIR [--config FILE] [OPTIONS] | node init DIR --charter CHARTER --key NODE-KEY | node --help"},
+	{"witness", cmd_witness, "witness --dir DIR [--config FILE] [OPTIONS] | witness init DIR --charter CHARTER --key KEY | witness --help"},
 	{"profile", cmd_profile, NULL},
 	{"proof", cmd_proof, "proof verify PROOF-FILE ENTRY-FILE --vkey VKEY [--witness VKEY]..."},
 	{"fetch", cmd_fetch, "fetch --charter CHARTER --out DIR [URL...]"},
@@ -40,6 +41,7 @@ static const struct cli_command commands[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: parley COMMAND [ARGS...]\n\ncommands:\n");
+	fprintf(f, "  parley version | parley --version\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (commands[i].usage)
 			fprintf(f, "  parley %s\n", commands[i].usage);
@@ -57,6 +59,14 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		if (argc > 2) {
+			fprintf(stderr, "parley version: unexpected argument '%s'\n", argv[2]);
+			return 2;
+		}
+		printf("parley %s\n", parley_version());
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

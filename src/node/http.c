@@ -1,5 +1,6 @@
 #include "node/http.h"
 #include "base/err.h"
+#include "base/logline.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -603,8 +604,10 @@ static unsigned fit_file_limit(unsigned want)
 	if (r.rlim_cur == RLIM_INFINITY || r.rlim_cur >= need)
 		return want;
 	unsigned fit = r.rlim_cur > 256 + 2 * 16 ? (unsigned)((r.rlim_cur - 256) / 2) : 16;
-	fprintf(stderr, "http: the open file limit (%llu) fits %u connections, not %u: serving at most %u\n",
-		(unsigned long long)r.rlim_cur, fit, want, fit);
+	char msg[200];
+	snprintf(msg, sizeof msg, "the open file limit (%llu) fits %u connections, not %u: serving at most %u",
+		 (unsigned long long)r.rlim_cur, fit, want, fit);
+	logline_event(LOGLINE_WARN, "http_limit", "msg", msg, LOGLINE_END);
 	return fit;
 }
 
@@ -1133,8 +1136,11 @@ void http_stop(struct http_server *s)
 	MHD_socket ls = MHD_quiesce_daemon(s->d);
 	pthread_mutex_lock(&s->lock);
 	s->stopping = 1;
-	if (s->outstanding)
-		fprintf(stderr, "http: stopping: answering the %u requests under way first\n", s->outstanding);
+	if (s->outstanding) {
+		char n[16];
+		snprintf(n, sizeof n, "%u", s->outstanding);
+		logline_event(LOGLINE_INFO, "http_draining", "requests", n, LOGLINE_END);
+	}
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 60;
@@ -1144,8 +1150,10 @@ void http_stop(struct http_server *s)
 	pthread_mutex_unlock(&s->lock);
 	if (stuck) {
 		/* Stopping now would free connections a handler still holds: leave them to the exit. */
-		fprintf(stderr, "http: %u requests still under way after 60 s; not stopping the server cleanly\n",
-			s->outstanding);
+		char n[16];
+		snprintf(n, sizeof n, "%u", s->outstanding);
+		logline_event(LOGLINE_ERROR, "http_stuck", "requests", n, "msg",
+			      "requests still under way after 60 s; not stopping the server cleanly", LOGLINE_END);
 		return;
 	}
 	MHD_stop_daemon(s->d);

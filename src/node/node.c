@@ -7,6 +7,7 @@
 #include "node/node_internal.h"
 #include "base/err.h"
 #include "base/fileio.h"
+#include "base/version.h"
 #include "crypto/sha256.h"
 #include "exchange/envelope.h"
 #include "node/client.h"
@@ -31,14 +32,20 @@ int64_t node_now(void)
 
 void node_log(const char *fmt, ...)
 {
-	char t[21];
+	char msg[2048];
 	va_list ap;
-	syntax_format_time(node_now(), t);
-	fprintf(stderr, "%s ", t);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	logline_event(LOGLINE_INFO, "message", "msg", msg, LOGLINE_END);
+}
+
+void node_event(enum logline_level level, const char *event, ...)
+{
+	va_list ap;
+	va_start(ap, event);
+	logline_eventv(level, event, ap);
+	va_end(ap);
 }
 
 int node_open_mirror(struct node *n, struct peer *p)
@@ -208,6 +215,7 @@ static int start(struct node *n)
 		snprintf(t->name, sizeof t->name, "%s", latest->witnesses[i].id);
 		snprintf(t->url, sizeof t->url, "%s", latest->witnesses[i].url);
 		t->key = latest->witnesses[i].key;
+		t->is_witness = 1;
 	}
 	if ((rc = client_global_init()) || (rc = node_check_rollback(n)))
 		return rc;
@@ -234,6 +242,8 @@ static int start(struct node *n)
 	} else {
 		url_listen_addr(n->me->url, listen, sizeof listen);
 	}
+	if ((rc = url_listen_check(n->me->url, listen, n->o.listen != NULL)))
+		return rc;
 	/*
 	 * The peers and witnesses the charter names (their URL hosts, resolved now)
 	 * are trusted: no per-address cap, and a sixteenth of the connections kept
@@ -247,7 +257,7 @@ static int start(struct node *n)
 		if (i < latest->nparties && &n->charter.parties[i] == n->me)
 			continue;
 		if (http_url_addrs(url, trusted, sizeof trusted / sizeof trusted[0], &ntrusted))
-			node_log("http: %s: no room kept for it (%s)", url, err_msg());
+			node_event(LOGLINE_WARN, "http_trusted", "url", url, "msg", err_msg(), LOGLINE_END);
 	}
 	unsigned conns = n->o.http_connections ? n->o.http_connections : 4096;
 	struct http_limits lim = {.connections = conns, .per_address = conns / 16, .reserve = conns / 16,
@@ -263,7 +273,10 @@ static int start(struct node *n)
 	    (rc = start_thread(&n->poller, &n->started_poller, node_poller_main, n, "poller")) ||
 	    (rc = start_thread(&n->recorder, &n->started_recorder, node_recorder_main, n, "recorder")))
 		return rc;
-	node_log("node %s listening on %s (log %s, size %" PRIu64 ")", n->me->id, listen, n->key.sign.name, tlog_size(n->log));
+	char size[24];
+	snprintf(size, sizeof size, "%" PRIu64, tlog_size(n->log));
+	node_event(LOGLINE_INFO, "start", "version", parley_version(), "party", n->me->id, "listen", listen, "log",
+		   n->key.sign.name, "log_size", size, LOGLINE_END);
 	return 0;
 }
 
@@ -337,4 +350,10 @@ int node_start(const struct node_options *o, struct node **out)
 const char *node_party(const struct node *n)
 {
 	return n->me->id;
+}
+
+int node_alive(struct node *n)
+{
+	char why[256];
+	return sequencer_health(n->seq, why, sizeof why) < 2;
 }

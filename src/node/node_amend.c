@@ -184,7 +184,10 @@ int node_adopt_amendment(struct node *n, const uint8_t *data, size_t len, int fr
 	pthread_mutex_lock(&n->cases_lock);
 	cases_set_history(&n->cases, &next->h);
 	pthread_mutex_unlock(&n->cases_lock);
-	node_log("amendment %u adopted%s: in force from %s", a->number, from_peer ? " from a peer's log" : "", when);
+	char number[16];
+	snprintf(number, sizeof number, "%u", a->number);
+	node_event(LOGLINE_INFO, "amendment_adopted", "number", number, "from", from_peer ? "peer" : "operator",
+		   "in_force_from", when, LOGLINE_END);
 	if (a->effective <= node_now() + n->o.max_skew)
 		node_log("amendment %u took effect before it reached this node: entries already indexed keep how they "
 			 "were judged until the index is rebuilt (parley node --reindex)", a->number);

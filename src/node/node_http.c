@@ -8,6 +8,7 @@
 #include "base/enc.h"
 #include "base/err.h"
 #include "base/fileio.h"
+#include "base/version.h"
 #include "crypto/sha256.h"
 #include "exchange/envelope.h"
 #include "node/body_batch.h"
@@ -266,6 +267,30 @@ static int admit_to_case(struct node *n, const struct submission *s)
 	return rc == 0 ? 200 : rc == ERR_CONFLICT ? 409 : rc == ERR_VERIFY ? 403 : 500;
 }
 
+/* The upper bounds of the submission latency histogram (parley_submit_duration_seconds), in nanoseconds. */
+static const uint64_t submit_bound_ns[SUBMIT_BUCKETS] = {1000000,   2500000,   5000000,   10000000,
+							 25000000,  50000000,  100000000, 250000000,
+							 500000000, 1000000000, 2500000000, 5000000000};
+
+/* A refused submission in the log: its status and reason; at most 10 a second (outsiders can cause them). */
+static void log_refusal(const struct http_response *resp)
+{
+	static struct logline_limit limit = LOGLINE_LIMIT_INIT;
+	uint64_t dropped;
+	if (!logline_allow(&limit, node_now(), 10, &dropped))
+		return;
+	char status[8], reason[512], suppressed[24];
+	size_t len = resp->body.len < sizeof reason - 1 ? resp->body.len : sizeof reason - 1;
+	memcpy(reason, resp->body.data, len);
+	while (len && (reason[len - 1] == '\n' || reason[len - 1] == 0))
+		len--;
+	reason[len] = 0;
+	snprintf(status, sizeof status, "%d", resp->status);
+	snprintf(suppressed, sizeof suppressed, "%" PRIu64, dropped);
+	node_event(LOGLINE_INFO, "submit_refused", "status", status, "reason", reason, dropped ? "suppressed" : NULL,
+		   suppressed, LOGLINE_END);
+}
+
 /*
  * POST /submit, in two calls: the first checks the submission, stores its body
  * and queues its envelope, then waits without a thread (http_defer) until
@@ -325,12 +350,20 @@ static void h_submit(void *ctx, const struct http_request *req, struct http_resp
 	submission_release(&s);
 	return; /* answered on the call after http_resume */
 out:
-	if (resp->status >= 400 && resp->status < 600)
+	if (resp->status >= 400 && resp->status < 600) {
 		node_count(&n->m.refused[resp->status / 100], 1);
+		log_refusal(resp);
+	}
 	submission_release(&s);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	node_count(&n->m.submit_ns_total, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec)));
+	uint64_t ns = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+	node_count(&n->m.submit_ns_total, ns);
 	node_count(&n->m.submit_count, 1);
+	size_t b = 0;
+	while (b < SUBMIT_BUCKETS && ns > submit_bound_ns[b])
+		b++;
+	if (b < SUBMIT_BUCKETS) /* beyond the last bound: counted in +Inf (the count) only */
+		node_count(&n->m.submit_le[b], 1);
 }
 
 
@@ -570,6 +603,17 @@ static void h_proof(void *ctx, const struct http_request *req, struct http_respo
 	resp->content_type = "text/plain; charset=utf-8";
 }
 
+/* "# HELP" and "# TYPE" of a family. */
+static void family(struct buf *b, const char *name, const char *type, const char *help)
+{
+	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/*
+ * GET /metrics: Prometheus text, every family with HELP and TYPE
+ * (docs/operations.md lists them). On a worker: the overdue deadlines are
+ * counted from the case state (under its lock) at most every 30 seconds.
+ */
 static void h_metrics(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct node *n = ctx;
@@ -580,51 +624,94 @@ static void h_metrics(void *ctx, const struct http_request *req, struct http_res
 	struct buf *b = &resp->body;
 	resp->status = 200;
 	resp->content_type = "text/plain; version=0.0.4";
-	buf_printf(b, "# HELP parley_log_entries Entries in this node's log.\n# TYPE parley_log_entries gauge\n");
+	family(b, "parley_build_info", "gauge", "The version of parley serving, and the party.");
+	buf_printf(b, "parley_build_info{version=\"%s\",role=\"node\",party=\"%s\"} 1\n", parley_version(), n->me->id);
+	family(b, "parley_log_entries", "gauge", "Entries in this node's log.");
 	pthread_mutex_lock(&n->log_lock);
 	buf_printf(b, "parley_log_entries %" PRIu64 "\n", tlog_size(n->log));
 	pthread_mutex_unlock(&n->log_lock);
-	buf_printf(b, "# TYPE parley_batches_total counter\nparley_batches_total %" PRIu64 "\n", batches);
-	buf_printf(b, "# TYPE parley_appended_total counter\nparley_appended_total %" PRIu64 "\n", entries);
-	buf_printf(b, "# HELP parley_commit_seconds_total Time spent committing batches (write, fsync, sign).\n"
-		      "# TYPE parley_commit_seconds_total counter\nparley_commit_seconds_total %.6f\n", (double)ns / 1e9);
-	buf_printf(b, "# TYPE parley_submit_seconds_total counter\nparley_submit_seconds_total %.6f\n",
-		   (double)node_counter(&n->m.submit_ns_total) / 1e9);
-	buf_printf(b, "# TYPE parley_submit_requests_total counter\nparley_submit_requests_total %" PRIu64 "\n",
-		   node_counter(&n->m.submit_count));
-	buf_printf(b, "# TYPE parley_submit_accepted_total counter\nparley_submit_accepted_total %" PRIu64 "\n",
-		   node_counter(&n->m.accepted));
-	buf_printf(b, "# HELP parley_submit_refused_total Refused submissions by status class.\n"
-		      "# TYPE parley_submit_refused_total counter\n");
+	family(b, "parley_batches_total", "counter", "Batches committed to the log since start.");
+	buf_printf(b, "parley_batches_total %" PRIu64 "\n", batches);
+	family(b, "parley_appended_total", "counter", "Entries appended to the log since start.");
+	buf_printf(b, "parley_appended_total %" PRIu64 "\n", entries);
+	family(b, "parley_commit_seconds_total", "counter", "Time spent committing batches (write, fsync, sign).");
+	buf_printf(b, "parley_commit_seconds_total %.6f\n", (double)ns / 1e9);
+	family(b, "parley_submit_duration_seconds", "histogram",
+	       "Time from a submission's arrival to its answer (accepted or refused).");
+	uint64_t cum = 0;
+	for (size_t i = 0; i < SUBMIT_BUCKETS; i++) {
+		cum += node_counter(&n->m.submit_le[i]);
+		buf_printf(b, "parley_submit_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n", (double)submit_bound_ns[i] / 1e9,
+			   cum);
+	}
+	uint64_t count = node_counter(&n->m.submit_count);
+	buf_printf(b, "parley_submit_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
+		   count > cum ? count : cum);
+	buf_printf(b, "parley_submit_duration_seconds_sum %.6f\n", (double)node_counter(&n->m.submit_ns_total) / 1e9);
+	buf_printf(b, "parley_submit_duration_seconds_count %" PRIu64 "\n", count > cum ? count : cum);
+	family(b, "parley_submit_accepted_total", "counter", "Submissions appended and answered with their proof.");
+	buf_printf(b, "parley_submit_accepted_total %" PRIu64 "\n", node_counter(&n->m.accepted));
+	family(b, "parley_submit_refused_total", "counter", "Refused submissions by status class.");
 	buf_printf(b, "parley_submit_refused_total{class=\"4xx\"} %" PRIu64 "\n", node_counter(&n->m.refused[4]));
 	buf_printf(b, "parley_submit_refused_total{class=\"5xx\"} %" PRIu64 "\n", node_counter(&n->m.refused[5]));
-	buf_printf(b, "# TYPE parley_http_responses_total counter\n");
+	family(b, "parley_http_responses_total", "counter", "HTTP responses sent, by status class.");
 	for (int c = 1; c <= 5; c++)
 		buf_printf(b, "parley_http_responses_total{class=\"%dxx\"} %" PRIu64 "\n", c, http[c]);
-	buf_printf(b, "# TYPE parley_received_made_total counter\nparley_received_made_total %" PRIu64 "\n",
-		   node_counter(&n->m.received_made));
-	buf_printf(b, "# TYPE parley_cosignatures_collected_total counter\nparley_cosignatures_collected_total %" PRIu64 "\n",
-		   node_counter(&n->m.cosigs));
-	buf_printf(b, "# TYPE parley_push_failures_total counter\nparley_push_failures_total %" PRIu64 "\n",
-		   node_counter(&n->m.push_failures));
-	buf_printf(b, "# TYPE parley_sync_failures_total counter\nparley_sync_failures_total %" PRIu64 "\n",
-		   node_counter(&n->m.sync_failures));
-	buf_printf(b, "# HELP parley_forks_seen_total Times a peer's log was met showing two histories.\n"
-		      "# TYPE parley_forks_seen_total counter\n");
+	family(b, "parley_received_made_total", "counter", "'received' envelopes this node appended for its peers' entries.");
+	buf_printf(b, "parley_received_made_total %" PRIu64 "\n", node_counter(&n->m.received_made));
+	family(b, "parley_cosignatures_collected_total", "counter",
+	       "Cosignatures of this node's checkpoints received from peers and witnesses.");
+	buf_printf(b, "parley_cosignatures_collected_total %" PRIu64 "\n", node_counter(&n->m.cosigs));
+	family(b, "parley_push_failures_total", "counter",
+	       "Failed pushes of this node's checkpoint, per target (a peer node or a neutral witness).");
+	for (size_t i = 0; i < n->ntargets; i++)
+		buf_printf(b, "parley_push_failures_total{target=\"%s\",kind=\"%s\"} %" PRIu64 "\n", n->targets[i].name,
+			   n->targets[i].is_witness ? "witness" : "peer", node_counter(&n->targets[i].failures));
+	family(b, "parley_last_cosignature_timestamp_seconds", "gauge",
+	       "Unix time in the last cosignature of this node's log received from each target (0: none since start).");
+	for (size_t i = 0; i < n->ntargets; i++)
+		buf_printf(b, "parley_last_cosignature_timestamp_seconds{target=\"%s\",kind=\"%s\"} %" PRId64 "\n",
+			   n->targets[i].name, n->targets[i].is_witness ? "witness" : "peer",
+			   __atomic_load_n(&n->targets[i].last_cosig, __ATOMIC_RELAXED));
+	family(b, "parley_sync_failures_total", "counter", "Failed polls of a peer's log (fetch or mirror), per peer.");
 	for (size_t i = 0; i < n->npeers; i++)
-		buf_printf(b, "parley_forks_seen_total{log=\"%s\"} %" PRIu64 "\n", n->peers[i].party->node_key.name,
-			   witness_forks_seen(n->witness, n->peers[i].party->node_key.name));
-	buf_printf(b, "# HELP parley_peer_size Entries in a peer's log: as seen there, and as mirrored here.\n"
-		      "# TYPE parley_peer_size gauge\n");
+		buf_printf(b, "parley_sync_failures_total{peer=\"%s\"} %" PRIu64 "\n", n->peers[i].party->id,
+			   node_counter(&n->peers[i].sync_failures));
+	family(b, "parley_forks_seen_total", "counter", "Times a peer's log was met showing two histories.");
+	for (size_t i = 0; i < n->npeers; i++)
+		buf_printf(b, "parley_forks_seen_total{log=\"%s\",peer=\"%s\"} %" PRIu64 "\n", n->peers[i].party->node_key.name,
+			   n->peers[i].party->id, witness_forks_seen(n->witness, n->peers[i].party->node_key.name));
+	family(b, "parley_peer_size", "gauge", "Entries in a peer's log: as seen there, and as mirrored here.");
 	for (size_t i = 0; i < n->npeers; i++) {
 		struct peer *p = &n->peers[i];
-		/* not p->lock: a sync holds it across network I/O, and this runs on an event loop */
+		/* not p->lock: a sync holds it across network I/O */
 		uint64_t mirrored = node_counter(&p->shown_mirrored), remote = node_counter(&p->shown_remote);
 		buf_printf(b, "parley_peer_size{peer=\"%s\",view=\"remote\"} %" PRIu64 "\n", p->party->id, remote);
 		buf_printf(b, "parley_peer_size{peer=\"%s\",view=\"mirrored\"} %" PRIu64 "\n", p->party->id, mirrored);
-		buf_printf(b, "parley_peer_lag{peer=\"%s\"} %" PRIu64 "\n", p->party->id,
+	}
+	family(b, "parley_peer_lag", "gauge", "Entries of a peer's log seen there but not mirrored here yet.");
+	for (size_t i = 0; i < n->npeers; i++) {
+		uint64_t mirrored = node_counter(&n->peers[i].shown_mirrored), remote = node_counter(&n->peers[i].shown_remote);
+		buf_printf(b, "parley_peer_lag{peer=\"%s\"} %" PRIu64 "\n", n->peers[i].party->id,
 			   remote > mirrored ? remote - mirrored : 0);
 	}
+	/* the overdue deadlines, per party that owes them: counted at most every 30 s (one pass over the requests) */
+	uint64_t overdue[CHARTER_MAX_PARTIES][2];
+	pthread_mutex_lock(&n->cases_lock);
+	int64_t now = node_now();
+	if (!n->m.overdue_at || now - n->m.overdue_at >= 30 || now < n->m.overdue_at) {
+		cases_count_overdue(&n->cases, now, n->m.overdue);
+		n->m.overdue_at = now;
+	}
+	memcpy(overdue, n->m.overdue, sizeof overdue);
+	pthread_mutex_unlock(&n->cases_lock);
+	family(b, "parley_overdue_deadlines", "gauge",
+	       "Deadlines passed with nothing sent, per party that owes them and kind (ack, answer); counted every 30 s.");
+	const struct charter *roster = history_roster(node_history(n));
+	for (size_t p = 0; p < roster->nparties && p < CHARTER_MAX_PARTIES; p++)
+		for (int k = 0; k < 2; k++)
+			buf_printf(b, "parley_overdue_deadlines{party=\"%s\",deadline=\"%s\"} %" PRIu64 "\n",
+				   roster->parties[p].id, k ? "answer" : "ack", overdue[p][k]);
 }
 
 
@@ -683,7 +770,7 @@ void node_http_routes(struct node *n)
 		{"POST", "/add-checkpoint", WITNESS_REQUEST_MAX, NULL, node_h_add_checkpoint, 1, 0},
 		{"POST", "/amendment", AMENDMENT_MAX_SIZE, NULL, h_amendment, 1, 0},
 		{"GET", "/amendment/", 0, NULL, h_get_amendment, 0, 0},
-		{"GET", "/metrics", 0, NULL, h_metrics, 0, 0},
+		{"GET", "/metrics", 0, NULL, h_metrics, 1, 0},
 		{"GET", "/charter", 0, NULL, h_charter, 0, 0},
 		{"GET", "/cases", 0, NULL, h_cases, 1, 0},
 		{"GET", "/case/", 0, NULL, h_case, 1, 0},

@@ -17,6 +17,7 @@
 #ifndef PARLEY_NODE_INTERNAL_H
 #define PARLEY_NODE_INTERNAL_H
 
+#include "base/logline.h"
 #include "cases/cases.h"
 #include "crypto/keyfile.h"
 #include "crypto/note.h"
@@ -45,6 +46,8 @@ struct peer {
 	uint64_t remote_size;      /* the latest size seen at the peer */
 	/* For /metrics, read without the lock (it is held across network I/O): stored with node_publish_sizes. */
 	uint64_t shown_remote, shown_mirrored;
+	uint64_t sync_failures;    /* polls that failed (atomic, for /metrics) */
+	int sync_failing;          /* the poller's: the last poll failed (logged once per change) */
 };
 
 struct target {
@@ -54,12 +57,20 @@ struct target {
 	uint64_t cosigned;         /* the size it last cosigned, as far as we know */
 	int known;
 	int64_t retry_at;
+	int failing;               /* the pusher's: 0 the last push worked, 1 it failed (I/O), 2 a wrong answer: logged at each change */
+	uint64_t failures;         /* failed pushes (atomic, for /metrics) */
+	int64_t last_cosig;        /* Unix time of its last cosignature received (atomic, for /metrics; 0: none) */
+	int is_witness;            /* a neutral witness, not a peer node */
 };
 
 /* Counters, only ever touched with node_count() and node_counter() (atomics: many threads add). */
+#define SUBMIT_BUCKETS 12 /* the submission latency histogram's upper bounds: node_http.c */
 struct metrics {
 	uint64_t accepted, refused[6], received_made, cosigs, push_failures, sync_failures;
 	uint64_t submit_ns_total, submit_count;
+	uint64_t submit_le[SUBMIT_BUCKETS]; /* submissions answered within each bound (not cumulative) */
+	int64_t overdue_at;        /* when overdue was counted (under cases_lock) */
+	uint64_t overdue[CHARTER_MAX_PARTIES][2];
 };
 
 struct node {
@@ -102,8 +113,13 @@ struct node {
 /* ---- node.c: shared helpers ---- */
 
 int64_t node_now(void);
-/* One line to stderr, prefixed with the time. */
+/*
+ * The node's log (base/logline.h: one event per line on stderr, key=value or
+ * JSON). node_log is a free-form message (event=message msg="..."); node_event
+ * an event with its own keys: const char * pairs ended by LOGLINE_END.
+ */
 void node_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void node_event(enum logline_level level, const char *event, ...) __attribute__((sentinel));
 /* Opens the mirror of p, synced like our own log. */
 int node_open_mirror(struct node *n, struct peer *p);
 /* Publishes p's sizes for /metrics (call with p->lock held, after the mirror changed). */

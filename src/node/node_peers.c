@@ -619,15 +619,30 @@ void *node_poller_main(void *arg)
 		term_log(n, said, sizeof said, &said_at);
 		for (size_t i = 0; i < n->npeers && !n->stopping; i++) {
 			struct peer *p = &n->peers[i];
-			char url[SYNTAX_URL_MAX + 32];
-			long status;
-			if (client_url(url, sizeof url, p->party->url, "checkpoint") == 0 &&
-			    client_get(url, &cpnote, &status, 10) == 0 && status == 200) {
+			char url[SYNTAX_URL_MAX + 32], why[512] = "";
+			long status = 0;
+			if (client_url(url, sizeof url, p->party->url, "checkpoint") || client_get(url, &cpnote, &status, 10))
+				snprintf(why, sizeof why, "%s", err_msg());
+			else if (status != 200)
+				snprintf(why, sizeof why, "GET %s: HTTP %ld", url, status);
+			else {
 				pthread_mutex_lock(&p->lock);
 				if (p->mirror && sync_locked(n, p, cpnote.data, cpnote.len))
-					node_log("%s", err_msg());
+					snprintf(why, sizeof why, "%s", err_msg());
 				node_publish_sizes(p);
 				pthread_mutex_unlock(&p->lock);
+			}
+			/* logged when it starts failing and when it recovers, not at every poll */
+			if (why[0]) {
+				node_count(&p->sync_failures, 1);
+				if (!p->sync_failing)
+					node_event(LOGLINE_WARN, "sync_failed", "peer", p->party->id, "error", why, LOGLINE_END);
+				p->sync_failing = 1;
+			} else if (p->sync_failing) {
+				char count[24];
+				snprintf(count, sizeof count, "%" PRIu64, node_counter(&p->sync_failures));
+				node_event(LOGLINE_INFO, "sync_recovered", "peer", p->party->id, "failures_total", count, LOGLINE_END);
+				p->sync_failing = 0;
 			}
 			struct checkpoint latest;
 			if (witness_latest(n->witness, p->party->node_key.name, &latest, NULL) == 0)

@@ -116,6 +116,13 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 			t->known = 1;
 			t->retry_at = 0;
 			node_count(&n->m.cosigs, 1);
+			__atomic_store_n(&t->last_cosig, (int64_t)when, __ATOMIC_RELAXED);
+			if (t->failing) {
+				char count[24];
+				snprintf(count, sizeof count, "%" PRIu64, node_counter(&t->failures));
+				node_event(LOGLINE_INFO, "push_recovered", "target", t->name, "failures_total", count, LOGLINE_END);
+				t->failing = 0;
+			}
 		} else if (!rc) {
 			rc = err_set(ERR_VERIFY, "%s answered without a valid cosignature", t->name);
 		}
@@ -132,10 +139,17 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 		rc = err_set(ERR_IO, "%s: HTTP %ld %.*s", t->name, status, (int)(resp.len > 200 ? 200 : resp.len),
 			     (const char *)resp.data);
 	}
-	if (rc == ERR_VERIFY) /* not an outage: a target answering what it must not */
-		node_log("push to %s: %s", t->name, err_msg());
 	if (rc) {
+		/* logged when it starts failing or fails otherwise (an outage, then a wrong answer), not at every
+		   retry; a target answering what it must not (not an outage) is an error, one that does not answer a
+		   warning */
+		int kind = rc == ERR_VERIFY ? 2 : 1;
+		if (t->failing != kind)
+			node_event(rc == ERR_VERIFY ? LOGLINE_ERROR : LOGLINE_WARN, "push_failed", "target", t->name, "url",
+				   t->url, "error", err_msg(), LOGLINE_END);
+		t->failing = kind;
 		node_count(&n->m.push_failures, 1);
+		node_count(&t->failures, 1);
 		t->retry_at = node_now() + 2;
 	}
 	buf_release(&req);

@@ -1,6 +1,8 @@
 #include "node/witness_server.h"
 #include "base/err.h"
 #include "base/fileio.h"
+#include "base/logline.h"
+#include "base/version.h"
 #include "crypto/keyfile.h"
 #include "exchange/charter.h"
 #include "node/http.h"
@@ -28,20 +30,78 @@ void url_listen_addr(const char *url, char *out, size_t outsz)
 		snprintf(out, outsz, "%.*s:%s", (int)hl, h, strncmp(url, "https", 5) ? "80" : "443");
 }
 
+/* The port after the last ':' of host:port ("" if none). */
+static const char *port_of(const char *addr)
+{
+	const char *c = strrchr(addr, ':');
+	return c && !strchr(c, ']') ? c + 1 : "";
+}
+
+int url_listen_check(const char *url, const char *listen, int explicit_listen)
+{
+	if (strncmp(url, "https://", 8))
+		return 0;
+	if (!explicit_listen)
+		return err_set(ERR_USAGE,
+			       "the charter's URL %s is https, and parley serves plain HTTP: it does not listen on the HTTPS "
+			       "port by default. Put a TLS reverse proxy in front (docs/operations.md, \"TLS\") and give "
+			       "--listen the address behind it, e.g. --listen 127.0.0.1:8080",
+			       url);
+	char want[300];
+	url_listen_addr(url, want, sizeof want);
+	if (!strcmp(port_of(want), port_of(listen)))
+		return err_set(ERR_USAGE,
+			       "--listen %s would serve plain HTTP on the HTTPS port %s of the charter's URL %s: listen on "
+			       "another port behind a TLS reverse proxy (docs/operations.md, \"TLS\")",
+			       listen, port_of(want), url);
+	return 0;
+}
+
+struct witness_server {
+	struct charter charter;
+	struct keyfile key;
+	struct note_signer cosigner;
+	struct witness *w;
+	struct http_server *http;
+	uint64_t answers[6];       /* add-checkpoint answers by status class (atomics) */
+	int64_t last_cosigned[CHARTER_MAX_PARTIES]; /* per party, Unix time of our last cosignature (atomics) */
+};
+
 static void h_add(void *ctx, const struct http_request *req, struct http_response *resp)
 {
-	struct witness *w = ctx;
+	struct witness_server *s = ctx;
 	int status;
 	const char *ct;
-	int rc = witness_add_checkpoint(w, req->body, req->body_len, (uint64_t)time(NULL), &status, &ct, &resp->body);
+	int rc = witness_add_checkpoint(s->w, req->body, req->body_len, (uint64_t)time(NULL), &status, &ct, &resp->body);
 	resp->status = rc ? 500 : status;
 	resp->content_type = ct;
+	__atomic_add_fetch(&s->answers[resp->status / 100 % 6], 1, __ATOMIC_RELAXED);
+	if (resp->status == 200) { /* which log: the first line of the note, after the request's header lines */
+		const char *origins[WITNESS_MAX_LOGS];
+		size_t n = witness_origins(s->w, origins, WITNESS_MAX_LOGS);
+		for (size_t i = 0; i < n && i < CHARTER_MAX_PARTIES; i++) {
+			size_t ol = strlen(origins[i]);
+			const uint8_t *b = req->body, *end = b + req->body_len;
+			while (b < end) { /* the note starts after the blank line */
+				const uint8_t *nl = memchr(b, '\n', (size_t)(end - b));
+				if (!nl)
+					break;
+				if (nl == b) {
+					b++;
+					break;
+				}
+				b = nl + 1;
+			}
+			if ((size_t)(end - b) > ol && !memcmp(b, origins[i], ol) && b[ol] == '\n')
+				__atomic_store_n(&s->last_cosigned[i], (int64_t)time(NULL), __ATOMIC_RELAXED);
+		}
+	}
 }
 
 /* GET /checkpoints/<sha256(origin) hex>: the latest checkpoint cosigned of that log (docs/node.md). */
 static void h_latest(void *ctx, const struct http_request *req, struct http_response *resp)
 {
-	struct witness *w = ctx;
+	struct witness *w = ((struct witness_server *)ctx)->w;
 	const char *id = req->path + strlen("/checkpoints/");
 	if (witness_latest_by_id(w, id, strlen(id), &resp->body)) {
 		http_text(resp, 404, "%s", err_msg());
@@ -51,20 +111,47 @@ static void h_latest(void *ctx, const struct http_request *req, struct http_resp
 	resp->content_type = "text/plain; charset=utf-8";
 }
 
-/* GET /metrics: the forks met per log (Prometheus text). */
+/* GET /metrics: Prometheus text (docs/operations.md lists the families). */
 static void h_metrics(void *ctx, const struct http_request *req, struct http_response *resp)
 {
-	struct witness *w = ctx;
+	struct witness_server *s = ctx;
+	struct witness *w = s->w;
 	const char *origins[WITNESS_MAX_LOGS];
 	(void)req;
 	size_t n = witness_origins(w, origins, WITNESS_MAX_LOGS);
+	struct buf *b = &resp->body;
 	resp->status = 200;
 	resp->content_type = "text/plain; version=0.0.4";
-	buf_printf(&resp->body, "# HELP parley_forks_seen_total Times a log was met showing two histories.\n"
-				"# TYPE parley_forks_seen_total counter\n");
+	buf_printf(b, "# HELP parley_build_info The version of parley serving.\n# TYPE parley_build_info gauge\n"
+		      "parley_build_info{version=\"%s\",role=\"witness\"} 1\n", parley_version());
+	buf_printf(b, "# HELP parley_forks_seen_total Times a log was met showing two histories.\n"
+		      "# TYPE parley_forks_seen_total counter\n");
 	for (size_t i = 0; i < n; i++)
-		buf_printf(&resp->body, "parley_forks_seen_total{log=\"%s\"} %" PRIu64 "\n", origins[i],
-			   witness_forks_seen(w, origins[i]));
+		buf_printf(b, "parley_forks_seen_total{log=\"%s\"} %" PRIu64 "\n", origins[i], witness_forks_seen(w, origins[i]));
+	buf_printf(b, "# HELP parley_witness_cosigned_size Size of the latest checkpoint cosigned, per log.\n"
+		      "# TYPE parley_witness_cosigned_size gauge\n");
+	for (size_t i = 0; i < n; i++) {
+		struct checkpoint cp;
+		if (witness_latest(w, origins[i], &cp, NULL))
+			cp.size = 0;
+		buf_printf(b, "parley_witness_cosigned_size{log=\"%s\"} %" PRIu64 "\n", origins[i], cp.size);
+	}
+	buf_printf(b, "# HELP parley_witness_last_cosignature_timestamp_seconds Unix time of the last cosignature given, per "
+		      "log (0: none since start).\n# TYPE parley_witness_last_cosignature_timestamp_seconds gauge\n");
+	for (size_t i = 0; i < n && i < CHARTER_MAX_PARTIES; i++)
+		buf_printf(b, "parley_witness_last_cosignature_timestamp_seconds{log=\"%s\"} %" PRId64 "\n", origins[i],
+			   __atomic_load_n(&s->last_cosigned[i], __ATOMIC_RELAXED));
+	buf_printf(b, "# HELP parley_witness_add_checkpoint_total add-checkpoint requests answered, by status class.\n"
+		      "# TYPE parley_witness_add_checkpoint_total counter\n");
+	for (int c = 2; c <= 5; c++)
+		buf_printf(b, "parley_witness_add_checkpoint_total{class=\"%dxx\"} %" PRIu64 "\n", c,
+			   __atomic_load_n(&s->answers[c], __ATOMIC_RELAXED));
+	uint64_t http[6];
+	http_stats(s->http, http);
+	buf_printf(b, "# HELP parley_http_responses_total HTTP responses sent, by status class.\n"
+		      "# TYPE parley_http_responses_total counter\n");
+	for (int c = 1; c <= 5; c++)
+		buf_printf(b, "parley_http_responses_total{class=\"%dxx\"} %" PRIu64 "\n", c, http[c]);
 }
 
 static void h_health(void *ctx, const struct http_request *req, struct http_response *resp)
@@ -124,13 +211,6 @@ int witness_server_init(const char *dir, const char *charter_path, const char *k
 	return rc;
 }
 
-struct witness_server {
-	struct charter charter;
-	struct keyfile key;
-	struct note_signer cosigner;
-	struct witness *w;
-	struct http_server *http;
-};
 
 void witness_server_stop(struct witness_server *s)
 {
@@ -173,25 +253,30 @@ int witness_server_start(const char *dir, const char *listen, struct witness_ser
 		snprintf(addr, sizeof addr, "%s", listen);
 	else
 		url_listen_addr(me->url, addr, sizeof addr);
+	if (!rc)
+		rc = url_listen_check(me->url, addr, listen != NULL);
 	/* the parties' nodes (their URL hosts, resolved now) are trusted: no per-address cap, and half the connections kept for them */
 	struct http_addr trusted[64];
 	size_t ntrusted = 0;
 	for (size_t i = 0; !rc && i < s->charter.nparties; i++)
 		if (http_url_addrs(s->charter.parties[i].url, trusted, sizeof trusted / sizeof trusted[0], &ntrusted))
-			fprintf(stderr, "witness: %s: no room kept for it (%s)\n", s->charter.parties[i].url, err_msg());
+			logline_event(LOGLINE_WARN, "http_trusted", "url", s->charter.parties[i].url, "msg", err_msg(), LOGLINE_END);
 	struct http_limits lim = {.connections = 256, .per_address = 64, .reserve = 128, .timeout_s = 15, .workers = 4,
 				  .trusted = trusted, .ntrusted = ntrusted,
 				  /* add-checkpoint requests are at most 68 kB: 16 MiB of them at once, half kept for the parties */
 				  .body_budget = (size_t)16 << 20, .body_reserve = (size_t)8 << 20, .body_rate = 16u << 10};
 	if (!rc)
-		rc = http_start(&s->http, addr, routes, sizeof routes / sizeof routes[0], s->w, &lim);
+		rc = http_start(&s->http, addr, routes, sizeof routes / sizeof routes[0], s, &lim);
 	if (rc) {
 		char msg[1024];
 		snprintf(msg, sizeof msg, "%s", err_msg());
 		witness_server_stop(s);
 		return err_set(rc, "%s", msg);
 	}
-	fprintf(stderr, "witness %s listening on %s for %zu logs\n", me->id, addr, s->charter.nparties);
+	char nlogs[24];
+	snprintf(nlogs, sizeof nlogs, "%zu", s->charter.nparties);
+	logline_event(LOGLINE_INFO, "start", "version", parley_version(), "witness", me->id, "listen", addr, "logs", nlogs,
+		      LOGLINE_END);
 	*out = s;
 	return 0;
 }

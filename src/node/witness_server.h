@@ -25,4 +25,12 @@ int witness_server_init(const char *dir, const char *charter_path, const char *k
 /* The host:port part of an http(s) URL, for listening (port 80/443 if absent). */
 void url_listen_addr(const char *url, char *out, size_t outsz);
 
+/*
+ * parley serves plain HTTP only. With an https URL it must not listen on the
+ * HTTPS port: listen must have been given explicitly (explicit_listen) and on
+ * another port than the URL's (443 if absent), behind a TLS reverse proxy.
+ * 0, or ERR_USAGE with the reason. Any http:// URL is 0.
+ */
+int url_listen_check(const char *url, const char *listen, int explicit_listen);
+
 #endif

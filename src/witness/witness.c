@@ -1,6 +1,7 @@
 #include "witness/witness.h"
 #include "base/enc.h"
 #include "base/err.h"
+#include "base/logline.h"
 #include "base/fileio.h"
 #include "crypto/sha256.h"
 #include "tlog/proof.h"
@@ -387,7 +388,7 @@ static void keep_conflict(struct witness *w, struct log_state *s, const uint8_t 
 	dir_fsync(dir);
 	s->conflicts++;
 	w->conflicts++;
-	fprintf(stderr, "witness: FORK of log '%s': %s; evidence kept in %s\n", s->cp.origin, why, final);
+	logline_event(LOGLINE_ERROR, "fork", "log", s->cp.origin, "why", why, "evidence", final, LOGLINE_END);
 out:
 	buf_release(&a);
 	buf_release(&b);

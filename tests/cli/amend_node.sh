@@ -71,7 +71,7 @@ code=$(post "$D/other" "$US")
 
 # ru adopts it from the us log (and records it in its own)
 wait_for test -f "$D/ru/amendments/0001" && cmp -s "$D/ru/amendments/0001" "$D/a1" && pass peer-adopts || fail peer-adopts "$(tail -n 3 "$D/ru.log")"
-grep -q "amendment 1 adopted from a peer's log" "$D/ru.log" && pass peer-logs-adoption || fail peer-logs-adoption
+grep -q "event=amendment_adopted number=1 from=peer " "$D/ru.log" && pass peer-logs-adoption || fail peer-logs-adoption
 
 # from its effective time: the old key refused, the new one accepted
 while [ "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \< "$t_eff" ]; do sleep 0.5; done

@@ -88,7 +88,7 @@ cp "$D/us/cosigned/1" "$D/oldev/shown"
 expect older-evidence-of-two-sizes-is-no-proof 1 "" "$PARLEY" audit verify "$D/oldev" --charter "$D/charter"
 curl -s "$WIT/metrics" | grep -q "^parley_forks_seen_total{log=\"$US_ORIGIN\"} [1-9]" && pass witness-metrics-count-fork ||
 	fail witness-metrics-count-fork "$(curl -s "$WIT/metrics")"
-grep -q "FORK of log '$US_ORIGIN'" "$D/wit.log" && pass witness-logs-fork || fail witness-logs-fork "$(tail -n 3 "$D/wit.log")"
+grep -q "level=error event=fork log=$US_ORIGIN " "$D/wit.log" && pass witness-logs-fork || fail witness-logs-fork "$(tail -n 3 "$D/wit.log")"
 
 # served as a copy by URL: the audit finds the fork and writes a proof that verifies
 (cd "$D/fork2" && exec python3 -m http.server "$((PORT_BASE + 4))" --bind 127.0.0.1 >/dev/null 2>&1) &
@@ -143,9 +143,9 @@ else
 fi
 rev=$(ls -d "$D"/ru/witness/conflicts/*/*/ 2>/dev/null | head -n 1)
 expect node-sync-evidence-verifies 0 "" "$PARLEY" audit verify "${rev:-/nonexistent}" --charter "$D/charter"
-curl -s "$RU/metrics" | grep -q "^parley_forks_seen_total{log=\"$US_ORIGIN\"} [1-9]" && pass node-metrics-count-fork ||
+curl -s "$RU/metrics" | grep -q "^parley_forks_seen_total{log=\"$US_ORIGIN\",peer=\"us\"} [1-9]" && pass node-metrics-count-fork ||
 	fail node-metrics-count-fork "$(curl -s "$RU/metrics" | grep forks)"
-grep -q "FORK of log '$US_ORIGIN'" "$D/ru.log" && pass node-logs-fork || fail node-logs-fork "$(tail -n 3 "$D/ru.log")"
+grep -q "level=error event=fork log=$US_ORIGIN " "$D/ru.log" && pass node-logs-fork || fail node-logs-fork "$(tail -n 3 "$D/ru.log")"
 
 # ---- not enough sources: the us node gone and no witness, exit 2 naming what was unreachable ----
 kill "${NODE_PIDS[-1]}" 2>/dev/null

@@ -64,7 +64,7 @@ start_node "$D/us" us || { fail setup "us did not start: $(tail -n 3 "$D/us.log"
 	frame "$D/n1/envelope" "$D/n1/body.age" >"$D/n1.req" || { fail setup seal; exit 1; }
 code=$(submit "$US" "$D/n1.req")
 [ "$code" = 200 ] || { fail setup "submit: HTTP $code"; exit 1; }
-wait_for grep -q "push to ru: ru answered with 2 cosignatures by its key, not one" "$D/us.log" &&
+wait_for grep -q "event=push_failed target=ru .*ru answered with 2 cosignatures by its key, not one" "$D/us.log" &&
 	pass two-cosignatures-refused || fail two-cosignatures-refused "$(tail -n 3 "$D/us.log")"
 curl -s "$US/case/us.fbi/2026-0001?at=$at" >"$D/two.live"
 ! grep -q "^— ru.parley.example/log" "$D/us/log/checkpoint" && ! ls "$D/us/cosigned/"[0-9]* >/dev/null 2>&1 &&

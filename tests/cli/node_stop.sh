@@ -61,7 +61,7 @@ for i in $(seq "$M"); do
 done
 [ -z "$lost" ] && pass acknowledged-submissions-survive-the-stop ||
 	fail acknowledged-submissions-survive-the-stop "not found after restart:$lost"
-waiting=$(grep -o 'answering the [0-9]* requests under way' "$D/us.log" | head -n 1)
+waiting=$(grep -o 'event=http_draining requests=[0-9]*' "$D/us.log" | head -n 1)
 echo "  $ok of $M answered 200 before the stop, $other refused or not connected; at the stop: ${waiting:-none waiting}" >&2
 
 # ---- bodies on another filesystem: the body store syncs on its own (its transactions

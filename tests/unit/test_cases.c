@@ -152,6 +152,39 @@ static void test_urgent_request_has_shorter_deadlines(void)
 	cases_release(&c);
 }
 
+/* cases_count_overdue (the node's parley_overdue_deadlines) agrees with cases_status over every request. */
+static void test_count_overdue(void)
+{
+	struct cases c;
+	feed_all(&c);
+	const int64_t nows[] = {T0, T0 + 12 * DAY + HOUR, T0 + 14 * DAY + HOUR, T0 + 20 * DAY, T0 + 60 * DAY};
+	uint64_t total[5] = {0};
+	for (size_t t = 0; t < 5; t++) {
+		uint64_t got[CHARTER_MAX_PARTIES][2], want[CHARTER_MAX_PARTIES][2] = {{0}};
+		cases_count_overdue(&c, nows[t], got);
+		for (int l = 0; l < 2; l++)
+			for (uint64_t i = 0; i < c.logs[l].n; i++) {
+				const struct cases_env *e = c.logs[l].envs[i];
+				for (int p = 0; e && p < 2; p++) {
+					struct cases_obligation o;
+					if (cases_status(&c, e, X.charter.parties[p].id, nows[t], &o))
+						continue; /* not a standing request, or p is not its recipient */
+					want[p][0] += o.ack.state == CASES_OVERDUE;
+					want[p][1] += o.answer.state == CASES_OVERDUE;
+				}
+			}
+		for (int p = 0; p < CHARTER_MAX_PARTIES; p++)
+			for (int k = 0; k < 2; k++) {
+				CHECK_EQ_INT(got[p][k], want[p][k]);
+				total[t] += got[p][k];
+			}
+	}
+	CHECK_EQ_INT(total[0], 0);   /* nothing delivered yet */
+	CHECK(total[2] >= 1);        /* CASE_A's request, unacknowledged (test above) */
+	CHECK(total[3] >= total[2]); /* the urgent one too by day 20 */
+	cases_release(&c);
+}
+
 static void test_receipt_outstanding_without_the_recipients_cosignature(void)
 {
 	struct cases c;
@@ -552,6 +585,7 @@ int main(void)
 	RUN(test_request_acknowledged_and_answered);
 	RUN(test_unacknowledged_request_goes_overdue);
 	RUN(test_urgent_request_has_shorter_deadlines);
+	RUN(test_count_overdue);
 	RUN(test_receipt_outstanding_without_the_recipients_cosignature);
 	RUN(test_invalid_entries_are_listed_and_ignored);
 	RUN(test_reshaped_copies_are_replays);
