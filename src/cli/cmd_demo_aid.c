@@ -1097,22 +1097,26 @@ static void headline(const char *path)
 	json_error_t je;
 	json_t *j = json_load_file(path, 0, &je), *v, *w;
 	const char *k, *k2;
+	size_t i;
 	if (!j)
 		return;
 	json_object_foreach(j, k, v) {
-		if (json_is_integer(v))
+		if (json_is_integer(v)) {
 			printf("  %s: %" JSON_INTEGER_FORMAT "\n", k, json_integer_value(v));
-		else if (json_is_object(v) && strcmp(k, "filter") && strcmp(k, "period"))
-			json_object_foreach(v, k2, w) if (json_is_integer(w))
-				printf("  %s.%s: %" JSON_INTEGER_FORMAT "\n", k, k2, json_integer_value(w));
+		} else if (json_is_object(v) && strcmp(k, "filter") && strcmp(k, "period")) {
+			json_object_foreach(v, k2, w) {
+				if (json_is_integer(w))
+					printf("  %s.%s: %" JSON_INTEGER_FORMAT "\n", k, k2, json_integer_value(w));
+			}
+		}
 	}
-	json_t *pairs = json_object_get(j, "pairs");
-	size_t i;
-	json_array_foreach(pairs, i, v)
-		printf("  %s -> %s %-7s sent %" JSON_INTEGER_FORMAT ", delivered %" JSON_INTEGER_FORMAT ", outstanding %" JSON_INTEGER_FORMAT "\n",
+	json_array_foreach(json_object_get(j, "pairs"), i, v) {
+		printf("  %s -> %s %-7s sent %" JSON_INTEGER_FORMAT ", delivered %" JSON_INTEGER_FORMAT
+		       ", outstanding %" JSON_INTEGER_FORMAT "\n",
 		       json_string_value(json_object_get(v, "from")), json_string_value(json_object_get(v, "to")),
 		       json_string_value(json_object_get(v, "kind")), json_integer_value(json_object_get(v, "sent")),
 		       json_integer_value(json_object_get(v, "delivered")), json_integer_value(json_object_get(v, "outstanding")));
+	}
 	json_decref(j);
 }
 
