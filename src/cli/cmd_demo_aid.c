@@ -95,9 +95,16 @@ struct cons {
 	merkle_hash leaf;
 };
 
+/* What happens to a consignment, and who does it. */
+enum ev_type { EV_NOTICE, EV_INSPECTION, EV_CROSSING, EV_ACK_SY, EV_CLOSE, EV_ACK_TR, EV_TYPES };
+static const char *const ev_name[EV_TYPES] = {"the notice", "the inspection", "the crossing", "sy.mofa's ack", "the close",
+					     "tr.customs's ack"};
+static const enum envelope_kind ev_kind[EV_TYPES] = {ENV_NOTICE, ENV_UPDATE, ENV_UPDATE, ENV_ACK, ENV_CLOSE, ENV_ACK};
+static const int ev_from[EV_TYPES] = {OCHA, UNMM, UNMM, MOFA, OCHA, CUSTOMS};
+
 struct ev {
 	int64_t time;
-	int cons, type;         /* 0 notice 1 inspection 2 crossing 3 ack 4 close */
+	int cons, type;         /* enum ev_type */
 };
 
 struct aid {
@@ -106,7 +113,6 @@ struct aid {
 	pid_t pid[NSVC];
 	struct keyfile node[NP], ag[NA], wit[NW], ocha_new;
 	struct note_signer cos[NP], wcos[NW];
-	int have_keys;
 	struct charter founding;
 	int have_founding;
 	struct charter_history h;
@@ -279,7 +285,6 @@ static int make_channel(struct aid *a)
 		    (rc = note_signer_retype(&a->wcos[i], &a->wit[i].sign, NOTE_COSIGNATURE)))
 			goto out;
 	}
-	a->have_keys = 1;
 	buf_printf(&text, "parley charter v1\nname: Cross-border humanitarian aid notification, Bab al-Hawa (demo)\n"
 			  "legal-basis: UN Security Council resolution 2585 (2021)\n");
 	for (int i = 0; i < NP; i++) {
@@ -538,14 +543,20 @@ static void plan(struct aid *a)
 	for (int k = 0; k < a->nc; k++) {
 		struct cons *c = &a->c[k];
 		int64_t loading = c->cross_by - 4 * 3600;
-		a->e[a->ne++] = (struct ev){c->notice_at, k, 0};
-		a->e[a->ne++] = (struct ev){loading + 90 * 60 + 20 * 60, k, 1};
+		/* the acknowledgements come 1-10 h after the notice, before the advance-notice deadline when the notice allows */
+		int64_t room = c->cross_by - (c->urgent ? 24 : 48) * 3600 - c->notice_at - 3600;
+		int64_t ack_in = 3600 + (int64_t)rnd(a, 9 * 60) * 60;
+		if (room > 0 && ack_in > room)
+			ack_in = room;
+		a->e[a->ne++] = (struct ev){c->notice_at, k, EV_NOTICE};
+		a->e[a->ne++] = (struct ev){loading + 90 * 60 + 20 * 60, k, EV_INSPECTION};
 		if (c->rejected)
-			a->e[a->ne++] = (struct ev){loading + 4 * 3600, k, 4};
+			a->e[a->ne++] = (struct ev){loading + 4 * 3600, k, EV_CLOSE};
 		else
-			a->e[a->ne++] = (struct ev){c->cross_by + (10 + (int64_t)rnd(a, 30)) * 60 + 15 * 60, k, 2};
+			a->e[a->ne++] = (struct ev){c->cross_by + (10 + (int64_t)rnd(a, 30)) * 60 + 15 * 60, k, EV_CROSSING};
 		if (!c->unacked)
-			a->e[a->ne++] = (struct ev){c->notice_at + (2 + (int64_t)rnd(a, 20)) * 3600, k, 3};
+			a->e[a->ne++] = (struct ev){c->notice_at + ack_in, k, EV_ACK_SY};
+		a->e[a->ne++] = (struct ev){c->notice_at + 1800 + (int64_t)rnd(a, 60) * 60, k, EV_ACK_TR};
 	}
 	for (int i = 1; i < a->ne; i++) /* insertion sort: a few hundred events */
 		for (int j = i; j > 0 && a->e[j].time < a->e[j - 1].time; j--) {
@@ -629,13 +640,19 @@ static char *body_json(struct aid *a, int k, int type, int64_t t)
 		syntax_format_time(t - 15 * 60, ts);
 		json_object_set_new(j, "crossed_at", json_string(ts));
 		json_object_set_new(j, "trucks_crossed", json_integer(c->confirmed));
-	} else if (type == 3) {
+	} else if (type == EV_ACK_SY || type == EV_ACK_TR) {
 		json_object_set_new(j, "type", json_string("ack"));
 		json_t *o = json_object();
-		json_object_set_new(o, "name", json_string("Duty officer, Department of International Organizations"));
-		json_object_set_new(o, "position", json_string("Ministry of Foreign Affairs and Expatriates"));
+		if (type == EV_ACK_SY) {
+			json_object_set_new(o, "name", json_string("Duty officer, Department of International Organizations"));
+			json_object_set_new(o, "position", json_string("Ministry of Foreign Affairs and Expatriates"));
+		}
 		json_object_set_new(j, "officer", o);
-		snprintf(buf, sizeof buf, "MOFA/UN/2021/%04d", 1000 + k);
+		if (type == EV_ACK_TR) {
+			json_object_set_new(o, "name", json_string("Duty officer, Cilvegözü customs directorate"));
+			json_object_set_new(o, "position", json_string("Ministry of Trade, customs"));
+		}
+		snprintf(buf, sizeof buf, type == EV_ACK_SY ? "MOFA/UN/2021/%04d" : "GTB/CLV/2021/%04d", 1000 + k);
 		json_object_set_new(j, "reference", json_string(buf));
 	} else {
 		json_object_set_new(j, "type", json_string("close"));
@@ -648,22 +665,21 @@ static char *body_json(struct aid *a, int k, int type, int64_t t)
 }
 
 /* Seals event i with the right key under the charter in force at its time, appends it to the sender's log. */
-static int play_event(struct aid *a, int i, size_t counts[5])
+static int play_event(struct aid *a, int i, size_t counts[EV_TYPES])
 {
 	const struct ev *ev = &a->e[i];
 	struct cons *c = &a->c[ev->cons];
 	struct envelope_fields f;
 	struct buf note, sealed;
-	int from = ev->type == 0 || ev->type == 4 ? OCHA : ev->type == 3 ? MOFA : UNMM, rc;
+	int from = ev_from[ev->type], rc;
 	const struct keyfile *k = from == OCHA && ev->time >= a->t_rotate ? &a->ocha_new : &a->ag[from];
 	const struct charter *ch = history_at(&a->h, ev->time);
-	static const enum envelope_kind kinds[5] = {ENV_NOTICE, ENV_UPDATE, ENV_UPDATE, ENV_ACK, ENV_CLOSE};
 	memset(&f, 0, sizeof f);
-	f.kind = kinds[ev->type];
+	f.kind = ev_kind[ev->type];
 	f.time = ev->time;
-	f.urgent = ev->type == 0 && c->urgent;
+	f.urgent = ev->type == EV_NOTICE && c->urgent;
 	snprintf(f.case_id, sizeof f.case_id, "un.ocha/%s", c->id);
-	if (ev->type == 3) {
+	if (ev_kind[ev->type] == ENV_ACK) {
 		snprintf(f.to[f.nto++], sizeof f.to[0], "un.ocha");
 	} else {
 		for (int g = 0; g < NA; g++)
@@ -681,7 +697,7 @@ static int play_event(struct aid *a, int i, size_t counts[5])
 		return err_set(ERR_NOMEM, "out of memory");
 	buf_init(&note, ENVELOPE_MAX_SIZE);
 	buf_init(&sealed, 1u << 20);
-	int p = from == MOFA ? 1 : 0;
+	int p = from == MOFA ? 1 : from == CUSTOMS ? 2 : 0;
 	uint64_t index;
 	if ((rc = seal_envelope(ch, k, &f, (const uint8_t *)body, strlen(body), &note, &sealed)) ||
 	    (rc = append(a, p, note.data, note.len, ev->time, &index)))
@@ -690,14 +706,14 @@ static int play_event(struct aid *a, int i, size_t counts[5])
 	sha256(sealed.data, sealed.len, h);
 	if ((rc = bodies_put(a->bodies[p], h, sealed.data, sealed.len)))
 		goto out;
-	if (ev->type == 0) {
+	if (ev->type == EV_NOTICE) {
 		c->index = index;
 		merkle_leaf_hash(note.data, note.len, c->leaf);
 	}
 	counts[ev->type]++;
 out:
 	if (rc)
-		err_wrap(rc, "%s of consignment %s", ev->type == 0 ? "the notice" : ev->type == 1 ? "the inspection" : ev->type == 2 ? "the crossing" : ev->type == 3 ? "the ack" : "the close", c->id);
+		err_wrap(rc, "%s of consignment %s", ev_name[ev->type], c->id);
 	free(body);
 	buf_release(&note);
 	buf_release(&sealed);
@@ -717,7 +733,7 @@ static int simulate(struct aid *a)
 {
 	char vk[600], rcpt[AGE_RECIPIENT_TEXT_MAX], line[1024], t[21];
 	struct buf am1, am2;
-	size_t counts[5] = {0};
+	size_t counts[EV_TYPES] = {0};
 	int rc;
 	buf_init(&am1, AMENDMENT_MAX_SIZE);
 	buf_init(&am2, AMENDMENT_MAX_SIZE);
@@ -758,10 +774,12 @@ static int simulate(struct aid *a)
 	size_t sizes[NP];
 	for (int p = 0; p < NP; p++)
 		sizes[p] = tlog_size(a->log[p][0]);
-	printf("  %zu notices, %zu inspections, %zu crossings, %zu acknowledgements, %zu close, each sealed to its recipients (age)\n"
-	       "  and signed by its agency (un.ocha's notices before the 16th by its first key, after by its new one);\n"
+	printf("  %zu notices, %zu inspections, %zu crossings, %zu acknowledgements by sy.mofa and %zu by tr.customs, %zu close,\n"
+	       "  each sealed to its recipients (age) and signed by its agency (un.ocha's before the 16th by its first key,\n"
+	       "  after by its new one);\n"
 	       "  logs: un %zu entries, sy %zu, tr %zu, each checkpoint cosigned by the other two nodes and the witnesses us, ru\n",
-	       counts[0], counts[1], counts[2], counts[3], counts[4], sizes[0], sizes[1], sizes[2]);
+	       counts[EV_NOTICE], counts[EV_INSPECTION], counts[EV_CROSSING], counts[EV_ACK_SY], counts[EV_ACK_TR], counts[EV_CLOSE],
+	       sizes[0], sizes[1], sizes[2]);
 
 	step("renewal", "the Security Council extends the mandate by six months: amendment 2 (term to %s)", TERM2);
 	snprintf(line, sizeof line, "term: %s %s", TERM0, TERM2);
@@ -946,8 +964,12 @@ static int live(struct aid *a, size_t hist[NP])
 	snprintf(f.to[f.nto++], sizeof f.to[0], "sy.mofa");
 	snprintf(f.to[f.nto++], sizeof f.to[0], "un.unmm");
 	snprintf(f.to[f.nto++], sizeof f.to[0], "tr.customs");
-	a->c[0].cross_by = f.time + 72 * 3600;
-	char *body = body_json(a, 0, 0, f.time);
+	/* today's consignment: the first one's cargo again, crossing in three days (a spare slot of a->c) */
+	int k = a->nc < MAXC ? a->nc : MAXC - 1;
+	a->c[k] = a->c[0];
+	snprintf(a->c[k].id, sizeof a->c[k].id, "BAH-2026-9001");
+	a->c[k].cross_by = f.time + 72 * 3600;
+	char *body = body_json(a, k, EV_NOTICE, f.time);
 	struct officer_pos pos;
 	/* sealed as the founding charter allowed (the old key was un.ocha's then), dated now */
 	if (!body || (rc = seal_envelope(&a->founding, &a->ag[OCHA], &f, (const uint8_t *)body, strlen(body), &note, &sealed)))
@@ -1008,23 +1030,27 @@ out:
 /* ---------------------------------------------------------------- the report */
 
 /* What anyone can count from the logs without opening a body: the aid lines (docs/profile-aid-crossing.md). */
-static int tally(struct aid *a)
+struct tally {
+	size_t cons, trucks, benef, sect[AID_SECTOR_COUNT], late, insp[AID_RESULT_COUNT], crossed, acks_sy, acks_tr;
+	size_t amendments, unacked;
+	char late_case[SYNTAX_CASE_MAX + 1], rejected_case[SYNTAX_CASE_MAX + 1], unacked_case[SYNTAX_CASE_MAX + 1];
+};
+
+static int tally(struct aid *a, struct tally *y)
 {
-	char path[PATH_MAX], t[21];
-	size_t cons = 0, trucks = 0, benef = 0, sect[AID_SECTOR_COUNT] = {0}, late = 0, insp[3] = {0}, crossed = 0, acks = 0;
-	size_t amendments = 0;
-	char late_case[SYNTAX_CASE_MAX + 1] = "", rejected_case[SYNTAX_CASE_MAX + 1] = "";
-	/* cases notified, and whether acknowledged */
+	char path[PATH_MAX];
+	/* the cases notified, and whether sy.mofa acknowledged them */
 	char (*cases)[SYNTAX_CASE_MAX + 1] = calloc(MAXE, sizeof *cases);
 	int *acked = calloc(MAXE, sizeof *acked);
 	size_t ncases = 0;
 	int rc = 0;
+	memset(y, 0, sizeof *y);
 	if (!cases || !acked) {
 		free(cases);
 		free(acked);
 		return err_set(ERR_NOMEM, "out of memory");
 	}
-	for (int p = 0; p < 2 && !rc; p++) {
+	for (int p = 0; p < NP && !rc; p++) {
 		struct tlog *tl;
 		pathf(path, sizeof path, a, "archive/logs/%s", party_id[p]);
 		if ((rc = tlog_open(&tl, path, NULL)))
@@ -1036,32 +1062,34 @@ static int tally(struct aid *a)
 			if ((rc = tlog_read_entry(tl, i, &b)))
 				break;
 			if (amendment_is(b.data, b.len)) {
-				amendments += p == 0;
+				y->amendments += p == 0;
 				continue;
 			}
 			if ((rc = envelope_parse(&e, b.data, b.len)))
 				break;
 			const struct envelope_aid *x = &e.f.aid;
 			if (x->type == ENV_AID_CONSIGNMENT) {
-				cons++;
-				trucks += x->trucks;
-				benef += x->beneficiaries;
+				y->cons++;
+				y->trucks += x->trucks;
+				y->benef += x->beneficiaries;
 				for (int s = 0; s < AID_SECTOR_COUNT; s++)
-					sect[s] += x->sector_trucks[s];
+					y->sect[s] += x->sector_trucks[s];
 				if (e.f.time + (e.f.urgent ? 24 : 48) * 3600 > x->time) {
-					late++;
-					snprintf(late_case, sizeof late_case, "%s", e.f.case_id);
+					y->late++;
+					snprintf(y->late_case, sizeof y->late_case, "%s", e.f.case_id);
 				}
 				if (ncases < MAXE)
 					snprintf(cases[ncases++], sizeof cases[0], "%s", e.f.case_id);
 			} else if (x->type == ENV_AID_INSPECTION) {
-				insp[x->result]++;
+				y->insp[x->result]++;
 				if (x->result == AID_REJECTED)
-					snprintf(rejected_case, sizeof rejected_case, "%s", e.f.case_id);
+					snprintf(y->rejected_case, sizeof y->rejected_case, "%s", e.f.case_id);
 			} else if (x->type == ENV_AID_CROSSING) {
-				crossed += x->trucks;
-			} else if (e.f.kind == ENV_ACK) {
-				acks++;
+				y->crossed += x->trucks;
+			} else if (e.f.kind == ENV_ACK && !strcmp(e.f.from, "tr.customs")) {
+				y->acks_tr++;
+			} else if (e.f.kind == ENV_ACK && !strcmp(e.f.from, "sy.mofa")) {
+				y->acks_sy++;
 				for (size_t c = 0; c < ncases; c++)
 					if (!strcmp(cases[c], e.f.case_id))
 						acked[c] = 1;
@@ -1071,44 +1099,101 @@ static int tally(struct aid *a)
 		buf_release(&b);
 		tlog_close(tl);
 	}
+	for (size_t c = 0; c < ncases; c++)
+		if (!acked[c]) {
+			y->unacked++;
+			snprintf(y->unacked_case, sizeof y->unacked_case, "%s", cases[c]);
+		}
 	if (!rc) {
 		printf("  from the envelopes' public aid lines alone (no body opened):\n"
-		       "  consignments %zu, trucks %zu, beneficiaries %zu; trucks by sector:", cons, trucks, benef);
+		       "  consignments %zu, trucks %zu, beneficiaries %zu; trucks by sector:", y->cons, y->trucks, y->benef);
 		for (int s = 0; s < AID_SECTOR_COUNT; s++)
-			printf(" %s %zu", sector_name[s], sect[s]);
-		printf("\n  notices late (sent less than 48 h, emergencies 24 h, before crossing): %zu (%s)\n", late, late_case);
-		printf("  inspections: %zu confirmed, %zu partial, %zu rejected (%s); trucks crossed %zu\n", insp[AID_CONFIRMED],
-		       insp[AID_PARTIAL], insp[AID_REJECTED], rejected_case, crossed);
-		printf("  acknowledgements by sy.mofa: %zu; never acknowledged:", acks);
-		for (size_t c = 0; c < ncases; c++)
-			if (!acked[c])
-				printf(" %s", cases[c]);
-		syntax_format_time(a->t_rotate, t);
-		printf("\n  amendments recorded in the logs: %zu\n", amendments);
+			printf(" %s %zu", sector_name[s], y->sect[s]);
+		printf("\n  notices late (sent less than 48 h, emergencies 24 h, before crossing): %zu (%s)\n", y->late, y->late_case);
+		printf("  inspections: %zu confirmed, %zu partial, %zu rejected (%s); trucks crossed %zu\n", y->insp[AID_CONFIRMED],
+		       y->insp[AID_PARTIAL], y->insp[AID_REJECTED], y->rejected_case, y->crossed);
+		printf("  acknowledgements: %zu by sy.mofa, %zu by tr.customs; never acknowledged by sy.mofa: %zu (%s)\n", y->acks_sy,
+		       y->acks_tr, y->unacked, y->unacked_case);
+		printf("  amendments recorded in the logs: %zu\n", y->amendments);
 	}
 	free(cases);
 	free(acked);
 	return rc;
 }
 
+static json_int_t jint(json_t *j, const char *path)
+{
+	char key[64];
+	while (j && *path) {
+		size_t n = strcspn(path, ".");
+		snprintf(key, sizeof key, "%.*s", (int)n, path);
+		j = json_object_get(j, key);
+		path += n + (path[n] == '.');
+	}
+	return json_is_integer(j) ? json_integer_value(j) : -1;
+}
+
+/*
+ * The mandate report's headline figures, and each compared with the count made from the aid lines above (two
+ * computations, one in src/report, one here): ERR_VERIFY naming the first that differs.
+ */
+static int mandate_headline(json_t *j, const struct tally *y)
+{
+	json_t *t = json_object_get(j, "total"), *v;
+	size_t i;
+	printf("  term %s to %s; consignments %" JSON_INTEGER_FORMAT "; trucks notified %" JSON_INTEGER_FORMAT
+	       ", confirmed %" JSON_INTEGER_FORMAT ", crossed %" JSON_INTEGER_FORMAT "; beneficiaries %" JSON_INTEGER_FORMAT "\n",
+	       json_string_value(json_object_get(json_object_get(j, "term"), "start")),
+	       json_string_value(json_object_get(json_object_get(j, "term"), "end")), jint(t, "consignments"),
+	       jint(t, "trucks.notified"), jint(t, "trucks.confirmed"), jint(t, "trucks.crossed"), jint(t, "beneficiaries"));
+	printf("  notices on time %" JSON_INTEGER_FORMAT ", late %" JSON_INTEGER_FORMAT "; inspections confirmed %" JSON_INTEGER_FORMAT
+	       ", partial %" JSON_INTEGER_FORMAT ", rejected %" JSON_INTEGER_FORMAT "\n",
+	       jint(t, "notices.on_time"), jint(t, "notices.late"), jint(t, "inspections.confirmed"), jint(t, "inspections.partial"),
+	       jint(t, "inspections.rejected"));
+	json_int_t sy_missing = -1;
+	json_array_foreach(json_object_get(j, "acknowledgements_by_party"), i, v) {
+		const char *p = json_string_value(json_object_get(v, "party"));
+		printf("  acknowledgements by %s: on time %" JSON_INTEGER_FORMAT ", late %" JSON_INTEGER_FORMAT ", missing %" JSON_INTEGER_FORMAT
+		       ", pending %" JSON_INTEGER_FORMAT "\n", p ? p : "?", jint(v, "on_time"), jint(v, "late"), jint(v, "missing"),
+		       jint(v, "pending"));
+		if (p && !strcmp(p, "sy"))
+			sy_missing = jint(v, "missing");
+	}
+	struct {
+		const char *what;
+		json_int_t report;
+		size_t logs;
+	} cmp[] = {
+		{"consignments", jint(t, "consignments"), y->cons},
+		{"trucks notified", jint(t, "trucks.notified"), y->trucks},
+		{"trucks crossed", jint(t, "trucks.crossed"), y->crossed},
+		{"beneficiaries", jint(t, "beneficiaries"), y->benef},
+		{"late notices", jint(t, "notices.late"), y->late},
+		{"rejected inspections", jint(t, "inspections.rejected"), y->insp[AID_REJECTED]},
+		{"consignments sy never acknowledged", sy_missing, y->unacked},
+	};
+	for (size_t k = 0; k < sizeof cmp / sizeof cmp[0]; k++)
+		if (cmp[k].report < 0 || (size_t)cmp[k].report != cmp[k].logs)
+			return err_set(ERR_VERIFY, "the mandate report's %s (%" JSON_INTEGER_FORMAT ") differ from the logs' aid lines (%zu)",
+				       cmp[k].what, cmp[k].report, cmp[k].logs);
+	printf("  the same figures as counted above from the aid lines\n");
+	return 0;
+}
+
 /* Prints the numbers at the top level of the report JSON and one level down (the headline figures). */
-static void headline(const char *path)
+/* The headline figures of report.json: a mandate report's (checked against y), or a period report's pairs. */
+static int headline(const char *path, const struct tally *y)
 {
 	json_error_t je;
-	json_t *j = json_load_file(path, 0, &je), *v, *w;
-	const char *k, *k2;
+	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je), *v;
 	size_t i;
 	if (!j)
-		return;
-	json_object_foreach(j, k, v) {
-		if (json_is_integer(v)) {
-			printf("  %s: %" JSON_INTEGER_FORMAT "\n", k, json_integer_value(v));
-		} else if (json_is_object(v) && strcmp(k, "filter") && strcmp(k, "period")) {
-			json_object_foreach(v, k2, w) {
-				if (json_is_integer(w))
-					printf("  %s.%s: %" JSON_INTEGER_FORMAT "\n", k, k2, json_integer_value(w));
-			}
-		}
+		return err_set(ERR_FORMAT, "%s: %s", path, je.text);
+	const char *kind = json_string_value(json_object_get(j, "report"));
+	if (kind && !strcmp(kind, "parley mandate report v1")) {
+		int rc = mandate_headline(j, y);
+		json_decref(j);
+		return rc;
 	}
 	json_array_foreach(json_object_get(j, "pairs"), i, v) {
 		printf("  %s -> %s %-7s sent %" JSON_INTEGER_FORMAT ", delivered %" JSON_INTEGER_FORMAT
@@ -1118,6 +1203,7 @@ static void headline(const char *path)
 		       json_integer_value(json_object_get(v, "delivered")), json_integer_value(json_object_get(v, "outstanding")));
 	}
 	json_decref(j);
+	return 0;
 }
 
 static int file_has(const char *path, const char *s)
@@ -1173,7 +1259,8 @@ static int report(struct aid *a)
 		       "  after it by its new one\n", valid, amendments);
 	}
 	step("figures", "the public figures of the month");
-	int rc = tally(a);
+	struct tally y;
+	int rc = tally(a, &y);
 	if (rc)
 		return rc;
 
@@ -1197,7 +1284,8 @@ static int report(struct aid *a)
 		if (x != 0)
 			return err_set(ERR_VERIFY, "parley report exited %d; see %s", x, err);
 	}
-	headline(out);
+	if ((rc = headline(out, &y)))
+		return rc;
 	step("bundle", "the report with everything needed to recompute it offline");
 	{
 		char *argv[] = {"report", arch, "--mandate", "--bundle", bundle, NULL};
@@ -1280,13 +1368,17 @@ int demo_aid(const char *dir, int exit_after)
 	}
 out:
 	stop_services(a);
-	if (a->have_keys) {
-		for (int i = 0; i < NP; i++)
+	{ /* every release is safe on the zeroed keys of a failed set-up */
+		for (int i = 0; i < NP; i++) {
 			keyfile_release(&a->node[i]);
+			note_signer_release(&a->cos[i]);
+		}
 		for (int i = 0; i < NA; i++)
 			keyfile_release(&a->ag[i]);
-		for (int i = 0; i < NW; i++)
+		for (int i = 0; i < NW; i++) {
 			keyfile_release(&a->wit[i]);
+			note_signer_release(&a->wcos[i]);
+		}
 		keyfile_release(&a->ocha_new);
 	}
 	if (a->have_h)
