@@ -774,10 +774,10 @@ static int simulate(struct aid *a)
 	size_t sizes[NP];
 	for (int p = 0; p < NP; p++)
 		sizes[p] = tlog_size(a->log[p][0]);
-	printf("  %zu notices, %zu inspections, %zu crossings, %zu acknowledgements by sy.mofa and %zu by tr.customs, %zu close,\n"
-	       "  each sealed to its recipients (age) and signed by its agency (un.ocha's before the 16th by its first key,\n"
-	       "  after by its new one);\n"
-	       "  logs: un %zu entries, sy %zu, tr %zu, each checkpoint cosigned by the other two nodes and the witnesses us, ru\n",
+	printf("  %zu notices, %zu inspections, %zu crossings, %zu acknowledgements by sy.mofa and %zu by tr.customs, %zu close;\n"
+	       "  each sealed to its recipients (age) and signed by its agency, un.ocha's by its first key before the 16th\n"
+	       "  and by its new one after; logs: un %zu entries, sy %zu, tr %zu, each checkpoint cosigned by the other two\n"
+	       "  nodes and the witnesses us and ru 20-60 s after it\n",
 	       counts[EV_NOTICE], counts[EV_INSPECTION], counts[EV_CROSSING], counts[EV_ACK_SY], counts[EV_ACK_TR], counts[EV_CLOSE],
 	       sizes[0], sizes[1], sizes[2]);
 
