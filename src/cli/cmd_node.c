@@ -45,6 +45,7 @@ int cmd_node(int argc, char **argv)
 		if (!strcmp(argv[i], "--dir") && i + 1 < argc) o.dir = argv[++i];
 		else if (!strcmp(argv[i], "--listen") && i + 1 < argc) o.listen = argv[++i];
 		else if (!strcmp(argv[i], "--reindex")) o.reindex = 1;
+		else if (!strcmp(argv[i], "--accept-rollback")) o.accept_rollback = 1;
 		else if (!strcmp(argv[i], "--http-timeout") && i + 1 < argc) {
 			if (cli_parse_u64(argv[++i], &v) || v == 0 || v > 3600)
 				return cli_usage("node", "--http-timeout takes 1 to 3600 seconds");
@@ -65,7 +66,7 @@ int cmd_node(int argc, char **argv)
 				return cli_usage("node", "--max-skew takes 1 to 86400 seconds");
 			o.max_skew = (int64_t)v;
 		} else
-			return cli_usage("node", "unexpected argument '%s'\nusage: parley node --dir DIR [--listen ADDR] [--poll S] [--max-skew S] [--http-timeout S] [--http-connections N] [--reindex]", argv[i]);
+			return cli_usage("node", "unexpected argument '%s'\nusage: parley node --dir DIR [--listen ADDR] [--poll S] [--max-skew S] [--http-timeout S] [--http-connections N] [--reindex] [--accept-rollback]", argv[i]);
 	}
 	if (!o.dir)
 		return cli_usage("node", "usage: parley node --dir DIR [--listen ADDR] | parley node init DIR --charter C --key K");

@@ -209,6 +209,8 @@ static int start(struct node *n)
 		snprintf(t->url, sizeof t->url, "%s", latest->witnesses[i].url);
 		t->key = latest->witnesses[i].key;
 	}
+	if ((rc = client_global_init()) || (rc = node_check_rollback(n)))
+		return rc;
 	snprintf(path, sizeof path, "%s/witness", n->dir);
 	if ((rc = witness_open(&n->witness, path, &n->cosigner, wl, n->npeers)))
 		return err_wrap(rc, "witness state");

@@ -16,6 +16,7 @@ struct node_options {
 	int64_t max_skew;       /* seconds; 0: SUBMIT_DEFAULT_SKEW */
 	unsigned poll_s;        /* how often peers are polled for new checkpoints; 0: 5 */
 	int reindex;            /* rebuild DIR/index.sqlite from the logs before serving */
+	int accept_rollback;    /* start even if the log is behind what its witnesses cosigned (node_rollback.c) */
 	unsigned http_timeout_s; /* idle or slow connections are closed after this; 0: 15 */
 	unsigned http_connections; /* connections served at once (per untrusted address, and kept for the charter's peers: a sixteenth each); 0: 4096 */
 };

@@ -143,6 +143,17 @@ int node_history_record(struct node *n);
  */
 int node_adopt_amendment(struct node *n, const uint8_t *data, size_t len, int from_peer);
 
+/* ---- node_rollback.c: the rollback guard ---- */
+
+/*
+ * Before serving: 0 if the log holds every checkpoint cosigned for it (the
+ * newest in DIR/cosigned/, and the latest each reachable witness of the log
+ * cosigned); ERR_VERIFY naming the witness and the sizes if the log is behind
+ * or holds another history, unless o.accept_rollback (then logged, and 0).
+ * An unreachable witness is logged and skipped.
+ */
+int node_check_rollback(struct node *n);
+
 /* ---- node_state.c: derived state ---- */
 
 /* Entries whose envelopes were verified already, so indexing them need not check signatures again. */
