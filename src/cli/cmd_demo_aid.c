@@ -771,6 +771,10 @@ static int simulate(struct aid *a)
 		if ((rc = play_event(a, i, counts)))
 			goto out;
 	}
+	if (!recorded1) {
+		rc = err_set(ERR_VERIFY, "the month's traffic ended before amendment 1 was posted");
+		goto out;
+	}
 	size_t sizes[NP];
 	for (int p = 0; p < NP; p++)
 		sizes[p] = tlog_size(a->log[p][0]);
@@ -972,7 +976,11 @@ static int live(struct aid *a, size_t hist[NP])
 	char *body = body_json(a, k, EV_NOTICE, f.time);
 	struct officer_pos pos;
 	/* sealed as the founding charter allowed (the old key was un.ocha's then), dated now */
-	if (!body || (rc = seal_envelope(&a->founding, &a->ag[OCHA], &f, (const uint8_t *)body, strlen(body), &note, &sealed)))
+	if (!body) {
+		rc = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = seal_envelope(&a->founding, &a->ag[OCHA], &f, (const uint8_t *)body, strlen(body), &note, &sealed)))
 		goto out;
 	printf("  $ parley envelope seal --key keys/un.ocha.key --charter charter --kind notice ...   (dated now, signed by the retired key)\n"
 	       "  $ curl --data-binary @submission %s/submit\n", url);
