@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: part 1 is the exchange, live: two parties' nodes and a neutral witness on
-# loopback, and a ransomware case played by the officers (`parley demo --dir DIR --exit`).
+# loopback, and a ransomware case played by the officers (`parley demo --dir DIR --exit`);
+# part 1b the aid-crossing scenario (`parley demo --scenario aid`, docs/demo.md).
 # Part 2 is the transparency log underneath, with the low-level `parley log` tools.
 set -euo pipefail
 P=${PARLEY:-build/parley}
@@ -10,6 +11,9 @@ mkdir -p "$D"
 
 printf '\n######## part 1: the exchange (parley demo --dir %s/exchange --exit)\n' "$D"
 $P demo --dir "$D/exchange" --exit
+
+printf '\n######## part 1b: the aid-crossing mechanism (parley demo --scenario aid --dir %s/aid --exit)\n' "$D"
+$P demo --scenario aid --dir "$D/aid" --exit
 
 printf '\n######## part 2: the log underneath, with the low-level tools\n'
 mkdir -p "$D/log-tools"

@@ -41,6 +41,8 @@ int cmd_close(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_receipt(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+/* parley demo --scenario aid (cmd_demo_aid.c): DIR new or empty; the exit code. */
+int demo_aid(const char *dir, int exit_after);
 /* parley audit: fork evidence across nodes, witnesses and copies (cmd_audit.c) */
 int cmd_audit(int argc, char **argv);
 /* the auditors' reports over a directory of logs (cmd_report.c, cmd_entries.c) */

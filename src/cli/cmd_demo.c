@@ -613,16 +613,19 @@ out:
 
 int cmd_demo(int argc, char **argv)
 {
-	static const char usage[] = "usage: parley demo --dir DIR [--exit]";
-	const char *dir = NULL;
+	static const char usage[] = "usage: parley demo --dir DIR [--scenario exchange|aid] [--exit]";
+	const char *dir = NULL, *scenario = "exchange";
 	int exit_after = 0, rc;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
+		else if (!strcmp(argv[i], "--scenario") && i + 1 < argc) scenario = argv[++i];
 		else if (!strcmp(argv[i], "--exit")) exit_after = 1;
 		else return cli_usage("demo", "%s", usage);
 	}
 	if (!dir)
 		return cli_usage("demo", "%s", usage);
+	if (strcmp(scenario, "exchange") && strcmp(scenario, "aid"))
+		return cli_usage("demo", "--scenario: 'exchange' (the default) or 'aid', not '%s'", scenario);
 	struct demo *d = calloc(1, sizeof *d);
 	if (!d)
 		return cli_fail("demo", err_set(ERR_NOMEM, "out of memory"));
@@ -643,6 +646,10 @@ int cmd_demo(int argc, char **argv)
 			free(d);
 			return cli_usage("demo", "%s is not empty: give a new directory", dir);
 		}
+	}
+	if (!strcmp(scenario, "aid")) {
+		free(d);
+		return demo_aid(dir, exit_after);
 	}
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);

@@ -31,7 +31,7 @@ static const struct cli_command commands[] = {
 	{"close", cmd_close, "close CASE --key KEY --node URL [--body FILE | flags]"},
 	{"statement", cmd_statement, "statement propose|cosign|publish ..."},
 	{"receipt", cmd_receipt, "receipt CASE --key KEY --node URL --out DIR"},
-	{"demo", cmd_demo, "demo --dir DIR [--exit]"},
+	{"demo", cmd_demo, "demo --dir DIR [--scenario exchange|aid] [--exit]"},
 	{"note", cmd_note, "note sign|verify|cosign ..."},
 	{"audit", cmd_audit, "audit --charter CHARTER [--out DIR] [URL...] | audit verify PROOF --charter CHARTER"},
 	{"entries", cmd_entries, "entries DIR [--party P] [--from T] [--to T] [--kind K] [--to-agency A] [--case C] [--json]"},
