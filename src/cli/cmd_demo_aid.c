@@ -1188,39 +1188,18 @@ static int mandate_headline(json_t *j, const struct tally *y)
 	return 0;
 }
 
-/* Prints the numbers at the top level of the report JSON and one level down (the headline figures). */
-/* The headline figures of report.json: a mandate report's (checked against y), or a period report's pairs. */
+/* The mandate report's headline figures in report.json, each checked against the count y made from the aid lines. */
 static int headline(const char *path, const struct tally *y)
 {
 	json_error_t je;
-	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je), *v;
-	size_t i;
+	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (!j)
 		return err_set(ERR_FORMAT, "%s: %s", path, je.text);
 	const char *kind = json_string_value(json_object_get(j, "report"));
-	if (kind && !strcmp(kind, "parley mandate report v1")) {
-		int rc = mandate_headline(j, y);
-		json_decref(j);
-		return rc;
-	}
-	json_array_foreach(json_object_get(j, "pairs"), i, v) {
-		printf("  %s -> %s %-7s sent %" JSON_INTEGER_FORMAT ", delivered %" JSON_INTEGER_FORMAT
-		       ", outstanding %" JSON_INTEGER_FORMAT "\n",
-		       json_string_value(json_object_get(v, "from")), json_string_value(json_object_get(v, "to")),
-		       json_string_value(json_object_get(v, "kind")), json_integer_value(json_object_get(v, "sent")),
-		       json_integer_value(json_object_get(v, "delivered")), json_integer_value(json_object_get(v, "outstanding")));
-	}
+	int rc = kind && !strcmp(kind, "parley mandate report v1") ? mandate_headline(j, y)
+								   : err_set(ERR_VERIFY, "%s is not a mandate report", path);
 	json_decref(j);
-	return 0;
-}
-
-static int file_has(const char *path, const char *s)
-{
-	struct buf b;
-	buf_init(&b, 1u << 20);
-	int found = file_read(path, 1u << 20, &b) == 0 && buf_append(&b, "", 1) == 0 && strstr((const char *)b.data, s);
-	buf_release(&b);
-	return found;
+	return rc;
 }
 
 static int report(struct aid *a)
@@ -1276,20 +1255,10 @@ static int report(struct aid *a)
 	pathf(out, sizeof out, a, "report.json");
 	pathf(err, sizeof err, a, "report.err");
 	pathf(bundle, sizeof bundle, a, "bundle");
-	int mandate = 1;
 	{
 		char *argv[] = {"report", arch, "--mandate", "--json", NULL};
 		show_cmd(a, argv);
-		x = run_self(out, err, argv);
-		if (x == 2 && file_has(err, "unknown option --mandate")) {
-			/* TODO(lead): remove this fallback once `parley report --mandate` is merged */
-			printf("  note: this parley has no --mandate yet; falling back to the period report over the term\n");
-			mandate = 0;
-			char *fb[] = {"report", arch, "--from", TERM0, "--to", TERM2, "--json", NULL};
-			show_cmd(a, fb);
-			x = run_self(out, err, fb);
-		}
-		if (x != 0)
+		if ((x = run_self(out, err, argv)) != 0)
 			return err_set(ERR_VERIFY, "parley report exited %d; see %s", x, err);
 	}
 	if ((rc = headline(out, &y)))
@@ -1297,10 +1266,9 @@ static int report(struct aid *a)
 	step("bundle", "the report with everything needed to recompute it offline");
 	{
 		char *argv[] = {"report", arch, "--mandate", "--bundle", bundle, NULL};
-		char *fb[] = {"report", arch, "--from", TERM0, "--to", TERM2, "--bundle", bundle, NULL};
-		show_cmd(a, mandate ? argv : fb);
+		show_cmd(a, argv);
 		pathf(out, sizeof out, a, "report.txt");
-		if ((x = run_self(out, err, mandate ? argv : fb)) != 0)
+		if ((x = run_self(out, err, argv)) != 0)
 			return err_set(ERR_VERIFY, "parley report --bundle exited %d; see %s", x, err);
 		printf("  %s/ (the report as text in %s)\n", bundle, out);
 	}

@@ -12,38 +12,24 @@ grep -q "REFUSED by the UN's node, as it must be: .*HTTP 403" "$O" && pass retir
 # trucks: about 1,000, in consignments of 10-25
 trucks=$(sed -n 's/.*consignments [0-9]*, trucks \([0-9]*\),.*/\1/p' "$O")
 [ -n "$trucks" ] && [ "$trucks" -ge 950 ] && [ "$trucks" -le 1100 ] && pass real-scale || fail real-scale "trucks $trucks"
-# The report, computed by the report engine from the logs. With `parley report --mandate`
-# (the implementation report), its figures; without it (the demo's fallback), the period
-# report's envelopes: the unacknowledged case has a notice and no ack from sy.mofa.
+# The implementation report (`parley report --mandate`), computed by the report engine from
+# the logs: its figures name the planted cases.
 R=$D/report.json
 late_case=$(sed -n 's/.*notices late (.*): 1 (\(un.ocha\/BAH-[0-9-]*\))$/\1/p' "$O")
 rejected_case=$(sed -n 's/.* 1 rejected (\(un.ocha\/BAH-[0-9-]*\)).*/\1/p' "$O")
 unacked=$(sed -n 's/.*never acknowledged by sy.mofa: 1 (\(un.ocha\/BAH-[0-9-]*\))$/\1/p' "$O")
 [ -n "$late_case" ] && [ -n "$rejected_case" ] && [ -n "$unacked" ] && pass planted-cases-named ||
 	fail planted-cases-named "late '$late_case' rejected '$rejected_case' unacked '$unacked'"
-if [ "$(jq -r .report "$R")" = "parley mandate report v1" ]; then
-	jq -e --argjson t "$trucks" '.total.trucks.notified == $t' "$R" >/dev/null && pass mandate-trucks || fail mandate-trucks
-	jq -e --arg c "$late_case" '.total.notices.late == 1 and ([.consignments[] | select(.notice == "late") | .case] == [$c])' "$R" >/dev/null &&
-		pass mandate-late-notice || fail mandate-late-notice
-	jq -e --arg c "$rejected_case" '.total.inspections.rejected == 1 and ([.consignments[] | select(.inspection.result == "rejected") | .case] == [$c])' "$R" >/dev/null &&
-		pass mandate-rejected || fail mandate-rejected
-	jq -e --arg c "$unacked" '([.acknowledgements_by_party[] | select(.party == "sy")][0].missing == 1) and
-		([.consignments[] | select(any(.acknowledgements[]; .party == "sy" and .state == "missing")) | .case] == [$c])' "$R" >/dev/null &&
-		pass mandate-unacknowledged || fail mandate-unacknowledged
-	tamper() { perl -0pi -e 's/"beneficiaries": (\d+)/"\"beneficiaries\": " . ($1 + 1)/e' "$1"; }
-else
-	grep -q "falling back to the period report" "$O" && pass fallback-said || fail fallback-said
-	jq -e --arg c "$unacked" '[.envelopes[] | select(.case == $c and .kind == "notice")] | length == 1' "$R" >/dev/null &&
-		jq -e --arg c "$unacked" '[.envelopes[] | select(.case == $c and .kind == "ack" and .from == "sy.mofa")] | length == 0' "$R" >/dev/null &&
-		pass report-unacknowledged || fail report-unacknowledged
-	acks=$(jq '[.envelopes[] | select(.kind == "ack" and .from == "sy.mofa")] | length' "$R")
-	notices=$(jq '[.envelopes[] | select(.kind == "notice" and .from == "un.ocha")] | length' "$R")
-	[ "$acks" -eq $((notices - 1)) ] && pass report-acks-one-short || fail report-acks-one-short "$acks acks, $notices notices"
-	jq -e --arg c "$rejected_case" '[.envelopes[] | select(.case == $c and .kind == "close")] | length == 1' "$R" >/dev/null &&
-		pass report-rejected-closed || fail report-rejected-closed
-	jq -e '[.pairs[] | .outstanding] | add == 0' "$R" >/dev/null && pass report-all-delivered || fail report-all-delivered
-	tamper() { perl -0pi -e 's/"sent": (\d+)/"\"sent\": " . ($1 + 1)/e' "$1"; }
-fi
+jq -e '.report == "parley mandate report v1"' "$R" >/dev/null && pass mandate-report || fail mandate-report "$(head -c 200 "$R")"
+jq -e --argjson t "$trucks" '.total.trucks.notified == $t' "$R" >/dev/null && pass mandate-trucks || fail mandate-trucks
+jq -e --arg c "$late_case" '.total.notices.late == 1 and ([.consignments[] | select(.notice == "late") | .case] == [$c])' "$R" >/dev/null &&
+	pass mandate-late-notice || fail mandate-late-notice
+jq -e --arg c "$rejected_case" '.total.inspections.rejected == 1 and ([.consignments[] | select(.inspection.result == "rejected") | .case] == [$c])' "$R" >/dev/null &&
+	pass mandate-rejected || fail mandate-rejected
+jq -e --arg c "$unacked" '([.acknowledgements_by_party[] | select(.party == "sy")][0].missing == 1) and
+	([.consignments[] | select(any(.acknowledgements[]; .party == "sy" and .state == "missing")) | .case] == [$c])' "$R" >/dev/null &&
+	pass mandate-unacknowledged || fail mandate-unacknowledged
+tamper() { perl -0pi -e 's/"beneficiaries": (\d+)/"\"beneficiaries\": " . ($1 + 1)/e' "$1"; }
 grep -q "un.ocha/BAH" "$D/entries.json" && pass entries-written || fail entries-written
 # envelopes signed by un.ocha's first key before the rotation and by its new key after: all valid
 jq -e '[.[] | select(.from == "un.ocha" and .valid == true and .time < "2021-08-16")] | length > 0' "$D/entries.json" >/dev/null &&
