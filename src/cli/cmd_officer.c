@@ -82,7 +82,7 @@ struct opts {
 	const char *key, *node, *case_id, *ref, *handling, *body, *evidence, *out, *at;
 	const char *to[ENVELOPE_MAX_TO];
 	size_t nto;
-	int urgent, full, wait;
+	int urgent, full, wait, open, overdue, json;
 	const char *fname[MAX_FLAGS], *fval[MAX_FLAGS];
 	size_t nflags;
 };
@@ -109,6 +109,9 @@ static int parse_opts(struct opts *o, const char *cmd, int argc, char **argv, in
 			return cli_usage(cmd, "unknown option '%s' (see docs/officer.md)", a);
 		if (!strcmp(a, "--urgent")) { o->urgent = 1; continue; }
 		if (!strcmp(a, "--full")) { o->full = 1; continue; }
+		if (!strcmp(a, "--open")) { o->open = 1; continue; }
+		if (!strcmp(a, "--overdue")) { o->overdue = 1; continue; }
+		if (!strcmp(a, "--json")) { o->json = 1; continue; }
 		if (!has)
 			return cli_usage(cmd, "%s needs a value", a);
 		if (!strcmp(a, "--to")) {
@@ -422,18 +425,27 @@ static int view(int argc, char **argv, int is_show)
 	struct officer o;
 	json_t *j = NULL;
 	int64_t at;
-	int rc = parse_opts(&op, name, argc, argv, 1, is_show ? COMMON " --at --full" : COMMON " --at", 0);
+	int rc = parse_opts(&op, name, argc, argv, 1,
+			    is_show ? COMMON " --at --full --json" : COMMON " --at --open --overdue --json", 0);
 	if (rc)
 		return rc;
 	if (op.npos != (size_t)is_show)
-		return cli_usage(name, is_show ? "usage: parley show CASE --key KEY --node URL [--at TIME|+DURATION] [--full]"
-					       : "usage: parley inbox --key KEY --node URL [--at TIME|+DURATION]");
+		return cli_usage(name, is_show ? "usage: parley show CASE --key KEY --node URL [--at TIME|+DURATION] [--full] [--json]"
+					       : "usage: parley inbox --key KEY --node URL [--at TIME|+DURATION] [--open | --overdue] [--json]");
+	if (op.open && op.overdue)
+		return cli_usage(name, "--open and --overdue: give one (--overdue is the narrower)");
 	if ((rc = parse_at(&op, &at)) || (rc = open_officer(&op, &o)))
 		return cli_fail(name, rc);
-	if (is_show && !(rc = officer_case(&o, op.pos[0], at, &j)))
-		rc = officer_print_case(&o, j, 1, op.full, stdout);
-	else if (!is_show && !(rc = officer_inbox(&o, at, &j)))
-		rc = officer_print_inbox(&o, j, stdout);
+	if (is_show)
+		rc = officer_case(&o, op.pos[0], at, &j);
+	else if (!(rc = officer_inbox(&o, at, &j)))
+		rc = officer_inbox_sort(&o, j, op.overdue ? OFFICER_OVERDUE : op.open ? OFFICER_WAITING : OFFICER_NOTHING);
+	if (!rc && op.json) /* the node's view as JSON (docs/cases.md), as the text rendering reads it */
+		rc = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || fputc('\n', stdout) == EOF
+			     ? err_set(ERR_IO, "writing the JSON")
+			     : 0;
+	else if (!rc)
+		rc = is_show ? officer_print_case(&o, j, 1, op.full, stdout) : officer_print_inbox(&o, j, stdout);
 	if (!rc && !is_show) {
 		/* the mandate's calendar (exchange/term.h), on stderr: the inbox itself is unchanged */
 		char warn[1024];

@@ -156,6 +156,24 @@ int officer_print_case(const struct officer *o, json_t *kase, int show_bodies, i
 /* The inbox: time, from, kind, case, delivery and deadlines. */
 int officer_print_inbox(const struct officer *o, json_t *inbox, FILE *f);
 
+/* What an inbox item asks of the officer's party, most pressing first. */
+enum officer_urgency {
+	OFFICER_OVERDUE,   /* an ack or answer of ours is overdue */
+	OFFICER_DUE,       /* one is due (running) */
+	OFFICER_WAITING,   /* one will start when the request is deemed delivered to us */
+	OFFICER_NOTHING,   /* nothing owed: met, sent, closed, or a kind without clocks */
+};
+
+/*
+ * Sorts the inbox's items by what is due (overdue first, then due soonest,
+ * then waiting, then the rest; each by due time, then time), keeping only
+ * those at most as pressing as `keep` (OFFICER_NOTHING: all;
+ * OFFICER_WAITING: everything still open; OFFICER_OVERDUE: the overdue). Adds
+ * to each item "urgency" ("overdue", "due", "waiting", "none") and "due" (the
+ * most pressing due time of ours, or null), and to the inbox "counts".
+ */
+int officer_inbox_sort(const struct officer *o, json_t *inbox, enum officer_urgency keep);
+
 /* ---- receipts ---- */
 
 struct officer_receipts {

@@ -235,12 +235,101 @@ int officer_print_case(const struct officer *o, json_t *kase, int show_bodies, i
 	return bad ? err_set(ERR_VERIFY, "an envelope or body of case %s does not verify", jstr(kase, "case")) : 0;
 }
 
+static const char *const urgency_names[] = {"overdue", "due", "waiting", "none"};
+
+/* The most pressing clock of ours in an inbox item, and its due time ("" if none). */
+static enum officer_urgency item_urgency(const struct officer *o, json_t *env, const char **due)
+{
+	enum officer_urgency best = OFFICER_NOTHING;
+	size_t i;
+	json_t *ob;
+	*due = "";
+	json_array_foreach(json_object_get(env, "obligations"), i, ob) {
+		if (strcmp(jstr(ob, "party"), o->party->id))
+			continue;
+		const char *clocks[2] = {"ack", "answer"};
+		for (int k = 0; k < 2; k++) {
+			json_t *c = json_object_get(ob, clocks[k]);
+			const char *st = jstr(c, "state"), *d = jstr(c, "due");
+			enum officer_urgency u = !strcmp(st, "overdue")       ? OFFICER_OVERDUE
+						 : !strcmp(st, "due")         ? OFFICER_DUE
+						 : !strcmp(st, "not-started") ? OFFICER_WAITING
+									      : OFFICER_NOTHING;
+			if (u < best || (u == best && u != OFFICER_NOTHING && d[0] && (!(*due)[0] || strcmp(d, *due) < 0))) {
+				best = u;
+				*due = d;
+			}
+		}
+	}
+	return best;
+}
+
+struct ranked {
+	json_t *env;
+	enum officer_urgency u;
+	const char *due, *time;
+	size_t pos;
+};
+
+static int by_urgency(const void *x, const void *y)
+{
+	const struct ranked *a = x, *b = y;
+	if (a->u != b->u)
+		return a->u < b->u ? -1 : 1;
+	int c = strcmp(a->due, b->due); /* RFC 3339 UTC times compare as text; "" (none) first only among equals */
+	if (!c)
+		c = strcmp(a->time, b->time);
+	return c ? c : (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+int officer_inbox_sort(const struct officer *o, json_t *inbox, enum officer_urgency keep)
+{
+	json_t *items = json_object_get(inbox, "items");
+	size_t n = json_array_size(items), i, counts[4] = {0};
+	struct ranked *r = calloc(n ? n : 1, sizeof *r);
+	json_t *sorted = json_array(), *env;
+	if (!r || !sorted) {
+		free(r);
+		json_decref(sorted);
+		return err_set(ERR_NOMEM, "out of memory");
+	}
+	json_array_foreach(items, i, env) {
+		r[i].env = env;
+		r[i].u = item_urgency(o, env, &r[i].due);
+		r[i].time = jstr(env, "time");
+		r[i].pos = i;
+		counts[r[i].u]++;
+	}
+	qsort(r, n, sizeof *r, by_urgency);
+	int rc = 0;
+	for (i = 0; i < n && !rc; i++) {
+		if (r[i].u > keep)
+			continue;
+		rc = json_object_set_new(r[i].env, "urgency", json_string(urgency_names[r[i].u])) ||
+		     json_object_set_new(r[i].env, "due", r[i].due[0] ? json_string(r[i].due) : json_null()) ||
+		     json_array_append(sorted, r[i].env);
+	}
+	json_t *cnt = json_pack("{s:I, s:I, s:I, s:I}", "overdue", (json_int_t)counts[0], "due", (json_int_t)counts[1],
+				"waiting", (json_int_t)counts[2], "none", (json_int_t)counts[3]);
+	if (!rc)
+		rc = !cnt || json_object_set_new(inbox, "counts", cnt) || json_object_set_new(inbox, "items", sorted);
+	else
+		json_decref(sorted), json_decref(cnt);
+	free(r);
+	return rc ? err_set(ERR_NOMEM, "out of memory") : 0;
+}
+
 int officer_print_inbox(const struct officer *o, json_t *inbox, FILE *f)
 {
 	size_t i;
 	json_t *env, *items = json_object_get(inbox, "items");
 	fprintf(f, "inbox of %s as of %s: %zu envelope%s\n", jstr(inbox, "agency"), jstr(inbox, "as_of"),
 		json_array_size(items), json_array_size(items) == 1 ? "" : "s");
+	json_t *counts = json_object_get(inbox, "counts");
+	if (counts)
+		fprintf(f, "  for %s: %" JSON_INTEGER_FORMAT " overdue, %" JSON_INTEGER_FORMAT " due, %" JSON_INTEGER_FORMAT
+			   " waiting for delivery, %" JSON_INTEGER_FORMAT " with nothing owed (most pressing first)\n",
+			o->party->id, jint(counts, "overdue"), jint(counts, "due"), jint(counts, "waiting"), jint(counts, "none"));
 	json_array_foreach(items, i, env) {
 		char p[80];
 		pos_text(o, jstr(env, "log"), jint(env, "index"), p, sizeof p);

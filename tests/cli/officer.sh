@@ -96,6 +96,22 @@ has preservation-overdue "ack OVERDUE since"
 LATER=$(date -u -d '+2 days' +%Y-%m-%dT%H:%M:%SZ)
 expect inbox-at-time 0 "" "$PARLEY" inbox --key "$K/ru.fsb.key" --node $RU --at "$LATER"
 has inbox-overdue "ack OVERDUE since"
+# the inbox by what is due: the overdue preservation request first, though it is the newest
+sed -n 3p "$T_OUT" | grep -q "request   from us.doj" && sed -n 4,5p "$T_OUT" | grep -q "ack OVERDUE since" &&
+	pass inbox-overdue-first || fail inbox-overdue-first "$(head -n 6 "$T_OUT")"
+has inbox-counts "for ru: 1 overdue, 0 due, 0 waiting for delivery, "
+expect inbox-overdue-json 0 "" "$PARLEY" inbox --key "$K/ru.fsb.key" --node $RU --at "$LATER" --overdue --json
+jq -e '(.items | length == 1) and .items[0].urgency == "overdue" and .items[0].kind == "request" and (.items[0].due | test("Z$")) and .counts.overdue == 1' \
+	"$T_OUT" >/dev/null && pass inbox-overdue-filter || fail inbox-overdue-filter "$(head -c 400 "$T_OUT")"
+expect inbox-json 0 "" "$PARLEY" inbox --key "$K/ru.fsb.key" --node $RU --json
+jq -e '.items[0].urgency == "due" and ([.items[].urgency] | index("none") != null) and .counts.due == 1' "$T_OUT" >/dev/null &&
+	pass inbox-json-due-first || fail inbox-json-due-first "$(head -c 400 "$T_OUT")"
+expect inbox-open 0 "" "$PARLEY" inbox --key "$K/ru.fsb.key" --node $RU --open --json
+jq -e '[.items[] | select(.urgency == "none")] | length == 0' "$T_OUT" >/dev/null && pass inbox-open-filter || fail inbox-open-filter
+expect inbox-open-and-overdue 2 "give one" "$PARLEY" inbox --key "$K/ru.fsb.key" --node $RU --open --overdue
+expect show-json 0 "" "$PARLEY" show "$CASE" --key "$K/ru.fsb.key" --node $RU --json
+jq -e --arg c "$CASE" '.case == $c and (.envelopes | length >= 3) and (.as_of | test("^[0-9-]+T[0-9:]+Z$"))' "$T_OUT" >/dev/null &&
+	pass show-json-case || fail show-json-case "$(head -c 300 "$T_OUT")"
 
 # receipts, checked with the proof verifier exactly as the README says
 expect receipt 0 "" "$PARLEY" receipt "$CASE" --key "$K/us.doj.key" --node $US --out "$D/receipts"
