@@ -84,9 +84,10 @@ $(BUILD)/obj/%.o: %.c | $(DEPS_OK)
 	@$(if $(Q),echo "  CC    $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-# parley demo builds the profile's example bodies in (.incbin, relative to this directory).
-DEMO_DATA := $(shell sed -n 's/^DEMO_FILE([a-z_]*, "\(.*\)");$$/\1/p' src/cli/cmd_demo.c)
-$(BUILD)/obj/src/cli/cmd_demo.o: $(DEMO_DATA)
+# Files built into the binary (src/cli/embed.h: .incbin, relative to this directory).
+EMBED_DATA = $(shell sed -n 's/^EMBED_FILE([a-z_]*, "\(.*\)");$$/\1/p' $(1))
+$(BUILD)/obj/src/cli/cmd_demo.o: $(call EMBED_DATA,src/cli/cmd_demo.c)
+$(BUILD)/obj/src/cli/cmd_body.o: $(call EMBED_DATA,src/cli/cmd_body.c)
 
 $(BUILD)/obj/src/base/version.o: VERSION
 $(BUILD)/obj/src/base/version.o: ALL_CFLAGS += -DPARLEY_VERSION='"$(VERSION)"'

@@ -30,6 +30,7 @@ int cmd_envelope(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 int cmd_stix(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_body(int argc, char **argv);
 /* the officers' commands (cmd_officer.c) and the demo */
 int cmd_send(int argc, char **argv);
 int cmd_inbox(int argc, char **argv);

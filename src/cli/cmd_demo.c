@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "base/fileio.h"
 #include "cli/cli.h"
+#include "cli/embed.h"
 #include "cli/util.h"
 #include "desk/officer.h"
 #include "exchange/seal.h"
@@ -39,22 +40,15 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The example bodies, built into the binary (the Makefile names them as dependencies). */
-#define DEMO_FILE(sym, path)                                                                              \
-	__asm__(".section .rodata\n.balign 16\n.hidden " #sym "\n.globl " #sym "\n" #sym ":\n.incbin \"" path \
-		"\"\n" #sym "_end:\n.byte 0\n.balign 8\n.hidden " #sym "_len\n.globl " #sym "_len\n" #sym     \
-		"_len:\n.quad " #sym "_end - " #sym "\n.previous\n");                                             \
-	extern const char sym[];                                                                            \
-	extern const uint64_t sym##_len
-
-DEMO_FILE(demo_notice, "tests/data/cyber-mla/valid/notice-msp-intrusion.json");
-DEMO_FILE(demo_stix, "tests/data/stix/valid/ransomware-notice.json");
-DEMO_FILE(demo_request, "tests/data/cyber-mla/valid/mla-request-prosecutor.json");
-DEMO_FILE(demo_ack, "tests/data/cyber-mla/valid/ack.json");
-DEMO_FILE(demo_answer, "tests/data/cyber-mla/valid/answer-partial.json");
-DEMO_FILE(demo_update, "tests/data/cyber-mla/valid/update.json");
-DEMO_FILE(demo_statement, "tests/data/cyber-mla/valid/statement-consultation-round.json");
-DEMO_FILE(demo_preserve, "tests/data/cyber-mla/valid/preservation-request.json");
+/* The example bodies, built into the binary (src/cli/embed.h). */
+EMBED_FILE(demo_notice, "tests/data/cyber-mla/valid/notice-msp-intrusion.json");
+EMBED_FILE(demo_stix, "tests/data/stix/valid/ransomware-notice.json");
+EMBED_FILE(demo_request, "tests/data/cyber-mla/valid/mla-request-prosecutor.json");
+EMBED_FILE(demo_ack, "tests/data/cyber-mla/valid/ack.json");
+EMBED_FILE(demo_answer, "tests/data/cyber-mla/valid/answer-partial.json");
+EMBED_FILE(demo_update, "tests/data/cyber-mla/valid/update.json");
+EMBED_FILE(demo_statement, "tests/data/cyber-mla/valid/statement-consultation-round.json");
+EMBED_FILE(demo_preserve, "tests/data/cyber-mla/valid/preservation-request.json");
 
 #define WAIT_S 20
 #define NSERVICES 3
