@@ -80,13 +80,40 @@ static int sender(const struct charter *c, const struct keyfile *k, struct envel
  * (*derive, which is &f->aid) filled from the body, so that a sender signs the figures of the body it
  * seals.
  */
-static int check_plain(const struct envelope_fields *f, struct envelope_aid *derive, unsigned profiles,
-		       const uint8_t *plain, size_t len)
+/*
+ * Urgency has one source, the body, where the officer gives its reason: an
+ * mla-request's urgency.urgent, a consignment's emergency_reason. The
+ * envelope's priority line is derived from it; a caller's urgent flag that
+ * says otherwise is refused (ERR_USAGE). Other bodies carry no urgency: the
+ * flag stands.
+ */
+static int urgency_from_body(struct envelope_fields *f, json_t *body)
+{
+	const char *type = json_string_value(json_object_get(body, "type"));
+	int says;
+	if (type && !strcmp(type, "mla-request"))
+		says = json_is_true(json_object_get(json_object_get(body, "urgency"), "urgent"));
+	else if (type && !strcmp(type, "consignment"))
+		says = json_object_get(body, "emergency_reason") != NULL;
+	else
+		return 0;
+	if (f->urgent && !says)
+		return err_set(ERR_USAGE, "urgent was asked for, but the body does not say so (%s): urgency and its reason "
+					  "are given in the body, and the envelope's priority line follows it",
+			       !strcmp(type, "mla-request") ? "urgency.urgent is false" : "no emergency_reason");
+	f->urgent = says;
+	return 0;
+}
+
+static int check_plain(struct envelope_fields *f, struct envelope_aid *derive, unsigned profiles, const uint8_t *plain,
+		       size_t len)
 {
 	json_t *body = NULL;
 	int rc = profile_load(plain, len, &body);
 	if (!rc)
 		rc = profile_check_value(f->kind, profiles, body);
+	if (!rc && derive) /* sealing: the envelope follows the body (opening checks the aid figures only, below) */
+		rc = urgency_from_body(f, body);
 	if (!rc && derive && derive->type == ENV_AID_NONE)
 		profile_aid_figures(body, derive);
 	if (!rc)
@@ -220,8 +247,9 @@ int seal_open(const struct envelope *e, const uint8_t *body, size_t blen, const 
 			return err_wrap(ERR_VERIFY, "body: %s", kind_text);
 		return rc;
 	}
-	/* Any figures the envelope shows in the clear must be the body's. */
-	if ((rc = check_plain(&e->f, NULL, profiles, plain->data, plain->len)))
+	/* Any figures the envelope shows in the clear must be the body's (checked on a copy: nothing is derived here). */
+	struct envelope_fields shown = e->f;
+	if ((rc = check_plain(&shown, NULL, profiles, plain->data, plain->len)))
 		err_wrap(rc, "body");
 	return rc;
 }

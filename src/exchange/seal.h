@@ -33,8 +33,10 @@ int seal_add_evidence(const uint8_t *body, size_t blen, const char *body_name, c
  * the charter's profiles, then sealed with age to every recipient and to the
  * sender. An aid-crossing consignment, inspection or crossing gets its aid
  * line from the body (profile_aid_figures) when f->aid.type is ENV_AID_NONE;
- * a line the caller set must agree with the body, and f->urgent with a
- * consignment's emergency_reason (profile_aid_check_figures), else ERR_USAGE. note receives the signed envelope, sealed the age file (empty
+ * a line the caller set must agree with the body, else ERR_USAGE. Urgency
+ * is the body's (an mla-request's urgency.urgent, a consignment's
+ * emergency_reason): f->urgent is set from it, and an f->urgent the body does
+ * not say is ERR_USAGE; for other bodies f->urgent stands as given. note receives the signed envelope, sealed the age file (empty
  * without a body). ERR_USAGE when the key, a recipient or the case id does
  * not fit the charter; ERR_FORMAT for a body the profile refuses; ERR_LIMIT
  * for an envelope over ENVELOPE_MAX_SIZE.

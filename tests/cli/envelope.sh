@@ -43,6 +43,13 @@ has_line to-line "$D/request/envelope" "to: ru.gp ru.fsb"
 has_line channel-line "$D/request/envelope" "channel: $("$PARLEY" charter id "$CH")"
 body_line="body: $(sha256sum "$D/request/body.age" | cut -d' ' -f1) $(stat -c %s "$D/request/body.age")"
 has_line body-line-is-hash-and-size "$D/request/envelope" "$body_line"
+# urgency is the body's: its urgency.urgent makes the envelope urgent without a flag; a flag the body contradicts is refused
+has_line urgent-from-body "$D/request/envelope" "priority: urgent"
+jq '.urgency = {"urgent": false}' "$V/mla-request-prosecutor.json" >"$D/not-urgent.json"
+seal not-urgent 0 "" us.fbi --kind request --to ru.gp --case us.fbi/2021-0010 --body "$D/not-urgent.json"
+! grep -q '^priority:' "$D/not-urgent/envelope" && pass not-urgent-no-priority || fail not-urgent-no-priority
+seal urgent-flag-contradicts-body 2 "urgent was asked for, but the body does not say so (urgency.urgent is false)" us.fbi \
+	--kind request --to ru.gp --case us.fbi/2021-0011 --body "$D/not-urgent.json" --urgent
 
 seal preservation 0 "" us.fbi --kind request --to ru.gp --case us.fbi/2021-0008 \
 	--body "$V/preservation-request.json" --urgent
