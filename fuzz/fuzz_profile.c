@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,14 +27,14 @@ static void figures_fit(enum envelope_kind kind, const uint8_t *body, size_t len
 		abort();
 	memset(&f, 0, sizeof f);
 	memset(f.channel, 'a', 64);
-	strcpy(f.from, "un.ocha");
-	strcpy(f.to[0], "sy.mofa");
+	snprintf(f.from, sizeof f.from, "%s", "un.ocha");
+	snprintf(f.to[0], sizeof f.to[0], "%s", "sy.mofa");
 	f.nto = 1;
-	strcpy(f.case_id, "un.ocha/BAH-2021-0001");
+	snprintf(f.case_id, sizeof f.case_id, "%s", "un.ocha/BAH-2021-0001");
 	f.kind = kind;
 	f.time = 1625900000;
 	f.has_ref = kind != ENV_NOTICE && kind != ENV_REQUEST && kind != ENV_CLOSE && kind != ENV_STATEMENT;
-	strcpy(f.ref.origin, "un.example/log");
+	snprintf(f.ref.origin, sizeof f.ref.origin, "%s", "un.example/log");
 	f.has_body = 1;
 	profile_aid_figures(j, &f.aid);
 	f.urgent = f.aid.type == ENV_AID_CONSIGNMENT && json_object_get(j, "emergency_reason") != NULL;

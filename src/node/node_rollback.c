@@ -104,13 +104,12 @@ static int check_witnesses(struct node *n)
 	size_t asked = 0, answered = 0;
 	for (size_t i = 0; i < n->ntargets && !rc; i++) {
 		const struct target *t = &n->targets[i];
-		char url[SYNTAX_URL_MAX + 128], who[NOTE_NAME_MAX + SYNTAX_URL_MAX + 16];
+		char url[SYNTAX_URL_MAX + 128], path[16 + sizeof hex], who[NOTE_NAME_MAX + SYNTAX_URL_MAX + 16];
 		long status = 0;
 		struct checkpoint cp;
-		if (client_url(url, sizeof url, t->url, "/checkpoints/") ||
-		    strlen(url) + sizeof hex > sizeof url)
+		snprintf(path, sizeof path, "/checkpoints/%s", hex);
+		if (client_url(url, sizeof url, t->url, path))
 			continue;
-		strcat(url, hex);
 		asked++;
 		if (client_session_get(cs, url, &b, &status, ASK_TIMEOUT_S) || (status != 200 && status != 404)) {
 			char why[64];
