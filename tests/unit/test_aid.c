@@ -647,7 +647,7 @@ static void seal_and_open(void)
 	fields(&f, ENV_NOTICE);
 	f.urgent = 1;
 	CHECK_EQ_INT(seal_envelope(c, &ocha, &f, body, blen, &note, &sealed), ERR_USAGE);
-	CHECK_MSG("gives no emergency_reason");
+	CHECK_MSG("urgent was asked for, but the body does not say so (no emergency_reason)");
 	/* a recipient opening a body whose envelope lies: the envelope is built by
 	 * hand with the sealed body of the real figures and a false aid line */
 	fields(&f, ENV_NOTICE);
