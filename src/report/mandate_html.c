@@ -7,6 +7,7 @@
 #include "report/mandate.h"
 #include "report/report.h"
 #include "base/err.h"
+#include "report/html.h"
 #include "exchange/syntax.h"
 
 #include <stdio.h>
@@ -47,30 +48,19 @@ static const char *const sector_labels[3][AID_SECTOR_COUNT] = {
 
 static const char *const colours[AID_SECTOR_COUNT] = {"#3a6ea5", "#a5673a", "#3aa58c", "#c0392b", "#8e44ad", "#d4ac0d"};
 
-static int tm(struct buf *out, int64_t t)
-{
-	char s[21];
-	syntax_format_time(t, s);
-	return buf_printf(out, "<time datetime=\"%s\" dir=\"ltr\">%s</time>", s, s);
-}
-
-static int num(struct buf *out, uint64_t n)
-{
-	return buf_printf(out, "<td><data value=\"%llu\">%llu</data></td>", (unsigned long long)n, (unsigned long long)n);
-}
 
 static int row(struct buf *out, const char *month, const char *crossing, const struct mandate_figures *f)
 {
 	int rc = buf_printf(out, "<tr><th scope=\"row\" dir=\"ltr\">%s</th><td dir=\"ltr\">%s</td>", month, crossing);
 	uint64_t v[] = {f->consignments, f->trucks, f->confirmed, f->crossed};
 	for (size_t k = 0; k < 4 && !rc; k++)
-		rc = num(out, v[k]);
+		rc = html_num_cell(out, v[k]);
 	for (int k = 0; k < AID_SECTOR_COUNT && !rc; k++)
-		rc = num(out, f->sectors[k]);
+		rc = html_num_cell(out, f->sectors[k]);
 	uint64_t w[] = {f->beneficiaries, f->notices_on_time, f->notices_late, f->inspected[AID_REJECTED],
 			f->inspected[AID_PARTIAL], f->ack_on_time, f->ack_late, f->ack_missing, f->ack_pending};
 	for (size_t k = 0; k < sizeof w / sizeof w[0] && !rc; k++)
-		rc = num(out, w[k]);
+		rc = html_num_cell(out, w[k]);
 	return rc ? rc : buf_append_str(out, "</tr>\n");
 }
 
@@ -119,43 +109,39 @@ int mandate_html(const struct logset *s, const struct mandate *m, const char *la
 		return err_set(ERR_USAGE, "--lang takes en, ru or ar");
 	const char *const *lb = labels[li], *const *sl = sector_labels[li];
 	char ym[16];
-	int rc = buf_printf(out,
-			    "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n<title>%s</title>\n"
-			    "<style>\nbody{font-family:sans-serif;margin:2em;max-width:100em}\n"
-			    "table{border-collapse:collapse;margin:1em 0}\nth,td{border:1px solid #999;padding:.25em .5em;text-align:left}\n"
-			    "html[dir=rtl] th,html[dir=rtl] td{text-align:right}\nth{background:#eee}\ntime,data{font-family:monospace}\n"
-			    "figure{display:inline-block;margin:1em}\n.key span{display:inline-block;width:1em;height:1em;margin:0 .3em}\n</style>\n</head>\n<body>\n<main>\n"
-			    "<h1>%s</h1>\n<p>%s: <code dir=\"ltr\">%s</code></p>\n<p>%s: ",
-			    lang, li == 2 ? "rtl" : "ltr", lb[M_TITLE], lb[M_TITLE], lb[M_CHANNEL], ch->id_hex, lb[M_TERM]);
+	int rc = html_page_start(out, lang, li == 2, lb[M_TITLE], "100em",
+				 ".key span{display:inline-block;width:1em;height:1em;margin:0 .3em}\n");
 	if (!rc)
-		rc = tm(out, m->term_start);
+		rc = buf_printf(out, "<p>%s: <code dir=\"ltr\">%s</code></p>\n<p>%s: ", lb[M_CHANNEL], ch->id_hex, lb[M_TERM]);
+	if (!rc)
+		rc = html_time(out, m->term_start);
 	if (!rc)
 		rc = buf_append_str(out, " – ");
 	if (!rc)
-		rc = tm(out, m->term_end);
+		rc = html_time(out, m->term_end);
 	if (!rc)
 		rc = buf_printf(out, "</p>\n<p>%s: ", lb[M_PERIOD]);
 	if (!rc)
-		rc = tm(out, m->from);
+		rc = html_time(out, m->from);
 	if (!rc)
 		rc = buf_append_str(out, " – ");
 	if (!rc)
-		rc = tm(out, m->to);
+		rc = html_time(out, m->to);
 	if (!rc)
 		rc = buf_append_str(out, "</p>\n");
 	for (size_t p = 0; p < m->nperiods && !rc; p++) {
 		const struct mandate_period *P = &m->periods[p];
 		rc = buf_printf(out, "<section>\n<h2>%s %d: ", lb[M_RP], P->number);
 		if (!rc)
-			rc = tm(out, P->from);
+			rc = html_time(out, P->from);
 		if (!rc)
 			rc = buf_append_str(out, " – ");
 		if (!rc)
-			rc = tm(out, P->to);
+			rc = html_time(out, P->to);
 		if (!rc)
 			rc = buf_printf(out, " (%s ", lb[M_DUE]);
 		if (!rc)
-			rc = tm(out, P->to);
+			rc = html_time(out, P->to);
 		if (!rc)
 			rc = buf_append_str(out, ")</h2>\n<table>\n<thead><tr>");
 		int cols[] = {M_MONTH, M_CROSSING, M_CONS, M_TRUCKS, M_CONFIRMED, M_CROSSED};
@@ -201,7 +187,7 @@ int mandate_html(const struct logset *s, const struct mandate *m, const char *la
 			rc = buf_printf(out, "<td><data value=\"%zu\">%zu</data></td><td>", L->closing.ncosigners,
 					L->closing.ncosigners);
 			if (!rc)
-				rc = tm(out, L->closing.witnessed_at);
+				rc = html_time(out, L->closing.witnessed_at);
 			if (!rc)
 				rc = buf_append_str(out, "</td></tr>\n");
 		} else if (!rc) {

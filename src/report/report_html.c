@@ -6,6 +6,7 @@
  */
 #include "report/report.h"
 #include "base/err.h"
+#include "report/html.h"
 #include "exchange/syntax.h"
 
 #include <stdio.h>
@@ -49,17 +50,6 @@ static int esc(struct buf *out, const char *s)
 	return rc;
 }
 
-static int tm(struct buf *out, int64_t t)
-{
-	char s[21];
-	syntax_format_time(t, s);
-	return buf_printf(out, "<time datetime=\"%s\" dir=\"ltr\">%s</time>", s, s);
-}
-
-static int num(struct buf *out, uint64_t n)
-{
-	return buf_printf(out, "<td><data value=\"%llu\">%llu</data></td>", (unsigned long long)n, (unsigned long long)n);
-}
 
 static int stat_cells(struct buf *out, const struct report_stat *st)
 {
@@ -105,19 +95,15 @@ int report_html(const struct logset *s, const struct report *r, const char *lang
 	if (li < 0)
 		return err_set(ERR_USAGE, "--lang takes en, ru or ar");
 	const char *const *lb = labels[li];
-	int rc = buf_printf(out,
-			    "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n<title>%s</title>\n"
-			    "<style>\nbody{font-family:sans-serif;margin:2em;max-width:80em}\n"
-			    "table{border-collapse:collapse;margin:1em 0}\nth,td{border:1px solid #999;padding:.25em .5em;text-align:left}\n"
-			    "html[dir=rtl] th,html[dir=rtl] td{text-align:right}\nth{background:#eee}\ntime,data{font-family:monospace}\n"
-			    "figure{display:inline-block;margin:1em}\n</style>\n</head>\n<body>\n<main>\n<h1>%s</h1>\n<p>%s: <code dir=\"ltr\">%s</code></p>\n<p>%s: ",
-			    lang, li == 2 ? "rtl" : "ltr", lb[L_TITLE], lb[L_TITLE], lb[L_CHANNEL], ch->id_hex, lb[L_PERIOD]);
+	int rc = html_page_start(out, lang, li == 2, lb[L_TITLE], "80em", "");
 	if (!rc)
-		rc = tm(out, r->from);
+		rc = buf_printf(out, "<p>%s: <code dir=\"ltr\">%s</code></p>\n<p>%s: ", lb[L_CHANNEL], ch->id_hex, lb[L_PERIOD]);
+	if (!rc)
+		rc = html_time(out, r->from);
 	if (!rc)
 		rc = buf_append_str(out, " – ");
 	if (!rc)
-		rc = tm(out, r->to);
+		rc = html_time(out, r->to);
 	if (!rc)
 		rc = buf_printf(out, "</p>\n<section>\n<h2>%s</h2>\n<table>\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
 				lb[L_LOGS], lb[L_PARTY], lb[L_SIZE], lb[L_SEEN], lb[L_TIME]);
@@ -125,7 +111,7 @@ int report_html(const struct logset *s, const struct report *r, const char *lang
 		const struct logset_log *L = &s->logs[p];
 		rc = buf_printf(out, "<tr><th scope=\"row\">%s</th>", ch->parties[p].id);
 		if (!rc)
-			rc = num(out, L->read);
+			rc = html_num_cell(out, L->read);
 		if (!rc && L->closed) {
 			rc = buf_printf(out, "<td><data value=\"%zu\">%zu</data> (", L->closing.ncosigners, L->closing.ncosigners);
 			for (size_t k = 0; k < L->closing.ncosigners && !rc; k++) {
@@ -136,7 +122,7 @@ int report_html(const struct logset *s, const struct report *r, const char *lang
 			if (!rc)
 				rc = buf_append_str(out, ")</td><td>");
 			if (!rc)
-				rc = tm(out, L->closing.witnessed_at);
+				rc = html_time(out, L->closing.witnessed_at);
 			if (!rc)
 				rc = buf_append_str(out, "</td></tr>\n");
 		} else if (!rc) {
@@ -160,7 +146,7 @@ int report_html(const struct logset *s, const struct report *r, const char *lang
 				envelope_kind_name((enum envelope_kind)p->kind));
 		uint64_t v[] = {p->sent, p->delivered, p->outstanding, p->acknowledged, p->answered, p->declined, p->overdue, p->late};
 		for (size_t k = 0; k < sizeof v / sizeof v[0] && !rc; k++)
-			rc = num(out, v[k]);
+			rc = html_num_cell(out, v[k]);
 		if (!rc)
 			rc = stat_cells(out, &p->delivery);
 		if (!rc)
@@ -187,7 +173,7 @@ int report_html(const struct logset *s, const struct report *r, const char *lang
 		report_entry_name(s, re->e, name, sizeof name);
 		rc = buf_printf(out, "<tr><td dir=\"ltr\">%s</td><td>", name);
 		if (!rc)
-			rc = tm(out, re->e->time);
+			rc = html_time(out, re->e->time);
 		if (!rc)
 			rc = buf_printf(out, "</td><td dir=\"ltr\">%s</td><td>%s</td><td dir=\"ltr\">", report_agency_name(s, re->e),
 					envelope_kind_name(re->e->kind));
@@ -196,7 +182,7 @@ int report_html(const struct logset *s, const struct report *r, const char *lang
 		if (!rc)
 			rc = buf_append_str(out, "</td><td>");
 		if (!rc)
-			rc = re->has_delivered ? tm(out, re->delivered_at) : buf_append_str(out, "–");
+			rc = re->has_delivered ? html_time(out, re->delivered_at) : buf_append_str(out, "–");
 		if (!rc)
 			rc = buf_printf(out, "</td><td>%s</td></tr>\n", report_state_name(re->state));
 	}
