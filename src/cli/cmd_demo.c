@@ -90,21 +90,6 @@ static void path_of(const struct demo *d, char *out, size_t outsz, const char *r
 	snprintf(out, outsz, "%s/%s", d->dir, rel);
 }
 
-/* A free loopback TCP port: bound, read back and released (the service binds it a moment later). */
-static int free_port(unsigned *port)
-{
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t l = sizeof a;
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) || getsockname(s, (struct sockaddr *)&a, &l)) {
-		if (s >= 0)
-			close(s);
-		return err_set(ERR_IO, "cannot find a free loopback port: %s", strerror(errno));
-	}
-	*port = ntohs(a.sin_port);
-	close(s);
-	return 0;
-}
 
 static int keygen(const struct demo *d, const char *file, const char *name, struct keyfile *k)
 {
@@ -656,7 +641,7 @@ int cmd_demo(int argc, char **argv)
 	if ((rc = mkdir_p(dir, 0755)) || (rc = client_global_init()))
 		goto out;
 	for (int i = 0; i < NSERVICES; i++)
-		if ((rc = free_port(&d->port[i])))
+		if ((rc = cli_free_port(&d->port[i])))
 			goto out;
 	if ((rc = make_channel(d)))
 		goto out;

@@ -175,20 +175,6 @@ static void pathf(char *out, size_t outsz, const struct aid *a, const char *fmt,
 	va_end(ap);
 }
 
-static int free_port(unsigned *port)
-{
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t l = sizeof sa;
-	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof sa) || getsockname(s, (struct sockaddr *)&sa, &l)) {
-		if (s >= 0)
-			close(s);
-		return err_set(ERR_IO, "cannot find a free loopback port: %s", strerror(errno));
-	}
-	*port = ntohs(sa.sin_port);
-	close(s);
-	return 0;
-}
 
 /* Runs this binary with argv (argv[0] the subcommand); its stdout to out_path (NULL: ours). Returns its exit code, or -1. */
 static int run_self(const char *out_path, const char *err_path, char *const argv[])
@@ -1309,7 +1295,7 @@ int demo_aid(const char *dir, int exit_after)
 	if ((rc = mkdir_p(dir, 0755)) || (rc = client_global_init()))
 		goto out;
 	for (int i = 0; i < NSVC; i++)
-		if ((rc = free_port(&a->port[i])))
+		if ((rc = cli_free_port(&a->port[i])))
 			goto out;
 	if ((rc = make_channel(a)))
 		goto out;

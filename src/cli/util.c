@@ -4,11 +4,16 @@
 #include "base/err.h"
 #include "base/fileio.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 int cli_fail(const char *what, int rc)
 {
@@ -82,4 +87,19 @@ int cli_wait_stop(void)
 	while (sigwait(&stop_signals, &sig) != 0)
 		;
 	return sig;
+}
+
+int cli_free_port(unsigned *port)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t l = sizeof a;
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) || getsockname(s, (struct sockaddr *)&a, &l)) {
+		if (s >= 0)
+			close(s);
+		return err_set(ERR_IO, "cannot find a free loopback port: %s", strerror(errno));
+	}
+	*port = ntohs(a.sin_port);
+	close(s);
+	return 0;
 }

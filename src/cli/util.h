@@ -28,4 +28,7 @@ int cli_wait_stop(void);
 /* Parses a decimal without sign or leading zeros. 0 or ERR_USAGE. */
 int cli_parse_u64(const char *s, uint64_t *out);
 
+/* A free loopback TCP port: bound, read back and released (a service binds it a moment later; the demos). 0 or ERR_IO. */
+int cli_free_port(unsigned *port);
+
 #endif
