@@ -298,7 +298,13 @@ int cases_evaluate_verified(const struct cases *c, const char *origin, uint64_t 
 }
 
 /* Fills e (a zeroed env) from the record; ERR_FORMAT if a valid record names what the charter lacks. */
-static int env_from_record(const struct charter *ch, const struct cases_record *r, int party, struct cases_env *e)
+/*
+ * aid_store: where the aid figures are kept when the record has an aid line
+ * (the caller's: beside the entry it allocates, or on its stack for a
+ * candidate that is only judged); NULL when the record has none.
+ */
+static int env_from_record(const struct charter *ch, const struct cases_record *r, int party, struct cases_env *e,
+			   struct envelope_aid *aid_store)
 {
 	const struct envelope_fields *f = &r->f;
 	e->log = party;
@@ -333,9 +339,10 @@ static int env_from_record(const struct charter *ch, const struct cases_record *
 	snprintf(e->handling, sizeof e->handling, "%s", f->handling);
 	e->urgent = f->urgent;
 	if (f->aid.type != ENV_AID_NONE) {
-		struct envelope_aid *a = (struct envelope_aid *)(e + 1); /* allocated by cases_add_record */
-		*a = f->aid;
-		e->aid = a;
+		if (!aid_store)
+			return err_set(ERR_USAGE, "cases: no room for the aid figures");
+		*aid_store = f->aid;
+		e->aid = aid_store;
 	}
 	return 0;
 }
@@ -375,7 +382,7 @@ int cases_add_record(struct cases *c, struct cases_record *r)
 		rc = err_set(ERR_NOMEM, "cases: out of memory");
 		goto out;
 	}
-	if ((rc = env_from_record(ch, r, party, e)))
+	if ((rc = env_from_record(ch, r, party, e, has_aid ? (struct envelope_aid *)(e + 1) : NULL)))
 		goto out;
 	/* Reserve everything first, so that an error changes nothing. */
 	if ((rc = grow(&L->envs, &L->cap, (size_t)L->n, sizeof *L->envs)))
@@ -1039,6 +1046,7 @@ int cases_admit(const struct cases *c, const struct envelope *env)
 	const struct charter *ch = c->charter;
 	struct cases_record *r = calloc(1, sizeof *r);
 	struct cases_env e;
+	struct envelope_aid aid; /* the candidate's aid figures, if it has an aid line */
 	char why_s[CASES_REASON_MAX];
 	int rc = 0, why;
 	memset(&e, 0, sizeof e);
@@ -1048,7 +1056,7 @@ int cases_admit(const struct cases *c, const struct envelope *env)
 	r->parsed = r->valid = 1;
 	const struct cases_case *k = cases_find(c, env->f.case_id);
 	int owner = k ? k->owner : case_owner(ch, env->f.case_id);
-	if ((rc = env_from_record(ch, r, 0, &e)))
+	if ((rc = env_from_record(ch, r, 0, &e, &aid)))
 		goto out;
 	e.log = sender_party(ch, &e);
 	e.index = c->logs[e.log].n; /* where it would go */
