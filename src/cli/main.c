@@ -24,8 +24,8 @@ static const struct cli_command commands[] = {
 	{"proof", cmd_proof, "proof verify PROOF-FILE ENTRY-FILE --vkey VKEY [--witness VKEY]..."},
 	{"fetch", cmd_fetch, "fetch --charter CHARTER --out DIR [URL...]"},
 	{"send", cmd_send, "send notice|request|preservation|update --key KEY --node URL --to AGENCY... [--case CASE] [--body FILE | flags] ..."},
-	{"inbox", cmd_inbox, "inbox --key KEY --node URL [--at TIME]"},
-	{"show", cmd_show, "show CASE --key KEY --node URL [--at TIME] [--full]"},
+	{"inbox", cmd_inbox, "inbox --key KEY --node URL [--at TIME] [--open | --overdue] [--json]"},
+	{"show", cmd_show, "show CASE --key KEY --node URL [--at TIME] [--full] [--json]"},
 	{"ack", cmd_ack, "ack CASE --key KEY --node URL [--ref PARTY/INDEX] [--body FILE | flags]"},
 	{"answer", cmd_answer, "answer CASE --key KEY --node URL --body FILE [--ref PARTY/INDEX]"},
 	{"decline", cmd_decline, "decline CASE --key KEY --node URL --body FILE [--ref PARTY/INDEX]"},
@@ -38,6 +38,16 @@ static const struct cli_command commands[] = {
 	{"entries", cmd_entries, "entries DIR [--party P] [--from T] [--to T] [--kind K] [--to-agency A] [--case C] [--json]"},
 	{"report", cmd_report, "report DIR --from T --to T [--party P] [--to-party P] [--kind K] [--json|--csv|--html OUT] [--lang en|ru|ar] [--bundle OUT] | report verify BUNDLE --charter CHARTER"},
 };
+
+/* The commands that answer --help themselves, with every option (the rest print their usage line from main). */
+static int own_help(const char *name)
+{
+	static const char *const own[] = {"log", "node", "witness"};
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+		if (!strcmp(name, own[i]))
+			return 1;
+	return 0;
+}
 
 static void usage(FILE *f)
 {
@@ -70,9 +80,17 @@ int main(int argc, char **argv)
 		printf("parley %s\n", parley_version());
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		/* `parley CMD --help`: the command's usage on stdout, exit 0 (commands with richer help give their own) */
+		if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) && !own_help(commands[i].name) &&
+		    commands[i].usage) {
+			printf("usage: parley %s\n(every option and exit code: docs/cli.md and docs/officer.md)\n", commands[i].usage);
+			return 0;
+		}
+		return commands[i].run(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "parley: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
