@@ -106,6 +106,18 @@ static size_t count_lines(const uint8_t *s, size_t n)
 	return lines;
 }
 
+/* The number (0-based) of the first line of s[0..n) that starts with '#' (n lines if none). */
+static size_t comment_line(const uint8_t *s, size_t n)
+{
+	size_t line = 0;
+	for (size_t i = 0; i < n; i++) {
+		if ((i == 0 || s[i - 1] == '\n') && s[i] == '#')
+			return line;
+		line += s[i] == '\n';
+	}
+	return line;
+}
+
 void amendment_release(struct amendment *a)
 {
 	buf_release(&a->text);
@@ -154,6 +166,14 @@ int amendment_parse(struct amendment *a, const uint8_t *data, size_t len)
 	if ((rc = charter_parse(&a->charter, ct.data, ct.len))) {
 		err_set(rc, "amendment: the charter in it (its line 1 being '%s', line 2 the amendment's line %zu): %s",
 			CHARTER_FIRST_LINE, count_lines(a->text.data, body) + 1, err_msg());
+		goto out;
+	}
+	/* the charter's parser drops '#' lines of a draft; in a signed amendment they would be signed text that
+	   changes nothing, so two texts (two ids) for one amendment: refused (a draft's were dropped above) */
+	if (a->charter.text.len != ct.len || memcmp(a->charter.text.data, ct.data, ct.len)) {
+		rc = err_set(ERR_FORMAT, "amendment line %zu: a signed amendment holds no comment line",
+			     count_lines(a->text.data, body) + 1 + comment_line(ct.data + sizeof CHARTER_HEAD - 1,
+										 ct.len - (sizeof CHARTER_HEAD - 1)));
 		goto out;
 	}
 	memcpy(a->charter.id, a->channel, 32);

@@ -477,6 +477,20 @@ static void malformed_refused(void)
 		amendment_release(&a);
 	}
 	CHECK(amendment_draft(&b, EFF1, "two\nlines", &d) == ERR_USAGE);
+	/* a '#' line inside a signed amendment's charter: refused (found by fuzz_amendment: the same amendment
+	   would have two texts, hence two ids) */
+	draft(&h, EFF1, &t);
+	edit(&t, "agency: ru.gp ", "#agency: ru.gp (a comment)");
+	{
+		struct buf signed_text;
+		buf_init(&signed_text, AMENDMENT_MAX_SIZE * 2);
+		buf_append(&signed_text, t.data, t.len);
+		buf_append(&signed_text, "\n", 1);
+		CHECK(note_sign_line(&signed_text, (const char *)t.data, t.len, &x.us_node.sign, 0) == 0);
+		CHECK(amendment_parse(&a, signed_text.data, signed_text.len) == ERR_FORMAT);
+		CHECK_MSG("a signed amendment holds no comment line");
+		buf_release(&signed_text);
+	}
 	buf_release(&d);
 	history_release(&h);
 	buf_release(&t);
