@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "base/fileio.h"
 #include "cli/cli.h"
+#include "cli/demo_service.h"
 #include "cli/embed.h"
 #include "cli/util.h"
 #include "desk/officer.h"
@@ -34,9 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -179,65 +178,15 @@ out:
 	return rc;
 }
 
-/* Starts `parley node|witness --dir DIR` as a child; its output goes to DIR/service.log. */
+/* Starts `parley node|witness --dir DIR/sub` as service i (demo_service.c). */
 static int spawn(struct demo *d, int i, const char *what, const char *sub)
 {
-	char dir[PATH_MAX], logp[PATH_MAX + 16];
+	char dir[PATH_MAX];
 	path_of(d, dir, sizeof dir, sub);
-	snprintf(logp, sizeof logp, "%s/service.log", dir);
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid < 0)
-		return err_set(ERR_IO, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		if (!strcmp(what, "node"))
-			execl("/proc/self/exe", "parley", "node", "--dir", dir, "--poll", "1", (char *)NULL);
-		else
-			execl("/proc/self/exe", "parley", "witness", "--dir", dir, (char *)NULL);
-		_exit(127);
-	}
-	d->pid[i] = pid;
-	/* Ready when it answers /healthz. */
-	char url[64];
-	struct buf b;
-	long status = 0;
-	buf_init(&b, 4096);
-	snprintf(url, sizeof url, "http://127.0.0.1:%u/healthz", d->port[i]);
-	for (int tries = 0; tries < WAIT_S * 10; tries++) {
-		if (client_get(url, &b, &status, 2) == 0 && status == 200)
-			break;
-		int st;
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			d->pid[i] = 0;
-			buf_release(&b);
-			return err_set(ERR_IO, "the %s in %s stopped at start; see %s", what, dir, logp);
-		}
-		usleep(100000);
-	}
-	buf_release(&b);
-	if (status != 200)
-		return err_set(ERR_IO, "the %s in %s does not answer; see %s", what, dir, logp);
-	printf("  %-16s http://127.0.0.1:%u  (pid %d, dir %s)\n", sub, d->port[i], (int)pid, dir);
-	return 0;
-}
-
-static void stop_services(struct demo *d)
-{
-	for (int i = 0; i < NSERVICES; i++)
-		if (d->pid[i] > 0)
-			kill(d->pid[i], SIGTERM);
-	for (int i = 0; i < NSERVICES; i++)
-		if (d->pid[i] > 0) {
-			int st;
-			waitpid(d->pid[i], &st, 0);
-			d->pid[i] = 0;
-		}
+	int rc = demo_service_start(!strcmp(what, "node"), dir, d->port[i], WAIT_S, &d->pid[i]);
+	if (!rc)
+		printf("  %-16s http://127.0.0.1:%u  (pid %d, dir %s)\n", sub, d->port[i], (int)d->pid[i], dir);
+	return rc;
 }
 
 static struct officer *officer_of(struct demo *d, const char *agency)
@@ -693,7 +642,7 @@ out:
 	for (size_t i = 0; i < 4; i++)
 		if (d->opened[i])
 			officer_release(&d->off[i]);
-	stop_services(d);
+	demo_service_stop_all(d->pid, NSERVICES);
 	free(d);
 	return rc ? cli_fail("demo", rc) : 0;
 }

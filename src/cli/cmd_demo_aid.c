@@ -29,6 +29,7 @@
 #include "base/err.h"
 #include "base/fileio.h"
 #include "cli/cli.h"
+#include "cli/demo_service.h"
 #include "cli/util.h"
 #include "crypto/sha256.h"
 #include "desk/officer.h"
@@ -54,7 +55,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -819,66 +819,19 @@ out:
 
 /* ---------------------------------------------------------------- today, live */
 
+/* Starts service i: a party's node (i < NP) or a neutral witness (demo_service.c). */
 static int spawn(struct aid *a, int i)
 {
-	char dir[PATH_MAX], logp[PATH_MAX + 16], url[64];
+	char dir[PATH_MAX];
 	if (i < NP)
 		pathf(dir, sizeof dir, a, "nodes/%s", party_id[i]);
 	else
 		pathf(dir, sizeof dir, a, "witnesses/%s", witness_id[i - NP]);
-	snprintf(logp, sizeof logp, "%s/service.log", dir);
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid < 0)
-		return err_set(ERR_IO, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		if (i < NP)
-			execl("/proc/self/exe", "parley", "node", "--dir", dir, "--poll", "1", (char *)NULL);
-		else
-			execl("/proc/self/exe", "parley", "witness", "--dir", dir, (char *)NULL);
-		_exit(127);
-	}
-	a->pid[i] = pid;
-	struct buf b;
-	long status = 0;
-	buf_init(&b, 4096);
-	snprintf(url, sizeof url, "http://127.0.0.1:%u/healthz", a->port[i]);
-	for (int tries = 0; tries < WAIT_S * 10; tries++) {
-		if (client_get(url, &b, &status, 2) == 0 && status == 200)
-			break;
-		int st;
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			a->pid[i] = 0;
-			buf_release(&b);
-			return err_set(ERR_IO, "the service in %s stopped at start; see %s", dir, logp);
-		}
-		usleep(100000);
-	}
-	buf_release(&b);
-	if (status != 200)
-		return err_set(ERR_IO, "the service in %s does not answer; see %s", dir, logp);
-	printf("  %-4s %-7s http://127.0.0.1:%u  (pid %d)\n", i < NP ? party_id[i] : witness_id[i - NP],
-	       i < NP ? "node" : "witness", a->port[i], (int)pid);
-	return 0;
-}
-
-static void stop_services(struct aid *a)
-{
-	for (int i = 0; i < NSVC; i++)
-		if (a->pid[i] > 0)
-			kill(a->pid[i], SIGTERM);
-	for (int i = 0; i < NSVC; i++)
-		if (a->pid[i] > 0) {
-			int st;
-			waitpid(a->pid[i], &st, 0);
-			a->pid[i] = 0;
-		}
+	int rc = demo_service_start(i < NP, dir, a->port[i], WAIT_S, &a->pid[i]);
+	if (!rc)
+		printf("  %-4s %-7s http://127.0.0.1:%u  (pid %d)\n", i < NP ? party_id[i] : witness_id[i - NP],
+		       i < NP ? "node" : "witness", a->port[i], (int)a->pid[i]);
+	return rc;
 }
 
 /* The size of party p's log that service s last cosigned (GET /checkpoints/<id>), or 0. */
@@ -1329,7 +1282,7 @@ int demo_aid(const char *dir, int exit_after)
 			pause();
 	}
 out:
-	stop_services(a);
+	demo_service_stop_all(a->pid, NSVC);
 	{ /* every release is safe on the zeroed keys of a failed set-up */
 		for (int i = 0; i < NP; i++) {
 			keyfile_release(&a->node[i]);
