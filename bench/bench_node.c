@@ -150,8 +150,8 @@ static void *build_part(void *arg)
 		    (rc = note_sign(&note, (const char *)text.data, text.len, &c->keys[s].sign, 1, 0)))
 			die("sealing an envelope", rc);
 		buf_init(&c->req[i], SUBMIT_MAX_REQUEST);
-		if ((rc = submit_format(&c->req[i], note.data, note.len, sealed.data, sealed.len)))
-			die("submit_format", rc);
+		if ((rc = submit_frame_format(&c->req[i], note.data, note.len, sealed.data, sealed.len)))
+			die("submit_frame_format", rc);
 		/* The reference verifies exactly this signature over this text. */
 		struct note nt;
 		const uint8_t *env = memchr(c->req[i].data, '\n', c->req[i].len) + 1;

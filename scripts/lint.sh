@@ -10,6 +10,12 @@ if grep -rnE "$banned" "${dirs[@]}" --include='*.c' --include='*.h'; then
 	echo "lint: banned call(s) above; use snprintf, strtoull with checks, struct buf" >&2
 	status=1
 fi
+# The layers (docs/architecture.md): the officer side, which holds an agency's
+# key, and the client side of the network use nothing of the node's server.
+if grep -rnE '#include "node/' src/officer src/net src/desk --include='*.c' --include='*.h' 2>/dev/null; then
+	echo "lint: src/officer, src/net and src/desk must not include the node's server (src/node/)" >&2
+	status=1
+fi
 if command -v cppcheck >/dev/null 2>&1; then
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem -I src src/ || status=1

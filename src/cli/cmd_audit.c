@@ -26,7 +26,7 @@
 #include "cli/util.h"
 #include "crypto/sha256.h"
 #include "exchange/charter.h"
-#include "node/client.h"
+#include "net/client.h"
 #include "tlog/checkpoint.h"
 #include "tlog/tilepath.h"
 #include "witness/forkproof.h"

@@ -4,7 +4,7 @@
  * The exchange, live, on loopback: a charter for 'us' (us.fbi, us.doj) and
  * 'ru' (ru.fsb, ru.gp) with a neutral witness, both parties' nodes and the
  * witness started as child processes (this binary, `node --dir ...`), and a
- * ransomware case played through the officers' functions (src/desk/officer.h:
+ * ransomware case played through the officers' functions (src/officer/officer.h:
  * the same code the officers' commands run). It ends with every receipt
  * checked by the proof verifier and both logs audited, and prints "demo ok".
  * With --exit the services are stopped; without, they keep running until
@@ -16,9 +16,9 @@
 #include "cli/demo_service.h"
 #include "cli/embed.h"
 #include "cli/util.h"
-#include "desk/officer.h"
+#include "officer/officer.h"
 #include "exchange/seal.h"
-#include "node/client.h"
+#include "net/client.h"
 #include "node/node.h"
 #include "node/witness_server.h"
 #include "tlog/store.h"

@@ -20,8 +20,8 @@
 #include "cli/util.h"
 #include "exchange/charter.h"
 #include "exchange/history.h"
-#include "node/client.h"
-#include "node/tileclient.h"
+#include "net/client.h"
+#include "net/tileclient.h"
 #include "tlog/kept.h"
 
 #include <inttypes.h>

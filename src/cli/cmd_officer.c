@@ -1,6 +1,6 @@
 /*
  * The officers' commands (docs/officer.md): each takes the agency's key file
- * and the URL of its own party's node, and works through src/desk/officer.h.
+ * and the URL of its own party's node, and works through src/officer/officer.h.
  *
  *   parley send notice|request|preservation|update --key K --node URL [--to AGENCY...] [--case CASE]
  *               [--ref PARTY/INDEX] [--urgent] [--handling MARKS] [--body FILE | body flags] [--evidence STIX]
@@ -18,7 +18,7 @@
 #include "cli/cli.h"
 #include "exchange/term.h"
 #include "cli/util.h"
-#include "desk/officer.h"
+#include "officer/officer.h"
 #include "exchange/profile.h"
 #include "exchange/seal.h"
 

@@ -3,7 +3,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
-#include "node/client.h"
+#include "net/client.h"
 
 #include <errno.h>
 #include <fcntl.h>

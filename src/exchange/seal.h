@@ -3,7 +3,7 @@
  * place that turns (fields, plaintext body) into a signed envelope and an
  * age-sealed body, adds a co-signer's line to a statement, and opens a
  * sealed body. Used by `parley envelope` (files, offline) and by the
- * officers' commands (src/desk/officer.h), so both seal exactly alike.
+ * officers' commands (src/officer/officer.h), so both seal exactly alike.
  */
 #ifndef PARLEY_SEAL_H
 #define PARLEY_SEAL_H

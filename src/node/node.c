@@ -10,7 +10,7 @@
 #include "base/version.h"
 #include "crypto/sha256.h"
 #include "exchange/envelope.h"
-#include "node/client.h"
+#include "net/client.h"
 #include "node/submit.h"
 #include "node/witness_server.h"
 

@@ -12,8 +12,8 @@
 #include "crypto/sha256.h"
 #include "exchange/envelope.h"
 #include "node/body_batch.h"
-#include "node/client.h"
-#include "node/tileclient.h"
+#include "net/client.h"
+#include "net/tileclient.h"
 #include "tlog/kept.h"
 #include "tlog/tiles.h"
 

@@ -6,7 +6,7 @@
  */
 #include "node/node_internal.h"
 #include "base/err.h"
-#include "node/client.h"
+#include "net/client.h"
 #include "tlog/tiles.h"
 
 #include <inttypes.h>

@@ -17,7 +17,7 @@
 #include "base/err.h"
 #include "base/fileio.h"
 #include "crypto/sha256.h"
-#include "node/client.h"
+#include "net/client.h"
 #include "tlog/checkpoint.h"
 
 #include <dirent.h>

@@ -1,23 +1,10 @@
 #include "node/submit.h"
-#include "base/enc.h"
 #include "base/err.h"
 #include "exchange/syntax.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-
-static const char magic[] = "parley-submit v1 ";
-
-int submit_format(struct buf *out, const uint8_t *envelope, size_t elen, const uint8_t *body, size_t blen)
-{
-	int rc = buf_printf(out, "%s%zu %zu\n", magic, elen, blen);
-	if (!rc)
-		rc = buf_append(out, envelope, elen);
-	if (!rc && blen)
-		rc = buf_append(out, body, blen);
-	return rc;
-}
 
 void submission_release(struct submission *s)
 {
@@ -49,31 +36,10 @@ int submit_check(struct submission *s, const uint8_t *req, size_t len, const str
 		 int64_t now, int64_t max_skew)
 {
 	memset(s, 0, sizeof *s);
-	if (len > SUBMIT_MAX_REQUEST)
-		return REFUSE(413, "request is larger than %u bytes", (unsigned)SUBMIT_MAX_REQUEST);
-	if (!req || !len) /* (NULL, 0) is an empty request too: no mem* call on a null pointer */
-		return REFUSE(400, "empty request: it must start with 'parley-submit v1 <envelope length> <body length>'");
-	const uint8_t *nl = memchr(req, '\n', len < 64 ? len : 64);
-	size_t ml = sizeof magic - 1;
-	if (!nl || (size_t)(nl - req) < ml || memcmp(req, magic, ml) != 0)
-		return REFUSE(400, "request must start with 'parley-submit v1 <envelope length> <body length>'");
-	const char *a = (const char *)req + ml, *end = (const char *)nl;
-	const char *sp = memchr(a, ' ', (size_t)(end - a));
-	uint64_t elen, blen;
-	if (!sp || dec_u64(a, (size_t)(sp - a), &elen) || dec_u64(sp + 1, (size_t)(end - sp - 1), &blen))
-		return REFUSE(400, "request header: lengths must be decimal numbers without leading zeros");
-	if (elen > ENVELOPE_MAX_SIZE)
-		return REFUSE(413, "envelope is %" PRIu64 " bytes, over the limit of %d", elen, ENVELOPE_MAX_SIZE);
-	if (blen > ENVELOPE_BODY_MAX)
-		return REFUSE(413, "body is %" PRIu64 " bytes, over the limit of %u", blen, ENVELOPE_BODY_MAX);
-	size_t head = (size_t)(nl - req) + 1;
-	if (len - head != elen + blen)
-		return REFUSE(400, "request has %zu bytes after its header, the header announces %" PRIu64,
-			      len - head, elen + blen);
-	s->envelope = req + head;
-	s->envelope_len = (size_t)elen;
-	s->body = s->envelope + elen;
-	s->body_len = (size_t)blen;
+	int status = submit_frame_split(req, len, &s->envelope, &s->envelope_len, &s->body, &s->body_len);
+	if (status != 200)
+		return status;
+	size_t blen = s->body_len;
 	int rc = envelope_parse(&s->env, s->envelope, s->envelope_len);
 	if (rc)
 		return rc == ERR_LIMIT ? 413 : 400;

@@ -1,9 +1,6 @@
 /*
  * submit — checking a submission before it may enter the log. Pure: no I/O.
- *
- * Framing (Content-Type application/x-parley-submit):
- *
- *   parley-submit v1 <envelope length> <body length>\n<envelope><sealed body>
+ * The framing is exchange/submit_frame.h's.
  *
  * submit_check() returns the HTTP status the node answers with, and a
  * one-line reason in err_msg(): 200 when the envelope may be sequenced.
@@ -15,12 +12,11 @@
 #include "exchange/charter.h"
 #include "exchange/history.h"
 #include "exchange/envelope.h"
+#include "exchange/submit_frame.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define SUBMIT_CONTENT_TYPE "application/x-parley-submit"
-#define SUBMIT_MAX_REQUEST (ENVELOPE_MAX_SIZE + ENVELOPE_BODY_MAX + 64)
 #define SUBMIT_DEFAULT_SKEW 900   /* seconds an envelope's time may differ from the node's clock */
 #define SUBMIT_STATEMENT_MAX_AGE (30 * 86400) /* seconds a statement may be published after its time */
 
@@ -46,8 +42,5 @@ struct submission {
 int submit_check(struct submission *s, const uint8_t *req, size_t len, const struct charter_history *h,
 		 const char *party, int64_t now, int64_t max_skew);
 void submission_release(struct submission *s);
-
-/* Formats a request body. */
-int submit_format(struct buf *out, const uint8_t *envelope, size_t elen, const uint8_t *body, size_t blen);
 
 #endif

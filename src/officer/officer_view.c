@@ -4,7 +4,7 @@
  */
 #include "base/err.h"
 #include "base/fileio.h"
-#include "desk/officer.h"
+#include "officer/officer.h"
 #include "tlog/proof.h"
 
 #include <inttypes.h>

@@ -12,7 +12,7 @@
 #ifndef PARLEY_TILECLIENT_H
 #define PARLEY_TILECLIENT_H
 
-#include "node/client.h"
+#include "net/client.h"
 #include "tlog/store.h"
 
 #include <stddef.h>

@@ -1,4 +1,4 @@
-#include "node/tileclient.h"
+#include "net/tileclient.h"
 #include "base/err.h"
 #include "exchange/syntax.h"
 #include "tlog/tilepath.h"

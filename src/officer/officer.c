@@ -1,11 +1,11 @@
-#include "desk/officer.h"
+#include "officer/officer.h"
 #include "base/enc.h"
 #include "base/err.h"
 #include "base/fileio.h"
 #include "base/jsonload.h"
 #include "exchange/seal.h"
-#include "node/client.h"
-#include "node/submit.h"
+#include "net/client.h"
+#include "exchange/submit_frame.h"
 #include "tlog/checkpoint.h"
 #include "tlog/proof.h"
 
@@ -243,7 +243,7 @@ int officer_submit(const struct officer *o, const uint8_t *env, size_t elen, con
 	long status;
 	buf_init(&req, SUBMIT_MAX_REQUEST);
 	buf_init(&resp, TLOG_PROOF_MAX_SIZE);
-	int rc = submit_format(&req, env, elen, body, blen);
+	int rc = submit_frame_format(&req, env, elen, body, blen);
 	if (!rc)
 		rc = client_url(url, sizeof url, o->node, "submit");
 	if (!rc)

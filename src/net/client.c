@@ -1,4 +1,4 @@
-#include "node/client.h"
+#include "net/client.h"
 #include "base/err.h"
 
 #include <curl/curl.h>
