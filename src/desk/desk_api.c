@@ -2,8 +2,8 @@
  * desk_api — the JSON API of docs/desk.md over src/officer/: the session's
  * facts, the inbox and case views (the same JSON as `parley inbox --json` and
  * `show --json`, with the bodies the agency may open), templates and schemas,
- * sending every kind, receipts and evidence downloads. Reports and statements
- * are in desk_report.c.
+ * sending every kind, receipts and evidence downloads. Reports are in
+ * desk_report.c, statements in desk_statement.c.
  *
  * Every call into the officer's client holds d->officer_lock. Statuses:
  * 400 a malformed request, 413 too large, 422 refused by the desk's checks
@@ -538,6 +538,8 @@ void desk_api(struct desk *d, const struct http_request *req, struct http_respon
 		api_receipt(d, p + 8, resp);
 	else if (get && !strncmp(p, "evidence/", 9))
 		api_evidence(d, p + 9, resp);
+	else if (get && (!strcmp(p, "report") || !strcmp(p, "report/bundle") || !strcmp(p, "mandate")))
+		desk_api_report(d, req, p, resp);
 	else if (!get && !strcmp(p, "send"))
 		api_send(d, req, resp);
 	else if (!get && !strcmp(p, "start"))

@@ -217,6 +217,28 @@ if [ -f "$RX/0.tlog-proof" ] && "$PARLEY" proof verify "$RX/0.tlog-proof" "$RX/0
 	pass receipt-verify-charter
 else fail receipt-verify-charter "$(ls "$RX"; cat "$D/pv.err")"; fi
 
+# the period report: the logs fetched into the desk's --dir, the same JSON as `parley report --json`
+FROM=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ) TO=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+check report 200 "$(api DOJ GET "/api/report?from=$FROM&to=$TO")"
+cp "$D/body" "$D/desk-report.json"
+[ -d "$D/doj/logs/us" ] && [ -d "$D/doj/logs/ru" ] && [ -f "$D/doj/charter" ] && pass report-fetched-logs || fail report-fetched-logs "$(ls -R "$D/doj" | head)"
+"$PARLEY" fetch --charter "$D/ch/charter" --out "$D/audit" >/dev/null 2>&1 &&
+	"$PARLEY" report "$D/audit" --from "$FROM" --to "$TO" --json >"$D/cli-report.json" 2>/dev/null
+if diff <(jq -S . "$D/desk-report.json") <(jq -S . "$D/cli-report.json") >"$D/diff" 2>&1; then
+	pass report-matches-cli
+else fail report-matches-cli "$(head -c 600 "$D/diff")"; fi
+jq -e '[.. | objects | select(.kind? == "request")] | length >= 1' "$D/desk-report.json" >/dev/null &&
+	pass report-has-request || fail report-has-request "$(head -c 400 "$D/desk-report.json")"
+check report-bad-time 400 "$(api DOJ GET "/api/report?from=yesterday&to=$TO")"
+check report-reversed 400 "$(api DOJ GET "/api/report?from=$TO&to=$FROM")"
+check report-bundle 200 "$(api DOJ GET "/api/report/bundle?from=$FROM&to=$TO")"
+mkdir -p "$D/bx" && tar -xf "$D/body" -C "$D/bx" 2>"$D/tar.err" && pass report-bundle-untar || fail report-bundle-untar "$(cat "$D/tar.err")"
+BX=$(ls -d "$D"/bx/report-* 2>/dev/null | head -n1)
+[ -f "$BX/report.json" ] && [ -f "$BX/charter" ] && pass report-bundle-layout || fail report-bundle-layout "$(ls -R "$D/bx" | head)"
+expect report-bundle-verifies 0 "" "$PARLEY" report verify "$BX" --charter "$D/ch/charter"
+check mandate-not-enabled 404 "$(api DOJ GET /api/mandate)"
+jcheck mandate-not-enabled-says '.error | test("aid-crossing")'
+
 # a submission the node refuses: the node's status and reason, passed through (through a proxy that
 # changes one character of the envelope's signature on its way to the real node; python3's stdlib)
 if command -v python3 >/dev/null; then
