@@ -389,10 +389,13 @@ static void api_send(struct desk *d, const struct http_request *req, struct http
 	m.case_id = case_id;
 	if (!rc && case_j && strlen(json_string_value(case_j)) >= sizeof case_id)
 		rc = err_set(ERR_USAGE, "case id too long");
-	if (!rc)
+	int submitted = 0;
+	if (!rc) {
+		submitted = 1;
 		rc = ref_j ? officer_respond(&d->o, &m, k->how, json_string_value(ref_j), &pos, about, sizeof about)
 			   : officer_send(&d->o, &m, &pos);
-	long refused = officer_node_refusal();
+	}
+	long refused = submitted ? officer_node_refusal() : 0;
 	pthread_mutex_unlock(&d->officer_lock);
 	if (rc && refused >= 400 && refused < 600)
 		desk_json_error(resp, (int)refused, "%s", err_msg());
@@ -542,6 +545,8 @@ void desk_api(struct desk *d, const struct http_request *req, struct http_respon
 		desk_api_report(d, req, p, resp);
 	else if (!get && !strcmp(p, "send"))
 		api_send(d, req, resp);
+	else if (!get && !strncmp(p, "statement/", 10))
+		desk_api_statement(d, req, p + 10, resp);
 	else if (!get && !strcmp(p, "start"))
 		desk_json_error(resp, 403, "the start link has been used already: restart `parley desk` for a new one");
 	else

@@ -50,6 +50,9 @@ void desk_api(struct desk *d, const struct http_request *req, struct http_respon
 /* GET /api/report, /api/report/bundle, /api/mandate (desk_report.c); path is after "/api/". */
 void desk_api_report(struct desk *d, const struct http_request *req, const char *path, struct http_response *resp);
 
+/* POST /api/statement/<step> (desk_statement.c). */
+void desk_api_statement(struct desk *d, const struct http_request *req, const char *step, struct http_response *resp);
+
 /* POST /api/start: opens the session (desk_http.c, the one API path without a session). */
 void desk_api_start(struct desk *d, const struct http_request *req, struct http_response *resp);
 

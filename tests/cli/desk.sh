@@ -217,6 +217,26 @@ if [ -f "$RX/0.tlog-proof" ] && "$PARLEY" proof verify "$RX/0.tlog-proof" "$RX/0
 	pass receipt-verify-charter
 else fail receipt-verify-charter "$(ls "$RX"; cat "$D/pv.err")"; fi
 
+# a statement: proposed in us.doj's desk, co-signed in ru.gp's (imported), published by us.doj's
+jq -n --arg c "$CASE" --slurpfile b "$V/statement-consultation-round.json" '{case: $c, to: ["ru.gp"], body: $b[0]}' >"$D/st.json"
+check statement-propose 200 "$(api DOJ POST /api/statement/propose "$D/st.json")"
+jcheck statement-proposed '.missing == ["ru.gp"] and (.statement | test("^[0-9a-f]{16}$")) and (.envelope | test("statement"))'
+jq '{statement}' "$D/body" >"$D/st-id.json"
+jq '{envelope, body_age}' "$D/body" >"$D/st-export.json"
+[ -f "$D/doj/statements/$(jq -r .statement "$D/st-id.json")/envelope" ] && pass statement-kept-in-dir || fail statement-kept-in-dir
+check statement-publish-unsigned 422 "$(api DOJ POST /api/statement/publish "$D/st-id.json")"
+jcheck statement-publish-unsigned-says '.error | test("lacks the signature of ru.gp")'
+check statement-cosign-gp 200 "$(api GP POST /api/statement/cosign "$D/st-export.json")"
+jcheck statement-cosigned '.missing == []'
+jq '{envelope, body_age}' "$D/body" >"$D/st-signed.json"
+check statement-cosign-twice 422 "$(api GP POST /api/statement/cosign "$D/st-signed.json")"
+echo '{"statement":"0123456789abcdef"}' >"$D/st-none.json"
+check statement-unknown 404 "$(api DOJ POST /api/statement/publish "$D/st-none.json")"
+echo '{"statement":"../../etc"}' >"$D/st-bad.json"
+check statement-bad-id 422 "$(api DOJ POST /api/statement/publish "$D/st-bad.json")"
+check statement-publish 200 "$(api DOJ POST /api/statement/publish "$D/st-signed.json")"
+jcheck statement-published '.party == "us" and (.index | type) == "number"'
+
 # the period report: the logs fetched into the desk's --dir, the same JSON as `parley report --json`
 FROM=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ) TO=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
 check report 200 "$(api DOJ GET "/api/report?from=$FROM&to=$TO")"
