@@ -491,6 +491,10 @@ static void api_evidence(struct desk *d, const char *rest, struct http_response 
 	}
 	memcpy(party, rest, (size_t)(slash - rest));
 	party[slash - rest] = 0;
+	if (!charter_party(&d->o.charter, party, strlen(party))) {
+		desk_json_error(resp, 404, "'%s' is no party of the charter", party);
+		return;
+	}
 	struct buf raw, plain;
 	struct envelope e;
 	json_t *b = NULL;

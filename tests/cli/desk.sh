@@ -192,6 +192,8 @@ check evidence 200 "$(api GP GET /api/evidence/us/0)"
 jcheck evidence-bundle '.type == "bundle" and (.objects | length) == 22'
 grep -qi '^Content-Disposition: attachment; filename="evidence-us-0.json"' "$D/headers" && pass evidence-download || fail evidence-download "$(cat "$D/headers")"
 
+check evidence-no-party 404 "$(api GP GET /api/evidence/xx/0)"
+check evidence-bad-index 400 "$(api GP GET /api/evidence/us/01)"
 check template 200 "$(api GP GET /api/template/ack)"
 jcheck template-ack '.type == "ack" and .profile == "cyber-mla"'
 check template-request 200 "$(api GP GET /api/template/request)"
