@@ -31,6 +31,8 @@ int cmd_witness(int argc, char **argv);
 int cmd_stix(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_body(int argc, char **argv);
+/* parley taxii-get (hidden): the desk's TAXII 2.1 feed answering requests once (cmd_taxii.c) */
+int cmd_taxii_get(int argc, char **argv);
 /* the officers' commands (cmd_officer.c) and the demo */
 int cmd_send(int argc, char **argv);
 int cmd_inbox(int argc, char **argv);

@@ -20,6 +20,7 @@ static const struct cli_command commands[] = {
 	{"node", cmd_node, "node --dir DIR [--config FILE] [OPTIONS] | node init DIR --charter CHARTER --key NODE-KEY | node --help"},
 	{"witness", cmd_witness, "witness --dir DIR [--config FILE] [OPTIONS] | witness init DIR --charter CHARTER --key KEY | witness --help"},
 	{"profile", cmd_profile, NULL},
+	{"taxii-get", cmd_taxii_get, NULL}, /* hidden: the desk's TAXII feed for one request (docs/taxii.md) */
 	{"body", cmd_body, "body template [TYPE] [--profile cyber-mla|aid-crossing]"},
 	{"proof", cmd_proof, "proof verify PROOF-FILE ENTRY-FILE --vkey VKEY [--witness VKEY]..."},
 	{"fetch", cmd_fetch, "fetch --charter CHARTER --out DIR [URL...]"},

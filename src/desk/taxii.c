@@ -129,6 +129,7 @@ struct tobj {
 	int64_t added;           /* date_added, µs */
 	uint32_t idrec;          /* its id's record */
 	uint16_t type_len;       /* the id's type part */
+	uint8_t versioned;       /* has modified or created */
 	char version[32];        /* modified, else created, else date_added (RFC 3339) */
 };
 
@@ -403,7 +404,7 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 		s->ids = ni;
 		s->capids = cap;
 	}
-	/* Commit. Versions without modified/created are the date_added, which is new, so never a repeat. */
+	/* Commit. */
 	size_t nobjs0 = s->nobjs, nids0 = s->nids;
 	int64_t last0 = s->last_added;
 	for (i = 0; i < n && !rc; i++) {
@@ -413,7 +414,8 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 			snprintf(ver, sizeof ver, "%s", p[i].version);
 		else
 			taxii_time_format(t, ver);
-		snprintf(vkey, sizeof vkey, "%s\n%s", p[i].key, ver);
+		/* an object without modified/created (an SCO: its id is derived from its value) is held once */
+		snprintf(vkey, sizeof vkey, "%s\n%s", p[i].key, p[i].version);
 		if (strmap_get(&s->vermap, vkey) != NONE) {
 			p[i].skip = 1;
 			continue;
@@ -440,6 +442,7 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 		ob->added = t;
 		ob->idrec = r;
 		ob->type_len = p[i].type_len;
+		ob->versioned = p[i].version[0] != 0;
 		memcpy(ob->version, ver, sizeof ver);
 		if (oi != s->ids[r].latest && stix_timestamp_cmp(ver, s->objs[s->ids[r].latest].version) > 0)
 			s->ids[r].latest = oi;
@@ -461,7 +464,7 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 			for (char *c = vkey; *c; c++)
 				*c = (char)tolower((unsigned char)*c);
 			size_t kl = strlen(vkey);
-			snprintf(vkey + kl, sizeof vkey - kl, "\n%s", ob->version);
+			snprintf(vkey + kl, sizeof vkey - kl, "\n%s", ob->versioned ? ob->version : "");
 			strmap_del(&s->vermap, vkey);
 			s->bytes -= ob->len;
 			free(ob->json);

@@ -62,7 +62,9 @@ void taxii_store_free(struct taxii_store *s);
  * stix_check_json) in their order, date_added starting at time_us (µs since
  * the epoch) or 1 µs after the last one, whichever is later. An object whose
  * (id, version) is already held is skipped (the same object in two
- * envelopes). source names where the bundle came from ("PARTY/INDEX"); a
+ * envelopes); version is modified, else created; an object with neither (an
+ * SCO, whose id derives from its value) is held once per id, its version
+ * being its date_added. source names where the bundle came from ("PARTY/INDEX"); a
  * source already added is refused with ERR_CONFLICT and nothing is added.
  * All or nothing: ERR_FORMAT (an object without a string id and type),
  * ERR_LIMIT (the store would exceed its bounds), ERR_NOMEM.

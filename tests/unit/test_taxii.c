@@ -375,9 +375,10 @@ static void test_versions_and_match(void)
 	json_t *b1 = bundle_of(json_pack("[o, o, {s:s, s:s, s:s}]", indicator(A, "2026-02-01T00:00:00.000Z"),
 					 indicator(B, "2026-02-01T00:00:00.000Z"), "type", "ipv4-addr", "id", SCO,
 					 "value", "192.0.2.1"));
-	/* a second envelope: A again (same version: skipped), A's newer and older versions */
-	json_t *b2 = bundle_of(json_pack("[o, o, o]", indicator(A, "2026-02-01T00:00:00.000Z"),
-					 indicator(A, "2026-03-01T00:00:00.000Z"), indicator(A, "2026-01-15T00:00:00.000Z")));
+	/* a second envelope: A again (same version: skipped), A's newer and older versions, the SCO again (skipped) */
+	json_t *b2 = bundle_of(json_pack("[o, o, o, {s:s, s:s, s:s}]", indicator(A, "2026-02-01T00:00:00.000Z"),
+					 indicator(A, "2026-03-01T00:00:00.000Z"), indicator(A, "2026-01-15T00:00:00.000Z"),
+					 "type", "ipv4-addr", "id", SCO, "value", "192.0.2.1"));
 	size_t added;
 	CHECK(taxii_store_add_bundle(s, b1, 1000, "p/1", &added) == 0);
 	CHECK_EQ_INT(added, 3);
