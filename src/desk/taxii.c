@@ -258,8 +258,13 @@ void taxii_time_format(int64_t t, char out[32])
 		return;
 	}
 	char tmp[96];
-	snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)us);
+	/* milliseconds when that is exact (every date_added), else microseconds */
+	if (us % 1000 == 0)
+		snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(us / 1000));
+	else
+		snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)us);
 	snprintf(out, 32, "%.31s", tmp);
 }
 
@@ -408,7 +413,8 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 	size_t nobjs0 = s->nobjs, nids0 = s->nids;
 	int64_t last0 = s->last_added;
 	for (i = 0; i < n && !rc; i++) {
-		int64_t t = s->last_added == INT64_MIN || time_us > s->last_added ? time_us : s->last_added + 1;
+		int64_t base = floordiv(time_us, TAXII_DATE_STEP_US) * TAXII_DATE_STEP_US;
+		int64_t t = s->last_added == INT64_MIN || base > s->last_added ? base : s->last_added + TAXII_DATE_STEP_US;
 		char ver[32];
 		if (p[i].version[0])
 			snprintf(ver, sizeof ver, "%s", p[i].version);
@@ -940,9 +946,8 @@ static int page(struct taxii_store *s, const struct taxii_query *q, struct filte
 	}
 	if (rc)
 		return rc;
-	if (!count) { /* the envelope with nothing in it: no empty list */
-		buf_reset(b);
-		rc = buf_append_str(b, "{\"more\":false}");
+	if (!count) { /* nothing: an empty list (clients such as OpenCTI's older ingesters read .objects.length) */
+		rc = buf_append_str(b, "],\"more\":false}");
 	} else {
 		char cur[24], t1[32], t2[32];
 		taxii_cursor_format(s->objs[last].added, cur);

@@ -8,8 +8,12 @@
  *
  * The store: every STIX object once per (id, version), in the order it was
  * added, each with a date_added that strictly increases along that order
- * (date_added = max(the time given for its bundle, previous date_added + 1 µs)),
- * so the position of an object and its date_added name each other. The store
+ * (date_added = max(the time given for its bundle cut to the millisecond,
+ * previous date_added + 1 ms)), so the position of an object and its
+ * date_added name each other. Steps of a millisecond, not a microsecond,
+ * because clients keep X-TAXII-Date-Added-Last at millisecond precision
+ * (OpenCTI parses it into a JavaScript Date) and send it back as
+ * added_after: with distinct milliseconds nothing is sent twice. The store
  * only grows. Its size is bounded (TAXII_MAX_OBJECTS, TAXII_MAX_BYTES).
  *
  * Paging: `next` is the date_added (in µs) of the last object of a page; the
@@ -34,6 +38,7 @@
 #define TAXII_DISCOVERY "/taxii2/"
 #define TAXII_ROOT "/taxii2/evidence/"     /* the one API root */
 
+#define TAXII_DATE_STEP_US 1000            /* date_added granularity: 1 ms */
 #define TAXII_LIMIT_DEFAULT 100            /* objects per page when no limit is given */
 #define TAXII_LIMIT_MAX 1000               /* a larger limit is lowered to this */
 #define TAXII_PAGE_BYTES ((size_t)8 << 20) /* a page stops growing past this (at least one object) */
@@ -60,7 +65,7 @@ void taxii_store_free(struct taxii_store *s);
 /*
  * Adds the objects of bundle (a STIX bundle already checked by
  * stix_check_json) in their order, date_added starting at time_us (µs since
- * the epoch) or 1 µs after the last one, whichever is later. An object whose
+ * the epoch) cut to the millisecond, or 1 ms after the last one, whichever is later. An object whose
  * (id, version) is already held is skipped (the same object in two
  * envelopes); version is modified, else created; an object with neither (an
  * SCO, whose id derives from its value) is held once per id, its version
@@ -143,7 +148,8 @@ int taxii_query_parse(const char *q, size_t len, struct taxii_query *out);
 void taxii_cursor_format(int64_t t, char out[24]);
 int taxii_cursor_parse(const char *s, size_t len, int64_t *t);
 
-/* An RFC 3339 timestamp with microseconds for t (µs since the epoch), "YYYY-MM-DDTHH:MM:SS.uuuuuuZ". */
+/* An RFC 3339 timestamp for t (µs since the epoch): "YYYY-MM-DDTHH:MM:SS.sssZ" if t is a whole
+ * millisecond (every date_added is), else "YYYY-MM-DDTHH:MM:SS.uuuuuuZ". */
 void taxii_time_format(int64_t t, char out[32]);
 /* A STIX timestamp (stix_timestamp_valid) to µs since the epoch, fraction beyond µs dropped. ERR_FORMAT. */
 int taxii_time_parse(const char *s, int64_t *t);

@@ -120,7 +120,7 @@ grep -q '^HTTP 404$' "$T_OUT" && pass fsb-not-gp || fail fsb-not-gp "$(head -c 3
 expect doj 0 "taxii: 0 envelopes read" tget --key "$K/us.doj.key" --node $US ${ROOTP}collections/
 DOBJ=${ROOTP}collections/$(body | jq -r '.collections[0].id')/objects/
 expect doj-empty 0 "" tget --key "$K/us.doj.key" --node $US "$DOBJ"
-[ "$(body)" = '{"more":false}' ] && pass doj-nothing || fail doj-nothing "$(body)"
+[ "$(body)" = '{"objects":[],"more":false}' ] && pass doj-nothing || fail doj-nothing "$(body)"
 
 # credentials and media type
 expect no-credentials 1 "" tget --key "$K/ru.gp.key" --node $RU --auth "" "$OBJ"
