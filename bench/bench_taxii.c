@@ -101,7 +101,7 @@ static size_t walk(struct taxii_store *s, const char *path, unsigned limit)
 int main(int argc, char **argv)
 {
 	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
-	int rounds = argc > 2 ? atoi(argv[2]) : 3;
+	int rounds = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 3;
 	if (n < 10 || rounds < 1)
 		return fprintf(stderr, "usage: bench_taxii [N>=10 [ROUNDS]]\n"), 2;
 	static const unsigned char chan[32] = {42};

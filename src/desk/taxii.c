@@ -353,8 +353,7 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 		if (!ver)
 			ver = jstr(o, "created");
 		size_t tl = type ? strlen(type) : 0;
-		if (!json_is_object(o) || !id || !type || strlen(id) > ID_MAX || strncmp(id, type, tl) != 0 ||
-		    strncmp(id + tl, "--", 2) != 0) {
+		if (!json_is_object(o) || !id || !type || strlen(id) > ID_MAX || !stix_identifier_valid(id, type)) {
 			rc = err_set(ERR_FORMAT, "taxii: objects[%zu] has no valid id and type", i);
 			goto out;
 		}
@@ -720,7 +719,10 @@ static int range_ok(const char *p, const char *end)
 			v++, vl -= 2;
 		if (eq_ci(p, (size_t)(ne - p), "q")) {
 			/* q=0, 0., 0.0, 0.00, 0.000: not acceptable */
-			if (vl >= 1 && v[0] == '0' && (vl == 1 || (v[1] == '.' && strspn(v + 2, "0") >= vl - 2)))
+			size_t z = 2;
+			while (z < vl && v[z] == '0')
+				z++;
+			if (vl >= 1 && v[0] == '0' && (vl == 1 || (v[1] == '.' && z == vl)))
 				return 0;
 		} else if (eq_ci(p, (size_t)(ne - p), "version")) {
 			if (!is_taxii || !(vl == 3 && !memcmp(v, "2.1", 3)))

@@ -443,6 +443,12 @@ static void test_versions_and_match(void)
 	CHECK(taxii_store_has_source(s, "p/1") && !taxii_store_has_source(s, "p/3"));
 	json_t *bad = bundle_of(json_pack("[{s:s}]", "type", "indicator"));
 	CHECK(taxii_store_add_bundle(s, bad, 1000, "p/9", &added) == ERR_FORMAT);
+	json_decref(bad);
+	/* all or nothing: a good object, then one whose id is not "<type>--<UUID>" */
+	bad = bundle_of(json_pack("[o, {s:s, s:s}]", indicator(B, "2026-04-01T00:00:00.000Z"), "type", "indicator", "id",
+				  "indicator--not-a-uuid"));
+	CHECK(taxii_store_add_bundle(s, bad, 1000, "p/9", &added) == ERR_FORMAT);
+	CHECK_EQ_INT(taxii_store_count(s), 5);
 	CHECK(!taxii_store_has_source(s, "p/9"));
 	json_decref(bad);
 	json_decref(b1);
@@ -529,13 +535,16 @@ static void test_accept(void)
 				   "*/*",
 				   "application/*",
 				   "text/html, application/taxii+json;version=2.1;q=0.9",
-				   "text/html,*/*;q=0.1"};
+				   "text/html,*/*;q=0.1",
+				   "application/taxii+json;q=0.05"};
 	static const char *bad[] = {"application/json",
 				    "application/taxii+json;version=2.0",
 				    "application/stix+json;version=2.1",
 				    "text/html",
 				    "application/taxii+json;version=2.1;q=0",
 				    "*/*;q=0.000",
+				    "*/*;q=0.",
+				    "application/taxii+json ;q=0 , text/html",
 				    "application/taxii+json;version",
 				    "application/*;version=2.1",
 				    ","};
