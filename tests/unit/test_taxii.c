@@ -8,10 +8,13 @@
 #include "base/enc.h"
 #include "base/err.h"
 #include "desk/taxii.h"
+#include "desk/taxii_secret.h"
 #include "evidence/stix.h"
 
 #include <jansson.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define SECRET "s3cret-token-for-the-tests"
 #define BASE "http://127.0.0.1:8443"
@@ -733,6 +736,49 @@ static void test_query_parse(void)
 	free(q);
 }
 
+static void test_secret_file(void)
+{
+	char dir[512], path[600], a[TAXII_SECRET_LEN + 1], b[TAXII_SECRET_LEN + 1];
+	struct stat st;
+	CHECK(check_tmpdir(dir, sizeof dir, "taxii") == 0);
+	snprintf(path, sizeof path, "%s/taxii.secret", dir);
+	CHECK(taxii_secret_load(path, a) == 0); /* created */
+	CHECK_EQ_INT(strlen(a), TAXII_SECRET_LEN);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK(taxii_secret_load(path, b) == 0); /* read back: the same */
+	CHECK_STR(a, b);
+	/* a store keyed with it accepts it */
+	struct taxii_store *s;
+	char h[80];
+	CHECK(taxii_store_new(&s, channel, "ru.gp", "", a) == 0);
+	snprintf(h, sizeof h, "Bearer %s", a);
+	struct answer r = req(s, "GET", "/taxii2/", NULL, NULL, h);
+	CHECK_EQ_INT(r.status, 200);
+	answer_free(&r);
+	taxii_store_free(s);
+	/* readable by others: refused; not a secret: refused; neither is changed */
+	CHECK(chmod(path, 0644) == 0);
+	CHECK(taxii_secret_load(path, b) == ERR_USAGE);
+	CHECK_MSG("chmod 600");
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs("short\n", f);
+		fclose(f);
+	}
+	CHECK(chmod(path, 0600) == 0);
+	CHECK(taxii_secret_load(path, b) == ERR_FORMAT);
+	CHECK_MSG("not a TAXII secret");
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%s", a); /* no newline */
+		fclose(f);
+	}
+	CHECK(taxii_secret_load(path, b) == ERR_FORMAT);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(test_discovery);
@@ -748,5 +794,6 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_limits);
 	RUN(test_query_parse);
+	RUN(test_secret_file);
 	CHECK_EXIT();
 }
