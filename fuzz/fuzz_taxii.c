@@ -1,12 +1,14 @@
 /* libFuzzer target: the TAXII request parsers (src/desk/taxii.h) on arbitrary
  * bytes — the query string (taxii_query_parse), the cursor, the Accept header,
  * the Authorization header — and taxii_handle() with the input as query,
- * Accept and Authorization over a small store. Each must return one of its
+ * Accept and Authorization over a small store, and the journal parser
+ * (taxii_journal_parse) with the input after a valid header and as it is. Each must return one of its
  * documented codes, never crash, leak or read out of bounds; every answer is
  * JSON with a known status. The empty input is run as (NULL, 0) too. */
 #include "fuzz_common.h"
 
 #include "desk/taxii.h"
+#include "desk/taxii_fill.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -32,7 +34,7 @@ static void setup(void)
 		"indicator--6ba7b810-9dad-41d1-80b4-00c04fd430c1", "created", "2026-01-01T00:00:00.000Z", "modified",
 		"2026-03-01T00:00:00.000Z", "type", "ipv4-addr", "id", "ipv4-addr--6ba7b810-9dad-51d1-80b4-00c04fd430c3",
 		"value", "192.0.2.1");
-	FUZZ_ASSERT(b && taxii_store_add_bundle(store, b, 1767225600000000LL, "p/1", NULL) == 0);
+	FUZZ_ASSERT(b && taxii_store_add_bundle(store, b, 1767225600000000LL, "p/1", NULL, NULL) == 0);
 	json_decref(b);
 	char cid[37];
 	taxii_store_collection_id(store, cid);
@@ -72,6 +74,28 @@ static void one(const uint8_t *data, size_t size)
 		taxii_cursor_format(t, back);
 		FUZZ_ASSERT(strlen(back) == size && !memcmp(back, data, size)); /* one text per cursor */
 	}
+	/* The journal: as it is, and after the collection's header. */
+	char cid[37];
+	taxii_store_collection_id(store, cid);
+	struct taxii_journal_entry *je;
+	size_t nje;
+	rc = taxii_journal_parse((const char *)data, size, cid, &je, &nje);
+	FUZZ_ASSERT(rc == 0 || rc == ERR_FORMAT);
+	FUZZ_ASSERT(rc == 0 || je == NULL);
+	free(je);
+	char *jt = malloc(size + 64);
+	FUZZ_ASSERT(jt != NULL);
+	int hl = snprintf(jt, 64, "parley taxii journal 1 %s\n", cid);
+	if (size)
+		memcpy(jt + hl, data, size);
+	rc = taxii_journal_parse(jt, (size_t)hl + size, cid, &je, &nje);
+	FUZZ_ASSERT(rc == 0 || rc == ERR_FORMAT);
+	for (size_t k = 0; rc == 0 && k < nje; k++) {
+		FUZZ_ASSERT(strlen(je[k].source) < sizeof je[k].source && strchr(je[k].source, '/'));
+		FUZZ_ASSERT(k == 0 || je[k].first > je[k - 1].first);
+	}
+	free(je);
+	free(jt);
 	/* The headers and the query arrive as C strings. */
 	char *s = malloc(size + 1);
 	FUZZ_ASSERT(s != NULL);

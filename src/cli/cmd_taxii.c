@@ -1,6 +1,6 @@
 /*
  * parley taxii-get --key KEYFILE --node URL [--auth HEADER] [--accept HEADER]
- *                  [--method M] PATH[?QUERY]...
+ *                  [--journal FILE] [--method M] PATH[?QUERY]...
  *
  * A hidden command (not listed by --help) for the tests and for trying the
  * desk's TAXII 2.1 feed without a browser or a TAXII client: opens the
@@ -9,7 +9,8 @@
  * taxii_handle (src/desk/taxii.h). For each it prints "HTTP STATUS", the
  * headers ("Content-Type: ..." and the extra ones), a blank line and the
  * body. The store's credential is "taxii-get"; the Authorization header
- * defaults to "Bearer taxii-get" (--auth "" sends none). A summary of the
+ * defaults to "Bearer taxii-get" (--auth "" sends none). --journal keeps the
+ * dates given (taxii_fill.h), as the desk keeps them in its directory. A summary of the
  * fill goes to stderr. Exit 0 if every answer is 2xx, 1 if one is not, 2 on
  * a usage or fill error. docs/taxii.md.
  */
@@ -29,13 +30,14 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: parley taxii-get --key KEYFILE --node URL [--auth HEADER] [--accept HEADER] "
-			"[--method M] PATH[?QUERY]...\n");
+			"[--journal FILE] [--method M] PATH[?QUERY]...\n");
 	return 2;
 }
 
 int cmd_taxii_get(int argc, char **argv)
 {
-	const char *key = NULL, *node = NULL, *auth = "Bearer " SECRET, *accept = TAXII_MEDIA, *method = "GET";
+	const char *key = NULL, *node = NULL, *journal = NULL, *auth = "Bearer " SECRET, *accept = TAXII_MEDIA;
+	const char *method = "GET";
 	int npaths = 0;
 	char **paths = calloc((size_t)argc, sizeof *paths);
 	if (!paths)
@@ -43,13 +45,14 @@ int cmd_taxii_get(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char **to = !strcmp(argv[i], "--key")      ? &key
 				  : !strcmp(argv[i], "--node")   ? &node
+				  : !strcmp(argv[i], "--journal") ? &journal
 				  : !strcmp(argv[i], "--auth")   ? &auth
 				  : !strcmp(argv[i], "--accept") ? &accept
 				  : !strcmp(argv[i], "--method") ? &method
 								 : NULL;
 		if (!strcmp(argv[i], "--help")) {
 			printf("usage: parley taxii-get --key KEYFILE --node URL [--auth HEADER] [--accept HEADER] "
-			       "[--method M] PATH[?QUERY]...\n");
+			       "[--journal FILE] [--method M] PATH[?QUERY]...\n");
 			free(paths);
 			return 0;
 		}
@@ -81,15 +84,17 @@ int cmd_taxii_get(int argc, char **argv)
 		return 2;
 	}
 	if ((rc = taxii_store_new(&s, o.charter.id, o.agency->name, "", SECRET)) ||
-	    (rc = taxii_fill(s, &o, &st))) {
+	    (rc = taxii_fill(s, &o, journal, &st))) {
 		fprintf(stderr, "parley taxii-get: %s\n", err_msg());
 		taxii_store_free(s);
 		officer_release(&o);
 		free(paths);
 		return 2;
 	}
-	fprintf(stderr, "taxii: %zu envelopes read, %zu bundles, %zu objects added, %zu refused, %zu failed%s%s\n",
-		st.envelopes, st.bundles, st.objects, st.refused, st.failed, st.last_error[0] ? "; last: " : "",
+	fprintf(stderr,
+		"taxii: %zu envelopes read, %zu bundles, %zu objects added, %zu placed by the journal, %zu refused, "
+		"%zu failed%s%s\n",
+		st.envelopes, st.bundles, st.objects, st.replayed, st.refused, st.failed, st.last_error[0] ? "; last: " : "",
 		st.last_error);
 	int bad = 0;
 	for (int i = 0; i < npaths && bad != 2; i++) {

@@ -332,8 +332,10 @@ struct pending {
 	int skip;                     /* already held, or a repeat within the bundle */
 };
 
-int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_us, const char *source, size_t *added)
+int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_us, const char *source, size_t *added,
+			   int64_t *first_added)
 {
+	int64_t first = 0;
 	json_t *objs = json_object_get(bundle, "objects"), *o;
 	size_t n = json_array_size(objs), i, bytes = 0, fresh = 0;
 	int rc = 0;
@@ -457,7 +459,8 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 		s->nobjs++;
 		s->bytes += ob->len;
 		s->last_added = t;
-		fresh++;
+		if (!fresh++)
+			first = t;
 	}
 	if (!rc)
 		rc = strmap_put(&s->sources, source, 0);
@@ -510,6 +513,8 @@ out:
 	free(p);
 	if (!rc && added)
 		*added = fresh;
+	if (first_added)
+		*first_added = rc ? 0 : first;
 	return rc;
 }
 

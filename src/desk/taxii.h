@@ -73,9 +73,11 @@ void taxii_store_free(struct taxii_store *s);
  * source already added is refused with ERR_CONFLICT and nothing is added.
  * All or nothing: ERR_FORMAT (an object without a string id and type),
  * ERR_LIMIT (the store would exceed its bounds), ERR_NOMEM.
- * *added (may be NULL) receives the number of objects added.
+ * *added (may be NULL) receives the number of objects added, *first_added
+ * (may be NULL) the date_added of the first of them (0 if none).
  */
-int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_us, const char *source, size_t *added);
+int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_us, const char *source, size_t *added,
+			   int64_t *first_added);
 /* 1 if source was added already. */
 int taxii_store_has_source(struct taxii_store *s, const char *source);
 /* Objects held. */

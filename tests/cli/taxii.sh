@@ -134,3 +134,26 @@ grep -q '^HTTP 406$' "$T_OUT" && [ "$(body | jq -r .http_status)" = 406 ] && pas
 expect unknown-collection 1 "" tget --key "$K/ru.gp.key" --node $RU ${ROOTP}collections/00000000-0000-8000-8000-000000000000/objects/
 grep -q '^HTTP 404$' "$T_OUT" && pass 404 || fail 404 "$(head -c 300 "$T_OUT")"
 expect usage 2 "usage: parley taxii-get" tget --key "$K/ru.gp.key"
+
+# --- the journal: dates kept across fills (desk restarts) ---
+J=$D/taxii.journal
+MAN="${ROOTP}collections/$CID/manifest/?limit=1000&match%5Bversion%5D=all"
+expect journal-create 0 "2 bundles" tget --key "$K/ru.gp.key" --node $RU --journal "$J" "$MAN"
+body >"$D/man1"
+[ "$(sed -n 1p "$J")" = "parley taxii journal 1 $CID" ] && [ "$(wc -l <"$J")" = 3 ] &&
+	pass journal-lines || fail journal-lines "$(cat "$J")"
+expect journal-replay 0 "2 placed by the journal" tget --key "$K/ru.gp.key" --node $RU --journal "$J" "$MAN"
+cmp -s "$D/man1" <(body) && pass journal-same-dates || fail journal-same-dates "$(body | head -c 300)"
+[ "$(wc -l <"$J")" = 3 ] && pass journal-not-grown || fail journal-not-grown "$(cat "$J")"
+# the journal, not the inbox, decides: the request's envelope placed first (as if it had come
+# first), the notice's after it; the objects both bundles hold now come with the request
+REQ=$(sed -n 3p "$J" | cut -d' ' -f1) NOTICE=$(sed -n 2p "$J" | cut -d' ' -f1)
+printf 'parley taxii journal 1 %s\n%s 1767225600000000\n%s 1767225660000000\n' "$CID" "$REQ" "$NOTICE" >"$D/j2"
+expect journal-order 0 "2 placed by the journal" tget --key "$K/ru.gp.key" --node $RU --journal "$D/j2" "$MAN"
+first_req=$(jq -r '.evidence.objects[0].id' "$V/mla-request-prosecutor.json")
+[ "$(body | jq -r '.objects[0].id + " " + .objects[0].date_added')" = "$first_req 2026-01-01T00:00:00.000Z" ] &&
+	[ "$(body | jq -r '[.objects[] | select(.date_added >= "2026-01-01T00:01:00.000Z")] | .[0].date_added')" = 2026-01-01T00:01:00.000Z ] &&
+	pass journal-decides || fail journal-decides "$(body | head -c 400)"
+printf 'parley taxii journal 1 %s\n%s 5\nnonsense\n' "$CID" "$REQ" >"$D/j3"
+expect journal-malformed 2 "j3: line 3: not 'PARTY/INDEX DATE'" tget --key "$K/ru.gp.key" --node $RU --journal "$D/j3" "$MAN"
+expect journal-other-collection 2 "not a TAXII journal of collection" tget --key "$K/ru.fsb.key" --node $RU --journal "$J" /taxii2/

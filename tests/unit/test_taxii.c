@@ -8,6 +8,7 @@
 #include "base/enc.h"
 #include "base/err.h"
 #include "desk/taxii.h"
+#include "desk/taxii_fill.h"
 #include "desk/taxii_secret.h"
 #include "evidence/stix.h"
 
@@ -53,7 +54,7 @@ static void add_objects(struct taxii_store *s, unsigned first, unsigned k, int64
 	json_t *b = json_pack("{s:s, s:s, s:o}", "type", "bundle", "id", "bundle--6ba7b810-9dad-41d1-80b4-00c04fd430c8",
 			      "objects", objs);
 	size_t added = 0;
-	int rc = taxii_store_add_bundle(s, b, t, source, &added);
+	int rc = taxii_store_add_bundle(s, b, t, source, &added, NULL);
 	if (rc || added != k)
 		fprintf(stderr, "add_objects %s: rc %d added %zu: %s\n", source, rc, added, err_msg());
 	json_decref(b);
@@ -437,20 +438,22 @@ static void test_versions_and_match(void)
 					 indicator(A, "2026-03-01T00:00:00.000Z"), indicator(A, "2026-01-15T00:00:00.000Z"),
 					 "type", "ipv4-addr", "id", SCO, "value", "192.0.2.1"));
 	size_t added;
-	CHECK(taxii_store_add_bundle(s, b1, 1000, "p/1", &added) == 0);
+	CHECK(taxii_store_add_bundle(s, b1, 1000, "p/1", &added, NULL) == 0);
 	CHECK_EQ_INT(added, 3);
-	CHECK(taxii_store_add_bundle(s, b2, 1000, "p/2", &added) == 0);
+	int64_t first;
+	CHECK(taxii_store_add_bundle(s, b2, 1000, "p/2", &added, &first) == 0);
 	CHECK_EQ_INT(added, 2);
-	CHECK(taxii_store_add_bundle(s, b2, 1000, "p/2", &added) == ERR_CONFLICT);
+	CHECK_EQ_INT(first, 4000); /* after 1, 2 and 3 ms; the repeated A took no date */
+	CHECK(taxii_store_add_bundle(s, b2, 1000, "p/2", &added, NULL) == ERR_CONFLICT);
 	CHECK_EQ_INT(taxii_store_count(s), 5);
 	CHECK(taxii_store_has_source(s, "p/1") && !taxii_store_has_source(s, "p/3"));
 	json_t *bad = bundle_of(json_pack("[{s:s}]", "type", "indicator"));
-	CHECK(taxii_store_add_bundle(s, bad, 1000, "p/9", &added) == ERR_FORMAT);
+	CHECK(taxii_store_add_bundle(s, bad, 1000, "p/9", &added, NULL) == ERR_FORMAT);
 	json_decref(bad);
 	/* all or nothing: a good object, then one whose id is not "<type>--<UUID>" */
 	bad = bundle_of(json_pack("[o, {s:s, s:s}]", indicator(B, "2026-04-01T00:00:00.000Z"), "type", "indicator", "id",
 				  "indicator--not-a-uuid"));
-	CHECK(taxii_store_add_bundle(s, bad, 1000, "p/9", &added) == ERR_FORMAT);
+	CHECK(taxii_store_add_bundle(s, bad, 1000, "p/9", &added, NULL) == ERR_FORMAT);
 	CHECK_EQ_INT(taxii_store_count(s), 5);
 	CHECK(!taxii_store_has_source(s, "p/9"));
 	json_decref(bad);
@@ -779,6 +782,40 @@ static void test_secret_file(void)
 	rmdir(dir);
 }
 
+static void test_journal_parse(void)
+{
+	const char *cid = "0a1b2c3d-0000-8000-8000-000000000001";
+	struct taxii_journal_entry *e;
+	size_t n;
+	char t[512];
+	CHECK(taxii_journal_parse("", 0, cid, &e, &n) == 0 && n == 0);
+	free(e);
+	snprintf(t, sizeof t, "parley taxii journal 1 %s\nus/1 1767225600000000\nru/12 1767225600005000\nus/2 17672", cid);
+	CHECK(taxii_journal_parse(t, strlen(t), cid, &e, &n) == 0); /* the cut last line is ignored */
+	CHECK_EQ_INT(n, 2);
+	if (n == 2) {
+		CHECK_STR(e[0].source, "us/1");
+		CHECK(e[1].first == 1767225600005000LL);
+		CHECK_STR(e[1].source, "ru/12");
+	}
+	free(e);
+	CHECK(taxii_journal_parse(t, strlen(t), "0a1b2c3d-0000-8000-8000-000000000002", &e, &n) == ERR_FORMAT);
+	CHECK_MSG("line 1: not a TAXII journal of collection");
+	static const char *bad[] = {"us/1 17\nus/2 17\n", "us/01 17\n", "US/1 17\n", "us 17\n", "us/1 -5\n",
+				    "us/1  17\n", "us/1 17 \n", "us/1\n", "us/1 99999999999999999999\n", "\n",
+				    "us/1 17\nus/2 16\n"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		snprintf(t, sizeof t, "parley taxii journal 1 %s\n%s", cid, bad[i]);
+		e = NULL;
+		int rc = taxii_journal_parse(t, strlen(t), cid, &e, &n);
+		if (rc != ERR_FORMAT)
+			fprintf(stderr, "  journal accepted: %s", bad[i]);
+		CHECK(rc == ERR_FORMAT);
+		CHECK(e == NULL);
+	}
+	CHECK_MSG("line 3: its date is not after");
+}
+
 int main(void)
 {
 	RUN(test_discovery);
@@ -795,5 +832,6 @@ int main(void)
 	RUN(test_limits);
 	RUN(test_query_parse);
 	RUN(test_secret_file);
+	RUN(test_journal_parse);
 	CHECK_EXIT();
 }
