@@ -329,7 +329,6 @@ struct pending {
 	char id[ID_MAX + 1];
 	char version[32];
 	uint16_t type_len;
-	int skip;                     /* already held, or a repeat within the bundle */
 };
 
 int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_us, const char *source, size_t *added,
@@ -345,6 +344,8 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 		return err_set(ERR_FORMAT, "taxii: the bundle has no objects list");
 	if (!source || !*source || strlen(source) > 128)
 		return err_set(ERR_USAGE, "taxii: a bundle needs a source name");
+	if (time_us < 0 || time_us > TAXII_TIME_MAX_US)
+		return err_set(ERR_USAGE, "taxii: a time before 1970 or after 9999");
 	struct pending *p = calloc(n ? n : 1, sizeof *p);
 	char vkey[ID_MAX + 48];
 	if (!p)
@@ -379,6 +380,10 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 	pthread_rwlock_wrlock(&s->lock);
 	if (strmap_get(&s->sources, source) != NONE) {
 		rc = err_set(ERR_CONFLICT, "taxii: %s was added already", source);
+		goto unlock;
+	}
+	if (s->last_added != INT64_MIN && s->last_added > TAXII_TIME_MAX_US - (int64_t)n * TAXII_DATE_STEP_US) {
+		rc = err_set(ERR_LIMIT, "taxii: no date_added left before the year 10000");
 		goto unlock;
 	}
 	if (n > TAXII_MAX_OBJECTS - s->nobjs || bytes > TAXII_MAX_BYTES - s->bytes) {
@@ -423,10 +428,8 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 			taxii_time_format(t, ver);
 		/* an object without modified/created (an SCO: its id is derived from its value) is held once */
 		snprintf(vkey, sizeof vkey, "%s\n%s", p[i].key, p[i].version);
-		if (strmap_get(&s->vermap, vkey) != NONE) {
-			p[i].skip = 1;
+		if (strmap_get(&s->vermap, vkey) != NONE)
 			continue;
-		}
 		uint32_t r = strmap_get(&s->idmap, p[i].key), oi = (uint32_t)s->nobjs;
 		if (r == NONE) {
 			r = (uint32_t)s->nids;

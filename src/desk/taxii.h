@@ -39,6 +39,7 @@
 #define TAXII_ROOT "/taxii2/evidence/"     /* the one API root */
 
 #define TAXII_DATE_STEP_US 1000            /* date_added granularity: 1 ms */
+#define TAXII_TIME_MAX_US 253402300799999999LL /* 9999-12-31T23:59:59.999999Z */
 #define TAXII_LIMIT_DEFAULT 100            /* objects per page when no limit is given */
 #define TAXII_LIMIT_MAX 1000               /* a larger limit is lowered to this */
 #define TAXII_PAGE_BYTES ((size_t)8 << 20) /* a page stops growing past this (at least one object) */
@@ -72,7 +73,8 @@ void taxii_store_free(struct taxii_store *s);
  * being its date_added. source names where the bundle came from ("PARTY/INDEX"); a
  * source already added is refused with ERR_CONFLICT and nothing is added.
  * All or nothing: ERR_FORMAT (an object without a string id and type),
- * ERR_LIMIT (the store would exceed its bounds), ERR_NOMEM.
+ * ERR_LIMIT (the store would exceed its bounds), ERR_USAGE (time_us outside
+ * 1970..9999), ERR_NOMEM.
  * *added (may be NULL) receives the number of objects added, *first_added
  * (may be NULL) the date_added of the first of them (0 if none).
  */

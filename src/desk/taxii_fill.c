@@ -61,7 +61,7 @@ int taxii_journal_parse(const char *p, size_t n, const char *cid, struct taxii_j
 		const char *sp = memchr(l, ' ', (size_t)(end - l));
 		uint64_t d;
 		if (!sp || !source_valid(l, (size_t)(sp - l)) || dec_u64(sp + 1, (size_t)(end - sp - 1), &d) ||
-		    d > (uint64_t)INT64_MAX) {
+		    d > (uint64_t)TAXII_TIME_MAX_US) {
 			free(e);
 			return err_set(ERR_FORMAT, "line %zu: not 'PARTY/INDEX DATE'", line);
 		}
@@ -118,7 +118,7 @@ static int one(struct taxii_store *s, const struct officer *o, const char *party
 		goto out;
 	}
 	if (time_us == INT64_MIN)
-		time_us = t > INT64_MAX / 1000000 || t < 0 ? 0 : t * 1000000;
+		time_us = t < 0 ? 0 : t > TAXII_TIME_MAX_US / 1000000 ? TAXII_TIME_MAX_US / 1000000 * 1000000 : t * 1000000;
 	st->envelopes++;
 	json_t *ev = NULL;
 	if (jsonload_strict(plain.data, plain.len, ENVELOPE_BODY_MAX, PROFILE_MAX_DEPTH, &body) == 0)

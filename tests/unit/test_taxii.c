@@ -445,6 +445,22 @@ static void test_versions_and_match(void)
 	CHECK_EQ_INT(added, 2);
 	CHECK_EQ_INT(first, 4000); /* after 1, 2 and 3 ms; the repeated A took no date */
 	CHECK(taxii_store_add_bundle(s, b2, 1000, "p/2", &added, NULL) == ERR_CONFLICT);
+	CHECK(taxii_store_add_bundle(s, b2, -1, "p/3", &added, NULL) == ERR_USAGE);
+	CHECK(taxii_store_add_bundle(s, b2, TAXII_TIME_MAX_US + 1, "p/3", &added, NULL) == ERR_USAGE);
+	{ /* dates run out at the year 10000: refused, never an overflow */
+		struct taxii_store *e = mkstore();
+		json_t *x = bundle_of(json_pack("[o]", indicator(A, "2026-02-01T00:00:00.000Z")));
+		json_t *y = bundle_of(json_pack("[o]", indicator(B, "2026-02-01T00:00:00.000Z")));
+		json_t *z = bundle_of(json_pack("[o]", indicator(A, "2026-03-01T00:00:00.000Z")));
+		CHECK(taxii_store_add_bundle(e, x, TAXII_TIME_MAX_US - 1000, "x/1", &added, NULL) == 0);
+		CHECK(taxii_store_add_bundle(e, y, 0, "x/2", &added, NULL) == 0);
+		CHECK(taxii_store_add_bundle(e, z, 0, "x/3", &added, NULL) == ERR_LIMIT);
+		CHECK_EQ_INT(taxii_store_count(e), 2);
+		json_decref(x);
+		json_decref(y);
+		json_decref(z);
+		taxii_store_free(e);
+	}
 	CHECK_EQ_INT(taxii_store_count(s), 5);
 	CHECK(taxii_store_has_source(s, "p/1") && !taxii_store_has_source(s, "p/3"));
 	json_t *bad = bundle_of(json_pack("[{s:s}]", "type", "indicator"));
@@ -803,6 +819,7 @@ static void test_journal_parse(void)
 	CHECK_MSG("line 1: not a TAXII journal of collection");
 	static const char *bad[] = {"us/1 17\nus/2 17\n", "us/01 17\n", "US/1 17\n", "us 17\n", "us/1 -5\n",
 				    "us/1  17\n", "us/1 17 \n", "us/1\n", "us/1 99999999999999999999\n", "\n",
+				    "us/1 253402300800000000\n",
 				    "us/1 17\nus/2 16\n"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		snprintf(t, sizeof t, "parley taxii journal 1 %s\n%s", cid, bad[i]);
