@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 				      "bundle--6ba7b810-9dad-41d1-80b4-00c04fd430c8", "objects", arr);
 		char src[32];
 		snprintf(src, sizeof src, "p/%zu", i / 10);
-		if (taxii_store_add_bundle(s, b, 1767225600000000LL + (int64_t)(i / 10) * 1000000, src, NULL))
+		if (taxii_store_add_bundle(s, b, 1767225600000000LL + (int64_t)(i / 10) * 1000000, src, NULL, NULL))
 			die("taxii_store_add_bundle");
 		json_decref(b);
 	}
