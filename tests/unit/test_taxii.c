@@ -746,6 +746,7 @@ static void test_query_parse(void)
 	CHECK(taxii_cursor_parse("0123", 4, &t) == ERR_FORMAT);
 	CHECK(taxii_cursor_parse("99999999999999999999", 20, &t) == ERR_FORMAT);
 	CHECK(taxii_cursor_parse("", 0, &t) == ERR_FORMAT);
+	CHECK(taxii_cursor_parse(NULL, 0, &t) == ERR_FORMAT);
 	char ts[32];
 	taxii_time_format(1767225600123456LL, ts);
 	CHECK_STR(ts, "2026-01-01T00:00:00.123456Z");
@@ -806,6 +807,7 @@ static void test_journal_parse(void)
 	char t[512];
 	CHECK(taxii_journal_parse("", 0, cid, &e, &n) == 0 && n == 0);
 	free(e);
+	CHECK(taxii_journal_parse(NULL, 0, cid, &e, &n) == 0 && n == 0 && e == NULL);
 	snprintf(t, sizeof t, "parley taxii journal 1 %s\nus/1 1767225600000000\nru/12 1767225600005000\nus/2 17672", cid);
 	CHECK(taxii_journal_parse(t, strlen(t), cid, &e, &n) == 0); /* the cut last line is ignored */
 	CHECK_EQ_INT(n, 2);
