@@ -396,13 +396,56 @@ out:
 	return rc;
 }
 
-int officer_receipt(const struct officer *o, const char *case_id, const char *dir, FILE *f, struct officer_receipts *out)
+/* Appends v to arr, or to obj as key; 0 or ERR_NOMEM (v is consumed either way). */
+static int jadd(json_t *obj, const char *key, json_t *v)
 {
-	json_t *kase = NULL, *env, *d;
+	if (!v)
+		return err_set(ERR_NOMEM, "out of memory");
+	if (json_is_array(obj))
+		return json_array_append_new(obj, v) ? err_set(ERR_NOMEM, "out of memory") : 0;
+	return json_object_set_new(obj, key, v) ? err_set(ERR_NOMEM, "out of memory") : 0;
+}
+
+/* The receipt of one recipient party for entry index (written to dir when given): its JSON item. */
+static int receipt_item(const struct officer *o, uint64_t index, json_t *d, size_t nparties, const struct buf *raw,
+			const char *dir, const char *envname, json_t *items, struct buf *readme, int *all_ok)
+{
+	const struct charter_party *to = charter_party(&o->charter, jstr(d, "party"), strlen(jstr(d, "party")));
+	char file[96], vk[64], t[21], logkey[64];
+	int64_t when = 0;
+	if (!to)
+		return err_set(ERR_VERIFY, "the case view names a party %s the charter lacks", jstr(d, "party"));
+	if (nparties == 1)
+		snprintf(file, sizeof file, "%" PRIu64 ".tlog-proof", index);
+	else
+		snprintf(file, sizeof file, "%" PRIu64 ".%s.tlog-proof", index, to->id);
+	int rc = one_receipt(o, index, to, raw, dir, file, &when);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		*all_ok = 0;
+		return jadd(items, NULL,
+			    json_pack("{s:s, s:s, s:n, s:n, s:n, s:s, s:b}", "party", to->id, "cosigner", to->node_cosigner.name,
+				      "proof", "cosigner_vkey", "cosigned_at", "outstanding_since", jstr(d, "since"), "verified", 0));
+	}
+	snprintf(vk, sizeof vk, "%s-cosigner.vkey", to->id);
+	if ((rc = write_vkey(dir, vk, &to->node_cosigner)))
+		return rc;
+	syntax_format_time(when, t);
+	snprintf(logkey, sizeof logkey, "%s-node.vkey", o->party->id);
+	buf_printf(readme, "parley proof verify %s %s --vkey %s --witness %s\n", file, envname, logkey, vk);
+	return jadd(items, NULL,
+		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:b}", "party", to->id, "cosigner", to->node_cosigner.name, "proof",
+			      file, "cosigner_vkey", vk, "cosigned_at", t, "outstanding_since", "verified", 1));
+}
+
+int officer_receipt_collect(const struct officer *o, const char *case_id, const char *dir, json_t **out)
+{
+	json_t *kase = NULL, *env, *d, *doc = NULL, *list;
 	struct buf raw, readme;
-	size_t i, j;
+	size_t i, j, verified = 0, outstanding = 0;
 	int rc;
-	memset(out, 0, sizeof *out);
+	*out = NULL;
 	buf_init(&raw, ENVELOPE_MAX_SIZE);
 	buf_init(&readme, 1u << 20);
 	if ((rc = officer_case(o, case_id, 0, &kase)))
@@ -413,6 +456,13 @@ int officer_receipt(const struct officer *o, const char *case_id, const char *di
 	snprintf(logkey, sizeof logkey, "%s-node.vkey", o->party->id);
 	if ((rc = write_vkey(dir, logkey, &o->party->node_key)))
 		goto out;
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[]}", "case", case_id, "party", o->party->id, "log",
+			o->party->node_key.name, "dir", dir, "node_vkey", logkey, "readme", "README", "envelopes");
+	if (!doc) {
+		rc = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	list = json_object_get(doc, "envelopes");
 	buf_printf(&readme, "Receipts for case %s in the log of %s (%s).\n"
 			    "Each proof shows the envelope is in that log, under a checkpoint cosigned by the\n"
 			    "recipient party's node: by the charter's rule it was then deemed delivered.\n"
@@ -422,58 +472,89 @@ int officer_receipt(const struct officer *o, const char *case_id, const char *di
 		if (strcmp(jstr(env, "log"), o->party->node_key.name))
 			continue;
 		uint64_t index = (uint64_t)jint(env, "index");
-		json_t *delivery = json_object_get(env, "delivery");
-		fprintf(f, "  %s/%" PRIu64 " %s from %s:", o->party->id, index, jstr(env, "kind"), jstr(env, "from"));
+		json_t *delivery = json_object_get(env, "delivery"), *parties = json_array(), *items = json_array();
+		char entry[40], name[64];
+		int all_ok = 1;
+		snprintf(entry, sizeof entry, "%s/%" PRIu64, o->party->id, index);
+		snprintf(name, sizeof name, "%" PRIu64 ".envelope", index);
+		json_t *item = json_pack("{s:s, s:I, s:s, s:s, s:O, s:s, s:o, s:b, s:n, s:o}", "entry", entry, "index",
+					 (json_int_t)index, "kind", jstr(env, "kind"), "from", jstr(env, "from"), "to",
+					 json_object_get(env, "to"), "time", jstr(env, "time"), "recipient_parties", parties,
+					 "receipt_due", json_array_size(delivery) > 0, "envelope", "receipts", items);
+		if ((rc = jadd(list, NULL, item)))
+			goto out;
 		if (!json_array_size(delivery)) {
-			fprintf(f, " within %s, no receipt due\n", o->party->id);
+			rc = jadd(item, "verified", json_false());
+			if (rc)
+				goto out;
 			continue;
 		}
 		struct envelope e;
 		if ((rc = officer_fetch_envelope(o, o->party->id, index, &raw, &e)))
 			goto out;
 		envelope_release(&e);
-		char name[64];
-		snprintf(name, sizeof name, "%" PRIu64 ".envelope", index);
-		if ((rc = write_file(dir, name, raw.data, raw.len)))
+		if ((rc = write_file(dir, name, raw.data, raw.len)) || (rc = jadd(item, "envelope", json_string(name))))
 			goto out;
 		json_array_foreach(delivery, j, d) {
-			const struct charter_party *to = charter_party(&o->charter, jstr(d, "party"), strlen(jstr(d, "party")));
-			char file[96], vk[64], t[21];
-			int64_t when = 0;
-			if (!to) {
-				rc = err_set(ERR_VERIFY, "the case view names a party %s the charter lacks", jstr(d, "party"));
+			if ((rc = jadd(parties, NULL, json_string(jstr(d, "party")))) ||
+			    (rc = receipt_item(o, index, d, json_array_size(delivery), &raw, dir, name, items, &readme, &all_ok)))
 				goto out;
-			}
-			if (json_array_size(delivery) == 1)
-				snprintf(file, sizeof file, "%" PRIu64 ".tlog-proof", index);
+			if (json_is_true(json_object_get(json_array_get(items, j), "verified")))
+				verified++;
 			else
-				snprintf(file, sizeof file, "%" PRIu64 ".%s.tlog-proof", index, to->id);
-			rc = one_receipt(o, index, to, &raw, dir, file, &when);
-			if (rc < 0)
-				goto out;
-			if (rc == 1) {
-				fprintf(f, " receipt from %s OUTSTANDING (since %s)", to->id, jstr(d, "since"));
-				out->outstanding++;
-				rc = 0;
-				continue;
-			}
-			snprintf(vk, sizeof vk, "%s-cosigner.vkey", to->id);
-			if ((rc = write_vkey(dir, vk, &to->node_cosigner)))
-				goto out;
-			syntax_format_time(when, t);
-			fprintf(f, " %s verified (cosigned by %s at %s)", file, to->id, t);
-			buf_printf(&readme, "parley proof verify %s %s --vkey %s --witness %s\n", file, name, logkey, vk);
-			out->verified++;
+				outstanding++;
 		}
-		fputc('\n', f);
+		if ((rc = jadd(item, "verified", json_boolean(all_ok))))
+			goto out;
 	}
-	if (out->outstanding)
+	if (outstanding)
 		buf_printf(&readme, "\n%zu receipt(s) were still outstanding when this was written; run `parley receipt` again later.\n",
-			   out->outstanding);
+			   outstanding);
+	if ((rc = jadd(doc, "verified", json_integer((json_int_t)verified))) ||
+	    (rc = jadd(doc, "outstanding", json_integer((json_int_t)outstanding))))
+		goto out;
 	rc = write_file(dir, "README", readme.data, readme.len);
 out:
+	if (rc)
+		json_decref(doc);
+	else
+		*out = doc;
 	json_decref(kase);
 	buf_release(&raw);
 	buf_release(&readme);
+	return rc;
+}
+
+int officer_print_receipt(json_t *r, FILE *f)
+{
+	size_t i, j;
+	json_t *env, *it;
+	json_array_foreach(json_object_get(r, "envelopes"), i, env) {
+		fprintf(f, "  %s %s from %s:", jstr(env, "entry"), jstr(env, "kind"), jstr(env, "from"));
+		if (!json_is_true(json_object_get(env, "receipt_due")))
+			fprintf(f, " within %s, no receipt due", jstr(r, "party"));
+		json_array_foreach(json_object_get(env, "receipts"), j, it) {
+			if (json_is_true(json_object_get(it, "verified")))
+				fprintf(f, " %s verified (cosigned by %s at %s)", jstr(it, "proof"), jstr(it, "party"),
+					jstr(it, "cosigned_at"));
+			else
+				fprintf(f, " receipt from %s OUTSTANDING (since %s)", jstr(it, "party"), jstr(it, "outstanding_since"));
+		}
+		fputc('\n', f);
+	}
+	return ferror(f) ? err_set(ERR_IO, "writing the receipts") : 0;
+}
+
+int officer_receipt(const struct officer *o, const char *case_id, const char *dir, FILE *f, struct officer_receipts *out)
+{
+	json_t *r;
+	memset(out, 0, sizeof *out);
+	int rc = officer_receipt_collect(o, case_id, dir, &r);
+	if (rc)
+		return rc;
+	out->verified = (size_t)jint(r, "verified");
+	out->outstanding = (size_t)jint(r, "outstanding");
+	rc = officer_print_receipt(r, f);
+	json_decref(r);
 	return rc;
 }
