@@ -145,6 +145,13 @@ int officer_fetch_envelope(const struct officer *o, const char *party, uint64_t 
 
 /* Fetches e's body from the node and opens it with the agency's key (plaintext JSON into plain). */
 int officer_open_body(const struct officer *o, const struct envelope *e, struct buf *plain);
+/*
+ * As officer_open_body, but a body whose figures disagree with the envelope's
+ * aid line is opened anyway, the disagreement written to disagree ("" when
+ * none; seal_open_marked): for showing a case with that envelope marked.
+ */
+int officer_open_body_marked(const struct officer *o, const struct envelope *e, struct buf *plain, char *disagree,
+			     size_t dsz);
 
 /* The party id whose log has origin, or NULL. */
 const char *officer_log_party(const struct officer *o, const char *origin);
