@@ -15,6 +15,7 @@
 #include "base/err.h"
 #include "base/fileio.h"
 #include "base/jsonload.h"
+#include "base/rfc3339.h"
 #include "cli/cli.h"
 #include "exchange/term.h"
 #include "cli/util.h"
@@ -162,8 +163,8 @@ static int parse_at(const struct opts *o, int64_t *at)
 		*at = (int64_t)time(NULL) + (int64_t)d;
 		return 0;
 	}
-	if (syntax_time(o->at, strlen(o->at), at))
-		return err_set(ERR_USAGE, "--at takes a time (2021-07-09T15:04:05Z) or +DURATION (+25h, +31d)");
+	if (rfc3339_parse(o->at, strlen(o->at), RFC3339_DATE, at))
+		return err_set(ERR_USAGE, "--at: %s, or +DURATION from now (+25h, +31d)", err_msg());
 	return 0;
 }
 
