@@ -129,6 +129,17 @@ jq -e '.as_of | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
 	jq -e '[.[].time | test("Z$")] | all' "$O/entries-json" >/dev/null && pass json-times-are-strings ||
 	fail json-times-are-strings
 
+# receipt --json and the auditors' JSON agree: each envelope of us's log the receipt lists is the entry of that
+# name in `entries --json` and `report --json`, with the same time, kind and sender
+jq -n --slurpfile r "$O/receipt-json" --slurpfile e "$O/entries-json" --slurpfile p "$O/report-json" -e '
+	($e[0] | map({key: .entry, value: .}) | from_entries) as $E |
+	($p[0].envelopes | map({key: .entry, value: .}) | from_entries) as $P |
+	($r[0].envelopes | length > 0) and
+	([$r[0].envelopes[] | . as $x | $E[$x.entry] as $y | $P[$x.entry] as $z |
+		$y != null and $z != null and $y.time == $x.time and $y.kind == $x.kind and $y.from == $x.from and
+		$y.index == $x.index and $z.time == $x.time] | all)' >/dev/null && pass receipt-json-agrees-with-entries-and-report ||
+	fail receipt-json-agrees-with-entries-and-report
+
 # --- the times the commands take ---
 # the same instant in other RFC 3339 forms gives the same output as the Z form
 AT=$(date -u -d '+2 days' +%Y-%m-%dT%H:%M:%SZ)
