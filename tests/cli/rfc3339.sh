@@ -98,6 +98,9 @@ run audit "$PARLEY" audit --charter "$D/ch/charter" --out "$D/audit"
 run charter-show "$PARLEY" charter show "$D/ch/charter"
 run charter-history "$PARLEY" charter show "$D/ch/charter" --history
 run charter-verify "$PARLEY" charter verify "$D/ch/charter"
+run charter-amend "$PARLEY" charter amend "$D/ch/charter" --effective "$(date -u -d '+3 days' +%F)" --reason "New URL." \
+	--out "$O/charter-amend-draft"
+[ -s "$O/charter-amend" ] || rm -f "$O/charter-amend" # it speaks on stderr (scanned below) and writes the draft
 cleanup_nodes
 cp "$D/us.log" "$O/log-us-kv" && cp "$D/ru.log" "$O/log-ru-json" && cp "$D/w.log" "$O/log-witness-json"
 
