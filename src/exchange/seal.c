@@ -248,7 +248,7 @@ static int open_body(const struct envelope *e, const uint8_t *body, size_t blen,
 			return err_wrap(ERR_VERIFY, "body: %s", kind_text);
 		return rc;
 	}
-	/* Any figures the envelope shows in the clear must be the body's (checked on a copy: nothing is derived here). */
+	/* Any figures the envelope shows in the clear must be the body's (checked only: nothing is derived here). */
 	json_t *b = NULL;
 	if (!(rc = profile_load(plain->data, plain->len, &b)) && !(rc = profile_check_value(e->f.kind, profiles, b))) {
 		rc = profile_aid_check_figures(&e->f, b);

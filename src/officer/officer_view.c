@@ -438,7 +438,7 @@ static int jadd(json_t *obj, const char *key, json_t *v)
 	return json_object_set_new(obj, key, v) ? err_set(ERR_NOMEM, "out of memory") : 0;
 }
 
-/* The receipt of one recipient party for entry index (written to dir when given): its JSON item. */
+/* The receipt of one recipient party for entry index: fetched, verified, written to dir, its JSON item appended to items. */
 static int receipt_item(const struct officer *o, uint64_t index, json_t *d, size_t nparties, const struct buf *raw,
 			const char *dir, const char *envname, json_t *items, struct buf *readme, int *all_ok)
 {
