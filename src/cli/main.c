@@ -32,7 +32,7 @@ static const struct cli_command commands[] = {
 	{"decline", cmd_decline, "decline CASE --key KEY --node URL --body FILE [--ref PARTY/INDEX]"},
 	{"close", cmd_close, "close CASE --key KEY --node URL [--body FILE | flags]"},
 	{"statement", cmd_statement, "statement propose|cosign|publish ..."},
-	{"receipt", cmd_receipt, "receipt CASE --key KEY --node URL --out DIR"},
+	{"receipt", cmd_receipt, "receipt CASE --key KEY --node URL --out DIR [--json]"},
 	{"demo", cmd_demo, "demo --dir DIR [--scenario exchange|aid] [--exit]"},
 	{"note", cmd_note, "note sign|verify|cosign ..."},
 	{"audit", cmd_audit, "audit --charter CHARTER [--out DIR] [URL...] | audit verify PROOF --charter CHARTER"},
