@@ -20,6 +20,8 @@
  *       process, or not Linux); descendants that vanish during the scan are
  *       skipped. out->processes counts pid and its live descendants.
  *
+ *       out->user is the user part of out->ticks (the rest is system time).
+ *
  *   double proc_cpu_seconds(const struct proc_cpu *c)
  *       c->ticks in seconds.
  *
@@ -50,6 +52,7 @@ struct proc_stat {
 
 struct proc_cpu {
 	uint64_t ticks;   /* user + system of the whole tree, reaped children included */
+	uint64_t user;    /* the user part of ticks */
 	size_t processes; /* pid and its live descendants */
 };
 
@@ -102,7 +105,7 @@ static inline int proc_stat_read(pid_t pid, struct proc_stat *out)
 static inline int proc_cpu_tree(pid_t pid, struct proc_cpu *out)
 {
 	struct proc_stat root;
-	out->ticks = 0, out->processes = 0;
+	out->ticks = 0, out->user = 0, out->processes = 0;
 	if (proc_stat_read(pid, &root))
 		return -1;
 	/* every process of the system, then the descendants of pid among them (parents before children is not
@@ -149,10 +152,12 @@ static inline int proc_cpu_tree(pid_t pid, struct proc_cpu *out)
 		}
 	}
 	out->ticks = root.utime + root.stime + root.cutime + root.cstime;
+	out->user = root.utime + root.cutime;
 	out->processes = 1;
 	for (size_t i = 0; i < n; i++)
 		if (in[i]) {
 			out->ticks += all[i].utime + all[i].stime + all[i].cutime + all[i].cstime;
+			out->user += all[i].utime + all[i].cutime;
 			out->processes++;
 		}
 	free(in);

@@ -148,6 +148,7 @@ static void test_tree(void)
 	CHECK_EQ_INT(proc_cpu_tree(b, &c), 0);
 	CHECK_EQ_INT(c.processes, 1);
 	CHECK(about(proc_cpu_seconds(&c), cpu[2], 1));
+	CHECK(c.user <= c.ticks && (double)c.user / (double)sysconf(_SC_CLK_TCK) >= cpu[2] / 2); /* burning is user time */
 	double self0 = cpu_now();
 	CHECK_EQ_INT(proc_cpu_tree(getpid(), &c), 0);
 	CHECK(c.processes >= 4);
