@@ -2,7 +2,7 @@
  * bench_node — the live-exchange benchmarks behind `make bench` (bench/node.sh
  * starts the nodes, this program drives them).
  *
- *   submit CHANNEL N CONNS THREADS URL COSIGNER
+ *   submit CHANNEL N CONNS THREADS URL COSIGNER [SENDER_PID RECIPIENT_URL]
  *       CHANNEL is a directory made by tests/fixture.sh (charter, keys/). Builds N
  *       distinct submissions before the clock starts: notices from us.fbi and
  *       us.doj to ru.fsb / ru.gp, each with its own small age-sealed body,
@@ -20,9 +20,30 @@
  *       COSIGNER "-" skips the receipts (for trials with the sender alone).
  *       The reference: raw crypto_sign_verify_detached of the same envelopes'
  *       signatures on THREADS threads, half before and half after the load.
+ *       With SENDER_PID (the node at URL) and RECIPIENT_URL (COSIGNER's node):
+ *       the sender's cost. Its CPU time (the process and all its descendants,
+ *       bench/proc_cpu.h) just before the first submission, and again once the
+ *       recipient's checkpoint covers N entries (its 'received' envelopes, one
+ *       per submission: the recipient's log holds nothing else in the bench)
+ *       and carries the sender's valid cosignature, i.e. the sender has
+ *       mirrored and checked every 'received' envelope; the difference over N
+ *       accepted envelopes, beside one raw verification's CPU time
+ *       (CLOCK_PROCESS_CPUTIME_ID of this process around the reference, which
+ *       runs while nothing else of this process does).
+ *       Prints submit_seconds=, submit_per_s=, ed25519_verify_per_s=,
+ *       submit_ratio_vs_verify=, [submit_cpu_us_per_envelope=, verify_cpu_us=,
+ *       submit_cost_in_verifies=,] receipt_ms_p50=, receipt_ms_p99= and # comments.
  *
- * Prints submit_seconds=, submit_per_s=, ed25519_verify_per_s=,
- * submit_ratio_vs_verify=, receipt_ms_p50=, receipt_ms_p99= and # comments.
+ *   receipt CHANNEL SAMPLES URL COSIGNER RECIPIENT_URL
+ *       Receipts on idle nodes: SAMPLES submissions (case ids <agency>/idle-<i>),
+ *       one at a time, IDLE_GAP_MS apart. After each answer, every IDLE_POLL_US,
+ *       asks URL for the receipt of that entry (as the watcher above) and
+ *       RECIPIENT_URL for its checkpoint, until the receipt carries COSIGNER's
+ *       valid cosignature and the recipient's signed checkpoint has grown by one
+ *       (its 'received' envelope). Prints receipt_ms_idle_p50=,
+ *       receipt_ms_idle_p90= (send to receipt) and a comment with the parts:
+ *       send to answer, answer to receipt, send to 'received'.
+ *
  * Exits 1 on any failure (a refused submission, a receipt that never comes).
  */
 #include "clock.h"

@@ -8,6 +8,13 @@
 #       durable before its 200; beside raw crypto_sign_verify_detached of the
 #       same signatures on $THREADS threads in the same process, half before and
 #       half after.
+#   submit_cpu_us_per_envelope, verify_cpu_us, submit_cost_in_verifies
+#       the same run: the sender's CPU time (user + system of the node process and
+#       all its descendants, read from /proc by bench/proc_cpu.h) from just before
+#       the first submission until the recipient's checkpoint covering every
+#       'received' envelope carries the sender's cosignature, divided by the
+#       envelopes accepted; one raw verification's CPU time
+#       (CLOCK_PROCESS_CPUTIME_ID around the reference above); their ratio.
 #   receipt_ms_p50, receipt_ms_p99
 #       the same run: from sending a submission to the first time the sender
 #       hands out a receipt covering it (GET /proof/...?cosigned-by=, polled every
@@ -18,6 +25,10 @@
 #       the node, then nginx serving the same directory (sendfile, no access
 #       log, one worker per core), alternately $ROUNDS times each, same wrk
 #       threads, connections and duration; the rates are the totals over the rounds.
+#   receipt_ms_idle_p50, receipt_ms_idle_p90
+#       last, on the same nodes left idle: $IDLE_N envelopes one at a time, 200 ms
+#       apart; from sending one to the sender's receipt for it carrying the
+#       recipient node's cosignature (polled every 1 ms).
 #
 # Trial knobs (not used by make bench): CONNS (default 256) concurrent clients;
 # ALONE=1 runs the sender alone, without the recipient, the witness and receipts;
