@@ -221,6 +221,21 @@ static void build_corpus(struct corpus *c, const char *channel, const char *tag,
 	run_threads(nthreads, build_part, args, sizeof args[0]);
 }
 
+static void corpus_release(struct corpus *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		buf_release(&c->req[i]);
+	for (int s = 0; s < NSENDERS; s++)
+		keyfile_release(&c->keys[s]);
+	charter_release(&c->charter);
+	free(c->req);
+	free(c->sig);
+	free(c->text);
+	free(c->text_len);
+	free(c->signer);
+	free(c);
+}
+
 /* ---- the reference: raw Ed25519 verification on THREADS threads ---- */
 
 struct verify_arg {
@@ -719,25 +734,33 @@ static int cmd_submit(const char *channel, size_t n, int conns, int threads, con
 		printf("submit_cpu_us_per_envelope=%.1f\nverify_cpu_us=%.1f\nsubmit_cost_in_verifies=%.2f\n", per, verify_us,
 		       per / verify_us);
 	}
-	if (!receipts)
-		return 0;
-	/* Latency of entry i: the first cosigned size above its index, seen at when[k]. */
-	double *ms = xcalloc(n, sizeof *ms);
-	for (size_t i = 0; i < n; i++) {
-		size_t lo = 0, hi = w.n; /* first k with size[k] > index */
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			if (w.size[mid] > (uint64_t)l.index[i])
-				hi = mid;
-			else
-				lo = mid + 1;
+	if (receipts) {
+		/* Latency of entry i: the first cosigned size above its index, seen at when[k]. */
+		double *ms = xcalloc(n, sizeof *ms);
+		for (size_t i = 0; i < n; i++) {
+			size_t lo = 0, hi = w.n; /* first k with size[k] > index */
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				if (w.size[mid] > (uint64_t)l.index[i])
+					hi = mid;
+				else
+					lo = mid + 1;
+			}
+			ms[i] = (w.when[lo] - l.sent[i]) * 1e3;
 		}
-		ms[i] = (w.when[lo] - l.sent[i]) * 1e3;
+		qsort(ms, n, sizeof *ms, cmp_double);
+		printf("# receipts: %zu receipts against successive checkpoints (polled every %d ms); last covered %.2f s after the last answer; "
+		       "min %.1f ms, p90 %.1f ms, max %.1f ms\n", w.n, WATCH_MS, waited, ms[0], ms[n * 9 / 10], ms[n - 1]);
+		printf("receipt_ms_p50=%.1f\nreceipt_ms_p99=%.1f\n", ms[n / 2], ms[n * 99 / 100]);
+		free(ms);
+		free(w.size);
+		free(w.when);
+		pthread_mutex_destroy(&w.mu);
 	}
-	qsort(ms, n, sizeof *ms, cmp_double);
-	printf("# receipts: %zu receipts against successive checkpoints (polled every %d ms); last covered %.2f s after the last answer; "
-	       "min %.1f ms, p90 %.1f ms, max %.1f ms\n", w.n, WATCH_MS, waited, ms[0], ms[n * 9 / 10], ms[n - 1]);
-	printf("receipt_ms_p50=%.1f\nreceipt_ms_p99=%.1f\n", ms[n / 2], ms[n * 99 / 100]);
+	free(l.sent);
+	free(l.index);
+	corpus_release(c);
+	curl_global_cleanup();
 	return 0;
 }
 
@@ -870,6 +893,14 @@ static int cmd_receipt(const char *channel, size_t samples, const char *url, con
 	       samples, IDLE_GAP_MS, IDLE_POLL_US, polls, r50, r90, rmax, an50, an90, anmax, af50, af90, afmax, rc50, rc90,
 	       rcmax);
 	printf("receipt_ms_idle_p50=%.1f\nreceipt_ms_idle_p90=%.1f\n", r50, r90);
+	buf_release(&pb);
+	buf_release(&rb);
+	free(answer), free(receipt), free(received), free(after);
+	free(cl);
+	free(l.sent);
+	free(l.index);
+	corpus_release(c);
+	curl_global_cleanup();
 	return 0;
 }
 
