@@ -177,7 +177,7 @@ static void *build_part(void *arg)
 			die("submit_frame_format", rc);
 		/* The reference verifies exactly this signature over this text. */
 		struct note nt;
-		const uint8_t *env = memchr(c->req[i].data, '\n', c->req[i].len) + 1;
+		const uint8_t *env = (const uint8_t *)memchr(c->req[i].data, '\n', c->req[i].len) + 1;
 		if ((rc = note_parse(&nt, env, note.len)) || nt.nsigs != 1 || nt.sigs[0].sig_len != crypto_sign_BYTES)
 			die("note_parse", rc ? rc : ERR_FORMAT);
 		memcpy(c->sig[i], nt.sigs[0].sig, crypto_sign_BYTES);
