@@ -37,8 +37,9 @@
 #       parley's age and Debian's age on the same 1 GiB file, and 4 KiB bodies
 #       sealed to 3 recipients (bench/age.sh, bench/bench_age.c).
 #   submit_per_s, ed25519_verify_per_s (again, for that run), submit_ratio_vs_verify,
+#   submit_cpu_us_per_envelope, verify_cpu_us, submit_cost_in_verifies,
 #   receipt_ms_p50, receipt_ms_p99, tile_req_per_s, nginx_tile_req_per_s,
-#   tile_ratio_vs_nginx
+#   tile_ratio_vs_nginx, receipt_ms_idle_p50, receipt_ms_idle_p90
 #       the live exchange: two nodes and a witness on loopback (bench/node.sh).
 #   fetch_entries_per_s, download_entries_per_s, fetch_ratio_vs_download
 #       `parley fetch` of a node's log of 1,000,000 entries over loopback, every
