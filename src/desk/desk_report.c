@@ -18,6 +18,7 @@
 
 #include "base/err.h"
 #include "base/fileio.h"
+#include "base/rfc3339.h"
 #include "exchange/syntax.h"
 #include "net/logfetch.h"
 #include "report/bundle.h"
@@ -73,12 +74,16 @@ static int fetch_logs(struct desk *d, char *warn, size_t warnsz)
 	return rc;
 }
 
-/* A time argument (RFC 3339) into *t; 400 and -1 if absent or malformed. */
+/* A time argument into *t, read as `parley report --from/--to` reads it (RFC 3339, or a date); 400 and -1 if not. */
 static int time_arg(const struct http_request *req, const char *name, int64_t *t, struct http_response *resp)
 {
 	const char *v = http_arg(req, name);
-	if (!v || syntax_time(v, strlen(v), t)) {
-		desk_json_error(resp, 400, "%s must be a time in RFC 3339 (2021-07-09T00:00:00Z)", name);
+	if (!v) {
+		desk_json_error(resp, 400, "%s is required: a time in RFC 3339 (2021-07-09T00:00:00Z)", name);
+		return -1;
+	}
+	if (rfc3339_parse(v, strlen(v), RFC3339_DATE, t)) {
+		desk_json_error(resp, 400, "%s: %s", name, err_msg());
 		return -1;
 	}
 	return 0;

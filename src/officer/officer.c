@@ -571,7 +571,8 @@ int officer_wait_delivered(const struct officer *o, const char *case_id, const s
 		       pos->party, pos->index, timeout_s);
 }
 
-int officer_open_body(const struct officer *o, const struct envelope *e, struct buf *plain)
+int officer_open_body_marked(const struct officer *o, const struct envelope *e, struct buf *plain, char *disagree,
+			     size_t dsz)
 {
 	char hex[65], path[80];
 	struct buf body;
@@ -579,10 +580,18 @@ int officer_open_body(const struct officer *o, const struct envelope *e, struct 
 	snprintf(path, sizeof path, "/body/%s", hex);
 	buf_init(&body, ENVELOPE_BODY_MAX);
 	int rc = officer_get(o, path, &body);
-	if (!rc)
-		rc = seal_open(e, body.data, body.len, &o->key, history_at(&o->history, e->f.time)->profiles, plain);
+	if (!rc) {
+		unsigned profiles = history_at(&o->history, e->f.time)->profiles;
+		rc = disagree ? seal_open_marked(e, body.data, body.len, &o->key, profiles, plain, disagree, dsz)
+			      : seal_open(e, body.data, body.len, &o->key, profiles, plain);
+	}
 	buf_release(&body);
 	return rc;
+}
+
+int officer_open_body(const struct officer *o, const struct envelope *e, struct buf *plain)
+{
+	return officer_open_body_marked(o, e, plain, NULL, 0);
 }
 
 /* ---- statements ---- */
