@@ -2,8 +2,8 @@
  * desk_api — the JSON API of docs/desk.md over src/officer/: the session's
  * facts, the inbox and case views (the same JSON as `parley inbox --json` and
  * `show --json`, with the bodies the agency may open), templates and schemas,
- * sending every kind, receipts and evidence downloads. Reports are in
- * desk_report.c, statements in desk_statement.c.
+ * sending every kind. Downloads (receipts, evidence) are in desk_download.c,
+ * reports in desk_report.c, statements in desk_statement.c.
  *
  * Every call into the officer's client holds d->officer_lock. Statuses:
  * 400 a malformed request, 413 too large, 422 refused by the desk's checks
@@ -411,122 +411,6 @@ out:
 	json_decref(j);
 }
 
-/* ---- downloads ---- */
-
-/* A name for a download: the case id with '/' as '_'. */
-static void file_name(const char *what, const char *id, char *out, size_t outsz)
-{
-	int n = snprintf(out, outsz, "%s-%s", what, id);
-	for (int i = 0; i < n && (size_t)i < outsz; i++)
-		if (!(out[i] == '.' || out[i] == '-' || (out[i] >= '0' && out[i] <= '9') || (out[i] >= 'a' && out[i] <= 'z') ||
-		      (out[i] >= 'A' && out[i] <= 'Z')))
-			out[i] = '_';
-}
-
-static void attachment(struct http_response *resp, const char *content_type, const char *name, const char *ext)
-{
-	resp->status = 200;
-	resp->content_type = content_type;
-	resp->cache_control = "no-store";
-	snprintf(resp->extra_header, sizeof resp->extra_header, "Content-Disposition: attachment; filename=\"%.70s%.6s\"",
-		 name, ext);
-}
-
-/* GET /api/receipt/<case id>: `parley receipt`'s directory as a tar archive. */
-static void api_receipt(struct desk *d, const char *case_id, struct http_response *resp)
-{
-	char dir[PATH_MAX], name[128];
-	struct officer_receipts r;
-	if (!syntax_case_id(case_id, strlen(case_id))) {
-		desk_json_error(resp, 400, "'%.80s' is not a case id", case_id);
-		return;
-	}
-	int rc = desk_scratch_dir(d, "receipt", dir, sizeof dir);
-	if (rc) {
-		fail(resp, rc, 500);
-		return;
-	}
-	char *log = NULL;
-	size_t loglen = 0;
-	FILE *f = open_memstream(&log, &loglen);
-	if (!f) {
-		desk_json_error(resp, 500, "out of memory");
-		desk_remove_tree(dir);
-		return;
-	}
-	pthread_mutex_lock(&d->officer_lock);
-	rc = officer_receipt(&d->o, case_id, dir, f, &r);
-	pthread_mutex_unlock(&d->officer_lock);
-	fclose(f);
-	free(log);
-	file_name("receipt", case_id, name, sizeof name);
-	if (rc) {
-		fail(resp, rc, 422);
-	} else {
-		buf_reset(&resp->body);
-		if ((rc = desk_tar_dir(dir, name, (long long)time(NULL), &resp->body)))
-			fail(resp, rc, 500);
-		else
-			attachment(resp, "application/x-tar", name, ".tar");
-	}
-	desk_remove_tree(dir);
-}
-
-/* GET /api/evidence/<party>/<index>: the STIX bundle of that envelope's body. */
-static void api_evidence(struct desk *d, const char *rest, struct http_response *resp)
-{
-	char party[17], name[64];
-	const char *slash = strchr(rest, '/');
-	uint64_t index = 0;
-	if (!slash || slash == rest || (size_t)(slash - rest) >= sizeof party || !slash[1] || strlen(slash + 1) > 19) {
-		desk_json_error(resp, 400, "the evidence path is /api/evidence/PARTY/INDEX");
-		return;
-	}
-	for (const char *p = slash + 1; *p; p++) {
-		if (*p < '0' || *p > '9' || (p == slash + 1 && *p == '0' && p[1])) {
-			desk_json_error(resp, 400, "the evidence path is /api/evidence/PARTY/INDEX");
-			return;
-		}
-		index = index * 10 + (uint64_t)(*p - '0');
-	}
-	memcpy(party, rest, (size_t)(slash - rest));
-	party[slash - rest] = 0;
-	if (!charter_party(&d->o.charter, party, strlen(party))) {
-		desk_json_error(resp, 404, "'%s' is no party of the charter", party);
-		return;
-	}
-	struct buf raw, plain;
-	struct envelope e;
-	json_t *b = NULL;
-	buf_init(&raw, ENVELOPE_MAX_SIZE);
-	buf_init(&plain, ENVELOPE_BODY_MAX);
-	pthread_mutex_lock(&d->officer_lock);
-	int rc = officer_fetch_envelope(&d->o, party, index, &raw, &e);
-	if (!rc) {
-		rc = officer_open_body(&d->o, &e, &plain);
-		envelope_release(&e);
-	}
-	pthread_mutex_unlock(&d->officer_lock);
-	if (!rc)
-		rc = jsonload_strict(plain.data, plain.len, PROFILE_BODY_MAX, 64, &b);
-	json_t *ev = json_object_get(b, "evidence");
-	if (rc)
-		fail(resp, rc, 422);
-	else if (!json_is_object(ev))
-		desk_json_error(resp, 404, "the body of %s/%" PRIu64 " carries no evidence", party, index);
-	else {
-		json_incref(ev);
-		desk_json(resp, 200, ev);
-		snprintf(name, sizeof name, "evidence-%s-%" PRIu64, party, index);
-		attachment(resp, "application/json", name, ".json");
-	}
-	json_decref(b);
-	if (plain.data)
-		sodium_memzero(plain.data, plain.len);
-	buf_release(&raw);
-	buf_release(&plain);
-}
-
 void desk_api(struct desk *d, const struct http_request *req, struct http_response *resp)
 {
 	const char *p = req->path + 5; /* after "/api/" */
@@ -542,9 +426,9 @@ void desk_api(struct desk *d, const struct http_request *req, struct http_respon
 	else if (get && !strncmp(p, "schema/", 7))
 		api_schema(p + 7, resp);
 	else if (get && !strncmp(p, "receipt/", 8))
-		api_receipt(d, p + 8, resp);
+		desk_api_receipt(d, p + 8, resp);
 	else if (get && !strncmp(p, "evidence/", 9))
-		api_evidence(d, p + 9, resp);
+		desk_api_evidence(d, p + 9, resp);
 	else if (get && (!strcmp(p, "report") || !strcmp(p, "report/bundle") || !strcmp(p, "mandate")))
 		desk_api_report(d, req, p, resp);
 	else if (!get && !strcmp(p, "send"))

@@ -47,6 +47,10 @@ void desk_serve(void *ctx, const struct http_request *req, struct http_response 
 
 /* The API (desk_api.c): req->path starts with "/api/"; the session and CSRF checks are done. */
 void desk_api(struct desk *d, const struct http_request *req, struct http_response *resp);
+/* GET /api/receipt/<case id>, /api/evidence/<party>/<index> (desk_download.c); the argument is what follows. */
+void desk_api_receipt(struct desk *d, const char *case_id, struct http_response *resp);
+void desk_api_evidence(struct desk *d, const char *rest, struct http_response *resp);
+
 /* GET /api/report, /api/report/bundle, /api/mandate (desk_report.c); path is after "/api/". */
 void desk_api_report(struct desk *d, const struct http_request *req, const char *path, struct http_response *resp);
 
