@@ -17,6 +17,7 @@ const nItems = Number(opt("--items", "40"));
 const secret = opt("--secret", randomBytes(32).toString("base64url"));
 const schemas = opt("--schemas", new URL("../../docs/schemas", import.meta.url).pathname);
 const AGENCY = opt("--agency", "ru.gp");
+const staticDir = opt("--static-dir", null); // the benchmark's static copy of the final HTML
 const HOSTILE = '<img src=x onerror="window.__xss=1">';
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -114,6 +115,8 @@ const server = createServer(async (req, res) => {
   const url = new URL(req.url, "http://x");
   const path = url.pathname;
   const sess = cookieOf(req);
+  if (staticDir && req.method === "GET" && /^\/static\/[a-z0-9-]+\.html$/.test(path) && existsSync(join(staticDir, path.slice(8))))
+    return send(res, 200, "text/html; charset=utf-8", readFileSync(join(staticDir, path.slice(8))));
   if (req.method === "GET" && assets[path] && (sess || path === "/start" || path === "/desk.js" || path === "/desk.css"))
     return send(res, 200, assets[path][1], files[assets[path][0]]);
   if (path === "/api/start" && req.method === "POST") {
