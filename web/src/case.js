@@ -52,14 +52,16 @@ function value(v) {
   return html`<span class="text">${user(v)}</span>`;
 }
 
-function documentOf(e, body) {
+// What a ref names: the API's "pos" (PARTY/INDEX), or the sender's party and the index.
+export const posOf = (e, session) => e.pos || partyOf(e.from, session) + "/" + e.index;
+
+function documentOf(e, body, session) {
   const rest = Object.entries(body).filter(([k]) => !["profile", "type", "title", "evidence"].includes(k));
-  const party = partyOf(e.from, "");
   return html`<article class="doc">
     ${body.title ? html`<h3>${user(body.title)}</h3>` : ""}
     <dl>${rest.map(([k, v]) => html`<dt>${user(k.replace(/_/g, " "))}</dt><dd>${value(v)}</dd>`)}</dl>
     ${body.evidence ? html`<h4>${t("case.evidence")}</h4>${stixTable(body.evidence)}
-      <p><a class="button" href="/api/evidence/${enc(party)}/${e.index}" download>${t("case.download_evidence")}</a></p>` : ""}
+      <p><a class="button" href="/api/evidence/${enc(posOf(e, session))}" download>${t("case.download_evidence")}</a></p>` : ""}
   </article>`;
 }
 
@@ -74,13 +76,13 @@ export async function renderCase(ctx, id) {
       <a class="button" href="#compose/${enc(c.case)}">${t("case.reply")}</a></p>
     <ol class="timeline">${envs.map((e) => {
       const body = openedBody(e);
-      const ref = partyOf(e.from, session) + "/" + e.index;
+      const ref = posOf(e, session);
       return html`<li class="env k-${e.kind}" id="env-${e.log}-${e.index}">
         <h2>${t("kind." + e.kind)} · <bdi dir="auto">${e.from}</bdi> → ${(e.to || []).map((a, i) => html`${i ? ", " : ""}<bdi dir="auto">${a}</bdi>`)}</h2>
         <p class="meta">${fmtTime(e.time)} · ${t("case.position", { ref })}${e.urgent ? html` · <strong>${t("case.urgent")}</strong>` : ""}${e.handling ? html` · <bdi dir="auto">${e.handling}</bdi>` : ""}
           ${e.ref ? html` · ${t("case.in_reply", { kind: e.ref.kind ? t("kind." + e.ref.kind) : "", index: fmtNum(e.ref.index), state: t("ref." + e.ref.state) })}` : ""}</p>
         <ul class="proof">${proof(e, session)}</ul>
-        ${body ? documentOf(e, body) : e.body_error ? html`<p class="warn">${t("case.body_error", { why: e.body_error })}</p>` : ""}
+        ${body ? documentOf(e, body, session) : e.body_error ? html`<p class="warn">${t("case.body_error", { why: e.body_error })}</p>` : ""}
         <p><a href="#compose/${enc(c.case)}?ref=${encodeURIComponent(ref)}">${t("case.reply_to_this")}</a></p>
       </li>`;
     })}</ol>

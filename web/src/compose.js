@@ -8,7 +8,8 @@ import { get, post, hasCsrf } from "./api.js";
 import { makeResolver, formMarkup, readForm, validate } from "./schemaform.js";
 import { checkBundle, stixTable } from "./stix.js";
 import { errorText } from "./errors.js";
-import { partyOf, agencyNames, caseHash } from "./util.js";
+import { agencyNames, caseHash } from "./util.js";
+import { posOf } from "./case.js";
 
 export const SEND_KINDS = ["notice", "request", "preservation", "update", "ack", "answer", "decline", "close"];
 const RESPONSES = ["ack", "answer", "decline", "close", "update"];
@@ -47,7 +48,7 @@ export async function renderCompose(ctx, arg) {
     const { schema, r } = await schemaFor(profile, st.kind);
     const isResponse = RESPONSES.includes(st.kind);
     const refOpts = st.envelopes.map((e) => {
-      const ref = partyOf(e.from, session) + "/" + e.index;
+      const ref = posOf(e, session);
       return html`<option value="${ref}"${st.ref === ref ? html` selected` : ""}>${t("compose.ref_option", { ref, kind: t("kind." + e.kind), from: e.from, time: fmtTime(e.time) })}</option>`;
     });
     setHTML(app, html`<section class="compose">
@@ -69,7 +70,7 @@ export async function renderCompose(ctx, arg) {
         <p id="c-urgent" class="urgent" role="status"></p>
         <fieldset><legend>${t("compose.evidence")}</legend>
           <label for="c-evidence">${t("compose.evidence_file")}</label> <input id="c-evidence" type="file" accept=".json,application/json">
-          <span class="err" id="c-evidence_e" role="alert"></span><div id="c-evidence-view"></div></fieldset>
+          <span class="err" id="c-evidence_e" role="alert"></span><div id="c-evidence-view">${st.evidence ? stixTable(st.evidence) : ""}</div></fieldset>
         <div id="c-summary" role="alert"></div>
         <p><button type="submit" class="primary">${t("compose.send")}</button></p>
       </form></section>`);
@@ -96,6 +97,7 @@ export async function renderCompose(ctx, arg) {
     document.getElementById("c-template").addEventListener("click", async () => {
       keep();
       try { st.body = await get("/api/template/" + encodeURIComponent(schemaName(st.kind))); } catch (e) { showSummary([errorText(e)]); return; }
+      if (st.body && st.body.evidence) { st.evidence = st.body.evidence; delete st.body.evidence; } // the template's evidence, shown below
       await draw();
     });
     form.addEventListener("click", async (e) => {
