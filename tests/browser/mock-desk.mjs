@@ -145,7 +145,11 @@ const server = createServer(async (req, res) => {
   if (path === "/api/session") return json(res, 200, { agency: AGENCY, party: AGENCY.split(".")[0], node: "http://127.0.0.1:1", channel: "0".repeat(64),
     profiles: ["cyber-mla"], agencies: AGENCIES, now: iso(NOW), version: "mock" });
   if (path === "/api/inbox") return send(res, 200, "application/json", inboxJson || (inboxJson = JSON.stringify(inbox())));
-  if (path.startsWith("/api/case/")) return json(res, 200, caseView(decodeURIComponent(path.slice(10))));
+  if (path.startsWith("/api/case/")) {
+    // a case named .../slow answers late: the page must not draw it over a later view
+    if (path.endsWith("-slow")) await new Promise((ok) => setTimeout(ok, 700));
+    return json(res, 200, caseView(decodeURIComponent(path.slice(10))));
+  }
   if (path === "/api/_sent") return json(res, 200, sent); // for the tests: what reached the "node"
   let m;
   if ((m = /^\/api\/schema\/([a-z-]+)\/([a-z-]+)$/.exec(path))) {

@@ -266,6 +266,17 @@ try {
     await axe(page);
   });
 
+  await check("late_answer_does_not_overwrite_newer_view", async () => {
+    await page.goto(desk.origin + "/#inbox");
+    await page.waitForSelector("#rows tr[data-i]");
+    await page.evaluate(() => { location.hash = "#case/us.doj/2026-0001-slow"; });
+    await page.evaluate(() => new Promise((ok) => setTimeout(ok, 50)));
+    await page.evaluate(() => { location.hash = "#inbox"; });
+    await page.waitForSelector("#rows tr[data-i]");
+    await page.evaluate(() => new Promise((ok) => setTimeout(ok, 1200)));
+    assert(await page.$("#rows tr[data-i]") && !(await page.$(".timeline")), "the slow case view was drawn over the inbox");
+  });
+
   await check("no_page_errors", async () => {
     assert(!page.__errors, "page errors: " + (page.__errors || []).join(" | "));
   });

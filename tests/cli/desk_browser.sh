@@ -16,7 +16,17 @@ if [ ! -f "$web/desk.js" ]; then
 fi
 art=$ROOT/$BUILD/test-artefacts/desk
 mkdir -p "$art"
-T_FILE=$T_FILE timeout 600 node "$ROOT/tests/browser/page.mjs" "$web" "$art/page" || true
+# run_js NAME CMD... — a node test program; its PASS/FAIL/SKIP lines pass through, and a
+# program that dies without saying FAIL (a crash, the timeout) is a FAIL too.
+run_js() {
+	local name=$1 rc; shift
+	"$@" >"$T_DIR/$name.out"
+	rc=$?
+	cat "$T_DIR/$name.out"
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$T_DIR/$name.out"; then fail "$name" "exited with status $rc"; fi
+}
+export T_FILE
+run_js page timeout 600 node "$ROOT/tests/browser/page.mjs" "$web" "$art/page"
 if ! "$PARLEY" desk --help >/dev/null 2>&1; then
 	skip desk "this parley has no desk command yet"
 	exit 0
@@ -47,5 +57,5 @@ start_desk doj "$K/us.doj.key" "$(url_of us)" || { fail setup "desk us.doj: $(ca
 DOJ=$DESK_URL
 start_desk gp "$K/ru.gp.key" "$(url_of ru)" || { fail setup "desk ru.gp: $(cat "$D/gp.err")"; exit 0; }
 GP=$DESK_URL
-T_FILE=$T_FILE DOJ_URL=$DOJ GP_URL=$GP CHARTER=$D/ch/charter PARLEY=$PARLEY WORK=$D \
-	timeout 900 node "$ROOT/tests/browser/desk.mjs" "$art/desk" || true
+export DOJ_URL=$DOJ GP_URL=$GP CHARTER=$D/ch/charter PARLEY WORK=$D
+run_js desk timeout 900 node "$ROOT/tests/browser/desk.mjs" "$art/desk"

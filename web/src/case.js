@@ -68,6 +68,7 @@ function documentOf(e, body, session) {
 export async function renderCase(ctx, id) {
   const { session, app } = ctx;
   const c = await get("/api/case/" + enc(id));
+  if (ctx.stale()) return;
   const envs = c.envelopes || [];
   setHTML(app, html`<section class="case">
     <h1>${t("case.title")} <bdi dir="auto">${c.case}</bdi></h1>

@@ -42,10 +42,12 @@ export async function renderCompose(ctx, arg) {
   if (st.caseId) {
     try { st.envelopes = (await get("/api/case/" + enc(st.caseId))).envelopes || []; } catch { st.envelopes = []; }
   }
+  if (ctx.stale()) return;
   const others = agencyNames(session).filter((a) => a !== session.agency);
 
   const draw = async () => {
     const { schema, r } = await schemaFor(profile, st.kind);
+    if (ctx.stale()) return;
     const isResponse = RESPONSES.includes(st.kind);
     const refOpts = st.envelopes.map((e) => {
       const ref = posOf(e, session);

@@ -49,6 +49,7 @@ function rows(items, seen) {
 export async function renderInbox(ctx) {
   const { session, app } = ctx;
   const data = await get("/api/inbox");
+  if (ctx.stale()) return;
   const items = data.items || [];
   const counts = data.counts || {};
   const seen = loadSeen(session.agency);

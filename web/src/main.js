@@ -11,6 +11,7 @@ import { errorText } from "./errors.js";
 
 const app = () => document.getElementById("app");
 let session = null;
+let generation = 0; // a view whose data arrives after another route began draws nothing
 
 function message(titleKey, textKey) {
   document.getElementById("top").textContent = "";
@@ -42,7 +43,8 @@ export async function route() {
   header();
   const [name, ...rest] = location.hash.replace(/^#/, "").split("/");
   const arg = rest.map(decodeURIComponent).join("/");
-  const ctx = { session, app: app(), go: (h) => { location.hash = h; } };
+  const mine = ++generation;
+  const ctx = { session, app: app(), go: (h) => { location.hash = h; }, stale: () => mine !== generation };
   try {
     if (name === "case" && arg) await renderCase(ctx, arg);
     else if (name === "compose") await renderCompose(ctx, arg);
@@ -50,6 +52,7 @@ export async function route() {
     else if (name === "mandate") await renderReports(ctx, "mandate");
     else await renderInbox(ctx);
   } catch (e) {
+    if (ctx.stale()) return;
     setHTML(app(), html`<section class="notice" role="alert"><h1>${t("error.title")}</h1><p>${errorText(e)}</p></section>`);
   }
 }

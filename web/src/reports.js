@@ -83,7 +83,7 @@ async function period_(ctx) {
   });
   await loading;
   const box = document.getElementById("report");
-  if (!box) return;
+  if (!box || ctx.stale()) return;
   if (failed) { setHTML(box, html`<p class="warn" role="alert">${t("report.failed")}</p>`); return; }
   const req = (rep.pairs || []).filter((p) => p.kind === "request");
   const months = [...new Set(req.flatMap((p) => (p.months || []).map((m) => m.month)))].sort();
@@ -114,8 +114,10 @@ async function mandate(ctx) {
   setHTML(app, html`<section class="reports"><h1>${t("mandate.title")}</h1><div id="report"><p>${t("report.loading")}</p></div></section>`);
   let m;
   try { m = await get("/api/mandate?period=1"); } catch (e) {
+    if (ctx.stale()) return;
     setHTML(document.getElementById("report"), html`<p class="warn" role="alert">${t("report.failed")}</p>`); return;
   }
+  if (ctx.stale()) return;
   const acks = m.acknowledgements_by_party || [];
   setHTML(document.getElementById("report"), html`
     <p>${t("mandate.term", { start: fmtTime(m.term && m.term.start), end: fmtTime(m.term && m.term.end) })}</p>
