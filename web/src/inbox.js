@@ -121,6 +121,12 @@ export async function renderInbox(ctx) {
     if (e.key === "Enter" && cur >= 0) { ctx.go(caseHash(shown[cur].case)); return true; }
     return false;
   });
-  if (takeSearchWanted()) document.getElementById("search").focus();
-  else app.focus({ preventScroll: true });
+  // Focus after the frame: focusing forces style and layout of the 10,000 rows at once,
+  // inside the task that inserted them; after it, the browser lays them out as it paints.
+  const search = takeSearchWanted();
+  requestAnimationFrame(() => {
+    if (ctx.stale()) return;
+    if (search) document.getElementById("search").focus();
+    else app.focus({ preventScroll: true });
+  });
 }
