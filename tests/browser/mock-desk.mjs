@@ -17,6 +17,7 @@ const nItems = Number(opt("--items", "40"));
 const secret = opt("--secret", randomBytes(32).toString("base64url"));
 const schemas = opt("--schemas", new URL("../../docs/schemas", import.meta.url).pathname);
 const AGENCY = opt("--agency", "ru.gp");
+const PROFILES = opt("--profiles", "cyber-mla").split(",");
 const staticDir = opt("--static-dir", null); // the benchmark's static copy of the final HTML
 const HOSTILE = '<img src=x onerror="window.__xss=1">';
 
@@ -143,7 +144,7 @@ const server = createServer(async (req, res) => {
     return json(res, 404, { error: "no such path" });
   }
   if (path === "/api/session") return json(res, 200, { agency: AGENCY, party: AGENCY.split(".")[0], node: "http://127.0.0.1:1", channel: "0".repeat(64),
-    profiles: ["cyber-mla"], agencies: AGENCIES, now: iso(NOW), version: "mock" });
+    profiles: PROFILES, agencies: AGENCIES, now: iso(NOW), version: "mock" });
   if (path === "/api/inbox") return send(res, 200, "application/json", inboxJson || (inboxJson = JSON.stringify(inbox())));
   if (path.startsWith("/api/case/")) {
     // a case named .../slow answers late: the page must not draw it over a later view
@@ -158,6 +159,13 @@ const server = createServer(async (req, res) => {
   }
   if ((m = /^\/api\/template\/([a-z-]+)$/.exec(path))) return json(res, 200, { profile: "cyber-mla", type: m[1], completeness: "partial", summary: "Subscriber data provided.",
     provided: [{ description: "Subscriber records" }], remaining: [{ description: "Traffic data", reason: "Awaiting the operator" }] });
+  if (path === "/api/mandate") {
+    if (!PROFILES.includes("aid-crossing")) return json(res, 404, { error: "the charter does not enable aid-crossing" });
+    return json(res, 200, { report: "parley mandate report v1", channel: "0".repeat(64), period: { from: "2026-01-01T00:00:00Z", to: iso(NOW) },
+      term: { start: "2026-01-01T00:00:00Z", end: "2027-01-01T00:00:00Z", reporting_period_s: 2592000 }, as_of: iso(NOW), logs: [], crossings: ["kerem-shalom"],
+      reporting_periods: [], total: { consignments: 4, trucks_notified: 120 },
+      acknowledgements_by_party: [{ party: "sy", on_time: 2, late: 1, missing: 0, pending: 1 }, { party: HOSTILE, on_time: 0, late: 0, missing: 1, pending: 0 }], consignments: [] });
+  }
   if (path === "/api/report") return json(res, 200, report(url.searchParams.get("from"), url.searchParams.get("to")));
   if (path.startsWith("/api/receipt/") || path.startsWith("/api/report/bundle")) return send(res, 200, "application/x-tar", Buffer.alloc(1024), { "Content-Disposition": 'attachment; filename="receipt.tar"' });
   if (path.startsWith("/api/evidence/")) return send(res, 200, "application/json", JSON.stringify(evidence), { "Content-Disposition": 'attachment; filename="evidence.json"' });

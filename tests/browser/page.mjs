@@ -280,6 +280,22 @@ try {
   await check("no_page_errors", async () => {
     assert(!page.__errors, "page errors: " + (page.__errors || []).join(" | "));
   });
+  await check("mandate_report_where_aid_crossing", async () => {
+    assert(!(await page.$('nav a[href="#mandate"]')), "the mandate report is offered without aid-crossing");
+    const aid = await startDesk(process.execPath, [mock, web, "--items", "3", "--profiles", "cyber-mla,aid-crossing", "--agency", "un.ocha"]);
+    const { ctx: c4, page: p4 } = await context();
+    try {
+      await p4.goto(aid.url);
+      await p4.waitForSelector("#rows");
+      await p4.click('nav a[href="#mandate"]');
+      await p4.waitForSelector("#ch-acks");
+      const text = await p4.textContent("main");
+      assert(text.includes(en["mandate.acks"]) && text.includes("sy"), "the mandate report: " + text.slice(0, 200));
+      assert(await p4.evaluate(() => window.__xss === undefined) && !(await p4.$("main img")), "a party name became markup");
+      await axe(p4);
+    } finally { await c4.close(); aid.proc.kill(); }
+  });
+
   writeFileSync(join(art, "README"), "Screenshots of the desk's page (tests/browser/page.mjs), kept as test artefacts.\n");
   await ctx.close();
 } finally {

@@ -62,7 +62,10 @@ function periodForm(p) {
 async function period_(ctx) {
   const { session, app } = ctx;
   if (!period.from) Object.assign(period, defaultPeriod(session.now));
-  const qs = `from=${encodeURIComponent(rfc(period.from))}&to=${encodeURIComponent(rfc(period.to, true))}`;
+  // The period ends at the end of its last day, or now if that is later than now.
+  const now = new Date(session.now || Date.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const to = rfc(period.to, true) > now ? now : rfc(period.to, true);
+  const qs = `from=${encodeURIComponent(rfc(period.from))}&to=${encodeURIComponent(to)}`;
   setHTML(app, html`<section class="reports"><h1>${t("report.title")}</h1>${periodForm(period)}
     <p><button type="button" id="question" class="primary">${t("q.button")}</button></p>
     <div id="answer" role="status" aria-live="polite"></div><div id="report"><p>${t("report.loading")}</p></div></section>`);
