@@ -2,8 +2,8 @@
  * desk_api — the JSON API of docs/desk.md over src/officer/: the session's
  * facts, the inbox and case views (the same JSON as `parley inbox --json` and
  * `show --json`, with the bodies the agency may open), templates and schemas,
- * sending every kind, receipts and evidence downloads. Reports and statements
- * are in desk_report.c.
+ * sending every kind, receipts and evidence downloads. Reports are in
+ * desk_report.c, statements in desk_statement.c.
  *
  * Every call into the officer's client holds d->officer_lock. Statuses:
  * 400 a malformed request, 413 too large, 422 refused by the desk's checks
@@ -389,10 +389,13 @@ static void api_send(struct desk *d, const struct http_request *req, struct http
 	m.case_id = case_id;
 	if (!rc && case_j && strlen(json_string_value(case_j)) >= sizeof case_id)
 		rc = err_set(ERR_USAGE, "case id too long");
-	if (!rc)
+	int submitted = 0;
+	if (!rc) {
+		submitted = 1;
 		rc = ref_j ? officer_respond(&d->o, &m, k->how, json_string_value(ref_j), &pos, about, sizeof about)
 			   : officer_send(&d->o, &m, &pos);
-	long refused = officer_node_refusal();
+	}
+	long refused = submitted ? officer_node_refusal() : 0;
 	pthread_mutex_unlock(&d->officer_lock);
 	if (rc && refused >= 400 && refused < 600)
 		desk_json_error(resp, (int)refused, "%s", err_msg());
@@ -538,8 +541,12 @@ void desk_api(struct desk *d, const struct http_request *req, struct http_respon
 		api_receipt(d, p + 8, resp);
 	else if (get && !strncmp(p, "evidence/", 9))
 		api_evidence(d, p + 9, resp);
+	else if (get && (!strcmp(p, "report") || !strcmp(p, "report/bundle") || !strcmp(p, "mandate")))
+		desk_api_report(d, req, p, resp);
 	else if (!get && !strcmp(p, "send"))
 		api_send(d, req, resp);
+	else if (!get && !strncmp(p, "statement/", 10))
+		desk_api_statement(d, req, p + 10, resp);
 	else if (!get && !strcmp(p, "start"))
 		desk_json_error(resp, 403, "the start link has been used already: restart `parley desk` for a new one");
 	else

@@ -47,6 +47,12 @@ void desk_serve(void *ctx, const struct http_request *req, struct http_response 
 
 /* The API (desk_api.c): req->path starts with "/api/"; the session and CSRF checks are done. */
 void desk_api(struct desk *d, const struct http_request *req, struct http_response *resp);
+/* GET /api/report, /api/report/bundle, /api/mandate (desk_report.c); path is after "/api/". */
+void desk_api_report(struct desk *d, const struct http_request *req, const char *path, struct http_response *resp);
+
+/* POST /api/statement/<step> (desk_statement.c). */
+void desk_api_statement(struct desk *d, const struct http_request *req, const char *step, struct http_response *resp);
+
 /* POST /api/start: opens the session (desk_http.c, the one API path without a session). */
 void desk_api_start(struct desk *d, const struct http_request *req, struct http_response *resp);
 

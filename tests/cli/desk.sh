@@ -64,6 +64,7 @@ expect desk-needs-key 2 "--key KEYFILE and --node URL are required" "$PARLEY" de
 
 start_desk DOJ "$K/us.doj.key" "$US" --dir "$D/doj" || { fail setup "desk us.doj: $(cat "$D/DOJ.err")"; exit 1; }
 start_desk GP "$K/ru.gp.key" "$RU" || { fail setup "desk ru.gp: $(cat "$D/GP.err")"; exit 1; }
+GP_PID=${NODE_PIDS[-1]}
 pass desk-prints-start-link
 [ ${#DOJ_SECRET} -eq 43 ] && pass secret-43-chars || fail secret-43-chars "'$DOJ_SECRET'"
 
@@ -198,7 +199,7 @@ check answer-bad-ref 404 "$(api GP POST /api/send "$D/answer-badref.json")"
 # us.doj's receipt: a tar archive whose proofs `parley proof verify` accepts
 for i in $(seq 100); do
 	api DOJ GET "/api/case/$CASE" >/dev/null
-	jq -e '[.envelopes[] | select(.kind == "answer")] | length == 1 and ([.envelopes[0].cosigned[]? | select(.role == "party")] | length > 0)' "$D/body" >/dev/null && break
+	jq -e '([.envelopes[] | select(.kind == "answer")] | length == 1) and ([.envelopes[0].cosigned[]? | select(.role == "party")] | length > 0)' "$D/body" >/dev/null && break
 	sleep 0.2
 done
 check receipt 200 "$(api DOJ GET "/api/receipt/$CASE")"
@@ -216,8 +217,73 @@ if [ -f "$RX/0.tlog-proof" ] && "$PARLEY" proof verify "$RX/0.tlog-proof" "$RX/0
 	pass receipt-verify-charter
 else fail receipt-verify-charter "$(ls "$RX"; cat "$D/pv.err")"; fi
 
+# a statement: proposed in us.doj's desk, co-signed in ru.gp's (imported), published by us.doj's
+jq -n --arg c "$CASE" --slurpfile b "$V/statement-consultation-round.json" '{case: $c, to: ["ru.gp"], body: $b[0]}' >"$D/st.json"
+check statement-propose 200 "$(api DOJ POST /api/statement/propose "$D/st.json")"
+jcheck statement-proposed '.missing == ["ru.gp"] and (.statement | test("^[0-9a-f]{16}$")) and (.envelope | test("statement"))'
+jq '{statement}' "$D/body" >"$D/st-id.json"
+jq '{envelope, body_age}' "$D/body" >"$D/st-export.json"
+[ -f "$D/doj/statements/$(jq -r .statement "$D/st-id.json")/envelope" ] && pass statement-kept-in-dir || fail statement-kept-in-dir
+check statement-publish-unsigned 422 "$(api DOJ POST /api/statement/publish "$D/st-id.json")"
+jcheck statement-publish-unsigned-says '.error | test("lacks the signature of ru.gp")'
+check statement-cosign-gp 200 "$(api GP POST /api/statement/cosign "$D/st-export.json")"
+jcheck statement-cosigned '.missing == []'
+jq '{envelope, body_age}' "$D/body" >"$D/st-signed.json"
+check statement-cosign-twice 422 "$(api GP POST /api/statement/cosign "$D/st-signed.json")"
+echo '{"statement":"0123456789abcdef"}' >"$D/st-none.json"
+check statement-unknown 404 "$(api DOJ POST /api/statement/publish "$D/st-none.json")"
+echo '{"statement":"../../etc"}' >"$D/st-bad.json"
+check statement-bad-id 422 "$(api DOJ POST /api/statement/publish "$D/st-bad.json")"
+check statement-publish 200 "$(api DOJ POST /api/statement/publish "$D/st-signed.json")"
+jcheck statement-published '.party == "us" and (.index | type) == "number"'
+
+# the period report: the logs fetched into the desk's --dir, the same JSON as `parley report --json`
+FROM=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ) TO=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+check report 200 "$(api DOJ GET "/api/report?from=$FROM&to=$TO")"
+cp "$D/body" "$D/desk-report.json"
+[ -d "$D/doj/logs/us" ] && [ -d "$D/doj/logs/ru" ] && [ -f "$D/doj/charter" ] && pass report-fetched-logs || fail report-fetched-logs "$(ls -R "$D/doj" | head)"
+"$PARLEY" fetch --charter "$D/ch/charter" --out "$D/audit" >/dev/null 2>&1 &&
+	"$PARLEY" report "$D/audit" --from "$FROM" --to "$TO" --json >"$D/cli-report.json" 2>/dev/null
+if diff <(jq -S . "$D/desk-report.json") <(jq -S . "$D/cli-report.json") >"$D/diff" 2>&1; then
+	pass report-matches-cli
+else fail report-matches-cli "$(head -c 600 "$D/diff")"; fi
+jq -e '[.. | objects | select(.kind? == "request")] | length >= 1' "$D/desk-report.json" >/dev/null &&
+	pass report-has-request || fail report-has-request "$(head -c 400 "$D/desk-report.json")"
+check report-bad-time 400 "$(api DOJ GET "/api/report?from=yesterday&to=$TO")"
+check report-reversed 400 "$(api DOJ GET "/api/report?from=$TO&to=$FROM")"
+check report-bundle 200 "$(api DOJ GET "/api/report/bundle?from=$FROM&to=$TO")"
+mkdir -p "$D/bx" && tar -xf "$D/body" -C "$D/bx" 2>"$D/tar.err" && pass report-bundle-untar || fail report-bundle-untar "$(cat "$D/tar.err")"
+BX=$(ls -d "$D"/bx/report-* 2>/dev/null | head -n1)
+[ -f "$BX/report.json" ] && [ -f "$BX/charter" ] && pass report-bundle-layout || fail report-bundle-layout "$(ls -R "$D/bx" | head)"
+expect report-bundle-verifies 0 "" "$PARLEY" report verify "$BX" --charter "$D/ch/charter"
+check mandate-not-enabled 404 "$(api DOJ GET /api/mandate)"
+jcheck mandate-not-enabled-says '.error | test("aid-crossing")'
+
+# a submission the node refuses: the node's status and reason, passed through (through a proxy that
+# changes one character of the envelope's signature on its way to the real node; python3's stdlib)
+if command -v python3 >/dev/null; then
+	PROXY=http://127.0.0.1:$((PORT_BASE + 4))
+	python3 "$ROOT/tests/tools/tamper_proxy.py" $((PORT_BASE + 4)) "$US" 2>"$D/proxy.err" &
+	NODE_PIDS+=($!)
+	wait_for curl -sf "$PROXY/checkpoint"
+	start_desk TAMPER "$K/us.doj.key" "$PROXY" || fail setup "desk through the proxy: $(cat "$D/TAMPER.err")"
+	printf '{"secret":"%s"}' "$TAMPER_SECRET" >"$D/tsecret.json"
+	req TAMPER POST /api/start -H 'Content-Type: application/json' --data-binary @"$D/tsecret.json" >/dev/null
+	TAMPER_CSRF=$(jq -r .csrf "$D/body")
+	size0=$(log_size "$US")
+	jq -n --slurpfile b "$V/notice-minimal.json" '{kind: "notice", to: ["ru.gp"], body: $b[0]}' >"$D/notice-ok.json"
+	check node-refusal-status 403 "$(api TAMPER POST /api/send "$D/notice-ok.json")"
+	jcheck node-refusal-reason '.error | test("the node refused it \\(HTTP 403\\): .*signature")'
+	[ "$(log_size "$US")" = "$size0" ] && pass node-refusal-nothing-appended || fail node-refusal-nothing-appended
+else
+	skip node-refusal "python3 is not installed"
+fi
+
 # the secret of a stopped desk opens nothing in a new one
-kill "${NODE_PIDS[-1]}" 2>/dev/null
+kill "$GP_PID" 2>/dev/null
+wait "$GP_PID" 2>/dev/null
+rc=$?
+[ $rc -eq 0 ] && pass desk-stops-on-sigterm || fail desk-stops-on-sigterm "exit $rc: $(tail -n 3 "$D/GP.err")"
 start_desk GP2 "$K/ru.gp.key" "$RU" || { fail setup "desk ru.gp again"; exit 1; }
 GP2_URL=$GP2_URL
 check old-secret-new-desk 403 "$(req GP2 POST /api/start -H 'Content-Type: application/json' --data-binary @"$D/gpsecret.json")"
