@@ -70,6 +70,7 @@ export function fmtNum(n) {
 // A duration in seconds, in whole hours or days.
 export function fmtDuration(s) {
   if (s === null || s === undefined) return "";
+  if (s < 3600) return t("dur.minutes", { n: fmtNum(Math.round(s / 60)) });
   if (s < 2 * 86400) return t("dur.hours", { n: fmtNum(Math.round(s / 3600)) });
   return t("dur.days", { n: fmtNum(Math.round(s / 86400)) });
 }

@@ -63,7 +63,8 @@ async function period_(ctx) {
   const { session, app } = ctx;
   if (!period.from) Object.assign(period, defaultPeriod(session.now));
   // The period ends at the end of its last day, or now if that is later than now.
-  const now = new Date(session.now || Date.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+  // (the later of the browser's clock and the desk's at the session's start: the session may be old)
+  const now = new Date(Math.max(Date.parse(session.now) || 0, Date.now())).toISOString().replace(/\.\d{3}Z$/, "Z");
   const to = rfc(period.to, true) > now ? now : rfc(period.to, true);
   const qs = `from=${encodeURIComponent(rfc(period.from))}&to=${encodeURIComponent(to)}`;
   setHTML(app, html`<section class="reports"><h1>${t("report.title")}</h1>${periodForm(period)}
