@@ -249,6 +249,42 @@ try {
     await axe(p);
   });
 
+  await check("statement_proposed_cosigned_published", async () => {
+    const p = doj.page, q = gp.page;
+    await p.evaluate((h) => { location.hash = h; }, "#statement/" + CASE.split("/").map(encodeURIComponent).join("/"));
+    await p.waitForSelector("#st-form");
+    await p.click("#st-form button[type=submit]");
+    await p.waitForSelector("#st-summary .errors");
+    assert((await p.textContent("#st-summary")).includes("$.title"), "no field errors before proposing");
+    await p.click("#st-template");
+    await p.waitForFunction(() => document.querySelector("[data-path='$.title']").value !== "");
+    await p.check('#st-to input[value="ru.gp"]');
+    await axe(p);
+    await p.click("#st-form button[type=submit]");
+    await p.waitForSelector("#st-result .answer, #st-result .errors", { timeout: 60000 });
+    const proposed = await p.textContent("#st-result");
+    assert(proposed.includes("Still to sign: ru.gp"), "proposed: " + proposed);
+    const [d1] = await Promise.all([p.waitForEvent("download"), p.click("#st-result a[download]")]);
+    const f1 = join(WORK, "statement-proposed.json");
+    await d1.saveAs(f1);
+    await q.selectOption("#lang", "en"); // (the Russian pages above left ru.gp's desk in Russian)
+    await q.evaluate(() => { location.hash = "#statement"; });
+    await q.waitForSelector("#st-file");
+    await q.setInputFiles("#st-file", f1);
+    await q.waitForSelector("#st-file-view pre");
+    await q.click("#st-cosign");
+    await q.waitForSelector("#st-result .answer, #st-result .errors", { timeout: 60000 });
+    assert((await q.textContent("#st-result")).includes(en["st.complete"]), "co-signed: " + (await q.textContent("#st-result")));
+    const [d2] = await Promise.all([q.waitForEvent("download"), q.click("#st-result a[download]")]);
+    const f2 = join(WORK, "statement-signed.json");
+    await d2.saveAs(f2);
+    await p.setInputFiles("#st-file", f2);
+    await p.waitForSelector("#st-file-view pre");
+    await p.click("#st-publish");
+    await p.waitForSelector(".timeline", { timeout: 60000 }).catch(async () => { throw new Error("not published: " + (await p.textContent("#st-result"))); });
+    assert((await p.textContent(".timeline")).includes(en["kind.statement"]), "the statement is not in the case's timeline");
+  });
+
   await check("no_page_errors", async () => {
     const errs = [...(doj.page.__errors || []), ...(gp.page.__errors || [])];
     assert(!errs.length, errs.join(" | "));

@@ -6,6 +6,7 @@ import { renderInbox } from "./inbox.js";
 import { renderCase } from "./case.js";
 import { renderCompose } from "./compose.js";
 import { renderReports } from "./reports.js";
+import { renderStatement } from "./statement.js";
 import { installKeys } from "./keys.js";
 import { errorText } from "./errors.js";
 
@@ -19,7 +20,7 @@ function message(titleKey, textKey) {
 }
 
 function header() {
-  const nav = [["#inbox", "nav.inbox"], ["#compose", "nav.compose"], ["#reports", "nav.reports"]];
+  const nav = [["#inbox", "nav.inbox"], ["#compose", "nav.compose"], ["#statement", "nav.statement"], ["#reports", "nav.reports"]];
   if (session.profiles && session.profiles.includes("aid-crossing")) nav.push(["#mandate", "nav.mandate"]);
   const here = location.hash.split("/")[0] || "#inbox";
   setHTML(document.getElementById("top"), html`
@@ -48,6 +49,7 @@ export async function route() {
   try {
     if (name === "case" && arg) await renderCase(ctx, arg);
     else if (name === "compose") await renderCompose(ctx, arg);
+    else if (name === "statement") await renderStatement(ctx, arg);
     else if (name === "reports") await renderReports(ctx, "period");
     else if (name === "mandate") await renderReports(ctx, "mandate");
     else await renderInbox(ctx);
