@@ -5,7 +5,7 @@
 // left) and Russian, and axe on every view.
 //   node page.mjs WEBDIR ARTEFACTS_DIR
 import { check, assert, launch, startDesk, axe, failures } from "./harness.mjs";
-import { writeFileSync, mkdirSync } from "node:fs";
+import { writeFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const [web, art] = process.argv.slice(2);
@@ -13,9 +13,9 @@ mkdirSync(art, { recursive: true });
 const mock = new URL("./mock-desk.mjs", import.meta.url).pathname;
 const desk = await startDesk(process.execPath, [mock, web, "--items", "60"]);
 const browser = await launch();
-const en = (await import("../../web/i18n/en.json", { with: { type: "json" } })).default;
-const ar = (await import("../../web/i18n/ar.json", { with: { type: "json" } })).default;
-const ru = (await import("../../web/i18n/ru.json", { with: { type: "json" } })).default;
+// (read, not imported: JSON import attributes need a newer node than Debian's 18)
+const cat = (l) => JSON.parse(readFileSync(new URL(`../../web/i18n/${l}.json`, import.meta.url)));
+const en = cat("en"), ar = cat("ar"), ru = cat("ru");
 
 async function context(locale = "en-US") {
   const ctx = await browser.newContext({ locale, acceptDownloads: true });
