@@ -50,3 +50,36 @@ expect outdir_inside_web 2 "is inside web/" bash web/build.sh "$ROOT/web/out"
 if grep -Eq "(src|href)=[\"']?https?://" "$T_DIR/a/index.html" || grep -Eq "fetch\([\"'\`]https?://|import\([\"'\`]https?://" "$T_DIR/a/desk.js"; then
 	fail no_remote_resources "the built page names a remote resource"
 else pass no_remote_resources; fi
+
+# The page's schema checks (web/src/schemaform.js, run by node) against the profile's
+# examples: every valid body has no error, and on every example, valid or invalid, the page
+# and ajv (the reference) agree whether the body is valid (evidence left out of both: the page
+# sends it apart and the node checks it with the STIX validator).
+DATA=$ROOT/tests/data/cyber-mla
+if "$ROOT/web/node_modules/.bin/esbuild" "$ROOT/tests/browser/schemaform-check.mjs" --bundle --platform=node --format=esm \
+	--log-level=error --outfile="$T_DIR/sf.mjs" 2>"$T_DIR/sf.err"; then
+	mkdir -p "$T_DIR/bodies"
+	for f in "$DATA"/valid/*.json "$DATA"/invalid/*.json; do
+		b=$T_DIR/bodies/$(basename "$(dirname "$f")")-$(basename "$f")
+		jq 'if type == "object" then del(.evidence) else . end' "$f" >"$b" 2>/dev/null || cp "$f" "$b"
+	done
+	node "$T_DIR/sf.mjs" "$ROOT/docs/schemas/cyber-mla" "$T_DIR/sf.json" "$T_DIR"/bodies/*.json
+	bad=$(jq -r 'to_entries[] | select((.key | test("/valid-")) and (.value | length) > 0) | "\(.key | split("/") | last): \(.value[0])"' "$T_DIR/sf.json")
+	[ -z "$bad" ] && pass schemaform_valid_examples || fail schemaform_valid_examples "$bad"
+	if ajv_setup; then
+		node "$AJV" --schemas "$ROOT/docs/schemas/cyber-mla" --schemas "${TESTDATA:-$ROOT/../shared/testdata}/stix/schemas" --entry https://parley.invalid/schemas/cyber-mla/body.json \
+			"$T_DIR"/bodies/*.json >"$T_DIR/ajv.out" 2>&1
+		diffs=
+		for b in "$T_DIR"/bodies/*.json; do
+			if grep -q "^valid $b$" "$T_DIR/ajv.out"; then a=valid; else a=invalid; fi
+			if [ "$(jq --arg f "$b" '.[$f] | length' "$T_DIR/sf.json")" = 0 ]; then p=valid; else p=invalid; fi
+			[ "$a" = "$p" ] || diffs="$diffs $(basename "$b"): ajv $a, page $p;"
+		done
+		n=$(ls "$T_DIR"/bodies | wc -l)
+		[ -z "$diffs" ] && [ "$n" -ge 40 ] && pass schemaform_agrees_with_ajv || fail schemaform_agrees_with_ajv "$n bodies;$diffs"
+	else
+		skip schemaform_agrees_with_ajv "$AJV_WHY"
+	fi
+else
+	fail schemaform_bundle "$(head -c 300 "$T_DIR/sf.err")"
+fi

@@ -119,6 +119,23 @@ export function readForm(root, r, schema) {
 
 const chars = (s) => [...s].length;
 
+// The formats the profile's schemas use, as ajv-formats checks them.
+const EMAIL = /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+function dateOk(y, m, d) {
+  const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1];
+}
+function formatOk(format, v) {
+  let m;
+  switch (format) {
+    case "email": return EMAIL.test(v);
+    case "date": return !!(m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v)) && dateOk(+m[1], +m[2], +m[3]);
+    case "date-time": return !!(m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.exec(v)) &&
+      dateOk(+m[1], +m[2], +m[3]) && +m[4] <= 23 && +m[5] <= 59 && +m[6] <= 60;
+    default: return true;
+  }
+}
+
 // validate(r, schema, value, "$") → [{path, msg}]
 export function validate(r, schema, v, path = "$") {
   const s = r(schema);
@@ -133,6 +150,7 @@ export function validate(r, schema, v, path = "$") {
   if (typeof v === "string") {
     if (s.minLength !== undefined && chars(v) < s.minLength) add(s.minLength === 1 ? "err.empty" : "err.min_length", { n: fmtNum(s.minLength) });
     if (s.maxLength !== undefined && chars(v) > s.maxLength) add("err.max_length", { n: fmtNum(s.maxLength) });
+    if (s.format && !formatOk(s.format, v)) add("err.format", { format: s.format });
     if (s.pattern && !new RegExp(s.pattern, "u").test(v)) add(s.description ? "err.pattern_described" : "err.pattern", { what: s.description || "" });
   }
   if (typeof v === "number") {
