@@ -207,7 +207,8 @@ void desk_serve(void *ctx, const struct http_request *req, struct http_response 
 			refuse(resp, api, "a request from another origin is refused");
 			return;
 		}
-		if (api && strncasecmp(req->content_type, "application/json", 16)) {
+		const char *ct = req->content_type;
+		if (api && (strncasecmp(ct, "application/json", 16) || (ct[16] && ct[16] != ';' && ct[16] != ' '))) {
 			desk_json_error(resp, 415, "the request's content type must be application/json");
 			return;
 		}

@@ -53,7 +53,26 @@ api() {
 }
 # check NAME WANT GOT — compare a status
 check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "status $3, expected $2: $(head -c 300 "$D/body")"; fi; }
-jcheck() { if jq -e "$2" "$D/body" >/dev/null 2>&1; then pass "$1"; else fail "$1" "$(head -c 400 "$D/body")"; fi; }
+jcheck() { # jcheck NAME [jq args...] FILTER
+	local name=$1; shift
+	if jq -e "$@" "$D/body" >/dev/null 2>&1; then pass "$name"; else fail "$name" "$(head -c 400 "$D/body")"; fi
+}
+
+# converge NAME DESK PATH DESK-FILTER CLI-FILTER CMD... — the desk's JSON at PATH and CMD's output agree
+# (after the filters), within ~15 s: delivery and cosignatures move on between two reads, then settle
+converge() {
+	local name=$1 desk=$2 path=$3 fd=$4 fc=$5 i; shift 5
+	for i in $(seq 30); do
+		api "$desk" GET "$path" >/dev/null
+		"$@" >"$D/cli.json" 2>/dev/null
+		if diff <(jq -S "$fd" "$D/body") <(jq -S "$fc" "$D/cli.json") >"$D/diff" 2>&1; then
+			pass "$name"
+			return 0
+		fi
+		sleep 0.5
+	done
+	fail "$name" "$(head -c 600 "$D/diff")"
+}
 
 # --- the listen address ---
 expect listen-remote-refused 2 "not a loopback address" "$PARLEY" desk --key "$K/us.doj.key" --node "$US" --listen 0.0.0.0:0
@@ -122,6 +141,7 @@ check send-no-csrf 403 "$(req DOJ POST /api/send -H 'Content-Type: application/j
 check send-wrong-csrf 403 "$(req DOJ POST /api/send -H "X-Parley-CSRF: $GP_CSRF" -H 'Content-Type: application/json' --data-binary @"$D/request.json")"
 check send-wrong-origin 403 "$(req DOJ POST /api/send -H "X-Parley-CSRF: $DOJ_CSRF" -H 'Origin: http://127.0.0.1:1' -H 'Content-Type: application/json' --data-binary @"$D/request.json")"
 check send-wrong-type 415 "$(req DOJ POST /api/send -H "X-Parley-CSRF: $DOJ_CSRF" -H 'Content-Type: text/plain' --data-binary @"$D/request.json")"
+check send-type-prefix 415 "$(req DOJ POST /api/send -H "X-Parley-CSRF: $DOJ_CSRF" -H 'Content-Type: application/jsonp' --data-binary @"$D/request.json")"
 printf '{"kind":"request",' >"$D/bad.json"
 check send-malformed 400 "$(api DOJ POST /api/send "$D/bad.json")"
 jcheck send-malformed-error '.error | test("not JSON")'
@@ -152,11 +172,7 @@ wait_for "$PARLEY" inbox --key "$K/ru.gp.key" --node "$RU" --json &&
 check gp-inbox 200 "$(api GP GET /api/inbox)"
 jq -e --arg c "$CASE" '.items[0].case == $c and .items[0].kind == "request" and .items[0].from == "us.doj"' "$D/body" >/dev/null &&
 	pass gp-inbox-request-first || fail gp-inbox-request-first "$(head -c 400 "$D/body")"
-cp "$D/body" "$D/desk-inbox.json"
-"$PARLEY" inbox --key "$K/ru.gp.key" --node "$RU" --json >"$D/cli-inbox.json" 2>/dev/null
-if diff <(jq -S 'del(.as_of)' "$D/desk-inbox.json") <(jq -S 'del(.as_of)' "$D/cli-inbox.json") >"$D/diff" 2>&1; then
-	pass inbox-matches-cli
-else fail inbox-matches-cli "$(head -c 400 "$D/diff")"; fi
+converge inbox-matches-cli GP /api/inbox 'del(.as_of)' 'del(.as_of)' "$PARLEY" inbox --key "$K/ru.gp.key" --node "$RU" --json
 check gp-inbox-open 200 "$(api GP GET '/api/inbox?open=1')"
 jcheck gp-inbox-open-json '[.items[] | select(.urgency == "none")] | length == 0'
 check gp-inbox-bad-query 400 "$(api GP GET '/api/inbox?open=yes')"
@@ -164,12 +180,11 @@ check gp-inbox-bad-query 400 "$(api GP GET '/api/inbox?open=yes')"
 check gp-case 200 "$(api GP GET "/api/case/$CASE")"
 jcheck case-body-decrypted '.envelopes[0].body.type == "mla-request" and .envelopes[0].pos == "us/0" and (.envelopes[0].sealed_body.sha256 | length == 64)'
 jcheck case-evidence-in-body '.envelopes[0].body.evidence.type == "bundle"'
-cp "$D/body" "$D/desk-case.json"
-"$PARLEY" show "$CASE" --key "$K/ru.gp.key" --node "$RU" --json >"$D/cli-case.json" 2>/dev/null
-if diff <(jq -S 'del(.as_of) | .envelopes |= map(del(.pos, .body_error) | if .sealed_body then .body = .sealed_body | del(.sealed_body) else . end)' "$D/desk-case.json") \
-	<(jq -S 'del(.as_of)' "$D/cli-case.json") >"$D/diff" 2>&1; then
-	pass case-matches-cli
-else fail case-matches-cli "$(head -c 600 "$D/diff")"; fi
+converge case-matches-cli GP "/api/case/$CASE" \
+	'del(.as_of) | .envelopes |= map(del(.pos, .body_error) | if .sealed_body then .body = .sealed_body | del(.sealed_body) else . end)' \
+	'del(.as_of)' "$PARLEY" show "$CASE" --key "$K/ru.gp.key" --node "$RU" --json
+check case-percent-encoded 200 "$(api GP GET "/api/case/${CASE%%/*}%2F${CASE#*/}")"
+jcheck case-percent-encoded-same --arg c "$CASE" '.case == $c'
 check case-bad-id 400 "$(api GP GET "/api/case/nosuch")"
 check gp-case-missing 404 "$(api GP GET "/api/case/us.doj/1999-0001")"
 
@@ -242,11 +257,9 @@ FROM=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ) TO=$(date -u -d '+1 day' +%Y-%m-
 check report 200 "$(api DOJ GET "/api/report?from=$FROM&to=$TO")"
 cp "$D/body" "$D/desk-report.json"
 [ -d "$D/doj/logs/us" ] && [ -d "$D/doj/logs/ru" ] && [ -f "$D/doj/charter" ] && pass report-fetched-logs || fail report-fetched-logs "$(ls -R "$D/doj" | head)"
-"$PARLEY" fetch --charter "$D/ch/charter" --out "$D/audit" >/dev/null 2>&1 &&
-	"$PARLEY" report "$D/audit" --from "$FROM" --to "$TO" --json >"$D/cli-report.json" 2>/dev/null
-if diff <(jq -S . "$D/desk-report.json") <(jq -S . "$D/cli-report.json") >"$D/diff" 2>&1; then
-	pass report-matches-cli
-else fail report-matches-cli "$(head -c 600 "$D/diff")"; fi
+cli_report() { "$PARLEY" fetch --charter "$D/ch/charter" --out "$D/audit" >/dev/null 2>&1 &&
+	"$PARLEY" report "$D/audit" --from "$FROM" --to "$TO" --json; }
+converge report-matches-cli DOJ "/api/report?from=$FROM&to=$TO" . . cli_report
 jq -e '[.. | objects | select(.kind? == "request")] | length >= 1' "$D/desk-report.json" >/dev/null &&
 	pass report-has-request || fail report-has-request "$(head -c 400 "$D/desk-report.json")"
 check report-bad-time 400 "$(api DOJ GET "/api/report?from=yesterday&to=$TO")"
@@ -255,7 +268,12 @@ check report-bundle 200 "$(api DOJ GET "/api/report/bundle?from=$FROM&to=$TO")"
 mkdir -p "$D/bx" && tar -xf "$D/body" -C "$D/bx" 2>"$D/tar.err" && pass report-bundle-untar || fail report-bundle-untar "$(cat "$D/tar.err")"
 BX=$(ls -d "$D"/bx/report-* 2>/dev/null | head -n1)
 [ -f "$BX/report.json" ] && [ -f "$BX/charter" ] && pass report-bundle-layout || fail report-bundle-layout "$(ls -R "$D/bx" | head)"
-expect report-bundle-verifies 0 "" "$PARLEY" report verify "$BX" --charter "$D/ch/charter"
+# the period ends tomorrow, so no log can be closed yet: `report verify` checks what it can and says provisional
+"$PARLEY" report verify "$BX" --charter "$D/ch/charter" >"$T_OUT" 2>"$T_ERR"
+rc=$?
+if [ $rc -eq 0 ] || { [ $rc -eq 1 ] && [ -s "$T_ERR" ] && ! grep -v "provisional, not verified" "$T_ERR" | grep -q .; }; then
+	pass report-bundle-verifies
+else fail report-bundle-verifies "exit $rc: $(head -c 400 "$T_ERR")"; fi
 check mandate-not-enabled 404 "$(api DOJ GET /api/mandate)"
 jcheck mandate-not-enabled-says '.error | test("aid-crossing")'
 
