@@ -97,6 +97,7 @@ try {
     await page.keyboard.press("k");
     const sel = await page.$eval("#rows tr.sel", (r) => +r.dataset.i);
     assert(sel === 1, `j j ↓ k selects row ${sel}, not 1`);
+    assert(await page.evaluate(() => document.activeElement.closest("tr")?.dataset.i === "1"), "the selected row's link does not have the focus");
     await page.keyboard.press("?");
     await page.waitForSelector(".dialog");
     await page.keyboard.press("Escape");
@@ -280,6 +281,17 @@ try {
   await check("no_page_errors", async () => {
     assert(!page.__errors, "page errors: " + (page.__errors || []).join(" | "));
   });
+  await check("reload_keeps_reading_but_says_sending_needs_a_restart", async () => {
+    await page.goto(desk.origin + "/#inbox");
+    await page.reload();
+    await page.waitForSelector("#rows tr[data-i]");
+    const banner = await page.textContent("#top .banner");
+    assert(banner && banner.includes(ru["session.readonly"]) || banner.includes(en["session.readonly"]), "no banner after a reload: " + banner);
+    await page.goto(desk.origin + "/#compose");
+    await page.waitForSelector("#c-body");
+    assert(await page.$(".compose .warn"), "compose does not warn that it cannot send");
+  });
+
   await check("mandate_report_where_aid_crossing", async () => {
     assert(!(await page.$('nav a[href="#mandate"]')), "the mandate report is offered without aid-crossing");
     const aid = await startDesk(process.execPath, [mock, web, "--items", "3", "--profiles", "cyber-mla,aid-crossing", "--agency", "un.ocha"]);

@@ -89,7 +89,10 @@ export async function renderInbox(ctx) {
     const tr = tbody.children[cur];
     tr.classList.add("sel");
     tr.setAttribute("aria-selected", "true");
-    tr.scrollIntoView({ block: "nearest" });
+    // the row's link takes the focus: a screen reader reads the row, Enter opens it
+    const link = tr.querySelector("a");
+    if (link) link.focus();
+    else tr.scrollIntoView({ block: "nearest" });
   };
   const draw = () => {
     shown = items.filter((it) => keep(it, session));
