@@ -3,7 +3,7 @@
 // the body (its one source), the envelope replied to chosen explicitly from a list, and
 // the node's refusal in plain words.
 import { t, fmtTime, fmtNum } from "./i18n.js";
-import { html, user, setHTML } from "./html.js";
+import { html, setHTML } from "./html.js";
 import { get, post, hasCsrf } from "./api.js";
 import { makeResolver, formMarkup, readForm, validate } from "./schemaform.js";
 import { checkBundle, stixTable } from "./stix.js";

@@ -12,5 +12,3 @@ export function agencyNames(session) {
 export function caseHash(id) {
   return "#case/" + String(id).split("/").map(encodeURIComponent).join("/");
 }
-
-export const KINDS = ["notice", "request", "preservation", "update", "ack", "answer", "decline", "close", "statement"];
