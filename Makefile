@@ -88,6 +88,7 @@ $(BUILD)/obj/%.o: %.c | $(DEPS_OK)
 EMBED_DATA = $(shell sed -n 's/^EMBED_FILE([a-z_]*, "\(.*\)");$$/\1/p' $(1))
 $(BUILD)/obj/src/cli/cmd_demo.o: $(call EMBED_DATA,src/cli/cmd_demo.c)
 $(BUILD)/obj/src/cli/cmd_body.o: $(call EMBED_DATA,src/cli/cmd_body.c)
+$(BUILD)/obj/src/desk/desk_bodies.o: $(call EMBED_DATA,src/desk/desk_bodies.c)
 
 # The desk's page (docs/desk.md): built from web/ into $(BUILD)/web/, then into the binary.
 WEB_OUT := $(BUILD)/web

@@ -43,6 +43,8 @@ int cmd_decline(int argc, char **argv);
 int cmd_close(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_receipt(int argc, char **argv);
+/* the officers' web application (cmd_desk.c, docs/desk.md) */
+int cmd_desk(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 /* parley demo --scenario aid (cmd_demo_aid.c): DIR new or empty; the exit code. */
 int demo_aid(const char *dir, int exit_after);

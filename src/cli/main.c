@@ -33,6 +33,7 @@ static const struct cli_command commands[] = {
 	{"close", cmd_close, "close CASE --key KEY --node URL [--body FILE | flags]"},
 	{"statement", cmd_statement, "statement propose|cosign|publish ..."},
 	{"receipt", cmd_receipt, "receipt CASE --key KEY --node URL --out DIR [--json]"},
+	{"desk", cmd_desk, "desk --key KEY --node URL [--listen 127.0.0.1:PORT] [--dir DIR] [--allow-remote]"},
 	{"demo", cmd_demo, "demo --dir DIR [--scenario exchange|aid] [--exit]"},
 	{"note", cmd_note, "note sign|verify|cosign ..."},
 	{"audit", cmd_audit, "audit --charter CHARTER [--out DIR] [URL...] | audit verify PROOF --charter CHARTER"},
@@ -43,7 +44,7 @@ static const struct cli_command commands[] = {
 /* The commands that answer --help themselves, with every option (the rest print their usage line from main). */
 static int own_help(const char *name)
 {
-	static const char *const own[] = {"log", "node", "witness"};
+	static const char *const own[] = {"log", "node", "witness", "desk"};
 	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
 		if (!strcmp(name, own[i]))
 			return 1;

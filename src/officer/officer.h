@@ -93,6 +93,14 @@ int officer_send(const struct officer *o, const struct officer_msg *m, struct of
 int officer_submit(const struct officer *o, const uint8_t *env, size_t elen, const uint8_t *body, size_t blen,
 		   struct officer_pos *pos);
 
+/*
+ * The HTTP status with which the node refused this thread's last submission
+ * (officer_submit, and so officer_send, officer_respond and
+ * officer_statement_publish); 0 if it was not refused by the node (sent, or
+ * refused before it reached the node). The reason is err_msg()'s.
+ */
+long officer_node_refusal(void);
+
 /* How officer_pick chooses the envelope a response refers to. */
 enum officer_pick {
 	OFFICER_PICK_ACK,      /* the request to the agency whose ack is not yet sent or met */
