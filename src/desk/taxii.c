@@ -382,7 +382,13 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 		rc = err_set(ERR_CONFLICT, "taxii: %s was added already", source);
 		goto unlock;
 	}
-	if (s->last_added != INT64_MIN && s->last_added > TAXII_TIME_MAX_US - (int64_t)n * TAXII_DATE_STEP_US) {
+	/* The first date this bundle may take (its time cut to the millisecond, or 1 ms after the store's last),
+	   and n of them must fit before the year 10000: checked on that date, not only on the store's last one
+	   (an empty store, or a bundle later than everything held, would otherwise run past 9999). */
+	int64_t start = floordiv(time_us, TAXII_DATE_STEP_US) * TAXII_DATE_STEP_US;
+	if (s->last_added != INT64_MIN && s->last_added >= start)
+		start = s->last_added + TAXII_DATE_STEP_US; /* last_added <= TAXII_TIME_MAX_US: no overflow */
+	if (n && start > TAXII_TIME_MAX_US - ((int64_t)n - 1) * TAXII_DATE_STEP_US) {
 		rc = err_set(ERR_LIMIT, "taxii: no date_added left before the year 10000");
 		goto unlock;
 	}
