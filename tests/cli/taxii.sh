@@ -35,7 +35,9 @@ make_channel "$D/ch" || { fail setup "make_channel"; exit 1; }
 	"$PARLEY" node init "$D/ru" --charter "$D/ch/charter" --key "$K/ru-node.key" 2>/dev/null &&
 	"$PARLEY" witness init "$D/w" --charter "$D/ch/charter" --key "$K/witness.key" 2>/dev/null ||
 	{ fail setup "init"; exit 1; }
-"$PARLEY" node --dir "$D/us" --poll 1 2>"$D/us.log" & PIDS+=($!)
+# us lets its agencies date envelopes up to a day ahead (--max-skew): a counterpart's node decides what it
+# logs, and the last part of this test plays one that dates its envelope ahead of ru's clock
+"$PARLEY" node --dir "$D/us" --poll 1 --max-skew 86400 2>"$D/us.log" & PIDS+=($!)
 "$PARLEY" node --dir "$D/ru" --poll 1 2>"$D/ru.log" & PIDS+=($!)
 "$PARLEY" witness --dir "$D/w" 2>"$D/w.log" & PIDS+=($!)
 for port in $((PORT_BASE + 1)) $((PORT_BASE + 2)) $((PORT_BASE + 3)); do
@@ -157,3 +159,29 @@ first_req=$(jq -r '.evidence.objects[0].id' "$V/mla-request-prosecutor.json")
 printf 'parley taxii journal 1 %s\n%s 5\nnonsense\n' "$CID" "$REQ" >"$D/j3"
 expect journal-malformed 2 "j3: line 3: not 'PARTY/INDEX DATE'" tget --key "$K/ru.gp.key" --node $RU --journal "$D/j3" "$MAN"
 expect journal-other-collection 2 "not a TAXII journal of collection" tget --key "$K/ru.fsb.key" --node $RU --journal "$J" /taxii2/
+
+# --- a counterpart dating its envelope ahead of the desk's clock ---
+# date_added is when the desk added an object: never the sender's future. An envelope dated
+# ahead (a day here; a hostile node may log 9999-12-31T23:59:59Z) must not carry the
+# collection's dates with it (at 9999 they run out and every later envelope is refused).
+frame() { printf 'parley-submit v1 %d %d\n' "$(stat -c %s "$1")" "$(stat -c %s "$2")"; cat "$1" "$2"; }
+wait_for() { local i; for i in $(seq 200); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+# a new version of the wallet indicator: objects ru.gp does not hold yet
+jq '.objects |= map(if .type == "indicator" then .modified = "2024-06-01T00:00:00.000Z" else . end)' "$STIX2" >"$D/fut.stix"
+FUT=$(date -u -d '+23 hours' +%Y-%m-%dT%H:%M:%SZ)
+"$PARLEY" envelope seal --key "$K/us.fbi.key" --charter "$D/ch/charter" --kind notice --to ru.gp \
+	--case "us.fbi/FUTURE-$RANDOM" --body "$V/notice-minimal.json" --evidence "$D/fut.stix" --time "$FUT" \
+	--out "$D/fut" >"$D/fut.log" 2>&1 && frame "$D/fut/envelope" "$D/fut/body.age" >"$D/fut.req" ||
+	fail future-seal "$(cat "$D/fut.log")"
+code=$(curl -s -o "$D/fut.resp" -w '%{http_code}' -H "Content-Type: application/x-parley-submit" \
+	--data-binary @"$D/fut.req" "$US/submit")
+[ "$code" = 200 ] || fail future-submit "$code $(cat "$D/fut.resp")"
+in_inbox() { curl -sf "$RU/inbox/ru.gp" | jq -e --arg t "$FUT" '[.items[] | select(.time == $t)] | length == 1'; }
+wait_for in_inbox || fail future-mirrored "$(curl -s "$RU/inbox/ru.gp" | head -c 300)"
+before=$(date -u +%s)
+expect future-fill 0 "3 bundles" tget --key "$K/ru.gp.key" --node $RU "$MAN"
+after=$(date -u +%s)
+last=$(body | jq -r '.objects[-1].date_added')
+last_s=$(date -u -d "$last" +%s 2>/dev/null || echo 0)
+[ "$last_s" -ge $((before - 5)) ] && [ "$last_s" -le $((after + 5)) ] &&
+	pass future-envelope-dated-now || fail future-envelope-dated-now "last date_added $last, the desk's clock $(date -u -d @"$after" +%FT%TZ), the envelope $FUT"
