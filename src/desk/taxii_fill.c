@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HEADER "parley taxii journal 1 "
@@ -117,8 +118,16 @@ static int one(struct taxii_store *s, const struct officer *o, const char *party
 		rc = 0;
 		goto out;
 	}
-	if (time_us == INT64_MIN)
+	if (time_us == INT64_MIN) {
+		/* date_added is when the desk added the object: the envelope's time, but never after the desk's
+		   clock. The sender (and its node, which logged it) chose that time; dated ahead, it would carry
+		   the collection's dates into the future, and dated 9999-12-31 it would use up the dates left and
+		   every later envelope would be refused (the journal keeping that across restarts). */
+		int64_t now = (int64_t)time(NULL);
+		if (t > now)
+			t = now;
 		time_us = t < 0 ? 0 : t > TAXII_TIME_MAX_US / 1000000 ? TAXII_TIME_MAX_US / 1000000 * 1000000 : t * 1000000;
+	}
 	st->envelopes++;
 	json_t *ev = NULL;
 	if (jsonload_strict(plain.data, plain.len, ENVELOPE_BODY_MAX, PROFILE_MAX_DEPTH, &body) == 0)

@@ -5,7 +5,8 @@
  * charter, open its body with the agency's key (officer_open_body), and if
  * the body carries "evidence" (a STIX 2.1 bundle, checked again with
  * stix_check_json: the sender is not trusted) add its objects with the
- * envelope's time as their date_added (bumped to stay strictly increasing).
+ * envelope's time as their date_added (bumped to stay strictly increasing;
+ * never after the desk's clock: the sender chose that time).
  * New envelopes are taken in the inbox's order (envelope time, log, index);
  * call it again to add what arrived since (the desk does, at start and on a
  * refresh).
