@@ -792,6 +792,11 @@ static void test_query_parse(void)
 	CHECK(taxii_time_parse(ts, &t) == 0 && t == 1767225600123456LL);
 	taxii_time_format(-1, ts);
 	CHECK_STR(ts, "1969-12-31T23:59:59.999999Z");
+	/* a leap second (STIX allows 23:59:60) is the end of its day, never the next day's first second:
+	   added_after=...23:59:60.5Z must not hide an object added at 00:00:00.000 */
+	CHECK(taxii_time_parse("2016-12-31T23:59:60.5Z", &t) == 0 && t == 1483228799999999LL);
+	CHECK(taxii_time_parse("2016-12-31T23:59:60Z", &t) == 0 && t == 1483228799999999LL);
+	CHECK(taxii_time_parse("2016-12-31T23:59:59.999999999Z", &t) == 0 && t == 1483228799999999LL);
 	free(q);
 }
 
