@@ -297,6 +297,11 @@ int taxii_time_parse(const char *s, int64_t *t)
 		for (; d < 6; d++)
 			us *= 10;
 	}
+	if (tm.tm_sec == 60) { /* a leap second (23:59:60, stix_timestamp_valid) is the last instant of its day,
+				  not the next day's first second: 23:59:59.999999, so "after it" hides nothing */
+		tm.tm_sec = 59;
+		us = 999999;
+	}
 	*t = (int64_t)timegm(&tm) * 1000000 + us;
 	return 0;
 }

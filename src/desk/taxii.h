@@ -155,7 +155,8 @@ int taxii_cursor_parse(const char *s, size_t len, int64_t *t);
 /* An RFC 3339 timestamp for t (µs since the epoch): "YYYY-MM-DDTHH:MM:SS.sssZ" if t is a whole
  * millisecond (every date_added is), else "YYYY-MM-DDTHH:MM:SS.uuuuuuZ". */
 void taxii_time_format(int64_t t, char out[32]);
-/* A STIX timestamp (stix_timestamp_valid) to µs since the epoch, fraction beyond µs dropped. ERR_FORMAT. */
+/* A STIX timestamp (stix_timestamp_valid) to µs since the epoch, fraction beyond µs dropped; a leap second
+ * (23:59:60[.f]) is 23:59:59.999999 of its day. ERR_FORMAT. */
 int taxii_time_parse(const char *s, int64_t *t);
 
 /* 1 if the Accept header value allows TAXII_MEDIA (absent or empty: yes). */
