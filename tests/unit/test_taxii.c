@@ -463,6 +463,33 @@ static void test_dates_past_9999(void)
 	taxii_store_free(e);
 }
 
+/* One version of an object is one timestamp, however it is written: a second "version" of A whose
+ * modified is the same instant written with more digits (…00.000Z and …00.000000Z) is the version held, not a
+ * twin served beside it (a sender could otherwise slip other content under a version a client holds). */
+static void test_same_version_other_spelling(void)
+{
+	struct taxii_store *e = mkstore();
+	const char *A = "indicator--6ba7b810-9dad-41d1-80b4-00c04fd430c1";
+	json_t *b1 = bundle_of(json_pack("[o]", indicator(A, "2026-02-01T00:00:00.000Z")));
+	json_t *twin = indicator(A, "2026-02-01T00:00:00.000000Z");
+	json_object_set_new(twin, "description", json_string("other content"));
+	json_t *b2 = bundle_of(json_pack("[o]", twin));
+	size_t added = 99;
+	CHECK(taxii_store_add_bundle(e, b1, 1000, "x/1", &added, NULL) == 0 && added == 1);
+	CHECK(taxii_store_add_bundle(e, b2, 1000, "x/2", &added, NULL) == 0);
+	CHECK_EQ_INT(added, 0);
+	CHECK_EQ_INT(taxii_store_count(e), 1);
+	char path[200];
+	coll_path(e, path, sizeof path, "objects/");
+	struct answer a = get(e, path, "match%5Bversion%5D=all");
+	CHECK_EQ_INT(json_array_size(json_object_get(a.j, "objects")), 1);
+	CHECK(!json_object_get(json_array_get(json_object_get(a.j, "objects"), 0), "description"));
+	answer_free(&a);
+	json_decref(b1);
+	json_decref(b2);
+	taxii_store_free(e);
+}
+
 static void test_versions_and_match(void)
 {
 	struct taxii_store *s = mkstore();
@@ -890,6 +917,7 @@ int main(void)
 	RUN(test_manifest_and_added_after);
 	RUN(test_versions_and_match);
 	RUN(test_dates_past_9999);
+	RUN(test_same_version_other_spelling);
 	RUN(test_accept);
 	RUN(test_auth);
 	RUN(test_errors);
