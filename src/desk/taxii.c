@@ -322,6 +322,23 @@ int taxii_cursor_parse(const char *s, size_t len, int64_t *t)
 
 /* ---- adding ---- */
 
+/* The version as the key of (id, version): one spelling per instant, "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"
+   (a STIX timestamp's fraction has 0 to 9 digits: …00.000Z and …00.000000Z are one version), "" for none. */
+static void version_key(const char *ver, char out[32])
+{
+	if (!ver[0]) {
+		out[0] = 0;
+		return;
+	}
+	const char *f = ver[19] == '.' ? ver + 20 : "";
+	memcpy(out, ver, 19);
+	out[19] = '.';
+	for (int i = 0; i < 9; i++)
+		out[20 + i] = *f >= '0' && *f <= '9' ? *f++ : '0';
+	out[29] = 'Z';
+	out[30] = 0;
+}
+
 static const char *jstr(json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
@@ -438,7 +455,9 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 		else
 			taxii_time_format(t, ver);
 		/* an object without modified/created (an SCO: its id is derived from its value) is held once */
-		snprintf(vkey, sizeof vkey, "%s\n%s", p[i].key, p[i].version);
+		char vk[32];
+		version_key(p[i].version, vk);
+		snprintf(vkey, sizeof vkey, "%s\n%s", p[i].key, vk);
 		if (strmap_get(&s->vermap, vkey) != NONE)
 			continue;
 		uint32_t r = strmap_get(&s->idmap, p[i].key), oi = (uint32_t)s->nobjs;
@@ -486,7 +505,9 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 			for (char *c = vkey; *c; c++)
 				*c = (char)tolower((unsigned char)*c);
 			size_t kl = strlen(vkey);
-			snprintf(vkey + kl, sizeof vkey - kl, "\n%s", ob->versioned ? ob->version : "");
+			char vk[32];
+			version_key(ob->versioned ? ob->version : "", vk);
+			snprintf(vkey + kl, sizeof vkey - kl, "\n%s", vk);
 			strmap_del(&s->vermap, vkey);
 			s->bytes -= ob->len;
 			free(ob->json);

@@ -68,7 +68,8 @@ void taxii_store_free(struct taxii_store *s);
  * stix_check_json) in their order, date_added starting at time_us (µs since
  * the epoch) cut to the millisecond, or 1 ms after the last one, whichever is later. An object whose
  * (id, version) is already held is skipped (the same object in two
- * envelopes); version is modified, else created; an object with neither (an
+ * envelopes); version is modified, else created, compared as an instant
+ * (…00.000Z and …00.000000Z are one version); an object with neither (an
  * SCO, whose id derives from its value) is held once per id, its version
  * being its date_added. source names where the bundle came from ("PARTY/INDEX"); a
  * source already added is refused with ERR_CONFLICT and nothing is added.
