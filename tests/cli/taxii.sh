@@ -185,3 +185,16 @@ last=$(body | jq -r '.objects[-1].date_added')
 last_s=$(date -u -d "$last" +%s 2>/dev/null || echo 0)
 [ "$last_s" -ge $((before - 5)) ] && [ "$last_s" -le $((after + 5)) ] &&
 	pass future-envelope-dated-now || fail future-envelope-dated-now "last date_added $last, the desk's clock $(date -u -d @"$after" +%FT%TZ), the envelope $FUT"
+
+# --- another sender's object under an (id, version) the collection holds, with other content ---
+# The first one stays served (there is no telling which is true), but the disagreement is not
+# dropped in silence: the fill counts it and names it.
+IND=indicator--fb384b09-49ac-4879-815f-1e0f5c359d14
+jq --arg id $IND '.objects |= map(if .id == $id then .description = "forged under a held version" else . end)' \
+	"$STIX2" >"$D/forged.stix"
+expect send-forged 0 "" "$PARLEY" send notice --key "$K/us.doj.key" --node $US --to ru.gp \
+	--body "$V/notice-minimal.json" --evidence "$D/forged.stix" --wait 15
+expect conflict-counted 0 "1 conflicting" tget --key "$K/ru.gp.key" --node $RU "$OBJ$IND/?match%5Bversion%5D=2024-03-11T08:15:00.000Z"
+grep -qF "$IND" "$T_ERR" && pass conflict-named || fail conflict-named "$(cat "$T_ERR")"
+[ "$(body | jq -c '[(.objects | length), (.objects[0].description // "none")]')" = '[1,"none"]' ] &&
+	pass conflict-first-kept || fail conflict-first-kept "$(body | head -c 300)"
