@@ -68,7 +68,8 @@ void taxii_store_free(struct taxii_store *s);
  * stix_check_json) in their order, date_added starting at time_us (µs since
  * the epoch) cut to the millisecond, or 1 ms after the last one, whichever is later. An object whose
  * (id, version) is already held is skipped (the same object in two
- * envelopes); version is modified, else created, compared as an instant
+ * envelopes; other content under a held (id, version) is skipped too, and
+ * counted: taxii_store_conflicts); version is modified, else created, compared as an instant
  * (…00.000Z and …00.000000Z are one version); an object with neither (an
  * SCO, whose id derives from its value) is held once per id, its version
  * being its date_added. source names where the bundle came from ("PARTY/INDEX"); a
@@ -81,6 +82,12 @@ void taxii_store_free(struct taxii_store *s);
  */
 int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_us, const char *source, size_t *added,
 			   int64_t *first_added);
+/*
+ * Objects skipped so far because their (id, version) was held already with
+ * other content (the first one stays served: the store cannot tell which is
+ * true); last (lastsz > 0) receives the last of them, "ID at VERSION".
+ */
+size_t taxii_store_conflicts(struct taxii_store *s, char *last, size_t lastsz);
 /* 1 if source was added already. */
 int taxii_store_has_source(struct taxii_store *s, const char *source);
 /* Objects held. */

@@ -143,7 +143,15 @@ static int one(struct taxii_store *s, const struct officer *o, const char *party
 		rc = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	char what[160];
+	size_t c0 = taxii_store_conflicts(s, NULL, 0);
 	rc = taxii_store_add_bundle(s, ev, time_us, source, added, first);
+	size_t c1 = taxii_store_conflicts(s, what, sizeof what);
+	if (c1 > c0) {
+		st->conflicting += c1 - c0;
+		snprintf(st->last_error, sizeof st->last_error, "%s: %s: held already with other content (kept as first added)",
+			 source, what);
+	}
 	if (rc == ERR_CONFLICT) /* added meanwhile by another fill */
 		rc = 0;
 	else if (!rc && !empty) {

@@ -49,7 +49,8 @@ struct taxii_fill_stats {
 	size_t replayed;      /* envelopes placed by the journal */
 	size_t refused;       /* evidence that is not a valid STIX bundle (skipped for good) */
 	size_t failed;        /* envelopes that could not be fetched or opened (tried again next time) */
-	char last_error[256]; /* why the last refused or failed one was, "" if none */
+	size_t conflicting;   /* objects whose (id, version) was held with other content (skipped; taxii_store_conflicts) */
+	char last_error[256]; /* why the last refused, failed or conflicting one was, "" if none */
 };
 
 /*

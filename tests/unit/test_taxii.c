@@ -485,6 +485,17 @@ static void test_same_version_other_spelling(void)
 	CHECK_EQ_INT(json_array_size(json_object_get(a.j, "objects")), 1);
 	CHECK(!json_object_get(json_array_get(json_object_get(a.j, "objects"), 0), "description"));
 	answer_free(&a);
+	/* the same object again (keys in another order) is no conflict; other content under the held version is,
+	   named, and the first stays */
+	char last[160];
+	CHECK_EQ_INT(taxii_store_conflicts(e, last, sizeof last), 1);
+	CHECK_STR(last, "indicator--6ba7b810-9dad-41d1-80b4-00c04fd430c1 at 2026-02-01T00:00:00.000000Z");
+	json_t *again = json_pack("{s:s, s:s, s:s, s:s, s:s}", "modified", "2026-02-01T00:00:00.000Z", "created",
+				  "2026-01-01T00:00:00.000Z", "id", A, "spec_version", "2.1", "type", "indicator");
+	json_t *b3 = bundle_of(json_pack("[o]", again));
+	CHECK(taxii_store_add_bundle(e, b3, 1000, "x/3", &added, NULL) == 0 && added == 0);
+	CHECK_EQ_INT(taxii_store_conflicts(e, NULL, 0), 1);
+	json_decref(b3);
 	json_decref(b1);
 	json_decref(b2);
 	taxii_store_free(e);
