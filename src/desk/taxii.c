@@ -928,6 +928,8 @@ struct filter {
 	size_t nids;
 	int by_id;
 	int v_first, v_last, v_all;
+	const char *stamps[TAXII_MATCH_MAX];  /* the timestamps of match[version], checked once per query */
+	size_t nstamps;
 };
 
 static int matches(const struct taxii_store *s, const struct taxii_query *q, const struct filter *f, size_t i)
@@ -961,8 +963,8 @@ static int matches(const struct taxii_store *s, const struct taxii_query *q, con
 		return 1;
 	if (f->v_first && s->ids[o->idrec].earliest == i)
 		return 1;
-	for (size_t k = 0; k < q->nversions; k++)
-		if (stix_timestamp_valid(q->versions[k], 0) && stix_timestamp_cmp(q->versions[k], o->version) == 0)
+	for (size_t k = 0; k < f->nstamps; k++)
+		if (!memcmp(f->stamps[k], o->version, 19) && stix_timestamp_cmp(f->stamps[k], o->version) == 0)
 			return 1;
 	return 0;
 }
@@ -974,6 +976,8 @@ static int page(struct taxii_store *s, const struct taxii_query *q, struct filte
 		f->v_first |= !strcmp(q->versions[k], "first");
 		f->v_last |= !strcmp(q->versions[k], "last");
 		f->v_all |= !strcmp(q->versions[k], "all");
+		if (stix_timestamp_valid(q->versions[k], 0)) /* checked here once, not once per object */
+			f->stamps[f->nstamps++] = q->versions[k];
 	}
 	if (!q->nversions) {
 		f->v_last = v != V_VERSIONS;
