@@ -203,3 +203,19 @@ n1=$(conflicts)
 [ -n "$n0" ] && [ "$n1" = $((n0 + 1)) ] && pass conflict-counted || fail conflict-counted "$n0 then $n1: $(cat "$T_ERR")"
 [ "$(body | jq -c '[(.objects | length), (.objects[0].description // "none")]')" = '[1,"none"]' ] &&
 	pass conflict-first-kept || fail conflict-first-kept "$(body | head -c 300)"
+
+# --- a body that can never be opened: counted refused, not failed (failed ones are fetched again at every refresh) ---
+# us.fbi's envelope to ru.gp whose body is sealed to ru.fsb only (re-signed with openssl: parley would not
+# write it; the node logs it, as it cannot read bodies). Before: "1 failed", and the desk fetched and tried
+# the body (up to 64 MiB) at each refresh for as long as it ran.
+"$PARLEY" envelope seal --key "$K/us.fbi.key" --charter "$D/ch/charter" --kind notice --to ru.fsb \
+	--case "us.fbi/SEALED-$RANDOM" --body "$V/notice-minimal.json" --time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+	--out "$D/wrong" >"$D/wrong.log" 2>&1 || fail wrong-seal "$(cat "$D/wrong.log")"
+sed -n '1,/^$/p' "$D/wrong/envelope" | sed '$d' | sed 's/^to: ru.fsb$/to: ru.gp/' >"$D/wrong.txt"
+sign_text "$K/us.fbi.key" "$D/wrong.txt" >"$D/wrong/envelope.gp" && frame "$D/wrong/envelope.gp" "$D/wrong/body.age" >"$D/wrong.req"
+code=$(curl -s -o "$D/wrong.resp" -w '%{http_code}' -H "Content-Type: application/x-parley-submit" \
+	--data-binary @"$D/wrong.req" "$US/submit")
+[ "$code" = 200 ] && pass wrong-body-logged || fail wrong-body-logged "$code $(cat "$D/wrong.resp")"
+gp_inbox_has() { curl -sf "$RU/inbox/ru.gp" | jq -e '[.items[] | select(.case | startswith("us.fbi/SEALED-"))] | length == 1'; }
+wait_for gp_inbox_has || fail wrong-body-mirrored "$(curl -s "$RU/inbox/ru.gp" | head -c 300)"
+expect wrong-body-refused 0 " 1 refused, 0 failed" tget --key "$K/ru.gp.key" --node $RU "$OBJ"
