@@ -112,11 +112,20 @@ static int one(struct taxii_store *s, const struct officer *o, const char *party
 	rc = officer_open_body(o, &e, &plain);
 	int64_t t = e.f.time;
 	envelope_release(&e);
-	if (rc) {
+	if (rc == ERR_IO || rc == ERR_NOTFOUND || rc == ERR_NOMEM) { /* the node unreachable, the body not there yet */
 		st->failed++;
 		note(st, source);
 		rc = 0;
 		goto out;
+	}
+	if (rc) {
+		/* The envelope is valid and its body there, but it can never be opened by this agency (not sealed
+		   to it, not the body the envelope names, not a valid body): refused for good, the envelope
+		   remembered below like one without evidence, so a refresh does not fetch it again. */
+		st->refused++;
+		note(st, source);
+		rc = 0;
+		buf_reset(&plain);
 	}
 	if (time_us == INT64_MIN) {
 		/* date_added is when the desk added the object: the envelope's time, but never after the desk's
@@ -130,7 +139,7 @@ static int one(struct taxii_store *s, const struct officer *o, const char *party
 	}
 	st->envelopes++;
 	json_t *ev = NULL;
-	if (jsonload_strict(plain.data, plain.len, ENVELOPE_BODY_MAX, PROFILE_MAX_DEPTH, &body) == 0)
+	if (plain.len && jsonload_strict(plain.data, plain.len, ENVELOPE_BODY_MAX, PROFILE_MAX_DEPTH, &body) == 0)
 		ev = json_object_get(body, "evidence");
 	if (ev && stix_check_json(ev, "$.evidence", NULL) != 0) {
 		st->refused++;
