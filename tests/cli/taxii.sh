@@ -7,7 +7,9 @@
 # the first two bundles, each (id, version) once, in log order; a client following
 # `next` page by page (each page from a fresh fill, as after a desk restart) sees
 # each once; ru.fsb's holds its own; us.doj's (no evidence received) none; 401 and
-# 406 as the spec says.
+# 406 as the spec says; the journal. Then what a hostile counterpart can send: an
+# envelope dated ahead (its objects dated by the desk's clock), other content under a
+# held (id, version) (counted), a body sealed to another agency (refused, not retried).
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$ROOT/tests/lib.sh"
 . "$ROOT/tests/fixture.sh"
