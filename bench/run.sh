@@ -45,6 +45,9 @@
 #       `parley fetch` of a node's log of 1,000,000 entries over loopback, every
 #       checkpoint and bundle checked and every tile computed, against the same
 #       files downloaded by curl and made durable (bench/fetch.sh).
+#   desk_inbox_ms, static_inbox_ms, desk_inbox_ratio
+#       the desk's inbox of 10,000 cases rendered in headless Chromium against the same
+#       final HTML as a static file, same server, same run (bench/desk.sh).
 #
 # Note that ed25519_verify_per_s appears more than once: beside append_per_s
 # (the notes of the append run), beside envelope_verify_per_s (the envelopes of
@@ -161,3 +164,6 @@ BUILD=$BUILD PARLEY=${PARLEY:-$PWD/$BUILD/parley} bash bench/node.sh
 
 # --- the auditor's mirror: parley fetch against a plain download of the same files ---
 TMPDIR=$tmp BUILD=$BUILD PARLEY=${PARLEY:-$PWD/$BUILD/parley} bash bench/fetch.sh
+
+# --- the desk's inbox of 10,000 cases in headless Chromium against the same HTML as a static file ---
+BUILD=$BUILD bash bench/desk.sh

@@ -93,8 +93,9 @@ int cmd_taxii_get(int argc, char **argv)
 	}
 	fprintf(stderr,
 		"taxii: %zu envelopes read, %zu bundles, %zu objects added, %zu placed by the journal, %zu refused, "
-		"%zu failed%s%s\n",
-		st.envelopes, st.bundles, st.objects, st.replayed, st.refused, st.failed, st.last_error[0] ? "; last: " : "",
+		"%zu failed, %zu conflicting%s%s\n",
+		st.envelopes, st.bundles, st.objects, st.replayed, st.refused, st.failed, st.conflicting,
+		st.last_error[0] ? "; last: " : "",
 		st.last_error);
 	int bad = 0;
 	for (int i = 0; i < npaths && bad != 2; i++) {

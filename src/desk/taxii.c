@@ -148,6 +148,8 @@ struct taxii_store {
 	struct strmap vermap;    /* lowercase id "\n" version -> object */
 	struct strmap sources;   /* "PARTY/INDEX" -> 0 */
 	int64_t last_added;
+	size_t conflicts;        /* objects skipped because their (id, version) was held with other content */
+	char conflict[160];      /* the last of them: "ID at VERSION" */
 	char agency[128];
 	char base[256];
 	char collection[37];
@@ -241,6 +243,28 @@ int taxii_store_has_source(struct taxii_store *s, const char *source)
 	return r;
 }
 
+size_t taxii_store_conflicts(struct taxii_store *s, char *last, size_t lastsz)
+{
+	pthread_rwlock_rdlock(&s->lock);
+	size_t n = s->conflicts;
+	if (lastsz)
+		snprintf(last, lastsz, "%s", s->conflict);
+	pthread_rwlock_unlock(&s->lock);
+	return n;
+}
+
+/* 1 if the JSON texts a and b are one value (key order aside). */
+static int same_value(const char *a, const char *b)
+{
+	if (!strcmp(a, b))
+		return 1;
+	json_t *ja = json_loads(a, 0, NULL), *jb = json_loads(b, 0, NULL);
+	int same = ja && jb && json_equal(ja, jb);
+	json_decref(ja);
+	json_decref(jb);
+	return same;
+}
+
 /* ---- times ---- */
 
 static int64_t floordiv(int64_t a, int64_t b)
@@ -297,6 +321,11 @@ int taxii_time_parse(const char *s, int64_t *t)
 		for (; d < 6; d++)
 			us *= 10;
 	}
+	if (tm.tm_sec == 60) { /* a leap second (23:59:60, stix_timestamp_valid) is the last instant of its day,
+				  not the next day's first second: 23:59:59.999999, so "after it" hides nothing */
+		tm.tm_sec = 59;
+		us = 999999;
+	}
 	*t = (int64_t)timegm(&tm) * 1000000 + us;
 	return 0;
 }
@@ -316,6 +345,23 @@ int taxii_cursor_parse(const char *s, size_t len, int64_t *t)
 }
 
 /* ---- adding ---- */
+
+/* The version as the key of (id, version): one spelling per instant, "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"
+   (a STIX timestamp's fraction has 0 to 9 digits: …00.000Z and …00.000000Z are one version), "" for none. */
+static void version_key(const char *ver, char out[32])
+{
+	if (!ver[0]) {
+		out[0] = 0;
+		return;
+	}
+	const char *f = ver[19] == '.' ? ver + 20 : "";
+	memcpy(out, ver, 19);
+	out[19] = '.';
+	for (int i = 0; i < 9; i++)
+		out[20 + i] = *f >= '0' && *f <= '9' ? *f++ : '0';
+	out[29] = 'Z';
+	out[30] = 0;
+}
 
 static const char *jstr(json_t *o, const char *k)
 {
@@ -382,7 +428,13 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 		rc = err_set(ERR_CONFLICT, "taxii: %s was added already", source);
 		goto unlock;
 	}
-	if (s->last_added != INT64_MIN && s->last_added > TAXII_TIME_MAX_US - (int64_t)n * TAXII_DATE_STEP_US) {
+	/* The first date this bundle may take (its time cut to the millisecond, or 1 ms after the store's last),
+	   and n of them must fit before the year 10000: checked on that date, not only on the store's last one
+	   (an empty store, or a bundle later than everything held, would otherwise run past 9999). */
+	int64_t start = floordiv(time_us, TAXII_DATE_STEP_US) * TAXII_DATE_STEP_US;
+	if (s->last_added != INT64_MIN && s->last_added >= start)
+		start = s->last_added + TAXII_DATE_STEP_US; /* last_added <= TAXII_TIME_MAX_US: no overflow */
+	if (n && start > TAXII_TIME_MAX_US - ((int64_t)n - 1) * TAXII_DATE_STEP_US) {
 		rc = err_set(ERR_LIMIT, "taxii: no date_added left before the year 10000");
 		goto unlock;
 	}
@@ -416,7 +468,7 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 		s->capids = cap;
 	}
 	/* Commit. */
-	size_t nobjs0 = s->nobjs, nids0 = s->nids;
+	size_t nobjs0 = s->nobjs, nids0 = s->nids, conflicts0 = s->conflicts;
 	int64_t last0 = s->last_added;
 	for (i = 0; i < n && !rc; i++) {
 		int64_t base = floordiv(time_us, TAXII_DATE_STEP_US) * TAXII_DATE_STEP_US;
@@ -427,9 +479,20 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 		else
 			taxii_time_format(t, ver);
 		/* an object without modified/created (an SCO: its id is derived from its value) is held once */
-		snprintf(vkey, sizeof vkey, "%s\n%s", p[i].key, p[i].version);
-		if (strmap_get(&s->vermap, vkey) != NONE)
+		char vk[32];
+		version_key(p[i].version, vk);
+		snprintf(vkey, sizeof vkey, "%s\n%s", p[i].key, vk);
+		uint32_t held = strmap_get(&s->vermap, vkey);
+		if (held != NONE) {
+			/* the same object again is skipped; other content under a held (id, version) too (no telling
+			   which is true: the first stays), but counted and named, not dropped in silence */
+			if (!same_value(s->objs[held].json, p[i].json)) {
+				s->conflicts++;
+				snprintf(s->conflict, sizeof s->conflict, "%.*s at %s", 120, p[i].id,
+					 p[i].version[0] ? p[i].version : "(no version)");
+			}
 			continue;
+		}
 		uint32_t r = strmap_get(&s->idmap, p[i].key), oi = (uint32_t)s->nobjs;
 		if (r == NONE) {
 			r = (uint32_t)s->nids;
@@ -475,7 +538,9 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 			for (char *c = vkey; *c; c++)
 				*c = (char)tolower((unsigned char)*c);
 			size_t kl = strlen(vkey);
-			snprintf(vkey + kl, sizeof vkey - kl, "\n%s", ob->versioned ? ob->version : "");
+			char vk[32];
+			version_key(ob->versioned ? ob->version : "", vk);
+			snprintf(vkey + kl, sizeof vkey - kl, "\n%s", vk);
 			strmap_del(&s->vermap, vkey);
 			s->bytes -= ob->len;
 			free(ob->json);
@@ -490,6 +555,7 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 		}
 		s->nobjs = nobjs0;
 		s->nids = nids0;
+		s->conflicts = conflicts0;
 		s->last_added = last0;
 		for (size_t k = 0; k < nids0; k++) {
 			struct idrec *ir = &s->ids[k];
@@ -862,6 +928,8 @@ struct filter {
 	size_t nids;
 	int by_id;
 	int v_first, v_last, v_all;
+	const char *stamps[TAXII_MATCH_MAX];  /* the timestamps of match[version], checked once per query */
+	size_t nstamps;
 };
 
 static int matches(const struct taxii_store *s, const struct taxii_query *q, const struct filter *f, size_t i)
@@ -895,8 +963,8 @@ static int matches(const struct taxii_store *s, const struct taxii_query *q, con
 		return 1;
 	if (f->v_first && s->ids[o->idrec].earliest == i)
 		return 1;
-	for (size_t k = 0; k < q->nversions; k++)
-		if (stix_timestamp_valid(q->versions[k], 0) && stix_timestamp_cmp(q->versions[k], o->version) == 0)
+	for (size_t k = 0; k < f->nstamps; k++)
+		if (!memcmp(f->stamps[k], o->version, 19) && stix_timestamp_cmp(f->stamps[k], o->version) == 0)
 			return 1;
 	return 0;
 }
@@ -908,6 +976,8 @@ static int page(struct taxii_store *s, const struct taxii_query *q, struct filte
 		f->v_first |= !strcmp(q->versions[k], "first");
 		f->v_last |= !strcmp(q->versions[k], "last");
 		f->v_all |= !strcmp(q->versions[k], "all");
+		if (stix_timestamp_valid(q->versions[k], 0)) /* checked here once, not once per object */
+			f->stamps[f->nstamps++] = q->versions[k];
 	}
 	if (!q->nversions) {
 		f->v_last = v != V_VERSIONS;

@@ -68,7 +68,9 @@ void taxii_store_free(struct taxii_store *s);
  * stix_check_json) in their order, date_added starting at time_us (µs since
  * the epoch) cut to the millisecond, or 1 ms after the last one, whichever is later. An object whose
  * (id, version) is already held is skipped (the same object in two
- * envelopes); version is modified, else created; an object with neither (an
+ * envelopes; other content under a held (id, version) is skipped too, and
+ * counted: taxii_store_conflicts); version is modified, else created, compared as an instant
+ * (…00.000Z and …00.000000Z are one version); an object with neither (an
  * SCO, whose id derives from its value) is held once per id, its version
  * being its date_added. source names where the bundle came from ("PARTY/INDEX"); a
  * source already added is refused with ERR_CONFLICT and nothing is added.
@@ -80,6 +82,12 @@ void taxii_store_free(struct taxii_store *s);
  */
 int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_us, const char *source, size_t *added,
 			   int64_t *first_added);
+/*
+ * Objects skipped so far because their (id, version) was held already with
+ * other content (the first one stays served: the store cannot tell which is
+ * true); last (lastsz > 0) receives the last of them, "ID at VERSION".
+ */
+size_t taxii_store_conflicts(struct taxii_store *s, char *last, size_t lastsz);
 /* 1 if source was added already. */
 int taxii_store_has_source(struct taxii_store *s, const char *source);
 /* Objects held. */
@@ -155,7 +163,8 @@ int taxii_cursor_parse(const char *s, size_t len, int64_t *t);
 /* An RFC 3339 timestamp for t (µs since the epoch): "YYYY-MM-DDTHH:MM:SS.sssZ" if t is a whole
  * millisecond (every date_added is), else "YYYY-MM-DDTHH:MM:SS.uuuuuuZ". */
 void taxii_time_format(int64_t t, char out[32]);
-/* A STIX timestamp (stix_timestamp_valid) to µs since the epoch, fraction beyond µs dropped. ERR_FORMAT. */
+/* A STIX timestamp (stix_timestamp_valid) to µs since the epoch, fraction beyond µs dropped; a leap second
+ * (23:59:60[.f]) is 23:59:59.999999 of its day. ERR_FORMAT. */
 int taxii_time_parse(const char *s, int64_t *t);
 
 /* 1 if the Accept header value allows TAXII_MEDIA (absent or empty: yes). */

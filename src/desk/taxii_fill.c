@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HEADER "parley taxii journal 1 "
@@ -111,17 +112,34 @@ static int one(struct taxii_store *s, const struct officer *o, const char *party
 	rc = officer_open_body(o, &e, &plain);
 	int64_t t = e.f.time;
 	envelope_release(&e);
-	if (rc) {
+	if (rc == ERR_IO || rc == ERR_NOTFOUND || rc == ERR_NOMEM) { /* the node unreachable, the body not there yet */
 		st->failed++;
 		note(st, source);
 		rc = 0;
 		goto out;
 	}
-	if (time_us == INT64_MIN)
+	if (rc) {
+		/* The envelope is valid and its body there, but it can never be opened by this agency (not sealed
+		   to it, not the body the envelope names, not a valid body): refused for good, the envelope
+		   remembered below like one without evidence, so a refresh does not fetch it again. */
+		st->refused++;
+		note(st, source);
+		rc = 0;
+		buf_reset(&plain);
+	}
+	if (time_us == INT64_MIN) {
+		/* date_added is when the desk added the object: the envelope's time, but never after the desk's
+		   clock. The sender (and its node, which logged it) chose that time; dated ahead, it would carry
+		   the collection's dates into the future, and dated 9999-12-31 it would use up the dates left and
+		   every later envelope would be refused (the journal keeping that across restarts). */
+		int64_t now = (int64_t)time(NULL);
+		if (t > now)
+			t = now;
 		time_us = t < 0 ? 0 : t > TAXII_TIME_MAX_US / 1000000 ? TAXII_TIME_MAX_US / 1000000 * 1000000 : t * 1000000;
+	}
 	st->envelopes++;
 	json_t *ev = NULL;
-	if (jsonload_strict(plain.data, plain.len, ENVELOPE_BODY_MAX, PROFILE_MAX_DEPTH, &body) == 0)
+	if (plain.len && jsonload_strict(plain.data, plain.len, ENVELOPE_BODY_MAX, PROFILE_MAX_DEPTH, &body) == 0)
 		ev = json_object_get(body, "evidence");
 	if (ev && stix_check_json(ev, "$.evidence", NULL) != 0) {
 		st->refused++;
@@ -134,7 +152,15 @@ static int one(struct taxii_store *s, const struct officer *o, const char *party
 		rc = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	char what[160];
+	size_t c0 = taxii_store_conflicts(s, NULL, 0);
 	rc = taxii_store_add_bundle(s, ev, time_us, source, added, first);
+	size_t c1 = taxii_store_conflicts(s, what, sizeof what);
+	if (c1 > c0) {
+		st->conflicting += c1 - c0;
+		snprintf(st->last_error, sizeof st->last_error, "%s: %s: held already with other content (kept as first added)",
+			 source, what);
+	}
 	if (rc == ERR_CONFLICT) /* added meanwhile by another fill */
 		rc = 0;
 	else if (!rc && !empty) {

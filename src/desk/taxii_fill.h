@@ -5,16 +5,19 @@
  * charter, open its body with the agency's key (officer_open_body), and if
  * the body carries "evidence" (a STIX 2.1 bundle, checked again with
  * stix_check_json: the sender is not trusted) add its objects with the
- * envelope's time as their date_added (bumped to stay strictly increasing).
+ * envelope's time as their date_added (bumped to stay strictly increasing;
+ * never after the desk's clock: the sender chose that time).
  * New envelopes are taken in the inbox's order (envelope time, log, index);
  * call it again to add what arrived since (the desk does, at start and on a
  * refresh).
  *
  * Each envelope is a source "PARTY/INDEX" of the store: added once, also when
  * it carries no evidence or evidence that breaks a STIX rule (an envelope
- * never changes, so it is not read again). An envelope that cannot be
- * fetched or opened (the node unreachable, a body not yet there) is not
- * marked and is tried again next time.
+ * never changes, so it is not read again), and also when its body can never
+ * be opened by the agency (not sealed to it, not the body the envelope
+ * names, not a valid body: counted refused). An envelope that cannot be
+ * fetched or opened for now (the node unreachable, a body not yet there:
+ * ERR_IO, ERR_NOTFOUND) is not marked and is tried again next time.
  *
  * The journal (optional, a file in the desk's directory) keeps the
  * date_added each envelope's objects got, so that a store filled again after
@@ -46,9 +49,10 @@ struct taxii_fill_stats {
 	size_t bundles;       /* of them, carrying evidence that was added */
 	size_t objects;       /* objects added */
 	size_t replayed;      /* envelopes placed by the journal */
-	size_t refused;       /* evidence that is not a valid STIX bundle (skipped for good) */
+	size_t refused;       /* evidence that is not a valid STIX bundle, or a body the agency can never open (skipped for good) */
 	size_t failed;        /* envelopes that could not be fetched or opened (tried again next time) */
-	char last_error[256]; /* why the last refused or failed one was, "" if none */
+	size_t conflicting;   /* objects whose (id, version) was held with other content (skipped; taxii_store_conflicts) */
+	char last_error[256]; /* why the last refused, failed or conflicting one was, "" if none */
 };
 
 /*

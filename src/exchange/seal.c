@@ -272,7 +272,8 @@ int seal_open(const struct envelope *e, const uint8_t *body, size_t blen, const 
 int seal_open_marked(const struct envelope *e, const uint8_t *body, size_t blen, const struct keyfile *k,
 		     unsigned profiles, struct buf *plain, char *disagree, size_t dsz)
 {
-	if (dsz)
-		disagree[0] = 0;
+	if (!disagree || !dsz) /* no room for the mark: a disagreement cannot be shown, so it is refused (seal_open) */
+		return open_body(e, body, blen, k, profiles, plain, NULL, 0);
+	disagree[0] = 0;
 	return open_body(e, body, blen, k, profiles, plain, disagree, dsz);
 }

@@ -245,10 +245,12 @@ int officer_print_case(const struct officer *o, json_t *kase, int show_bodies, i
 			const char *party = officer_log_party(o, jstr(env, "log"));
 			if (addressed_or_sent(o, env) && party) {
 				int r = print_body(o, env, party, full_bodies, f);
-				if (r == 1 && !lies++)
-					pos_text(o, jstr(env, "log"), jint(env, "index"), first_lie, sizeof first_lie);
-				else if (r)
+				if (r == 1) { /* marked above; the first one is named at the end */
+					if (!lies++)
+						pos_text(o, jstr(env, "log"), jint(env, "index"), first_lie, sizeof first_lie);
+				} else if (r) {
 					bad = 1;
+				}
 			} else {
 				fprintf(f, "        body: sealed to its recipients (not to %s)\n", o->agency->name);
 			}

@@ -100,3 +100,17 @@ expect inbox-unaffected 0 "" "$PARLEY" inbox --key "$K/sy.mofa.key" --node "$SY"
 # the monitors (un.unmm, also a recipient) see the same mark
 expect show-monitor 1 "" "$PARLEY" show "$CASE" --key "$K/un.unmm.key" --node "$UN" --full
 grep -q "the figures in the envelope do not match its body" "$T_OUT" && pass monitor-sees-mark || fail monitor-sees-mark "$(cat "$T_OUT")"
+
+# a second lying envelope in the case: each is marked, and the summary still says the figures disagree
+# (before: the second made it "an envelope or body ... does not verify", as if one had been forged)
+seal c3 notice "sy.mofa un.unmm" "$D/c.json"
+mkdir -p "$D/lie2"
+sed -n '1,/^$/p' "$D/c3/envelope" | sed '$d' | sed 's/sectors=food:10,wash:1,health:3/sectors=food:9,wash:2,health:3/' >"$D/lie2.txt"
+sign_text "$K/un.ocha.key" "$D/lie2.txt" >"$D/lie2/envelope" && cp "$D/c3/body.age" "$D/lie2/body.age" ||
+	{ fail setup "sign lie2"; exit 1; }
+submit_env "$D/lie2" || exit 1
+four() { "$PARLEY" show "$CASE" --key "$K/sy.mofa.key" --node "$SY" --json | jq -e '.envelopes | map(select(.kind != "received")) | length == 4'; }
+wait_for four || { fail setup "the second lie did not reach sy"; exit 1; }
+expect show-two-lies 1 "case $CASE: the figures in the envelope of un/1 and others do not match its body" \
+	"$PARLEY" show "$CASE" --key "$K/sy.mofa.key" --node "$SY"
+[ "$(grep -c 'do not match its body' "$T_OUT")" = 2 ] && pass two-marks || fail two-marks "$(cat "$T_OUT")"

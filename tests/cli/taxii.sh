@@ -7,7 +7,9 @@
 # the first two bundles, each (id, version) once, in log order; a client following
 # `next` page by page (each page from a fresh fill, as after a desk restart) sees
 # each once; ru.fsb's holds its own; us.doj's (no evidence received) none; 401 and
-# 406 as the spec says.
+# 406 as the spec says; the journal. Then what a hostile counterpart can send: an
+# envelope dated ahead (its objects dated by the desk's clock), other content under a
+# held (id, version) (counted), a body sealed to another agency (refused, not retried).
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$ROOT/tests/lib.sh"
 . "$ROOT/tests/fixture.sh"
@@ -35,7 +37,9 @@ make_channel "$D/ch" || { fail setup "make_channel"; exit 1; }
 	"$PARLEY" node init "$D/ru" --charter "$D/ch/charter" --key "$K/ru-node.key" 2>/dev/null &&
 	"$PARLEY" witness init "$D/w" --charter "$D/ch/charter" --key "$K/witness.key" 2>/dev/null ||
 	{ fail setup "init"; exit 1; }
-"$PARLEY" node --dir "$D/us" --poll 1 2>"$D/us.log" & PIDS+=($!)
+# us lets its agencies date envelopes up to a day ahead (--max-skew): a counterpart's node decides what it
+# logs, and the last part of this test plays one that dates its envelope ahead of ru's clock
+"$PARLEY" node --dir "$D/us" --poll 1 --max-skew 86400 2>"$D/us.log" & PIDS+=($!)
 "$PARLEY" node --dir "$D/ru" --poll 1 2>"$D/ru.log" & PIDS+=($!)
 "$PARLEY" witness --dir "$D/w" 2>"$D/w.log" & PIDS+=($!)
 for port in $((PORT_BASE + 1)) $((PORT_BASE + 2)) $((PORT_BASE + 3)); do
@@ -157,3 +161,63 @@ first_req=$(jq -r '.evidence.objects[0].id' "$V/mla-request-prosecutor.json")
 printf 'parley taxii journal 1 %s\n%s 5\nnonsense\n' "$CID" "$REQ" >"$D/j3"
 expect journal-malformed 2 "j3: line 3: not 'PARTY/INDEX DATE'" tget --key "$K/ru.gp.key" --node $RU --journal "$D/j3" "$MAN"
 expect journal-other-collection 2 "not a TAXII journal of collection" tget --key "$K/ru.fsb.key" --node $RU --journal "$J" /taxii2/
+
+# --- a counterpart dating its envelope ahead of the desk's clock ---
+# date_added is when the desk added an object: never the sender's future. An envelope dated
+# ahead (a day here; a hostile node may log 9999-12-31T23:59:59Z) must not carry the
+# collection's dates with it (at 9999 they run out and every later envelope is refused).
+frame() { printf 'parley-submit v1 %d %d\n' "$(stat -c %s "$1")" "$(stat -c %s "$2")"; cat "$1" "$2"; }
+wait_for() { local i; for i in $(seq 200); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+# a new version of the wallet indicator: objects ru.gp does not hold yet
+jq '.objects |= map(if .type == "indicator" then .modified = "2024-06-01T00:00:00.000Z" else . end)' "$STIX2" >"$D/fut.stix"
+FUT=$(date -u -d '+23 hours' +%Y-%m-%dT%H:%M:%SZ)
+"$PARLEY" envelope seal --key "$K/us.fbi.key" --charter "$D/ch/charter" --kind notice --to ru.gp \
+	--case "us.fbi/FUTURE-$RANDOM" --body "$V/notice-minimal.json" --evidence "$D/fut.stix" --time "$FUT" \
+	--out "$D/fut" >"$D/fut.log" 2>&1 && frame "$D/fut/envelope" "$D/fut/body.age" >"$D/fut.req" ||
+	fail future-seal "$(cat "$D/fut.log")"
+code=$(curl -s -o "$D/fut.resp" -w '%{http_code}' -H "Content-Type: application/x-parley-submit" \
+	--data-binary @"$D/fut.req" "$US/submit")
+[ "$code" = 200 ] || fail future-submit "$code $(cat "$D/fut.resp")"
+in_inbox() { curl -sf "$RU/inbox/ru.gp" | jq -e --arg t "$FUT" '[.items[] | select(.time == $t)] | length == 1'; }
+wait_for in_inbox || fail future-mirrored "$(curl -s "$RU/inbox/ru.gp" | head -c 300)"
+before=$(date -u +%s)
+expect future-fill 0 "3 bundles" tget --key "$K/ru.gp.key" --node $RU "$MAN"
+after=$(date -u +%s)
+last=$(body | jq -r '.objects[-1].date_added')
+last_s=$(date -u -d "$last" +%s 2>/dev/null || echo 0)
+[ "$last_s" -ge $((before - 5)) ] && [ "$last_s" -le $((after + 5)) ] &&
+	pass future-envelope-dated-now || fail future-envelope-dated-now "last date_added $last, the desk's clock $(date -u -d @"$after" +%FT%TZ), the envelope $FUT"
+
+# --- another sender's object under an (id, version) the collection holds, with other content ---
+# The first one stays served (there is no telling which is true), but the disagreement is not
+# dropped in silence: the fill counts it (the bundles above already disagree on the identity
+# and marking objects they share: those are counted too).
+conflicts() { sed -n 's/.* \([0-9]*\) conflicting.*/\1/p' "$T_ERR"; }
+expect conflicts-before 0 "" tget --key "$K/ru.gp.key" --node $RU "$OBJ"
+n0=$(conflicts)
+IND=indicator--fb384b09-49ac-4879-815f-1e0f5c359d14
+jq --arg id $IND '.objects |= map(if .id == $id then .description = "forged under a held version" else . end)' \
+	"$STIX" >"$D/forged.stix"
+expect send-forged 0 "" "$PARLEY" send notice --key "$K/us.doj.key" --node $US --to ru.gp \
+	--body "$V/notice-minimal.json" --evidence "$D/forged.stix" --wait 15
+expect conflicts-after 0 "" tget --key "$K/ru.gp.key" --node $RU "$OBJ$IND/?match%5Bversion%5D=2024-03-11T08:15:00.000Z"
+n1=$(conflicts)
+[ -n "$n0" ] && [ "$n1" = $((n0 + 1)) ] && pass conflict-counted || fail conflict-counted "$n0 then $n1: $(cat "$T_ERR")"
+[ "$(body | jq -c '[(.objects | length), (.objects[0].description // "none")]')" = '[1,"none"]' ] &&
+	pass conflict-first-kept || fail conflict-first-kept "$(body | head -c 300)"
+
+# --- a body that can never be opened: counted refused, not failed (failed ones are fetched again at every refresh) ---
+# us.fbi's envelope to ru.gp whose body is sealed to ru.fsb only (re-signed with openssl: parley would not
+# write it; the node logs it, as it cannot read bodies). Before: "1 failed", and the desk fetched and tried
+# the body (up to 64 MiB) at each refresh for as long as it ran.
+"$PARLEY" envelope seal --key "$K/us.fbi.key" --charter "$D/ch/charter" --kind notice --to ru.fsb \
+	--case "us.fbi/SEALED-$RANDOM" --body "$V/notice-minimal.json" --time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+	--out "$D/wrong" >"$D/wrong.log" 2>&1 || fail wrong-seal "$(cat "$D/wrong.log")"
+sed -n '1,/^$/p' "$D/wrong/envelope" | sed '$d' | sed 's/^to: ru.fsb$/to: ru.gp/' >"$D/wrong.txt"
+sign_text "$K/us.fbi.key" "$D/wrong.txt" >"$D/wrong/envelope.gp" && frame "$D/wrong/envelope.gp" "$D/wrong/body.age" >"$D/wrong.req"
+code=$(curl -s -o "$D/wrong.resp" -w '%{http_code}' -H "Content-Type: application/x-parley-submit" \
+	--data-binary @"$D/wrong.req" "$US/submit")
+[ "$code" = 200 ] && pass wrong-body-logged || fail wrong-body-logged "$code $(cat "$D/wrong.resp")"
+gp_inbox_has() { curl -sf "$RU/inbox/ru.gp" | jq -e '[.items[] | select(.case | startswith("us.fbi/SEALED-"))] | length == 1'; }
+wait_for gp_inbox_has || fail wrong-body-mirrored "$(curl -s "$RU/inbox/ru.gp" | head -c 300)"
+expect wrong-body-refused 0 " 1 refused, 0 failed" tget --key "$K/ru.gp.key" --node $RU "$OBJ"

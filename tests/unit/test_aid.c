@@ -670,6 +670,9 @@ static void seal_and_open(void)
 	CHECK_EQ_INT(seal_open_marked(&e, sealed.data, sealed.len, &mofa, c->profiles, &plain, disagree, sizeof disagree), 0);
 	CHECK(strstr(disagree, "trucks of sector food: the envelope's aid line says 1, the body 2") != NULL);
 	CHECK(plain.len == blen && !memcmp(plain.data, body, blen));
+	/* with no room for the mark the disagreement cannot be shown: refused as by seal_open, never accepted unmarked */
+	CHECK_EQ_INT(seal_open_marked(&e, sealed.data, sealed.len, &mofa, c->profiles, &plain, disagree, 0), ERR_VERIFY);
+	CHECK_EQ_INT(seal_open_marked(&e, sealed.data, sealed.len, &mofa, c->profiles, &plain, NULL, 0), ERR_VERIFY);
 	sealed.data[sealed.len - 1] ^= 1; /* but a body that is not the envelope's is still refused */
 	CHECK_EQ_INT(seal_open_marked(&e, sealed.data, sealed.len, &mofa, c->profiles, &plain, disagree, sizeof disagree), ERR_VERIFY);
 	sealed.data[sealed.len - 1] ^= 1;

@@ -424,6 +424,83 @@ static size_t count_objects(struct taxii_store *s, const char *rest, const char 
 	return n;
 }
 
+/* A bundle whose dates would pass 9999-12-31T23:59:59.999Z is refused whole, also as the first bundle of an
+ * empty store and when its own time (not the store's last date) is the late one; before, such objects got
+ * dates in the year 10000, printed as 0000-01-01 (X-TAXII-Date-Added-Last going back to year 0). */
+static void test_dates_past_9999(void)
+{
+	const char *A = "indicator--6ba7b810-9dad-41d1-80b4-00c04fd430c1";
+	const char *B = "indicator--6ba7b810-9dad-41d1-80b4-00c04fd430c2";
+	const char *C = "indicator--6ba7b810-9dad-41d1-80b4-00c04fd430c4";
+	json_t *two = bundle_of(json_pack("[o, o]", indicator(A, "2026-02-01T00:00:00.000Z"),
+					  indicator(B, "2026-02-01T00:00:00.000Z")));
+	json_t *one = bundle_of(json_pack("[o]", indicator(C, "2026-02-01T00:00:00.000Z")));
+	size_t added = 99;
+	int64_t first = 99;
+	struct taxii_store *e = mkstore();
+	/* an empty store: the first object at ...59.999, the second would be in the year 10000 */
+	CHECK(taxii_store_add_bundle(e, two, TAXII_TIME_MAX_US, "x/1", &added, &first) == ERR_LIMIT);
+	CHECK_EQ_INT(taxii_store_count(e), 0);
+	CHECK(first == 0 && !taxii_store_has_source(e, "x/1"));
+	/* a store holding an early object: the bundle's own time is what runs out */
+	CHECK(taxii_store_add_bundle(e, one, 1000, "x/2", &added, NULL) == 0);
+	CHECK(taxii_store_add_bundle(e, two, TAXII_TIME_MAX_US, "x/3", &added, NULL) == ERR_LIMIT);
+	CHECK_EQ_INT(taxii_store_count(e), 1);
+	/* exactly the last millisecond is still a date */
+	json_t *a = bundle_of(json_pack("[o]", indicator(A, "2026-02-01T00:00:00.000Z")));
+	CHECK(taxii_store_add_bundle(e, a, TAXII_TIME_MAX_US, "x/4", &added, &first) == 0);
+	CHECK(added == 1 && first == TAXII_TIME_MAX_US / 1000 * 1000);
+	/* every date the store serves is in 1970..9999 */
+	char path[200];
+	coll_path(e, path, sizeof path, "manifest/");
+	struct answer m = get(e, path, NULL);
+	CHECK_EQ_INT(m.status, 200);
+	CHECK_STR(m.last, "9999-12-31T23:59:59.999Z");
+	answer_free(&m);
+	json_decref(a);
+	json_decref(one);
+	json_decref(two);
+	taxii_store_free(e);
+}
+
+/* One version of an object is one timestamp, however it is written: a second "version" of A whose
+ * modified is the same instant written with more digits (…00.000Z and …00.000000Z) is the version held, not a
+ * twin served beside it (a sender could otherwise slip other content under a version a client holds). */
+static void test_same_version_other_spelling(void)
+{
+	struct taxii_store *e = mkstore();
+	const char *A = "indicator--6ba7b810-9dad-41d1-80b4-00c04fd430c1";
+	json_t *b1 = bundle_of(json_pack("[o]", indicator(A, "2026-02-01T00:00:00.000Z")));
+	json_t *twin = indicator(A, "2026-02-01T00:00:00.000000Z");
+	json_object_set_new(twin, "description", json_string("other content"));
+	json_t *b2 = bundle_of(json_pack("[o]", twin));
+	size_t added = 99;
+	CHECK(taxii_store_add_bundle(e, b1, 1000, "x/1", &added, NULL) == 0 && added == 1);
+	CHECK(taxii_store_add_bundle(e, b2, 1000, "x/2", &added, NULL) == 0);
+	CHECK_EQ_INT(added, 0);
+	CHECK_EQ_INT(taxii_store_count(e), 1);
+	char path[200];
+	coll_path(e, path, sizeof path, "objects/");
+	struct answer a = get(e, path, "match%5Bversion%5D=all");
+	CHECK_EQ_INT(json_array_size(json_object_get(a.j, "objects")), 1);
+	CHECK(!json_object_get(json_array_get(json_object_get(a.j, "objects"), 0), "description"));
+	answer_free(&a);
+	/* the same object again (keys in another order) is no conflict; other content under the held version is,
+	   named, and the first stays */
+	char last[160];
+	CHECK_EQ_INT(taxii_store_conflicts(e, last, sizeof last), 1);
+	CHECK_STR(last, "indicator--6ba7b810-9dad-41d1-80b4-00c04fd430c1 at 2026-02-01T00:00:00.000000Z");
+	json_t *again = json_pack("{s:s, s:s, s:s, s:s, s:s}", "modified", "2026-02-01T00:00:00.000Z", "created",
+				  "2026-01-01T00:00:00.000Z", "id", A, "spec_version", "2.1", "type", "indicator");
+	json_t *b3 = bundle_of(json_pack("[o]", again));
+	CHECK(taxii_store_add_bundle(e, b3, 1000, "x/3", &added, NULL) == 0 && added == 0);
+	CHECK_EQ_INT(taxii_store_conflicts(e, NULL, 0), 1);
+	json_decref(b3);
+	json_decref(b1);
+	json_decref(b2);
+	taxii_store_free(e);
+}
+
 static void test_versions_and_match(void)
 {
 	struct taxii_store *s = mkstore();
@@ -753,6 +830,11 @@ static void test_query_parse(void)
 	CHECK(taxii_time_parse(ts, &t) == 0 && t == 1767225600123456LL);
 	taxii_time_format(-1, ts);
 	CHECK_STR(ts, "1969-12-31T23:59:59.999999Z");
+	/* a leap second (STIX allows 23:59:60) is the end of its day, never the next day's first second:
+	   added_after=...23:59:60.5Z must not hide an object added at 00:00:00.000 */
+	CHECK(taxii_time_parse("2016-12-31T23:59:60.5Z", &t) == 0 && t == 1483228799999999LL);
+	CHECK(taxii_time_parse("2016-12-31T23:59:60Z", &t) == 0 && t == 1483228799999999LL);
+	CHECK(taxii_time_parse("2016-12-31T23:59:59.999999999Z", &t) == 0 && t == 1483228799999999LL);
 	free(q);
 }
 
@@ -845,6 +927,8 @@ int main(void)
 	RUN(test_opencti_client);
 	RUN(test_manifest_and_added_after);
 	RUN(test_versions_and_match);
+	RUN(test_dates_past_9999);
+	RUN(test_same_version_other_spelling);
 	RUN(test_accept);
 	RUN(test_auth);
 	RUN(test_errors);
