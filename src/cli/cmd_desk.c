@@ -71,6 +71,7 @@ int cmd_desk(int argc, char **argv)
 	if ((rc = desk_start(&d, &c, url, sizeof url)))
 		return cli_fail("desk", rc);
 	printf("desk: %s\n", url);
+	printf("taxii: %s\n", desk_taxii_line(d));
 	fflush(stdout);
 	cli_wait_stop();
 	desk_stop(d);

@@ -202,6 +202,12 @@ int desk_start(struct desk **out, const struct desk_config *c, char *url, size_t
 		rc = err_set(ERR_USAGE, "URL buffer too small");
 		goto fail;
 	}
+	char origin[128], collection[37];
+	snprintf(origin, sizeof origin, "http://%s:%u", shown, port);
+	if ((rc = desk_taxii_open(d, origin, collection)))
+		goto fail;
+	snprintf(d->taxii_line, sizeof d->taxii_line, "%s/taxii2/ collection %s, credential in %s/taxii.secret", origin,
+		 collection, d->dir);
 	*out = d;
 	return 0;
 fail:
@@ -209,11 +215,17 @@ fail:
 	return rc;
 }
 
+const char *desk_taxii_line(const struct desk *d)
+{
+	return d->taxii_line;
+}
+
 void desk_stop(struct desk *d)
 {
 	if (!d)
 		return;
 	http_stop(d->http);
+	desk_taxii_close(d);
 	officer_release(&d->o);
 	if (d->dir_is_temp)
 		desk_remove_tree(d->dir);

@@ -45,6 +45,12 @@ int desk_listen_check(const char *listen, int allow_remote);
  */
 int desk_start(struct desk **d, const struct desk_config *c, char *url, size_t urlsz);
 
+/*
+ * Where the desk's TAXII 2.1 feed is, for the officer to give a TAXII client
+ * (docs/taxii.md): "<origin>/taxii2/ collection <id>, credential in <dir>/taxii.secret".
+ */
+const char *desk_taxii_line(const struct desk *d);
+
 /* Stops serving and releases everything (the key's memory is wiped). */
 void desk_stop(struct desk *d);
 

@@ -202,6 +202,11 @@ void desk_serve(void *ctx, const struct http_request *req, struct http_response 
 	}
 	if (!post && is_public_asset(path) && !serve_asset(path, resp))
 		return;
+	/* TAXII clients (OpenCTI) hold the feed's credential, not a session: taxii_handle checks it first. */
+	if (!strncmp(path, "/taxii2/", 8) || !strcmp(path, "/taxii2")) {
+		desk_taxii(d, req, resp);
+		return;
+	}
 	if (post) {
 		if (!origin_ok(req)) {
 			refuse(resp, api, "a request from another origin is refused");
@@ -227,16 +232,6 @@ void desk_serve(void *ctx, const struct http_request *req, struct http_response 
 	}
 	if (api) {
 		desk_api(d, req, resp);
-		return;
-	}
-	if (!strncmp(path, "/taxii2/", 8)) {
-		/*
-		 * TAXII 2.1 (docs/taxii.md, src/desk/taxii.h) is wired here by the lead:
-		 *   void desk_taxii(struct desk *d, const struct http_request *req, struct http_response *resp);
-		 * It authenticates with its own credentials (basic or bearer), not the session: move this
-		 * branch above the session check when it is wired.
-		 */
-		desk_json_error(resp, 404, "TAXII is not served by this build");
 		return;
 	}
 	if (!post && !serve_asset(path, resp))

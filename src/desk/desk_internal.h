@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 
 /* 32 random bytes in base64url without padding: 43 characters. */
 #define DESK_TOKEN_LEN 43
@@ -40,6 +41,9 @@ struct desk {
 	int dir_is_temp;                /* made by the desk, removed at stop */
 	unsigned seq;                   /* for names of scratch directories (under lock) */
 	struct http_server *http;
+	struct taxii_store *taxii;      /* the TAXII feed's objects (desk_taxii.c) */
+	int64_t taxii_filled;           /* monotonic seconds of the last fill (under lock) */
+	char taxii_line[PATH_MAX + 512]; /* what desk_taxii_line says */
 };
 
 /* The request handler of every route (desk_http.c). */
@@ -59,6 +63,18 @@ void desk_api_statement(struct desk *d, const struct http_request *req, const ch
 
 /* POST /api/start: opens the session (desk_http.c, the one API path without a session). */
 void desk_api_start(struct desk *d, const struct http_request *req, struct http_response *resp);
+
+/* The TAXII feed (desk_taxii.c, docs/taxii.md): refreshed at a walk's start, and on any request when older than this. */
+#define DESK_TAXII_REFRESH_S 30
+/*
+ * Opens the feed: its credential from DIR/taxii.secret (made if absent), the
+ * store with the desk's origin, a first fill (journal DIR/taxii.journal).
+ * collection receives the collection's id.
+ */
+int desk_taxii_open(struct desk *d, const char *origin, char collection[37]);
+void desk_taxii_close(struct desk *d);
+/* A request under /taxii2/: authenticated by the feed's credential, not the session. */
+void desk_taxii(struct desk *d, const struct http_request *req, struct http_response *resp);
 
 /* {"error": msg} with status. */
 void desk_json_error(struct http_response *resp, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -864,6 +864,11 @@ static int auth_ok(const struct taxii_store *s, const char *h)
 	return ok;
 }
 
+int taxii_authorized(const struct taxii_store *s, const char *authorization)
+{
+	return auth_ok(s, authorization);
+}
+
 /* ---- answers ---- */
 
 static void add_header(struct taxii_response *rs, const char *name, const char *value)

@@ -127,6 +127,8 @@ struct taxii_response {
  * initialised here), or ERR_NOMEM (answer 500).
  */
 int taxii_handle(struct taxii_store *s, const struct taxii_request *rq, struct taxii_response *rs);
+/* 1 if the Authorization header (NULL: none) carries the store's credential (taxii_handle's first check). */
+int taxii_authorized(const struct taxii_store *s, const char *authorization);
 void taxii_response_release(struct taxii_response *rs);
 
 /* ---- the parsers, exposed for the tests and the fuzzer ---- */

@@ -212,6 +212,18 @@ static void count_status(struct http_server *s, unsigned status)
 }
 
 /* The MHD response for r (its fd or a copy of its body), with its headers; NULL if out of memory. */
+/* Adds a "Name: value" line, if there is one, to m. */
+static void add_header_line(struct MHD_Response *m, const char *line)
+{
+	char name[64];
+	const char *colon = line[0] ? strchr(line, ':') : NULL;
+	if (colon && (size_t)(colon - line) < sizeof name && colon[1] == ' ') {
+		memcpy(name, line, (size_t)(colon - line));
+		name[colon - line] = 0;
+		MHD_add_response_header(m, name, colon + 2);
+	}
+}
+
 static struct MHD_Response *make_response(const struct http_server *s, struct http_response *r)
 {
 	struct MHD_Response *m;
@@ -228,15 +240,9 @@ static struct MHD_Response *make_response(const struct http_server *s, struct ht
 		MHD_add_response_header(m, "Cache-Control", r->cache_control);
 	for (size_t i = 0; s->headers && s->headers[i] && s->headers[i + 1]; i += 2)
 		MHD_add_response_header(m, s->headers[i], s->headers[i + 1]);
-	if (r->extra_header[0]) {
-		char name[64];
-		const char *colon = strchr(r->extra_header, ':');
-		if (colon && (size_t)(colon - r->extra_header) < sizeof name) {
-			memcpy(name, r->extra_header, (size_t)(colon - r->extra_header));
-			name[colon - r->extra_header] = 0;
-			MHD_add_response_header(m, name, colon + 2);
-		}
-	}
+	add_header_line(m, r->extra_header);
+	for (size_t i = 0; i < HTTP_MORE_HEADERS; i++)
+		add_header_line(m, r->more_headers[i]);
 	return m;
 }
 
@@ -328,6 +334,7 @@ static void cache_keep(struct http_server *s, const char *path, struct http_resp
 	copy.content_type = r->content_type;
 	copy.cache_control = r->cache_control;
 	memcpy(copy.extra_header, r->extra_header, sizeof copy.extra_header);
+	memcpy(copy.more_headers, r->more_headers, sizeof copy.more_headers);
 	int ok = 1;
 	if (r->fd >= 0) {
 		ok = buf_reserve(&copy.body, size) == 0;
@@ -965,6 +972,48 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 const char *http_arg(const struct http_request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct query_out {
+	struct buf *out;
+	int rc;
+};
+
+static int query_put(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int rc = 0;
+	for (; *s && !rc; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("-._~", c))
+			rc = buf_append(out, s, 1);
+		else
+			rc = buf_printf(out, "%%%c%c", hex[c >> 4], hex[c & 15]);
+	}
+	return rc;
+}
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct query_out *q = cls;
+	if (!q->rc && q->out->len)
+		q->rc = buf_append(q->out, "&", 1);
+	if (!q->rc)
+		q->rc = query_put(q->out, key);
+	if (!q->rc && value && !(q->rc = buf_append(q->out, "=", 1)))
+		q->rc = query_put(q->out, value);
+	return q->rc ? MHD_NO : MHD_YES;
+}
+
+int http_query(const struct http_request *req, struct buf *out)
+{
+	struct query_out q = {out, 0};
+	buf_reset(out);
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_arg, &q);
+	if (!q.rc)
+		q.rc = buf_append(out, "", 0);
+	return q.rc;
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)

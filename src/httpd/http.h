@@ -74,8 +74,18 @@ struct http_request {
 const char *http_arg(const struct http_request *req, const char *name);
 /* The (first) value of request header name (case-insensitive), or NULL. */
 const char *http_header(const struct http_request *req, const char *name);
+/*
+ * The query string rebuilt from the decoded arguments, in the order received,
+ * each name and value percent-encoded again (RFC 3986: all but unreserved
+ * characters), into out (reset first; "" when there is none). For handlers
+ * that parse a query themselves (the desk's TAXII feed). ERR_LIMIT past out's
+ * maximum.
+ */
+int http_query(const struct http_request *req, struct buf *out);
 /* How many times request header name occurs. */
 unsigned http_header_count(const struct http_request *req, const char *name);
+
+#define HTTP_MORE_HEADERS 4
 
 struct http_response {
 	int status;
@@ -85,6 +95,7 @@ struct http_response {
 	int fd;                    /* a file to send (closed by the server) */
 	size_t fd_size;
 	char extra_header[128];    /* one optional "Name: value" header */
+	char more_headers[HTTP_MORE_HEADERS][160]; /* further optional "Name: value" headers ("" for none) */
 	int immutable;             /* a 200 that never changes for this path: may be served from the cache */
 	int deferred;              /* set by http_defer: nothing is sent now */
 };

@@ -192,6 +192,45 @@ check evidence 200 "$(api GP GET /api/evidence/us/0)"
 jcheck evidence-bundle '.type == "bundle" and (.objects | length) == 22'
 grep -qi '^Content-Disposition: attachment; filename="evidence-us-0.json"' "$D/headers" && pass evidence-download || fail evidence-download "$(cat "$D/headers")"
 
+# The TAXII 2.1 feed (docs/taxii.md): its own credential, not the session; the evidence ru.gp received, each object once
+TX_LINE=$(grep -m1 '^taxii: ' "$D/GP.out")
+TX_SECRET_FILE=${TX_LINE##* credential in }
+TX_ROOT=$GP_URL/taxii2/evidence
+TX_COLL=${TX_LINE#* collection }; TX_COLL=${TX_COLL%%,*}
+case $TX_LINE in "taxii: $GP_URL/taxii2/ collection "*", credential in "*/taxii.secret) pass taxii-line ;; *) fail taxii-line "$TX_LINE" ;; esac
+[ "$(stat -c %a "$TX_SECRET_FILE" 2>/dev/null)" = 600 ] && pass taxii-secret-0600 || fail taxii-secret-0600 "$TX_SECRET_FILE"
+tx() { # tx PATH [curl args] — status; body in $D/body, headers in $D/headers
+	local path=$1; shift
+	curl -s -o "$D/body" -D "$D/headers" -w '%{http_code}' "$@" "$GP_URL$path"
+}
+TX_AUTH="Authorization: Bearer $(cat "$TX_SECRET_FILE")"
+TX_ACCEPT='Accept: application/taxii+json;version=2.1'
+check taxii-no-credentials 401 "$(tx /taxii2/ -H "$TX_ACCEPT")"
+grep -qi '^WWW-Authenticate: ' "$D/headers" && pass taxii-www-authenticate || fail taxii-www-authenticate "$(cat "$D/headers")"
+check taxii-session-is-not-a-credential 401 "$(tx /taxii2/ -H "$TX_ACCEPT" -b "$D/GP.jar")"
+check taxii-wrong-credentials 401 "$(tx /taxii2/ -H "$TX_ACCEPT" -H "Authorization: Bearer x$(cat "$TX_SECRET_FILE")")"
+check taxii-wrong-media-type 406 "$(tx /taxii2/ -H 'Accept: application/json' -H "$TX_AUTH")"
+check taxii-discovery 200 "$(tx /taxii2/ -H "$TX_ACCEPT" -H "$TX_AUTH")"
+grep -qi '^Content-Type: application/taxii+json;version=2.1' "$D/headers" && pass taxii-media-type || fail taxii-media-type "$(cat "$D/headers")"
+grep -qi '^Content-Security-Policy: ' "$D/headers" && pass taxii-headers || fail taxii-headers "$(cat "$D/headers")"
+check taxii-basic 200 "$(tx /taxii2/evidence/collections/ -H "$TX_ACCEPT" -u "opencti:$(cat "$TX_SECRET_FILE")")"
+jcheck taxii-collection --arg c "$TX_COLL" '.collections | length == 1 and .[0].id == $c and .[0].can_read and (.[0].can_write | not)'
+# a client that follows `next` with limit 5, from the first page to the end
+: >"$D/taxii.ids"; q="limit=5"; pages=0
+while [ $pages -lt 50 ]; do
+	st=$(tx "/taxii2/evidence/collections/$TX_COLL/objects/?$q" -H "$TX_ACCEPT" -H "$TX_AUTH")
+	[ "$st" = 200 ] || { fail taxii-walk "status $st: $(head -c 300 "$D/body")"; break; }
+	jq -r '.objects[].id' "$D/body" >>"$D/taxii.ids"; pages=$((pages + 1))
+	[ "$(jq -r '.more' "$D/body")" = true ] || break
+	q="limit=5&next=$(jq -r '.next' "$D/body")"
+done
+[ "$(wc -l <"$D/taxii.ids")" -ge 20 ] && [ "$(sort "$D/taxii.ids" | uniq -d | wc -l)" = 0 ] && [ $pages -ge 4 ] &&
+	pass taxii-walk-each-once || fail taxii-walk-each-once "$(wc -l <"$D/taxii.ids") ids in $pages pages, $(sort "$D/taxii.ids" | uniq -d | head -3)"
+jq -r '.objects[] | select(.type != "identity" and .type != "marking-definition") | .id' "$D/body" >/dev/null
+check taxii-match-type 200 "$(tx "/taxii2/evidence/collections/$TX_COLL/objects/?match%5Btype%5D=indicator" -H "$TX_ACCEPT" -H "$TX_AUTH")"
+jcheck taxii-match-type-only '(.objects | length) > 0 and all(.objects[]; .type == "indicator")'
+check taxii-us-doj-has-none 401 "$(tx /taxii2/ -H "$TX_ACCEPT" -H "Authorization: Bearer $(cat "$D/doj/taxii.secret")")"
+
 check evidence-no-party 404 "$(api GP GET /api/evidence/xx/0)"
 check evidence-bad-index 400 "$(api GP GET /api/evidence/us/01)"
 check template 200 "$(api GP GET /api/template/ack)"
