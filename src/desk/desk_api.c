@@ -12,6 +12,7 @@
  * verify, and a node's refusal of a submission with the node's own status.
  */
 #include "desk/desk_internal.h"
+#include "exchange/builtin.h"
 
 #include "base/err.h"
 #include "base/jsonload.h"
@@ -232,12 +233,11 @@ static void raw_json(struct http_response *resp, const char *data, size_t len)
 
 static void api_template(const struct http_request *req, const char *kind, struct http_response *resp)
 {
-	const char *data;
-	size_t len;
-	if (desk_template_find(http_arg(req, "profile"), body_type_of(kind), &data, &len))
+	struct builtin_body b;
+	if (builtin_template_find(http_arg(req, "profile"), body_type_of(kind), &b))
 		desk_json_error(resp, 404, "no body template for '%.60s'", kind);
 	else
-		raw_json(resp, data, len);
+		raw_json(resp, b.data, b.len);
 }
 
 static void api_schema(const char *rest, struct http_response *resp)
@@ -251,7 +251,7 @@ static void api_schema(const char *rest, struct http_response *resp)
 	}
 	memcpy(profile, rest, (size_t)(slash - rest));
 	profile[slash - rest] = 0;
-	if (desk_schema_find(profile, body_type_of(slash + 1), &data, &len))
+	if (builtin_schema_find(profile, body_type_of(slash + 1), &data, &len))
 		desk_json_error(resp, 404, "no schema %.30s/%.60s", profile, slash + 1);
 	else
 		raw_json(resp, data, len);
