@@ -101,10 +101,18 @@ static void api_session(struct desk *d, struct http_response *resp)
 		json_array_append_new(profiles, json_string("aid-crossing"));
 	for (size_t i = 0; i < c->nagencies; i++)
 		json_array_append_new(agencies, json_string(c->agencies[i].name));
+	/*
+	 * The session's CSRF token too, so a reloaded page can act again: only a
+	 * page of the desk's own origin can read this answer (no CORS; the Host
+	 * check stops DNS rebinding), which is what the token proves.
+	 */
+	pthread_mutex_lock(&d->lock);
+	json_t *csrf = json_string(d->csrf);
+	pthread_mutex_unlock(&d->lock);
 	desk_json(resp, 200,
-		  json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s}", "agency", d->o.agency->name, "party",
+		  json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:o}", "agency", d->o.agency->name, "party",
 			    d->o.party->id, "node", d->o.node, "channel", c->id_hex, "channel_name", c->name, "profiles",
-			    profiles, "agencies", agencies, "now", t, "version", parley_version()));
+			    profiles, "agencies", agencies, "now", t, "version", parley_version(), "csrf", csrf));
 }
 
 /* ---- GET /api/inbox ---- */
