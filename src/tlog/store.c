@@ -22,7 +22,9 @@ struct tlog {
 	int writer;
 	int broken;
 	enum tlog_sync sync;
-	const struct note_signer *key;  /* NULL for a mirror */
+	const struct note_signer *key;  /* NULL for a mirror, or a log signed by sign */
+	tlog_sign_fn sign;              /* signs the checkpoint instead of key (tlog_open_signed) */
+	void *sign_ctx;
 	struct note_verifier vkey;      /* the log's key (mirrors check checkpoints with it) */
 	struct checkpoint cp;
 	struct buf cpnote;
@@ -416,6 +418,9 @@ static int open_log(struct tlog **out, const char *dir, int mode, const struct n
 	if (key) {
 		note_verifier_from_signer(&t->vkey, key, NOTE_ED25519);
 		t->key = key;
+	} else if (mode == 3) {
+		t->vkey = *vkey;
+		mode = 1;
 	} else {
 		t->vkey = *vkey;
 	}
@@ -445,6 +450,19 @@ out:
 int tlog_open(struct tlog **out, const char *dir, const struct note_signer *key)
 {
 	return open_log(out, dir, key ? 1 : 0, key, NULL);
+}
+
+int tlog_open_signed(struct tlog **out, const char *dir, const struct note_verifier *vkey, tlog_sign_fn sign,
+		     void *ctx)
+{
+	if (vkey->type != NOTE_ED25519)
+		return err_set(ERR_USAGE, "a log key must be an Ed25519 key");
+	int rc = open_log(out, dir, 3, NULL, vkey);
+	if (!rc) {
+		(*out)->sign = sign;
+		(*out)->sign_ctx = ctx;
+	}
+	return rc;
 }
 
 int tlog_open_mirror(struct tlog **out, const char *dir, const struct note_verifier *vkey)
@@ -575,7 +593,7 @@ static int publish(struct tlog *t, const struct checkpoint *cp, struct buf *note
 
 int tlog_commit(struct tlog *t)
 {
-	if (!t->writer || !t->key)
+	if (!t->writer || (!t->key && !t->sign))
 		return err_set(ERR_USAGE, "log is not open for appending with its key");
 	if (t->broken)
 		return err_set(ERR_IO, "an earlier commit failed; reopen the log to recover");
@@ -590,7 +608,16 @@ int tlog_commit(struct tlog *t)
 	tile_builder_root(&t->tb, cp.root);
 	struct buf note;
 	buf_init(&note, CHECKPOINT_MAX_SIZE);
-	rc = checkpoint_sign(&cp, t->key, &note);
+	if (t->sign) {
+		struct buf text;
+		buf_init(&text, CHECKPOINT_MAX_SIZE);
+		rc = checkpoint_format_text(&cp, &text);
+		if (!rc)
+			rc = t->sign(t->sign_ctx, text.data, text.len, &note);
+		buf_release(&text);
+	} else {
+		rc = checkpoint_sign(&cp, t->key, &note);
+	}
 	if (!rc)
 		rc = publish(t, &cp, &note);
 	buf_release(&note);
@@ -599,7 +626,7 @@ int tlog_commit(struct tlog *t)
 
 int tlog_commit_mirror(struct tlog *t, const uint8_t *cpnote, size_t len)
 {
-	if (!t->writer || t->key)
+	if (!t->writer || t->key || t->sign)
 		return err_set(ERR_USAGE, "log is not open as a mirror");
 	if (t->broken)
 		return err_set(ERR_IO, "an earlier commit failed; reopen the mirror to recover");
@@ -630,7 +657,7 @@ int tlog_commit_mirror(struct tlog *t, const uint8_t *cpnote, size_t len)
 
 int tlog_flush_mirror(struct tlog *t)
 {
-	if (!t->writer || t->key)
+	if (!t->writer || t->key || t->sign)
 		return err_set(ERR_USAGE, "log is not open as a mirror");
 	if (t->broken)
 		return err_set(ERR_IO, "an earlier commit failed; reopen the mirror to recover");
