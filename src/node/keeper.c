@@ -648,7 +648,7 @@ int keeper_serve(struct keeper *k, int fd)
 		}
 		if (n == 0) { /* the other end closed, or an empty message: only a close leaves POLLHUP */
 			struct pollfd pf = {fd, POLLIN, 0};
-			if (poll(&pf, 1, 0) > 0 && (pf.revents & POLLHUP) && !(pf.revents & POLLIN))
+			if (poll(&pf, 1, 0) > 0 && (pf.revents & POLLHUP))
 				break;
 		}
 		/* MSG_TRUNC: n is the message's real length, so an oversized one is seen as such */
