@@ -364,6 +364,11 @@ const char *node_party(const struct node *n)
 	return n->me->id;
 }
 
+int node_keeper_alive(struct node *n)
+{
+	return keeper_client_alive(n->keeper);
+}
+
 int node_alive(struct node *n)
 {
 	char why[256];
