@@ -122,8 +122,11 @@ int cmd_node(int argc, char **argv)
 	int sig = cli_serve_until_stop(node_is_alive, n);
 	cli_notify_stopping();
 	int lost = !node_keeper_alive(n); /* it raised the SIGTERM: stop, and say so in the exit status */
-	logline_event(lost ? LOGLINE_ERROR : LOGLINE_INFO, "stop", "party", node_party(n), "signal",
-		      sig == 2 ? "SIGINT" : "SIGTERM", "reason", lost ? "the keeper died" : "signal", LOGLINE_END);
+	if (lost)
+		logline_event(LOGLINE_ERROR, "stop", "party", node_party(n), "reason", "the keeper died", LOGLINE_END);
+	else
+		logline_event(LOGLINE_INFO, "stop", "party", node_party(n), "signal", sig == 2 ? "SIGINT" : "SIGTERM",
+			      LOGLINE_END);
 	node_stop(n);
 	conf_release(&conf);
 	return lost ? 2 : 0;

@@ -9,6 +9,7 @@
 #include "base/logline.h"
 #include "crypto/keyfile.h"
 #include "crypto/note.h"
+#include "crypto/sha256.h"
 #include "exchange/charter.h"
 #include "exchange/envelope.h"
 #include "tlog/checkpoint.h"
@@ -147,6 +148,8 @@ struct kpeer {
 	int dirfd;                 /* the mirror, opened when first needed */
 	struct tile_reader *reader;
 	struct held cosigned;
+	struct buf seen;           /* the mirror's checkpoint file as last verified, */
+	struct checkpoint seen_cp; /* and what it said: the same bytes again need no new verification */
 };
 
 struct keeper {
@@ -162,6 +165,8 @@ struct keeper {
 	int log_fd;
 	struct tile_reader *log_reader;
 	char state_path[PATH_MAX];
+	int state_fd;
+	uint64_t seq;              /* the state record's sequence number */
 };
 
 static void event(int signed_, const char *kind, const char *log, uint64_t size, const char *why)
@@ -175,30 +180,60 @@ static void event(int signed_, const char *kind, const char *log, uint64_t size,
 			      LOGLINE_END);
 }
 
-static int write_state(struct keeper *k, const struct held *ours, const struct kpeer *changed, const struct held *cos)
+/*
+ * The state file: two slots of STATE_SLOT bytes, each a text record closed by the
+ * SHA-256 of its bytes and padded with NULs. An update writes the slot the
+ * current one is not in (by the sequence number) and fdatasyncs once: a write
+ * torn by a crash leaves the other slot whole, and it was the state when the
+ * last answer left (answers leave only after the sync).
+ */
+#define STATE_SLOT 8192
+#define STATE_HEAD "parley keeper state v1\n"
+
+static int format_slot(struct keeper *k, uint64_t seq, const struct held *ours, const struct kpeer *changed,
+		       const struct held *cos, struct buf *b)
 {
-	struct buf b;
 	char hex[2 * MERKLE_HASH + 1];
-	buf_init(&b, 1 << 16);
-	int rc = buf_printf(&b, "parley keeper state v1\n");
+	uint8_t sum[32];
+	size_t start = b->len;
+	int rc = buf_printf(b, STATE_HEAD "seq %" PRIu64 "\n", seq);
 	if (ours->have) {
 		hex_encode(hex, ours->root, MERKLE_HASH);
-		rc = rc ? rc : buf_printf(&b, "signed %s %" PRIu64 " %s\n", k->vkey.name, ours->size, hex);
+		rc = rc ? rc : buf_printf(b, "signed %s %" PRIu64 " %s\n", k->vkey.name, ours->size, hex);
 	}
 	for (size_t i = 0; i < k->npeers && !rc; i++) {
 		const struct held *h = &k->peers[i] == changed ? cos : &k->peers[i].cosigned;
 		if (!h->have)
 			continue;
 		hex_encode(hex, h->root, MERKLE_HASH);
-		rc = buf_printf(&b, "cosigned %s %" PRIu64 " %s\n", k->peers[i].party->node_key.name, h->size, hex);
+		rc = buf_printf(b, "cosigned %s %" PRIu64 " %s\n", k->peers[i].party->node_key.name, h->size, hex);
 	}
-	if (!rc)
-		rc = file_write_atomic(k->state_path, b.data, b.len, 0600, 0);
+	sha256(b->data + start, b->len - start, sum);
+	hex_encode(hex, sum, 32);
+	rc = rc ? rc : buf_printf(b, "sum %s\n", hex);
+	if (!rc && b->len - start > STATE_SLOT)
+		rc = err_set(ERR_LIMIT, "keeper state of %zu bytes", b->len - start);
+	while (!rc && b->len - start < STATE_SLOT)
+		rc = buf_append_byte(b, 0);
+	return rc;
+}
+
+static int write_state(struct keeper *k, const struct held *ours, const struct kpeer *changed, const struct held *cos)
+{
+	struct buf b;
+	buf_init(&b, STATE_SLOT);
+	uint64_t seq = k->seq + 1;
+	int rc = format_slot(k, seq, ours, changed, cos, &b);
+	if (!rc && (pwrite(k->state_fd, b.data, b.len, (off_t)(seq & 1) * STATE_SLOT) != (ssize_t)b.len ||
+		    fdatasync(k->state_fd) != 0))
+		rc = err_set(ERR_IO, "%s", strerror(errno));
 	buf_release(&b);
+	if (!rc)
+		k->seq = seq;
 	return rc ? err_wrap(rc, "keeper state %s", k->state_path) : 0;
 }
 
-/* Parses one "<what> <origin> <size> <root hex>" line into h, if origin is name. */
+/* Parses one "<origin> <size> <root hex>" line into h, if origin is name: 1; 0 another origin; ERR_FORMAT. */
 static int state_line(const char *line, size_t len, const char *name, struct held *h)
 {
 	const char *sp1 = memchr(line, ' ', len), *sp2, *sp3;
@@ -216,36 +251,72 @@ static int state_line(const char *line, size_t len, const char *name, struct hel
 	return 1;
 }
 
+struct snapshot {
+	uint64_t seq;
+	struct held signed_, cosigned[CHARTER_MAX_PARTIES];
+};
+
+/* One slot: 0 and *out filled if it is whole (its sum matches) and every line is understood; else non-zero. */
+static int parse_slot(struct keeper *k, const uint8_t *slot, struct snapshot *out)
+{
+	memset(out, 0, sizeof *out);
+	const uint8_t *z = memchr(slot, 0, STATE_SLOT);
+	size_t len = z ? (size_t)(z - slot) : STATE_SLOT;
+	for (size_t i = len; i < STATE_SLOT; i++)
+		if (slot[i])
+			return ERR_FORMAT;
+	/* the last line is "sum <64 hex>\n" over everything before it */
+	if (len < strlen(STATE_HEAD) + 69 || memcmp(slot, STATE_HEAD, strlen(STATE_HEAD)) ||
+	    memcmp(slot + len - 69, "sum ", 4) || slot[len - 1] != '\n' || slot[len - 70] != '\n')
+		return ERR_FORMAT;
+	uint8_t sum[32], want[32];
+	sha256(slot, len - 69, sum);
+	if (hex_decode(want, 32, (const char *)slot + len - 65, 64) || memcmp(sum, want, 32))
+		return ERR_FORMAT;
+	const char *p = (const char *)slot + strlen(STATE_HEAD), *end = (const char *)slot + len - 69;
+	int seq = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)(nl - p);
+		int found = 0;
+		if (!seq && n > 4 && !memcmp(p, "seq ", 4))
+			found = seq = dec_u64(p + 4, n - 4, &out->seq) == 0;
+		else if (n > 7 && !memcmp(p, "signed ", 7))
+			found = state_line(p + 7, n - 7, k->vkey.name, &out->signed_);
+		else if (n > 9 && !memcmp(p, "cosigned ", 9))
+			for (size_t i = 0; i < k->npeers && !found; i++)
+				found = state_line(p + 9, n - 9, k->peers[i].party->node_key.name, &out->cosigned[i]);
+		if (found != 1)
+			return ERR_FORMAT;
+		p = nl + 1;
+	}
+	return seq && out->signed_.have ? 0 : ERR_FORMAT;
+}
+
 static int read_state(struct keeper *k)
 {
 	struct buf b;
-	buf_init(&b, 1 << 16);
-	int rc = file_read(k->state_path, 1 << 16, &b);
+	struct snapshot s[2];
+	buf_init(&b, 2 * STATE_SLOT);
+	int rc = file_read(k->state_path, 2 * STATE_SLOT, &b);
+	if (rc == ERR_LIMIT || (!rc && b.len != 2 * STATE_SLOT))
+		rc = err_set(ERR_FORMAT, "%s: not a keeper state file (%zu bytes)", k->state_path, b.len);
 	if (rc) {
 		buf_release(&b);
 		return rc;
 	}
-	const char *p = (const char *)b.data, *end = p + b.len;
-	const char *head = "parley keeper state v1\n";
-	if (b.len < strlen(head) || memcmp(p, head, strlen(head)) || end[-1] != '\n')
-		rc = err_set(ERR_FORMAT, "%s: not a keeper state file", k->state_path);
-	if (!rc)
-		p += strlen(head);
-	while (!rc && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = (size_t)(nl - p);
-		int found = 0;
-		if (len > 7 && !memcmp(p, "signed ", 7))
-			found = state_line(p + 7, len - 7, k->vkey.name, &k->signed_);
-		else if (len > 9 && !memcmp(p, "cosigned ", 9))
-			for (size_t i = 0; i < k->npeers && !found; i++)
-				found = state_line(p + 9, len - 9, k->peers[i].party->node_key.name, &k->peers[i].cosigned);
-		if (found != 1)
-			rc = err_set(ERR_FORMAT, "%s: a line is not understood: %.*s", k->state_path, (int)(len > 80 ? 80 : len), p);
-		p = nl + 1;
-	}
+	int ok0 = parse_slot(k, b.data, &s[0]) == 0, ok1 = parse_slot(k, b.data + STATE_SLOT, &s[1]) == 0;
 	buf_release(&b);
-	return rc;
+	if (!ok0 && !ok1)
+		return err_set(ERR_FORMAT, "%s: damaged (neither of its two records is whole): the keeper will not guess "
+					   "what it signed (docs/keeper.md)", k->state_path);
+	const struct snapshot *use = ok0 && (!ok1 || s[0].seq > s[1].seq) ? &s[0] : &s[1];
+	k->seq = use->seq;
+	k->signed_ = use->signed_;
+	for (size_t i = 0; i < k->npeers; i++)
+		k->peers[i].cosigned = use->cosigned[i];
+	k->state_fd = open(k->state_path, O_RDWR | O_CLOEXEC);
+	return k->state_fd < 0 ? err_set(ERR_IO, "%s: %s", k->state_path, strerror(errno)) : 0;
 }
 
 /* The first state: our log's checkpoint on disk, which must verify with our key (trust on first use). */
@@ -265,7 +336,20 @@ static int init_state(struct keeper *k)
 	k->signed_.have = 1;
 	k->signed_.size = cp.size;
 	memcpy(k->signed_.root, cp.root, MERKLE_HASH);
-	rc = write_state(k, &k->signed_, NULL, NULL);
+	/* the record in slot 1 (sequence 1), slot 0 empty; created whole and durable (fsync, rename) */
+	struct buf file;
+	buf_init(&file, 2 * STATE_SLOT);
+	rc = buf_reserve(&file, STATE_SLOT);
+	if (!rc) {
+		memset(file.data, 0, STATE_SLOT);
+		file.len = STATE_SLOT;
+		rc = format_slot(k, 1, &k->signed_, NULL, NULL, &file);
+	}
+	if (!rc)
+		rc = file_write_atomic(k->state_path, file.data, file.len, 0600, 1);
+	buf_release(&file);
+	if (!rc)
+		rc = read_state(k);
 	if (!rc)
 		event(1, "first_state", k->vkey.name, cp.size, NULL);
 	return rc;
@@ -280,6 +364,7 @@ int keeper_open(struct keeper **out, const char *dir)
 	if (!k)
 		return err_set(ERR_NOMEM, "out of memory");
 	k->log_fd = -1;
+	k->state_fd = -1;
 	if (strlen(dir) >= sizeof k->dir) {
 		free(k);
 		return err_set(ERR_USAGE, "node directory path is too long");
@@ -296,8 +381,10 @@ int keeper_open(struct keeper **out, const char *dir)
 		free(k);
 		return err_wrap(rc, "%s", path);
 	}
-	for (size_t i = 0; i < k->charter.nparties; i++)
+	for (size_t i = 0; i < CHARTER_MAX_PARTIES; i++) {
 		k->peers[i].dirfd = -1;
+		buf_init(&k->peers[i].seen, CHECKPOINT_MAX_SIZE);
+	}
 	if (!charter_complete(&k->charter)) {
 		rc = err_set(ERR_USAGE, "%s is not signed by every party", path);
 		goto fail;
@@ -341,9 +428,12 @@ void keeper_close(struct keeper *k)
 		if (k->peers[i].dirfd >= 0)
 			close(k->peers[i].dirfd);
 		free(k->peers[i].reader);
+		buf_release(&k->peers[i].seen);
 	}
 	if (k->log_fd >= 0)
 		close(k->log_fd);
+	if (k->state_fd >= 0)
+		close(k->state_fd);
 	free(k->log_reader);
 	note_signer_release(&k->cosigner);
 	keyfile_release(&k->key);
@@ -452,6 +542,8 @@ static int mirror_checkpoint(struct kpeer *p, struct checkpoint *cp)
 	if (rc == ERR_NOTFOUND) {
 		memset(cp, 0, sizeof *cp);
 		rc = 0;
+	} else if (!rc && p->seen.len && b.len == p->seen.len && !memcmp(b.data, p->seen.data, b.len)) {
+		*cp = p->seen_cp;
 	} else if (!rc) {
 		/* the mirror publishes cosignatures too: only the log's line counts here */
 		struct buf only;
@@ -460,6 +552,11 @@ static int mirror_checkpoint(struct kpeer *p, struct checkpoint *cp)
 		if (!rc)
 			rc = checkpoint_open(cp, only.data, only.len, &p->party->node_key, NULL);
 		buf_release(&only);
+		buf_reset(&p->seen);
+		if (!rc && !buf_append(&p->seen, b.data, b.len))
+			p->seen_cp = *cp;
+		else
+			buf_reset(&p->seen);
 	}
 	buf_release(&b);
 	return rc ? err_wrap(rc, "the mirror's checkpoint %s", path) : 0;

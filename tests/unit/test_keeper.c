@@ -142,7 +142,8 @@ static void test_starts_and_tells_the_key(void)
 	CHECK(kc && !memcmp(keeper_client_log_key(kc)->pub, us_v.pub, 32));
 	struct buf b;
 	buf_init(&b, 1 << 16);
-	CHECK(file_read(state, 1 << 16, &b) == 0 && strstr((char *)b.data, "signed " US_LOG " 0 ") != NULL);
+	const char *want = "signed " US_LOG " 0 ";
+	CHECK(file_read(state, 1 << 16, &b) == 0 && b.len == 16384 && memmem(b.data, b.len, want, strlen(want)) != NULL);
 	buf_release(&b);
 	char path[PATH_MAX + 8];
 	snprintf(path, sizeof path, "%s/log", dir);
@@ -428,16 +429,48 @@ static void test_state_survives_restart(void)
 	buf_release(&note);
 }
 
-/* A damaged state file stops the keeper from starting (it never guesses). */
-static void test_bad_state_refuses_start(void)
+/*
+ * A write torn by a crash damages only the slot being written, the older one:
+ * the keeper starts from the other, its latest state. Both damaged, or a file
+ * that is not a state, stops it from starting (it never guesses).
+ */
+static void test_torn_or_damaged_state(void)
 {
 	struct keeper_client *k2 = NULL;
+	struct buf b;
+	buf_init(&b, 1 << 16);
 	keeper_client_stop(kc);
 	kc = NULL;
+	CHECK(file_read(state, 1 << 16, &b) == 0 && b.len == 16384);
+	/* the slot with the lower sequence number: "seq N" of each */
+	const char *s0 = memmem(b.data, 8192, "seq ", 4), *s1 = memmem(b.data + 8192, 8192, "seq ", 4);
+	CHECK(s0 && s1);
+	if (!s0 || !s1)
+		return;
+	int older = strtoull(s0 + 4, NULL, 10) < strtoull(s1 + 4, NULL, 10) ? 0 : 1;
+	b.data[older * 8192 + 40] ^= 1; /* torn */
+	CHECK(file_write_atomic(state, b.data, b.len, 0600, 0) == 0);
+	CHECK(keeper_client_start(&kc, dir) == 0);
+	CHECK(kc && keeper_client_cosigned(kc, RU_LOG) == 10);
+	struct buf text, note;
+	merkle_hash root;
+	buf_init(&text, 4096);
+	buf_init(&note, 4096);
+	CHECK(tlog_root_at(ourlog, 305, root) == 0);
+	checkpoint_text(US_LOG, 305, root, &text);
+	CHECK(kc && keeper_client_sign_checkpoint(kc, text.data, text.len, &note) == ERR_VERIFY); /* still 312 */
+	keeper_client_stop(kc);
+	kc = NULL;
+	b.data[(1 - older) * 8192 + 40] ^= 1; /* both */
+	CHECK(file_write_atomic(state, b.data, b.len, 0600, 0) == 0);
+	CHECK(keeper_client_start(&k2, dir) != 0 && k2 == NULL);
+	CHECK_MSG("damaged");
 	CHECK(file_write_atomic(state, "parley keeper state v1\nsigned x\n", 32, 0600, 0) == 0);
-	CHECK(keeper_client_start(&k2, dir) != 0);
-	CHECK(k2 == NULL);
-	CHECK_MSG("keeper");
+	CHECK(keeper_client_start(&k2, dir) != 0 && k2 == NULL);
+	CHECK_MSG("not a keeper state");
+	buf_release(&b);
+	buf_release(&text);
+	buf_release(&note);
 }
 
 int main(void)
@@ -451,7 +484,7 @@ int main(void)
 	RUN(test_cosign_needs_proof);
 	RUN(test_received_only_for_mirrored);
 	RUN(test_state_survives_restart);
-	RUN(test_bad_state_refuses_start);
+	RUN(test_torn_or_damaged_state);
 	tlog_close(ourlog);
 	tlog_close(mirror);
 	tlog_close(rulog);
