@@ -115,15 +115,18 @@ int node_init(const char *dir, const char *charter_path, const char *key_path)
 	snprintf(path, sizeof path, "%s/charter", dir);
 	if ((rc = file_read(charter_path, CHARTER_MAX_SIZE, &b)) || (rc = file_write_atomic(path, b.data, b.len, 0644, 1)))
 		goto out;
+	snprintf(path, sizeof path, "%s/node.key", dir);
+	if ((rc = keyfile_copy(key_path, path)))
+		goto out;
+	snprintf(path, sizeof path, "%s/charter", dir);
 	if ((rc = charter_load(&c, path))) {
 		rc = err_wrap(rc, "%s", path);
 		goto out;
 	}
-	int complete = charter_complete(&c);
 	snprintf(path, sizeof path, "%s/node.key", dir);
-	if (!complete)
+	if (!charter_complete(&c))
 		rc = err_set(ERR_USAGE, "%s/charter is not signed by every party", dir);
-	else if (!(rc = keyfile_copy(key_path, path)) && !(rc = keyfile_read(&key, path))) {
+	else if (!(rc = keyfile_read(&key, path))) {
 		if (!charter_party_of_key(&c, key.sign.name, key.sign.id, key.sign.pub))
 			rc = err_set(ERR_USAGE, "%s is not the node key of any party in the charter", path);
 		snprintf(path, sizeof path, "%s/log", dir);
