@@ -285,7 +285,8 @@ int keeper_client_cosign(struct keeper_client *k, const uint8_t *note, size_t le
 	struct keeper_request r = {.op = KEEPER_COSIGN, .text = note, .text_len = len, .nproof = n};
 	if (n > KEEPER_PROOF_MAX)
 		return err_set(ERR_LIMIT, "a proof of %zu hashes", n);
-	memcpy(r.proof, proof, n * sizeof *proof);
+	if (n)
+		memcpy(r.proof, proof, n * sizeof *proof);
 	int rc = ask(k, &r, line);
 	struct checkpoint cp;
 	if (!rc && !checkpoint_parse_unverified(&cp, note, len)) {
