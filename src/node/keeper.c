@@ -691,7 +691,9 @@ static int status(struct keeper *k, struct buf *answer)
 	char v[600];
 	buf_init(&b, 1 << 16);
 	note_verifier_format(&k->vkey, v, sizeof v);
-	int rc = buf_printf(&b, "log %s\n", v);
+	char hex[2 * MERKLE_HASH + 1];
+	hex_encode(hex, k->signed_.root, MERKLE_HASH);
+	int rc = buf_printf(&b, "log %s\nsigned %" PRIu64 " %s\n", v, k->signed_.size, hex);
 	for (size_t i = 0; i < k->npeers && !rc; i++)
 		if (k->peers[i].cosigned.have)
 			rc = buf_printf(&b, "cosigned %s %" PRIu64 "\n", k->peers[i].party->node_key.name,

@@ -31,6 +31,9 @@ struct keeper_client {
 		uint64_t size;
 	} cosigned[CHARTER_MAX_PARTIES];
 	size_t ncosigned;
+	uint64_t signed_size;      /* the last checkpoint of our log the keeper signed */
+	merkle_hash signed_root;
+	int have_signed;
 	pthread_t watcher;
 	int watching;
 	int stopping, dead;        /* atomics */
@@ -109,6 +112,12 @@ static int parse_status(struct keeper_client *k, const uint8_t *p, size_t len)
 			if (note_verifier_parse(&k->vkey, s + 4, n - 4))
 				return err_wrap(ERR_FORMAT, "keeper status: the log key");
 			have_key = 1;
+		} else if (n > 7 && !memcmp(s, "signed ", 7)) {
+			const char *sp = memchr(s + 7, ' ', n - 7);
+			if (!sp || dec_u64(s + 7, (size_t)(sp - s - 7), &k->signed_size) ||
+			    hex_decode(k->signed_root, MERKLE_HASH, sp + 1, (size_t)(nl - sp - 1)))
+				return err_set(ERR_FORMAT, "keeper status: the signed line");
+			k->have_signed = 1;
 		} else if (n > 9 && !memcmp(s, "cosigned ", 9) && k->ncosigned < CHARTER_MAX_PARTIES) {
 			const char *sp = memrchr(s + 9, ' ', n - 9);
 			size_t ol = sp ? (size_t)(sp - s - 9) : 0;
@@ -266,6 +275,16 @@ int keeper_client_sign_checkpoint(struct keeper_client *k, const uint8_t *text, 
 {
 	struct keeper_request r = {.op = KEEPER_SIGN_CHECKPOINT, .text = text, .text_len = len};
 	return ask(k, &r, note);
+}
+
+int keeper_client_signed(struct keeper_client *k, uint64_t *size, merkle_hash root)
+{
+	pthread_mutex_lock(&k->lock);
+	int have = k->have_signed;
+	*size = k->signed_size;
+	memcpy(root, k->signed_root, MERKLE_HASH);
+	pthread_mutex_unlock(&k->lock);
+	return have;
 }
 
 uint64_t keeper_client_cosigned(struct keeper_client *k, const char *origin)

@@ -39,6 +39,8 @@ int keeper_client_alive(struct keeper_client *k);
 
 /* Our log's checkpoint text ("origin\nsize\nroot\n") signed: the complete note appended to note. */
 int keeper_client_sign_checkpoint(struct keeper_client *k, const uint8_t *text, size_t len, struct buf *note);
+/* The last checkpoint of our log the keeper signed, as it said at start: 1 and size, root; 0 if none. */
+int keeper_client_signed(struct keeper_client *k, uint64_t *size, merkle_hash root);
 /*
  * The size of origin's checkpoint the keeper cosigned last, 0 if none (its
  * proofs start there: COSIGN needs the proof from it).

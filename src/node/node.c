@@ -191,7 +191,11 @@ static int start(struct node *n)
 	if (!n->o.max_skew)
 		n->o.max_skew = SUBMIT_DEFAULT_SKEW;
 	snprintf(path, sizeof path, "%s/log", n->dir);
-	if ((rc = tlog_open_signed(&n->log, path, &n->logkey, node_sign_checkpoint, n)))
+	struct checkpoint head; /* what the keeper signed last: a crash may have kept it from being published */
+	memset(&head, 0, sizeof head);
+	snprintf(head.origin, sizeof head.origin, "%s", n->logkey.name);
+	int signed_ = keeper_client_signed(n->keeper, &head.size, head.root);
+	if ((rc = tlog_open_signed(&n->log, path, &n->logkey, node_sign_checkpoint, n, signed_ ? &head : NULL)))
 		return err_wrap(rc, "log");
 	n->log_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	snprintf(path, sizeof path, "%s/cosigned", n->dir);

@@ -385,9 +385,62 @@ int tlog_create(const char *dir, const struct note_signer *key)
 	return rc;
 }
 
-/* Opens dir; mode 0 reader, 1 writer (key), 2 mirror (vkey). */
+/*
+ * A commit signed by a signer elsewhere (tlog_open_signed) can be answered and
+ * then lost in a crash before its checkpoint is written: its tiles were made
+ * durable before the signing. If the tiles on disk reach the head the signer
+ * reports, that checkpoint is signed again (the same size and root) and
+ * published, so recovery keeps those entries instead of removing them.
+ */
+static int roll_forward(struct tlog *t, const struct checkpoint *head, tlog_sign_fn sign, void *ctx)
+{
+	struct merkle_source src;
+	merkle_hash root;
+	struct tile_reader *r = malloc(sizeof *r);
+	if (!r)
+		return err_set(ERR_NOMEM, "out of memory");
+	tile_reader_init(r, t->dirfd, head->size);
+	tile_reader_source(r, &src);
+	int rc = merkle_tree_root(&src, head->size, root);
+	free(r);
+	if (rc || memcmp(root, head->root, MERKLE_HASH))
+		return err_set(ERR_VERIFY,
+			       "%s holds %llu entries, but checkpoint %llu of this log was signed (the keeper's state, "
+			       "docs/keeper.md) and the tiles here do not reach it: this is an older copy of the log. Restore "
+			       "the newest copy; or, if you accept the rollback (docs/operations.md), move the keeper's state away",
+			       t->dir, (unsigned long long)t->cp.size, (unsigned long long)head->size);
+	struct checkpoint cp = t->cp;
+	cp.size = head->size;
+	memcpy(cp.root, root, MERKLE_HASH);
+	struct buf text, note;
+	char path[PATH_MAX + 16];
+	buf_init(&text, CHECKPOINT_MAX_SIZE);
+	buf_init(&note, CHECKPOINT_MAX_SIZE);
+	snprintf(path, sizeof path, "%s/checkpoint", t->dir);
+	rc = checkpoint_format_text(&cp, &text);
+	if (!rc)
+		rc = sign(ctx, text.data, text.len, &note);
+	if (!rc)
+		rc = file_write_atomic(path, note.data, note.len, 0644, 0);
+	if (!rc) {
+		fprintf(stderr, "log %s: a commit of %llu entries was signed but its checkpoint not written (a crash): "
+				"published now\n", t->dir, (unsigned long long)head->size);
+		rc = read_checkpoint(t, &t->vkey);
+	}
+	buf_release(&text);
+	buf_release(&note);
+	return rc ? err_wrap(rc, "publishing the signed checkpoint %llu", (unsigned long long)head->size) : 0;
+}
+
+struct signed_open {
+	tlog_sign_fn sign;
+	void *ctx;
+	const struct checkpoint *head;
+};
+
+/* Opens dir; mode 0 reader, 1 writer (key), 2 mirror (vkey), 3 writer signed by so. */
 static int open_log(struct tlog **out, const char *dir, int mode, const struct note_signer *key,
-		    const struct note_verifier *vkey)
+		    const struct note_verifier *vkey, const struct signed_open *so)
 {
 	struct tlog *t = calloc(1, sizeof *t);
 	if (!t)
@@ -418,8 +471,10 @@ static int open_log(struct tlog **out, const char *dir, int mode, const struct n
 	if (key) {
 		note_verifier_from_signer(&t->vkey, key, NOTE_ED25519);
 		t->key = key;
-	} else if (mode == 3) {
+	} else if (so) {
 		t->vkey = *vkey;
+		t->sign = so->sign;
+		t->sign_ctx = so->ctx;
 		mode = 1;
 	} else {
 		t->vkey = *vkey;
@@ -436,6 +491,8 @@ static int open_log(struct tlog **out, const char *dir, int mode, const struct n
 		merkle_empty_root(t->cp.root);
 		rc = 0;
 	}
+	if (!rc && so && so->head && so->head->size > t->cp.size)
+		rc = roll_forward(t, so->head, so->sign, so->ctx);
 	if (!rc)
 		rc = recover(t);
 out:
@@ -449,27 +506,23 @@ out:
 
 int tlog_open(struct tlog **out, const char *dir, const struct note_signer *key)
 {
-	return open_log(out, dir, key ? 1 : 0, key, NULL);
+	return open_log(out, dir, key ? 1 : 0, key, NULL, NULL);
 }
 
 int tlog_open_signed(struct tlog **out, const char *dir, const struct note_verifier *vkey, tlog_sign_fn sign,
-		     void *ctx)
+		     void *ctx, const struct checkpoint *head)
 {
 	if (vkey->type != NOTE_ED25519)
 		return err_set(ERR_USAGE, "a log key must be an Ed25519 key");
-	int rc = open_log(out, dir, 3, NULL, vkey);
-	if (!rc) {
-		(*out)->sign = sign;
-		(*out)->sign_ctx = ctx;
-	}
-	return rc;
+	struct signed_open so = {sign, ctx, head};
+	return open_log(out, dir, 3, NULL, vkey, &so);
 }
 
 int tlog_open_mirror(struct tlog **out, const char *dir, const struct note_verifier *vkey)
 {
 	if (vkey->type != NOTE_ED25519)
 		return err_set(ERR_USAGE, "a log key must be an Ed25519 key");
-	return open_log(out, dir, 2, NULL, vkey);
+	return open_log(out, dir, 2, NULL, vkey, NULL);
 }
 
 void tlog_close(struct tlog *t)
