@@ -319,7 +319,41 @@ static int read_state(struct keeper *k)
 	return k->state_fd < 0 ? err_set(ERR_IO, "%s: %s", k->state_path, strerror(errno)) : 0;
 }
 
-/* The first state: our log's checkpoint on disk, which must verify with our key (trust on first use). */
+/*
+ * The first state of a peer: the checkpoint the node's witness cosigned last
+ * (DIR/witness/logs/<sha256(origin) hex>), if the peer's signature and our
+ * own cosignature both verify on it: we vouched for it already. Else none (the
+ * next one is trusted on first use).
+ */
+static void first_cosigned(struct keeper *k, struct kpeer *p)
+{
+	char path[PATH_MAX + 128], hex[65];
+	uint8_t h[32];
+	struct buf b;
+	struct note n;
+	struct checkpoint cp;
+	struct note_verifier ours;
+	note_verifier_from_signer(&ours, &k->cosigner, NOTE_COSIGNATURE);
+	sha256(p->party->node_key.name, strlen(p->party->node_key.name), h);
+	hex_encode(hex, h, 32);
+	snprintf(path, sizeof path, "%s/witness/logs/%s", k->dir, hex);
+	buf_init(&b, CHECKPOINT_MAX_SIZE);
+	if (file_read(path, CHECKPOINT_MAX_SIZE, &b) == 0 &&
+	    checkpoint_open(&cp, b.data, b.len, &p->party->node_key, &n) == 0) {
+		if (note_verify(&n, &ours, 1, NULL, NULL) == 0) {
+			p->cosigned.have = 1;
+			p->cosigned.size = cp.size;
+			memcpy(p->cosigned.root, cp.root, MERKLE_HASH);
+		}
+		note_release(&n);
+	}
+	buf_release(&b);
+}
+
+/*
+ * The first state: our log's checkpoint on disk, which must verify with our
+ * key (trust on first use), and per peer what the witness cosigned last.
+ */
 static int init_state(struct keeper *k)
 {
 	char path[PATH_MAX + 32];
@@ -336,6 +370,8 @@ static int init_state(struct keeper *k)
 	k->signed_.have = 1;
 	k->signed_.size = cp.size;
 	memcpy(k->signed_.root, cp.root, MERKLE_HASH);
+	for (size_t i = 0; i < k->npeers; i++)
+		first_cosigned(k, &k->peers[i]);
 	/* the record in slot 1 (sequence 1), slot 0 empty; created whole and durable (fsync, rename) */
 	struct buf file;
 	buf_init(&file, 2 * STATE_SLOT);
@@ -352,6 +388,9 @@ static int init_state(struct keeper *k)
 		rc = read_state(k);
 	if (!rc)
 		event(1, "first_state", k->vkey.name, cp.size, NULL);
+	for (size_t i = 0; i < k->npeers && !rc; i++)
+		if (k->peers[i].cosigned.have)
+			event(1, "first_state", k->peers[i].party->node_key.name, k->peers[i].cosigned.size, NULL);
 	return rc;
 }
 

@@ -16,6 +16,7 @@
 #include "node/keeper_client.h"
 #include "tlog/checkpoint.h"
 #include "tlog/store.h"
+#include "witness/witness.h"
 #include "check.h"
 
 #include <limits.h>
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define US_LOG "us.parley.example/log"
 #define RU_LOG "ru.parley.example/log"
@@ -529,6 +531,64 @@ static void test_torn_or_damaged_state(void)
 	buf_release(&note);
 }
 
+static int cosign_via_keeper(void *ctx, const struct checkpoint *old, const struct checkpoint *cp, const uint8_t *note,
+			     size_t note_len, struct buf *line)
+{
+	merkle_hash proof[MERKLE_MAX_PROOF];
+	size_t n = 0;
+	uint64_t from = keeper_client_cosigned(kc, cp->origin);
+	(void)ctx, (void)old;
+	if (from && from < cp->size && tlog_prove_consistency(mirror, from, cp->size, proof, &n))
+		return ERR_VERIFY;
+	return keeper_client_cosign(kc, note, note_len, (const merkle_hash *)proof, n, line);
+}
+
+/*
+ * A keeper without state (a node that ran before the keeper existed) takes a
+ * peer's first state from the node's witness state, when that checkpoint
+ * carries the peer's signature and our own cosignature: what we vouched for
+ * already is not trusted on first use again.
+ */
+static void test_first_state_from_witness(void)
+{
+	char wdir[PATH_MAX + 16];
+	struct witness *w = NULL;
+	struct witness_log wl;
+	struct buf note, req, resp, line;
+	merkle_hash r11, r12;
+	int status;
+	const char *ct;
+	buf_init(&note, 4096);
+	buf_init(&req, 1 << 16);
+	buf_init(&resp, 4096);
+	buf_init(&line, 1024);
+	unlink(state);
+	CHECK(keeper_client_start(&kc, dir) == 0);
+	CHECK_EQ_INT(keeper_client_cosigned(kc, RU_LOG), 0);
+	snprintf(wdir, sizeof wdir, "%s/witness", dir);
+	wl.key = ru_v;
+	CHECK(witness_open_remote(&w, wdir, &us_cos, cosign_via_keeper, NULL, &wl, 1) == 0);
+	CHECK(tlog_root_at(rulog, 11, r11) == 0 && tlog_root_at(rulog, 12, r12) == 0);
+	ru_checkpoint(&note, &ru.sign, 12, r12);
+	CHECK(witness_request_format(&req, 0, NULL, 0, note.data, note.len) == 0);
+	CHECK(w && witness_add_checkpoint(w, req.data, req.len, 1700000000, &status, &ct, &resp) == 0);
+	CHECK_EQ_INT(status, 200);
+	witness_close(w);
+	keeper_client_stop(kc);
+	unlink(state);
+	CHECK(keeper_client_start(&kc, dir) == 0);
+	CHECK_EQ_INT(keeper_client_cosigned(kc, RU_LOG), 12);
+	CHECK(cosign(11, r11, &ru.sign, NULL, 0, &line) == ERR_VERIFY);
+	CHECK_MSG("rollback");
+	CHECK(cosign(12, r12, &ru.sign, NULL, 0, &line) == 0);
+	keeper_client_stop(kc);
+	kc = NULL;
+	buf_release(&note);
+	buf_release(&req);
+	buf_release(&resp);
+	buf_release(&line);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -542,6 +602,7 @@ int main(void)
 	RUN(test_state_survives_restart);
 	RUN(test_roll_forward_after_crash);
 	RUN(test_torn_or_damaged_state);
+	RUN(test_first_state_from_witness);
 	tlog_close(ourlog);
 	tlog_close(mirror);
 	tlog_close(rulog);
