@@ -5,7 +5,8 @@
  * per answer, and the keeper re-checks every request against what it can see
  * for itself (the tiles on disk, read-only) and its own durable state:
  *
- *   STATUS            the public keys and the state (never refused)
+ *   STATUS            the log key, the checkpoint signed last, the sizes
+ *                     cosigned last (never refused)
  *   SIGN_CHECKPOINT   a checkpoint of our log: exactly "origin\nsize\nroot\n"
  *                     of our origin, signed only if it extends the last one the
  *                     keeper signed, which it proves itself from DIR/log's tiles
@@ -30,9 +31,9 @@
  *            reason of a refusal
  *
  * The state (DIR/keeper/state: the last size and root signed of our log, and
- * per peer the last cosigned) is written (fsync, atomic rename) before the
- * answer; a refusal writes nothing. Every decision is one log line
- * (event=keeper_signed or keeper_refused).
+ * per peer the last cosigned) is durable (two checksummed slots, the older one
+ * overwritten, fdatasync) before the answer; a refusal writes nothing. Every
+ * decision is one log line (event=keeper_signed or keeper_refused).
  */
 #ifndef PARLEY_KEEPER_H
 #define PARLEY_KEEPER_H
@@ -76,7 +77,9 @@ struct keeper;
 /*
  * Opens the keeper of node directory dir: reads DIR/node.key, DIR/charter
  * (signed by every party) and DIR/keeper/state (created on first use from
- * DIR/log/checkpoint, which must verify with the key: trust on first use).
+ * DIR/log/checkpoint, which must verify with the key: trust on first use; and
+ * per peer from DIR/witness/logs/ where our cosignature verifies). A damaged
+ * state refuses (ERR_FORMAT): the keeper never guesses what it signed.
  * In the keeper process only; a test may open one in its own process.
  */
 int keeper_open(struct keeper **out, const char *dir);
