@@ -352,6 +352,51 @@ static void test_cosign_needs_proof(void)
 	buf_release(&before);
 }
 
+/*
+ * A cosignature is a receipt for what the mirror holds: a checkpoint ru signed
+ * for a fork (consistent with the one cosigned last, so the proof passes) is
+ * refused when the mirror holds another tree, at the same size or a larger one.
+ */
+static void test_cosign_only_what_the_mirror_holds(void)
+{
+	char fdir[PATH_MAX + 16];
+	struct tlog *fork;
+	struct buf e, line, before;
+	merkle_hash f11, f12, proof[MERKLE_MAX_PROOF];
+	size_t n;
+	uint64_t ix;
+	buf_init(&e, 1 << 16);
+	buf_init(&line, 1024);
+	buf_init(&before, 1 << 16);
+	snprintf(fdir, sizeof fdir, "%s/rufork", dir);
+	CHECK(tlog_create(fdir, &ru.sign) == 0);
+	CHECK(tlog_open(&fork, fdir, &ru.sign) == 0);
+	for (uint64_t i = 0; i < 10; i++) {
+		CHECK(tlog_read_entry(rulog, i, &e) == 0);
+		CHECK(tlog_add(fork, e.data, e.len, &ix) == 0);
+	}
+	append(fork, "fork", 2);
+	CHECK(tlog_commit(fork) == 0);
+	CHECK(tlog_root_at(fork, 11, f11) == 0 && tlog_root_at(fork, 12, f12) == 0);
+	CHECK_EQ_INT(keeper_client_cosigned(kc, RU_LOG), 10);
+	CHECK_EQ_INT(tlog_size(mirror), 12);
+	CHECK(file_read(state, 1 << 16, &before) == 0);
+	/* the mirror's size, another root */
+	CHECK(tlog_prove_consistency(fork, 10, 12, proof, &n) == 0);
+	CHECK(cosign(12, f12, &ru.sign, (const merkle_hash *)proof, n, &line) == ERR_VERIFY);
+	CHECK_MSG("mirror");
+	/* below the mirror's size, not a prefix of it */
+	CHECK(tlog_prove_consistency(fork, 10, 11, proof, &n) == 0);
+	CHECK(cosign(11, f11, &ru.sign, (const merkle_hash *)proof, n, &line) == ERR_VERIFY);
+	CHECK_MSG("mirror");
+	CHECK(file_same(state, &before));
+	CHECK_EQ_INT(keeper_client_cosigned(kc, RU_LOG), 10);
+	tlog_close(fork);
+	buf_release(&e);
+	buf_release(&line);
+	buf_release(&before);
+}
+
 /* The text of a 'received' from us for entry index of ru's log with this leaf. */
 static void received_text(struct buf *out, uint64_t index, const uint8_t *entry, size_t len, const char *from, int kind)
 {
@@ -598,6 +643,7 @@ int main(void)
 	RUN(test_refuses_rollback_fork_and_unproven);
 	RUN(test_refuses_garbage);
 	RUN(test_cosign_needs_proof);
+	RUN(test_cosign_only_what_the_mirror_holds);
 	RUN(test_received_only_for_mirrored);
 	RUN(test_state_survives_restart);
 	RUN(test_roll_forward_after_crash);
