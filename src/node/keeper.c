@@ -647,6 +647,24 @@ static int cosign(struct keeper *k, const struct keeper_request *r, struct buf *
 		rc = err_set(ERR_VERIFY, "the mirror holds %" PRIu64 " entries, not %" PRIu64, m.size, cp.size);
 		goto out;
 	}
+	/* and it holds that tree, not a fork the peer signed too: same root, or a prefix proven from its tiles */
+	if (m.size == cp.size && memcmp(m.root, cp.root, MERKLE_HASH)) {
+		rc = err_set(ERR_VERIFY, "the mirror holds another tree of %" PRIu64 " entries (a fork)", cp.size);
+		goto out;
+	}
+	if (m.size > cp.size && cp.size > 0) {
+		struct merkle_source src;
+		merkle_hash mp[MERKLE_MAX_PROOF];
+		size_t mn = 0;
+		if ((rc = reader_at(p->dir, &p->dirfd, &p->reader, m.size, &src)))
+			goto out;
+		if (merkle_prove_consistency(&src, cp.size, m.size, mp, &mn) ||
+		    merkle_verify_consistency(cp.size, m.size, cp.root, m.root, (const merkle_hash *)mp, mn)) {
+			rc = err_set(ERR_VERIFY, "the mirror's %" PRIu64 " entries do not extend this checkpoint: %s", m.size,
+				     err_msg());
+			goto out;
+		}
+	}
 	if ((rc = note_sign_line(&line, nt.data, nt.text_len, &k->cosigner, (uint64_t)time(NULL))))
 		goto out;
 	struct held next = {1, cp.size, {0}};
