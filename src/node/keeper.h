@@ -52,6 +52,7 @@ enum keeper_op {
 };
 
 #define KEEPER_PROOF_MAX 63
+#define KEEPER_TIME_SKEW 300         /* seconds a 'received' time may differ from the keeper's clock */
 #define KEEPER_TEXT_MAX 65536          /* a checkpoint note, a 'received' text */
 #define KEEPER_ENTRY_MAX 65535         /* TLOG_ENTRY_MAX */
 #define KEEPER_MSG_MAX (1 + 1 + KEEPER_PROOF_MAX * 32 + 4 + KEEPER_TEXT_MAX + 4 + KEEPER_ENTRY_MAX)

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define US_LOG "us.parley.example/log"
@@ -397,7 +398,9 @@ static void test_cosign_only_what_the_mirror_holds(void)
 	buf_release(&before);
 }
 
-/* The text of a 'received' from us for entry index of ru's log with this leaf. */
+static int64_t received_offset; /* seconds from now of the records received_text makes */
+
+/* The text of a 'received' from us for entry index of ru's log with this leaf, dated now (+ received_offset). */
 static void received_text(struct buf *out, uint64_t index, const uint8_t *entry, size_t len, const char *from, int kind)
 {
 	struct envelope_fields r;
@@ -408,7 +411,7 @@ static void received_text(struct buf *out, uint64_t index, const uint8_t *entry,
 	r.nto = 1;
 	snprintf(r.case_id, sizeof r.case_id, "ru.fsb/2021-0001");
 	r.kind = kind;
-	r.time = 1625842800;
+	r.time = (int64_t)time(NULL) + received_offset;
 	r.has_ref = 1;
 	snprintf(r.ref.origin, sizeof r.ref.origin, "%s", RU_LOG);
 	r.ref.index = index;
@@ -453,6 +456,36 @@ static void test_received_only_for_mirrored(void)
 	buf_release(&note);
 	buf_release(&e0);
 	buf_release(&e1);
+}
+
+/*
+ * A 'received' says when we received the entry: the keeper signs only its own
+ * present (within KEEPER_TIME_SKEW), not a delivery time the network side makes up
+ * (a receipt dated before the entry existed, or an answer made to look overdue).
+ */
+static void test_received_time_is_now(void)
+{
+	struct buf text, note, e0;
+	buf_init(&text, 1 << 16);
+	buf_init(&note, 1 << 16);
+	buf_init(&e0, 1 << 16);
+	CHECK(tlog_read_entry(rulog, 4, &e0) == 0);
+	int64_t off[] = {-86400, -(KEEPER_TIME_SKEW + 60), KEEPER_TIME_SKEW + 60, 86400 * 365};
+	for (size_t i = 0; i < sizeof off / sizeof off[0]; i++) {
+		received_offset = off[i];
+		received_text(&text, 4, e0.data, e0.len, "us", ENV_RECEIVED);
+		buf_reset(&note);
+		CHECK(keeper_client_sign_received(kc, text.data, text.len, e0.data, e0.len, &note) == ERR_VERIFY);
+		CHECK_MSG("time");
+		CHECK_EQ_INT(note.len, 0);
+	}
+	received_offset = -5;
+	received_text(&text, 4, e0.data, e0.len, "us", ENV_RECEIVED);
+	CHECK(keeper_client_sign_received(kc, text.data, text.len, e0.data, e0.len, &note) == 0);
+	received_offset = 0;
+	buf_release(&text);
+	buf_release(&note);
+	buf_release(&e0);
 }
 
 /* The state outlives the keeper: a restarted keeper still refuses the rollback. */
@@ -645,6 +678,7 @@ int main(void)
 	RUN(test_cosign_needs_proof);
 	RUN(test_cosign_only_what_the_mirror_holds);
 	RUN(test_received_only_for_mirrored);
+	RUN(test_received_time_is_now);
 	RUN(test_state_survives_restart);
 	RUN(test_roll_forward_after_crash);
 	RUN(test_torn_or_damaged_state);
