@@ -709,6 +709,13 @@ static int sign_received(struct keeper *k, const struct keeper_request *r, struc
 		rc = err_set(ERR_VERIFY, "not from this party in this channel");
 		goto out;
 	}
+	int64_t now = (int64_t)time(NULL);
+	if (e.f.time < now - KEEPER_TIME_SKEW || e.f.time > now + KEEPER_TIME_SKEW) {
+		rc = err_set(ERR_VERIFY, "its time is %" PRId64 " s from the keeper's clock (more than %d): a delivery is "
+					 "dated when it happens",
+			     e.f.time - now, KEEPER_TIME_SKEW);
+		goto out;
+	}
 	struct kpeer *p = peer_of(k, e.f.ref.origin);
 	if (!p) {
 		rc = err_set(ERR_VERIFY, "'%s' is not a peer's log", e.f.ref.origin);
