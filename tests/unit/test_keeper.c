@@ -398,7 +398,8 @@ static void test_cosign_only_what_the_mirror_holds(void)
 	buf_release(&before);
 }
 
-static int64_t received_offset; /* seconds from now of the records received_text makes */
+static int64_t received_offset;
+static const char *received_case, *received_to; /* NULL: the entry's */ /* seconds from now of the records received_text makes */
 
 /* The text of a 'received' from us for entry index of ru's log with this leaf, dated now (+ received_offset). */
 static void received_text(struct buf *out, uint64_t index, const uint8_t *entry, size_t len, const char *from, int kind)
@@ -407,9 +408,9 @@ static void received_text(struct buf *out, uint64_t index, const uint8_t *entry,
 	memset(&r, 0, sizeof r);
 	snprintf(r.channel, sizeof r.channel, "%s", charter.id_hex);
 	snprintf(r.from, sizeof r.from, "%s", from);
-	snprintf(r.to[0], sizeof r.to[0], "ru.fsb");
+	snprintf(r.to[0], sizeof r.to[0], "%s", received_to ? received_to : "ru.fsb");
 	r.nto = 1;
-	snprintf(r.case_id, sizeof r.case_id, "ru.fsb/2021-0001");
+	snprintf(r.case_id, sizeof r.case_id, "%s", received_case ? received_case : "ru.fsb/2021-0001");
 	r.kind = kind;
 	r.time = (int64_t)time(NULL) + received_offset;
 	r.has_ref = 1;
@@ -420,6 +421,58 @@ static void received_text(struct buf *out, uint64_t index, const uint8_t *entry,
 	CHECK(envelope_format(&r, out) == 0);
 }
 
+/* An envelope entry of ru's log: kind from an agency (or ru's node) to one agency, signed by key. */
+static void ru_envelope(struct buf *out, int kind, const char *from, const char *to, const char *case_id,
+			const struct note_signer *key)
+{
+	struct envelope_fields f;
+	struct buf text;
+	memset(&f, 0, sizeof f);
+	buf_init(&text, 4096);
+	snprintf(f.channel, sizeof f.channel, "%s", charter.id_hex);
+	snprintf(f.from, sizeof f.from, "%s", from);
+	snprintf(f.to[0], sizeof f.to[0], "%s", to);
+	f.nto = 1;
+	snprintf(f.case_id, sizeof f.case_id, "%s", case_id);
+	f.kind = kind;
+	f.time = 1625842800;
+	if (kind == ENV_RECEIVED) {
+		f.has_ref = 1;
+		snprintf(f.ref.origin, sizeof f.ref.origin, "%s", US_LOG);
+	} else {
+		f.has_body = 1;
+		memset(f.body_hash, 0xab, sizeof f.body_hash);
+		f.body_size = 100;
+	}
+	CHECK(envelope_format(&f, &text) == 0);
+	buf_reset(out);
+	CHECK(note_sign(out, (const char *)text.data, text.len, key, 1, 0) == 0);
+	buf_release(&text);
+}
+
+/*
+ * ru's log gets envelopes at 12.. (the mirror follows): 12 and 13 notices from
+ * ru.fsb to us.fbi in case ru.fsb/2021-0001; 14 a notice to ru.gp only (not for
+ * us); 15 ru's own 'received' (a receipt, not a delivery to us).
+ */
+static void ru_envelopes(void)
+{
+	struct buf e;
+	uint64_t ix;
+	buf_init(&e, 1 << 16);
+	ru_envelope(&e, ENV_NOTICE, "ru.fsb", "us.fbi", "ru.fsb/2021-0001", &fsb.sign);
+	CHECK(tlog_add(rulog, e.data, e.len, &ix) == 0 && ix == 12);
+	ru_envelope(&e, ENV_REQUEST, "ru.fsb", "us.fbi", "ru.fsb/2021-0001", &fsb.sign);
+	CHECK(tlog_add(rulog, e.data, e.len, &ix) == 0 && ix == 13);
+	ru_envelope(&e, ENV_NOTICE, "ru.fsb", "ru.gp", "ru.fsb/2021-0001", &fsb.sign);
+	CHECK(tlog_add(rulog, e.data, e.len, &ix) == 0 && ix == 14);
+	ru_envelope(&e, ENV_RECEIVED, "ru", "us.fbi", "ru.fsb/2021-0001", &ru.sign);
+	CHECK(tlog_add(rulog, e.data, e.len, &ix) == 0 && ix == 15);
+	CHECK(tlog_commit(rulog) == 0);
+	mirror_to(16);
+	buf_release(&e);
+}
+
 static void test_received_only_for_mirrored(void)
 {
 	struct buf text, note, e0, e1;
@@ -427,8 +480,9 @@ static void test_received_only_for_mirrored(void)
 	buf_init(&note, 1 << 16);
 	buf_init(&e0, 1 << 16);
 	buf_init(&e1, 1 << 16);
-	CHECK(tlog_read_entry(rulog, 4, &e0) == 0 && tlog_read_entry(rulog, 5, &e1) == 0);
-	received_text(&text, 4, e0.data, e0.len, "us", ENV_RECEIVED);
+	ru_envelopes();
+	CHECK(tlog_read_entry(rulog, 12, &e0) == 0 && tlog_read_entry(rulog, 13, &e1) == 0);
+	received_text(&text, 12, e0.data, e0.len, "us", ENV_RECEIVED);
 	CHECK(keeper_client_sign_received(kc, text.data, text.len, e0.data, e0.len, &note) == 0);
 	CHECK(note.len > text.len && !memcmp(note.data, text.data, text.len));
 	/* an entry not in the mirror: past its end, or one made up */
@@ -436,18 +490,18 @@ static void test_received_only_for_mirrored(void)
 	received_text(&text, 40, e0.data, e0.len, "us", ENV_RECEIVED);
 	CHECK(keeper_client_sign_received(kc, text.data, text.len, e0.data, e0.len, &note) == ERR_VERIFY);
 	const char *fake = "made up\n";
-	received_text(&text, 4, (const uint8_t *)fake, strlen(fake), "us", ENV_RECEIVED);
+	received_text(&text, 12, (const uint8_t *)fake, strlen(fake), "us", ENV_RECEIVED);
 	CHECK(keeper_client_sign_received(kc, text.data, text.len, (const uint8_t *)fake, strlen(fake), &note) == ERR_VERIFY);
 	/* a real entry, at another index */
-	received_text(&text, 4, e1.data, e1.len, "us", ENV_RECEIVED);
+	received_text(&text, 12, e1.data, e1.len, "us", ENV_RECEIVED);
 	CHECK(keeper_client_sign_received(kc, text.data, text.len, e1.data, e1.len, &note) == ERR_VERIFY);
 	/* the record names one entry, another is given */
-	received_text(&text, 4, e0.data, e0.len, "us", ENV_RECEIVED);
+	received_text(&text, 12, e0.data, e0.len, "us", ENV_RECEIVED);
 	CHECK(keeper_client_sign_received(kc, text.data, text.len, e1.data, e1.len, &note) == ERR_VERIFY);
 	/* not from us, or not a 'received' */
-	received_text(&text, 4, e0.data, e0.len, "ru", ENV_RECEIVED);
+	received_text(&text, 12, e0.data, e0.len, "ru", ENV_RECEIVED);
 	CHECK(keeper_client_sign_received(kc, text.data, text.len, e0.data, e0.len, &note) != 0);
-	received_text(&text, 4, e0.data, e0.len, "us.fbi", ENV_CLOSE);
+	received_text(&text, 12, e0.data, e0.len, "us.fbi", ENV_CLOSE);
 	CHECK(keeper_client_sign_received(kc, text.data, text.len, e0.data, e0.len, &note) != 0);
 	/* not an envelope at all (a checkpoint text) */
 	CHECK(keeper_client_sign_received(kc, (const uint8_t *)"x\n1\nAAAA\n", 9, e0.data, e0.len, &note) != 0);
@@ -469,23 +523,65 @@ static void test_received_time_is_now(void)
 	buf_init(&text, 1 << 16);
 	buf_init(&note, 1 << 16);
 	buf_init(&e0, 1 << 16);
-	CHECK(tlog_read_entry(rulog, 4, &e0) == 0);
+	CHECK(tlog_read_entry(rulog, 12, &e0) == 0);
 	int64_t off[] = {-86400, -(KEEPER_TIME_SKEW + 60), KEEPER_TIME_SKEW + 60, 86400 * 365};
 	for (size_t i = 0; i < sizeof off / sizeof off[0]; i++) {
 		received_offset = off[i];
-		received_text(&text, 4, e0.data, e0.len, "us", ENV_RECEIVED);
+		received_text(&text, 12, e0.data, e0.len, "us", ENV_RECEIVED);
 		buf_reset(&note);
 		CHECK(keeper_client_sign_received(kc, text.data, text.len, e0.data, e0.len, &note) == ERR_VERIFY);
 		CHECK_MSG("time");
 		CHECK_EQ_INT(note.len, 0);
 	}
 	received_offset = -5;
-	received_text(&text, 4, e0.data, e0.len, "us", ENV_RECEIVED);
+	received_text(&text, 12, e0.data, e0.len, "us", ENV_RECEIVED);
 	CHECK(keeper_client_sign_received(kc, text.data, text.len, e0.data, e0.len, &note) == 0);
 	received_offset = 0;
 	buf_release(&text);
 	buf_release(&note);
 	buf_release(&e0);
+}
+
+/*
+ * A 'received' is the record of a delivery to us: the entry must be an envelope
+ * addressed to our party (not itself a 'received'), and the record's case and
+ * 'to' (the sending agency) must be the entry's, or the keeper would sign a
+ * true index and leaf dressed in a made-up case or recipient.
+ */
+static void test_received_binds_the_entry(void)
+{
+	struct buf text, note, e;
+	buf_init(&text, 1 << 16);
+	buf_init(&note, 1 << 16);
+	buf_init(&e, 1 << 16);
+	int idx[] = {4, 14, 15}; /* no envelope, to ru only, a 'received' */
+	for (size_t i = 0; i < 3; i++) {
+		CHECK(tlog_read_entry(rulog, (uint64_t)idx[i], &e) == 0);
+		received_text(&text, (uint64_t)idx[i], e.data, e.len, "us", ENV_RECEIVED);
+		buf_reset(&note);
+		CHECK(keeper_client_sign_received(kc, text.data, text.len, e.data, e.len, &note) == ERR_VERIFY);
+		CHECK_MSG("not a delivery to us");
+		CHECK_EQ_INT(note.len, 0);
+	}
+	CHECK(tlog_read_entry(rulog, 12, &e) == 0);
+	received_case = "ru.fsb/2021-0002";
+	received_text(&text, 12, e.data, e.len, "us", ENV_RECEIVED);
+	buf_reset(&note);
+	CHECK(keeper_client_sign_received(kc, text.data, text.len, e.data, e.len, &note) == ERR_VERIFY);
+	CHECK_MSG("case");
+	received_case = NULL;
+	received_to = "us.fbi";
+	received_text(&text, 12, e.data, e.len, "us", ENV_RECEIVED);
+	CHECK_EQ_INT(note.len, 0);
+	CHECK(keeper_client_sign_received(kc, text.data, text.len, e.data, e.len, &note) == ERR_VERIFY);
+	CHECK_MSG("sender");
+	received_to = NULL;
+	CHECK_EQ_INT(note.len, 0);
+	received_text(&text, 12, e.data, e.len, "us", ENV_RECEIVED);
+	CHECK(keeper_client_sign_received(kc, text.data, text.len, e.data, e.len, &note) == 0);
+	buf_release(&text);
+	buf_release(&note);
+	buf_release(&e);
 }
 
 /* The state outlives the keeper: a restarted keeper still refuses the rollback. */
@@ -679,6 +775,7 @@ int main(void)
 	RUN(test_cosign_only_what_the_mirror_holds);
 	RUN(test_received_only_for_mirrored);
 	RUN(test_received_time_is_now);
+	RUN(test_received_binds_the_entry);
 	RUN(test_state_survives_restart);
 	RUN(test_roll_forward_after_crash);
 	RUN(test_torn_or_damaged_state);
