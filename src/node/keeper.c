@@ -12,6 +12,7 @@
 #include "crypto/sha256.h"
 #include "exchange/charter.h"
 #include "exchange/envelope.h"
+#include "exchange/syntax.h"
 #include "tlog/checkpoint.h"
 #include "tlog/tiles.h"
 
@@ -680,6 +681,40 @@ out:
 	return rc;
 }
 
+/* 1 if one of f's recipients is an agency of party. */
+static int addressed_to(const struct envelope_fields *f, const char *party)
+{
+	size_t ml = strlen(party);
+	for (size_t i = 0; i < f->nto; i++)
+		if (syntax_agency_party_len(f->to[i], strlen(f->to[i])) == ml && !memcmp(f->to[i], party, ml))
+			return 1;
+	return 0;
+}
+
+/*
+ * The record rec says the entry was delivered to us: the entry must be an
+ * envelope (syntax; its signatures are the network side's check) addressed to
+ * our party and not itself a 'received', and rec names its case and, as its
+ * only recipient, the agency that sent it (as node_peers.c makes it).
+ */
+static int delivery_of(struct keeper *k, const struct envelope_fields *rec, const uint8_t *entry, size_t len)
+{
+	struct envelope d;
+	if (envelope_parse(&d, entry, len))
+		return err_set(ERR_VERIFY, "not a delivery to us: the entry is not an envelope (%s)", err_msg());
+	int rc = 0;
+	if (d.f.kind == ENV_RECEIVED || !addressed_to(&d.f, k->me->id))
+		rc = err_set(ERR_VERIFY, "not a delivery to us: the entry is %s to %s%s",
+			     envelope_kind_name(d.f.kind) ? envelope_kind_name(d.f.kind) : "?", d.f.nto ? d.f.to[0] : "",
+			     d.f.nto > 1 ? " ..." : "");
+	else if (strcmp(rec->case_id, d.f.case_id))
+		rc = err_set(ERR_VERIFY, "the record's case %s is not the entry's (%s)", rec->case_id, d.f.case_id);
+	else if (rec->nto != 1 || strcmp(rec->to[0], d.f.from))
+		rc = err_set(ERR_VERIFY, "the record is not addressed to the entry's sender %s", d.f.from);
+	envelope_release(&d);
+	return rc;
+}
+
 static int sign_received(struct keeper *k, const struct keeper_request *r, struct buf *answer)
 {
 	struct buf note;
@@ -726,6 +761,8 @@ static int sign_received(struct keeper *k, const struct keeper_request *r, struc
 		rc = err_set(ERR_VERIFY, "the entry given is not the one the record names");
 		goto out;
 	}
+	if ((rc = delivery_of(k, &e.f, r->entry, r->entry_len)))
+		goto out;
 	if ((rc = mirror_checkpoint(p, &m)))
 		goto out;
 	if (index >= m.size) {
