@@ -398,6 +398,35 @@ static void test_cosign_only_what_the_mirror_holds(void)
 	buf_release(&before);
 }
 
+/* Sizes at the edge of uint64: refused (no tiles; not a checkpoint from 2^63), the keeper neither crashes nor hangs, nothing written. */
+static void test_refuses_huge_sizes(void)
+{
+	struct buf text, note, before, line;
+	merkle_hash root;
+	uint64_t sizes[] = {(uint64_t)1 << 63, UINT64_MAX - 1, UINT64_MAX, ((uint64_t)1 << 40) + 3};
+	buf_init(&text, 4096);
+	buf_init(&note, 4096);
+	buf_init(&before, 1 << 16);
+	buf_init(&line, 1024);
+	memset(root, 0x5a, sizeof root);
+	CHECK(file_read(state, 1 << 16, &before) == 0);
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		checkpoint_text(US_LOG, sizes[i], root, &text);
+		buf_reset(&note);
+		CHECK(keeper_client_sign_checkpoint(kc, text.data, text.len, &note) != 0); /* ERR_FORMAT from 2^63 */
+		CHECK_EQ_INT(note.len, 0);
+		merkle_hash proof[KEEPER_PROOF_MAX];
+		memset(proof, 0x11, sizeof proof);
+		CHECK(cosign(sizes[i], root, &ru.sign, (const merkle_hash *)proof, KEEPER_PROOF_MAX, &line) != 0);
+	}
+	CHECK(file_same(state, &before));
+	CHECK(raw((const uint8_t *)"\x01", 1, NULL) == 0); /* still answering */
+	buf_release(&text);
+	buf_release(&note);
+	buf_release(&before);
+	buf_release(&line);
+}
+
 static int64_t received_offset;
 static const char *received_case, *received_to; /* NULL: the entry's */ /* seconds from now of the records received_text makes */
 
@@ -773,6 +802,7 @@ int main(void)
 	RUN(test_refuses_garbage);
 	RUN(test_cosign_needs_proof);
 	RUN(test_cosign_only_what_the_mirror_holds);
+	RUN(test_refuses_huge_sizes);
 	RUN(test_received_only_for_mirrored);
 	RUN(test_received_time_is_now);
 	RUN(test_received_binds_the_entry);
