@@ -613,6 +613,120 @@ static void test_received_binds_the_entry(void)
 	buf_release(&e);
 }
 
+/*
+ * The keeper of directory d opened in this process: its STATUS text in out, and
+ * *probe the answer to a cosignature of probe_note (ru's 16) without a proof:
+ * 0 only if it remembers exactly that root at 16. 0, or the open's error.
+ */
+static struct buf probe_note;
+static int status_of(const char *d, struct buf *out, int *probe)
+{
+	struct keeper *k;
+	struct buf req, ans;
+	int rc = keeper_open(&k, d);
+	if (rc)
+		return rc;
+	uint8_t op = KEEPER_STATUS;
+	buf_reset(out);
+	rc = keeper_handle(k, &op, 1, out);
+	struct keeper_request r = {.op = KEEPER_COSIGN, .text = probe_note.data, .text_len = probe_note.len};
+	buf_init(&req, 8192);
+	buf_init(&ans, 8192);
+	CHECK(keeper_request_format(&req, &r) == 0);
+	*probe = keeper_handle(k, req.data, req.len, &ans);
+	keeper_close(k);
+	buf_release(&req);
+	buf_release(&ans);
+	return rc;
+}
+
+/*
+ * Power lost during the state write, at every byte: the slot being written holds
+ * the new record up to the cut and the old one after it. The keeper must start,
+ * and with either the state before that change or the one after (never a state
+ * it did not have, never "damaged").
+ */
+static void test_torn_write_at_every_byte(void)
+{
+	char scratch[PATH_MAX + 16], path[PATH_MAX + 64], src[PATH_MAX + 64];
+	struct buf before, after, torn, b, st_before, st_after, st;
+	buf_init(&before, 1 << 16);
+	buf_init(&after, 1 << 16);
+	buf_init(&torn, 1 << 16);
+	buf_init(&b, 1 << 16);
+	buf_init(&st_before, 4096);
+	buf_init(&st_after, 4096);
+	buf_init(&st, 4096);
+	if (!kc)
+		CHECK(keeper_client_start(&kc, dir) == 0);
+	snprintf(scratch, sizeof scratch, "%s/torn", dir);
+	snprintf(path, sizeof path, "%s/keeper", scratch);
+	CHECK(mkdir_p(path, 0700) == 0);
+	const char *files[] = {"node.key", "charter"};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(src, sizeof src, "%s/%s", dir, files[i]);
+		snprintf(path, sizeof path, "%s/%s", scratch, files[i]);
+		CHECK(file_read(src, 1 << 16, &b) == 0 && file_write_atomic(path, b.data, b.len, 0600, 0) == 0);
+	}
+	snprintf(path, sizeof path, "%s/keeper/state", scratch);
+	{ /* two changes: cosignatures of ru's 14, then 16 (the mirror holds them); the second overwrites a record */
+		merkle_hash r14, r16, proof[MERKLE_MAX_PROOF];
+		size_t n;
+		struct buf line;
+		buf_init(&line, 1024);
+		CHECK(keeper_client_cosigned(kc, RU_LOG) == 12 && tlog_size(mirror) == 16);
+		CHECK(tlog_root_at(rulog, 14, r14) == 0 && tlog_prove_consistency(rulog, 12, 14, proof, &n) == 0);
+		CHECK(cosign(14, r14, &ru.sign, (const merkle_hash *)proof, n, &line) == 0);
+		CHECK(file_read(state, 1 << 16, &before) == 0 && before.len == 16384);
+		CHECK(tlog_root_at(rulog, 16, r16) == 0 && tlog_prove_consistency(rulog, 14, 16, proof, &n) == 0);
+		CHECK(cosign(16, r16, &ru.sign, (const merkle_hash *)proof, n, &line) == 0);
+		buf_init(&probe_note, 4096);
+		ru_checkpoint(&probe_note, &ru.sign, 16, r16);
+		buf_release(&line);
+	}
+	CHECK(file_read(state, 1 << 16, &after) == 0 && after.len == 16384);
+	int probe;
+	snprintf(src, sizeof src, "%s/peers", dir);
+	char link[PATH_MAX + 32];
+	snprintf(link, sizeof link, "%s/peers", scratch); /* the mirror, for the probe */
+	CHECK(symlink(src, link) == 0);
+	CHECK(file_write_atomic(path, before.data, before.len, 0600, 0) == 0 && status_of(scratch, &st_before, &probe) == 0);
+	CHECK(probe == ERR_VERIFY); /* 14 remembered: no proof, refused */
+	CHECK(file_write_atomic(path, after.data, after.len, 0600, 0) == 0 && status_of(scratch, &st_after, &probe) == 0);
+	CHECK(probe == 0);
+	CHECK(st_before.len != st_after.len || memcmp(st_before.data, st_after.data, st_after.len));
+	/* the slot that changed */
+	size_t slot = memcmp(before.data, after.data, 8192) ? 0 : 8192;
+	CHECK(!memcmp(before.data + (8192 - slot), after.data + (8192 - slot), 8192)); /* the other one did not */
+	size_t newlen = (size_t)((const uint8_t *)memchr(after.data + slot, 0, 8192) - (after.data + slot));
+	size_t bad = 0, seen_old = 0, seen_new = 0;
+	for (size_t cut = 0; cut <= 8192; cut += cut < newlen + 64 ? 1 : 61) {
+		buf_reset(&torn);
+		CHECK(buf_append(&torn, before.data, before.len) == 0);
+		memcpy(torn.data + slot, after.data + slot, cut);
+		CHECK(file_write_atomic(path, torn.data, torn.len, 0600, 0) == 0);
+		int rc = status_of(scratch, &st, &probe);
+		int old = !rc && st.len == st_before.len && !memcmp(st.data, st_before.data, st.len) && probe == ERR_VERIFY;
+		int new = !rc && st.len == st_after.len && !memcmp(st.data, st_after.data, st.len) && probe == 0;
+		seen_old += old, seen_new += new;
+		if (!old && !new && bad++ < 3)
+			fprintf(stderr, "  cut at %zu: %s\n", cut, rc ? err_msg() : "a state that was never written");
+	}
+	CHECK_EQ_INT(bad, 0);
+	CHECK(seen_old > 0 && seen_new > 0); /* the cut before the sum line: old; the whole slot: new */
+	check_rmtree(scratch);
+	buf_release(&probe_note);
+	keeper_client_stop(kc);
+	kc = NULL;
+	buf_release(&before);
+	buf_release(&after);
+	buf_release(&torn);
+	buf_release(&b);
+	buf_release(&st_before);
+	buf_release(&st_after);
+	buf_release(&st);
+}
+
 /* The state outlives the keeper: a restarted keeper still refuses the rollback. */
 static void test_state_survives_restart(void)
 {
@@ -810,6 +924,7 @@ int main(void)
 	RUN(test_roll_forward_after_crash);
 	RUN(test_torn_or_damaged_state);
 	RUN(test_first_state_from_witness);
+	RUN(test_torn_write_at_every_byte);
 	tlog_close(ourlog);
 	tlog_close(mirror);
 	tlog_close(rulog);
