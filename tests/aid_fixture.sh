@@ -1,7 +1,7 @@
 # An aid-crossing channel for tests (docs/profile-aid-crossing.md), as tests/cli/mandate.sh
 # builds it: the UN (un.ocha sends, un.unmm monitors) and the receiving authority (sy.mofa),
 # parties un and sy on the ports of tests/fixture.sh's us and ru, a witness; the term runs
-# from 10 days ago to 30 days ahead. Source after tests/lib.sh, tests/fixture.sh and
+# from today 00:00 to 30 days ahead (so its first reporting period holds what a test sends now). Source after tests/lib.sh, tests/fixture.sh and
 # tests/node_lib.sh; call make_aid_channel DIR (keys in DIR/keys, the signed charter DIR/charter).
 make_aid_channel() {
 	local d=$1 k K now
@@ -27,7 +27,7 @@ make_aid_channel() {
 		echo "answer: 30d"
 		echo "urgent-ack: 24h"
 		echo "urgent-answer: 3d"
-		echo "term: $(date -u -d "@$((now - 10 * 86400))" +%Y-%m-%dT00:00:00Z) $(date -u -d "@$((now + 30 * 86400))" +%Y-%m-%dT00:00:00Z)"
+		echo "term: $(date -u -d "@$now" +%Y-%m-%dT00:00:00Z) $(date -u -d "@$((now + 30 * 86400))" +%Y-%m-%dT00:00:00Z)"
 		echo "reporting-period: 7d"
 	} >"$d/charter"
 	"$PARLEY" charter sign "$d/charter" --key "$K/un-node.key" 2>/dev/null &&

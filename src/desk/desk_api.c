@@ -128,8 +128,8 @@ static int opens_case(json_t *env)
 	return !strcmp(jstr(env, "kind"), "request") || !strcmp(jstr(env, "kind"), "notice");
 }
 
-/* The decrypted body of env (a new reference), or NULL with err_msg() saying why. The officer's lock held. */
-static json_t *open_body_json(struct desk *d, json_t *env, const char *party)
+/* The decrypted body of env (a new reference), or NULL with *rc and err_msg() saying why. The officer's lock held. */
+static json_t *open_body_json(struct desk *d, json_t *env, const char *party, int *rc_out)
 {
 	struct buf raw, plain;
 	struct envelope e;
@@ -147,14 +147,16 @@ static json_t *open_body_json(struct desk *d, json_t *env, const char *party)
 		sodium_memzero(plain.data, plain.len);
 	buf_release(&raw);
 	buf_release(&plain);
+	*rc_out = rc;
 	return rc ? NULL : b;
 }
 
 /* Opens env's body (the officer's lock held): into env as "body", or "body_error" with the reason; a request's or notice's summary into the title cache. */
 static void open_body(struct desk *d, json_t *env, const char *party)
 {
-	json_t *b = open_body_json(d, env, party);
-	if (d->titles && opens_case(env))
+	int rc;
+	json_t *b = open_body_json(d, env, party, &rc);
+	if (d->titles && opens_case(env) && rc != ERR_IO)
 		desk_titles_put(d->titles, jstr(env, "case"), b);
 	if (!b)
 		json_object_set_new(env, "body_error", json_string(err_msg()));
@@ -180,9 +182,11 @@ static void add_titles(struct desk *d, json_t *items)
 		const char *case_id = jstr(env, "case"), *party = officer_log_party(&d->o, jstr(env, "log"));
 		if (!desk_titles_get(d->titles, case_id, &title) && opened < DESK_TITLES_PER_REQUEST && party &&
 		    opens_case(env) && addressed_or_sent(d, env)) {
-			json_t *b = open_body_json(d, env, party);
+			int rc;
+			json_t *b = open_body_json(d, env, party, &rc);
 			opened++;
-			desk_titles_put(d->titles, case_id, b);
+			if (rc != ERR_IO) /* the node out of reach: try again at the next request, not "no title" */
+				desk_titles_put(d->titles, case_id, b);
 			json_decref(b);
 		}
 	}
