@@ -4,6 +4,7 @@
  * desk_http.c (POST /api/start) under d->lock.
  */
 #include "desk/desk_internal.h"
+#include "desk/desk_titles.h"
 
 #include "base/err.h"
 #include "net/client.h"
@@ -181,6 +182,10 @@ int desk_start(struct desk **out, const struct desk_config *c, char *url, size_t
 	}
 	if ((rc = open_dir(d, c->dir)))
 		goto fail;
+	if (!(d->titles = desk_titles_new())) {
+		rc = err_set(ERR_NOMEM, "out of memory");
+		goto fail;
+	}
 	new_token(d->secret);
 	struct http_limits lim = {
 		.connections = 64, .per_address = 64, .reserve = 0, .timeout_s = 60, .threads = 1, .workers = 4,
@@ -226,6 +231,7 @@ void desk_stop(struct desk *d)
 		return;
 	http_stop(d->http);
 	desk_taxii_close(d);
+	desk_titles_free(d->titles);
 	officer_release(&d->o);
 	if (d->dir_is_temp)
 		desk_remove_tree(d->dir);

@@ -12,6 +12,7 @@
  * verify, and a node's refusal of a submission with the node's own status.
  */
 #include "desk/desk_internal.h"
+#include "desk/desk_titles.h"
 #include "exchange/builtin.h"
 
 #include "base/err.h"
@@ -115,6 +116,93 @@ static void api_session(struct desk *d, struct http_response *resp)
 			    profiles, "agencies", agencies, "now", t, "version", parley_version(), "csrf", csrf));
 }
 
+/* ---- GET /api/case/<case id> ---- */
+
+static int addressed_or_sent(const struct desk *d, json_t *env)
+{
+	size_t i;
+	json_t *v;
+	if (!strcmp(jstr(env, "from"), d->o.agency->name))
+		return 1;
+	json_array_foreach(json_object_get(env, "to"), i, v)
+		if (!strcmp(json_string_value(v) ? json_string_value(v) : "", d->o.agency->name))
+			return 1;
+	return 0;
+}
+
+/* The envelope kinds whose bodies name the case: a request's title, a notice's shipment. */
+static int opens_case(json_t *env)
+{
+	return !strcmp(jstr(env, "kind"), "request") || !strcmp(jstr(env, "kind"), "notice");
+}
+
+/* The decrypted body of env (a new reference), or NULL with *rc and err_msg() saying why. The officer's lock held. */
+static json_t *open_body_json(struct desk *d, json_t *env, const char *party, int *rc_out)
+{
+	struct buf raw, plain;
+	struct envelope e;
+	json_t *b = NULL;
+	buf_init(&raw, ENVELOPE_MAX_SIZE);
+	buf_init(&plain, ENVELOPE_BODY_MAX);
+	int rc = officer_fetch_envelope(&d->o, party, (uint64_t)json_integer_value(json_object_get(env, "index")), &raw, &e);
+	if (!rc) {
+		rc = officer_open_body(&d->o, &e, &plain);
+		envelope_release(&e);
+	}
+	if (!rc)
+		rc = jsonload_strict(plain.data, plain.len, PROFILE_BODY_MAX, 64, &b);
+	if (plain.data)
+		sodium_memzero(plain.data, plain.len);
+	buf_release(&raw);
+	buf_release(&plain);
+	*rc_out = rc;
+	return rc ? NULL : b;
+}
+
+/* Opens env's body (the officer's lock held): into env as "body", or "body_error" with the reason; a request's or notice's summary into the title cache. */
+static void open_body(struct desk *d, json_t *env, const char *party)
+{
+	int rc;
+	json_t *b = open_body_json(d, env, party, &rc);
+	if (d->titles && opens_case(env) && rc != ERR_IO)
+		desk_titles_put(d->titles, jstr(env, "case"), b);
+	if (!b)
+		json_object_set_new(env, "body_error", json_string(err_msg()));
+	else
+		json_object_set_new(env, "body", b);
+}
+
+/* ---- titles (desk_titles.h) ---- */
+
+/*
+ * Each item's "title" where the cache knows one; for cases it does not know, opens
+ * the bodies of up to DESK_TITLES_PER_REQUEST requests and notices the agency sent
+ * or received (each a fetch from the node and a decryption). The officer's lock held.
+ */
+static void add_titles(struct desk *d, json_t *items)
+{
+	size_t i, opened = 0;
+	json_t *env;
+	const char *title;
+	if (!d->titles)
+		return;
+	json_array_foreach(items, i, env) {
+		const char *case_id = jstr(env, "case"), *party = officer_log_party(&d->o, jstr(env, "log"));
+		if (!desk_titles_get(d->titles, case_id, &title) && opened < DESK_TITLES_PER_REQUEST && party &&
+		    opens_case(env) && addressed_or_sent(d, env)) {
+			int rc;
+			json_t *b = open_body_json(d, env, party, &rc);
+			opened++;
+			if (rc != ERR_IO) /* the node out of reach: try again at the next request, not "no title" */
+				desk_titles_put(d->titles, case_id, b);
+			json_decref(b);
+		}
+	}
+	json_array_foreach(items, i, env)
+		if (desk_titles_get(d->titles, jstr(env, "case"), &title) && title[0])
+			json_object_set_new(env, "title", json_string(title));
+}
+
 /* ---- GET /api/inbox ---- */
 
 static void api_inbox(struct desk *d, const struct http_request *req, struct http_response *resp)
@@ -132,6 +220,8 @@ static void api_inbox(struct desk *d, const struct http_request *req, struct htt
 	int rc = officer_inbox(&d->o, 0, &j);
 	if (!rc)
 		rc = officer_inbox_sort(&d->o, j, keep);
+	if (!rc)
+		add_titles(d, json_object_get(j, "items"));
 	pthread_mutex_unlock(&d->officer_lock);
 	if (rc) {
 		json_decref(j);
@@ -139,45 +229,6 @@ static void api_inbox(struct desk *d, const struct http_request *req, struct htt
 		return;
 	}
 	desk_json(resp, 200, j);
-}
-
-/* ---- GET /api/case/<case id> ---- */
-
-static int addressed_or_sent(const struct desk *d, json_t *env)
-{
-	size_t i;
-	json_t *v;
-	if (!strcmp(jstr(env, "from"), d->o.agency->name))
-		return 1;
-	json_array_foreach(json_object_get(env, "to"), i, v)
-		if (!strcmp(json_string_value(v) ? json_string_value(v) : "", d->o.agency->name))
-			return 1;
-	return 0;
-}
-
-/* Opens env's body (the officer's lock held): into env as "body", or "body_error" with the reason. */
-static void open_body(struct desk *d, json_t *env, const char *party)
-{
-	struct buf raw, plain;
-	struct envelope e;
-	json_t *b = NULL;
-	buf_init(&raw, ENVELOPE_MAX_SIZE);
-	buf_init(&plain, ENVELOPE_BODY_MAX);
-	int rc = officer_fetch_envelope(&d->o, party, (uint64_t)json_integer_value(json_object_get(env, "index")), &raw, &e);
-	if (!rc) {
-		rc = officer_open_body(&d->o, &e, &plain);
-		envelope_release(&e);
-	}
-	if (!rc)
-		rc = jsonload_strict(plain.data, plain.len, PROFILE_BODY_MAX, 64, &b);
-	if (rc)
-		json_object_set_new(env, "body_error", json_string(err_msg()));
-	else
-		json_object_set_new(env, "body", b);
-	if (plain.data)
-		sodium_memzero(plain.data, plain.len);
-	buf_release(&raw);
-	buf_release(&plain);
 }
 
 /*
@@ -287,13 +338,28 @@ static const struct kind_rule kinds[] = {
 	{"close", ENV_CLOSE, "close", 1, 0, OFFICER_PICK_CLOSE},
 };
 
-/* The plaintext body: body (with "profile" and "type" filled in when absent) and evidence. 422 on refusal. */
-static int send_body(json_t *body, json_t *evidence, const char *type, struct buf *plain, struct http_response *resp)
+/*
+ * The plaintext body: body and evidence. An absent "profile" is the charter's (cyber-mla
+ * when it enables it, else aid-crossing); an absent "type" is the kind's (for aid-crossing:
+ * a notice carries a consignment; an update names its type, inspection or crossing).
+ * The node's checker is the judge of the rest. 422 on refusal.
+ */
+static int send_body(struct desk *d, json_t *body, json_t *evidence, const struct kind_rule *k, struct buf *plain,
+		     struct http_response *resp)
 {
+	const struct charter *c = history_at(&d->o.history, (int64_t)time(NULL));
 	if (!json_object_get(body, "profile"))
-		json_object_set_new(body, "profile", json_string("cyber-mla"));
-	if (!json_object_get(body, "type"))
-		json_object_set_new(body, "type", json_string(type));
+		json_object_set_new(body, "profile", json_string(c->profiles & CHARTER_PROFILE_CYBER_MLA ? "cyber-mla"
+												 : "aid-crossing"));
+	int aid = !strcmp(jstr(body, "profile"), "aid-crossing");
+	if (!json_object_get(body, "type")) {
+		if (aid && k->kind == ENV_UPDATE) {
+			desk_json_error(resp, 422, "an aid-crossing update names its body's type: \"type\": \"inspection\" or "
+						   "\"crossing\"");
+			return -1;
+		}
+		json_object_set_new(body, "type", json_string(aid && k->kind == ENV_NOTICE ? "consignment" : k->type));
+	}
 	char *s = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	char *ev = evidence ? json_dumps(evidence, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	int rc = 0;
@@ -374,7 +440,7 @@ static void api_send(struct desk *d, const struct http_request *req, struct http
 		desk_json_error(resp, 422, "evidence goes with a body");
 		goto out;
 	}
-	if (body && send_body(body, evidence, k->type, &plain, resp))
+	if (body && send_body(d, body, evidence, k, &plain, resp))
 		goto out;
 	int rc = 0;
 	json_array_foreach(to, i, v)

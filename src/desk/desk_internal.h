@@ -40,6 +40,7 @@ struct desk {
 	int dir_is_temp;                /* made by the desk, removed at stop */
 	unsigned seq;                   /* for names of scratch directories (under lock) */
 	struct http_server *http;
+	struct desk_titles *titles;     /* the cases' titles, in memory only (desk_titles.h; under officer_lock) */
 	struct taxii_store *taxii;      /* the TAXII feed's objects (desk_taxii.c) */
 	int64_t taxii_filled;           /* monotonic seconds of the last fill (under lock) */
 	char taxii_line[PATH_MAX + 512]; /* what desk_taxii_line says */

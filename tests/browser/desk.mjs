@@ -89,6 +89,21 @@ try {
     await axe(p);
   });
 
+  // The inbox's items carry the title the desk learnt from the bodies it opened (docs/desk.md
+  // "Search by title"): a word of the title finds the case, one that is in no title finds nothing.
+  await check("gp_searches_by_title", async () => {
+    const p = gp.page;
+    const rows = () => p.$$eval("#rows tr[data-i] td:nth-child(4) a", (as) => as.map((a) => a.textContent));
+    await p.fill("#search", "examplelocker WALLET");
+    await p.waitForFunction(() => document.querySelectorAll("#rows tr[data-i]").length === 1);
+    assert((await rows())[0] === CASE, "the search by title does not find " + CASE);
+    assert((await p.textContent("#rows")).includes("Ransomware: the ExampleLocker wallet"), "the title is not in the row");
+    await p.fill("#search", "no-such-title-word");
+    await p.waitForFunction(() => document.querySelectorAll("#rows tr[data-i]").length === 0);
+    await p.fill("#search", "");
+    await p.waitForFunction(() => document.querySelectorAll("#rows tr[data-i]").length > 0);
+  });
+
   await check("gp_reads_request_and_evidence", async () => {
     const p = gp.page;
     await p.click("h1");

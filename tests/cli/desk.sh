@@ -173,7 +173,10 @@ wait_for "$PARLEY" inbox --key "$K/ru.gp.key" --node "$RU" --json &&
 check gp-inbox 200 "$(api GP GET /api/inbox)"
 jq -e --arg c "$CASE" '.items[0].case == $c and .items[0].kind == "request" and .items[0].from == "us.doj"' "$D/body" >/dev/null &&
 	pass gp-inbox-request-first || fail gp-inbox-request-first "$(head -c 400 "$D/body")"
-converge inbox-matches-cli GP /api/inbox 'del(.as_of)' 'del(.as_of)' "$PARLEY" inbox --key "$K/ru.gp.key" --node "$RU" --json
+jcheck gp-inbox-title --slurpfile b "$V/mla-request-prosecutor.json" --arg c "$CASE" \
+	'[.items[] | select(.case == $c) | .title] | length > 0 and all(. == $b[0].title)'
+# the desk's inbox is the command line's plus the titles it learnt from opened bodies
+converge inbox-matches-cli GP /api/inbox 'del(.as_of) | .items |= map(del(.title))' 'del(.as_of)' "$PARLEY" inbox --key "$K/ru.gp.key" --node "$RU" --json
 check gp-inbox-open 200 "$(api GP GET '/api/inbox?open=1')"
 jcheck gp-inbox-open-json '[.items[] | select(.urgency == "none")] | length == 0'
 check gp-inbox-bad-query 400 "$(api GP GET '/api/inbox?open=yes')"

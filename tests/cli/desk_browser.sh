@@ -59,3 +59,22 @@ start_desk gp "$K/ru.gp.key" "$(url_of ru)" || { fail setup "desk ru.gp: $(cat "
 GP=$DESK_URL
 export DOJ_URL=$DOJ GP_URL=$GP CHARTER=$D/ch/charter PARLEY WORK=$D
 run_js desk timeout 900 node "$ROOT/tests/browser/desk.mjs" "$art/desk"
+
+# An aid-crossing channel (tests/aid_fixture.sh) on new ports: desks for un.ocha, un.unmm, sy.mofa.
+cleanup_nodes
+NODE_PIDS=()
+PORT_BASE=$(free_port_base)
+. "$ROOT/tests/aid_fixture.sh"
+AK=$D/aid/keys
+make_aid_channel "$D/aid" || { fail aid_setup "make_aid_channel"; exit 0; }
+"$PARLEY" node init "$D/un" --charter "$D/aid/charter" --key "$AK/un-node.key" 2>/dev/null &&
+	"$PARLEY" node init "$D/sy" --charter "$D/aid/charter" --key "$AK/sy-node.key" 2>/dev/null &&
+	"$PARLEY" witness init "$D/aw" --charter "$D/aid/charter" --key "$AK/witness.key" 2>/dev/null ||
+	{ fail aid_setup "node init"; exit 0; }
+start_node "$D/un" us && start_node "$D/sy" ru && start_witness "$D/aw" || { fail aid_setup "nodes"; exit 0; }
+start_desk ocha "$AK/un.ocha.key" "$(url_of us)" && OCHA_URL=$DESK_URL &&
+	start_desk unmm "$AK/un.unmm.key" "$(url_of us)" && UNMM_URL=$DESK_URL &&
+	start_desk mofa "$AK/sy.mofa.key" "$(url_of ru)" && MOFA_URL=$DESK_URL ||
+	{ fail aid_setup "desks: $(cat "$D"/ocha.err "$D"/unmm.err "$D"/mofa.err 2>/dev/null)"; exit 0; }
+export OCHA_URL UNMM_URL MOFA_URL
+run_js desk-aid timeout 900 node "$ROOT/tests/browser/desk-aid.mjs" "$art/desk-aid"

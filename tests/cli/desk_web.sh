@@ -80,6 +80,12 @@ if "$ROOT/web/node_modules/.bin/esbuild" "$ROOT/tests/browser/schemaform-check.m
 	else
 		skip schemaform_agrees_with_ajv "$AJV_WHY"
 	fi
+	# aid-crossing (the desk's aid compose forms, docs/desk.md "Aid-crossing"): no valid example
+	# is stopped by the page, and each invalid one is refused by the page or left to the node
+	node "$T_DIR/sf.mjs" "$ROOT/docs/schemas/aid-crossing" "$T_DIR/sf-aid.json" "$ROOT"/tests/data/aid-crossing/valid/*.json
+	bad=$(jq -r 'to_entries[] | select((.value | length) > 0) | "\(.key | split("/") | last): \(.value[0])"' "$T_DIR/sf-aid.json")
+	n=$(jq 'length' "$T_DIR/sf-aid.json")
+	[ -z "$bad" ] && [ "$n" -ge 9 ] && pass schemaform_aid_valid_examples || fail schemaform_aid_valid_examples "$n bodies; $bad"
 else
 	fail schemaform_bundle "$(head -c 300 "$T_DIR/sf.err")"
 fi

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "desk/desk.h"
 #include "desk/desk_internal.h"
+#include "desk/desk_titles.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,10 +144,64 @@ static void test_tar(void)
 	CHECK(access(dir, F_OK) != 0);
 }
 
+/* The title cache (desk_titles.h): what a body gives, a title cut at a character, the bound. */
+static void test_titles(void)
+{
+	struct desk_titles *t = desk_titles_new();
+	const char *s;
+	char id[64];
+	CHECK(t != NULL);
+	CHECK_EQ_INT(desk_titles_get(t, "us.doj/2026-0001", &s), 0);
+	json_t *b = json_pack("{s:s, s:s}", "type", "mla-request", "title", "Ransomware wallet");
+	desk_titles_put(t, "us.doj/2026-0001", b);
+	json_decref(b);
+	CHECK_EQ_INT(desk_titles_get(t, "us.doj/2026-0001", &s), 1);
+	CHECK_STR(s, "Ransomware wallet");
+	/* a body without a title (an update) keeps the title; a case without one is "tried, none" */
+	b = json_pack("{s:s}", "type", "update");
+	desk_titles_put(t, "us.doj/2026-0001", b);
+	desk_titles_put(t, "us.doj/2026-0002", b);
+	json_decref(b);
+	CHECK_EQ_INT(desk_titles_get(t, "us.doj/2026-0001", &s), 1);
+	CHECK_STR(s, "Ransomware wallet");
+	CHECK_EQ_INT(desk_titles_get(t, "us.doj/2026-0002", &s), 1);
+	CHECK_STR(s, "");
+	desk_titles_put(t, "us.doj/2026-0003", NULL); /* a body that did not open */
+	CHECK_EQ_INT(desk_titles_get(t, "us.doj/2026-0003", &s), 1);
+	CHECK_STR(s, "");
+	/* a consignment: its shipment, district and crossing */
+	b = json_pack("{s:s, s:s, s:s}", "shipment_id", "BAH-1", "destination_district", "Idlib", "crossing", "bab-al-hawa");
+	desk_titles_put(t, "un.ocha/2026-0001", b);
+	json_decref(b);
+	desk_titles_get(t, "un.ocha/2026-0001", &s);
+	CHECK_STR(s, "BAH-1 · Idlib · bab-al-hawa");
+	/* cut at DESK_TITLE_MAX bytes, never inside a character (é is 2 bytes: 101 of them are 202) */
+	char longt[300] = "";
+	for (int i = 0; i < 101; i++)
+		strcat(longt, "\xc3\xa9");
+	b = json_pack("{s:s}", "title", longt);
+	desk_titles_put(t, "us.doj/2026-0004", b);
+	json_decref(b);
+	desk_titles_get(t, "us.doj/2026-0004", &s);
+	CHECK_EQ_INT(strlen(s), DESK_TITLE_MAX);
+	/* the bound: DESK_TITLES_MAX cases more evict the first */
+	b = json_pack("{s:s}", "title", "x");
+	for (int i = 0; i < DESK_TITLES_MAX; i++) {
+		snprintf(id, sizeof id, "ru.gp/2026-%04d", i);
+		desk_titles_put(t, id, b);
+	}
+	json_decref(b);
+	CHECK_EQ_INT(desk_titles_get(t, "us.doj/2026-0001", &s), 0);
+	CHECK_EQ_INT(desk_titles_get(t, "ru.gp/2026-0000", &s), 1);
+	CHECK_EQ_INT(desk_titles_get(t, id, &s), 1);
+	desk_titles_free(t);
+}
+
 int main(void)
 {
 	RUN(test_cookie);
 	RUN(test_listen);
 	RUN(test_tar);
+	RUN(test_titles);
 	CHECK_EXIT();
 }

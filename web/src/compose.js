@@ -13,13 +13,26 @@ import { posOf } from "./case.js";
 
 export const SEND_KINDS = ["notice", "request", "preservation", "update", "ack", "answer", "decline", "close"];
 const RESPONSES = ["ack", "answer", "decline", "close", "update"];
-const SCHEMA = { request: "mla-request", preservation: "preservation-request" };
-const schemaName = (kind) => SCHEMA[kind] || kind;
+// What each profile sends (docs/profile-cyber-mla.md, docs/profile-aid-crossing.md): its
+// envelope kinds, and the body type each carries. An aid-crossing update is an inspection
+// or a crossing (chosen in the form); a consignment travels as a notice.
+const PROFILE_KINDS = {
+  "cyber-mla": SEND_KINDS,
+  "aid-crossing": ["notice", "update", "ack", "close"],
+};
+export const AID_UPDATES = ["inspection", "crossing"];
+const SCHEMA = {
+  "cyber-mla": { request: "mla-request", preservation: "preservation-request" },
+  "aid-crossing": { notice: "consignment" },
+};
+const kindsOf = (profile) => PROFILE_KINDS[profile] || SEND_KINDS;
+const bodyType = (profile, kind, type) =>
+  profile === "aid-crossing" && kind === "update" ? (AID_UPDATES.includes(type) ? type : AID_UPDATES[0]) : (SCHEMA[profile] || {})[kind] || kind;
 const enc = (s) => String(s).split("/").map(encodeURIComponent).join("/");
 
 const cache = {};
-async function schemaFor(profile, kind) {
-  const k = profile + "/" + schemaName(kind);
+async function schemaFor(profile, type) {
+  const k = profile + "/" + type;
   if (!cache[k]) {
     const [main, common] = await Promise.all([get("/api/schema/" + k), cache["c/" + profile] || get("/api/schema/" + profile + "/common")]);
     cache["c/" + profile] = common;
@@ -28,17 +41,21 @@ async function schemaFor(profile, kind) {
   return cache[k];
 }
 
-// Urgency has one source: the body (urgency.urgent, or priority "urgent").
+// Urgency has one source: the body (urgency.urgent, or priority "urgent", or an aid
+// consignment's emergency_reason: seal.c derives the envelope's priority from the same).
 export function urgentOf(body) {
-  return !!(body && ((body.urgency && body.urgency.urgent === true) || body.priority === "urgent"));
+  return !!(body && ((body.urgency && body.urgency.urgent === true) || body.priority === "urgent" ||
+    (body.type === "consignment" && typeof body.emergency_reason === "string" && body.emergency_reason !== "")));
 }
 
 export async function renderCompose(ctx, arg) {
   const { session, app } = ctx;
   const [caseArg, query] = String(arg || "").split("?");
   const params = new URLSearchParams(query || "");
-  const profile = (session.profiles && session.profiles[0]) || "cyber-mla";
-  const st = { kind: params.get("kind") || (caseArg ? "update" : "request"), caseId: caseArg || "", ref: params.get("ref") || "", evidence: null, body: null, envelopes: [] };
+  const profiles = session.profiles && session.profiles.length ? session.profiles : ["cyber-mla"];
+  const wanted = params.get("profile");
+  const st = { profile: profiles.includes(wanted) ? wanted : profiles[0], type: params.get("type") || "", caseId: caseArg || "", ref: params.get("ref") || "", evidence: null, body: null, envelopes: [] };
+  st.kind = params.get("kind") || (caseArg ? "update" : st.profile === "aid-crossing" ? "notice" : "request");
   if (st.caseId) {
     try { st.envelopes = (await get("/api/case/" + enc(st.caseId))).envelopes || []; } catch { st.envelopes = []; }
   }
@@ -46,7 +63,11 @@ export async function renderCompose(ctx, arg) {
   const others = agencyNames(session).filter((a) => a !== session.agency);
 
   const draw = async () => {
-    const { schema, r } = await schemaFor(profile, st.kind);
+    const kinds = kindsOf(st.profile);
+    if (!kinds.includes(st.kind)) st.kind = kinds[0];
+    const type = bodyType(st.profile, st.kind, st.type);
+    const aid = st.profile === "aid-crossing";
+    const { schema, r } = await schemaFor(st.profile, type);
     if (ctx.stale()) return;
     const isResponse = RESPONSES.includes(st.kind);
     const refOpts = st.envelopes.map((e) => {
@@ -57,8 +78,12 @@ export async function renderCompose(ctx, arg) {
       <h1>${t("compose.title")}</h1>
       ${hasCsrf() ? "" : html`<p class="warn" role="alert">${t("session.readonly")}</p>`}
       <form id="compose" novalidate>
+        ${profiles.length > 1 ? html`<div class="field"><label for="c-profile">${t("compose.profile")}</label>
+          <select id="c-profile">${profiles.map((p) => html`<option value="${p}"${p === st.profile ? html` selected` : ""}>${t("profile." + p)}</option>`)}</select></div>` : ""}
         <div class="field"><label for="c-kind">${t("compose.kind")}</label>
-          <select id="c-kind">${SEND_KINDS.map((k) => html`<option value="${k}"${k === st.kind ? html` selected` : ""}>${t("kind." + k)}</option>`)}</select></div>
+          <select id="c-kind">${kinds.map((k) => html`<option value="${k}"${k === st.kind ? html` selected` : ""}>${t((aid ? "aidkind." : "kind.") + k)}</option>`)}</select></div>
+        ${aid && st.kind === "update" ? html`<div class="field"><label for="c-type">${t("compose.aid_update")}</label>
+          <select id="c-type">${AID_UPDATES.map((x) => html`<option value="${x}"${x === type ? html` selected` : ""}>${t("aidtype." + x)}</option>`)}</select></div>` : ""}
         <div class="field"><label for="c-case">${t("compose.case")}</label>
           <input id="c-case" type="text" value="${st.caseId}" aria-describedby="c-case-h c-case_e"><small class="hint" id="c-case-h">${t("compose.case_hint")}</small><span class="err" id="c-case_e" role="alert"></span></div>
         ${isResponse ? html`<div class="field"><label for="c-ref">${t("compose.ref")} <span class="req" aria-hidden="true">*</span></label>
@@ -70,7 +95,7 @@ export async function renderCompose(ctx, arg) {
         <p><button type="button" id="c-template">${t("compose.template")}</button></p>
         <div id="c-body">${formMarkup(r, schema, st.body)}</div>
         <p id="c-urgent" class="urgent" role="status"></p>
-        <fieldset><legend>${t("compose.evidence")}</legend>
+        <fieldset${aid ? html` hidden` : ""}><legend>${t("compose.evidence")}</legend>
           <label for="c-evidence">${t("compose.evidence_file")}</label> <input id="c-evidence" type="file" accept=".json,application/json">
           <span class="err" id="c-evidence_e" role="alert"></span><div id="c-evidence-view">${st.evidence ? stixTable(st.evidence) : ""}</div></fieldset>
         <div id="c-summary" role="alert"></div>
@@ -79,7 +104,7 @@ export async function renderCompose(ctx, arg) {
     const form = document.getElementById("compose");
     const showUrgent = () => {
       const { body } = readForm(document.getElementById("c-body"), r, schema);
-      document.getElementById("c-urgent").textContent = t(urgentOf(body) ? "compose.urgent_yes" : "compose.urgent_no");
+      document.getElementById("c-urgent").textContent = t(urgentOf(body) ? "compose.urgent_yes" : aid ? "compose.urgent_no_aid" : "compose.urgent_no");
     };
     showUrgent();
     const keep = () => {
@@ -91,6 +116,10 @@ export async function renderCompose(ctx, arg) {
     document.getElementById("c-kind").addEventListener("change", async (e) => {
       keep(); st.kind = e.target.value; st.body = null; await draw();
     });
+    const typeSel = document.getElementById("c-type");
+    if (typeSel) typeSel.addEventListener("change", async (e) => { keep(); st.type = e.target.value; st.body = null; await draw(); });
+    const profileSel = document.getElementById("c-profile");
+    if (profileSel) profileSel.addEventListener("change", async (e) => { keep(); st.profile = e.target.value; st.body = null; st.evidence = null; await draw(); });
     document.getElementById("c-case").addEventListener("change", async (e) => {
       keep();
       try { st.envelopes = st.caseId ? (await get("/api/case/" + enc(st.caseId))).envelopes || [] : []; } catch { st.envelopes = []; }
@@ -98,7 +127,7 @@ export async function renderCompose(ctx, arg) {
     });
     document.getElementById("c-template").addEventListener("click", async () => {
       keep();
-      try { st.body = await get("/api/template/" + encodeURIComponent(schemaName(st.kind))); } catch (e) { showSummary([errorText(e)]); return; }
+      try { st.body = await get("/api/template/" + encodeURIComponent(type) + "?profile=" + encodeURIComponent(st.profile)); } catch (e) { showSummary([errorText(e)]); return; }
       if (st.body && st.body.evidence) { st.evidence = st.body.evidence; delete st.body.evidence; } // the template's evidence, shown below
       await draw();
     });
