@@ -116,6 +116,7 @@ struct http_limits {
 	size_t body_budget;        /* bytes of request bodies held at once, over all connections (0: 256 MiB) */
 	size_t body_reserve;       /* of body_budget, kept for trusted addresses (0: a quarter; at most half) */
 	unsigned body_rate;        /* bytes/s a body must average, after timeout_s of grace (0: 16 KiB/s) */
+	int listen_fd;             /* 0: http_start binds addr; else a socket from http_listen, the server's from then on */
 };
 
 /*
@@ -135,7 +136,14 @@ int http_url_addrs(const char *url, struct http_addr *out, size_t max, size_t *n
 
 struct http_server;
 
-/* Listens on addr ("127.0.0.1:8401", "[::1]:8401", ":8401"). Routes and ctx are borrowed. */
+/*
+ * Binds addr and listens, without serving yet: *fd is the socket for
+ * limits->listen_fd (so a process can bind a low port, then give up root and
+ * confine itself before any serving thread exists). 0, or ERR_IO naming addr.
+ */
+int http_listen(const char *addr, int *fd);
+
+/* Listens on addr ("127.0.0.1:8401", "[::1]:8401", ":8401"), or on limits->listen_fd. Routes and ctx are borrowed. */
 int http_start(struct http_server **s, const char *addr, const struct http_route *routes, size_t nroutes,
 	       void *ctx, const struct http_limits *limits);
 /* Stops listening, waits (up to 60 s) for deferred answers and blocking handlers, then closes everything. */
