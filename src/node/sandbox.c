@@ -351,6 +351,10 @@ static int filter(scmp_filter_ctx c, enum sandbox_role role)
 		return ERR_IO;
 	if (add_socket(c, AF_UNIX)) /* sd_notify's datagram to systemd (a new socket each time) */
 		return ERR_IO;
+	/* libmicrohttpd names its threads (PR_SET_NAME), which may first run after the filter is on */
+	struct scmp_arg_cmp set_name = SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME);
+	if (add(c, "prctl", SCMP_ACT_ALLOW, 1, &set_name))
+		return ERR_IO;
 	if (role == SANDBOX_NODE &&
 	    (ADD_LIST(c, node_calls) || add_socket(c, AF_INET) || add_socket(c, AF_INET6) ||
 	     add_socket(c, AF_NETLINK))) /* getaddrinfo's AI_ADDRCONFIG asks the kernel for the addresses in use */
