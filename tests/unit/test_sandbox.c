@@ -1,0 +1,182 @@
+/*
+ * The sandbox's roles in a child process each (node/sandbox.h): the keeper's
+ * strict list lets it do its work (read the tiles, write its state durably,
+ * talk over its socketpair) and nothing else: a new socket kills it by
+ * SIGSYS, and Landlock refuses files outside its directory and writing its
+ * tiles; the node's list kills on execve. tests/cli/sandbox.sh tests the
+ * running node and witness.
+ */
+#include "base/err.h"
+#include "node/sandbox.h"
+#include "check.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/landlock.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[PATH_MAX], state[PATH_MAX + 16], tile[PATH_MAX + 16];
+
+static int have_landlock(void)
+{
+	return syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) >= 1;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	int rc = n == (ssize_t)strlen(text) && fsync(fd) == 0 ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+static int answered; /* the last child answered "pong" on its socketpair */
+
+/* Runs fn in a child under the role's sandbox; its wait status. */
+static int in_child(enum sandbox_role role, int (*fn)(int sock))
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return -1;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct sandbox_paths p = {.dir = dir, .state_dir = role == SANDBOX_KEEPER ? state : NULL};
+		if (sandbox_apply(role, &p)) {
+			fprintf(stderr, "  sandbox_apply: %s\n", err_msg());
+			_exit(100);
+		}
+		_exit(fn(sv[1]));
+	}
+	int st = -1;
+	char buf[16];
+	close(sv[1]);
+	answered = 0;
+	if (pid > 0) {
+		if (write(sv[0], "ping", 4) != 4)
+			CHECK(0);
+		waitpid(pid, &st, 0);
+		answered = read(sv[0], buf, sizeof buf) == 4 && !memcmp(buf, "pong", 4); /* 0: the child closed it */
+	}
+	close(sv[0]);
+	return st;
+}
+
+/* The keeper's work: read a tile, write its state durably (temporary file, fsync, rename), answer on its socket. */
+static int keeper_work(int sock)
+{
+	char buf[64], tmp[PATH_MAX + 32], final[PATH_MAX + 32];
+	int fd = open(tile, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, buf, sizeof buf) <= 0)
+		return 1;
+	close(fd);
+	snprintf(tmp, sizeof tmp, "%s/state.tmp", state);
+	snprintf(final, sizeof final, "%s/state", state);
+	if (write_file(tmp, "size 5\n") || rename(tmp, final))
+		return 2;
+	if (recv(sock, buf, sizeof buf, 0) != 4 || send(sock, "pong", 4, 0) != 4)
+		return 3;
+	return 0;
+}
+
+static void keeper_does_its_work(void)
+{
+	int st = in_child(SANDBOX_KEEPER, keeper_work);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(answered);
+	char final[PATH_MAX + 32];
+	snprintf(final, sizeof final, "%s/state", state);
+	CHECK(access(final, F_OK) == 0);
+}
+
+static int keeper_opens_socket(int sock)
+{
+	(void)sock;
+	int s = socket(AF_INET, SOCK_STREAM, 0); /* the keeper has no network: killed here */
+	return s >= 0 ? 10 : 11;
+}
+
+static void keeper_new_socket_sigsys(void)
+{
+	int st = in_child(SANDBOX_KEEPER, keeper_opens_socket);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+}
+
+static int keeper_files(int sock)
+{
+	(void)sock;
+	if (open("/etc/hostname", O_RDONLY | O_CLOEXEC) >= 0 || errno != EACCES)
+		return 20; /* outside its directory */
+	if (open(tile, O_WRONLY | O_CLOEXEC) >= 0 || errno != EACCES)
+		return 21; /* the tiles are read-only to it */
+	return 0;
+}
+
+static void keeper_landlock_refuses(void)
+{
+	if (!have_landlock()) {
+		printf("SKIP test_sandbox.c:keeper_landlock_refuses: the kernel has no Landlock\n");
+		return;
+	}
+	int st = in_child(SANDBOX_KEEPER, keeper_files);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (WIFEXITED(st) && WEXITSTATUS(st))
+		fprintf(stderr, "  child exit %d\n", WEXITSTATUS(st));
+}
+
+static int node_execs(int sock)
+{
+	(void)sock;
+	char *argv[] = {(char *)"true", NULL};
+	execve("/bin/true", argv, argv + 1);
+	return 30;
+}
+
+static void node_execve_sigsys(void)
+{
+	int st = in_child(SANDBOX_NODE, node_execs);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+}
+
+static void root_refused_without_user(void)
+{
+	if (geteuid() != 0 || getpwnam("parley")) {
+		CHECK(sandbox_drop_user(NULL, 0, dir) == 0 || geteuid() == 0);
+		return;
+	}
+	CHECK(sandbox_drop_user(NULL, 0, dir) == ERR_USAGE);
+	CHECK_MSG("refusing to run as root");
+	CHECK(sandbox_drop_user("root", 0, dir) == ERR_USAGE);
+	CHECK_MSG("is root");
+	CHECK(sandbox_drop_user("no-such-user-here", 0, dir) == ERR_USAGE);
+	CHECK_MSG("no such user");
+	CHECK(geteuid() == 0); /* nothing switched */
+}
+
+int main(void)
+{
+	if (check_tmpdir(dir, sizeof dir, "sandbox"))
+		return 2;
+	snprintf(state, sizeof state, "%s/keeper", dir);
+	snprintf(tile, sizeof tile, "%s/tile", dir);
+	if (mkdir(state, 0700) || write_file(tile, "tile bytes\n"))
+		return 2;
+	RUN(keeper_does_its_work);
+	RUN(keeper_new_socket_sigsys);
+	RUN(keeper_landlock_refuses);
+	RUN(node_execve_sigsys);
+	RUN(root_refused_without_user);
+	CHECK_EXIT();
+}
