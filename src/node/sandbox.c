@@ -305,7 +305,7 @@ static const char *const keeper_calls[] = {
 /* What ASan/UBSan/LSan do (SANITIZE builds only): LSan's exit-time check stops the threads with a tracer. */
 static const char *const sanitizer_calls[] = {
 	"ptrace", "wait4", "prctl", "sigaltstack", "getppid", "kill", "sched_getaffinity", "readlink", "readlinkat",
-	"open", "getdents64", "pipe2", "dup", "dup2", "dup3", "sched_yield", "set_robust_list", "rseq",
+	"open", "getdents", "getdents64", "pipe2", "dup", "dup2", "dup3", "sched_yield", "set_robust_list", "rseq",
 	"setsockopt", "getrlimit", "prlimit64", "munmap", "uname",
 };
 
