@@ -230,11 +230,15 @@ int sandbox_restrict_files(enum sandbox_role role, const struct sandbox_paths *p
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return err_set(ERR_IO, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 	if (p->sqlite_tmp) {
-		/* SQLite's temporary files (large sorts, statement journals) go beneath dir, not to /tmp (not allowed) */
-		char *t = sqlite3_mprintf("%s", p->sqlite_tmp);
-		if (!t)
-			return err_set(ERR_NOMEM, "out of memory");
-		sqlite3_temp_directory = t;
+		/*
+		 * SQLite's temporary files (large sorts, statement journals) go beneath dir, not to /tmp (not allowed).
+		 * A static buffer, set once before any thread: SQLite would free it only on PRAGMA temp_store_directory,
+		 * which parley never runs.
+		 */
+		static char tmp[4200];
+		if ((size_t)snprintf(tmp, sizeof tmp, "%s", p->sqlite_tmp) >= sizeof tmp)
+			return err_set(ERR_USAGE, "%s: path too long", p->sqlite_tmp);
+		sqlite3_temp_directory = tmp;
 	}
 	return landlock_done ? 0 : landlock(role, p);
 }
@@ -307,6 +311,7 @@ static const char *const sanitizer_calls[] = {
 	"ptrace", "wait4", "prctl", "sigaltstack", "getppid", "kill", "sched_getaffinity", "readlink", "readlinkat",
 	"open", "getdents", "getdents64", "pipe2", "dup", "dup2", "dup3", "sched_yield", "set_robust_list", "rseq",
 	"setsockopt", "getrlimit", "prlimit64", "munmap", "uname",
+	"ioctl", /* isatty(stderr) before a report: colours */
 };
 
 static int add(scmp_filter_ctx c, const char *name, uint32_t action, unsigned n, const struct scmp_arg_cmp *cmp)

@@ -84,7 +84,12 @@ if start_witness "$D/wit" && start_node "$D/us" us; then
 else
 	fail serves-under-filter "did not start: $(tail -n 3 "$D/us.log") $(tail -n 3 "$D/wit.log")"
 fi
-kill "$NODE_PID_us" "$NODE_PID_witness" 2>/dev/null; wait 2>/dev/null
+# a clean stop under the filter: exit 0 (what runs at exit, LSan's check in SANITIZE builds too, is allowed)
+kill -TERM "$NODE_PID_us" "$NODE_PID_witness" 2>/dev/null
+wait "$NODE_PID_us"; st_us=$?
+wait "$NODE_PID_witness"; st_wit=$?
+[ "$st_us" = 0 ] && [ "$st_wit" = 0 ] && ! grep -q 'Sanitizer\|runtime error' "$D/us.log" "$D/wit.log" &&
+	pass stops-cleanly-under-filter || fail stops-cleanly-under-filter "exit $st_us and $st_wit: $(tail -n 4 "$D/us.log")"
 
 # ---- --no-sandbox is a flag of one start, never a setting of the --config file ----
 printf 'dir = %s\nno-sandbox = true\n' "$D/us" >"$D/conf"
