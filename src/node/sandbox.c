@@ -336,7 +336,7 @@ static int add_list(scmp_filter_ctx c, const char *const *names, size_t n)
 
 static int add_socket(scmp_filter_ctx c, int domain)
 {
-	struct scmp_arg_cmp a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)domain);
+	struct scmp_arg_cmp a = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)domain, .datum_b = 0};
 	return add(c, "socket", SCMP_ACT_ALLOW, 1, &a);
 }
 
@@ -350,14 +350,14 @@ static int filter(scmp_filter_ctx c, enum sandbox_role role)
 		return ERR_IO;
 	/* threads only: clone must share the thread group (no fork); clone3's flags are out of a filter's
 	 * reach, so it answers ENOSYS and glibc falls back to clone */
-	struct scmp_arg_cmp thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
+	struct scmp_arg_cmp thread = {.arg = 0, .op = SCMP_CMP_MASKED_EQ, .datum_a = CLONE_THREAD, .datum_b = CLONE_THREAD};
 	if (add(c, "clone", SCMP_ACT_ALLOW, SANDBOX_SANITIZE ? 0 : 1, &thread) ||
 	    add(c, "clone3", SCMP_ACT_ERRNO(ENOSYS), 0, NULL))
 		return ERR_IO;
 	if (add_socket(c, AF_UNIX)) /* sd_notify's datagram to systemd (a new socket each time) */
 		return ERR_IO;
 	/* libmicrohttpd names its threads (PR_SET_NAME), which may first run after the filter is on */
-	struct scmp_arg_cmp set_name = SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME);
+	struct scmp_arg_cmp set_name = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = PR_SET_NAME, .datum_b = 0};
 	if (add(c, "prctl", SCMP_ACT_ALLOW, 1, &set_name))
 		return ERR_IO;
 	if (role == SANDBOX_NODE &&
