@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -344,6 +345,10 @@ static int filter(scmp_filter_ctx c, enum sandbox_role role)
 {
 	if (ADD_LIST(c, base_calls))
 		return ERR_IO;
+	/* isatty(): stdio asks it of a stream's first buffered write (TCGETS only reads the terminal's settings) */
+	struct scmp_arg_cmp tcgets = {.arg = 1, .op = SCMP_CMP_EQ, .datum_a = TCGETS, .datum_b = 0};
+	if (add(c, "ioctl", SCMP_ACT_ALLOW, 1, &tcgets))
+		return ERR_IO;
 	if (role == SANDBOX_KEEPER)
 		return ADD_LIST(c, keeper_calls);
 	if (ADD_LIST(c, server_calls))
@@ -360,8 +365,10 @@ static int filter(scmp_filter_ctx c, enum sandbox_role role)
 	struct scmp_arg_cmp set_name = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = PR_SET_NAME, .datum_b = 0};
 	if (add(c, "prctl", SCMP_ACT_ALLOW, 1, &set_name))
 		return ERR_IO;
+	/* glibc's DNS resolver asks how many bytes a UDP answer holds (FIONREAD) */
+	struct scmp_arg_cmp fionread = {.arg = 1, .op = SCMP_CMP_EQ, .datum_a = FIONREAD, .datum_b = 0};
 	if (role == SANDBOX_NODE &&
-	    (ADD_LIST(c, node_calls) || add_socket(c, AF_INET) || add_socket(c, AF_INET6) ||
+	    (ADD_LIST(c, node_calls) || add(c, "ioctl", SCMP_ACT_ALLOW, 1, &fionread) || add_socket(c, AF_INET) || add_socket(c, AF_INET6) ||
 	     add_socket(c, AF_NETLINK))) /* getaddrinfo's AI_ADDRCONFIG asks the kernel for the addresses in use */
 		return ERR_IO;
 	return 0;

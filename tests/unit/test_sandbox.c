@@ -10,9 +10,15 @@
 #include "node/sandbox.h"
 #include "check.h"
 
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <resolv.h>
+#include <stdint.h>
 #include <linux/landlock.h>
 #include <pwd.h>
 #include <signal.h>
@@ -150,6 +156,66 @@ static void node_execve_sigsys(void)
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 }
 
+/* A DNS server on loopback that answers one A query for any name with 127.0.0.1 (a child process). */
+static pid_t dns_server(int fd)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	uint8_t q[512], a[600];
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof from;
+	ssize_t n = recvfrom(fd, q, sizeof q, 0, (struct sockaddr *)&from, &fl);
+	if (n < 12)
+		_exit(1);
+	memcpy(a, q, (size_t)n);
+	a[2] = 0x81, a[3] = 0x80;                   /* a response, recursion available, no error */
+	a[6] = 0, a[7] = 1, a[8] = a[9] = a[10] = a[11] = 0; /* one answer */
+	static const uint8_t rr[] = {0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1};
+	memcpy(a + n, rr, sizeof rr);
+	_exit(sendto(fd, a, (size_t)n + sizeof rr, 0, (struct sockaddr *)&from, fl) > 0 ? 0 : 1);
+}
+
+static struct sockaddr_in dns_addr;
+
+/* glibc's resolver under the node's filter: /etc/hosts, then a DNS query over UDP (its FIONREAD once killed the node). */
+static int node_resolves(int sock)
+{
+	(void)sock;
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+	if (getaddrinfo("localhost", "80", &hints, &ai))
+		return 40;
+	freeaddrinfo(ai);
+	_res.nsaddr_list[0] = dns_addr;
+	_res.nscount = 1;
+	_res.retry = 1;
+	/* getaddrinfo lets the resolver grow its answer buffer: it asks the size with FIONREAD */
+	int rc = getaddrinfo("parley.test", "80", &hints, &ai);
+	if (rc)
+		fprintf(stderr, "  getaddrinfo: %s\n", gai_strerror(rc));
+	else
+		freeaddrinfo(ai);
+	return rc ? 41 : 0;
+}
+
+static void node_resolves_names(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t len = sizeof dns_addr;
+	dns_addr = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&dns_addr, sizeof dns_addr) == 0 &&
+	      getsockname(fd, (struct sockaddr *)&dns_addr, &len) == 0);
+	CHECK(res_init() == 0);
+	pid_t server = dns_server(fd);
+	int st = in_child(SANDBOX_NODE, node_resolves);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fprintf(stderr, "  child: %s %d\n", WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	kill(server, SIGKILL);
+	waitpid(server, NULL, 0);
+	close(fd);
+}
+
 static void root_refused_without_user(void)
 {
 	if (geteuid() != 0 || getpwnam("parley")) {
@@ -177,6 +243,7 @@ int main(void)
 	RUN(keeper_new_socket_sigsys);
 	RUN(keeper_landlock_refuses);
 	RUN(node_execve_sigsys);
+	RUN(node_resolves_names);
 	RUN(root_refused_without_user);
 	CHECK_EXIT();
 }
