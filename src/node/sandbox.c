@@ -259,7 +259,7 @@ static const char *const base_calls[] = {
 	"clock_gettime", "clock_getres", "gettimeofday", "time", /* the vDSO's fallbacks */
 	"clock_nanosleep", "nanosleep",      /* retries and polls that sleep */
 	"getrandom",                         /* libsodium and OpenSSL randomness */
-	"getpid", "gettid", "tgkill",        /* abort() and raise() name themselves */
+	"getpid", "gettid",                  /* abort() and raise() name themselves (tgkill: to itself only, below) */
 	"exit", "exit_group", "restart_syscall",
 };
 
@@ -321,7 +321,7 @@ static int add(scmp_filter_ctx c, const char *name, uint32_t action, unsigned n,
 	if (nr == __NR_SCMP_ERROR)
 		return 0; /* not a system call on this architecture */
 	int r = n ? seccomp_rule_add_array(c, action, nr, n, cmp) : seccomp_rule_add(c, action, nr, 0);
-	if (r && r != -EEXIST)
+	if (r) /* -EEXIST: a rule that overlaps another with another action (libseccomp keeps the first) */
 		return err_set(ERR_IO, "seccomp: rule for %s: %s", name, strerror(-r));
 	return 0;
 }
@@ -345,6 +345,10 @@ static int filter(scmp_filter_ctx c, enum sandbox_role role)
 {
 	if (ADD_LIST(c, base_calls))
 		return ERR_IO;
+	/* abort() and raise() signal their own process, no other */
+	struct scmp_arg_cmp self = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)getpid(), .datum_b = 0};
+	if (add(c, "tgkill", SCMP_ACT_ALLOW, 1, &self))
+		return ERR_IO;
 	/* isatty(): stdio asks it of a stream's first buffered write (TCGETS only reads the terminal's settings) */
 	struct scmp_arg_cmp tcgets = {.arg = 1, .op = SCMP_CMP_EQ, .datum_a = TCGETS, .datum_b = 0};
 	if (add(c, "ioctl", SCMP_ACT_ALLOW, 1, &tcgets))
@@ -359,7 +363,17 @@ static int filter(scmp_filter_ctx c, enum sandbox_role role)
 	if (add(c, "clone", SCMP_ACT_ALLOW, SANDBOX_SANITIZE ? 0 : 1, &thread) ||
 	    add(c, "clone3", SCMP_ACT_ERRNO(ENOSYS), 0, NULL))
 		return ERR_IO;
-	if (add_socket(c, AF_UNIX)) /* sd_notify's datagram to systemd (a new socket each time) */
+	/*
+	 * AF_UNIX: datagrams only, sd_notify's to systemd (a new socket each time). A stream socket could
+	 * connect to a local service (a container runtime's socket): refused with EACCES, which glibc's
+	 * lookups take as "no nscd" and go on.
+	 */
+	struct scmp_arg_cmp unix_dgram[2] = {{.arg = 0, .op = SCMP_CMP_EQ, .datum_a = AF_UNIX, .datum_b = 0},
+					     {.arg = 1, .op = SCMP_CMP_MASKED_EQ, .datum_a = 0xf, .datum_b = SOCK_DGRAM}};
+	struct scmp_arg_cmp unix_stream[2] = {{.arg = 0, .op = SCMP_CMP_EQ, .datum_a = AF_UNIX, .datum_b = 0},
+					      {.arg = 1, .op = SCMP_CMP_MASKED_EQ, .datum_a = 0xf, .datum_b = SOCK_STREAM}};
+	if (add(c, "socket", SCMP_ACT_ALLOW, 2, unix_dgram) ||
+	    add(c, "socket", SCMP_ACT_ERRNO(EACCES), 2, unix_stream))
 		return ERR_IO;
 	/* libmicrohttpd names its threads (PR_SET_NAME), which may first run after the filter is on */
 	struct scmp_arg_cmp set_name = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = PR_SET_NAME, .datum_b = 0};
@@ -389,10 +403,10 @@ int sandbox_apply(enum sandbox_role role, const struct sandbox_paths *p)
 		(void)seccomp_attr_set(c, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (r)
 		rc = err_set(ERR_IO, "seccomp: %s", strerror(-r));
+	if (!rc && SANDBOX_SANITIZE) /* first: unconditional, they take in the role's rules with conditions */
+		rc = ADD_LIST(c, sanitizer_calls);
 	if (!rc)
 		rc = filter(c, role);
-	if (!rc && SANDBOX_SANITIZE)
-		rc = ADD_LIST(c, sanitizer_calls);
 	if (!rc && (r = seccomp_load(c)))
 		rc = err_set(ERR_IO, "seccomp: cannot load the filter: %s", strerror(-r));
 	seccomp_release(c);

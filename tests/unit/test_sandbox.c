@@ -156,6 +156,39 @@ static void node_execve_sigsys(void)
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 }
 
+/* AF_UNIX: sd_notify's datagram socket, yes; a stream socket (to connect to a local service), EACCES, not death. */
+static int node_unix_sockets(int sock)
+{
+	(void)sock;
+	int d = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (d < 0)
+		return 50;
+	close(d);
+	return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0) < 0 && errno == EACCES ? 0 : 51;
+}
+
+static void node_unix_stream_refused(void)
+{
+	int st = in_child(SANDBOX_NODE, node_unix_sockets);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* tgkill is for abort() and raise(): another process (here the parent, signal 0) is out of reach */
+static pid_t parent;
+static int node_signals_parent(int sock)
+{
+	(void)sock;
+	syscall(SYS_tgkill, parent, parent, 0);
+	return 60;
+}
+
+static void node_signals_only_itself(void)
+{
+	parent = getpid();
+	int st = in_child(SANDBOX_NODE, node_signals_parent);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+}
+
 /* A DNS server on loopback that answers one A query for any name with 127.0.0.1 (a child process). */
 static pid_t dns_server(int fd)
 {
@@ -244,6 +277,8 @@ int main(void)
 	RUN(keeper_landlock_refuses);
 	RUN(node_execve_sigsys);
 	RUN(node_resolves_names);
+	RUN(node_unix_stream_refused);
+	RUN(node_signals_only_itself);
 	RUN(root_refused_without_user);
 	CHECK_EXIT();
 }
