@@ -18,6 +18,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <resolv.h>
+#include <seccomp.h>
 #include <stdint.h>
 #include <linux/landlock.h>
 #include <pwd.h>
@@ -249,6 +250,38 @@ static void node_resolves_names(void)
 	close(fd);
 }
 
+/*
+ * A kernel without Landlock (or a systemd filter that refuses its calls, EPERM): the child makes
+ * landlock_create_ruleset fail with ENOSYS, and sandbox_apply still sets the seccomp filter (a new
+ * socket then kills) instead of failing.
+ */
+static void without_landlock_seccomp_still_on(void)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		scmp_filter_ctx c = seccomp_init(SCMP_ACT_ALLOW);
+		if (!c || seccomp_rule_add(c, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(landlock_create_ruleset), 0) ||
+		    seccomp_load(c))
+			_exit(70);
+		seccomp_release(c);
+		struct sandbox_paths p = {.dir = dir, .state_dir = state};
+		if (sandbox_apply(SANDBOX_KEEPER, &p))
+			_exit(71);
+		int fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC); /* no Landlock: opens */
+		if (fd < 0)
+			_exit(72);
+		close(fd);
+		socket(AF_INET, SOCK_STREAM, 0); /* the filter is on: killed here */
+		_exit(73);
+	}
+	int st = 0;
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	if (WIFEXITED(st))
+		fprintf(stderr, "  child exit %d\n", WEXITSTATUS(st));
+}
+
 static void root_refused_without_user(void)
 {
 	if (geteuid() != 0 || getpwnam("parley")) {
@@ -279,6 +312,7 @@ int main(void)
 	RUN(node_resolves_names);
 	RUN(node_unix_stream_refused);
 	RUN(node_signals_only_itself);
+	RUN(without_landlock_seccomp_still_on);
 	RUN(root_refused_without_user);
 	CHECK_EXIT();
 }
