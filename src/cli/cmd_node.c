@@ -82,6 +82,8 @@ static int confine(void *ctx, const char *dir)
 		return rc;
 	c->paths.dir = dir;
 	c->paths.hidden = c->hidden;
+	static const char *const readonly[] = {"charter", NULL}; /* read at start; changes come as amendments */
+	c->paths.readonly = readonly;
 	if (c->role == SANDBOX_NODE) {
 		snprintf(c->tmp, sizeof c->tmp, "%s/tmp", dir);
 		c->paths.sqlite_tmp = c->tmp;

@@ -150,15 +150,15 @@ static int ll_allow(int ruleset, const char *path, uint64_t access, uint64_t han
 	return 0;
 }
 
-static int is_hidden(const struct sandbox_paths *p, const char *name)
+static int listed(const char *const *names, const char *name)
 {
-	for (const char *const *h = p->hidden; h && *h; h++)
+	for (const char *const *h = names; h && *h; h++)
 		if (!strcmp(*h, name))
 			return 1;
 	return 0;
 }
 
-/* Every entry of dir but the hidden ones, read-write; dir itself only listed. */
+/* Every entry of dir but the hidden ones, read-write (the read-only ones read-only); dir itself only listed. */
 static int ll_allow_dir_entries(int ruleset, const struct sandbox_paths *p, uint64_t handled)
 {
 	DIR *d = opendir(p->dir);
@@ -168,10 +168,10 @@ static int ll_allow_dir_entries(int ruleset, const struct sandbox_paths *p, uint
 	struct dirent *e;
 	char path[4200];
 	while (!rc && (e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || is_hidden(p, e->d_name))
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || listed(p->hidden, e->d_name))
 			continue;
 		snprintf(path, sizeof path, "%s/%s", p->dir, e->d_name);
-		rc = ll_allow(ruleset, path, FS_RW, handled);
+		rc = ll_allow(ruleset, path, listed(p->readonly, e->d_name) ? FS_RO : FS_RW, handled);
 	}
 	closedir(d);
 	return rc;
@@ -429,11 +429,13 @@ void sandbox_selftest(void)
 		char e[64];
 		snprintf(e, sizeof e, "%s", r ? strerror(errno) : "");
 		logline_event(LOGLINE_WARN, "sandbox_selftest", "call", "execve", "result", "returned", "errno", e, LOGLINE_END);
-	} else if (!strncmp(t, "open:", 5)) {
-		int fd = open(t + 5, O_RDONLY | O_CLOEXEC);
+	} else if (!strncmp(t, "open:", 5) || !strncmp(t, "write:", 6)) {
+		int w = t[0] == 'w';
+		const char *path = t + (w ? 6 : 5);
+		int fd = open(path, (w ? O_WRONLY | O_APPEND : O_RDONLY) | O_CLOEXEC); /* opened only: nothing written */
 		char e[64];
 		snprintf(e, sizeof e, "%s", fd < 0 ? strerror(errno) : "");
-		logline_event(LOGLINE_WARN, "sandbox_selftest", "call", "open", "path", t + 5, "result",
+		logline_event(LOGLINE_WARN, "sandbox_selftest", "call", w ? "write" : "open", "path", path, "result",
 			      fd < 0 ? "refused" : "opened", "errno", e, LOGLINE_END);
 		if (fd >= 0)
 			close(fd);

@@ -43,6 +43,8 @@ struct sandbox_paths {
 	 * cannot be opened. Create the directories the process will need first.
 	 */
 	const char *const *hidden;
+	/* NULL, or names of entries directly in dir the role may read but not change (the charter), NULL-terminated. */
+	const char *const *readonly;
 	/* KEEPER only (NULL otherwise): the directory of its state file, read-write beneath it. */
 	const char *state_dir;
 	/* NULL, or a directory beneath dir for SQLite's temporary files (sqlite3_temp_directory is set to it). */
@@ -78,6 +80,7 @@ int sandbox_apply(enum sandbox_role role, const struct sandbox_paths *p);
  *                ENOENT and the process goes on
  *   open:PATH    opens PATH for reading (Landlock refuses with EACCES what is
  *                outside the allowed paths) and logs result=opened|refused
+ *   write:PATH   the same, opening for writing (appending; nothing is written)
  * Call it where the sandbox is in force (or would be, with --no-sandbox).
  */
 void sandbox_selftest(void);

@@ -49,23 +49,28 @@ unset PARLEY_SANDBOX_SELFTEST
 kill "$NODE_PID_us"; wait "$NODE_PID_us" 2>/dev/null
 
 # ---- Landlock: files outside DIR, and the key file inside it, are refused ----
-# open_as WHAT PATH [flags] — starts the node with the open:PATH hook, prints the hook's result
+# open_as open|write PATH [flags] — starts the node with the open:PATH (or write:PATH) hook, prints the hook's result
 open_as() {
-	local path=$2; shift 2
+	local how=$1 path=$2; shift 2
 	: >"$D/us.log"
-	PARLEY_SANDBOX_SELFTEST=open:$path start_node "$D/us" us "$@" >/dev/null 2>&1
+	PARLEY_SANDBOX_SELFTEST=$how:$path start_node "$D/us" us "$@" >/dev/null 2>&1
 	kill "$NODE_PID_us" 2>/dev/null; wait "$NODE_PID_us" 2>/dev/null
-	sed -n 's/.*event=sandbox_selftest call=open .*result=\([a-z]*\).*/\1/p' "$D/us.log"
+	sed -n 's/.*event=sandbox_selftest call=[a-z]* .*result=\([a-z]*\).*/\1/p' "$D/us.log"
 }
-r=$(open_as x "$D/charter")
+r=$(open_as open "$D/charter")
 if grep -q 'sandbox_landlock status=unavailable' "$D/us.log"; then
 	skip landlock-refuses-outside-dir "the kernel has no Landlock ($(grep -o 'msg=[^ ]*' "$D/us.log" | head -n 1))"
 	skip landlock-refuses-key-file "the kernel has no Landlock"
+	skip landlock-charter-read-only "the kernel has no Landlock"
 else
-	[ "$r" = refused ] && [ "$(open_as x "$D/outside")" = refused ] && [ "$(open_as x "$D/us/charter")" = opened ] &&
+	[ "$r" = refused ] && [ "$(open_as open "$D/outside")" = refused ] && [ "$(open_as open "$D/us/charter")" = opened ] &&
 		pass landlock-refuses-outside-dir || fail landlock-refuses-outside-dir "charter outside: $r; $(tail -n 2 "$D/us.log")"
-	[ "$(open_as x "$D/us/node.key")" = refused ] && [ "$(open_as x "$D/us/node.key" --no-sandbox)" = opened ] &&
+	[ "$(open_as open "$D/us/node.key")" = refused ] && [ "$(open_as open "$D/us/node.key" --no-sandbox)" = opened ] &&
 		pass landlock-refuses-key-file || fail landlock-refuses-key-file "$(tail -n 2 "$D/us.log")"
+	# the charter is read-only to it (changes come as amendments); its index is written
+	[ "$(open_as write "$D/us/charter")" = refused ] && [ "$(open_as write "$D/us/index.sqlite")" = opened ] &&
+		[ "$(open_as write "$D/us/charter" --no-sandbox)" = opened ] &&
+		pass landlock-charter-read-only || fail landlock-charter-read-only "$(tail -n 2 "$D/us.log")"
 fi
 
 # ---- the node and the witness serve under the filter: a submission is sequenced and cosigned ----
