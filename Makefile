@@ -88,6 +88,16 @@ $(BUILD)/obj/%.o: %.c | $(DEPS_OK)
 EMBED_DATA = $(shell sed -n 's/^EMBED_FILE([a-z_]*, "\(.*\)");$$/\1/p' $(1))
 $(BUILD)/obj/src/cli/cmd_demo.o: $(call EMBED_DATA,src/cli/cmd_demo.c)
 $(BUILD)/obj/src/cli/cmd_body.o: $(call EMBED_DATA,src/cli/cmd_body.c)
+$(BUILD)/obj/src/desk/desk_bodies.o: $(call EMBED_DATA,src/desk/desk_bodies.c)
+
+# The desk's page (docs/desk.md): built from web/ into $(BUILD)/web/, then into the binary.
+WEB_OUT := $(BUILD)/web
+WEB_SRC := $(shell find web -path web/node_modules -prune -o -type f -print 2>/dev/null)
+$(WEB_OUT)/.built: $(WEB_SRC) | $(DEPS_OK)
+	@$(if $(Q),echo "  WEB   $(WEB_OUT)")
+	$(Q)bash web/build.sh $(abspath $(WEB_OUT)) && touch $@
+$(BUILD)/obj/src/desk/desk_assets.o: $(WEB_OUT)/.built
+$(BUILD)/obj/src/desk/desk_assets.o: ALL_CFLAGS += -DDESK_WEB_DIR='"$(abspath $(WEB_OUT))"'
 
 $(BUILD)/obj/src/base/version.o: VERSION
 $(BUILD)/obj/src/base/version.o: ALL_CFLAGS += -DPARLEY_VERSION='"$(VERSION)"'
@@ -139,6 +149,8 @@ $(FUZZ_BUILD)/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(Q)clang $(FUZZ_BASE_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 $(FUZZ_BUILD)/obj/src/base/version.o: VERSION
+$(FUZZ_BUILD)/obj/src/desk/desk_assets.o: $(WEB_OUT)/.built
+$(FUZZ_BUILD)/obj/src/desk/desk_assets.o: FUZZ_BASE_CFLAGS += -DDESK_WEB_DIR='"$(abspath $(WEB_OUT))"'
 $(FUZZ_BUILD)/obj/src/base/version.o: FUZZ_BASE_CFLAGS += -DPARLEY_VERSION='"$(VERSION)"'
 $(FUZZ_BUILD)/libparley-fuzz.a: $(FUZZ_LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^

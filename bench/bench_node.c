@@ -2,7 +2,7 @@
  * bench_node — the live-exchange benchmarks behind `make bench` (bench/node.sh
  * starts the nodes, this program drives them).
  *
- *   submit CHANNEL N CONNS THREADS URL COSIGNER
+ *   submit CHANNEL N CONNS THREADS URL COSIGNER [SENDER_PID RECIPIENT_URL]
  *       CHANNEL is a directory made by tests/fixture.sh (charter, keys/). Builds N
  *       distinct submissions before the clock starts: notices from us.fbi and
  *       us.doj to ru.fsb / ru.gp, each with its own small age-sealed body,
@@ -20,12 +20,34 @@
  *       COSIGNER "-" skips the receipts (for trials with the sender alone).
  *       The reference: raw crypto_sign_verify_detached of the same envelopes'
  *       signatures on THREADS threads, half before and half after the load.
+ *       With SENDER_PID (the node at URL) and RECIPIENT_URL (COSIGNER's node):
+ *       the sender's cost. Its CPU time (the process and all its descendants,
+ *       bench/proc_cpu.h) just before the first submission, and again once the
+ *       recipient's checkpoint covers N entries (its 'received' envelopes, one
+ *       per submission: the recipient's log holds nothing else in the bench)
+ *       and carries the sender's valid cosignature, i.e. the sender has
+ *       mirrored and checked every 'received' envelope; the difference over N
+ *       accepted envelopes, beside one raw verification's CPU time
+ *       (CLOCK_PROCESS_CPUTIME_ID of this process around the reference, which
+ *       runs while nothing else of this process does).
+ *       Prints submit_seconds=, submit_per_s=, ed25519_verify_per_s=,
+ *       submit_ratio_vs_verify=, [submit_cpu_us_per_envelope=, verify_cpu_us=,
+ *       submit_cost_in_verifies=,] receipt_ms_p50=, receipt_ms_p99= and # comments.
  *
- * Prints submit_seconds=, submit_per_s=, ed25519_verify_per_s=,
- * submit_ratio_vs_verify=, receipt_ms_p50=, receipt_ms_p99= and # comments.
+ *   receipt CHANNEL SAMPLES URL COSIGNER RECIPIENT_URL
+ *       Receipts on idle nodes: SAMPLES submissions (case ids <agency>/idle-<i>),
+ *       one at a time, IDLE_GAP_MS apart. After each answer, every IDLE_POLL_US,
+ *       asks URL for the receipt of that entry (as the watcher above) and
+ *       RECIPIENT_URL for its checkpoint, until the receipt carries COSIGNER's
+ *       valid cosignature and the recipient's signed checkpoint has grown by one
+ *       (its 'received' envelope). Prints receipt_ms_idle_p50=,
+ *       receipt_ms_idle_p90= (send to receipt) and a comment with the parts:
+ *       send to answer, answer to receipt, send to 'received'.
+ *
  * Exits 1 on any failure (a refused submission, a receipt that never comes).
  */
 #include "clock.h"
+#include "proc_cpu.h"
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -103,6 +125,7 @@ struct corpus {
 	size_t *text_len;
 	uint8_t *signer;
 	int64_t time;
+	const char *tag;            /* in the case ids: <agency>/<tag>-<i> */
 	size_t body_len;            /* of submission 0, for the comment */
 };
 
@@ -133,7 +156,7 @@ static void *build_part(void *arg)
 		snprintf(f.from, sizeof f.from, "%s", senders[s]);
 		snprintf(f.to[0], sizeof f.to[0], "%s", to);
 		f.nto = 1;
-		snprintf(f.case_id, sizeof f.case_id, "%s/b-%zu", senders[s], i);
+		snprintf(f.case_id, sizeof f.case_id, "%s/%s-%zu", senders[s], c->tag, i);
 		f.kind = ENV_NOTICE;
 		f.time = c->time;
 		int rc = age_encrypt_buf(plain, (size_t)pl, r, 2, 0, &sealed);
@@ -154,7 +177,7 @@ static void *build_part(void *arg)
 			die("submit_frame_format", rc);
 		/* The reference verifies exactly this signature over this text. */
 		struct note nt;
-		const uint8_t *env = memchr(c->req[i].data, '\n', c->req[i].len) + 1;
+		const uint8_t *env = (const uint8_t *)memchr(c->req[i].data, '\n', c->req[i].len) + 1;
 		if ((rc = note_parse(&nt, env, note.len)) || nt.nsigs != 1 || nt.sigs[0].sig_len != crypto_sign_BYTES)
 			die("note_parse", rc ? rc : ERR_FORMAT);
 		memcpy(c->sig[i], nt.sigs[0].sig, crypto_sign_BYTES);
@@ -169,8 +192,9 @@ static void *build_part(void *arg)
 	return NULL;
 }
 
-static void build_corpus(struct corpus *c, const char *channel, size_t n, int nthreads)
+static void build_corpus(struct corpus *c, const char *channel, const char *tag, size_t n, int nthreads)
 {
+	c->tag = tag;
 	char path[4096];
 	struct buf b;
 	buf_init(&b, CHARTER_MAX_SIZE);
@@ -195,6 +219,21 @@ static void build_corpus(struct corpus *c, const char *channel, size_t n, int nt
 	for (int k = 0; k < nthreads; k++)
 		args[k] = (struct build_arg){c, k, nthreads};
 	run_threads(nthreads, build_part, args, sizeof args[0]);
+}
+
+static void corpus_release(struct corpus *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		buf_release(&c->req[i]);
+	for (int s = 0; s < NSENDERS; s++)
+		keyfile_release(&c->keys[s]);
+	charter_release(&c->charter);
+	free(c->req);
+	free(c->sig);
+	free(c->text);
+	free(c->text_len);
+	free(c->signer);
+	free(c);
 }
 
 /* ---- the reference: raw Ed25519 verification on THREADS threads ---- */
@@ -418,6 +457,7 @@ struct watch {
 	double *when;
 	size_t n, cap;
 	atomic_uint_fast64_t covered; /* the largest size seen cosigned */
+	size_t requests;           /* receipts asked for (load on the sender that is the bench's, not the exchange's) */
 	pthread_mutex_t mu;
 };
 
@@ -426,20 +466,78 @@ static size_t to_buf(char *p, size_t size, size_t n, void *ctx)
 	return buf_append(ctx, p, size * n) ? 0 : size * n;
 }
 
+/*
+ * A receipt (a tlog-proof whose checkpoint carries the cosigner's cosignature)
+ * for an entry at or above `index`: its checkpoint into *cp, or the bench dies.
+ */
+static void receipt_check(const struct buf *b, const struct note_verifier *cosigner, uint64_t index, struct checkpoint *cp)
+{
+	const uint8_t *cpn = b->len ? memmem(b->data, b->len, "\n\n", 2) : NULL;
+	struct note nt;
+	int ok = 0;
+	if (!cpn)
+		die("a receipt without a checkpoint", ERR_FORMAT);
+	cpn += 2;
+	if (note_parse(&nt, cpn, b->len - (size_t)(cpn - b->data)))
+		die("a receipt's checkpoint", ERR_FORMAT);
+	if (checkpoint_parse_text(cp, nt.data, nt.text_len) || note_verify(&nt, cosigner, 1, &ok, NULL) || !ok ||
+	    cp->size <= index)
+		die("a receipt that does not carry the recipient's cosignature", ERR_VERIFY);
+	note_release(&nt);
+}
+
+/*
+ * GET url/checkpoint with h: its size into *size, 1 into *cosigned if it carries a
+ * valid cosignature by `by` as well as the log's signature by `log`. 0, or -1 if
+ * there is no answer yet; the bench dies on a checkpoint that does not verify.
+ */
+static int checkpoint_get(CURL *h, struct buf *b, const char *url, const struct note_verifier *log,
+			  const struct note_verifier *by, uint64_t *size, int *cosigned)
+{
+	char u[1024];
+	long status = 0;
+	snprintf(u, sizeof u, "%s/checkpoint", url);
+	curl_easy_setopt(h, CURLOPT_URL, u);
+	buf_reset(b);
+	if (curl_easy_perform(h) != CURLE_OK || curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK ||
+	    status != 200)
+		return -1;
+	struct note nt;
+	struct checkpoint cp;
+	struct note_verifier vs[2] = {*log, *by};
+	int ok[2] = {0, 0};
+	if (note_parse(&nt, b->data, b->len) || checkpoint_parse_text(&cp, nt.data, nt.text_len) ||
+	    note_verify(&nt, vs, 2, ok, NULL) || !ok[0])
+		die("the recipient's checkpoint does not verify", ERR_VERIFY);
+	note_release(&nt);
+	*size = cp.size;
+	*cosigned = ok[1];
+	return 0;
+}
+
+static CURL *easy_new(struct buf *b)
+{
+	CURL *h = curl_easy_init();
+	if (!h)
+		die("curl_easy_init", ERR_NOMEM);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_buf);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+	return h;
+}
+
 /* Covered by a receipt: the smallest uncovered index, asked for its receipt (the node's
  * /proof/<party>/<index>?cosigned-by=<cosigner>); a 200 names the checkpoint it is against. */
 static void *watcher_main(void *arg)
 {
 	struct watch *w = arg;
-	CURL *h = curl_easy_init();
 	struct buf b;
 	buf_init(&b, CHECKPOINT_MAX_SIZE + 65536);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_buf);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+	CURL *h = easy_new(&b);
 	while (!atomic_load(&w->stop)) {
 		char url[1024];
+		w->requests++;
 		snprintf(url, sizeof url, "%s/proof/%s/%" PRIu64 "?cosigned-by=%s", w->url, w->party,
 			 (uint64_t)atomic_load(&w->covered), w->cosigner.name);
 		curl_easy_setopt(h, CURLOPT_URL, url);
@@ -448,18 +546,8 @@ static void *watcher_main(void *arg)
 		if (curl_easy_perform(h) == CURLE_OK && curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
 		    status == 200) {
 			double t = now();
-			const uint8_t *cpn = b.len ? memmem(b.data, b.len, "\n\n", 2) : NULL;
-			struct note nt;
 			struct checkpoint cp;
-			int ok = 0;
-			if (!cpn)
-				die("a receipt without a checkpoint", ERR_FORMAT);
-			cpn += 2;
-			if (note_parse(&nt, cpn, b.len - (size_t)(cpn - b.data)) ||
-			    checkpoint_parse_text(&cp, nt.data, nt.text_len) || note_verify(&nt, &w->cosigner, 1, &ok, NULL) || !ok ||
-			    cp.size <= atomic_load(&w->covered))
-				die("a receipt that does not carry the recipient's cosignature", ERR_VERIFY);
-			note_release(&nt);
+			receipt_check(&b, &w->cosigner, atomic_load(&w->covered), &cp);
 			pthread_mutex_lock(&w->mu);
 			if (w->n == w->cap) {
 				w->cap = w->cap ? 2 * w->cap : 1024;
@@ -498,20 +586,73 @@ static size_t parse_size(const char *s)
 	return (size_t)v;
 }
 
-static int cmd_submit(const char *channel, size_t n, int conns, int threads, const char *url, const char *cosigner)
+/* The CPU time of process `pid` and its descendants, in seconds; the bench dies if it cannot be read. */
+static double tree_cpu(pid_t pid, size_t *processes, double *user)
+{
+	struct proc_cpu c;
+	if (proc_cpu_tree(pid, &c))
+		die("reading the sender's CPU time from /proc", ERR_IO);
+	if (processes)
+		*processes = c.processes;
+	if (user)
+		*user = (double)c.user / (double)sysconf(_SC_CLK_TCK);
+	return proc_cpu_seconds(&c);
+}
+
+/*
+ * Waits (at most RECEIPT_TIMEOUT_S) until the recipient's checkpoint at
+ * recipient_url covers `want` entries (its 'received' envelopes) and carries
+ * the sender's cosignature: the sender has then mirrored and checked every
+ * 'received' envelope that answers its submissions.
+ */
+static void wait_received_cosigned(const char *recipient_url, const struct note_verifier *log,
+				   const struct note_verifier *sender, uint64_t want)
+{
+	struct buf b;
+	buf_init(&b, CHECKPOINT_MAX_SIZE);
+	CURL *h = easy_new(&b);
+	uint64_t size = 0;
+	int cosigned = 0;
+	double deadline = now() + RECEIPT_TIMEOUT_S;
+	while (now() < deadline) {
+		if (checkpoint_get(h, &b, recipient_url, log, sender, &size, &cosigned) == 0 && size >= want && cosigned)
+			break;
+		usleep(10000);
+	}
+	curl_easy_cleanup(h);
+	buf_release(&b);
+	if (size < want || !cosigned) {
+		fprintf(stderr, "bench_node: after %d s the recipient's log holds %" PRIu64 " of %" PRIu64
+			" 'received' envelopes%s\n", RECEIPT_TIMEOUT_S, size, want,
+			cosigned ? "" : ", without the sender's cosignature");
+		exit(1);
+	}
+}
+
+/*
+ * sender_pid > 0: the sender's CPU (its whole process tree) from just before the
+ * load until the recipient's checkpoint covering every 'received' envelope
+ * (recipient_url) carries the sender's cosignature.
+ */
+static int cmd_submit(const char *channel, size_t n, int conns, int threads, const char *url, const char *cosigner,
+		      pid_t sender_pid, const char *recipient_url)
 {
 	if (conns < 1 || conns > MAX_CONNS || threads < 1 || threads > MAX_THREADS)
 		die("thread count", ERR_USAGE);
+	if (sender_pid > 0 && (!strcmp(cosigner, "-") || !recipient_url))
+		die("the sender's CPU needs the recipient (COSIGNER and RECIPIENT_URL)", ERR_USAGE);
 	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		die("library initialisation", ERR_NOMEM);
 	struct corpus *c = xcalloc(1, sizeof *c);
 	double t0 = now();
-	build_corpus(c, channel, n, threads);
+	build_corpus(c, channel, "b", n, threads);
 	printf("# node: built %zu signed submissions (envelopes of ~%zu bytes, sealed bodies of ~%zu bytes) in %.1f s "
 	       "(not measured)\n", n, c->req[0].len - c->body_len, c->body_len, now() - t0);
 
 	size_t raw_n = n;
+	double vcpu0 = cpu_seconds();
 	double raw_s = raw_verify(c, 0, raw_n / 2, threads);
+	double raw_cpu = cpu_seconds() - vcpu0;
 
 	struct watch w = {.url = url};
 	int receipts = strcmp(cosigner, "-") != 0;
@@ -531,6 +672,9 @@ static int cmd_submit(const char *channel, size_t n, int conns, int threads, con
 	struct load l = {.c = c, .url = url};
 	l.sent = xcalloc(n, sizeof *l.sent);
 	l.index = xcalloc(n, sizeof *l.index);
+	size_t sender_procs = 0;
+	double sender_user0 = 0, sender_user = 0;
+	double sender0 = sender_pid > 0 ? tree_cpu(sender_pid, NULL, &sender_user0) : 0;
 	double cpu0 = cpu_seconds();
 	run_load(&l, conns);
 	double load_cpu = cpu_seconds() - cpu0;
@@ -556,43 +700,219 @@ static int cmd_submit(const char *channel, size_t n, int conns, int threads, con
 		exit(1);
 	}
 
+	double sender_cpu = 0, received_wait = 0;
+	if (sender_pid > 0) {
+		const struct charter_party *rp = charter_party(&c->charter, cosigner, strlen(cosigner));
+		const struct charter_party *sp = charter_party(&c->charter, w.party, strlen(w.party));
+		double t = now();
+		wait_received_cosigned(recipient_url, &rp->node_key, &sp->node_cosigner, n);
+		received_wait = now() - t;
+		sender_cpu = tree_cpu(sender_pid, &sender_procs, &sender_user) - sender0;
+		sender_user -= sender_user0;
+	}
+
 	printf("# cpu: bench_node %.1f s so far (user+system: building, the first verify half, clients, watcher), "
 	       "%.2f s of it during the load (clients and watcher)\n", cpu_seconds(), load_cpu);
+	vcpu0 = cpu_seconds();
 	raw_s += raw_verify(c, raw_n / 2, raw_n, threads);
+	raw_cpu += cpu_seconds() - vcpu0;
 
 	double submit_rate = (double)n / load_s, verify_rate = (double)raw_n / raw_s;
 	printf("# node: %zu submissions over %d keep-alive connections in %.2f s; raw verify of %zu signatures on %d threads "
 	       "in %.2f s\n", n, conns, load_s, raw_n, threads, raw_s);
 	printf("submit_seconds=%.3f\nsubmit_per_s=%.0f\ned25519_verify_per_s=%.0f\nsubmit_ratio_vs_verify=%.3f\n", load_s,
 	       submit_rate, verify_rate, submit_rate / verify_rate);
-	if (!receipts)
-		return 0;
-	/* Latency of entry i: the first cosigned size above its index, seen at when[k]. */
-	double *ms = xcalloc(n, sizeof *ms);
-	for (size_t i = 0; i < n; i++) {
-		size_t lo = 0, hi = w.n; /* first k with size[k] > index */
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			if (w.size[mid] > (uint64_t)l.index[i])
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
-		ms[i] = (w.when[lo] - l.sent[i]) * 1e3;
+	if (sender_pid > 0) {
+		double per = sender_cpu * 1e6 / (double)n, verify_us = raw_cpu * 1e6 / (double)raw_n;
+		printf("# cost: the sender (%zu process%s: the node and its descendants, user+system from /proc) used %.2f s of CPU "
+		       "(%.2f s user, %.2f s system) for %zu accepted envelopes, from just before the first submission until the recipient's checkpoint "
+		       "covering all %zu 'received' envelopes carried its cosignature (%.2f s after the last receipt); it includes "
+		       "answering %zu receipt polls of the bench's watcher; one raw verification %.1f us of CPU "
+		       "(CLOCK_PROCESS_CPUTIME_ID over %zu verifications on %d threads, this process)\n",
+		       sender_procs, sender_procs == 1 ? "" : "es", sender_cpu, sender_user, sender_cpu - sender_user, n, n, received_wait, w.requests, verify_us,
+		       raw_n, threads);
+		printf("submit_cpu_us_per_envelope=%.1f\nverify_cpu_us=%.1f\nsubmit_cost_in_verifies=%.2f\n", per, verify_us,
+		       per / verify_us);
 	}
-	qsort(ms, n, sizeof *ms, cmp_double);
-	printf("# receipts: %zu receipts against successive checkpoints (polled every %d ms); last covered %.2f s after the last answer; "
-	       "min %.1f ms, p90 %.1f ms, max %.1f ms\n", w.n, WATCH_MS, waited, ms[0], ms[n * 9 / 10], ms[n - 1]);
-	printf("receipt_ms_p50=%.1f\nreceipt_ms_p99=%.1f\n", ms[n / 2], ms[n * 99 / 100]);
+	if (receipts) {
+		/* Latency of entry i: the first cosigned size above its index, seen at when[k]. */
+		double *ms = xcalloc(n, sizeof *ms);
+		for (size_t i = 0; i < n; i++) {
+			size_t lo = 0, hi = w.n; /* first k with size[k] > index */
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				if (w.size[mid] > (uint64_t)l.index[i])
+					hi = mid;
+				else
+					lo = mid + 1;
+			}
+			ms[i] = (w.when[lo] - l.sent[i]) * 1e3;
+		}
+		qsort(ms, n, sizeof *ms, cmp_double);
+		printf("# receipts: %zu receipts against successive checkpoints (polled every %d ms); last covered %.2f s after the last answer; "
+		       "min %.1f ms, p90 %.1f ms, max %.1f ms\n", w.n, WATCH_MS, waited, ms[0], ms[n * 9 / 10], ms[n - 1]);
+		printf("receipt_ms_p50=%.1f\nreceipt_ms_p99=%.1f\n", ms[n / 2], ms[n * 99 / 100]);
+		free(ms);
+		free(w.size);
+		free(w.when);
+		pthread_mutex_destroy(&w.mu);
+	}
+	free(l.sent);
+	free(l.index);
+	corpus_release(c);
+	curl_global_cleanup();
+	return 0;
+}
+
+/* ---- receipts on idle nodes: one envelope at a time ---- */
+
+static double percentile(double *v, size_t n, int p)
+{
+	qsort(v, n, sizeof *v, cmp_double);
+	size_t k = (n * (size_t)p + 99) / 100; /* nearest rank */
+	return v[k ? k - 1 : 0];
+}
+
+/* Sends submission i on cl and reads its answer; the bench dies unless it is a 200 with an index. */
+static void submit_one(struct load *l, struct client *cl, size_t i)
+{
+	if (start_one(l, cl, i))
+		die("send a submission", ERR_IO);
+	for (;;) {
+		ssize_t got = recv(cl->fd, cl->in + cl->have, sizeof cl->in - 1 - cl->have, 0);
+		if (got <= 0)
+			die("read the node's answer", ERR_IO);
+		cl->have += (size_t)got;
+		int done = answer_done(l, cl);
+		if (done < 0)
+			die("a submission was not accepted", ERR_IO);
+		if (done > 0)
+			return;
+	}
+}
+
+/*
+ * SAMPLES times, on nodes left idle in between: one submission, then, every
+ * POLL_US, the sender's receipt for it (GET URL/proof/<party>/<index>?cosigned-by=
+ * COSIGNER's node key) and the recipient's checkpoint at RECIPIENT_URL, until the
+ * receipt carries the recipient's valid cosignature and the recipient's signed
+ * checkpoint holds one more entry (its 'received' envelope for this one).
+ * Prints the receipt's latency (p50, p90) and, as comments, its parts.
+ */
+#define IDLE_POLL_US 1000
+#define IDLE_GAP_MS 200
+static int cmd_receipt(const char *channel, size_t samples, const char *url, const char *cosigner,
+		       const char *recipient_url)
+{
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		die("library initialisation", ERR_NOMEM);
+	struct corpus *c = xcalloc(1, sizeof *c);
+	build_corpus(c, channel, "idle", samples, 1);
+	const struct charter_party *rp = charter_party(&c->charter, cosigner, strlen(cosigner));
+	if (!rp)
+		die("the cosigner is not a party of the charter", ERR_USAGE);
+	const struct charter_agency *a = charter_agency(&c->charter, senders[0], strlen(senders[0]));
+	const struct charter_party *sp = &c->charter.parties[a->party];
+
+	struct load l = {.c = c, .url = url};
+	l.sent = xcalloc(samples, sizeof *l.sent);
+	l.index = xcalloc(samples, sizeof *l.index);
+	const char *h = strncmp(url, "http://", 7) ? url : url + 7;
+	snprintf(l.host, sizeof l.host, "%.*s", (int)strcspn(h, "/"), h);
+	struct client *cl = xcalloc(1, sizeof *cl);
+	if ((cl->fd = connect_to(url)) < 0)
+		die("connect to the node", ERR_IO);
+
+	struct buf pb, rb;
+	buf_init(&pb, CHECKPOINT_MAX_SIZE + 65536);
+	buf_init(&rb, CHECKPOINT_MAX_SIZE);
+	CURL *ph = easy_new(&pb), *rh = easy_new(&rb);
+	double *answer = xcalloc(samples, sizeof *answer), *receipt = xcalloc(samples, sizeof *receipt),
+	       *received = xcalloc(samples, sizeof *received), *after = xcalloc(samples, sizeof *after);
+	uint64_t rsize = 0;
+	int cosigned = 0;
+	size_t polls = 0;
+	if (checkpoint_get(rh, &rb, recipient_url, &rp->node_key, &sp->node_cosigner, &rsize, &cosigned))
+		die("the recipient's checkpoint", ERR_IO);
+	for (size_t i = 0; i < samples; i++) {
+		usleep(IDLE_GAP_MS * 1000); /* idle: the previous sample's pushes and heartbeats are over */
+		submit_one(&l, cl, i);
+		double t_answer = now();
+		int have_receipt = 0, have_received = 0;
+		uint64_t want = rsize + 1;
+		double deadline = t_answer + 30;
+		while (!(have_receipt && have_received)) {
+			if (now() > deadline) {
+				fprintf(stderr, "bench_node: sample %zu: no %s after 30 s\n", i,
+					have_receipt ? "'received' envelope" : "receipt");
+				exit(1);
+			}
+			if (!have_receipt) {
+				char u[1024];
+				long status = 0;
+				snprintf(u, sizeof u, "%s/proof/%s/%" PRId64 "?cosigned-by=%s", url, sp->id, l.index[i],
+					 rp->node_cosigner.name);
+				curl_easy_setopt(ph, CURLOPT_URL, u);
+				buf_reset(&pb);
+				polls++;
+				if (curl_easy_perform(ph) == CURLE_OK &&
+				    curl_easy_getinfo(ph, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200) {
+					struct checkpoint cp;
+					receipt[i] = now();
+					receipt_check(&pb, &rp->node_cosigner, (uint64_t)l.index[i], &cp);
+					have_receipt = 1;
+				}
+			}
+			if (!have_received &&
+			    checkpoint_get(rh, &rb, recipient_url, &rp->node_key, &sp->node_cosigner, &rsize, &cosigned) == 0 &&
+			    rsize >= want) {
+				received[i] = now();
+				have_received = 1;
+			}
+			if (!(have_receipt && have_received))
+				usleep(IDLE_POLL_US);
+		}
+		after[i] = (receipt[i] - t_answer) * 1e3;
+		answer[i] = (t_answer - l.sent[i]) * 1e3;
+		receipt[i] = (receipt[i] - l.sent[i]) * 1e3;
+		received[i] = (received[i] - l.sent[i]) * 1e3;
+	}
+	close(cl->fd);
+	curl_easy_cleanup(ph);
+	curl_easy_cleanup(rh);
+	/* sorted once each, then read */
+	double an50 = percentile(answer, samples, 50), an90 = percentile(answer, samples, 90), anmax = answer[samples - 1];
+	double af50 = percentile(after, samples, 50), af90 = percentile(after, samples, 90), afmax = after[samples - 1];
+	double rc50 = percentile(received, samples, 50), rc90 = percentile(received, samples, 90),
+	       rcmax = received[samples - 1];
+	double r50 = percentile(receipt, samples, 50), r90 = percentile(receipt, samples, 90), rmax = receipt[samples - 1];
+	printf("# receipt idle: %zu envelopes one at a time, %d ms apart, polled every %d us (%zu receipt polls); ms p50/p90/max: receipt %.1f / %.1f / %.1f; "
+	       "submission answered (sequenced, durable) %.1f / %.1f / %.1f; answer to receipt (the sender's push, the "
+	       "recipient's sync and cosignature) %.1f / %.1f / %.1f; 'received' in the recipient's signed checkpoint %.1f / "
+	       "%.1f / %.1f after sending\n",
+	       samples, IDLE_GAP_MS, IDLE_POLL_US, polls, r50, r90, rmax, an50, an90, anmax, af50, af90, afmax, rc50, rc90,
+	       rcmax);
+	printf("receipt_ms_idle_p50=%.1f\nreceipt_ms_idle_p90=%.1f\n", r50, r90);
+	buf_release(&pb);
+	buf_release(&rb);
+	free(answer), free(receipt), free(received), free(after);
+	free(cl);
+	free(l.sent);
+	free(l.index);
+	corpus_release(c);
+	curl_global_cleanup();
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 8 && !strcmp(argv[1], "submit"))
+	if ((argc == 8 || argc == 10) && !strcmp(argv[1], "submit"))
 		return cmd_submit(argv[2], parse_size(argv[3]), (int)parse_size(argv[4]), (int)parse_size(argv[5]), argv[6],
-				  argv[7]);
-	fprintf(stderr, "usage: bench_node submit CHANNEL N CONNS THREADS URL COSIGNER\n");
+				  argv[7], argc == 10 ? (pid_t)parse_size(argv[8]) : 0, argc == 10 ? argv[9] : NULL);
+	if (argc == 7 && !strcmp(argv[1], "receipt"))
+		return cmd_receipt(argv[2], parse_size(argv[3]), argv[4], argv[5], argv[6]);
+	fprintf(stderr, "usage: bench_node submit CHANNEL N CONNS THREADS URL COSIGNER [SENDER_PID RECIPIENT_URL]\n"
+			"       bench_node receipt CHANNEL SAMPLES URL COSIGNER RECIPIENT_URL\n");
 	return 2;
 }

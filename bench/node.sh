@@ -8,6 +8,13 @@
 #       durable before its 200; beside raw crypto_sign_verify_detached of the
 #       same signatures on $THREADS threads in the same process, half before and
 #       half after.
+#   submit_cpu_us_per_envelope, verify_cpu_us, submit_cost_in_verifies
+#       the same run: the sender's CPU time (user + system of the node process and
+#       all its descendants, read from /proc by bench/proc_cpu.h) from just before
+#       the first submission until the recipient's checkpoint covering every
+#       'received' envelope carries the sender's cosignature, divided by the
+#       envelopes accepted; one raw verification's CPU time
+#       (CLOCK_PROCESS_CPUTIME_ID around the reference above); their ratio.
 #   receipt_ms_p50, receipt_ms_p99
 #       the same run: from sending a submission to the first time the sender
 #       hands out a receipt covering it (GET /proof/...?cosigned-by=, polled every
@@ -18,6 +25,10 @@
 #       the node, then nginx serving the same directory (sendfile, no access
 #       log, one worker per core), alternately $ROUNDS times each, same wrk
 #       threads, connections and duration; the rates are the totals over the rounds.
+#   receipt_ms_idle_p50, receipt_ms_idle_p90
+#       last, on the same nodes left idle: $IDLE_N envelopes one at a time, 200 ms
+#       apart; from sending one to the sender's receipt for it carrying the
+#       recipient node's cosignature (polled every 1 ms).
 #
 # Trial knobs (not used by make bench): CONNS (default 256) concurrent clients;
 # ALONE=1 runs the sender alone, without the recipient, the witness and receipts;
@@ -32,9 +43,9 @@ PARLEY=${PARLEY:-$ROOT/$BUILD/parley}
 BN=$ROOT/$BUILD/bench/bench_node
 THREADS=$(nproc)
 N=20000 CONNS=${CONNS:-256}
-WRK_THREADS=$THREADS WRK_CONNS=64 WRK_SECONDS=5 ROUNDS=2
+WRK_THREADS=$THREADS WRK_CONNS=64 WRK_SECONDS=5 ROUNDS=2 IDLE_N=50
 if [ "${BENCH_QUICK:-}" = 1 ]; then
-	N=2000 WRK_SECONDS=2
+	N=2000 WRK_SECONDS=2 IDLE_N=20
 fi
 [ -n "${NODE_BENCH_PORT_BASE:-}" ] && PORT_BASE=$NODE_BENCH_PORT_BASE
 
@@ -92,10 +103,13 @@ if [ -n "${PERF:-}" ]; then
 	perf_pid=$!
 	sleep 0.5
 fi
-"$BN" submit "$tmp/ch" "$N" "$CONNS" "$THREADS" "$US" "${COSIGNER:-ru}" >"$tmp/submit.txt" ||
+RU=http://127.0.0.1:$((PORT_BASE + 2))
+cost_args=()
+[ "${ALONE:-}" = 1 ] || cost_args=("${pids[0]}" "$RU") # the sender's CPU, until its cosignature covers every 'received'
+"$BN" submit "$tmp/ch" "$N" "$CONNS" "$THREADS" "$US" "${COSIGNER:-ru}" "${cost_args[@]+"${cost_args[@]}"}" >"$tmp/submit.txt" ||
 	{ echo "bench: bench_node submit failed; node logs:" >&2; tail -n 5 "$tmp"/*.log >&2; exit 1; }
 [ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
-grep -E '^(# |submit_per_s=|ed25519_verify_per_s=|submit_ratio_vs_verify=|receipt_ms_p50=|receipt_ms_p99=)' "$tmp/submit.txt"
+grep -E '^(# |submit_per_s=|ed25519_verify_per_s=|submit_ratio_vs_verify=|submit_cpu_us_per_envelope=|verify_cpu_us=|submit_cost_in_verifies=|receipt_ms_p50=|receipt_ms_p99=)' "$tmp/submit.txt"
 grep -q '^# node: ' "$tmp/submit.txt" && echo "# node: $THREADS verify threads (nproc); $CONNS connections; nodes, witness and clients share the $(nproc) cores"
 # CPU each process used so far (the submissions and their receipts): user+system seconds
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"; }
@@ -114,7 +128,6 @@ curl -sf "$US/metrics" | awk '
 # First let the recipient finish its 'received' envelopes (one per submission), so that
 # neither server shares the cores with that catch-up (at most 120 s).
 if [ "${ALONE:-}" != 1 ]; then
-	RU=http://127.0.0.1:$((PORT_BASE + 2))
 	for _ in $(seq 1200); do
 		[ "$(curl -sf "$RU/checkpoint" | sed -n 2p)" -ge "$N" ] 2>/dev/null && break
 		sleep 0.1
@@ -194,3 +207,11 @@ echo "# tiles: $count full tiles and bundles, wrk -t$WRK_THREADS -c$WRK_CONNS -d
 echo "tile_req_per_s=$node_rate"
 echo "nginx_tile_req_per_s=$nginx_rate"
 echo "tile_ratio_vs_nginx=$(awk -v a="$node_rate" -v b="$nginx_rate" 'BEGIN { printf "%.3f\n", a / b }')"
+
+# --- receipts on idle nodes: one envelope at a time (after the tiles, so nothing else runs) ---
+if [ "${ALONE:-}" != 1 ]; then
+	kill "${pids[3]}" 2>/dev/null || true # nginx is done
+	"$BN" receipt "$tmp/ch" "$IDLE_N" "$US" ru "$RU" >"$tmp/idle.txt" ||
+		{ echo "bench: bench_node receipt failed; node logs:" >&2; tail -n 5 "$tmp"/*.log >&2; exit 1; }
+	grep -E '^(# |receipt_ms_idle_p50=|receipt_ms_idle_p90=)' "$tmp/idle.txt"
+fi

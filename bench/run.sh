@@ -28,18 +28,26 @@
 #       `parley report --mandate --json` of a 12-month aid-crossing term of 120,000
 #       trucks (ten times the real volume) against `parley report --json` of the
 #       same logs, alternating in the same run (bench/bench_mandate.c).
+#   taxii_objects_per_s, serialize_objects_per_s, taxii_ratio_vs_serialize
+#       a TAXII client walking 100,000 STIX objects of the desk's collection
+#       following `next` (limit 1000) through taxii_handle, against json_dumps of
+#       the same objects, alternating rounds (bench/bench_taxii.c).
 #   age_encrypt_mb_s, age_decrypt_mb_s, age_cli_encrypt_mb_s, age_cli_decrypt_mb_s,
 #   age_ratio_vs_cli, seal_per_s, open_per_s
 #       parley's age and Debian's age on the same 1 GiB file, and 4 KiB bodies
 #       sealed to 3 recipients (bench/age.sh, bench/bench_age.c).
 #   submit_per_s, ed25519_verify_per_s (again, for that run), submit_ratio_vs_verify,
+#   submit_cpu_us_per_envelope, verify_cpu_us, submit_cost_in_verifies,
 #   receipt_ms_p50, receipt_ms_p99, tile_req_per_s, nginx_tile_req_per_s,
-#   tile_ratio_vs_nginx
+#   tile_ratio_vs_nginx, receipt_ms_idle_p50, receipt_ms_idle_p90
 #       the live exchange: two nodes and a witness on loopback (bench/node.sh).
 #   fetch_entries_per_s, download_entries_per_s, fetch_ratio_vs_download
 #       `parley fetch` of a node's log of 1,000,000 entries over loopback, every
 #       checkpoint and bundle checked and every tile computed, against the same
 #       files downloaded by curl and made durable (bench/fetch.sh).
+#   desk_inbox_ms, static_inbox_ms, desk_inbox_ratio
+#       the desk's inbox of 10,000 cases rendered in headless Chromium against the same
+#       final HTML as a static file, same server, same run (bench/desk.sh).
 #
 # Note that ed25519_verify_per_s appears more than once: beside append_per_s
 # (the notes of the append run), beside envelope_verify_per_s (the envelopes of
@@ -58,9 +66,9 @@ GOBENCH=$PWD/$BUILD/bench/treebench
 THREADS=$(nproc)
 REPS=5
 PROOFS=10000
-TREE_N=1000000 APPEND_N=1000000 N_1M=1000000 N_10M=10000000 ENV_N=25000 REPORT_N=1000000 MANDATE_TRUCKS=120000 AGE_SIZE=$((1024 * 1024 * 1024))
+TREE_N=1000000 APPEND_N=1000000 N_1M=1000000 N_10M=10000000 ENV_N=25000 TAXII_N=100000 REPORT_N=1000000 MANDATE_TRUCKS=120000 AGE_SIZE=$((1024 * 1024 * 1024))
 if [ "${BENCH_QUICK:-}" = 1 ]; then
-	TREE_N=100000 APPEND_N=100000 N_1M=100000 N_10M=1000000 PROOFS=1000 REPS=3 ENV_N=2500 REPORT_N=100000 MANDATE_TRUCKS=12000 AGE_SIZE=$((AGE_SIZE / 10))
+	TREE_N=100000 APPEND_N=100000 N_1M=100000 N_10M=1000000 PROOFS=1000 REPS=3 ENV_N=2500 TAXII_N=10000 REPORT_N=100000 MANDATE_TRUCKS=12000 AGE_SIZE=$((AGE_SIZE / 10))
 	echo "# BENCH_QUICK=1: every size divided by 10; these are not the published figures"
 fi
 
@@ -133,6 +141,10 @@ rm -rf "$tmp/log10m"
 "$BUILD/bench/bench_envelope" "$ENV_N" "$THREADS" >"$tmp/out.txt"
 grep -E '^(# |envelope_verify_per_s=|ed25519_verify_per_s=|envelope_verify_ratio=)' "$tmp/out.txt"
 
+# --- TAXII: paging the desk's collection against serialising the same objects ---
+"$BUILD/bench/bench_taxii" "$TAXII_N" >"$tmp/out.txt"
+grep -E '^(# |taxii_objects_per_s=|serialize_objects_per_s=|taxii_ratio_vs_serialize=)' "$tmp/out.txt"
+
 # --- report: a period's figures over two parties' logs against the raw signatures ---
 "$BUILD/bench/bench_report" "$REPORT_N" "$THREADS" "$tmp/report" >"$tmp/out.txt"
 grep -E '^(# |report_envelopes_per_s=|ed25519_verify_per_s=|report_ratio_vs_verify=|report_verify_envelopes_per_s=|report_verify_ratio_vs_verify=|bundle_bytes_per_envelope=|entry_bytes_mean=)' "$tmp/out.txt"
@@ -160,3 +172,6 @@ BUILD=$BUILD PARLEY=$PARLEY bash bench/node.sh
 
 # --- the auditor's mirror: parley fetch against a plain download of the same files ---
 TMPDIR=$tmp BUILD=$BUILD PARLEY=$PARLEY bash bench/fetch.sh
+
+# --- the desk's inbox of 10,000 cases in headless Chromium against the same HTML as a static file ---
+BUILD=$BUILD bash bench/desk.sh

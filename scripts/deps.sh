@@ -12,6 +12,7 @@ packages=(
   age                                 # the independent age implementation (interop tests)
   nodejs npm                          # ajv, the independent STIX schema validator
   curl jq sqlite3                     # the shell tests' HTTP client, JSON and database checks
+  chromium                            # the desk's browser tests and inbox benchmark (tests/browser/)
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(nginx-light wrk)         # reference servers and load generator for `make bench`
@@ -26,6 +27,9 @@ if command -v npm >/dev/null 2>&1; then
   keep=(); for p in "${missing[@]}"; do case "$p" in nodejs|npm) ;; *) keep+=("$p");; esac; done
   missing=("${keep[@]+"${keep[@]}"}")
 fi
+# The page's build tools (web/) and the browser tests' driver (tests/browser/) come from
+# their committed lockfiles with `npm ci`, run by web/build.sh and tests/browser/setup.sh
+# once per lockfile; nothing is installed from npm here, and nothing at run time.
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "deps: installing missing Debian packages: ${missing[*]}" >&2

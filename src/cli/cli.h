@@ -31,6 +31,8 @@ int cmd_witness(int argc, char **argv);
 int cmd_stix(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_body(int argc, char **argv);
+/* parley taxii-get (hidden): the desk's TAXII 2.1 feed answering requests once (cmd_taxii.c) */
+int cmd_taxii_get(int argc, char **argv);
 /* the officers' commands (cmd_officer.c) and the demo */
 int cmd_send(int argc, char **argv);
 int cmd_inbox(int argc, char **argv);
@@ -41,6 +43,8 @@ int cmd_decline(int argc, char **argv);
 int cmd_close(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_receipt(int argc, char **argv);
+/* the officers' web application (cmd_desk.c, docs/desk.md) */
+int cmd_desk(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 /* parley demo --scenario aid (cmd_demo_aid.c): DIR new or empty; the exit code. */
 int demo_aid(const char *dir, int exit_after);
@@ -52,7 +56,7 @@ int cmd_entries(int argc, char **argv);
 
 #include "exchange/charter.h"
 #include <stdint.h>
-/* A report time: 2021-06-09 (midnight UTC) or RFC 3339. 0 or ERR_USAGE. */
+/* A time from the command line: 2021-06-09 (midnight UTC) or any RFC 3339 date-time (base/rfc3339.h). 0 or ERR_USAGE. */
 int cli_report_time(const char *s, int64_t *t);
 /* The charter index of party id s, for option opt. 0 or ERR_USAGE. */
 int cli_report_party(const struct charter *ch, const char *opt, const char *s, int *out);

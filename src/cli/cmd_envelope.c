@@ -14,6 +14,7 @@
  */
 #include "base/enc.h"
 #include "base/err.h"
+#include "base/rfc3339.h"
 #include "base/fileio.h"
 #include "cli/cli.h"
 #include "cli/util.h"
@@ -165,7 +166,7 @@ static int seal(int argc, char **argv)
 	}
 	snprintf(f->case_id, sizeof f->case_id, "%s", case_id);
 	if (when) {
-		if (syntax_time(when, strlen(when), &f->time)) {
+		if (rfc3339_parse(when, strlen(when), 0, &f->time)) {
 			rc = err_set(ERR_USAGE, "--time: %s", err_msg());
 			goto out;
 		}

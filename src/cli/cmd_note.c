@@ -1,12 +1,13 @@
 /*
  * parley note sign FILE --key KEYFILE     signs a note's text (a signed note is re-signed afresh)
  * parley note verify FILE --vkey VKEY...   checks a signed note (any of the keys)
- * parley note cosign FILE --key KEYFILE [--time UNIX-SECONDS]
+ * parley note cosign FILE --key KEYFILE [--time RFC3339|UNIX-SECONDS]
  *     adds a c2sp.org/tlog-cosignature line by KEYFILE's key to a signed note
  *     (a checkpoint) and prints the result. This is the low-level tool; the
  *     witness service checks consistency before it cosigns.
  */
 #include "base/err.h"
+#include "base/rfc3339.h"
 #include "base/fileio.h"
 #include "cli/cli.h"
 #include "cli/util.h"
@@ -63,8 +64,17 @@ static int note_cosign_cmd(int argc, char **argv)
 		if (!strcmp(argv[i], "--key") && i + 1 < argc) {
 			key = argv[++i];
 		} else if (!strcmp(argv[i], "--time") && i + 1 < argc) {
-			if ((rc = cli_parse_u64(argv[++i], &when)))
-				return cli_fail("note cosign", rc);
+			/* the cosignature's own field is Unix seconds; people may give RFC 3339 */
+			const char *v = argv[++i];
+			int64_t t;
+			if (v[0] >= '0' && v[0] <= '9' && strspn(v, "0123456789") == strlen(v)) {
+				if ((rc = cli_parse_u64(v, &when)))
+					return cli_fail("note cosign", rc);
+			} else if (rfc3339_parse(v, strlen(v), 0, &t)) {
+				return cli_usage("note cosign", "--time: %s (or Unix seconds)", err_msg());
+			} else {
+				when = (uint64_t)t;
+			}
 		} else if (!file && argv[i][0] != '-') {
 			file = argv[i];
 		} else {
@@ -72,7 +82,7 @@ static int note_cosign_cmd(int argc, char **argv)
 		}
 	}
 	if (!file || !key)
-		return cli_usage("note cosign", "usage: parley note cosign FILE --key KEYFILE [--time UNIX-SECONDS]");
+		return cli_usage("note cosign", "usage: parley note cosign FILE --key KEYFILE [--time RFC3339|UNIX-SECONDS]");
 	struct keyfile k;
 	struct note_signer cos = {0};
 	struct buf b, out;

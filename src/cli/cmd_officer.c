@@ -5,16 +5,17 @@
  *   parley send notice|request|preservation|update --key K --node URL [--to AGENCY...] [--case CASE]
  *               [--ref PARTY/INDEX] [--urgent] [--handling MARKS] [--body FILE | body flags] [--evidence STIX]
  *               [--wait SECONDS]
- *   parley inbox --key K --node URL [--at TIME]
- *   parley show CASE --key K --node URL [--at TIME] [--full]
+ *   parley inbox --key K --node URL [--at TIME] [--open | --overdue] [--json]
+ *   parley show CASE --key K --node URL [--at TIME] [--full] [--json]
  *   parley ack|answer|decline|close CASE --key K --node URL [--ref PARTY/INDEX] [--body FILE | body flags]
  *   parley statement propose|cosign|publish ...
- *   parley receipt CASE --key K --node URL --out DIR
+ *   parley receipt CASE --key K --node URL --out DIR [--json]
  * Exit 0 ok, 1 a verification failed, 2 usage, refusal, input or I/O error.
  */
 #include "base/err.h"
 #include "base/fileio.h"
 #include "base/jsonload.h"
+#include "base/rfc3339.h"
 #include "cli/cli.h"
 #include "exchange/term.h"
 #include "cli/util.h"
@@ -162,8 +163,8 @@ static int parse_at(const struct opts *o, int64_t *at)
 		*at = (int64_t)time(NULL) + (int64_t)d;
 		return 0;
 	}
-	if (syntax_time(o->at, strlen(o->at), at))
-		return err_set(ERR_USAGE, "--at takes a time (2021-07-09T15:04:05Z) or +DURATION (+25h, +31d)");
+	if (rfc3339_parse(o->at, strlen(o->at), RFC3339_DATE, at))
+		return err_set(ERR_USAGE, "--at: %s, or +DURATION from now (+25h, +31d)", err_msg());
 	return 0;
 }
 
@@ -465,22 +466,32 @@ int cmd_receipt(int argc, char **argv)
 {
 	struct opts op;
 	struct officer o;
-	struct officer_receipts r;
-	int rc = parse_opts(&op, "receipt", argc, argv, 1, COMMON " --out", 0);
+	json_t *r = NULL;
+	int rc = parse_opts(&op, "receipt", argc, argv, 1, COMMON " --out --json", 0);
 	if (rc)
 		return rc;
 	if (op.npos != 1 || !op.out)
-		return cli_usage("receipt", "usage: parley receipt CASE --key KEY --node URL --out DIR");
+		return cli_usage("receipt", "usage: parley receipt CASE --key KEY --node URL --out DIR [--json]");
 	if ((rc = open_officer(&op, &o)))
 		return cli_fail("receipt", rc);
-	printf("receipts for case %s from the log of %s:\n", op.pos[0], o.party->id);
-	if (!(rc = officer_receipt(&o, op.pos[0], op.out, stdout, &r))) {
-		printf("%zu receipt%s verified and written to %s (README: how to check them)", r.verified,
-		       r.verified == 1 ? "" : "s", op.out);
-		if (r.outstanding)
-			printf("; %zu still outstanding", r.outstanding);
-		printf("\n");
+	if (!(rc = officer_receipt_collect(&o, op.pos[0], op.out, &r))) {
+		if (op.json) { /* what was written and verified (docs/officer.md "receipt --json") */
+			rc = json_dumpf(r, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || fputc('\n', stdout) == EOF
+				     ? err_set(ERR_IO, "writing the JSON")
+				     : 0;
+		} else {
+			printf("receipts for case %s from the log of %s:\n", op.pos[0], o.party->id);
+			rc = officer_print_receipt(r, stdout);
+			json_int_t v = json_integer_value(json_object_get(r, "verified")),
+				   n = json_integer_value(json_object_get(r, "outstanding"));
+			printf("%" JSON_INTEGER_FORMAT " receipt%s verified and written to %s (README: how to check them)", v,
+			       v == 1 ? "" : "s", op.out);
+			if (n)
+				printf("; %" JSON_INTEGER_FORMAT " still outstanding", n);
+			printf("\n");
+		}
 	}
+	json_decref(r);
 	officer_release(&o);
 	return rc ? cli_fail("receipt", rc) : 0;
 }

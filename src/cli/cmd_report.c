@@ -14,6 +14,7 @@
  * a log, a checkpoint or a cosignature does not verify (verify: anything in
  * the bundle); 2 for usage and I/O errors.
  */
+#include "base/rfc3339.h"
 #include "cli/cli.h"
 #include "cli/util.h"
 #include "exchange/syntax.h"
@@ -33,17 +34,8 @@
 
 int cli_report_time(const char *s, int64_t *t)
 {
-	size_t n = strlen(s);
-	if (n == 10) {
-		/* a date: midnight UTC */
-		char full[32];
-		snprintf(full, sizeof full, "%sT00:00:00Z", s);
-		if (syntax_time(full, strlen(full), t) == 0)
-			return 0;
-	} else if (syntax_time(s, n, t) == 0) {
-		return 0;
-	}
-	return err_set(ERR_USAGE, "'%s' is not a time: give 2021-06-09 (midnight UTC) or 2021-06-09T15:04:05Z", s);
+	/* a date (midnight UTC) or an RFC 3339 date-time, an offset applied (base/rfc3339.h) */
+	return rfc3339_parse(s, strlen(s), RFC3339_DATE, t);
 }
 
 int cli_report_party(const struct charter *ch, const char *opt, const char *s, int *out)

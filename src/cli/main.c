@@ -20,6 +20,7 @@ static const struct cli_command commands[] = {
 	{"node", cmd_node, "node --dir DIR [--config FILE] [OPTIONS] | node init DIR --charter CHARTER --key NODE-KEY | node --help"},
 	{"witness", cmd_witness, "witness --dir DIR [--config FILE] [OPTIONS] | witness init DIR --charter CHARTER --key KEY | witness --help"},
 	{"profile", cmd_profile, NULL},
+	{"taxii-get", cmd_taxii_get, NULL}, /* hidden: the desk's TAXII feed for one request (docs/taxii.md) */
 	{"body", cmd_body, "body template [TYPE] [--profile cyber-mla|aid-crossing]"},
 	{"proof", cmd_proof, "proof verify PROOF-FILE ENTRY-FILE --vkey VKEY [--witness VKEY]..."},
 	{"fetch", cmd_fetch, "fetch --charter CHARTER --out DIR [URL...]"},
@@ -31,7 +32,8 @@ static const struct cli_command commands[] = {
 	{"decline", cmd_decline, "decline CASE --key KEY --node URL --body FILE [--ref PARTY/INDEX]"},
 	{"close", cmd_close, "close CASE --key KEY --node URL [--body FILE | flags]"},
 	{"statement", cmd_statement, "statement propose|cosign|publish ..."},
-	{"receipt", cmd_receipt, "receipt CASE --key KEY --node URL --out DIR"},
+	{"receipt", cmd_receipt, "receipt CASE --key KEY --node URL --out DIR [--json]"},
+	{"desk", cmd_desk, "desk --key KEY --node URL [--listen 127.0.0.1:PORT] [--dir DIR] [--allow-remote]"},
 	{"demo", cmd_demo, "demo --dir DIR [--scenario exchange|aid] [--exit]"},
 	{"note", cmd_note, "note sign|verify|cosign ..."},
 	{"audit", cmd_audit, "audit --charter CHARTER [--out DIR] [URL...] | audit verify PROOF --charter CHARTER"},
@@ -42,7 +44,7 @@ static const struct cli_command commands[] = {
 /* The commands that answer --help themselves, with every option (the rest print their usage line from main). */
 static int own_help(const char *name)
 {
-	static const char *const own[] = {"log", "node", "witness"};
+	static const char *const own[] = {"log", "node", "witness", "desk"};
 	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
 		if (!strcmp(name, own[i]))
 			return 1;

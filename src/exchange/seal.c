@@ -229,8 +229,9 @@ out:
 	return rc;
 }
 
-int seal_open(const struct envelope *e, const uint8_t *body, size_t blen, const struct keyfile *k, unsigned profiles,
-	      struct buf *plain)
+/* seal_open; with disagree set, a disagreement with the aid line only is written there and is not an error. */
+static int open_body(const struct envelope *e, const uint8_t *body, size_t blen, const struct keyfile *k, unsigned profiles,
+		     struct buf *plain, char *disagree, size_t dsz)
 {
 	int rc = envelope_check_body(e, body, blen);
 	if (rc)
@@ -247,9 +248,32 @@ int seal_open(const struct envelope *e, const uint8_t *body, size_t blen, const 
 			return err_wrap(ERR_VERIFY, "body: %s", kind_text);
 		return rc;
 	}
-	/* Any figures the envelope shows in the clear must be the body's (checked on a copy: nothing is derived here). */
-	struct envelope_fields shown = e->f;
-	if ((rc = check_plain(&shown, NULL, profiles, plain->data, plain->len)))
+	/* Any figures the envelope shows in the clear must be the body's (checked only: nothing is derived here). */
+	json_t *b = NULL;
+	if (!(rc = profile_load(plain->data, plain->len, &b)) && !(rc = profile_check_value(e->f.kind, profiles, b))) {
+		rc = profile_aid_check_figures(&e->f, b);
+		if (rc == ERR_VERIFY && disagree) { /* profile_aid_check_figures fails only with a disagreement */
+			snprintf(disagree, dsz, "%s", err_msg());
+			rc = 0;
+		}
+	}
+	json_decref(b);
+	if (rc)
 		err_wrap(rc, "body");
 	return rc;
+}
+
+int seal_open(const struct envelope *e, const uint8_t *body, size_t blen, const struct keyfile *k, unsigned profiles,
+	      struct buf *plain)
+{
+	return open_body(e, body, blen, k, profiles, plain, NULL, 0);
+}
+
+int seal_open_marked(const struct envelope *e, const uint8_t *body, size_t blen, const struct keyfile *k,
+		     unsigned profiles, struct buf *plain, char *disagree, size_t dsz)
+{
+	if (!disagree || !dsz) /* no room for the mark: a disagreement cannot be shown, so it is refused (seal_open) */
+		return open_body(e, body, blen, k, profiles, plain, NULL, 0);
+	disagree[0] = 0;
+	return open_body(e, body, blen, k, profiles, plain, disagree, dsz);
 }

@@ -63,4 +63,18 @@ int seal_cosign(const uint8_t *raw, size_t len, const struct keyfile *k, struct 
 int seal_open(const struct envelope *e, const uint8_t *body, size_t blen, const struct keyfile *k, unsigned profiles,
 	      struct buf *plain);
 
+/*
+ * As seal_open, for viewers that show a case whatever its senders wrote
+ * (`parley show`): a body that passes every check but disagrees with the
+ * envelope's public figures is kept in plain and the disagreement, naming the
+ * figure (profile_aid_check_figures' message), is written to disagree
+ * (NUL-terminated, dsz > 0); the return is then 0. disagree is "" when the
+ * body agrees. Every other failure is as seal_open's. The body is authentic
+ * either way (its hash is in the signed envelope): the sender signed figures
+ * its own body contradicts, and the caller must show that. With disagree NULL
+ * or dsz 0 there is nowhere to say so: exactly seal_open (refused).
+ */
+int seal_open_marked(const struct envelope *e, const uint8_t *body, size_t blen, const struct keyfile *k,
+		     unsigned profiles, struct buf *plain, char *disagree, size_t dsz);
+
 #endif

@@ -24,7 +24,7 @@
 #include "exchange/charter.h"
 #include "index/index.h"
 #include "node/bodies.h"
-#include "node/http.h"
+#include "httpd/http.h"
 #include "node/node.h"
 #include "node/sequencer.h"
 #include "tlog/store.h"

@@ -5,7 +5,7 @@
 #include "base/version.h"
 #include "crypto/keyfile.h"
 #include "exchange/charter.h"
-#include "node/http.h"
+#include "httpd/http.h"
 #include "witness/witness.h"
 
 #include <inttypes.h>

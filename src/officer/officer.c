@@ -235,9 +235,18 @@ static int check_appended(const struct officer *o, const uint8_t *env, size_t el
 	return rc;
 }
 
+/* The status of this thread's last refusal by the node (officer_node_refusal). */
+static _Thread_local long node_refusal;
+
+long officer_node_refusal(void)
+{
+	return node_refusal;
+}
+
 int officer_submit(const struct officer *o, const uint8_t *env, size_t elen, const uint8_t *body, size_t blen,
 		   struct officer_pos *pos)
 {
+	node_refusal = 0;
 	struct buf req, resp;
 	char url[SYNTAX_URL_MAX + 16];
 	long status;
@@ -252,6 +261,7 @@ int officer_submit(const struct officer *o, const uint8_t *env, size_t elen, con
 		int n = (int)(resp.len > 300 ? 300 : resp.len);
 		while (n > 0 && resp.data[n - 1] == '\n')
 			n--;
+		node_refusal = status;
 		rc = err_set(status == 403 ? ERR_VERIFY : status == 409 ? ERR_CONFLICT : ERR_USAGE,
 			     "the node refused it (HTTP %ld): %.*s", status, n, (const char *)resp.data);
 	}
@@ -298,6 +308,7 @@ out:
 int officer_send(const struct officer *o, const struct officer_msg *m, struct officer_pos *pos)
 {
 	struct buf note, sealed;
+	node_refusal = 0;
 	buf_init(&note, ENVELOPE_MAX_SIZE);
 	buf_init(&sealed, ENVELOPE_BODY_MAX);
 	int rc = seal_msg(o, m, &note, &sealed);
@@ -501,6 +512,7 @@ int officer_respond(const struct officer *o, struct officer_msg *m, enum officer
 {
 	json_t *kase, *env;
 	char p[64];
+	node_refusal = 0;
 	int rc = officer_case(o, m->case_id, 0, &kase);
 	if (rc)
 		return rc;
@@ -559,7 +571,8 @@ int officer_wait_delivered(const struct officer *o, const char *case_id, const s
 		       pos->party, pos->index, timeout_s);
 }
 
-int officer_open_body(const struct officer *o, const struct envelope *e, struct buf *plain)
+int officer_open_body_marked(const struct officer *o, const struct envelope *e, struct buf *plain, char *disagree,
+			     size_t dsz)
 {
 	char hex[65], path[80];
 	struct buf body;
@@ -567,10 +580,18 @@ int officer_open_body(const struct officer *o, const struct envelope *e, struct 
 	snprintf(path, sizeof path, "/body/%s", hex);
 	buf_init(&body, ENVELOPE_BODY_MAX);
 	int rc = officer_get(o, path, &body);
-	if (!rc)
-		rc = seal_open(e, body.data, body.len, &o->key, history_at(&o->history, e->f.time)->profiles, plain);
+	if (!rc) {
+		unsigned profiles = history_at(&o->history, e->f.time)->profiles;
+		rc = disagree ? seal_open_marked(e, body.data, body.len, &o->key, profiles, plain, disagree, dsz)
+			      : seal_open(e, body.data, body.len, &o->key, profiles, plain);
+	}
 	buf_release(&body);
 	return rc;
+}
+
+int officer_open_body(const struct officer *o, const struct envelope *e, struct buf *plain)
+{
+	return officer_open_body_marked(o, e, plain, NULL, 0);
 }
 
 /* ---- statements ---- */
@@ -626,6 +647,7 @@ int officer_statement_publish(const struct officer *o, const char *dir, struct o
 	struct buf raw, body, missing;
 	struct envelope e;
 	int rc, parsed = 0;
+	node_refusal = 0;
 	buf_init(&raw, ENVELOPE_MAX_SIZE);
 	buf_init(&body, ENVELOPE_BODY_MAX);
 	buf_init(&missing, 4096);

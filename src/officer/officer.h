@@ -93,6 +93,14 @@ int officer_send(const struct officer *o, const struct officer_msg *m, struct of
 int officer_submit(const struct officer *o, const uint8_t *env, size_t elen, const uint8_t *body, size_t blen,
 		   struct officer_pos *pos);
 
+/*
+ * The HTTP status with which the node refused this thread's last submission
+ * (officer_submit, and so officer_send, officer_respond and
+ * officer_statement_publish); 0 if it was not refused by the node (sent, or
+ * refused before it reached the node). The reason is err_msg()'s.
+ */
+long officer_node_refusal(void);
+
 /* How officer_pick chooses the envelope a response refers to. */
 enum officer_pick {
 	OFFICER_PICK_ACK,      /* the request to the agency whose ack is not yet sent or met */
@@ -145,6 +153,13 @@ int officer_fetch_envelope(const struct officer *o, const char *party, uint64_t 
 
 /* Fetches e's body from the node and opens it with the agency's key (plaintext JSON into plain). */
 int officer_open_body(const struct officer *o, const struct envelope *e, struct buf *plain);
+/*
+ * As officer_open_body, but a body whose figures disagree with the envelope's
+ * aid line is opened anyway, the disagreement written to disagree ("" when
+ * none; seal_open_marked): for showing a case with that envelope marked.
+ */
+int officer_open_body_marked(const struct officer *o, const struct envelope *e, struct buf *plain, char *disagree,
+			     size_t dsz);
 
 /* The party id whose log has origin, or NULL. */
 const char *officer_log_party(const struct officer *o, const char *origin);
@@ -186,8 +201,17 @@ struct officer_receipts {
  * cosigned by each recipient party's node and the envelope, verified, then
  * written to dir as <index>.tlog-proof (<index>.<party>.tlog-proof if it has
  * several recipient parties) and <index>.envelope, with the verifier keys and
- * a README of `parley proof verify` commands. Reports each to f.
+ * a README of `parley proof verify` commands. *out receives what was written
+ * and verified (the shape `parley receipt --json` prints, docs/officer.md
+ * "receipt --json"): per envelope its entry, index, recipient parties, files,
+ * each receipt's cosigner and time, verified true/false. A receipt the node
+ * serves that does not verify is ERR_VERIFY (nothing is reported verified
+ * that was not). json_decref *out.
  */
+int officer_receipt_collect(const struct officer *o, const char *case_id, const char *dir, json_t **out);
+/* The text rendering of officer_receipt_collect's result: one line per envelope. */
+int officer_print_receipt(json_t *r, FILE *f);
+/* officer_receipt_collect, printed to f, with the counts in *out (for the demo). */
 int officer_receipt(const struct officer *o, const char *case_id, const char *dir, FILE *f,
 		    struct officer_receipts *out);
 

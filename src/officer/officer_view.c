@@ -115,6 +115,16 @@ static void print_body_summary(json_t *b, FILE *f)
 			fprintf(f, " | %s: %.*s%s", keys[i], n > 160 ? 160 : n, s, n > 160 || s[n] ? "..." : "");
 		}
 	}
+	/* an aid-crossing body's own figures (docs/profile-aid-crossing.md), beside the envelope's public ones */
+	static const char *const aid[] = {"shipment_id", "crossing", "result", NULL};
+	for (size_t i = 0; aid[i]; i++)
+		if (json_is_string(json_object_get(b, aid[i])))
+			fprintf(f, " | %s: %s", aid[i], jstr(b, aid[i]));
+	json_t *trucks = json_object_get(b, "trucks");
+	if (json_is_array(trucks))
+		fprintf(f, " | trucks: %zu", json_array_size(trucks));
+	if (json_is_integer(json_object_get(b, "beneficiaries")))
+		fprintf(f, " | beneficiaries: %" JSON_INTEGER_FORMAT, jint(b, "beneficiaries"));
 	json_t *officer = json_object_get(b, "officer");
 	if (officer)
 		fprintf(f, " | officer: %s", jstr(officer, "name"));
@@ -127,16 +137,23 @@ static void print_body_summary(json_t *b, FILE *f)
 	fputc('\n', f);
 }
 
-/* Fetches, verifies and opens env's body; prints it. Returns ERR_VERIFY if the envelope or body is wrong. */
+#define DISAGREE_PREFIX "the body disagrees with its envelope's public figures: "
+
+/*
+ * Fetches, verifies and opens env's body; prints it. Returns ERR_VERIFY if the
+ * envelope or body is wrong; 1 (after printing the body and marking it) if the
+ * body disagrees with the envelope's public figures.
+ */
 static int print_body(const struct officer *o, json_t *env, const char *party, int full, FILE *f)
 {
 	struct buf raw, plain;
 	struct envelope e;
+	char disagree[512] = "";
 	buf_init(&raw, ENVELOPE_MAX_SIZE);
 	buf_init(&plain, ENVELOPE_BODY_MAX);
 	int rc = officer_fetch_envelope(o, party, (uint64_t)jint(env, "index"), &raw, &e);
 	if (!rc) {
-		rc = officer_open_body(o, &e, &plain);
+		rc = officer_open_body_marked(o, &e, &plain, disagree, sizeof disagree);
 		envelope_release(&e);
 	}
 	if (rc) {
@@ -144,6 +161,12 @@ static int print_body(const struct officer *o, json_t *env, const char *party, i
 	} else {
 		json_error_t je;
 		json_t *b = json_loadb((const char *)plain.data, plain.len, JSON_REJECT_DUPLICATES, &je);
+		if (disagree[0]) {
+			const char *d = disagree;
+			if (!strncmp(d, DISAGREE_PREFIX, strlen(DISAGREE_PREFIX)))
+				d += strlen(DISAGREE_PREFIX);
+			fprintf(f, "        FIGURES DISAGREE: the figures in the envelope do not match its body: %s\n", d);
+		}
 		fprintf(f, "        body: ");
 		print_body_summary(b, f);
 		if (full) {
@@ -158,7 +181,7 @@ static int print_body(const struct officer *o, json_t *env, const char *party, i
 		sodium_memzero(plain.data, plain.len);
 	buf_release(&raw);
 	buf_release(&plain);
-	return rc == ERR_VERIFY ? rc : 0;
+	return rc == ERR_VERIFY ? rc : !rc && disagree[0] ? 1 : 0;
 }
 
 static void print_envelope_head(const struct officer *o, json_t *env, FILE *f)
@@ -180,9 +203,10 @@ static void print_envelope_head(const struct officer *o, json_t *env, FILE *f)
 
 int officer_print_case(const struct officer *o, json_t *kase, int show_bodies, int full_bodies, FILE *f)
 {
-	size_t i, j;
+	size_t i, j, lies = 0;
 	json_t *env, *v;
 	int bad = 0;
+	char first_lie[80] = "";
 	fprintf(f, "case %s as of %s%s%s\n", jstr(kase, "case"), jstr(kase, "as_of"),
 		json_is_string(json_object_get(kase, "closed_at")) ? ", closed " : "", jstr(kase, "closed_at"));
 	json_array_foreach(json_object_get(kase, "envelopes"), i, env) {
@@ -220,8 +244,13 @@ int officer_print_case(const struct officer *o, json_t *kase, int show_bodies, i
 		if (show_bodies && json_is_object(json_object_get(env, "body"))) {
 			const char *party = officer_log_party(o, jstr(env, "log"));
 			if (addressed_or_sent(o, env) && party) {
-				if (print_body(o, env, party, full_bodies, f))
+				int r = print_body(o, env, party, full_bodies, f);
+				if (r == 1) { /* marked above; the first one is named at the end */
+					if (!lies++)
+						pos_text(o, jstr(env, "log"), jint(env, "index"), first_lie, sizeof first_lie);
+				} else if (r) {
 					bad = 1;
+				}
 			} else {
 				fprintf(f, "        body: sealed to its recipients (not to %s)\n", o->agency->name);
 			}
@@ -232,7 +261,12 @@ int officer_print_case(const struct officer *o, json_t *kase, int show_bodies, i
 		pos_text(o, jstr(v, "log"), jint(v, "index"), p, sizeof p);
 		fprintf(f, "  %-6s INVALID: %s\n", p, jstr(v, "reason"));
 	}
-	return bad ? err_set(ERR_VERIFY, "an envelope or body of case %s does not verify", jstr(kase, "case")) : 0;
+	if (bad)
+		return err_set(ERR_VERIFY, "an envelope or body of case %s does not verify", jstr(kase, "case"));
+	if (lies) /* shown and marked above; still a verification that failed (exit 1), as for `envelope open` */
+		return err_set(ERR_VERIFY, "case %s: the figures in the envelope of %s%s do not match its body (marked FIGURES DISAGREE above)",
+			       jstr(kase, "case"), first_lie, lies > 1 ? " and others" : "");
+	return 0;
 }
 
 static const char *const urgency_names[] = {"overdue", "due", "waiting", "none"};
@@ -396,13 +430,56 @@ out:
 	return rc;
 }
 
-int officer_receipt(const struct officer *o, const char *case_id, const char *dir, FILE *f, struct officer_receipts *out)
+/* Appends v to arr, or to obj as key; 0 or ERR_NOMEM (v is consumed either way). */
+static int jadd(json_t *obj, const char *key, json_t *v)
 {
-	json_t *kase = NULL, *env, *d;
+	if (!v)
+		return err_set(ERR_NOMEM, "out of memory");
+	if (json_is_array(obj))
+		return json_array_append_new(obj, v) ? err_set(ERR_NOMEM, "out of memory") : 0;
+	return json_object_set_new(obj, key, v) ? err_set(ERR_NOMEM, "out of memory") : 0;
+}
+
+/* The receipt of one recipient party for entry index: fetched, verified, written to dir, its JSON item appended to items. */
+static int receipt_item(const struct officer *o, uint64_t index, json_t *d, size_t nparties, const struct buf *raw,
+			const char *dir, const char *envname, json_t *items, struct buf *readme, int *all_ok)
+{
+	const struct charter_party *to = charter_party(&o->charter, jstr(d, "party"), strlen(jstr(d, "party")));
+	char file[96], vk[64], t[21], logkey[64];
+	int64_t when = 0;
+	if (!to)
+		return err_set(ERR_VERIFY, "the case view names a party %s the charter lacks", jstr(d, "party"));
+	if (nparties == 1)
+		snprintf(file, sizeof file, "%" PRIu64 ".tlog-proof", index);
+	else
+		snprintf(file, sizeof file, "%" PRIu64 ".%s.tlog-proof", index, to->id);
+	int rc = one_receipt(o, index, to, raw, dir, file, &when);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		*all_ok = 0;
+		return jadd(items, NULL,
+			    json_pack("{s:s, s:s, s:n, s:n, s:n, s:s, s:b}", "party", to->id, "cosigner", to->node_cosigner.name,
+				      "proof", "cosigner_vkey", "cosigned_at", "outstanding_since", jstr(d, "since"), "verified", 0));
+	}
+	snprintf(vk, sizeof vk, "%s-cosigner.vkey", to->id);
+	if ((rc = write_vkey(dir, vk, &to->node_cosigner)))
+		return rc;
+	syntax_format_time(when, t);
+	snprintf(logkey, sizeof logkey, "%s-node.vkey", o->party->id);
+	buf_printf(readme, "parley proof verify %s %s --vkey %s --witness %s\n", file, envname, logkey, vk);
+	return jadd(items, NULL,
+		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:b}", "party", to->id, "cosigner", to->node_cosigner.name, "proof",
+			      file, "cosigner_vkey", vk, "cosigned_at", t, "outstanding_since", "verified", 1));
+}
+
+int officer_receipt_collect(const struct officer *o, const char *case_id, const char *dir, json_t **out)
+{
+	json_t *kase = NULL, *env, *d, *doc = NULL, *list;
 	struct buf raw, readme;
-	size_t i, j;
+	size_t i, j, verified = 0, outstanding = 0;
 	int rc;
-	memset(out, 0, sizeof *out);
+	*out = NULL;
 	buf_init(&raw, ENVELOPE_MAX_SIZE);
 	buf_init(&readme, 1u << 20);
 	if ((rc = officer_case(o, case_id, 0, &kase)))
@@ -413,6 +490,13 @@ int officer_receipt(const struct officer *o, const char *case_id, const char *di
 	snprintf(logkey, sizeof logkey, "%s-node.vkey", o->party->id);
 	if ((rc = write_vkey(dir, logkey, &o->party->node_key)))
 		goto out;
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[]}", "case", case_id, "party", o->party->id, "log",
+			o->party->node_key.name, "dir", dir, "node_vkey", logkey, "readme", "README", "envelopes");
+	if (!doc) {
+		rc = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	list = json_object_get(doc, "envelopes");
 	buf_printf(&readme, "Receipts for case %s in the log of %s (%s).\n"
 			    "Each proof shows the envelope is in that log, under a checkpoint cosigned by the\n"
 			    "recipient party's node: by the charter's rule it was then deemed delivered.\n"
@@ -422,58 +506,89 @@ int officer_receipt(const struct officer *o, const char *case_id, const char *di
 		if (strcmp(jstr(env, "log"), o->party->node_key.name))
 			continue;
 		uint64_t index = (uint64_t)jint(env, "index");
-		json_t *delivery = json_object_get(env, "delivery");
-		fprintf(f, "  %s/%" PRIu64 " %s from %s:", o->party->id, index, jstr(env, "kind"), jstr(env, "from"));
+		json_t *delivery = json_object_get(env, "delivery"), *parties = json_array(), *items = json_array();
+		char entry[40], name[64];
+		int all_ok = 1;
+		snprintf(entry, sizeof entry, "%s/%" PRIu64, o->party->id, index);
+		snprintf(name, sizeof name, "%" PRIu64 ".envelope", index);
+		json_t *item = json_pack("{s:s, s:I, s:s, s:s, s:O, s:s, s:o, s:b, s:n, s:o}", "entry", entry, "index",
+					 (json_int_t)index, "kind", jstr(env, "kind"), "from", jstr(env, "from"), "to",
+					 json_object_get(env, "to"), "time", jstr(env, "time"), "recipient_parties", parties,
+					 "receipt_due", json_array_size(delivery) > 0, "envelope", "receipts", items);
+		if ((rc = jadd(list, NULL, item)))
+			goto out;
 		if (!json_array_size(delivery)) {
-			fprintf(f, " within %s, no receipt due\n", o->party->id);
+			rc = jadd(item, "verified", json_false());
+			if (rc)
+				goto out;
 			continue;
 		}
 		struct envelope e;
 		if ((rc = officer_fetch_envelope(o, o->party->id, index, &raw, &e)))
 			goto out;
 		envelope_release(&e);
-		char name[64];
-		snprintf(name, sizeof name, "%" PRIu64 ".envelope", index);
-		if ((rc = write_file(dir, name, raw.data, raw.len)))
+		if ((rc = write_file(dir, name, raw.data, raw.len)) || (rc = jadd(item, "envelope", json_string(name))))
 			goto out;
 		json_array_foreach(delivery, j, d) {
-			const struct charter_party *to = charter_party(&o->charter, jstr(d, "party"), strlen(jstr(d, "party")));
-			char file[96], vk[64], t[21];
-			int64_t when = 0;
-			if (!to) {
-				rc = err_set(ERR_VERIFY, "the case view names a party %s the charter lacks", jstr(d, "party"));
+			if ((rc = jadd(parties, NULL, json_string(jstr(d, "party")))) ||
+			    (rc = receipt_item(o, index, d, json_array_size(delivery), &raw, dir, name, items, &readme, &all_ok)))
 				goto out;
-			}
-			if (json_array_size(delivery) == 1)
-				snprintf(file, sizeof file, "%" PRIu64 ".tlog-proof", index);
+			if (json_is_true(json_object_get(json_array_get(items, j), "verified")))
+				verified++;
 			else
-				snprintf(file, sizeof file, "%" PRIu64 ".%s.tlog-proof", index, to->id);
-			rc = one_receipt(o, index, to, &raw, dir, file, &when);
-			if (rc < 0)
-				goto out;
-			if (rc == 1) {
-				fprintf(f, " receipt from %s OUTSTANDING (since %s)", to->id, jstr(d, "since"));
-				out->outstanding++;
-				rc = 0;
-				continue;
-			}
-			snprintf(vk, sizeof vk, "%s-cosigner.vkey", to->id);
-			if ((rc = write_vkey(dir, vk, &to->node_cosigner)))
-				goto out;
-			syntax_format_time(when, t);
-			fprintf(f, " %s verified (cosigned by %s at %s)", file, to->id, t);
-			buf_printf(&readme, "parley proof verify %s %s --vkey %s --witness %s\n", file, name, logkey, vk);
-			out->verified++;
+				outstanding++;
 		}
-		fputc('\n', f);
+		if ((rc = jadd(item, "verified", json_boolean(all_ok))))
+			goto out;
 	}
-	if (out->outstanding)
+	if (outstanding)
 		buf_printf(&readme, "\n%zu receipt(s) were still outstanding when this was written; run `parley receipt` again later.\n",
-			   out->outstanding);
+			   outstanding);
+	if ((rc = jadd(doc, "verified", json_integer((json_int_t)verified))) ||
+	    (rc = jadd(doc, "outstanding", json_integer((json_int_t)outstanding))))
+		goto out;
 	rc = write_file(dir, "README", readme.data, readme.len);
 out:
+	if (rc)
+		json_decref(doc);
+	else
+		*out = doc;
 	json_decref(kase);
 	buf_release(&raw);
 	buf_release(&readme);
+	return rc;
+}
+
+int officer_print_receipt(json_t *r, FILE *f)
+{
+	size_t i, j;
+	json_t *env, *it;
+	json_array_foreach(json_object_get(r, "envelopes"), i, env) {
+		fprintf(f, "  %s %s from %s:", jstr(env, "entry"), jstr(env, "kind"), jstr(env, "from"));
+		if (!json_is_true(json_object_get(env, "receipt_due")))
+			fprintf(f, " within %s, no receipt due", jstr(r, "party"));
+		json_array_foreach(json_object_get(env, "receipts"), j, it) {
+			if (json_is_true(json_object_get(it, "verified")))
+				fprintf(f, " %s verified (cosigned by %s at %s)", jstr(it, "proof"), jstr(it, "party"),
+					jstr(it, "cosigned_at"));
+			else
+				fprintf(f, " receipt from %s OUTSTANDING (since %s)", jstr(it, "party"), jstr(it, "outstanding_since"));
+		}
+		fputc('\n', f);
+	}
+	return ferror(f) ? err_set(ERR_IO, "writing the receipts") : 0;
+}
+
+int officer_receipt(const struct officer *o, const char *case_id, const char *dir, FILE *f, struct officer_receipts *out)
+{
+	json_t *r;
+	memset(out, 0, sizeof *out);
+	int rc = officer_receipt_collect(o, case_id, dir, &r);
+	if (rc)
+		return rc;
+	out->verified = (size_t)jint(r, "verified");
+	out->outstanding = (size_t)jint(r, "outstanding");
+	rc = officer_print_receipt(r, f);
+	json_decref(r);
 	return rc;
 }

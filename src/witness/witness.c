@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char text_plain[] = "text/plain; charset=utf-8";
@@ -368,7 +369,12 @@ static void keep_conflict(struct witness *w, struct log_state *s, const uint8_t 
 	remove_partial(tmp);
 	if (mkdir(tmp, 0700) != 0)
 		goto out;
-	int rc = buf_printf(&text, "%s\nshown at %" PRIu64 "\n", why, now);
+	char shown_at[32] = "";
+	time_t tt = (time_t)now;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm) || !strftime(shown_at, sizeof shown_at, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(shown_at, sizeof shown_at, "(an unrepresentable time)");
+	int rc = buf_printf(&text, "%s\nshown at %s\n", why, shown_at); /* RFC 3339 UTC, as every time parley prints */
 	snprintf(path, sizeof path, "%s/recorded", tmp);
 	if (!rc)
 		rc = file_write_atomic(path, a.data, a.len, 0600, 0);

@@ -32,7 +32,7 @@
  *                                  that cannot both be true:
  *       recorded                   the one this witness recorded (cosigned)
  *       shown                      the one shown, contradicting it
- *       why                        the reason, and "shown at <unix time>"
+ *       why                        the reason, and "shown at <RFC 3339 UTC time>"
  *       proof                      the two as one fork proof (witness/forkproof.h),
  *                                  what `parley audit verify` checks
  *

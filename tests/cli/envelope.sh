@@ -183,9 +183,9 @@ seal bad-handling 2 "handling: expected a TLP 2.0 label" us.fbi --kind notice --
 	--body "$V/notice-minimal.json" --handling "TLP:PURPLE"
 seal bad-ref 2 "--ref takes" ru.gp --kind ack --to us.fbi --case us.fbi/2021-0007 --ref "us.parley.example/log 1"
 # The whole reason, once (issue 13 hole 7: it read "--time: --time: t be RFC 3339...").
-seal bad-time 2 "parley envelope seal: --time: time is not a valid date and time" us.fbi --kind notice --to ru.gp \
+seal bad-time 2 "parley envelope seal: --time: '2021-02-30T00:00:00Z' is not a time: that day is not in that month" us.fbi --kind notice --to ru.gp \
 	--case us.fbi/N-1 --body "$V/notice-minimal.json" --time 2021-02-30T00:00:00Z
-seal bad-time-form 2 "parley envelope seal: --time: time must be RFC 3339 UTC like 2021-07-09T15:04:05Z" us.fbi \
+seal bad-time-form 2 "parley envelope seal: --time: 'yesterday' is not a time: it does not start with a date YYYY-MM-DD; give RFC 3339 like 2021-07-09T15:04:05Z" us.fbi \
 	--kind notice --to ru.gp --case us.fbi/N-1 --body "$V/notice-minimal.json" --time yesterday
 seal missing-body-file 2 "no such file" us.fbi --kind notice --to ru.gp --case us.fbi/N-1 --body "$D/nope.json"
 cp "$D/charter.draft" "$D/half"

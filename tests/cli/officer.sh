@@ -123,6 +123,21 @@ while read -r line; do
 	(cd "$D/receipts" && eval "\"\$PARLEY\"${line#parley}") >/dev/null 2>&1 || bad=$((bad + 1))
 done <"$D/receipts/README"
 if [ $n -ge 6 ] && [ $bad -eq 0 ]; then pass receipts-verify; else fail receipts-verify "$bad of $n failed"; fi
+# --json: what was written and verified, one item per envelope of our log, files that exist
+expect receipt-json 0 "" "$PARLEY" receipt "$CASE" --key "$K/us.doj.key" --node $US --out "$D/receipts-json" --json
+jq -e --arg c "$CASE" '.case == $c and .party == "us" and .verified >= 6 and .outstanding == 0 and
+	([.envelopes[] | select(.receipt_due) | .verified] | all) and
+	([.envelopes[].receipts[] | select(.verified) | .cosigned_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$")] | all) and
+	.verified == ([.envelopes[].receipts[] | select(.verified)] | length) and
+	([.envelopes[] | select(.entry == "us/1") | .recipient_parties == ["ru"] and .envelope == "1.envelope" and .index == 1 and .receipts[0].proof == "1.tlog-proof" and .receipts[0].cosigner_vkey == "ru-cosigner.vkey"] | all)' \
+	"$T_OUT" >/dev/null && pass receipt-json-shape || fail receipt-json-shape "$(head -c 600 "$T_OUT")"
+missing=0
+for f in $(jq -r '.envelopes[] | (.envelope // empty), (.receipts[] | .proof // empty, .cosigner_vkey // empty)' "$T_OUT") README us-node.vkey; do
+	[ -s "$D/receipts-json/$f" ] || missing=$((missing + 1))
+done
+[ $missing = 0 ] && pass receipt-json-files-exist || fail receipt-json-files-exist "$missing files named but absent"
+[ "$(jq '.verified' "$T_OUT")" = "$(grep -c '^parley proof verify ' "$D/receipts-json/README")" ] &&
+	pass receipt-json-readme-agrees || fail receipt-json-readme-agrees
 cp "$D/receipts/1.envelope" "$D/other.envelope" && printf 'x' >>"$D/other.envelope"
 expect receipt-wrong-entry 1 "" "$PARLEY" proof verify "$D/receipts/1.tlog-proof" "$D/other.envelope" \
 	--vkey "$D/receipts/us-node.vkey" --witness "$D/receipts/ru-cosigner.vkey"

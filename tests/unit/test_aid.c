@@ -665,6 +665,25 @@ static void seal_and_open(void)
 	CHECK_MSG("body: the body disagrees with its envelope's public figures: trucks of sector food: the envelope's aid "
 		  "line says 1, the body 2");
 	envelope_release(&e);
+	/* a viewer (parley show) opens it anyway, the disagreement named beside the authentic body */
+	char disagree[512];
+	CHECK_EQ_INT(seal_open_marked(&e, sealed.data, sealed.len, &mofa, c->profiles, &plain, disagree, sizeof disagree), 0);
+	CHECK(strstr(disagree, "trucks of sector food: the envelope's aid line says 1, the body 2") != NULL);
+	CHECK(plain.len == blen && !memcmp(plain.data, body, blen));
+	/* with no room for the mark the disagreement cannot be shown: refused as by seal_open, never accepted unmarked */
+	CHECK_EQ_INT(seal_open_marked(&e, sealed.data, sealed.len, &mofa, c->profiles, &plain, disagree, 0), ERR_VERIFY);
+	CHECK_EQ_INT(seal_open_marked(&e, sealed.data, sealed.len, &mofa, c->profiles, &plain, NULL, 0), ERR_VERIFY);
+	sealed.data[sealed.len - 1] ^= 1; /* but a body that is not the envelope's is still refused */
+	CHECK_EQ_INT(seal_open_marked(&e, sealed.data, sealed.len, &mofa, c->profiles, &plain, disagree, sizeof disagree), ERR_VERIFY);
+	sealed.data[sealed.len - 1] ^= 1;
+	envelope_release(&e);
+	/* and a body that agrees leaves the mark empty */
+	fields(&f, ENV_NOTICE);
+	CHECK_EQ_INT(seal_envelope(c, &ocha, &f, body, blen, &note, &sealed), 0);
+	CHECK_EQ_INT(envelope_parse(&e, note.data, note.len), 0);
+	CHECK_EQ_INT(seal_open_marked(&e, sealed.data, sealed.len, &mofa, c->profiles, &plain, disagree, sizeof disagree), 0);
+	CHECK(disagree[0] == 0);
+	envelope_release(&e);
 	/* a channel that does not enable aid-crossing carries no aid line */
 	struct charter *cyber = aid_charter("cyber-mla");
 	struct buf t2;

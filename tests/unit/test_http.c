@@ -1,5 +1,5 @@
 /*
- * The HTTP server's connection limits (src/node/http.c), from several loopback
+ * The HTTP server's connection limits (src/httpd/http.c), from several loopback
  * source addresses (127.0.0.0/8 only): an untrusted address is capped, the
  * untrusted addresses together cannot take the reserve, a trusted address has
  * no per-address cap and gets in while the others are full; a request whose
@@ -9,7 +9,7 @@
  * addresses are counted by their /64.
  */
 #include "base/err.h"
-#include "node/http.h"
+#include "httpd/http.h"
 #include "check.h"
 
 #include <arpa/inet.h>

@@ -387,6 +387,23 @@ static void test_old_state_repaired(void)
 }
 
 /* The evidence directories of the log, and checks that each holds two clean notes signed by the log. */
+/* The why file ends "shown at 2023-11-14T22:13:20Z": RFC 3339 UTC, not Unix seconds. */
+static int why_has_rfc3339(const struct buf *b)
+{
+	static const char pat[] = "dddd-dd-ddTdd:dd:ddZ\n";
+	const char *at = b->data ? memmem(b->data, b->len, "\nshown at ", 10) : NULL;
+	if (!at)
+		return 0;
+	at += 10;
+	size_t n = strlen(pat);
+	if ((size_t)((const char *)b->data + b->len - at) != n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (pat[i] == 'd' ? !(at[i] >= '0' && at[i] <= '9') : at[i] != pat[i])
+			return 0;
+	return 1;
+}
+
 static int evidence(const char *state, int *clean)
 {
 	char dir[1024], path[1400];
@@ -420,7 +437,10 @@ static int evidence(const char *state, int *clean)
 		/* both cannot be true: same size with different roots, or recorded at the shown size differently */
 		*clean &= cps[0].size == cps[1].size && memcmp(cps[0].root, cps[1].root, MERKLE_HASH) != 0;
 		snprintf(path, sizeof path, "%s/%s/why", dir, e->d_name);
-		*clean &= access(path, F_OK) == 0;
+		struct buf why;
+		buf_init(&why, 1 << 16);
+		*clean &= file_read(path, why.max, &why) == 0 && why_has_rfc3339(&why);
+		buf_release(&why);
 	}
 	if (d)
 		closedir(d);

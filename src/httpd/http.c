@@ -1,6 +1,8 @@
-#include "node/http.h"
+#include "httpd/http.h"
 #include "base/err.h"
 #include "base/logline.h"
+
+#include <jansson.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -109,6 +111,8 @@ struct http_server {
 	pthread_t *workers;
 	unsigned nworkers;
 	struct conns conns;
+	const char *const *headers; /* added to every answer (http_limits.headers) */
+	int json_errors;
 };
 
 struct http_call {
@@ -140,6 +144,30 @@ void http_text(struct http_response *resp, int status, const char *fmt, ...)
 	resp->content_type = "text/plain; charset=utf-8";
 	buf_reset(&resp->body);
 	buf_printf(&resp->body, "%s\n", msg);
+}
+
+/* The server's own refusals: one line of text, or {"error": "..."} with http_limits.json_errors. */
+static void refuse(const struct http_server *s, struct http_response *resp, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void refuse(const struct http_server *s, struct http_response *resp, int status, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	http_text(resp, status, "%s", msg);
+	if (!s->json_errors)
+		return;
+	json_t *j = json_pack("{s:s}", "error", msg);
+	char *t = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	if (t) {
+		buf_reset(&resp->body);
+		buf_printf(&resp->body, "%s\n", t);
+		resp->content_type = "application/json";
+	}
+	free(t);
+	json_decref(j);
 }
 
 void http_file(struct http_response *resp, int dirfd, const char *relpath, const char *content_type,
@@ -184,7 +212,19 @@ static void count_status(struct http_server *s, unsigned status)
 }
 
 /* The MHD response for r (its fd or a copy of its body), with its headers; NULL if out of memory. */
-static struct MHD_Response *make_response(struct http_response *r)
+/* Adds a "Name: value" line, if there is one, to m. */
+static void add_header_line(struct MHD_Response *m, const char *line)
+{
+	char name[64];
+	const char *colon = line[0] ? strchr(line, ':') : NULL;
+	if (colon && (size_t)(colon - line) < sizeof name && colon[1] == ' ') {
+		memcpy(name, line, (size_t)(colon - line));
+		name[colon - line] = 0;
+		MHD_add_response_header(m, name, colon + 2);
+	}
+}
+
+static struct MHD_Response *make_response(const struct http_server *s, struct http_response *r)
 {
 	struct MHD_Response *m;
 	if (r->fd >= 0)
@@ -198,21 +238,17 @@ static struct MHD_Response *make_response(struct http_response *r)
 		MHD_add_response_header(m, "Content-Type", r->content_type);
 	if (r->cache_control)
 		MHD_add_response_header(m, "Cache-Control", r->cache_control);
-	if (r->extra_header[0]) {
-		char name[64];
-		const char *colon = strchr(r->extra_header, ':');
-		if (colon && (size_t)(colon - r->extra_header) < sizeof name) {
-			memcpy(name, r->extra_header, (size_t)(colon - r->extra_header));
-			name[colon - r->extra_header] = 0;
-			MHD_add_response_header(m, name, colon + 2);
-		}
-	}
+	for (size_t i = 0; s->headers && s->headers[i] && s->headers[i + 1]; i += 2)
+		MHD_add_response_header(m, s->headers[i], s->headers[i + 1]);
+	add_header_line(m, r->extra_header);
+	for (size_t i = 0; i < HTTP_MORE_HEADERS; i++)
+		add_header_line(m, r->more_headers[i]);
 	return m;
 }
 
 static enum MHD_Result send_response(struct http_server *s, struct MHD_Connection *c, struct http_response *r)
 {
-	struct MHD_Response *m = make_response(r);
+	struct MHD_Response *m = make_response(s, r);
 	if (!m)
 		return MHD_NO;
 	count_status(s, (unsigned)r->status);
@@ -298,6 +334,7 @@ static void cache_keep(struct http_server *s, const char *path, struct http_resp
 	copy.content_type = r->content_type;
 	copy.cache_control = r->cache_control;
 	memcpy(copy.extra_header, r->extra_header, sizeof copy.extra_header);
+	memcpy(copy.more_headers, r->more_headers, sizeof copy.more_headers);
 	int ok = 1;
 	if (r->fd >= 0) {
 		ok = buf_reserve(&copy.body, size) == 0;
@@ -309,7 +346,7 @@ static void cache_keep(struct http_server *s, const char *path, struct http_resp
 	} else {
 		ok = buf_append(&copy.body, r->body.data, size) == 0;
 	}
-	struct MHD_Response *m = ok ? make_response(&copy) : NULL;
+	struct MHD_Response *m = ok ? make_response(s, &copy) : NULL;
 	response_release(&copy);
 	if (!m) {
 		__atomic_sub_fetch(&k->used, size, __ATOMIC_RELAXED);
@@ -703,7 +740,7 @@ static void run_handler(struct http_call *call, void *deferred, struct http_resp
 		req.content_type = "";
 	call->route->fn(call->s->ctx, &req, resp);
 	if (!resp->status && !resp->deferred)
-		http_text(resp, 500, "internal error");
+		refuse(call->s, resp, 500, "internal error");
 }
 
 static void *worker(void *arg)
@@ -795,16 +832,16 @@ static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const cha
  * Framing that another reader (a proxy, the next request's parser) could take
  * differently: refused, and the connection closed. 0 if the framing is clear.
  */
-static int framing_error(struct http_response *r, const struct header_scan *h)
+static int framing_error(const struct http_server *s, struct http_response *r, const struct header_scan *h)
 {
 	if (h->bad_name)
-		http_text(r, 400, "malformed header name (white space before the colon?)");
+		refuse(s, r, 400, "malformed header name (white space before the colon?)");
 	else if (h->content_length > 1)
-		http_text(r, 400, "more than one Content-Length header");
+		refuse(s, r, 400, "more than one Content-Length header");
 	else if (h->content_length && h->transfer_encoding)
-		http_text(r, 400, "both Content-Length and Transfer-Encoding: the body's length is ambiguous");
+		refuse(s, r, 400, "both Content-Length and Transfer-Encoding: the body's length is ambiguous");
 	else if (h->transfer_encoding)
-		http_text(r, 411, "send the body with a Content-Length (Transfer-Encoding is not accepted)");
+		refuse(s, r, 411, "send the body with a Content-Length (Transfer-Encoding is not accepted)");
 	else
 		return 0;
 	return 1;
@@ -829,7 +866,7 @@ static int call_new(struct http_server *s, struct MHD_Connection *c, const char 
 	response_init(&call->early);
 	struct header_scan h = {0};
 	MHD_get_connection_values(c, MHD_HEADER_KIND, scan_header, &h);
-	if (framing_error(&call->early, &h)) {
+	if (framing_error(s, &call->early, &h)) {
 		call->refused = 1;
 		return 1;
 	}
@@ -839,32 +876,32 @@ static int call_new(struct http_server *s, struct MHD_Connection *c, const char 
 	call->route = find_route(s, method, url, &known);
 	if (!strcmp(version, MHD_HTTP_VERSION_1_1) && h.host != 1) {
 		call->refused = 1;
-		http_text(&call->early, 400, h.host ? "more than one Host header" : "an HTTP/1.1 request needs a Host header");
+		refuse(s, &call->early, 400, h.host ? "more than one Host header" : "an HTTP/1.1 request needs a Host header");
 		return now;
 	}
 	if (!call->route) {
 		call->refused = 1;
 		if (known)
-			http_text(&call->early, 405, "method %s not allowed here", method);
+			refuse(s, &call->early, 405, "method %s not allowed here", method);
 		else
-			http_text(&call->early, 404, "no such resource");
+			refuse(s, &call->early, 404, "no such resource");
 		return now;
 	}
 	buf_init(&call->body, call->route->max_body);
 	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 	if (call->route->content_type && !content_type_is(ct, call->route->content_type)) {
 		call->refused = 1;
-		http_text(&call->early, 415, "content type must be %s", call->route->content_type);
+		refuse(s, &call->early, 415, "content type must be %s", call->route->content_type);
 	} else if (length > call->route->max_body) {
 		call->refused = 1;
-		http_text(&call->early, 413, "request body is larger than %zu bytes", call->route->max_body);
+		refuse(s, &call->early, 413, "request body is larger than %zu bytes", call->route->max_body);
 	} else if (length > 0) {
 		/* the body will be held whole until the handler runs: it must fit the budget, and arrive in time */
 		struct conn *x = conn_of(c);
 		struct conns *k = &s->conns;
 		if (body_reserve(k, (size_t)length, x && x->trusted)) {
 			call->refused = 1;
-			http_text(&call->early, 503, "the server holds too many request bodies to take %" PRIu64 " bytes more now; try again later",
+			refuse(s, &call->early, 503, "the server holds too many request bodies to take %" PRIu64 " bytes more now; try again later",
 				  length);
 			snprintf(call->early.extra_header, sizeof call->early.extra_header, "Retry-After: 5");
 		} else {
@@ -893,7 +930,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	if (*upload_size) {
 		if (!call->refused && buf_append(&call->body, upload, *upload_size)) {
 			call->refused = 1;
-			http_text(&call->early, 413, "request body is larger than %zu bytes", call->route->max_body);
+			refuse(s, &call->early, 413, "request body is larger than %zu bytes", call->route->max_body);
 		}
 		*upload_size = 0; /* consumed (or discarded) */
 		return MHD_YES;
@@ -908,7 +945,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return call->answered ? send_response(s, c, &call->early) : MHD_YES;
 	if (call->route->blocking && !call->on_worker) {
 		if (to_worker(call)) {
-			http_text(&call->early, 503, "the server is stopping");
+			refuse(s, &call->early, 503, "the server is stopping");
 			return send_response(s, c, &call->early);
 		}
 		return MHD_YES;
@@ -937,6 +974,48 @@ const char *http_arg(const struct http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+struct query_out {
+	struct buf *out;
+	int rc;
+};
+
+static int query_put(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int rc = 0;
+	for (; *s && !rc; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("-._~", c))
+			rc = buf_append(out, s, 1);
+		else
+			rc = buf_printf(out, "%%%c%c", hex[c >> 4], hex[c & 15]);
+	}
+	return rc;
+}
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct query_out *q = cls;
+	if (!q->rc && q->out->len)
+		q->rc = buf_append(q->out, "&", 1);
+	if (!q->rc)
+		q->rc = query_put(q->out, key);
+	if (!q->rc && value && !(q->rc = buf_append(q->out, "=", 1)))
+		q->rc = query_put(q->out, value);
+	return q->rc ? MHD_NO : MHD_YES;
+}
+
+int http_query(const struct http_request *req, struct buf *out)
+{
+	struct query_out q = {out, 0};
+	buf_reset(out);
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_arg, &q);
+	if (!q.rc)
+		q.rc = buf_append(out, "", 0);
+	return q.rc;
+}
+
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	(void)toe;
@@ -958,7 +1037,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 	*con_cls = NULL;
 }
 
-int http_parse_addr(const char *addr, void *storage, unsigned *len)
+static int parse_addr(const char *addr, void *storage, unsigned *len, int any_port)
 {
 	char host[128];
 	const char *colon = strrchr(addr, ':');
@@ -966,7 +1045,7 @@ int http_parse_addr(const char *addr, void *storage, unsigned *len)
 		return err_set(ERR_USAGE, "listen address '%s' must be host:port", addr);
 	char *end;
 	unsigned long port = strtoul(colon + 1, &end, 10);
-	if (*end || port == 0 || port > 65535)
+	if (*end || end == colon + 1 || (port == 0 && !any_port) || port > 65535)
 		return err_set(ERR_USAGE, "listen address '%s' has no valid port", addr);
 	size_t hl = (size_t)(colon - addr);
 	if (hl >= sizeof host)
@@ -994,6 +1073,11 @@ int http_parse_addr(const char *addr, void *storage, unsigned *len)
 		return err_set(ERR_USAGE, "'%s' is not an IPv4 address (use an address, not a name)", host);
 	*len = sizeof *a4;
 	return 0;
+}
+
+int http_parse_addr(const char *addr, void *storage, unsigned *len)
+{
+	return parse_addr(addr, storage, len, 0);
 }
 
 int http_url_addrs(const char *url, struct http_addr *out, size_t max, size_t *n)
@@ -1088,7 +1172,7 @@ int http_start(struct http_server **out, const char *addr, const struct http_rou
 {
 	struct sockaddr_storage sa;
 	unsigned salen;
-	int rc = http_parse_addr(addr, &sa, &salen);
+	int rc = parse_addr(addr, &sa, &salen, limits->any_port);
 	if (rc)
 		return rc;
 	struct http_server *s = calloc(1, sizeof *s);
@@ -1096,6 +1180,8 @@ int http_start(struct http_server **out, const char *addr, const struct http_rou
 		return err_set(ERR_NOMEM, "out of memory");
 	s->routes = routes;
 	s->nroutes = nroutes;
+	s->headers = limits->headers;
+	s->json_errors = limits->json_errors;
 	s->ctx = ctx;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->work, NULL);
@@ -1191,4 +1277,45 @@ void http_stats(struct http_server *s, uint64_t counts[6])
 {
 	for (int i = 0; i < 6; i++)
 		counts[i] = __atomic_load_n(&s->counts[i], __ATOMIC_RELAXED);
+}
+
+unsigned http_port(struct http_server *s)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_LISTEN_FD);
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof sa;
+	if (!i || getsockname(i->listen_fd, (struct sockaddr *)&sa, &len) != 0)
+		return 0;
+	if (sa.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&sa)->sin_port);
+	if (sa.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&sa)->sin6_port);
+	return 0;
+}
+
+const char *http_header(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+struct header_count {
+	const char *name;
+	unsigned n;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	(void)value;
+	struct header_count *h = cls;
+	if (!strcasecmp(key, h->name))
+		h->n++;
+	return MHD_YES;
+}
+
+unsigned http_header_count(const struct http_request *req, const char *name)
+{
+	struct header_count h = {name, 0};
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, count_header, &h);
+	return h.n;
 }

@@ -1,5 +1,5 @@
 /*
- * http — the node's HTTP server on libmicrohttpd: routing, bounded request
+ * http — the HTTP server on libmicrohttpd of the node and the desk: routing, bounded request
  * bodies, file responses, answers given later, a cache of immutable files, and
  * the limits that keep slow or idle clients from exhausting it (connection
  * caps, per-address caps, timeouts).
@@ -72,6 +72,20 @@ struct http_request {
 
 /* The value of query argument name, or NULL. */
 const char *http_arg(const struct http_request *req, const char *name);
+/* The (first) value of request header name (case-insensitive), or NULL. */
+const char *http_header(const struct http_request *req, const char *name);
+/*
+ * The query string rebuilt from the decoded arguments, in the order received,
+ * each name and value percent-encoded again (RFC 3986: all but unreserved
+ * characters), into out (reset first; "" when there is none). For handlers
+ * that parse a query themselves (the desk's TAXII feed). ERR_LIMIT past out's
+ * maximum.
+ */
+int http_query(const struct http_request *req, struct buf *out);
+/* How many times request header name occurs. */
+unsigned http_header_count(const struct http_request *req, const char *name);
+
+#define HTTP_MORE_HEADERS 4
 
 struct http_response {
 	int status;
@@ -81,6 +95,7 @@ struct http_response {
 	int fd;                    /* a file to send (closed by the server) */
 	size_t fd_size;
 	char extra_header[128];    /* one optional "Name: value" header */
+	char more_headers[HTTP_MORE_HEADERS][160]; /* further optional "Name: value" headers ("" for none) */
 	int immutable;             /* a 200 that never changes for this path: may be served from the cache */
 	int deferred;              /* set by http_defer: nothing is sent now */
 };
@@ -116,6 +131,11 @@ struct http_limits {
 	size_t body_budget;        /* bytes of request bodies held at once, over all connections (0: 256 MiB) */
 	size_t body_reserve;       /* of body_budget, kept for trusted addresses (0: a quarter; at most half) */
 	unsigned body_rate;        /* bytes/s a body must average, after timeout_s of grace (0: 16 KiB/s) */
+	const char *const *headers; /* NULL, or name, value, name, value, ..., NULL: sent on every answer,
+	                               the server's own refusals included (borrowed for the server's life) */
+	int json_errors;           /* the server's own refusals (400, 404, 405, 411, 413, 415, 500, 503) as
+	                              application/json {"error": "..."} instead of a line of text */
+	int any_port;              /* the listen address may give port 0: the system picks one (http_port) */
 	int listen_fd;             /* 0: http_start binds addr; else a socket from http_listen, the server's from then on */
 };
 
@@ -167,6 +187,9 @@ void http_file(struct http_response *resp, int dirfd, const char *relpath, const
  */
 void *http_defer(const struct http_request *req, struct http_response *resp, size_t size, void (*release)(void *));
 void http_resume(struct http_call *call);
+
+/* The port the server listens on (the one the system picked for port 0); 0 if unknown. */
+unsigned http_port(struct http_server *s);
 
 /* Parses "host:port" into a sockaddr (IPv4 or IPv6 literal, or localhost). */
 int http_parse_addr(const char *addr, void *sockaddr_storage, unsigned *len);

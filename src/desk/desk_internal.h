@@ -1,0 +1,103 @@
+/*
+ * desk_internal — what the desk's modules share (not an API): the desk's
+ * state, the request handler (desk_http.c), the JSON API (desk_api.c), the
+ * tar writer (desk_tar.c) and the built-in bodies and schemas
+ * (desk_bodies.c).
+ */
+#ifndef PARLEY_DESK_INTERNAL_H
+#define PARLEY_DESK_INTERNAL_H
+
+#include "base/buf.h"
+#include "desk/desk.h"
+#include "httpd/http.h"
+#include "officer/officer.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+
+/* 32 random bytes in base64url without padding: 43 characters. */
+#define DESK_TOKEN_LEN 43
+/* The largest request body: a plaintext body with its evidence (PROFILE_BODY_MAX), in JSON, with room. */
+#define DESK_REQUEST_MAX ((16u << 20) + 65536)
+
+struct desk {
+	struct officer o;
+	pthread_mutex_t officer_lock;   /* one call into the officer's client at a time */
+	pthread_mutex_t lock;           /* the secret and the session */
+	char secret[DESK_TOKEN_LEN + 1];
+	int secret_spent;
+	int has_session;
+	char session[DESK_TOKEN_LEN + 1];
+	char csrf[DESK_TOKEN_LEN + 1];
+	/* what the Host header may be (when on loopback), and the Origin that goes with each */
+	char hosts[2][96];
+	size_t nhosts;
+	int remote;                     /* --allow-remote with a non-loopback address: Host is not checked */
+	char cookie[32];                /* the session cookie's name, parley_desk_PORT: browsers keep cookies per
+	                                   host, not per port, so two desks on one machine must not share one */
+	char dir[PATH_MAX];             /* the working directory */
+	int dir_is_temp;                /* made by the desk, removed at stop */
+	unsigned seq;                   /* for names of scratch directories (under lock) */
+	struct http_server *http;
+	struct taxii_store *taxii;      /* the TAXII feed's objects (desk_taxii.c) */
+	int64_t taxii_filled;           /* monotonic seconds of the last fill (under lock) */
+	char taxii_line[PATH_MAX + 512]; /* what desk_taxii_line says */
+};
+
+/* The request handler of every route (desk_http.c). */
+void desk_serve(void *ctx, const struct http_request *req, struct http_response *resp);
+
+/* The API (desk_api.c): req->path starts with "/api/"; the session and CSRF checks are done. */
+void desk_api(struct desk *d, const struct http_request *req, struct http_response *resp);
+/* GET /api/receipt/<case id>, /api/evidence/<party>/<index> (desk_download.c); the argument is what follows. */
+void desk_api_receipt(struct desk *d, const char *case_id, struct http_response *resp);
+void desk_api_evidence(struct desk *d, const char *rest, struct http_response *resp);
+
+/* GET /api/report, /api/report/bundle, /api/mandate (desk_report.c); path is after "/api/". */
+void desk_api_report(struct desk *d, const struct http_request *req, const char *path, struct http_response *resp);
+
+/* POST /api/statement/<step> (desk_statement.c). */
+void desk_api_statement(struct desk *d, const struct http_request *req, const char *step, struct http_response *resp);
+
+/* POST /api/start: opens the session (desk_http.c, the one API path without a session). */
+void desk_api_start(struct desk *d, const struct http_request *req, struct http_response *resp);
+
+/* The TAXII feed (desk_taxii.c, docs/taxii.md): refreshed at a walk's start, and on any request when older than this. */
+#define DESK_TAXII_REFRESH_S 30
+/*
+ * Opens the feed: its credential from DIR/taxii.secret (made if absent), the
+ * store with the desk's origin, a first fill (journal DIR/taxii.journal).
+ * collection receives the collection's id.
+ */
+int desk_taxii_open(struct desk *d, const char *origin, char collection[37]);
+void desk_taxii_close(struct desk *d);
+/* A request under /taxii2/: authenticated by the feed's credential, not the session. */
+void desk_taxii(struct desk *d, const struct http_request *req, struct http_response *resp);
+
+/* {"error": msg} with status. */
+void desk_json_error(struct http_response *resp, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* j (taken: decref'd here) as the answer with status; 500 if it cannot be written. */
+void desk_json(struct http_response *resp, int status, json_t *j);
+
+/* A new scratch directory under the desk's directory, into out. */
+int desk_scratch_dir(struct desk *d, const char *what, char *out, size_t outsz);
+/* Removes dir and everything under it (no symbolic link is followed). */
+int desk_remove_tree(const char *dir);
+
+/*
+ * Appends to out a tar archive (POSIX ustar) of the regular files and
+ * directories under dir, each named prefix/relative-path, in name order,
+ * mode 0644 (files) or 0755 (directories), owner 0, mtime `mtime`.
+ * ERR_LIMIT if a name does not fit ustar's 100 + 155 bytes or out's cap;
+ * ERR_USAGE for anything but files and directories (a symbolic link).
+ */
+int desk_tar_dir(const char *dir, const char *prefix, long long mtime, struct buf *out);
+
+/* The example body of type (mla-request, ack, ...) of profile (NULL: cyber-mla first): 0, or -1. */
+int desk_template_find(const char *profile, const char *type, const char **data, size_t *len);
+/* The JSON Schema docs/schemas/<profile>/<name>.json: 0, or -1. */
+int desk_schema_find(const char *profile, const char *name, const char **data, size_t *len);
+
+#endif
