@@ -84,11 +84,10 @@ $(BUILD)/obj/%.o: %.c | $(DEPS_OK)
 	@$(if $(Q),echo "  CC    $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-# Files built into the binary (src/cli/embed.h: .incbin, relative to this directory).
+# Files built into the binary (src/base/embed.h: .incbin, relative to this directory).
 EMBED_DATA = $(shell sed -n 's/^EMBED_FILE([a-z_]*, "\(.*\)");$$/\1/p' $(1))
 $(BUILD)/obj/src/cli/cmd_demo.o: $(call EMBED_DATA,src/cli/cmd_demo.c)
-$(BUILD)/obj/src/cli/cmd_body.o: $(call EMBED_DATA,src/cli/cmd_body.c)
-$(BUILD)/obj/src/desk/desk_bodies.o: $(call EMBED_DATA,src/desk/desk_bodies.c)
+$(BUILD)/obj/src/exchange/builtin.o: $(call EMBED_DATA,src/exchange/builtin.c)
 
 # The desk's page (docs/desk.md): built from web/ into $(BUILD)/web/, then into the binary.
 WEB_OUT := $(BUILD)/web

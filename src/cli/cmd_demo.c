@@ -14,7 +14,7 @@
 #include "base/fileio.h"
 #include "cli/cli.h"
 #include "cli/demo_service.h"
-#include "cli/embed.h"
+#include "base/embed.h"
 #include "cli/util.h"
 #include "officer/officer.h"
 #include "exchange/seal.h"
@@ -39,7 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The example bodies, built into the binary (src/cli/embed.h). */
+/* The example bodies, built into the binary (src/base/embed.h). */
 EMBED_FILE(demo_notice, "tests/data/cyber-mla/valid/notice-msp-intrusion.json");
 EMBED_FILE(demo_stix, "tests/data/stix/valid/ransomware-notice.json");
 EMBED_FILE(demo_request, "tests/data/cyber-mla/valid/mla-request-prosecutor.json");

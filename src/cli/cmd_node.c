@@ -153,8 +153,8 @@ int cmd_node(int argc, char **argv)
 		"Runs a party's node: sequences its agencies' envelopes into its log, serves the log, the bodies and the\n"
 		"case views over HTTP, witnesses the peers' logs and pushes its checkpoints to every witness\n"
 		"(docs/node.md). Runs until SIGINT or SIGTERM; tells systemd when it is ready (Type=notify) and\n"
-		"feeds its watchdog (docs/operations.md). Exit status: 0 stopped, 1 the rollback guard refused to start,\n"
-		"2 usage or start failure."};
+		"feeds its watchdog (docs/operations.md). Its keys are held by a keeper process it starts (docs/keeper.md).\n"
+		"Exit status: 0 stopped, 1 the rollback guard refused to start, 2 usage or start failure, or the keeper died."};
 	struct conf conf;
 	rc = cli_opts_parse(&help, opts, sizeof opts / sizeof opts[0], argc, argv, &conf);
 	if (!rc && !o.dir)
@@ -182,10 +182,15 @@ int cmd_node(int argc, char **argv)
 	cli_notify_ready("serving");
 	int sig = cli_serve_until_stop(node_is_alive, n);
 	cli_notify_stopping();
-	logline_event(LOGLINE_INFO, "stop", "party", node_party(n), "signal", sig == 2 ? "SIGINT" : "SIGTERM", LOGLINE_END);
+	int lost = !node_keeper_alive(n); /* it raised the SIGTERM: stop, and say so in the exit status */
+	if (lost)
+		logline_event(LOGLINE_ERROR, "stop", "party", node_party(n), "reason", "the keeper died", LOGLINE_END);
+	else
+		logline_event(LOGLINE_INFO, "stop", "party", node_party(n), "signal", sig == 2 ? "SIGINT" : "SIGTERM",
+			      LOGLINE_END);
 	node_stop(n);
 	conf_release(&conf);
-	return 0;
+	return lost ? 2 : 0;
 }
 
 int cmd_witness(int argc, char **argv)

@@ -94,52 +94,14 @@ static int cmd_report_verify(int argc, char **argv)
 	return code;
 }
 
-/*
- * The bundle of the report r: the logs and report.json (the --json output),
- * written into a sibling directory, verified as `report verify` will verify
- * it, then renamed to out (which may be an empty directory): a failure leaves
- * nothing behind.
- */
-static int write_bundle_into(const struct logset *s, const struct report *r, const struct mandate *md, const char *dir,
-			     const char *out, int threads)
-{
-	char path[PATH_MAX + 200], tmp[PATH_MAX + 200];
-	struct buf msg;
-	snprintf(path, sizeof path, "%s/charter", dir);
-	int rc = bundle_write_logs(s, path, out);
-	if (rc)
-		return rc;
-	snprintf(path, sizeof path, "%s/report.json", out);
-	snprintf(tmp, sizeof tmp, "%s/.report.json.tmp", out);
-	FILE *fp = fopen(tmp, "wx");
-	if (!fp)
-		return err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
-	rc = md ? mandate_json_file(s, md, fp) : report_json_file(s, r, fp);
-	if ((fflush(fp) || fsync(fileno(fp))) && !rc)
-		rc = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
-	if (fclose(fp) && !rc)
-		rc = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
-	if (!rc && rename(tmp, path))
-		rc = err_set(ERR_IO, "%s: %s", path, strerror(errno));
-	if (rc)
-		return rc;
-	/* the bundle must verify as anyone will verify it (a source that changed meanwhile would not);
-	 * one with a provisional log cannot, by design: that is said instead */
-	int all = 1;
-	for (size_t p = 0; p < s->charter->nparties; p++)
-		all &= s->logs[p].closed;
-	buf_init(&msg, 1u << 16);
-	rc = all ? bundle_verify(out, s->charter, threads, &msg) : 0;
-	buf_release(&msg);
-	return rc ? err_wrap(rc, "the bundle written does not verify") : 0;
-}
-
 static int write_bundle(const struct logset *s, const struct report *r, const struct mandate *md, const char *dir,
 			const char *out, int threads)
 {
-	char tmp[PATH_MAX + 80];
+	char tmp[PATH_MAX + 80], charter[PATH_MAX + 16];
 	snprintf(tmp, sizeof tmp, "%s.partial-%ld", out, (long)getpid());
-	int rc = write_bundle_into(s, r, md, dir, tmp, threads);
+	snprintf(charter, sizeof charter, "%s/charter", dir);
+	/* written beside out and renamed to it (which may be an empty directory): a failure leaves nothing */
+	int rc = bundle_write(s, charter, r, md, tmp, threads);
 	if (!rc && rename(tmp, out))
 		rc = err_set(errno == ENOTEMPTY || errno == EEXIST ? ERR_CONFLICT : ERR_IO, "%s: %s", out, strerror(errno));
 	if (rc) {

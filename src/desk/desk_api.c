@@ -12,6 +12,7 @@
  * verify, and a node's refusal of a submission with the node's own status.
  */
 #include "desk/desk_internal.h"
+#include "exchange/builtin.h"
 
 #include "base/err.h"
 #include "base/jsonload.h"
@@ -100,10 +101,18 @@ static void api_session(struct desk *d, struct http_response *resp)
 		json_array_append_new(profiles, json_string("aid-crossing"));
 	for (size_t i = 0; i < c->nagencies; i++)
 		json_array_append_new(agencies, json_string(c->agencies[i].name));
+	/*
+	 * The session's CSRF token too, so a reloaded page can act again: only a
+	 * page of the desk's own origin can read this answer (no CORS; the Host
+	 * check stops DNS rebinding), which is what the token proves.
+	 */
+	pthread_mutex_lock(&d->lock);
+	json_t *csrf = json_string(d->csrf);
+	pthread_mutex_unlock(&d->lock);
 	desk_json(resp, 200,
-		  json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s}", "agency", d->o.agency->name, "party",
+		  json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:o}", "agency", d->o.agency->name, "party",
 			    d->o.party->id, "node", d->o.node, "channel", c->id_hex, "channel_name", c->name, "profiles",
-			    profiles, "agencies", agencies, "now", t, "version", parley_version()));
+			    profiles, "agencies", agencies, "now", t, "version", parley_version(), "csrf", csrf));
 }
 
 /* ---- GET /api/inbox ---- */
@@ -232,12 +241,11 @@ static void raw_json(struct http_response *resp, const char *data, size_t len)
 
 static void api_template(const struct http_request *req, const char *kind, struct http_response *resp)
 {
-	const char *data;
-	size_t len;
-	if (desk_template_find(http_arg(req, "profile"), body_type_of(kind), &data, &len))
+	struct builtin_body b;
+	if (builtin_template_find(http_arg(req, "profile"), body_type_of(kind), &b))
 		desk_json_error(resp, 404, "no body template for '%.60s'", kind);
 	else
-		raw_json(resp, data, len);
+		raw_json(resp, b.data, b.len);
 }
 
 static void api_schema(const char *rest, struct http_response *resp)
@@ -251,7 +259,7 @@ static void api_schema(const char *rest, struct http_response *resp)
 	}
 	memcpy(profile, rest, (size_t)(slash - rest));
 	profile[slash - rest] = 0;
-	if (desk_schema_find(profile, body_type_of(slash + 1), &data, &len))
+	if (builtin_schema_find(profile, body_type_of(slash + 1), &data, &len))
 		desk_json_error(resp, 404, "no schema %.30s/%.60s", profile, slash + 1);
 	else
 		raw_json(resp, data, len);

@@ -1,5 +1,5 @@
 #include "desk/desk_assets.h"
-#include "cli/embed.h"
+#include "base/embed.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
  *
  * The files come from $(BUILD)/web/, which `web/build.sh` makes from web/
  * (the Makefile runs it and names that directory to the compiler as
- * DESK_WEB_DIR; the files go in with .incbin, src/cli/embed.h).
+ * DESK_WEB_DIR; the files go in with .incbin, src/base/embed.h).
  */
 #ifndef PARLEY_DESK_ASSETS_H
 #define PARLEY_DESK_ASSETS_H

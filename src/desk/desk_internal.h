@@ -1,8 +1,7 @@
 /*
  * desk_internal — what the desk's modules share (not an API): the desk's
  * state, the request handler (desk_http.c), the JSON API (desk_api.c), the
- * tar writer (desk_tar.c) and the built-in bodies and schemas
- * (desk_bodies.c).
+ * tar writer (desk_tar.c).
  */
 #ifndef PARLEY_DESK_INTERNAL_H
 #define PARLEY_DESK_INTERNAL_H
@@ -95,9 +94,5 @@ int desk_remove_tree(const char *dir);
  */
 int desk_tar_dir(const char *dir, const char *prefix, long long mtime, struct buf *out);
 
-/* The example body of type (mla-request, ack, ...) of profile (NULL: cyber-mla first): 0, or -1. */
-int desk_template_find(const char *profile, const char *type, const char **data, size_t *len);
-/* The JSON Schema docs/schemas/<profile>/<name>.json: 0, or -1. */
-int desk_schema_find(const char *profile, const char *name, const char **data, size_t *len);
 
 #endif

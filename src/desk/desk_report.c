@@ -95,29 +95,13 @@ static void set_warning(struct http_response *resp, const char *warn)
 		snprintf(resp->extra_header, sizeof resp->extra_header, "X-Parley-Fetch: %.100s", warn);
 }
 
-/* The bundle of r or md into out (absent), verified as `report verify` will (cmd_report.c's write_bundle_into). */
+/* The bundle of r or md into out (absent), verified as `report verify` will (bundle_write). */
 static int write_bundle(struct desk *d, const struct logset *s, const struct report *r, const struct mandate *md,
 			const char *out)
 {
 	char path[PATH_MAX + 32];
-	struct buf json, msg;
 	snprintf(path, sizeof path, "%s/charter", d->dir);
-	int rc = bundle_write_logs(s, path, out);
-	if (rc)
-		return rc;
-	buf_init(&json, REPORT_MAX);
-	rc = md ? mandate_json(s, md, &json) : report_json(s, r, &json);
-	snprintf(path, sizeof path, "%s/report.json", out);
-	if (!rc)
-		rc = file_write_atomic(path, json.data, json.len, 0644, 1);
-	buf_release(&json);
-	int all = 1;
-	for (size_t p = 0; p < s->charter->nparties; p++)
-		all &= s->logs[p].closed;
-	buf_init(&msg, 1u << 16);
-	if (!rc && all)
-		rc = bundle_verify(out, s->charter, 0, &msg);
-	buf_release(&msg);
+	int rc = bundle_write(s, path, r, md, out, 0);
 	return rc ? err_wrap(rc, "the bundle") : 0;
 }
 

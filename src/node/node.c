@@ -8,9 +8,11 @@
 #include "base/err.h"
 #include "base/fileio.h"
 #include "base/version.h"
+#include "crypto/keyfile.h"
 #include "crypto/sha256.h"
 #include "exchange/envelope.h"
 #include "net/client.h"
+#include "node/keeper_client.h"
 #include "node/submit.h"
 #include "node/witness_server.h"
 
@@ -72,6 +74,13 @@ struct peer *node_peer_by_origin(struct node *n, const char *origin)
 	return NULL;
 }
 
+int node_sign_checkpoint(void *ctx, const uint8_t *text, size_t len, struct buf *note)
+{
+	struct node *n = ctx;
+	return keeper_client_sign_checkpoint(n->keeper, text, len, note);
+}
+
+/* The charter, and our party in it by the log key the keeper holds (the network side never reads the key file). */
 static int load_files(struct node *n)
 {
 	char path[PATH_MAX + 32];
@@ -83,47 +92,51 @@ static int load_files(struct node *n)
 		charter_release(&n->charter);
 		return err_set(ERR_USAGE, "%s is not signed by every party", path);
 	}
-	snprintf(path, sizeof path, "%s/node.key", n->dir);
-	if ((rc = keyfile_read(&n->key, path))) {
-		charter_release(&n->charter);
-		return rc;
-	}
-	n->me = charter_party_of_key(&n->charter, n->key.sign.name, n->key.sign.id, n->key.sign.pub);
+	n->me = charter_party_of_key(&n->charter, n->logkey.name, n->logkey.id, n->logkey.pub);
 	if (!n->me) {
-		keyfile_release(&n->key);
 		charter_release(&n->charter);
-		return err_set(ERR_USAGE, "%s is not the node key of any party in the charter", path);
+		return err_set(ERR_USAGE, "%s/node.key is not the node key of any party in the charter", n->dir);
 	}
 	return 0;
 }
 
 int node_init(const char *dir, const char *charter_path, const char *key_path)
 {
-	struct node *n = calloc(1, sizeof *n);
 	char path[PATH_MAX + 32];
 	struct buf b;
+	struct charter c;
+	struct keyfile key;
 	int rc;
-	if (!n)
-		return err_set(ERR_NOMEM, "out of memory");
+	if (strlen(dir) >= PATH_MAX - 512)
+		return err_set(ERR_USAGE, "node directory path is too long");
 	buf_init(&b, CHARTER_MAX_SIZE);
 	if ((rc = mkdir_p(dir, 0700)))
 		goto out;
-	snprintf(n->dir, sizeof n->dir, "%s", dir);
 	snprintf(path, sizeof path, "%s/charter", dir);
 	if ((rc = file_read(charter_path, CHARTER_MAX_SIZE, &b)) || (rc = file_write_atomic(path, b.data, b.len, 0644, 1)))
 		goto out;
 	snprintf(path, sizeof path, "%s/node.key", dir);
 	if ((rc = keyfile_copy(key_path, path)))
 		goto out;
-	if ((rc = load_files(n)))
+	snprintf(path, sizeof path, "%s/charter", dir);
+	if ((rc = charter_load(&c, path))) {
+		rc = err_wrap(rc, "%s", path);
 		goto out;
-	snprintf(path, sizeof path, "%s/log", dir);
-	rc = tlog_create(path, &n->key.sign);
-	keyfile_release(&n->key);
-	charter_release(&n->charter);
+	}
+	snprintf(path, sizeof path, "%s/node.key", dir);
+	if (!charter_complete(&c))
+		rc = err_set(ERR_USAGE, "%s/charter is not signed by every party", dir);
+	else if (!(rc = keyfile_read(&key, path))) {
+		if (!charter_party_of_key(&c, key.sign.name, key.sign.id, key.sign.pub))
+			rc = err_set(ERR_USAGE, "%s is not the node key of any party in the charter", path);
+		snprintf(path, sizeof path, "%s/log", dir);
+		if (!rc)
+			rc = tlog_create(path, &key.sign);
+		keyfile_release(&key);
+	}
+	charter_release(&c);
 out:
 	buf_release(&b);
-	free(n);
 	return rc;
 }
 
@@ -165,18 +178,24 @@ static int start(struct node *n)
 	pthread_cond_init(&n->rec_cond, NULL);
 	pthread_mutex_init(&n->cases_lock, NULL);
 	pthread_mutex_init(&n->amend_lock, NULL);
+	/* The keeper first, while this process has no thread: it reads the key file, this side never does. */
+	if ((rc = keeper_client_start(&n->keeper, n->dir)))
+		return rc;
+	n->logkey = *keeper_client_log_key(n->keeper);
 	if ((rc = load_files(n)))
 		return rc;
 	if ((rc = node_history_open(n)))
 		return rc;
 	/* URLs and witnesses as the latest amendment has them (a change made while running takes effect at the next start) */
 	const struct charter *latest = history_latest(node_history(n));
-	if ((rc = note_signer_retype(&n->cosigner, &n->key.sign, NOTE_COSIGNATURE)))
-		return rc;
 	if (!n->o.max_skew)
 		n->o.max_skew = SUBMIT_DEFAULT_SKEW;
 	snprintf(path, sizeof path, "%s/log", n->dir);
-	if ((rc = tlog_open(&n->log, path, &n->key.sign)))
+	struct checkpoint head; /* what the keeper signed last: a crash may have kept it from being published */
+	memset(&head, 0, sizeof head);
+	snprintf(head.origin, sizeof head.origin, "%s", n->logkey.name);
+	int signed_ = keeper_client_signed(n->keeper, &head.size, head.root);
+	if ((rc = tlog_open_signed(&n->log, path, &n->logkey, node_sign_checkpoint, n, signed_ ? &head : NULL)))
 		return err_wrap(rc, "log");
 	n->log_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	snprintf(path, sizeof path, "%s/cosigned", n->dir);
@@ -220,7 +239,7 @@ static int start(struct node *n)
 	if ((rc = client_global_init()) || (rc = node_check_rollback(n)))
 		return rc;
 	snprintf(path, sizeof path, "%s/witness", n->dir);
-	if ((rc = witness_open(&n->witness, path, &n->cosigner, wl, n->npeers)))
+	if ((rc = witness_open_remote(&n->witness, path, &n->me->node_cosigner, node_cosign, n, wl, n->npeers)))
 		return err_wrap(rc, "witness state");
 	witness_set_hook(n->witness, node_witness_hook, n);
 	node_clean_kept(n); /* before the index may be rebuilt from the kept checkpoints */
@@ -294,7 +313,7 @@ static int start(struct node *n)
 	char size[24];
 	snprintf(size, sizeof size, "%" PRIu64, tlog_size(n->log));
 	node_event(LOGLINE_INFO, "start", "version", parley_version(), "party", n->me->id, "listen", listen, "log",
-		   n->key.sign.name, "log_size", size, LOGLINE_END);
+		   n->logkey.name, "log_size", size, LOGLINE_END);
 	return 0;
 }
 
@@ -329,9 +348,9 @@ void node_stop(struct node *n)
 	if (n->log_fd > 0)
 		close(n->log_fd);
 	bodies_close(n->bodies);
-	note_signer_release(&n->cosigner);
-	keyfile_release(&n->key);
-	charter_release(&n->charter);
+	if (n->me)
+		charter_release(&n->charter);
+	keeper_client_stop(n->keeper);
 	pthread_mutex_destroy(&n->log_lock);
 	pthread_mutex_destroy(&n->push_lock);
 	pthread_cond_destroy(&n->push_cond);
@@ -370,8 +389,13 @@ const char *node_party(const struct node *n)
 	return n->me->id;
 }
 
+int node_keeper_alive(struct node *n)
+{
+	return keeper_client_alive(n->keeper);
+}
+
 int node_alive(struct node *n)
 {
 	char why[256];
-	return sequencer_health(n->seq, why, sizeof why) < 2;
+	return sequencer_health(n->seq, why, sizeof why) < 2 && keeper_client_alive(n->keeper);
 }

@@ -46,6 +46,9 @@ const char *node_party(const struct node *n);
 /* 1 while the log can take entries; 0 once it failed for good (a restart is needed: the watchdog's cue). */
 int node_alive(struct node *n);
 
+/* 1 while the node's keeper (its signer, docs/keeper.md) runs; 0 once it died (the node then stops). */
+int node_keeper_alive(struct node *n);
+
 /* Prepares DIR for a node: copies the charter and key file in, creates the log. */
 int node_init(const char *dir, const char *charter_path, const char *key_path);
 

@@ -528,7 +528,7 @@ static void h_proof(void *ctx, const struct http_request *req, struct http_respo
 	}
 	if (by) {
 		struct note_verifier cosigners[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
-		size_t nc = charter_cosigners_of_log(history_roster(node_history(n)), n->key.sign.name, cosigners), i = 0;
+		size_t nc = charter_cosigners_of_log(history_roster(node_history(n)), n->logkey.name, cosigners), i = 0;
 		while (i < nc && strcmp(cosigners[i].name, by))
 			i++;
 		if (i == nc) {
@@ -557,7 +557,7 @@ static void h_proof(void *ctx, const struct http_request *req, struct http_respo
 		int found = 0, ok = 0;
 		if (nv) {
 			pthread_mutex_lock(&n->cases_lock);
-			found = cases_first_cosigned(&n->cases, n->key.sign.name, v[0].name, index, &first) == 0;
+			found = cases_first_cosigned(&n->cases, n->logkey.name, v[0].name, index, &first) == 0;
 			pthread_mutex_unlock(&n->cases_lock);
 		}
 		if (found && first <= size) {

@@ -19,12 +19,12 @@
 
 #include "base/logline.h"
 #include "cases/cases.h"
-#include "crypto/keyfile.h"
 #include "crypto/note.h"
 #include "exchange/charter.h"
 #include "index/index.h"
 #include "node/bodies.h"
 #include "httpd/http.h"
+#include "node/keeper_client.h"
 #include "node/node.h"
 #include "node/sequencer.h"
 #include "tlog/store.h"
@@ -77,8 +77,8 @@ struct node {
 	struct node_options o;
 	char dir[PATH_MAX - 512]; /* room for the longest path below it */
 	struct charter charter;
-	struct keyfile key;
-	struct note_signer cosigner;
+	struct keeper_client *keeper; /* holds the keys: docs/keeper.md */
+	struct note_verifier logkey;  /* our log's key (Ed25519), as the keeper told */
 	const struct charter_party *me;
 	struct tlog *log;
 	pthread_mutex_t log_lock;
@@ -120,6 +120,8 @@ int64_t node_now(void);
  */
 void node_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void node_event(enum logline_level level, const char *event, ...) __attribute__((sentinel));
+/* The log's signer (tlog_open_signed): the keeper signs our checkpoint. */
+int node_sign_checkpoint(void *ctx, const uint8_t *text, size_t len, struct buf *note);
 /* Opens the mirror of p, synced like our own log. */
 int node_open_mirror(struct node *n, struct peer *p);
 /* Publishes p's sizes for /metrics (call with p->lock held, after the mirror changed). */
@@ -211,6 +213,12 @@ void node_http_routes(struct node *n);
 /* The witness's before_cosign hook: mirrors the peer's log up to the checkpoint. */
 int node_witness_hook(void *ctx, const struct checkpoint *old, const struct checkpoint *cp, const uint8_t *note,
 		      size_t len);
+/*
+ * The witness's cosigner (witness_open_remote): asks the keeper, with the
+ * consistency proof from the size it cosigned last, read from the mirror.
+ */
+int node_cosign(void *ctx, const struct checkpoint *old, const struct checkpoint *cp, const uint8_t *note,
+		size_t note_len, struct buf *line);
 /* POST /add-checkpoint: witnesses a peer's checkpoint, then wakes the recorder. */
 void node_h_add_checkpoint(void *ctx, const struct http_request *req, struct http_response *resp);
 /* Appends 'received' for each envelope of p addressed to this party, up to size upto. */

@@ -267,7 +267,7 @@ void node_clean_kept(struct node *n)
 {
 	char dir[PATH_MAX + 32];
 	struct note_verifier vs[NODE_LOG_SIGNERS_MAX], me;
-	note_verifier_from_signer(&me, &n->key.sign, NOTE_ED25519);
+	me = n->logkey;
 	snprintf(dir, sizeof dir, "%s/cosigned", n->dir);
 	clean_kept_dir(dir, vs, node_log_signers(n, me.name, &me, vs));
 	for (size_t i = 0; i < n->npeers; i++) {
@@ -392,6 +392,27 @@ int node_witness_hook(void *ctx, const struct checkpoint *old, const struct chec
 	return err_set(ERR_USAGE, "not a peer log");
 }
 
+int node_cosign(void *ctx, const struct checkpoint *old, const struct checkpoint *cp, const uint8_t *note,
+		size_t note_len, struct buf *line)
+{
+	struct node *n = ctx;
+	struct peer *p = node_peer_by_origin(n, cp->origin);
+	merkle_hash proof[MERKLE_MAX_PROOF];
+	size_t np = 0;
+	int rc = 0;
+	(void)old; /* the keeper's last cosigned size counts, not the witness state's */
+	if (!p)
+		return err_set(ERR_USAGE, "not a peer log");
+	uint64_t from = keeper_client_cosigned(n->keeper, cp->origin);
+	if (from > 0 && from < cp->size) {
+		pthread_mutex_lock(&p->lock);
+		rc = p->mirror ? tlog_prove_consistency(p->mirror, from, cp->size, proof, &np)
+			       : err_set(ERR_IO, "mirror unavailable");
+		pthread_mutex_unlock(&p->lock);
+	}
+	return rc ? rc : keeper_client_cosign(n->keeper, note, note_len, proof, np, line);
+}
+
 #define RECEIVED_CHUNK 256
 
 /*
@@ -465,7 +486,8 @@ void node_make_received(struct node *n, struct peer *p, uint64_t upto)
 			buf_reset(&notes[k]);
 			rc = envelope_format(&r, &text);
 			if (!rc)
-				rc = note_sign(&notes[k], (const char *)text.data, text.len, &n->key.sign, 1, 0);
+				rc = keeper_client_sign_received(n->keeper, text.data, text.len, entry.data, entry.len,
+								 &notes[k]);
 			if (rc)
 				break; /* i stays: made again next round */
 			data[k] = notes[k].data;

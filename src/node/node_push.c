@@ -26,7 +26,7 @@ static void keep_cosignatures(struct node *n, const struct checkpoint *cp, const
 	char dir[PATH_MAX];
 	struct buf merged, all, published;
 	struct note_verifier vs[NODE_LOG_SIGNERS_MAX], me;
-	note_verifier_from_signer(&me, &n->key.sign, NOTE_ED25519);
+	me = n->logkey;
 	size_t nv = node_log_signers(n, me.name, &me, vs);
 	buf_init(&merged, CHECKPOINT_MAX_SIZE);
 	buf_init(&all, 2 * CHECKPOINT_MAX_SIZE);
@@ -110,7 +110,7 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 			   what a rebuild finds, never holding what the kept files lack */
 			keep_cosignatures(n, cp, note, &resp);
 			if (!t->known || t->cosigned != cp->size)
-				node_record_cosignature(n, n->key.sign.name, cp->size, t->key.name, (int64_t)when);
+				node_record_cosignature(n, n->logkey.name, cp->size, t->key.name, (int64_t)when);
 			*cosigned = 1;
 			t->cosigned = cp->size;
 			t->known = 1;
@@ -189,7 +189,7 @@ void *node_pusher_main(void *arg)
 		/* push the log's own signature only (not the cosignatures published with it): a witness keeps what
 		   it is sent, and each cosignature is added here as it comes */
 		struct note_verifier me;
-		note_verifier_from_signer(&me, &n->key.sign, NOTE_ED25519);
+		me = n->logkey;
 		const struct buf *pub = tlog_checkpoint_note(n->log);
 		if (note_select(&note, pub->data, pub->len, &me, 1, 0, NULL, NULL))
 			cp.size = 0; /* cannot happen: our log opened with this signature; push nothing */

@@ -92,7 +92,7 @@ static int check_witnesses(struct node *n)
 {
 	uint8_t h[32];
 	char hex[65];
-	const char *origin = n->key.sign.name;
+	const char *origin = n->logkey.name;
 	sha256(origin, strlen(origin), h);
 	hex_encode(hex, h, 32);
 	struct client_session *cs;

@@ -176,7 +176,7 @@ void node_on_committed(void *ctx, const struct sequencer_entry *b, size_t count,
 			data[i] = b[i].data, len[i] = b[i].len;
 		/* every entry was verified before it was queued (or is our own 'received' envelope) */
 		struct verified all = {b[0].index, count, NULL};
-		if (feed(n, n->key.sign.name, b[0].index, data, len, count, &all))
+		if (feed(n, n->logkey.name, b[0].index, data, len, count, &all))
 			node_log("indexing the batch at %" PRIu64 ": %s (the index catches up at restart)", b[0].index, err_msg());
 	}
 	pthread_mutex_unlock(&n->cases_lock);
@@ -210,9 +210,9 @@ static void mark_received(struct node *n, const struct charter_party *party, uin
 void node_scan_received(struct node *n)
 {
 	/* What the case state holds of our log (after catch_up: all of it), without reading the log again */
-	uint64_t held = cases_log_size(&n->cases, n->key.sign.name), size = tlog_size(n->log);
+	uint64_t held = cases_log_size(&n->cases, n->logkey.name), size = tlog_size(n->log);
 	for (uint64_t i = 0; i < held; i++) {
-		const struct cases_env *e = cases_entry(&n->cases, n->key.sign.name, i);
+		const struct cases_env *e = cases_entry(&n->cases, n->logkey.name, i);
 		if (e->valid && e->kind == ENV_RECEIVED && e->has_ref && e->ref_log >= 0)
 			mark_received(n, &n->charter.parties[e->ref_log], e->ref_index);
 	}
@@ -290,7 +290,7 @@ int node_state_open(struct node *n)
 		if ((rc = index_open(&n->ix, path)))
 			return err_wrap(rc, "cannot create a new index");
 	}
-	int fed = node_catch_up(n, n->key.sign.name, n->log, NULL);
+	int fed = node_catch_up(n, n->logkey.name, n->log, NULL);
 	for (size_t i = 0; i < n->npeers; i++)
 		fed |= node_catch_up(n, n->peers[i].party->node_key.name, n->peers[i].mirror, NULL);
 	if (rebuild)

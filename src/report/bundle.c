@@ -716,3 +716,34 @@ out:
 		close(fd);
 	return rc;
 }
+
+int bundle_write(const struct logset *s, const char *charter_path, const struct report *r, const struct mandate *md,
+		 const char *out, int threads)
+{
+	char path[PATH_MAX + 200], tmp[PATH_MAX + 200];
+	int rc = bundle_write_logs(s, charter_path, out);
+	if (rc)
+		return rc;
+	snprintf(path, sizeof path, "%s/report.json", out);
+	snprintf(tmp, sizeof tmp, "%s/.report.json.tmp", out);
+	FILE *fp = fopen(tmp, "wx");
+	if (!fp)
+		return err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+	rc = md ? mandate_json_file(s, md, fp) : report_json_file(s, r, fp);
+	if ((fflush(fp) || fsync(fileno(fp))) && !rc)
+		rc = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+	if (fclose(fp) && !rc)
+		rc = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+	if (!rc && rename(tmp, path))
+		rc = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	if (rc)
+		return rc;
+	int all = 1;
+	for (size_t p = 0; p < s->charter->nparties; p++)
+		all &= s->logs[p].closed;
+	struct buf msg;
+	buf_init(&msg, 1u << 16);
+	rc = all ? bundle_verify(out, s->charter, threads, &msg) : 0;
+	buf_release(&msg);
+	return rc ? err_wrap(rc, "the bundle written does not verify") : 0;
+}

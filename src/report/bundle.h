@@ -64,6 +64,19 @@ int bundle_json_diff(const uint8_t *a, size_t alen, const uint8_t *b, size_t ble
 /* Removes a partly written bundle directory and everything in it (best effort; symlinks are not followed). */
 void bundle_discard(const char *dir);
 
+struct mandate;
+/*
+ * The whole bundle of the report r, or of the mandate report md when md is
+ * not NULL: the logs (bundle_write_logs), then OUT/report.json (the --json
+ * output, streamed and made durable), then, when every log of s closed, the
+ * bundle verified as `report verify` will verify it (a source that changed
+ * meanwhile would not); one with a provisional log cannot verify, by design,
+ * and is left as written. On failure out may hold part of a bundle: write it
+ * into a scratch directory and rename it (bundle_discard on failure).
+ */
+int bundle_write(const struct logset *s, const char *charter_path, const struct report *r, const struct mandate *md,
+		 const char *out, int threads);
+
 /*
  * Verifies the bundle in dir (of a period or a mandate report) against the charter given by the verifier
  * (public keys only, nothing written): the bundle's charter has the same

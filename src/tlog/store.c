@@ -22,7 +22,9 @@ struct tlog {
 	int writer;
 	int broken;
 	enum tlog_sync sync;
-	const struct note_signer *key;  /* NULL for a mirror */
+	const struct note_signer *key;  /* NULL for a mirror, or a log signed by sign */
+	tlog_sign_fn sign;              /* signs the checkpoint instead of key (tlog_open_signed) */
+	void *sign_ctx;
 	struct note_verifier vkey;      /* the log's key (mirrors check checkpoints with it) */
 	struct checkpoint cp;
 	struct buf cpnote;
@@ -383,9 +385,62 @@ int tlog_create(const char *dir, const struct note_signer *key)
 	return rc;
 }
 
-/* Opens dir; mode 0 reader, 1 writer (key), 2 mirror (vkey). */
+/*
+ * A commit signed by a signer elsewhere (tlog_open_signed) can be answered and
+ * then lost in a crash before its checkpoint is written: its tiles were made
+ * durable before the signing. If the tiles on disk reach the head the signer
+ * reports, that checkpoint is signed again (the same size and root) and
+ * published, so recovery keeps those entries instead of removing them.
+ */
+static int roll_forward(struct tlog *t, const struct checkpoint *head, tlog_sign_fn sign, void *ctx)
+{
+	struct merkle_source src;
+	merkle_hash root;
+	struct tile_reader *r = malloc(sizeof *r);
+	if (!r)
+		return err_set(ERR_NOMEM, "out of memory");
+	tile_reader_init(r, t->dirfd, head->size);
+	tile_reader_source(r, &src);
+	int rc = merkle_tree_root(&src, head->size, root);
+	free(r);
+	if (rc || memcmp(root, head->root, MERKLE_HASH))
+		return err_set(ERR_VERIFY,
+			       "%s holds %llu entries, but checkpoint %llu of this log was signed (the keeper's state, "
+			       "docs/keeper.md) and the tiles here do not reach it: this is an older copy of the log. Restore "
+			       "the newest copy; or, if you accept the rollback (docs/operations.md), move the keeper's state away",
+			       t->dir, (unsigned long long)t->cp.size, (unsigned long long)head->size);
+	struct checkpoint cp = t->cp;
+	cp.size = head->size;
+	memcpy(cp.root, root, MERKLE_HASH);
+	struct buf text, note;
+	char path[PATH_MAX + 16];
+	buf_init(&text, CHECKPOINT_MAX_SIZE);
+	buf_init(&note, CHECKPOINT_MAX_SIZE);
+	snprintf(path, sizeof path, "%s/checkpoint", t->dir);
+	rc = checkpoint_format_text(&cp, &text);
+	if (!rc)
+		rc = sign(ctx, text.data, text.len, &note);
+	if (!rc)
+		rc = file_write_atomic(path, note.data, note.len, 0644, 0);
+	if (!rc) {
+		fprintf(stderr, "log %s: a commit of %llu entries was signed but its checkpoint not written (a crash): "
+				"published now\n", t->dir, (unsigned long long)head->size);
+		rc = read_checkpoint(t, &t->vkey);
+	}
+	buf_release(&text);
+	buf_release(&note);
+	return rc ? err_wrap(rc, "publishing the signed checkpoint %llu", (unsigned long long)head->size) : 0;
+}
+
+struct signed_open {
+	tlog_sign_fn sign;
+	void *ctx;
+	const struct checkpoint *head;
+};
+
+/* Opens dir; mode 0 reader, 1 writer (key), 2 mirror (vkey), 3 writer signed by so. */
 static int open_log(struct tlog **out, const char *dir, int mode, const struct note_signer *key,
-		    const struct note_verifier *vkey)
+		    const struct note_verifier *vkey, const struct signed_open *so)
 {
 	struct tlog *t = calloc(1, sizeof *t);
 	if (!t)
@@ -416,6 +471,11 @@ static int open_log(struct tlog **out, const char *dir, int mode, const struct n
 	if (key) {
 		note_verifier_from_signer(&t->vkey, key, NOTE_ED25519);
 		t->key = key;
+	} else if (so) {
+		t->vkey = *vkey;
+		t->sign = so->sign;
+		t->sign_ctx = so->ctx;
+		mode = 1;
 	} else {
 		t->vkey = *vkey;
 	}
@@ -431,6 +491,8 @@ static int open_log(struct tlog **out, const char *dir, int mode, const struct n
 		merkle_empty_root(t->cp.root);
 		rc = 0;
 	}
+	if (!rc && so && so->head && so->head->size > t->cp.size)
+		rc = roll_forward(t, so->head, so->sign, so->ctx);
 	if (!rc)
 		rc = recover(t);
 out:
@@ -444,14 +506,23 @@ out:
 
 int tlog_open(struct tlog **out, const char *dir, const struct note_signer *key)
 {
-	return open_log(out, dir, key ? 1 : 0, key, NULL);
+	return open_log(out, dir, key ? 1 : 0, key, NULL, NULL);
+}
+
+int tlog_open_signed(struct tlog **out, const char *dir, const struct note_verifier *vkey, tlog_sign_fn sign,
+		     void *ctx, const struct checkpoint *head)
+{
+	if (vkey->type != NOTE_ED25519)
+		return err_set(ERR_USAGE, "a log key must be an Ed25519 key");
+	struct signed_open so = {sign, ctx, head};
+	return open_log(out, dir, 3, NULL, vkey, &so);
 }
 
 int tlog_open_mirror(struct tlog **out, const char *dir, const struct note_verifier *vkey)
 {
 	if (vkey->type != NOTE_ED25519)
 		return err_set(ERR_USAGE, "a log key must be an Ed25519 key");
-	return open_log(out, dir, 2, NULL, vkey);
+	return open_log(out, dir, 2, NULL, vkey, NULL);
 }
 
 void tlog_close(struct tlog *t)
@@ -575,7 +646,7 @@ static int publish(struct tlog *t, const struct checkpoint *cp, struct buf *note
 
 int tlog_commit(struct tlog *t)
 {
-	if (!t->writer || !t->key)
+	if (!t->writer || (!t->key && !t->sign))
 		return err_set(ERR_USAGE, "log is not open for appending with its key");
 	if (t->broken)
 		return err_set(ERR_IO, "an earlier commit failed; reopen the log to recover");
@@ -590,7 +661,16 @@ int tlog_commit(struct tlog *t)
 	tile_builder_root(&t->tb, cp.root);
 	struct buf note;
 	buf_init(&note, CHECKPOINT_MAX_SIZE);
-	rc = checkpoint_sign(&cp, t->key, &note);
+	if (t->sign) {
+		struct buf text;
+		buf_init(&text, CHECKPOINT_MAX_SIZE);
+		rc = checkpoint_format_text(&cp, &text);
+		if (!rc)
+			rc = t->sign(t->sign_ctx, text.data, text.len, &note);
+		buf_release(&text);
+	} else {
+		rc = checkpoint_sign(&cp, t->key, &note);
+	}
 	if (!rc)
 		rc = publish(t, &cp, &note);
 	buf_release(&note);
@@ -599,7 +679,7 @@ int tlog_commit(struct tlog *t)
 
 int tlog_commit_mirror(struct tlog *t, const uint8_t *cpnote, size_t len)
 {
-	if (!t->writer || t->key)
+	if (!t->writer || t->key || t->sign)
 		return err_set(ERR_USAGE, "log is not open as a mirror");
 	if (t->broken)
 		return err_set(ERR_IO, "an earlier commit failed; reopen the mirror to recover");
@@ -630,7 +710,7 @@ int tlog_commit_mirror(struct tlog *t, const uint8_t *cpnote, size_t len)
 
 int tlog_flush_mirror(struct tlog *t)
 {
-	if (!t->writer || t->key)
+	if (!t->writer || t->key || t->sign)
 		return err_set(ERR_USAGE, "log is not open as a mirror");
 	if (t->broken)
 		return err_set(ERR_IO, "an earlier commit failed; reopen the mirror to recover");

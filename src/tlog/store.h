@@ -44,6 +44,21 @@ int tlog_open(struct tlog **out, const char *dir, const struct note_signer *key)
 void tlog_close(struct tlog *t);
 
 /*
+ * Opens the log in dir for appending like tlog_open, but holding no key: each
+ * new checkpoint's text ("origin\nsize\nroot\n") goes to sign, which appends
+ * the complete signed note to note or fails the commit (the node's keeper,
+ * src/node/keeper.h). The tiles are durable before sign is called. vkey checks
+ * the checkpoint at open. head (may be NULL) is the last checkpoint the signer
+ * signed: if it is beyond the log's checkpoint (a crash between the signing
+ * and the publishing) and the tiles on disk reach its root, it is signed again
+ * and published before recovery; if they do not, ERR_VERIFY (an older copy of
+ * the log: the message says what to do).
+ */
+typedef int (*tlog_sign_fn)(void *ctx, const uint8_t *text, size_t len, struct buf *note);
+int tlog_open_signed(struct tlog **out, const char *dir, const struct note_verifier *vkey, tlog_sign_fn sign,
+		     void *ctx, const struct checkpoint *head);
+
+/*
  * Opens (creating if needed) a mirror of another party's log: the same layout,
  * filled with entries fetched from that log and published with that log's own
  * signed checkpoints (checked with vkey). A new mirror has size 0.

@@ -34,7 +34,9 @@ struct log_state {
 
 struct witness {
 	char dir[PATH_MAX];
-	const struct note_signer *cosigner;
+	const struct note_signer *cosigner; /* or NULL, and cosign signs */
+	witness_cosign_fn cosign;
+	void *cosign_ctx;
 	struct note_verifier me;  /* the cosigner's public key */
 	struct log_state logs[WITNESS_MAX_LOGS];
 	size_t nlogs;
@@ -223,13 +225,34 @@ static size_t count_conflicts(const struct witness *w, const struct log_state *s
 	return n;
 }
 
+static int open_witness(struct witness **out, const char *state_dir, const struct note_signer *cosigner,
+			const struct note_verifier *me, witness_cosign_fn cosign, void *cosign_ctx,
+			const struct witness_log *logs, size_t nlogs);
+
 int witness_open(struct witness **out, const char *state_dir, const struct note_signer *cosigner,
 		 const struct witness_log *logs, size_t nlogs)
 {
-	if (nlogs > WITNESS_MAX_LOGS)
-		return err_set(ERR_LIMIT, "more than %d logs", WITNESS_MAX_LOGS);
 	if (cosigner->type != NOTE_COSIGNATURE)
 		return err_set(ERR_USAGE, "the witness key must be a cosigner (type 0x04) key");
+	struct note_verifier me;
+	note_verifier_from_signer(&me, cosigner, NOTE_COSIGNATURE);
+	return open_witness(out, state_dir, cosigner, &me, NULL, NULL, logs, nlogs);
+}
+
+int witness_open_remote(struct witness **out, const char *state_dir, const struct note_verifier *me,
+			witness_cosign_fn cosign, void *ctx, const struct witness_log *logs, size_t nlogs)
+{
+	if (me->type != NOTE_COSIGNATURE)
+		return err_set(ERR_USAGE, "the witness key must be a cosigner (type 0x04) key");
+	return open_witness(out, state_dir, NULL, me, cosign, ctx, logs, nlogs);
+}
+
+static int open_witness(struct witness **out, const char *state_dir, const struct note_signer *cosigner,
+			const struct note_verifier *me, witness_cosign_fn cosign, void *cosign_ctx,
+			const struct witness_log *logs, size_t nlogs)
+{
+	if (nlogs > WITNESS_MAX_LOGS)
+		return err_set(ERR_LIMIT, "more than %d logs", WITNESS_MAX_LOGS);
 	struct witness *w = calloc(1, sizeof *w);
 	if (!w)
 		return err_set(ERR_NOMEM, "out of memory");
@@ -239,7 +262,9 @@ int witness_open(struct witness **out, const char *state_dir, const struct note_
 	}
 	snprintf(w->dir, sizeof w->dir, "%s", state_dir);
 	w->cosigner = cosigner;
-	note_verifier_from_signer(&w->me, cosigner, NOTE_COSIGNATURE);
+	w->me = *me;
+	w->cosign = cosign;
+	w->cosign_ctx = cosign_ctx;
 	pthread_mutex_init(&w->lock, NULL);
 	char sub[PATH_MAX + 16];
 	int rc = 0;
@@ -555,7 +580,16 @@ int witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, u
 		goto out;
 	}
 	/* Persist the new state (the checkpoint with our cosignature) before answering. */
-	rc = note_sign_line(&line, n.data, n.text_len, w->cosigner, now);
+	if (w->cosign) {
+		rc = w->cosign(w->cosign_ctx, s->have ? &s->cp : NULL, &cp, r.checkpoint, r.checkpoint_len, &line);
+		if (rc) {
+			snprintf(msg, sizeof msg, "not cosigned: %s", err_msg());
+			rc = reply(status, content_type, response, 503, text_plain, msg);
+			goto out;
+		}
+	} else {
+		rc = note_sign_line(&line, n.data, n.text_len, w->cosigner, now);
+	}
 	if (!rc)
 		rc = buf_append(&stored, clean.data, clean.len);
 	if (!rc)

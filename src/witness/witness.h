@@ -104,6 +104,19 @@ struct witness;
 int witness_open(struct witness **w, const char *state_dir, const struct note_signer *cosigner,
 		 const struct witness_log *logs, size_t nlogs);
 void witness_set_hook(struct witness *w, witness_hook_fn fn, void *ctx);
+
+/*
+ * A cosigner held elsewhere (the node's keeper, src/node/keeper.h): called
+ * with the lock held, after the hook, with the checkpoint as the request
+ * carried it (note, note_len: the log's signature and any other lines);
+ * appends our cosignature line ("— name base64\n") to line, or fails (the
+ * request then gets 503 with the reason, nothing is persisted).
+ */
+typedef int (*witness_cosign_fn)(void *ctx, const struct checkpoint *old, const struct checkpoint *cp,
+				 const uint8_t *note, size_t note_len, struct buf *line);
+/* witness_open with the public half me (0x04) only: cosignatures come from cosign. */
+int witness_open_remote(struct witness **w, const char *state_dir, const struct note_verifier *me,
+			witness_cosign_fn cosign, void *ctx, const struct witness_log *logs, size_t nlogs);
 void witness_close(struct witness *w);
 
 /*

@@ -123,6 +123,7 @@ check spent-no-session 403 "$(req DOJ GET /api/session)"
 mv "$D/DOJ.keep" "$D/DOJ.jar"
 check session 200 "$(api DOJ GET /api/session)"
 jcheck session-json '.agency == "us.doj" and .party == "us" and (.agencies | index("ru.gp") != null) and .profiles == ["cyber-mla"] and (.now | test("^[0-9-]+T[0-9:]+Z$"))'
+jcheck session-gives-csrf-back --arg t "$DOJ_CSRF" '.csrf == $t'
 check root-with-session 200 "$(req DOJ GET /)"
 
 printf '{"secret":"%s"}' "$GP_SECRET" >"$D/gpsecret.json"

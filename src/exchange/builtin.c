@@ -1,12 +1,9 @@
 /*
- * desk_bodies — the body templates (`parley body template`'s example bodies,
- * the profiles' valid examples) and the published JSON Schemas
- * (docs/schemas/), built into the binary for GET /api/template and
- * /api/schema. The files are checked against the C checker and the schemas
- * in `make check` (tests/cli/profile_schemas.sh, body_template.sh).
+ * builtin — the profiles' example bodies and published JSON Schemas, built
+ * into the binary (builtin.h).
  */
-#include "desk/desk_internal.h"
-#include "cli/embed.h"
+#include "exchange/builtin.h"
+#include "base/embed.h"
 
 #include <string.h>
 
@@ -50,21 +47,27 @@ struct named {
 	const uint64_t *len;
 };
 
-static const struct named templates[] = {
-	{"cyber-mla", "notice", dtpl_notice, &dtpl_notice_len},
-	{"cyber-mla", "mla-request", dtpl_mla_request, &dtpl_mla_request_len},
-	{"cyber-mla", "preservation-request", dtpl_preservation, &dtpl_preservation_len},
-	{"cyber-mla", "ack", dtpl_ack, &dtpl_ack_len},
-	{"cyber-mla", "answer", dtpl_answer, &dtpl_answer_len},
-	{"cyber-mla", "decline", dtpl_decline, &dtpl_decline_len},
-	{"cyber-mla", "update", dtpl_update, &dtpl_update_len},
-	{"cyber-mla", "close", dtpl_close, &dtpl_close_len},
-	{"cyber-mla", "statement", dtpl_statement, &dtpl_statement_len},
-	{"aid-crossing", "consignment", dtpl_consignment, &dtpl_consignment_len},
-	{"aid-crossing", "inspection", dtpl_inspection, &dtpl_inspection_len},
-	{"aid-crossing", "crossing", dtpl_crossing, &dtpl_crossing_len},
-	{"aid-crossing", "ack", dtpl_aid_ack, &dtpl_aid_ack_len},
-	{"aid-crossing", "close", dtpl_aid_close, &dtpl_aid_close_len},
+struct builtin_template {
+	const char *profile, *type, *command;
+	const char *data;
+	const uint64_t *len;
+};
+
+static const struct builtin_template templates[] = {
+	{"cyber-mla", "notice", "parley send notice", dtpl_notice, &dtpl_notice_len},
+	{"cyber-mla", "mla-request", "parley send request", dtpl_mla_request, &dtpl_mla_request_len},
+	{"cyber-mla", "preservation-request", "parley send preservation", dtpl_preservation, &dtpl_preservation_len},
+	{"cyber-mla", "ack", "parley ack", dtpl_ack, &dtpl_ack_len},
+	{"cyber-mla", "answer", "parley answer", dtpl_answer, &dtpl_answer_len},
+	{"cyber-mla", "decline", "parley decline", dtpl_decline, &dtpl_decline_len},
+	{"cyber-mla", "update", "parley send update", dtpl_update, &dtpl_update_len},
+	{"cyber-mla", "close", "parley close", dtpl_close, &dtpl_close_len},
+	{"cyber-mla", "statement", "parley statement propose", dtpl_statement, &dtpl_statement_len},
+	{"aid-crossing", "consignment", "a notice (parley envelope seal --kind notice)", dtpl_consignment, &dtpl_consignment_len},
+	{"aid-crossing", "inspection", "an update (parley envelope seal --kind update)", dtpl_inspection, &dtpl_inspection_len},
+	{"aid-crossing", "crossing", "an update (parley envelope seal --kind update)", dtpl_crossing, &dtpl_crossing_len},
+	{"aid-crossing", "ack", "an ack", dtpl_aid_ack, &dtpl_aid_ack_len},
+	{"aid-crossing", "close", "a close", dtpl_aid_close, &dtpl_aid_close_len},
 };
 
 static const struct named schemas[] = {
@@ -88,23 +91,32 @@ static const struct named schemas[] = {
 	{"aid-crossing", "inspection", dsch_aid_inspection, &dsch_aid_inspection_len},
 };
 
-static int find(const struct named *t, size_t n, const char *profile, const char *name, const char **data, size_t *len)
+#define NTEMPLATES (sizeof templates / sizeof templates[0])
+
+int builtin_template_at(size_t i, struct builtin_body *out)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(t[i].name, name) && (!profile || !strcmp(t[i].profile, profile))) {
-			*data = t[i].data;
-			*len = (size_t)*t[i].len;
-			return 0;
-		}
+	if (i >= NTEMPLATES)
+		return -1;
+	*out = (struct builtin_body){templates[i].profile, templates[i].type, templates[i].command, templates[i].data,
+				     (size_t)*templates[i].len};
+	return 0;
+}
+
+int builtin_template_find(const char *profile, const char *type, struct builtin_body *out)
+{
+	for (size_t i = 0; i < NTEMPLATES; i++)
+		if (!strcmp(templates[i].type, type) && (!profile || !strcmp(templates[i].profile, profile)))
+			return builtin_template_at(i, out);
 	return -1;
 }
 
-int desk_template_find(const char *profile, const char *type, const char **data, size_t *len)
+int builtin_schema_find(const char *profile, const char *name, const char **data, size_t *len)
 {
-	return find(templates, sizeof templates / sizeof templates[0], profile, type, data, len);
-}
-
-int desk_schema_find(const char *profile, const char *name, const char **data, size_t *len)
-{
-	return find(schemas, sizeof schemas / sizeof schemas[0], profile, name, data, len);
+	for (size_t i = 0; i < sizeof schemas / sizeof schemas[0]; i++)
+		if (!strcmp(schemas[i].name, name) && (!profile || !strcmp(schemas[i].profile, profile))) {
+			*data = schemas[i].data;
+			*len = (size_t)*schemas[i].len;
+			return 0;
+		}
+	return -1;
 }

@@ -1,0 +1,59 @@
+/*
+ * keeper_client — what the node's network side calls to have something
+ * signed: it starts the keeper process (keeper.h) and asks it over their
+ * socketpair. The network side never reads the key file; it learns the
+ * public key from the keeper. docs/keeper.md.
+ *
+ * Requests are serialised (one in flight, under a lock); any thread may call.
+ * A refusal returns the keeper's ERR_* code with its reason in err_msg(). If
+ * the keeper dies, every call fails with ERR_IO from then on, an event
+ * keeper_died is logged, and SIGTERM is raised in this process so that the
+ * node stops (the command's stop path: cli_serve_until_stop).
+ */
+#ifndef PARLEY_KEEPER_CLIENT_H
+#define PARLEY_KEEPER_CLIENT_H
+
+#include "base/buf.h"
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct keeper_client;
+
+/*
+ * Forks the keeper of node directory dir, which reads the key file itself.
+ * Call it before this process has any thread (fork copies only the caller).
+ * The keeper dies with this process (PR_SET_PDEATHSIG). 0, or the error
+ * (the keeper's own, if it could not start: a missing key, a bad charter).
+ */
+int keeper_client_start(struct keeper_client **out, const char *dir);
+/* Closes the socket (the keeper then exits), reaps it. NULL is a no-op. */
+void keeper_client_stop(struct keeper_client *k);
+
+/* The log key (Ed25519, 0x01) the keeper holds. */
+const struct note_verifier *keeper_client_log_key(const struct keeper_client *k);
+/* 1 while the keeper runs. */
+int keeper_client_alive(struct keeper_client *k);
+
+/* Our log's checkpoint text ("origin\nsize\nroot\n") signed: the complete note appended to note. */
+int keeper_client_sign_checkpoint(struct keeper_client *k, const uint8_t *text, size_t len, struct buf *note);
+/* The last checkpoint of our log the keeper signed, as it said at start: 1 and size, root; 0 if none. */
+int keeper_client_signed(struct keeper_client *k, uint64_t *size, merkle_hash root);
+/*
+ * The size of origin's checkpoint the keeper cosigned last, 0 if none (its
+ * proofs start there: COSIGN needs the proof from it).
+ */
+uint64_t keeper_client_cosigned(struct keeper_client *k, const char *origin);
+/* A peer's signed checkpoint cosigned: our cosignature line appended to line. */
+int keeper_client_cosign(struct keeper_client *k, const uint8_t *note, size_t len, const merkle_hash *proof, size_t n,
+			 struct buf *line);
+/* A 'received' record's text signed, given the entry it names: the complete note appended to out. */
+int keeper_client_sign_received(struct keeper_client *k, const uint8_t *text, size_t len, const uint8_t *entry,
+				size_t entry_len, struct buf *out);
+
+/* For tests: one raw request message, the raw answer into answer. 0 or ERR_IO. */
+int keeper_client_raw(struct keeper_client *k, const uint8_t *msg, size_t len, struct buf *answer);
+
+#endif
