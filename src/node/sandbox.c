@@ -295,6 +295,7 @@ static const char *const node_calls[] = {
 	"connect", "bind",                   /* to peers and DNS; getaddrinfo binds its netlink socket */
 	"socketpair",                        /* libcurl's threaded resolver wakes its caller through one */
 	"sendmmsg", "recvmmsg",              /* glibc's resolver sends the A and AAAA queries together */
+	"wait4",                             /* the keeper's watcher waits for its child (keeper_client.c) */
 };
 
 /* The keeper (a single thread): its state, the tiles, one socketpair. */
@@ -348,6 +349,9 @@ static int filter(scmp_filter_ctx c, enum sandbox_role role)
 	/* abort() and raise() signal their own process, no other */
 	struct scmp_arg_cmp self = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)getpid(), .datum_b = 0};
 	if (add(c, "tgkill", SCMP_ACT_ALLOW, 1, &self))
+		return ERR_IO;
+	/* the node's SIGTERM to itself when its keeper died (keeper_client.c): to itself only */
+	if (role == SANDBOX_NODE && add(c, "kill", SCMP_ACT_ALLOW, 1, &self))
 		return ERR_IO;
 	/* isatty(): stdio asks it of a stream's first buffered write (TCGETS only reads the terminal's settings) */
 	struct scmp_arg_cmp tcgets = {.arg = 1, .op = SCMP_CMP_EQ, .datum_a = TCGETS, .datum_b = 0};
