@@ -57,7 +57,7 @@ struct confinement {
 	const char *user;
 	int allow_root, no_sandbox;
 	char tmp[4200];
-	const char *hidden[2];
+	const char *hidden[3];
 	struct sandbox_paths paths;
 };
 
@@ -123,7 +123,8 @@ int cmd_node(int argc, char **argv)
 	struct node_options o = {0};
 	uint64_t poll = 5, skew = SUBMIT_DEFAULT_SKEW, timeout = 15, conns = 4096;
 	const char *log_format = NULL;
-	struct confinement c = {.role = SANDBOX_NODE, .hidden = {"node.key", NULL}};
+	/* hidden from the network side: the key file and the keeper's state (the keeper's alone) */
+	struct confinement c = {.role = SANDBOX_NODE, .hidden = {"node.key", "keeper", NULL}};
 	const struct cli_opt opts[] = {
 		{"dir", "DIR", OPT_STRING, &o.dir, 0, 0, "the node directory, made by 'parley node init' (required)"},
 		{"listen", "ADDR", OPT_STRING, &o.listen, 0, 0,
@@ -168,6 +169,7 @@ int cmd_node(int argc, char **argv)
 	o.poll_s = (unsigned)poll, o.max_skew = (int64_t)skew, o.http_timeout_s = (unsigned)timeout;
 	o.http_connections = (unsigned)conns;
 	o.confine = confine, o.confine_ctx = &c;
+	o.keeper_sandbox = !c.no_sandbox;
 	struct node *n;
 	cli_block_stop_signals();
 	if ((rc = node_start(&o, &n))) {

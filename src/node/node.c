@@ -179,7 +179,7 @@ static int start(struct node *n)
 	pthread_mutex_init(&n->cases_lock, NULL);
 	pthread_mutex_init(&n->amend_lock, NULL);
 	/* The keeper first, while this process has no thread: it reads the key file, this side never does. */
-	if ((rc = keeper_client_start(&n->keeper, n->dir)))
+	if ((rc = keeper_client_start(&n->keeper, n->dir, n->o.keeper_sandbox)))
 		return rc;
 	n->logkey = *keeper_client_log_key(n->keeper);
 	if ((rc = load_files(n)))
@@ -264,7 +264,8 @@ static int start(struct node *n)
 			return rc;
 		}
 	}
-	if (n->o.confine && (rc = n->o.confine(n->o.confine_ctx, n->dir))) {
+	/* the keeper's watcher: the first thread, started under the confinement */
+	if ((n->o.confine && (rc = n->o.confine(n->o.confine_ctx, n->dir))) || (rc = keeper_client_watch(n->keeper))) {
 		close(listen_fd);
 		return rc;
 	}

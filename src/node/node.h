@@ -27,6 +27,7 @@ struct node_options {
 	 */
 	int (*confine)(void *ctx, const char *dir);
 	void *confine_ctx;
+	int keeper_sandbox;     /* the keeper confines itself (sandbox_apply(SANDBOX_KEEPER)); 0 with --no-sandbox */
 };
 
 struct node;

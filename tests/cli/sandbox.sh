@@ -1,7 +1,7 @@
 # The sandbox (src/node/sandbox.h, docs/operations.md "Sandbox"): a forbidden
 # system call kills the node and the witness by SIGSYS, and the same call
 # without the filter (--no-sandbox) does not; Landlock refuses files outside
-# the node's directory and its key file (SKIP where the kernel lacks it); the
+# the node's directory, its key file and the keeper's state (SKIP where the kernel lacks it); the
 # node serves under the filter; run as root it refuses to stay root without a
 # user to switch to, and switches to --user before serving.
 # The hook: PARLEY_SANDBOX_SELFTEST=execve | open:PATH (sandbox_selftest).
@@ -66,6 +66,7 @@ else
 	[ "$r" = refused ] && [ "$(open_as open "$D/outside")" = refused ] && [ "$(open_as open "$D/us/charter")" = opened ] &&
 		pass landlock-refuses-outside-dir || fail landlock-refuses-outside-dir "charter outside: $r; $(tail -n 2 "$D/us.log")"
 	[ "$(open_as open "$D/us/node.key")" = refused ] && [ "$(open_as open "$D/us/node.key" --no-sandbox)" = opened ] &&
+		[ "$(open_as open "$D/us/keeper/state")" = refused ] && [ "$(open_as open "$D/us/keeper/state" --no-sandbox)" = opened ] &&
 		pass landlock-refuses-key-file || fail landlock-refuses-key-file "$(tail -n 2 "$D/us.log")"
 	# the charter is read-only to it (changes come as amendments); its index is written
 	[ "$(open_as write "$D/us/charter")" = refused ] && [ "$(open_as write "$D/us/index.sqlite")" = opened ] &&
@@ -85,6 +86,7 @@ if start_witness "$D/wit" && start_node "$D/us" us; then
 	[ "$code" = 200 ] && wait_for sh -c "curl -s $US/checkpoint | grep -q '^— '" &&
 		curl -sf "$US/metrics" | grep -q parley_build_info && kill -0 "$NODE_PID_us" && kill -0 "$NODE_PID_witness" &&
 		grep -q 'event=sandbox role=node seccomp=on' "$D/us.log" && grep -q 'event=sandbox role=witness seccomp=on' "$D/wit.log" &&
+		grep -q 'event=sandbox role=keeper seccomp=on' "$D/us.log" &&
 		pass serves-under-filter || fail serves-under-filter "HTTP $code: $(tail -n 3 "$D/us.log")"
 else
 	fail serves-under-filter "did not start: $(tail -n 3 "$D/us.log") $(tail -n 3 "$D/wit.log")"
