@@ -6,7 +6,7 @@
 #   V=1                          show the commands
 
 CC       ?= cc
-PKGS     := libsodium libcrypto jansson sqlite3 libmicrohttpd libcurl zlib libsystemd
+PKGS     := libsodium libcrypto jansson sqlite3 libmicrohttpd libcurl zlib libsystemd libseccomp
 # The version, one place: the VERSION file (baked into src/base/version.c only).
 VERSION  := $(shell cat VERSION)
 SANITIZE ?=

@@ -158,12 +158,20 @@ rm -rf "$tmp/mandate"
 # --- age: parley against Debian's age on the same file, in this temporary directory ---
 TMPDIR=$tmp BUILD=$BUILD bash bench/age.sh "$AGE_SIZE"
 
+# Run as root, `parley node` and `parley witness` need --allow-root (docs/operations.md, "Sandbox"):
+# tests/tools/parley_root adds it. The benchmarks below start nodes.
+PARLEY=${PARLEY:-$PWD/$BUILD/parley}
+if [ "$(id -u)" = 0 ] && [ -z "${PARLEY_REAL:-}" ]; then
+	export PARLEY_REAL=$PARLEY
+	PARLEY=$PWD/tests/tools/parley_root
+fi
+
 # --- the live exchange: submissions, receipts, tiles against nginx ---
-BUILD=$BUILD PARLEY=${PARLEY:-$PWD/$BUILD/parley} bash bench/node.sh
+BUILD=$BUILD PARLEY=$PARLEY bash bench/node.sh
 
 
 # --- the auditor's mirror: parley fetch against a plain download of the same files ---
-TMPDIR=$tmp BUILD=$BUILD PARLEY=${PARLEY:-$PWD/$BUILD/parley} bash bench/fetch.sh
+TMPDIR=$tmp BUILD=$BUILD PARLEY=$PARLEY bash bench/fetch.sh
 
 # --- the desk's inbox of 10,000 cases in headless Chromium against the same HTML as a static file ---
 BUILD=$BUILD bash bench/desk.sh

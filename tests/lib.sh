@@ -4,6 +4,11 @@ set -u
 T_FILE=$(basename "${BASH_SOURCE[1]:-$0}")
 T_DIR=$(mktemp -d "${TMPBASE:-/tmp}/t.XXXXXX")
 PARLEY=${PARLEY:?PARLEY must name the parley binary}
+# Run as root, the node and the witness need --allow-root (tests/tools/parley_root adds it).
+if [ "$(id -u)" = 0 ] && [ -z "${PARLEY_REAL:-}" ]; then
+	export PARLEY_REAL=$PARLEY
+	PARLEY=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tools/parley_root
+fi
 
 pass() { echo "PASS $T_FILE:$1"; }
 fail() { echo "FAIL $T_FILE:$1${2:+: $2}"; echo "  $T_FILE:$1: ${2:-failed}" >&2; }

@@ -12,6 +12,7 @@
 #include "cli/opts.h"
 #include "cli/util.h"
 #include "node/node.h"
+#include "node/sandbox.h"
 #include "node/submit.h"
 #include "node/witness_server.h"
 
@@ -50,6 +51,58 @@ static int set_log_format(const char *what, const char *s)
 	return 0;
 }
 
+/* The sandbox flags of `node` and `witness` (docs/operations.md, "Sandbox"). */
+struct confinement {
+	enum sandbox_role role;
+	const char *user;
+	int allow_root, no_sandbox;
+	char tmp[4200];
+	const char *hidden[3];
+	struct sandbox_paths paths;
+};
+
+#define SANDBOX_OPTS(c)                                                                                                \
+	{"user", "NAME", OPT_STRING, &(c).user, 0, 0,                                                                  \
+	 "started as root, switch to this user once the port is bound, before serving (it must own the directory). "   \
+	 "Default: 'parley' if that user exists; as root with no such user the start is refused"},                      \
+	{"allow-root", NULL, OPT_FLAG, &(c).allow_root, 0, 0,                                                          \
+	 "keep running as root when started as root without --user: a parser bug then runs with root's rights. For "   \
+	 "containers whose root is unprivileged, and test machines. Default: off"},                                     \
+	{"no-sandbox", NULL, OPT_FLAG_CLI_ONLY, &(c).no_sandbox, 0, 0,                                                 \
+	 "a debugging aid: run without the seccomp filter and Landlock, so a system call or file outside the "          \
+	 "allow-list no longer kills the process with SIGSYS or is refused; a parser bug can then do whatever the user " \
+	 "can. A flag only, never in the --config file. Default: off (docs/operations.md, \"Sandbox\")"}
+
+/* Called by node_start/witness_server_start with the files open and the port bound, before any thread starts. */
+static int confine(void *ctx, const char *dir)
+{
+	struct confinement *c = ctx;
+	int rc = sandbox_drop_user(c->user, c->allow_root, dir);
+	if (rc || c->no_sandbox)
+		return rc;
+	c->paths.dir = dir;
+	c->paths.hidden = c->hidden;
+	static const char *const readonly[] = {"charter", NULL}; /* read at start; changes come as amendments */
+	c->paths.readonly = readonly;
+	if (c->role == SANDBOX_NODE) {
+		snprintf(c->tmp, sizeof c->tmp, "%s/tmp", dir);
+		c->paths.sqlite_tmp = c->tmp;
+	}
+	return sandbox_restrict_files(c->role, &c->paths);
+}
+
+/* Once started (threads running): the seccomp filter on all of them, then the test hook. 0 or the exit status. */
+static int seal(struct confinement *c, const char *what)
+{
+	if (!c->no_sandbox && sandbox_apply(c->role, &c->paths))
+		return cli_fail(what, ERR_IO);
+	if (c->no_sandbox)
+		logline_event(LOGLINE_WARN, "sandbox", "role", what, "seccomp", "off", "landlock", "off", "msg",
+			      "--no-sandbox: a debugging aid, not for production", LOGLINE_END);
+	sandbox_selftest();
+	return 0;
+}
+
 static int node_is_alive(void *n)
 {
 	return node_alive(n);
@@ -70,6 +123,8 @@ int cmd_node(int argc, char **argv)
 	struct node_options o = {0};
 	uint64_t poll = 5, skew = SUBMIT_DEFAULT_SKEW, timeout = 15, conns = 4096;
 	const char *log_format = NULL;
+	/* hidden from the network side: the key file and the keeper's state (the keeper's alone) */
+	struct confinement c = {.role = SANDBOX_NODE, .hidden = {"node.key", "keeper", NULL}};
 	const struct cli_opt opts[] = {
 		{"dir", "DIR", OPT_STRING, &o.dir, 0, 0, "the node directory, made by 'parley node init' (required)"},
 		{"listen", "ADDR", OPT_STRING, &o.listen, 0, 0,
@@ -91,6 +146,7 @@ int cmd_node(int argc, char **argv)
 		 "--config file. Default: off"},
 		{"log-format", "FORMAT", OPT_FORMAT, &log_format, 0, 0,
 		 "the log on standard error: kv (key=value pairs) or json, one event per line. Default: kv"},
+		SANDBOX_OPTS(c),
 	};
 	static const struct cli_cmd_help help = {
 		"node",
@@ -112,11 +168,18 @@ int cmd_node(int argc, char **argv)
 	}
 	o.poll_s = (unsigned)poll, o.max_skew = (int64_t)skew, o.http_timeout_s = (unsigned)timeout;
 	o.http_connections = (unsigned)conns;
+	o.confine = confine, o.confine_ctx = &c;
+	o.keeper_sandbox = !c.no_sandbox;
 	struct node *n;
 	cli_block_stop_signals();
 	if ((rc = node_start(&o, &n))) {
 		conf_release(&conf);
 		return cli_fail("node", rc);
+	}
+	if ((rc = seal(&c, "node"))) {
+		node_stop(n);
+		conf_release(&conf);
+		return rc;
 	}
 	cli_notify_ready("serving");
 	int sig = cli_serve_until_stop(node_is_alive, n);
@@ -135,6 +198,7 @@ int cmd_node(int argc, char **argv)
 int cmd_witness(int argc, char **argv)
 {
 	const char *dir = NULL, *listen = NULL, *charter, *key, *log_format = NULL;
+	struct confinement c = {.role = SANDBOX_WITNESS, .hidden = {"witness.key", NULL}};
 	int rc;
 	if (argc >= 2 && !strcmp(argv[1], "init")) {
 		if ((rc = init_args(argc, argv, "witness init", &dir, &charter, &key)))
@@ -150,6 +214,7 @@ int cmd_witness(int argc, char **argv)
 		 "that URL is https (TLS is a reverse proxy's job, docs/operations.md)"},
 		{"log-format", "FORMAT", OPT_FORMAT, &log_format, 0, 0,
 		 "the log on standard error: kv (key=value pairs) or json, one event per line. Default: kv"},
+		SANDBOX_OPTS(c),
 	};
 	static const struct cli_cmd_help help = {
 		"witness",
@@ -170,9 +235,14 @@ int cmd_witness(int argc, char **argv)
 	}
 	struct witness_server *w;
 	cli_block_stop_signals();
-	if ((rc = witness_server_start(dir, listen, &w))) {
+	if ((rc = witness_server_start(dir, listen, confine, &c, &w))) {
 		conf_release(&conf);
 		return cli_fail("witness", rc);
+	}
+	if ((rc = seal(&c, "witness"))) {
+		witness_server_stop(w);
+		conf_release(&conf);
+		return rc;
 	}
 	cli_notify_ready("serving");
 	int sig = cli_serve_until_stop(NULL, NULL);

@@ -307,7 +307,7 @@ int history_load_dir(struct charter_history *h, const char *dir)
 	size_t *len = rc ? NULL : calloc(n ? n : 1, sizeof *len);
 	if (!rc && (!bufs || !data || !len))
 		rc = err_set(ERR_NOMEM, "out of memory");
-	if (!rc)
+	if (!rc && n) /* names is NULL for an empty directory: qsort must not see it */
 		qsort(names, n, sizeof *names, by_name); /* error messages in a stable order */
 	for (size_t i = 0; i < n && !rc; i++) {
 		char f[PATH_MAX + 256];

@@ -1146,6 +1146,27 @@ static void join_workers(struct http_server *s)
 	s->nworkers = 0;
 }
 
+int http_listen(const char *addr, int *fd)
+{
+	struct sockaddr_storage sa;
+	unsigned salen;
+	int one = 1, rc = http_parse_addr(addr, &sa, &salen);
+	if (rc)
+		return rc;
+	*fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*fd < 0)
+		return err_set(ERR_IO, "cannot listen on %s: %s", addr, strerror(errno));
+	if (setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+	    (sa.ss_family == AF_INET6 && setsockopt(*fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one)) ||
+	    bind(*fd, (struct sockaddr *)&sa, salen) || listen(*fd, 1024)) {
+		int e = errno;
+		close(*fd);
+		*fd = -1;
+		return err_set(ERR_IO, "cannot listen on %s: %s", addr, strerror(e));
+	}
+	return 0;
+}
+
 int http_start(struct http_server **out, const char *addr, const struct http_route *routes, size_t nroutes, void *ctx,
 	       const struct http_limits *limits)
 {
@@ -1197,10 +1218,13 @@ int http_start(struct http_server **out, const char *addr, const struct http_rou
 				MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
 				MHD_OPTION_CONNECTION_TIMEOUT, limits->timeout_s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 				MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+				limits->listen_fd > 0 ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_END, (MHD_socket)limits->listen_fd,
 				MHD_OPTION_END);
 	if (!s->d) {
 		join_workers(s);
 		server_free(s);
+		if (limits->listen_fd > 0)
+			close(limits->listen_fd);
 		return err_set(ERR_IO, "cannot listen on %s (address in use, or not permitted)", addr);
 	}
 	if (pthread_create(&s->conns.sweeper, NULL, sweeper, &s->conns) != 0) {

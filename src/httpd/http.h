@@ -136,6 +136,7 @@ struct http_limits {
 	int json_errors;           /* the server's own refusals (400, 404, 405, 411, 413, 415, 500, 503) as
 	                              application/json {"error": "..."} instead of a line of text */
 	int any_port;              /* the listen address may give port 0: the system picks one (http_port) */
+	int listen_fd;             /* 0: http_start binds addr; else a socket from http_listen, the server's from then on */
 };
 
 /*
@@ -155,7 +156,14 @@ int http_url_addrs(const char *url, struct http_addr *out, size_t max, size_t *n
 
 struct http_server;
 
-/* Listens on addr ("127.0.0.1:8401", "[::1]:8401", ":8401"). Routes and ctx are borrowed. */
+/*
+ * Binds addr and listens, without serving yet: *fd is the socket for
+ * limits->listen_fd (so a process can bind a low port, then give up root and
+ * confine itself before any serving thread exists). 0, or ERR_IO naming addr.
+ */
+int http_listen(const char *addr, int *fd);
+
+/* Listens on addr ("127.0.0.1:8401", "[::1]:8401", ":8401"), or on limits->listen_fd. Routes and ctx are borrowed. */
 int http_start(struct http_server **s, const char *addr, const struct http_route *routes, size_t nroutes,
 	       void *ctx, const struct http_limits *limits);
 /* Stops listening, waits (up to 60 s) for deferred answers and blocking handlers, then closes everything. */

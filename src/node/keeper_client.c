@@ -2,6 +2,7 @@
  * keeper_client — starting the keeper and asking it (keeper_client.h).
  */
 #include "node/keeper_client.h"
+#include "node/sandbox.h"
 #include "base/enc.h"
 #include "base/err.h"
 #include "base/logline.h"
@@ -10,6 +11,7 @@
 #include "tlog/checkpoint.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -43,7 +45,7 @@ struct keeper_client {
 #define SOCKBUF (KEEPER_MSG_MAX + 65536)
 
 /* In the child: the keeper's process, from fork to exit. */
-static void keeper_child(int fd, pid_t parent, const char *dir)
+static void keeper_child(int fd, pid_t parent, const char *dir, int sandbox)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 		_exit(2);
@@ -64,10 +66,19 @@ static void keeper_child(int fd, pid_t parent, const char *dir)
 		_exit(2);
 	}
 	/*
-	 * The sandbox goes here, once the key, the charter and the state are read:
-	 * sandbox_apply(SANDBOX_KEEPER, ...) (src/node/sandbox.h, branch sandbox):
-	 * reads under DIR/log and DIR/peers, writes DIR/keeper, the socket, stderr.
+	 * The sandbox, once the key, the charter and the state are read: reads
+	 * beneath DIR (the tiles of DIR/log, DIR/peers, DIR/witness), writes
+	 * beneath DIR/keeper, its socket and stderr (src/node/sandbox.h).
 	 */
+	char state[PATH_MAX + 16];
+	snprintf(state, sizeof state, "%s/keeper", dir);
+	struct sandbox_paths sp = {.dir = dir, .state_dir = state};
+	if (sandbox && sandbox_apply(SANDBOX_KEEPER, &sp)) {
+		buf_append_byte(&first, (uint8_t)-ERR_IO);
+		buf_append_str(&first, err_msg());
+		send(fd, first.data, first.len, MSG_NOSIGNAL);
+		_exit(2);
+	}
 	keeper_handle(k, &status, 1, &first);
 	if (send(fd, first.data, first.len, MSG_NOSIGNAL) < 0)
 		_exit(2);
@@ -146,7 +157,7 @@ static ssize_t receive(struct keeper_client *k)
 	return n;
 }
 
-int keeper_client_start(struct keeper_client **out, const char *dir)
+int keeper_client_start(struct keeper_client **out, const char *dir, int sandbox)
 {
 	*out = NULL;
 	struct keeper_client *k = calloc(1, sizeof *k);
@@ -177,7 +188,7 @@ int keeper_client_start(struct keeper_client **out, const char *dir)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		keeper_child(sv[1], parent, dir);
+		keeper_child(sv[1], parent, dir, sandbox);
 	}
 	close(sv[1]);
 	k->fd = sv[0];
@@ -189,12 +200,6 @@ int keeper_client_start(struct keeper_client **out, const char *dir)
 		rc = err_set(-(int)k->answer[0], "keeper: %.*s", (int)(n - 1), (const char *)k->answer + 1);
 	if (!rc)
 		rc = parse_status(k, k->answer + 1, (size_t)n - 1);
-	if (!rc) {
-		if (pthread_create(&k->watcher, NULL, watch, k) == 0)
-			k->watching = 1;
-		else
-			rc = err_set(ERR_IO, "keeper: cannot start its watcher thread");
-	}
 	if (rc) {
 		char msg[1100];
 		snprintf(msg, sizeof msg, "%s", err_msg());
@@ -202,6 +207,14 @@ int keeper_client_start(struct keeper_client **out, const char *dir)
 		return err_set(rc, "%s", msg);
 	}
 	*out = k;
+	return 0;
+}
+
+int keeper_client_watch(struct keeper_client *k)
+{
+	if (pthread_create(&k->watcher, NULL, watch, k) != 0)
+		return err_set(ERR_IO, "keeper: cannot start its watcher thread");
+	k->watching = 1;
 	return 0;
 }
 

@@ -23,12 +23,21 @@
 struct keeper_client;
 
 /*
- * Forks the keeper of node directory dir, which reads the key file itself.
- * Call it before this process has any thread (fork copies only the caller).
- * The keeper dies with this process (PR_SET_PDEATHSIG). 0, or the error
- * (the keeper's own, if it could not start: a missing key, a bad charter).
+ * Forks the keeper of node directory dir, which reads the key file itself
+ * and then, if sandbox, confines itself (sandbox_apply(SANDBOX_KEEPER):
+ * read-only beneath dir, read-write beneath dir/keeper, no new socket, no
+ * process, no thread). Call it before this process has any thread (fork
+ * copies only the caller), and keeper_client_watch once this process is
+ * confined. The keeper dies with this process (PR_SET_PDEATHSIG). 0, or the
+ * error (the keeper's own, if it could not start: a missing key, a bad charter).
  */
-int keeper_client_start(struct keeper_client **out, const char *dir);
+int keeper_client_start(struct keeper_client **out, const char *dir, int sandbox);
+/*
+ * Starts the thread that stops this process (SIGTERM to itself) when the
+ * keeper dies. A thread of its own: the node starts it after its Landlock
+ * rules are set (they bind only threads started later). 0 or ERR_IO.
+ */
+int keeper_client_watch(struct keeper_client *k);
 /* Closes the socket (the keeper then exits), reaps it. NULL is a no-op. */
 void keeper_client_stop(struct keeper_client *k);
 

@@ -179,7 +179,7 @@ static int start(struct node *n)
 	pthread_mutex_init(&n->cases_lock, NULL);
 	pthread_mutex_init(&n->amend_lock, NULL);
 	/* The keeper first, while this process has no thread: it reads the key file, this side never does. */
-	if ((rc = keeper_client_start(&n->keeper, n->dir)))
+	if ((rc = keeper_client_start(&n->keeper, n->dir, n->o.keeper_sandbox)))
 		return rc;
 	n->logkey = *keeper_client_log_key(n->keeper);
 	if ((rc = load_files(n)))
@@ -245,24 +245,42 @@ static int start(struct node *n)
 	node_clean_kept(n); /* before the index may be rebuilt from the kept checkpoints */
 	if ((rc = node_state_open(n)))
 		return rc;
-	struct sequencer_hooks hooks = {.identify = node_identify,
-					.seen = node_seen_leaf,
-					.before_commit = node_flush_bodies,
-					.committed = node_on_committed,
-					.ctx = n,
-					.log_lock = &n->log_lock};
-	if ((rc = sequencer_start(&n->seq, n->log, &hooks, 8192)))
-		return rc;
-	node_history_record(n); /* an amendment saved but not yet in our log (a crash between the two) */
-	node_http_routes(n);
+	/* bound before the confinement (a port below 1024 needs root), served only after it */
 	char listen[300];
 	if (n->o.listen) {
 		snprintf(listen, sizeof listen, "%s", n->o.listen);
 	} else {
 		url_listen_addr(n->me->url, listen, sizeof listen);
 	}
-	if ((rc = url_listen_check(n->me->url, listen, n->o.listen != NULL)))
+	int listen_fd = -1;
+	if ((rc = url_listen_check(n->me->url, listen, n->o.listen != NULL)) || (rc = http_listen(listen, &listen_fd)))
 		return rc;
+	/* directories made at run time must exist before Landlock fixes what may be touched (node/sandbox.h) */
+	static const char *const made_later[] = {"amendments", "tmp"};
+	for (size_t i = 0; i < sizeof made_later / sizeof made_later[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", n->dir, made_later[i]);
+		if ((rc = mkdir_p(path, i ? 0700 : 0755))) { /* tmp: SQLite's temporary files */
+			close(listen_fd);
+			return rc;
+		}
+	}
+	/* the keeper's watcher: the first thread, started under the confinement */
+	if ((n->o.confine && (rc = n->o.confine(n->o.confine_ctx, n->dir))) || (rc = keeper_client_watch(n->keeper))) {
+		close(listen_fd);
+		return rc;
+	}
+	struct sequencer_hooks hooks = {.identify = node_identify,
+					.seen = node_seen_leaf,
+					.before_commit = node_flush_bodies,
+					.committed = node_on_committed,
+					.ctx = n,
+					.log_lock = &n->log_lock};
+	if ((rc = sequencer_start(&n->seq, n->log, &hooks, 8192))) {
+		close(listen_fd);
+		return rc;
+	}
+	node_history_record(n); /* an amendment saved but not yet in our log (a crash between the two) */
+	node_http_routes(n);
 	/*
 	 * The peers and witnesses the charter names (their URL hosts, resolved now)
 	 * are trusted: no per-address cap, and a sixteenth of the connections kept
@@ -283,7 +301,8 @@ static int start(struct node *n)
 				  .timeout_s = n->o.http_timeout_s ? n->o.http_timeout_s : 15,
 				  .workers = 16, .cache_bytes = 64u << 20, .trusted = trusted, .ntrusted = ntrusted,
 				  /* request bodies held at once: four whole submissions, a quarter kept for the peers (docs/node.md) */
-				  .body_budget = (size_t)256 << 20, .body_reserve = (size_t)64 << 20, .body_rate = 16u << 10};
+				  .body_budget = (size_t)256 << 20, .body_reserve = (size_t)64 << 20, .body_rate = 16u << 10,
+				  .listen_fd = listen_fd};
 	if ((rc = http_start(&n->http, listen, n->routes, n->nroutes, n, &lim)))
 		return rc;
 	if ((rc = client_global_init()))

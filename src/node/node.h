@@ -19,6 +19,15 @@ struct node_options {
 	int accept_rollback;    /* start even if the log is behind what its witnesses cosigned (node_rollback.c) */
 	unsigned http_timeout_s; /* idle or slow connections are closed after this; 0: 15 */
 	unsigned http_connections; /* connections served at once (per untrusted address, and kept for the charter's peers: a sixteenth each); 0: 4096 */
+	/*
+	 * NULL, or called once during node_start when every file the node needs
+	 * at start is open (the key read, the databases open) and its port is
+	 * bound, before it starts any thread or serves: where the command drops
+	 * root and applies Landlock (node/sandbox.h). Non-zero stops the start.
+	 */
+	int (*confine)(void *ctx, const char *dir);
+	void *confine_ctx;
+	int keeper_sandbox;     /* the keeper confines itself (sandbox_apply(SANDBOX_KEEPER)); 0 with --no-sandbox */
 };
 
 struct node;

@@ -224,7 +224,8 @@ void witness_server_stop(struct witness_server *s)
 	free(s);
 }
 
-int witness_server_start(const char *dir, const char *listen, struct witness_server **out)
+int witness_server_start(const char *dir, const char *listen, int (*confine)(void *ctx, const char *dir), void *ctx,
+			 struct witness_server **out)
 {
 	*out = NULL;
 	struct witness_server *s = calloc(1, sizeof *s);
@@ -265,6 +266,9 @@ int witness_server_start(const char *dir, const char *listen, struct witness_ser
 				  .trusted = trusted, .ntrusted = ntrusted,
 				  /* add-checkpoint requests are at most 68 kB: 16 MiB of them at once, half kept for the parties */
 				  .body_budget = (size_t)16 << 20, .body_reserve = (size_t)8 << 20, .body_rate = 16u << 10};
+	/* bound before the confinement (a port below 1024 needs root), served only after it */
+	if (!rc && !(rc = http_listen(addr, &lim.listen_fd)) && confine && (rc = confine(ctx, dir)))
+		close(lim.listen_fd);
 	if (!rc)
 		rc = http_start(&s->http, addr, routes, sizeof routes / sizeof routes[0], s, &lim);
 	if (rc) {

@@ -13,9 +13,13 @@ struct witness_server;
 
 /*
  * Starts serving. listen NULL: the host:port of the witness's URL in the
- * charter. On failure nothing is left running. Signals are the caller's.
+ * charter. confine, if not NULL, is called once the state is open and the
+ * port bound, before any thread starts or anything is served (as
+ * node_options.confine); non-zero stops the start. On failure nothing is left
+ * running. Signals are the caller's.
  */
-int witness_server_start(const char *dir, const char *listen, struct witness_server **out);
+int witness_server_start(const char *dir, const char *listen, int (*confine)(void *ctx, const char *dir), void *ctx,
+			 struct witness_server **out);
 /* Stops serving (answering what is in flight) and frees s. NULL is a no-op. */
 void witness_server_stop(struct witness_server *s);
 

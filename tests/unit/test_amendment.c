@@ -7,6 +7,10 @@
 #include "exchange/history.h"
 #include "cases_fixture.h"
 
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 static struct fx x;
 static struct fx_who new_fbi, new_us_node, outsider, new_witness, ch_witness, us_cia;
 
@@ -513,6 +517,22 @@ static void clone_of_empty_history(void)
 	buf_release(&t);
 }
 
+/* An empty DIR/amendments/ (the node makes it at start) adds nothing; under UBSan it once passed NULL to qsort. */
+static void empty_amendments_dir(void)
+{
+	char dir[PATH_MAX], sub[PATH_MAX + 16];
+	struct charter_history h;
+	CHECK(check_tmpdir(dir, sizeof dir, "amend") == 0);
+	snprintf(sub, sizeof sub, "%s/amendments", dir);
+	CHECK(mkdir(sub, 0755) == 0);
+	history_init(&h, &x.charter);
+	CHECK(history_load_dir(&h, dir) == 0);
+	CHECK(h.n == 0);
+	history_release(&h);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	fx_build(&x);
@@ -533,5 +553,6 @@ int main(void)
 	RUN(chain_rules);
 	RUN(malformed_refused);
 	RUN(clone_of_empty_history);
+	RUN(empty_amendments_dir);
 	return check_failures != 0;
 }
