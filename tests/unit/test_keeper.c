@@ -658,7 +658,7 @@ static void test_torn_write_at_every_byte(void)
 	buf_init(&st_after, 4096);
 	buf_init(&st, 4096);
 	if (!kc)
-		CHECK(keeper_client_start(&kc, dir) == 0);
+		CHECK(keeper_client_start(&kc, dir, 1) == 0);
 	snprintf(scratch, sizeof scratch, "%s/torn", dir);
 	snprintf(path, sizeof path, "%s/keeper", scratch);
 	CHECK(mkdir_p(path, 0700) == 0);
