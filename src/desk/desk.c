@@ -142,6 +142,14 @@ static int open_dir(struct desk *d, const char *dir)
 	struct stat st;
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
 		return err_set(ERR_USAGE, "--dir %s is not a directory", dir);
+	/* Another user who owns or may write the directory could put a link or a file of theirs where the
+	 * desk writes (taxii.journal: the decrypted evidence; tmp/: the receipts), as in a /tmp/desk they
+	 * made first (docs/desk.md "Security"). */
+	if (st.st_uid != geteuid())
+		return err_set(ERR_USAGE, "--dir %s is not owned by this user (uid %ld): another user could change what the desk writes there",
+			       dir, (long)geteuid());
+	if (st.st_mode & 022)
+		return err_set(ERR_USAGE, "--dir %s: group or others may write it (chmod 700 it, or name another)", dir);
 	return 0;
 }
 
