@@ -5,7 +5,8 @@
  *
  * Order of the checks (each refusal changes nothing):
  *   1. Host (when on loopback): one of the desk's own names, else 403 — a page
- *      reached through another name (DNS rebinding) is not the desk's.
+ *      reached through another name (DNS rebinding) is not the desk's. Under
+ *      /api/, a Sec-Fetch-Site other than same-origin or none is 403 too.
  *   2. GET /start, /desk.js, /desk.css: served to anyone (the start page).
  *   3. POST: Origin, when sent, must be the desk's own (403); a POST to the API
  *      must be application/json (415).
@@ -94,6 +95,16 @@ static int host_ok(struct desk *d, const struct http_request *req)
 		if (!strcmp(h, d->hosts[i]))
 			return 1;
 	return 0;
+}
+
+/* 1 unless the browser says the request comes from another origin (Fetch Metadata): a page of
+ * another localhost port is same-site, so SameSite=Strict does not keep the session cookie from
+ * its <img src> or fetch; without this it could make the desk fetch every log or build archives. */
+static int fetch_site_ok(const struct http_request *req)
+{
+	unsigned n = http_header_count(req, "Sec-Fetch-Site");
+	const char *v = http_header(req, "Sec-Fetch-Site");
+	return !n || (n == 1 && v && (!strcmp(v, "same-origin") || !strcmp(v, "none")));
 }
 
 /* 1 if the request has no Origin, or the desk's own: "http://" + its Host. */
@@ -198,6 +209,10 @@ void desk_serve(void *ctx, const struct http_request *req, struct http_response 
 	int post = !strcmp(req->method, "POST");
 	if (!host_ok(d, req)) {
 		refuse(resp, api, "this desk answers only under its own address (Host)");
+		return;
+	}
+	if (api && !fetch_site_ok(req)) {
+		refuse(resp, api, "a request from another site's page is refused (Sec-Fetch-Site)");
 		return;
 	}
 	if (!post && is_public_asset(path) && !serve_asset(path, resp))

@@ -33,3 +33,33 @@ else
 fi
 expect dir-not-ours-refused 2 "not owned by" timeout 10 "$PARLEY" desk --key "$K/us.doj.key" --node "$US" --dir "$D/theirs"
 
+# --- a page of another localhost port (same site: SameSite=Strict does not separate ports) ---
+"$PARLEY" desk --key "$K/us.doj.key" --node "$US" --dir "$D/doj" >"$D/doj.out" 2>"$D/doj.err" &
+NODE_PIDS+=($!)
+for i in $(seq 100); do line=$(grep -m1 '^desk: ' "$D/doj.out" 2>/dev/null) && break; sleep 0.1; done
+case ${line:-} in "desk: http://127.0.0.1:"*/start#*) ;; *) fail setup "desk: $(cat "$D/doj.err")"; exit 1 ;; esac
+line=${line#desk: }
+URL=${line%%/start#*} SECRET=${line#*/start#}
+req() { # req PATH [curl args]: status on stdout, body in $D/body
+	local path=$1; shift
+	curl -s -o "$D/body" -w '%{http_code}' -b "$D/jar" -c "$D/jar" "$@" "$URL$path"
+}
+check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "status $3, expected $2: $(head -c 300 "$D/body")"; fi; }
+check start 200 "$(req /api/start -H 'Content-Type: application/json' --data "{\"secret\":\"$SECRET\"}")"
+CSRF=$(jq -r .csrf "$D/body")
+check session-same-origin 200 "$(req /api/session -H 'Sec-Fetch-Site: same-origin')"
+check session-no-fetch-metadata 200 "$(req /api/session)"
+check session-typed-url 200 "$(req /api/session -H 'Sec-Fetch-Site: none')"
+# Before: 200; an <img src> on http://127.0.0.1:OTHER made the desk fetch every party's log into
+# --dir (a report of 1970-2100) and build receipt archives, with the officer's session.
+for site in same-site cross-site; do
+	check "report-$site-refused" 403 "$(req '/api/report?from=1970-01-01&to=2100-01-01' -H "Sec-Fetch-Site: $site")"
+	check "receipt-$site-refused" 403 "$(req /api/receipt/us.doj%2F2021-0001 -H "Sec-Fetch-Site: $site")"
+	check "session-$site-refused" 403 "$(req /api/session -H "Sec-Fetch-Site: $site")"
+	check "send-$site-refused" 403 "$(req /api/send -H "Sec-Fetch-Site: $site" -H "X-Parley-CSRF: $CSRF" \
+		-H 'Content-Type: application/json' --data '{}')"
+done
+if [ ! -e "$D/doj/logs" ]; then pass report-refused-nothing-fetched; else fail report-refused-nothing-fetched "$(ls "$D/doj/logs")"; fi
+# the page's own requests still work
+check report-same-origin 200 "$(req '/api/report?from=1970-01-01&to=2100-01-01' -H 'Sec-Fetch-Site: same-origin')"
+
