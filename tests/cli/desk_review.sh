@@ -33,6 +33,16 @@ else
 fi
 expect dir-not-ours-refused 2 "not owned by" timeout 10 "$PARLEY" desk --key "$K/us.doj.key" --node "$US" --dir "$D/theirs"
 
+# --- --allow-remote: its consequences said where the officer sees them ---
+if "$PARLEY" desk --help | grep -q "in clear"; then pass help-allow-remote-consequences
+else fail help-allow-remote-consequences "desk --help does not say what --allow-remote gives up"; fi
+# (a second on every interface, behind the start secret, to see the warning)
+timeout 2 "$PARLEY" desk --key "$K/us.doj.key" --node "$US" --listen 0.0.0.0:0 --allow-remote >"$D/remote.out" 2>"$D/remote.err"
+if grep -q "warning: listening on 0.0.0.0:0, not loopback.*in clear" "$D/remote.err"; then pass allow-remote-warns
+else fail allow-remote-warns "stderr: $(head -c 300 "$D/remote.err")"; fi
+timeout 2 "$PARLEY" desk --key "$K/us.doj.key" --node "$US" --listen 127.0.0.1:0 --allow-remote >"$D/local.out" 2>"$D/local.err"
+if [ ! -s "$D/local.err" ]; then pass allow-remote-loopback-quiet; else fail allow-remote-loopback-quiet "$(head -c 300 "$D/local.err")"; fi
+
 # --- a page of another localhost port (same site: SameSite=Strict does not separate ports) ---
 "$PARLEY" desk --key "$K/us.doj.key" --node "$US" --dir "$D/doj" >"$D/doj.out" 2>"$D/doj.err" &
 NODE_PIDS+=($!)
