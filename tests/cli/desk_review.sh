@@ -70,6 +70,19 @@ for site in same-site cross-site; do
 		-H 'Content-Type: application/json' --data '{}')"
 done
 if [ ! -e "$D/doj/logs" ]; then pass report-refused-nothing-fetched; else fail report-refused-nothing-fetched "$(ls "$D/doj/logs")"; fi
+# --- oversized or malformed requests: nothing written on refusal ---
+# Before: a statement handed over ({envelope, body_age}) was written to DIR/statements/<new id>
+# before it was read, and stayed there when cosign or publish refused it: every refused import
+# left up to 16 MiB on disk.
+big=$(head -c 3000000 /dev/zero | base64 -w0)
+printf '{"envelope":"not an envelope","body_age":"%s"}' "$big" >"$D/junk.json"
+for step in cosign publish; do
+	st=$(req /api/statement/$step -H "X-Parley-CSRF: $CSRF" -H 'Content-Type: application/json' --data-binary @"$D/junk.json")
+	case $st in 4??) pass "import-junk-$step-refused" ;; *) fail "import-junk-$step-refused" "status $st: $(head -c 300 "$D/body")" ;; esac
+	if [ -z "$(ls -A "$D/doj/statements" 2>/dev/null)" ]; then pass "import-junk-$step-nothing-written"
+	else fail "import-junk-$step-nothing-written" "$(ls "$D/doj/statements")"; fi
+done
+
 # the page's own requests still work
 check report-same-origin 200 "$(req '/api/report?from=1970-01-01&to=2100-01-01' -H 'Sec-Fetch-Site: same-origin')"
 
