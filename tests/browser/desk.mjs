@@ -21,6 +21,9 @@ async function open(url, locale = "en-US") {
   const ctx = await browser.newContext({ locale, acceptDownloads: true });
   const page = await ctx.newPage();
   page.on("pageerror", (e) => { page.__errors = (page.__errors || []).concat(String(e)); });
+  // The Content-Security-Policy must hold with nothing relaxed: the page (and Chart.js) needs no
+  // inline script or style, so chromium reports no violation (docs/desk.md "Security").
+  page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) page.__csp = (page.__csp || []).concat(m.text()); });
   await page.goto(url);
   return { ctx, page };
 }
@@ -283,6 +286,11 @@ try {
     await p.click("#st-publish");
     await p.waitForSelector(".timeline", { timeout: 60000 }).catch(async () => { throw new Error("not published: " + (await p.textContent("#st-result"))); });
     assert((await p.textContent(".timeline")).includes(en["kind.statement"]), "the statement is not in the case's timeline");
+  });
+
+  await check("no_csp_violations", async () => {
+    const v = [...(doj.page.__csp || []), ...(gp.page.__csp || [])];
+    assert(!v.length, v.join(" | "));
   });
 
   await check("no_page_errors", async () => {
