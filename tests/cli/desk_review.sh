@@ -83,6 +83,35 @@ for step in cosign publish; do
 	else fail "import-junk-$step-nothing-written" "$(ls "$D/doj/statements")"; fi
 done
 
+# --- found sound (guards): each of these was tried and refused before the review too ---
+check origin-null-refused 403 "$(req /api/send -H 'Origin: null' -H "X-Parley-CSRF: $CSRF" -H 'Content-Type: application/json' --data '{}')"
+check origin-other-port-refused 403 "$(req /api/send -H "Origin: http://127.0.0.1:1" -H "X-Parley-CSRF: $CSRF" -H 'Content-Type: application/json' --data '{}')"
+check form-post-text-plain 415 "$(req /api/send -H 'Content-Type: text/plain' --data '{"kind":"notice"}')"
+check form-post-urlencoded 415 "$(req /api/send --data 'kind=notice')"
+check rebinding-host-refused 403 "$(req /api/session -H 'Host: attacker.example:80')"
+check rebinding-host-with-port-refused 403 "$(req /api/session -H "Host: attacker.example:${URL##*:}")"
+raw() { # raw REQUEST-TEXT: the status of a hand-written request (curl sends one Host only)
+	exec 3<>"/dev/tcp/127.0.0.1/${URL##*:}" && printf '%b' "$1" >&3 && timeout 5 cat <&3 >"$D/body"
+	exec 3<&-
+	head -n1 "$D/body" | cut -d' ' -f2
+}
+P=${URL##*:}
+cookie=$(awk '$6 ~ /^parley_desk_/ {print $6"="$7}' "$D/jar")
+refused() { case $2 in 4??) if grep -q '"agency"' "$D/body"; then fail "$1" "served: $(head -c 200 "$D/body")"; else pass "$1"; fi ;; *) fail "$1" "status $2" ;; esac; }
+refused two-hosts-refused "$(raw "GET /api/session HTTP/1.1\r\nHost: 127.0.0.1:$P\r\nHost: attacker.example:$P\r\nCookie: $cookie\r\nConnection: close\r\n\r\n")"
+check raw-request-served 200 "$(raw "GET /api/session HTTP/1.1\r\nHost: 127.0.0.1:$P\r\nCookie: $cookie\r\nConnection: close\r\n\r\n")"
+refused absolute-form-other-host-refused "$(raw "GET http://attacker.example:$P/api/session HTTP/1.1\r\nHost: attacker.example:$P\r\nCookie: $cookie\r\nConnection: close\r\n\r\n")"
+check chunked-post-refused 411 "$(req /api/send -H 'Transfer-Encoding: chunked' -H "X-Parley-CSRF: $CSRF" -H 'Content-Type: application/json' --data '{}')"
+check put-refused 405 "$(req /api/send -X PUT -H "X-Parley-CSRF: $CSRF")"
+# a tossed cookie of the desk's name beside the real one: both refused (nobody gains a session)
+real=$(awk '$6 ~ /^parley_desk_/ {print $6"="$7}' "$D/jar")
+check tossed-cookie-refused 403 "$(curl -s -o "$D/body" -w '%{http_code}' -H "Cookie: ${real%%=*}=attacker; $real" "$URL/api/session")"
+check real-cookie-alone 200 "$(curl -s -o "$D/body" -w '%{http_code}' -H "Cookie: $real" "$URL/api/session")"
+# downloads are attachments that cannot be rendered as a page, whatever the case id holds
+curl -s -D "$D/h" -o /dev/null -b "$D/jar" "$URL/api/receipt/us.doj%2F%22%3E%3Cscript%3E"
+if grep -qi '^content-type: application/json' "$D/h" && ! grep -qi 'content-disposition' "$D/h"; then pass receipt-bad-case-id-json
+else fail receipt-bad-case-id-json "$(cat "$D/h")"; fi
+
 # the page's own requests still work
 check report-same-origin 200 "$(req '/api/report?from=1970-01-01&to=2100-01-01' -H 'Sec-Fetch-Site: same-origin')"
 
