@@ -89,6 +89,15 @@ static void new_token(char out[DESK_TOKEN_LEN + 1])
 	sodium_memzero(r, sizeof r);
 }
 
+void desk_seen_key(const struct desk *d, char out[DESK_TOKEN_LEN + 1])
+{
+	static const char what[] = "parley desk: the page's seen marks, v1";
+	unsigned char k[32];
+	crypto_generichash(k, sizeof k, (const unsigned char *)what, sizeof what - 1, d->o.key.age.sk, 32);
+	sodium_bin2base64(out, DESK_TOKEN_LEN + 1, k, sizeof k, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(k, sizeof k);
+}
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;

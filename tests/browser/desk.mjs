@@ -288,6 +288,13 @@ try {
     assert((await p.textContent(".timeline")).includes(en["kind.statement"]), "the statement is not in the case's timeline");
   });
 
+  await check("seen_marks_not_in_clear", async () => {
+    // localStorage outlives the desk, and whatever listens on its port later can read it
+    const stored = await gp.page.evaluate(() => JSON.stringify(Object.entries(localStorage)));
+    assert(stored.includes("parley.seen.ru.gp"), "no seen marks kept for ru.gp");
+    assert(CASE && !stored.includes(CASE) && !stored.includes(encodeURIComponent(CASE)), "a case id in clear in localStorage: " + stored.slice(0, 300));
+  });
+
   await check("no_csp_violations", async () => {
     const v = [...(doj.page.__csp || []), ...(gp.page.__csp || [])];
     assert(!v.length, v.join(" | "));
