@@ -12,7 +12,8 @@
  *      must be application/json (415).
  *   4. POST /api/start: the start secret (no session yet).
  *   5. Everything else needs the session cookie (403: a page, or JSON under
- *      /api/), and a POST the session's X-Parley-CSRF token (403).
+ *      /api/), and a POST or any /api/ request the session's X-Parley-CSRF token
+ *      (a GET may give it as the csrf argument instead) (403).
  */
 #include "desk/desk_internal.h"
 #include "desk/desk_assets.h"
@@ -131,10 +132,15 @@ static int has_session(struct desk *d, const struct http_request *req)
 	return ok;
 }
 
-static int csrf_ok(struct desk *d, const struct http_request *req)
+/* The session's token: the X-Parley-CSRF header, or (a GET: the page's download links) the csrf argument. */
+static int csrf_ok(struct desk *d, const struct http_request *req, int post)
 {
 	const char *t = http_header(req, "X-Parley-CSRF");
-	if (!t || http_header_count(req, "X-Parley-CSRF") != 1)
+	if (!t && !post && !http_header_count(req, "X-Parley-CSRF"))
+		t = http_arg(req, "csrf");
+	else if (!t || http_header_count(req, "X-Parley-CSRF") != 1)
+		return 0;
+	if (!t)
 		return 0;
 	pthread_mutex_lock(&d->lock);
 	int ok = d->has_session && same_token(t, d->csrf);
@@ -241,7 +247,9 @@ void desk_serve(void *ctx, const struct http_request *req, struct http_response 
 		refuse(resp, api, "no session: open the URL `parley desk` printed");
 		return;
 	}
-	if (post && !csrf_ok(d, req)) {
+	/* Every API request, a GET too: browsers send the cookie to every port of 127.0.0.1, so another
+	 * program's server there may hold it; the token stays in the desk's own origin (sessionStorage). */
+	if ((post || api) && !csrf_ok(d, req, post)) {
 		refuse(resp, api, "the request lacks the session's X-Parley-CSRF token");
 		return;
 	}

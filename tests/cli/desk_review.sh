@@ -50,13 +50,26 @@ for i in $(seq 100); do line=$(grep -m1 '^desk: ' "$D/doj.out" 2>/dev/null) && b
 case ${line:-} in "desk: http://127.0.0.1:"*/start#*) ;; *) fail setup "desk: $(cat "$D/doj.err")"; exit 1 ;; esac
 line=${line#desk: }
 URL=${line%%/start#*} SECRET=${line#*/start#}
-req() { # req PATH [curl args]: status on stdout, body in $D/body
+req() { # req PATH [curl args]: status on stdout, body in $D/body (with the session's token once there is one)
 	local path=$1; shift
-	curl -s -o "$D/body" -w '%{http_code}' -b "$D/jar" -c "$D/jar" "$@" "$URL$path"
+	curl -s -o "$D/body" -w '%{http_code}' -b "$D/jar" -c "$D/jar" ${CSRF:+-H "X-Parley-CSRF: $CSRF"} "$@" "$URL$path"
 }
+CSRF=
 check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "status $3, expected $2: $(head -c 300 "$D/body")"; fi; }
 check start 200 "$(req /api/start -H 'Content-Type: application/json' --data "{\"secret\":\"$SECRET\"}")"
 CSRF=$(jq -r .csrf "$D/body")
+# --- another program's server on another port of 127.0.0.1: the browser sends it the cookie ---
+# (cookies are not isolated by port). Before: the cookie alone read every case and the session,
+# whose answer holds the CSRF token: the whole agency.
+real=$(awk '$6 ~ /^parley_desk_/ {print $6"="$7}' "$D/jar")
+for p in /api/session /api/inbox /api/case/us.doj%2F2021-0001 '/api/report?from=1970-01-01&to=2100-01-01' /api/receipt/us.doj%2F2021-0001; do
+	check "cookie-alone-$p" 403 "$(curl -s -o "$D/body" -w '%{http_code}' -H "Cookie: $real" "$URL$p")"
+done
+check cookie-and-wrong-token 403 "$(curl -s -o "$D/body" -w '%{http_code}' -H "Cookie: $real" -H 'X-Parley-CSRF: x' "$URL/api/session")"
+check cookie-and-token-header 200 "$(curl -s -o "$D/body" -w '%{http_code}' -H "Cookie: $real" -H "X-Parley-CSRF: $CSRF" "$URL/api/session")"
+check cookie-and-token-argument 200 "$(curl -s -o "$D/body" -w '%{http_code}' -H "Cookie: $real" "$URL/api/session?csrf=$CSRF")"
+check post-token-argument-not-enough 403 "$(curl -s -o "$D/body" -w '%{http_code}' -H "Cookie: $real" -H 'Content-Type: application/json' --data '{}' "$URL/api/send?csrf=$CSRF")"
+check root-page-cookie-alone 200 "$(curl -s -o "$D/body" -w '%{http_code}' -H "Cookie: $real" "$URL/")"
 check session-same-origin 200 "$(req /api/session -H 'Sec-Fetch-Site: same-origin')"
 check session-no-fetch-metadata 200 "$(req /api/session)"
 check session-typed-url 200 "$(req /api/session -H 'Sec-Fetch-Site: none')"
@@ -98,17 +111,16 @@ raw() { # raw REQUEST-TEXT: the status of a hand-written request (curl sends one
 P=${URL##*:}
 cookie=$(awk '$6 ~ /^parley_desk_/ {print $6"="$7}' "$D/jar")
 refused() { case $2 in 4??) if grep -q '"agency"' "$D/body"; then fail "$1" "served: $(head -c 200 "$D/body")"; else pass "$1"; fi ;; *) fail "$1" "status $2" ;; esac; }
-refused two-hosts-refused "$(raw "GET /api/session HTTP/1.1\r\nHost: 127.0.0.1:$P\r\nHost: attacker.example:$P\r\nCookie: $cookie\r\nConnection: close\r\n\r\n")"
-check raw-request-served 200 "$(raw "GET /api/session HTTP/1.1\r\nHost: 127.0.0.1:$P\r\nCookie: $cookie\r\nConnection: close\r\n\r\n")"
-refused absolute-form-other-host-refused "$(raw "GET http://attacker.example:$P/api/session HTTP/1.1\r\nHost: attacker.example:$P\r\nCookie: $cookie\r\nConnection: close\r\n\r\n")"
+refused two-hosts-refused "$(raw "GET /api/session HTTP/1.1\r\nHost: 127.0.0.1:$P\r\nHost: attacker.example:$P\r\nCookie: $cookie\r\nX-Parley-CSRF: $CSRF\r\nConnection: close\r\n\r\n")"
+check raw-request-served 200 "$(raw "GET /api/session HTTP/1.1\r\nHost: 127.0.0.1:$P\r\nCookie: $cookie\r\nX-Parley-CSRF: $CSRF\r\nConnection: close\r\n\r\n")"
+refused absolute-form-other-host-refused "$(raw "GET http://attacker.example:$P/api/session HTTP/1.1\r\nHost: attacker.example:$P\r\nCookie: $cookie\r\nX-Parley-CSRF: $CSRF\r\nConnection: close\r\n\r\n")"
 check chunked-post-refused 411 "$(req /api/send -H 'Transfer-Encoding: chunked' -H "X-Parley-CSRF: $CSRF" -H 'Content-Type: application/json' --data '{}')"
 check put-refused 405 "$(req /api/send -X PUT -H "X-Parley-CSRF: $CSRF")"
 # a tossed cookie of the desk's name beside the real one: both refused (nobody gains a session)
-real=$(awk '$6 ~ /^parley_desk_/ {print $6"="$7}' "$D/jar")
-check tossed-cookie-refused 403 "$(curl -s -o "$D/body" -w '%{http_code}' -H "Cookie: ${real%%=*}=attacker; $real" "$URL/api/session")"
-check real-cookie-alone 200 "$(curl -s -o "$D/body" -w '%{http_code}' -H "Cookie: $real" "$URL/api/session")"
+check tossed-cookie-refused 403 "$(curl -s -o "$D/body" -w '%{http_code}' -H "Cookie: ${real%%=*}=attacker; $real" -H "X-Parley-CSRF: $CSRF" "$URL/api/session")"
+check real-cookie-and-token 200 "$(curl -s -o "$D/body" -w '%{http_code}' -H "Cookie: $real" -H "X-Parley-CSRF: $CSRF" "$URL/api/session")"
 # downloads are attachments that cannot be rendered as a page, whatever the case id holds
-curl -s -D "$D/h" -o /dev/null -b "$D/jar" "$URL/api/receipt/us.doj%2F%22%3E%3Cscript%3E"
+curl -s -D "$D/h" -o /dev/null -b "$D/jar" -H "X-Parley-CSRF: $CSRF" "$URL/api/receipt/us.doj%2F%22%3E%3Cscript%3E"
 if grep -qi '^content-type: application/json' "$D/h" && ! grep -qi 'content-disposition' "$D/h"; then pass receipt-bad-case-id-json
 else fail receipt-bad-case-id-json "$(cat "$D/h")"; fi
 
