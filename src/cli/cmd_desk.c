@@ -9,6 +9,7 @@
  */
 #include "cli/cli.h"
 #include "cli/util.h"
+#include "base/err.h"
 #include "desk/desk.h"
 
 #include <stdio.h>
@@ -27,7 +28,9 @@ static void help(void)
 	       "  --key KEYFILE     the agency's key file\n"
 	       "  --node URL        its party's node\n"
 	       "  --listen H:P      where to listen (default 127.0.0.1:0, a free port); loopback only unless\n"
-	       "  --allow-remote    is given too\n"
+	       "  --allow-remote    is given too. The desk speaks plain HTTP: on another address the start\n"
+	       "                    secret, the session, every decrypted body and the TAXII credential cross\n"
+	       "                    the network in clear. Prefer ssh -L PORT:127.0.0.1:PORT (docs/desk.md)\n"
 	       "  --dir DIR         the desk's working directory (logs fetched for reports, statements);\n"
 	       "                    default: a temporary directory removed at exit\n\n"
 	       "Exit status: 0 stopped, 2 usage, or the key, node or address refused.\n",
@@ -70,6 +73,11 @@ int cmd_desk(int argc, char **argv)
 	cli_block_stop_signals();
 	if ((rc = desk_start(&d, &c, url, sizeof url)))
 		return cli_fail("desk", rc);
+	if (desk_listen_check(c.listen ? c.listen : "127.0.0.1:0", 0) && (err_clear(), 1))
+		fprintf(stderr, "parley desk: warning: listening on %s, not loopback: the desk speaks plain HTTP, so the start "
+				"secret, the session, decrypted bodies and the TAXII credential cross the network in clear "
+				"(docs/desk.md \"What --allow-remote gives up\")\n",
+			c.listen);
 	printf("desk: %s\n", url);
 	printf("taxii: %s\n", desk_taxii_line(d));
 	fflush(stdout);

@@ -90,6 +90,15 @@ static void new_token(char out[DESK_TOKEN_LEN + 1])
 	sodium_memzero(r, sizeof r);
 }
 
+void desk_seen_key(const struct desk *d, char out[DESK_TOKEN_LEN + 1])
+{
+	static const char what[] = "parley desk: the page's seen marks, v1";
+	unsigned char k[32];
+	crypto_generichash(k, sizeof k, (const unsigned char *)what, sizeof what - 1, d->o.key.age.sk, 32);
+	sodium_bin2base64(out, DESK_TOKEN_LEN + 1, k, sizeof k, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(k, sizeof k);
+}
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -143,6 +152,14 @@ static int open_dir(struct desk *d, const char *dir)
 	struct stat st;
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
 		return err_set(ERR_USAGE, "--dir %s is not a directory", dir);
+	/* Another user who owns or may write the directory could put a link or a file of theirs where the
+	 * desk writes (taxii.journal: the decrypted evidence; tmp/: the receipts), as in a /tmp/desk they
+	 * made first (docs/desk.md "Security"). */
+	if (st.st_uid != geteuid())
+		return err_set(ERR_USAGE, "--dir %s is not owned by this user (uid %ld): another user could change what the desk writes there",
+			       dir, (long)geteuid());
+	if (st.st_mode & 022)
+		return err_set(ERR_USAGE, "--dir %s: group or others may write it (chmod 700 it, or name another)", dir);
 	return 0;
 }
 

@@ -110,10 +110,14 @@ static void api_session(struct desk *d, struct http_response *resp)
 	pthread_mutex_lock(&d->lock);
 	json_t *csrf = json_string(d->csrf);
 	pthread_mutex_unlock(&d->lock);
+	char seen[DESK_TOKEN_LEN + 1];
+	desk_seen_key(d, seen);
 	desk_json(resp, 200,
-		  json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:o}", "agency", d->o.agency->name, "party",
+		  json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:s}", "agency", d->o.agency->name, "party",
 			    d->o.party->id, "node", d->o.node, "channel", c->id_hex, "channel_name", c->name, "profiles",
-			    profiles, "agencies", agencies, "now", t, "version", parley_version(), "csrf", csrf));
+			    profiles, "agencies", agencies, "now", t, "version", parley_version(), "csrf", csrf, "seen_key",
+			    seen));
+	sodium_memzero(seen, sizeof seen);
 }
 
 /* ---- GET /api/case/<case id> ---- */

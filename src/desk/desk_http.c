@@ -5,13 +5,15 @@
  *
  * Order of the checks (each refusal changes nothing):
  *   1. Host (when on loopback): one of the desk's own names, else 403 — a page
- *      reached through another name (DNS rebinding) is not the desk's.
+ *      reached through another name (DNS rebinding) is not the desk's. Under
+ *      /api/, a Sec-Fetch-Site other than same-origin or none is 403 too.
  *   2. GET /start, /desk.js, /desk.css: served to anyone (the start page).
  *   3. POST: Origin, when sent, must be the desk's own (403); a POST to the API
  *      must be application/json (415).
  *   4. POST /api/start: the start secret (no session yet).
  *   5. Everything else needs the session cookie (403: a page, or JSON under
- *      /api/), and a POST the session's X-Parley-CSRF token (403).
+ *      /api/), and a POST or any /api/ request the session's X-Parley-CSRF token
+ *      (a GET may give it as the csrf argument instead) (403).
  */
 #include "desk/desk_internal.h"
 #include "desk/desk_assets.h"
@@ -96,6 +98,16 @@ static int host_ok(struct desk *d, const struct http_request *req)
 	return 0;
 }
 
+/* 1 unless the browser says the request comes from another origin (Fetch Metadata): a page of
+ * another localhost port is same-site, so SameSite=Strict does not keep the session cookie from
+ * its <img src> or fetch; without this it could make the desk fetch every log or build archives. */
+static int fetch_site_ok(const struct http_request *req)
+{
+	unsigned n = http_header_count(req, "Sec-Fetch-Site");
+	const char *v = http_header(req, "Sec-Fetch-Site");
+	return !n || (n == 1 && v && (!strcmp(v, "same-origin") || !strcmp(v, "none")));
+}
+
 /* 1 if the request has no Origin, or the desk's own: "http://" + its Host. */
 static int origin_ok(const struct http_request *req)
 {
@@ -120,10 +132,15 @@ static int has_session(struct desk *d, const struct http_request *req)
 	return ok;
 }
 
-static int csrf_ok(struct desk *d, const struct http_request *req)
+/* The session's token: the X-Parley-CSRF header, or (a GET: the page's download links) the csrf argument. */
+static int csrf_ok(struct desk *d, const struct http_request *req, int post)
 {
 	const char *t = http_header(req, "X-Parley-CSRF");
-	if (!t || http_header_count(req, "X-Parley-CSRF") != 1)
+	if (!t && !post && !http_header_count(req, "X-Parley-CSRF"))
+		t = http_arg(req, "csrf");
+	else if (!t || http_header_count(req, "X-Parley-CSRF") != 1)
+		return 0;
+	if (!t)
 		return 0;
 	pthread_mutex_lock(&d->lock);
 	int ok = d->has_session && same_token(t, d->csrf);
@@ -200,6 +217,10 @@ void desk_serve(void *ctx, const struct http_request *req, struct http_response 
 		refuse(resp, api, "this desk answers only under its own address (Host)");
 		return;
 	}
+	if (api && !fetch_site_ok(req)) {
+		refuse(resp, api, "a request from another site's page is refused (Sec-Fetch-Site)");
+		return;
+	}
 	if (!post && is_public_asset(path) && !serve_asset(path, resp))
 		return;
 	/* TAXII clients (OpenCTI) hold the feed's credential, not a session: taxii_handle checks it first. */
@@ -226,7 +247,9 @@ void desk_serve(void *ctx, const struct http_request *req, struct http_response 
 		refuse(resp, api, "no session: open the URL `parley desk` printed");
 		return;
 	}
-	if (post && !csrf_ok(d, req)) {
+	/* Every API request, a GET too: browsers send the cookie to every port of 127.0.0.1, so another
+	 * program's server there may hold it; the token stays in the desk's own origin (sessionStorage). */
+	if ((post || api) && !csrf_ok(d, req, post)) {
 		refuse(resp, api, "the request lacks the session's X-Parley-CSRF token");
 		return;
 	}

@@ -81,6 +81,11 @@ void desk_json_error(struct http_response *resp, int status, const char *fmt, ..
 /* j (taken: decref'd here) as the answer with status; 500 if it cannot be written. */
 void desk_json(struct http_response *resp, int status, json_t *j);
 
+/* The page's key for its "seen" marks in localStorage (docs/desk.md "Security"): 32 bytes, base64url
+ * (DESK_TOKEN_LEN characters), derived from the agency's key, so the same across restarts and
+ * unknown to any other program that later listens on the desk's port. */
+void desk_seen_key(const struct desk *d, char out[DESK_TOKEN_LEN + 1]);
+
 /* A new scratch directory under the desk's directory, into out. */
 int desk_scratch_dir(struct desk *d, const char *what, char *out, size_t outsz);
 /* Removes dir and everything under it (no symbolic link is followed). */

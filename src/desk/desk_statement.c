@@ -103,8 +103,9 @@ static int describe(struct desk *d, const char *id, const char *dir, json_t **ou
 	return rc;
 }
 
-/* The statement a cosign or publish request names: its id, or an imported envelope and body (a new id). */
-static int named_statement(struct desk *d, json_t *j, char *id, char *dir, size_t dirsz)
+/* The statement a cosign or publish request names: its id, or an imported envelope and body (a new id;
+ * *imported then set, and the caller removes dir if the step refuses it: nothing kept on refusal). */
+static int named_statement(struct desk *d, json_t *j, char *id, char *dir, size_t dirsz, int *imported)
 {
 	json_t *sid = json_object_get(j, "statement"), *env = json_object_get(j, "envelope"),
 	       *body = json_object_get(j, "body_age");
@@ -129,8 +130,8 @@ static int named_statement(struct desk *d, json_t *j, char *id, char *dir, size_
 			 ? err_set(ERR_FORMAT, "\"body_age\" is not base64")
 			 : 0;
 	char path[PATH_MAX + 32];
-	if (!rc)
-		rc = new_statement(d, id, dir, dirsz);
+	if (!rc && !(rc = new_statement(d, id, dir, dirsz)))
+		*imported = 1;
 	if (!rc && snprintf(path, sizeof path, "%s/envelope", dir) > 0)
 		rc = file_write_atomic(path, json_string_value(env), json_string_length(env), 0644, 1);
 	if (!rc && snprintf(path, sizeof path, "%s/body.age", dir) > 0)
@@ -148,6 +149,7 @@ void desk_api_statement(struct desk *d, const struct http_request *req, const ch
 {
 	json_t *j = NULL, *answer = NULL;
 	char id[ID_LEN + 1], dir[PATH_MAX];
+	int imported = 0;
 	int rc = jsonload_strict(req->body, req->body_len, DESK_REQUEST_MAX, 64, &j);
 	if (rc || !json_is_object(j)) {
 		desk_json_error(resp, rc == ERR_LIMIT ? 413 : 400, "the request: %s", rc ? err_msg() : "not a JSON object");
@@ -184,16 +186,20 @@ void desk_api_statement(struct desk *d, const struct http_request *req, const ch
 		if (!rc)
 			rc = describe(d, id, dir, &answer);
 	} else if (!strcmp(step, "cosign")) {
-		if (!(rc = named_statement(d, j, id, dir, sizeof dir)) && !(rc = officer_statement_cosign(&d->o.key, dir)))
+		if (!(rc = named_statement(d, j, id, dir, sizeof dir, &imported)) &&
+		    !(rc = officer_statement_cosign(&d->o.key, dir)))
 			rc = describe(d, id, dir, &answer);
 	} else if (!strcmp(step, "publish")) {
 		struct officer_pos pos;
-		if (!(rc = named_statement(d, j, id, dir, sizeof dir)) && !(rc = officer_statement_publish(&d->o, dir, &pos)))
+		if (!(rc = named_statement(d, j, id, dir, sizeof dir, &imported)) &&
+		    !(rc = officer_statement_publish(&d->o, dir, &pos)))
 			answer = json_pack("{s:s, s:s, s:I}", "statement", id, "party", pos.party, "index", (json_int_t)pos.index);
 	} else {
 		rc = err_set(ERR_NOTFOUND, "no statement step '%.40s' (propose, cosign, publish)", step);
 	}
 	long refused = !strcmp(step, "publish") ? officer_node_refusal() : 0; /* only publish submits */
+	if (rc && imported)
+		desk_remove_tree(dir);
 	pthread_mutex_unlock(&d->officer_lock);
 	json_decref(j);
 	if (rc && refused >= 400 && refused < 600)

@@ -21,6 +21,9 @@ async function open(url, locale = "en-US") {
   const ctx = await browser.newContext({ locale, acceptDownloads: true });
   const page = await ctx.newPage();
   page.on("pageerror", (e) => { page.__errors = (page.__errors || []).concat(String(e)); });
+  // The Content-Security-Policy must hold with nothing relaxed: the page (and Chart.js) needs no
+  // inline script or style, so chromium reports no violation (docs/desk.md "Security").
+  page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) page.__csp = (page.__csp || []).concat(m.text()); });
   await page.goto(url);
   return { ctx, page };
 }
@@ -171,8 +174,9 @@ try {
       return [no.status, wrong.status, form.status];
     }, CASE);
     assert(r[0] === 403 && r[1] === 403 && (r[2] === 403 || r[2] === 415), "forged requests answered " + r);
-    const c = await p.evaluate((u) => fetch(u).then((r) => r.json()), "/api/case/" + encodeURIComponent(CASE));
-    assert(!JSON.stringify(c).includes("forged"), "a forged request was sent");
+    // (the page's own read: with the session's token, which the page keeps in sessionStorage)
+    const c = await p.evaluate((u) => fetch(u, { headers: { "X-Parley-CSRF": sessionStorage.getItem("parley.csrf") } }).then((r) => r.json()), "/api/case/" + encodeURIComponent(CASE));
+    assert(Array.isArray(c.envelopes) && !JSON.stringify(c).includes("forged"), "a forged request was sent, or the case was not read: " + JSON.stringify(c).slice(0, 200));
   });
 
   await check("doj_sees_receipt_and_it_verifies", async () => {
@@ -207,7 +211,7 @@ try {
   });
 
   // The report API may come later than the rest of the server: without it, say so.
-  const reportStatus = await gp.page.evaluate(() => fetch("/api/report?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z").then((r) => r.status));
+  const reportStatus = await gp.page.evaluate(() => fetch("/api/report?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z", { headers: { "X-Parley-CSRF": sessionStorage.getItem("parley.csrf") } }).then((r) => r.status));
   const haveReport = reportStatus !== 404;
   if (!haveReport) skip("report_answers_the_question", "this desk has no /api/report yet (404)");
   else await check("report_answers_the_question", async () => {
@@ -298,6 +302,24 @@ try {
     await p.click("#st-publish");
     await p.waitForSelector(".timeline", { timeout: 60000 }).catch(async () => { throw new Error("not published: " + (await p.textContent("#st-result"))); });
     assert((await p.textContent(".timeline")).includes(en["kind.statement"]), "the statement is not in the case's timeline");
+  });
+
+  await check("seen_marks_not_in_clear", async () => {
+    // localStorage outlives the desk, and whatever listens on its port later can read it
+    const stored = await gp.page.evaluate(() => JSON.stringify(Object.entries(localStorage)));
+    assert(stored.includes("parley.seen.ru.gp"), "no seen marks kept for ru.gp");
+    assert(CASE && !stored.includes(CASE) && !stored.includes(encodeURIComponent(CASE)), "a case id in clear in localStorage: " + stored.slice(0, 300));
+  });
+
+  await check("cookie_alone_reads_nothing", async () => {
+    // the browser sends the cookie to every port of 127.0.0.1: without the token it opens nothing
+    const st = await gp.page.evaluate(() => Promise.all(["/api/session", "/api/inbox"].map((u) => fetch(u).then((r) => r.status))));
+    assert(st.every((x) => x === 403), "read with the cookie alone: " + st);
+  });
+
+  await check("no_csp_violations", async () => {
+    const v = [...(doj.page.__csp || []), ...(gp.page.__csp || [])];
+    assert(!v.length, v.join(" | "));
   });
 
   await check("no_page_errors", async () => {

@@ -30,6 +30,7 @@ const files = Object.fromEntries(Object.values(assets).map(([f]) => [f, readFile
 
 let spent = false;
 const sessions = new Map(); // cookie → csrf
+const SEEN_KEY = randomBytes(32).toString("base64url"); // as the desk's, fixed for the run
 const sent = [];
 
 const NOW = Date.parse("2026-12-01T12:00:00Z");
@@ -144,7 +145,7 @@ const server = createServer(async (req, res) => {
     return json(res, 404, { error: "no such path" });
   }
   if (path === "/api/session") return json(res, 200, { agency: AGENCY, party: AGENCY.split(".")[0], node: "http://127.0.0.1:1", channel: "0".repeat(64),
-    profiles: PROFILES, agencies: AGENCIES, now: iso(NOW), version: "mock" });
+    profiles: PROFILES, agencies: AGENCIES, now: iso(NOW), version: "mock", seen_key: SEEN_KEY });
   if (path === "/api/inbox") return send(res, 200, "application/json", inboxJson || (inboxJson = JSON.stringify(inbox())));
   if (path.startsWith("/api/case/")) {
     // a case named .../slow answers late: the page must not draw it over a later view

@@ -114,19 +114,19 @@ wait_for grep -q '^desk: ' "$D/desk.out"
 DESK=$(sed -n 's|^desk: \(http://[^/]*\)/start#.*|\1|p' "$D/desk.out") SECRET=$(sed -n 's|^desk: .*/start#||p' "$D/desk.out")
 CSRF=$(curl -s -c "$D/jar" -H 'Content-Type: application/json' --data "{\"secret\":\"$SECRET\"}" "$DESK/api/start" | jq -r .csrf)
 [ ${#CSRF} -eq 43 ] && pass desk-session || fail desk-session "$(cat "$D/desk.err")"
-code=$(curl -s -o "$D/desk-m.json" -w '%{http_code}' -b "$D/jar" "$DESK/api/mandate")
+code=$(curl -s -o "$D/desk-m.json" -w '%{http_code}' -b "$D/jar" -H "X-Parley-CSRF: $CSRF" "$DESK/api/mandate")
 "$PARLEY" fetch --charter "$D/charter" --out "$D/mf" >/dev/null 2>&1
 "$PARLEY" report "$D/mf" --mandate --json >"$D/cli-m.json" 2>/dev/null
 [ "$code" = 200 ] && cmp -s <(jq -S . "$D/desk-m.json") <(jq -S . "$D/cli-m.json") && pass desk-mandate ||
 	fail desk-mandate "HTTP $code: $(diff <(jq -S . "$D/desk-m.json") <(jq -S . "$D/cli-m.json") | head -c 400)"
 P1=$(date -u -d "@$(($(date -u -d "$TERM0" +%s) + 7 * 86400))" +%Y-%m-%dT%H:%M:%SZ)
-code=$(curl -s -o "$D/desk-m1.json" -w '%{http_code}' -b "$D/jar" "$DESK/api/mandate?period=1")
+code=$(curl -s -o "$D/desk-m1.json" -w '%{http_code}' -b "$D/jar" -H "X-Parley-CSRF: $CSRF" "$DESK/api/mandate?period=1")
 "$PARLEY" report "$D/mf" --mandate --from "$TERM0" --to "$P1" --json >"$D/cli-m1.json" 2>/dev/null
 [ "$code" = 200 ] && cmp -s <(jq -S . "$D/desk-m1.json") <(jq -S . "$D/cli-m1.json") && pass desk-mandate-period ||
 	fail desk-mandate-period "HTTP $code: $(diff <(jq -S . "$D/desk-m1.json") <(jq -S . "$D/cli-m1.json") | head -c 400)"
-code=$(curl -s -o /dev/null -w '%{http_code}' -b "$D/jar" "$DESK/api/mandate?period=0")
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "$D/jar" -H "X-Parley-CSRF: $CSRF" "$DESK/api/mandate?period=0")
 [ "$code" = 400 ] && pass desk-mandate-bad-period || fail desk-mandate-bad-period "HTTP $code"
-code=$(curl -s -o /dev/null -w '%{http_code}' -b "$D/jar" "$DESK/api/mandate?period=99")
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "$D/jar" -H "X-Parley-CSRF: $CSRF" "$DESK/api/mandate?period=99")
 [ "$code" = 404 ] && pass desk-mandate-no-such-period || fail desk-mandate-no-such-period "HTTP $code"
 
 kill "$DESK_PID" "$NODE_PID_us" "$NODE_PID_ru" "$NODE_PID_witness"; wait 2>/dev/null

@@ -1,6 +1,10 @@
-// The desk's JSON API (docs/desk.md "The API"). The CSRF token is kept in memory only
-// (never in storage): it is what the start secret's session gave this page.
+// The desk's JSON API (docs/desk.md "The API"). Every request carries the session's token:
+// the cookie alone is not enough, since browsers send it to every port of 127.0.0.1. The
+// token is kept in sessionStorage (this origin, so this port, and this tab), so a reload
+// keeps it; a new tab has none and reads nothing.
+const KEY = "parley.csrf";
 let csrf = null;
+try { csrf = sessionStorage.getItem(KEY); } catch { csrf = null; }
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -9,8 +13,16 @@ export class ApiError extends Error {
   }
 }
 
-export function setCsrf(token) { csrf = token; }
+export function setCsrf(token) {
+  csrf = token;
+  try { if (token) sessionStorage.setItem(KEY, token); } catch { /* this page only */ }
+}
 export function hasCsrf() { return !!csrf; }
+
+// A GET link (a download) with the token as its csrf argument.
+export function withToken(path) {
+  return path + (path.includes("?") ? "&" : "?") + "csrf=" + encodeURIComponent(csrf || "");
+}
 
 async function answer(r) {
   const type = r.headers.get("content-type") || "";
@@ -20,7 +32,9 @@ async function answer(r) {
 }
 
 export async function get(path) {
-  return answer(await fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" } }));
+  const headers = { Accept: "application/json" };
+  if (csrf) headers["X-Parley-CSRF"] = csrf;
+  return answer(await fetch(path, { credentials: "same-origin", headers }));
 }
 
 export async function post(path, data) {
@@ -31,6 +45,6 @@ export async function post(path, data) {
 
 export async function start(secret) {
   const r = await post("/api/start", { secret });
-  csrf = r && r.csrf ? String(r.csrf) : null;
+  setCsrf(r && r.csrf ? String(r.csrf) : null);
   return csrf;
 }

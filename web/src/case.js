@@ -2,7 +2,7 @@
 // decrypted bodies as documents, receipt and evidence downloads, replies.
 import { t, fmtTime, fmtNum } from "./i18n.js";
 import { html, user, setHTML } from "./html.js";
-import { get } from "./api.js";
+import { get, withToken } from "./api.js";
 import { markSeen } from "./seen.js";
 import { stixTable } from "./stix.js";
 import { partyOf } from "./util.js";
@@ -61,7 +61,7 @@ function documentOf(e, body, session) {
     ${body.title ? html`<h3>${user(body.title)}</h3>` : ""}
     <dl>${rest.map(([k, v]) => html`<dt>${user(k.replace(/_/g, " "))}</dt><dd>${value(v)}</dd>`)}</dl>
     ${body.evidence ? html`<h4>${t("case.evidence")}</h4>${stixTable(body.evidence)}
-      <p><a class="button" href="/api/evidence/${enc(posOf(e, session))}" download>${t("case.download_evidence")}</a></p>` : ""}
+      <p><a class="button" href="${withToken("/api/evidence/" + enc(posOf(e, session)))}" download>${t("case.download_evidence")}</a></p>` : ""}
   </article>`;
 }
 
@@ -73,7 +73,7 @@ export async function renderCase(ctx, id) {
   setHTML(app, html`<section class="case">
     <h1>${t("case.title")} <bdi dir="auto">${c.case}</bdi></h1>
     <p>${t("case.as_of", { at: fmtTime(c.as_of) })}${c.closed_at ? html` · ${t("case.closed", { at: fmtTime(c.closed_at) })}` : ""}</p>
-    <p class="actions"><a class="button" href="/api/receipt/${enc(c.case)}" download>${t("case.download_receipt")}</a>
+    <p class="actions"><a class="button" href="${withToken("/api/receipt/" + enc(c.case))}" download>${t("case.download_receipt")}</a>
       <a class="button" href="#compose/${enc(c.case)}">${t("case.reply")}</a></p>
     <ol class="timeline">${envs.map((e) => {
       const body = openedBody(e);

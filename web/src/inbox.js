@@ -52,7 +52,8 @@ export async function renderInbox(ctx) {
   if (ctx.stale()) return;
   const items = data.items || [];
   const counts = data.counts || {};
-  const seen = loadSeen(session.agency);
+  const seen = await loadSeen(session.agency);
+  if (ctx.stale()) return;
   const sel = (id, label, values, labelOf) => html`<label>${label}
     <select id="${id}"><option value="">${t("filter.all")}</option>${values.map((v) => html`<option value="${v}"${state[id.slice(2)] === v ? html` selected` : ""}>${labelOf(v)}</option>`)}</select></label>`;
   setHTML(app, html`

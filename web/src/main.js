@@ -1,4 +1,5 @@
 // The desk's page: start, then a hash router over the inbox, a case, compose and reports.
+import { setSeenKey } from "./seen.js";
 import { initLanguage, setLanguage, language, LANGS, t } from "./i18n.js";
 import { html, setHTML } from "./html.js";
 import * as api from "./api.js";
@@ -77,6 +78,7 @@ async function boot() {
     return message("start.title", "start.no_session");
   }
   if (!api.hasCsrf() && session.csrf) api.setCsrf(session.csrf);
+  setSeenKey(session.seen_key);
   installKeys(() => route());
   window.addEventListener("hashchange", route);
   route();

@@ -5,7 +5,7 @@
 import { Chart, BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip } from "chart.js";
 import { t, fmtTime, fmtNum, fmtDuration, language } from "./i18n.js";
 import { html, user, setHTML } from "./html.js";
-import { get } from "./api.js";
+import { get, withToken } from "./api.js";
 import { partyOf } from "./util.js";
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
@@ -94,7 +94,7 @@ async function period_(ctx) {
   const perMonth = (f) => months.map((m) => req.reduce((n, p) => n + ((p.months || []).find((x) => x.month === m)?.[f] || 0), 0));
   setHTML(box, html`
     <p>${t("report.as_of", { at: fmtTime(rep.as_of), from: fmtTime(rep.period.from), to: fmtTime(rep.period.to) })}</p>
-    <p><a class="button" href="/api/report/bundle?${qs}" download>${t("report.bundle")}</a></p>
+    <p><a class="button" href="${withToken("/api/report/bundle?" + qs)}" download>${t("report.bundle")}</a></p>
     <h2>${t("report.requests_by_month")}</h2>
     <div class="chart"><canvas id="ch-months" role="img" aria-label="${t("report.requests_by_month")}"></canvas></div>
     <h2>${t("report.pairs")}</h2>
