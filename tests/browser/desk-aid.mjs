@@ -66,7 +66,7 @@ try {
     assert(s.includes("Nothing was sent") && s.includes("$.crossing"), "no field error: " + s);
     assert(await p.$eval("[data-path='$.crossing']", (e) => e.getAttribute("aria-invalid") === "true"), "the field is not marked");
     assert(!p.url().includes("#case/"), "sent anyway");
-    const inbox = await p.evaluate(() => fetch("/api/inbox").then((r) => r.json()));
+    const inbox = await p.evaluate(() => fetch("/api/inbox", { headers: { "X-Parley-CSRF": sessionStorage.getItem("parley.csrf") } }).then((r) => r.json()));
     assert(!inbox.items.length, "something was sent: " + JSON.stringify(inbox.items).slice(0, 200));
     await axe(p);
   });
@@ -82,7 +82,7 @@ try {
     assert(/^un\.ocha\/\d{4}-\d{4}$/.test(CASE), "case " + CASE);
     const tl = await p.textContent(".timeline");
     assert(tl.includes("BAH-2021-0001") && tl.includes(en["kind.notice"]), "the consignment is not shown: " + tl.slice(0, 300));
-    const c = await p.evaluate((u) => fetch(u).then((r) => r.json()), "/api/case/" + encodeURIComponent(CASE));
+    const c = await p.evaluate((u) => fetch(u, { headers: { "X-Parley-CSRF": sessionStorage.getItem("parley.csrf") } }).then((r) => r.json()), "/api/case/" + encodeURIComponent(CASE));
     const e = c.envelopes[0];
     assert(e.kind === "notice" && e.body.type === "consignment" && e.aid && e.aid.type === "consignment" && e.aid.trucks === e.body.trucks.length,
       "the envelope's aid line is not the body's: " + JSON.stringify(e.aid));
@@ -92,7 +92,7 @@ try {
   await check("unmm_inspection_refers_to_it", async () => {
     const p = unmm;
     for (let i = 0; i < 100; i++) {
-      const inbox = await p.evaluate(() => fetch("/api/inbox").then((r) => r.json()));
+      const inbox = await p.evaluate(() => fetch("/api/inbox", { headers: { "X-Parley-CSRF": sessionStorage.getItem("parley.csrf") } }).then((r) => r.json()));
       if (inbox.items.some((x) => x.case === CASE)) break;
       await sleep(300);
     }
@@ -105,7 +105,7 @@ try {
     await p.check('input[name=to][value="sy.mofa"]');
     await axe(p);
     await send(p);
-    const c = await p.evaluate((u) => fetch(u).then((r) => r.json()), "/api/case/" + encodeURIComponent(CASE));
+    const c = await p.evaluate((u) => fetch(u, { headers: { "X-Parley-CSRF": sessionStorage.getItem("parley.csrf") } }).then((r) => r.json()), "/api/case/" + encodeURIComponent(CASE));
     const ins = c.envelopes.find((e) => e.kind === "update");
     assert(ins && ins.body && ins.body.type === "inspection" && ins.aid && ins.aid.type === "inspection", "no inspection: " + JSON.stringify(ins).slice(0, 300));
   });
