@@ -8,34 +8,11 @@
 . "$ROOT/tests/fixture.sh"
 . "$ROOT/tests/node_lib.sh"
 D=$T_DIR K=$T_DIR/keys A=$ROOT/tests/data/aid-crossing/valid
-mkdir -p "$K"
-for k in un-node:un.parley.example/log sy-node:sy.parley.example/log un.ocha:un.ocha un.unmm:un.unmm sy.mofa:sy.mofa \
-	witness:un.witness; do
-	"$PARLEY" keygen --name "${k#*:}" --out "$K/${k%%:*}.key" >/dev/null || { fail setup "keygen"; exit 1; }
-done
+. "$ROOT/tests/aid_fixture.sh"
 UN=$(url_of us) SY=$(url_of ru)
 now_s=$(date -u +%s)
 at() { date -u -d "@$(($now_s + $1))" +%Y-%m-%dT%H:%M:%SZ; }
-{
-	echo "parley charter v1"
-	echo "name: Cross-border humanitarian aid notification, Bab al-Hawa"
-	echo "legal-basis: UN Security Council resolution 2585 (2021)"
-	echo "party: un $UN $("$PARLEY" key vkey "$K/un-node.key")"
-	echo "party: sy $SY $("$PARLEY" key vkey "$K/sy-node.key")"
-	for a in un.ocha un.unmm sy.mofa; do
-		echo "agency: $a $("$PARLEY" key vkey "$K/$a.key") $("$PARLEY" key age-recipient "$K/$a.key")"
-	done
-	echo "witness: un.witness $(url_of witness) $("$PARLEY" key vkey "$K/witness.key" --cosigner)"
-	echo "profiles: aid-crossing"
-	echo "ack: 48h"
-	echo "answer: 30d"
-	echo "urgent-ack: 24h"
-	echo "urgent-answer: 3d"
-	echo "term: $(at $((-10 * 86400))) $(at $((60 * 86400)))"
-	echo "reporting-period: 30d"
-} >"$D/charter"
-"$PARLEY" charter sign "$D/charter" --key "$K/un-node.key" 2>/dev/null &&
-	"$PARLEY" charter sign "$D/charter" --key "$K/sy-node.key" 2>/dev/null || { fail setup "charter"; exit 1; }
+make_aid_channel "$D" "$(at $((-10 * 86400)))" "$(at $((60 * 86400)))" 30d || { fail setup "charter"; exit 1; }
 C=$D/charter
 "$PARLEY" node init "$D/un" --charter "$C" --key "$K/un-node.key" 2>/dev/null &&
 	"$PARLEY" node init "$D/sy" --charter "$C" --key "$K/sy-node.key" 2>/dev/null &&
