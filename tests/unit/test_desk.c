@@ -178,7 +178,7 @@ static void test_titles(void)
 	/* cut at DESK_TITLE_MAX bytes, never inside a character (é is 2 bytes: 101 of them are 202) */
 	char longt[300] = "";
 	for (int i = 0; i < 101; i++)
-		strcat(longt, "\xc3\xa9");
+		memcpy(longt + 2 * i, "\xc3\xa9", 2);
 	b = json_pack("{s:s}", "title", longt);
 	desk_titles_put(t, "us.doj/2026-0004", b);
 	json_decref(b);
