@@ -25,6 +25,7 @@
  *
  * Prints key=value lines and '# ' comments; exits 2 if anything fails to verify.
  */
+#include "channel.h"
 #include "clock.h"
 
 #include "base/buf.h"
@@ -125,39 +126,14 @@ int main(int argc, char **argv)
 	/* The channel. */
 	static const char *const agency[NAGENCIES] = {"us.fbi", "us.doj", "ru.fsb", "ru.gp"};
 	struct keyfile nodes[2], ag[NAGENCIES];
-	char vk[512], rc_text[AGE_RECIPIENT_TEXT_MAX];
-	struct buf text, signed1, signed2;
-	buf_init(&text, CHARTER_MAX_SIZE);
-	buf_init(&signed1, CHARTER_MAX_SIZE + 4096);
-	buf_init(&signed2, CHARTER_MAX_SIZE + 4096);
-	if (keyfile_generate(&nodes[0], "us.parley.example/log") || keyfile_generate(&nodes[1], "ru.parley.example/log"))
-		die("keygen");
-	buf_printf(&text, "parley charter v1\nname: Benchmark channel\nlegal-basis: None\n");
-	for (int p = 0; p < 2; p++) {
-		struct note_verifier v;
-		note_verifier_from_signer(&v, &nodes[p].sign, NOTE_ED25519);
-		note_verifier_format(&v, vk, sizeof vk);
-		buf_printf(&text, "party: %s https://%s.parley.example/log %s\n", p ? "ru" : "us", p ? "ru" : "us", vk);
-	}
-	for (int a = 0; a < NAGENCIES; a++) {
-		struct note_verifier v;
-		struct age_recipient r;
-		if (keyfile_generate(&ag[a], agency[a]) || age_recipient_from_identity(&r, &ag[a].age) ||
-		    age_recipient_encode(&r, rc_text))
-			die("keygen");
-		note_verifier_from_signer(&v, &ag[a].sign, NOTE_ED25519);
-		note_verifier_format(&v, vk, sizeof vk);
-		buf_printf(&text, "agency: %s %s %s\n", agency[a], vk, rc_text);
-	}
-	buf_printf(&text, "profiles: cyber-mla\nack: 24h\nanswer: 30d\nurgent-ack: 4h\nurgent-answer: 72h\n"
-			  "term: 2024-01-01T00:00:00Z 2030-01-01T00:00:00Z\nreporting-period: 30d\n");
-	struct charter draft, half;
-	if (charter_parse(&draft, text.data, text.len) || charter_sign(&draft, &nodes[0].sign, &signed1) ||
-	    charter_parse(&half, signed1.data, signed1.len) || charter_sign(&half, &nodes[1].sign, &signed2) ||
-	    charter_parse(&ch, signed2.data, signed2.len) || !charter_complete(&ch))
-		die("charter");
-	charter_release(&draft);
-	charter_release(&half);
+	struct bench_channel chn = {
+		.name = "Benchmark channel", .party = {"us", "ru"}, .agency = agency, .nagency = NAGENCIES,
+		.tail = "profiles: cyber-mla\nack: 24h\nanswer: 30d\nurgent-ack: 4h\nurgent-answer: 72h\n"
+			"term: 2024-01-01T00:00:00Z 2030-01-01T00:00:00Z\nreporting-period: 30d\n",
+		.nodes = nodes, .agencies = ag, .ch = &ch,
+	};
+	if (bench_channel_make(&chn))
+		die("channel");
 
 	/* The envelopes. */
 	envs = calloc(nenvs, sizeof *envs);

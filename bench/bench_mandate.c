@@ -27,6 +27,7 @@
  *
  * Exits 2 if anything fails or the mandate's figures are not the known ones.
  */
+#include "channel.h"
 #include "clock.h"
 
 #include "base/buf.h"
@@ -159,50 +160,21 @@ int main(int argc, char **argv)
 	static const char *const agency[3] = {"un.ocha", "un.unmm", "sy.mofa"};
 	struct keyfile wit;
 	struct note_signer cos[2], wcos;
-	char vk[512], rc_text[AGE_RECIPIENT_TEXT_MAX], path[4400];
-	struct buf text, signed1, signed2;
-	buf_init(&text, CHARTER_MAX_SIZE);
-	buf_init(&signed1, CHARTER_MAX_SIZE + 4096);
-	buf_init(&signed2, CHARTER_MAX_SIZE + 4096);
-	if (keyfile_generate(&nodes[0], "un.parley.example/log") || keyfile_generate(&nodes[1], "sy.parley.example/log") ||
-	    keyfile_generate(&wit, "un.witness"))
-		die("keygen");
-	buf_printf(&text, "parley charter v1\nname: Benchmark aid channel\nlegal-basis: None\n");
-	for (int p = 0; p < 2; p++) {
-		struct note_verifier v;
-		note_verifier_from_signer(&v, &nodes[p].sign, NOTE_ED25519);
-		note_verifier_format(&v, vk, sizeof vk);
-		buf_printf(&text, "party: %s https://%s.parley.example/log %s\n", p ? "sy" : "un", p ? "sy" : "un", vk);
-	}
-	for (int a = 0; a < 3; a++) {
-		struct note_verifier v;
-		struct age_recipient r;
-		if (keyfile_generate(&ag[a], agency[a]) || age_recipient_from_identity(&r, &ag[a].age) ||
-		    age_recipient_encode(&r, rc_text))
-			die("keygen");
-		note_verifier_from_signer(&v, &ag[a].sign, NOTE_ED25519);
-		note_verifier_format(&v, vk, sizeof vk);
-		buf_printf(&text, "agency: %s %s %s\n", agency[a], vk, rc_text);
-	}
-	{
-		struct note_verifier v;
-		note_verifier_from_signer(&v, &wit.sign, NOTE_COSIGNATURE);
-		note_verifier_format(&v, vk, sizeof vk);
-		buf_printf(&text, "witness: un.witness https://un.example %s\n", vk);
-	}
-	buf_printf(&text, "profiles: aid-crossing\nack: 48h\nanswer: 30d\nurgent-ack: 24h\nurgent-answer: 3d\n"
-			  "term: 2024-01-01T00:00:00Z 2025-01-01T00:00:00Z\nreporting-period: 30d\n");
-	struct charter draft, half;
-	if (charter_parse(&draft, text.data, text.len) || charter_sign(&draft, &nodes[0].sign, &signed1) ||
-	    charter_parse(&half, signed1.data, signed1.len) || charter_sign(&half, &nodes[1].sign, &signed2) ||
-	    charter_parse(&ch, signed2.data, signed2.len) || !charter_complete(&ch))
-		die("charter");
+	char path[4400];
+	struct bench_channel chn = {
+		.name = "Benchmark aid channel", .party = {"un", "sy"}, .agency = agency, .nagency = 3, .witness = 1,
+		.tail = "profiles: aid-crossing\nack: 48h\nanswer: 30d\nurgent-ack: 24h\nurgent-answer: 3d\n"
+			"term: 2024-01-01T00:00:00Z 2025-01-01T00:00:00Z\nreporting-period: 30d\n",
+		.nodes = nodes, .agencies = ag, .wit = &wit, .ch = &ch,
+	};
+	if (bench_channel_make(&chn))
+		die("channel");
 	if (note_signer_retype(&cos[0], &nodes[0].sign, NOTE_COSIGNATURE) ||
 	    note_signer_retype(&cos[1], &nodes[1].sign, NOTE_COSIGNATURE) ||
 	    note_signer_retype(&wcos, &wit.sign, NOTE_COSIGNATURE))
 		die("retype");
 	snprintf(path, sizeof path, "%s/charter", dir);
-	if (mkdir_p(dir, 0755) || file_write_atomic(path, signed2.data, signed2.len, 0644, 0))
+	if (mkdir_p(dir, 0755) || file_write_atomic(path, chn.signed_text.data, chn.signed_text.len, 0644, 0))
 		die("write charter");
 
 	/* The consignments: 10-25 trucks each until the trucks are reached, spread over the first 360 days. */

@@ -36,6 +36,7 @@
  * and '# ' comments; exits 2 if anything fails or the report's figures are
  * not the known ones.
  */
+#include "channel.h"
 #include "clock.h"
 
 #include "base/buf.h"
@@ -213,50 +214,21 @@ int main(int argc, char **argv)
 	static const char *const agency[NAGENCIES] = {"us.fbi", "us.doj", "ru.fsb", "ru.gp"};
 	struct keyfile wit;
 	struct note_signer cos[2], wcos;
-	char vk[512], rc_text[AGE_RECIPIENT_TEXT_MAX], path[4400];
-	struct buf text, signed1, signed2;
-	buf_init(&text, CHARTER_MAX_SIZE);
-	buf_init(&signed1, CHARTER_MAX_SIZE + 4096);
-	buf_init(&signed2, CHARTER_MAX_SIZE + 4096);
-	if (keyfile_generate(&nodes[0], "us.parley.example/log") || keyfile_generate(&nodes[1], "ru.parley.example/log") ||
-	    keyfile_generate(&wit, "un.witness"))
-		die("keygen");
-	buf_printf(&text, "parley charter v1\nname: Benchmark channel\nlegal-basis: None\n");
-	for (int p = 0; p < 2; p++) {
-		struct note_verifier v;
-		note_verifier_from_signer(&v, &nodes[p].sign, NOTE_ED25519);
-		note_verifier_format(&v, vk, sizeof vk);
-		buf_printf(&text, "party: %s https://%s.parley.example/log %s\n", p ? "ru" : "us", p ? "ru" : "us", vk);
-	}
-	for (int a = 0; a < NAGENCIES; a++) {
-		struct note_verifier v;
-		struct age_recipient r;
-		if (keyfile_generate(&ag[a], agency[a]) || age_recipient_from_identity(&r, &ag[a].age) ||
-		    age_recipient_encode(&r, rc_text))
-			die("keygen");
-		note_verifier_from_signer(&v, &ag[a].sign, NOTE_ED25519);
-		note_verifier_format(&v, vk, sizeof vk);
-		buf_printf(&text, "agency: %s %s %s\n", agency[a], vk, rc_text);
-	}
-	{
-		struct note_verifier v;
-		note_verifier_from_signer(&v, &wit.sign, NOTE_COSIGNATURE);
-		note_verifier_format(&v, vk, sizeof vk);
-		buf_printf(&text, "witness: un.witness https://un.example %s\n", vk);
-	}
-	buf_printf(&text, "profiles: cyber-mla\nack: 24h\nanswer: 30d\nurgent-ack: 4h\nurgent-answer: 72h\n"
-			  "term: 2024-01-01T00:00:00Z 2030-01-01T00:00:00Z\nreporting-period: 30d\n");
-	struct charter draft, half;
-	if (charter_parse(&draft, text.data, text.len) || charter_sign(&draft, &nodes[0].sign, &signed1) ||
-	    charter_parse(&half, signed1.data, signed1.len) || charter_sign(&half, &nodes[1].sign, &signed2) ||
-	    charter_parse(&ch, signed2.data, signed2.len) || !charter_complete(&ch))
-		die("charter");
+	char path[4400];
+	struct bench_channel chn = {
+		.name = "Benchmark channel", .party = {"us", "ru"}, .agency = agency, .nagency = NAGENCIES, .witness = 1,
+		.tail = "profiles: cyber-mla\nack: 24h\nanswer: 30d\nurgent-ack: 4h\nurgent-answer: 72h\n"
+			"term: 2024-01-01T00:00:00Z 2030-01-01T00:00:00Z\nreporting-period: 30d\n",
+		.nodes = nodes, .agencies = ag, .wit = &wit, .ch = &ch,
+	};
+	if (bench_channel_make(&chn))
+		die("channel");
 	if (note_signer_retype(&cos[0], &nodes[0].sign, NOTE_COSIGNATURE) ||
 	    note_signer_retype(&cos[1], &nodes[1].sign, NOTE_COSIGNATURE) ||
 	    note_signer_retype(&wcos, &wit.sign, NOTE_COSIGNATURE))
 		die("retype");
 	snprintf(path, sizeof path, "%s/charter", dir);
-	if (mkdir_p(dir, 0755) || file_write_atomic(path, signed2.data, signed2.len, 0644, 0))
+	if (mkdir_p(dir, 0755) || file_write_atomic(path, chn.signed_text.data, chn.signed_text.len, 0644, 0))
 		die("write charter");
 
 	/* The envelopes: us's first (ru's acks name their leaves), each half signed on THREADS threads. */
