@@ -67,8 +67,9 @@ void desk_api_start(struct desk *d, const struct http_request *req, struct http_
 /* The TAXII feed (desk_taxii.c, docs/taxii.md): refreshed at a walk's start, and on any request when older than this. */
 #define DESK_TAXII_REFRESH_S 30
 /*
- * Opens the feed: its credential from DIR/taxii.secret (made if absent), the
- * store with the desk's origin, a first fill (journal DIR/taxii.journal).
+ * Opens the feed: its credential from DIR/taxii.secret (made if absent) and
+ * the store with the desk's origin, empty: the first authenticated request
+ * fills it (journal DIR/taxii.journal).
  * collection receives the collection's id.
  */
 int desk_taxii_open(struct desk *d, const char *origin, char collection[37]);

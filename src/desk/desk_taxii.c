@@ -1,9 +1,9 @@
 /*
  * The desk's TAXII 2.1 feed (docs/taxii.md): the store of the agency's
- * evidence (src/desk/taxii.h), filled at start and refreshed when a client
+ * evidence (src/desk/taxii.h), filled when a client holding the credential
  * starts a walk (at most once a second) or the last fill is older than
- * DESK_TAXII_REFRESH_S, answered under
- * /taxii2/ with the feed's own credential rather than the session.
+ * DESK_TAXII_REFRESH_S, answered under /taxii2/ with the feed's own
+ * credential rather than the session.
  */
 #include "desk/desk_internal.h"
 #include "base/err.h"
@@ -55,7 +55,8 @@ int desk_taxii_open(struct desk *d, const char *origin, char collection[37])
 	if (rc)
 		return rc;
 	taxii_store_collection_id(d->taxii, collection);
-	refresh(d); /* a node that answers the inbox but not every body now is tried again later */
+	/* Not filled now: the desk starts at once, and a client's first request fills the store. */
+	d->taxii_filled = now_s() - DESK_TAXII_REFRESH_S;
 	return 0;
 }
 
