@@ -1,6 +1,9 @@
 /* cosig — the cosignatures on a signed checkpoint, checked against the charter. */
 #include "cases/cosig.h"
 #include "base/err.h"
+#include "exchange/syntax.h"
+
+#include <inttypes.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,4 +99,51 @@ int cosig_check_note_history(const struct charter_history *h, const uint8_t *not
 size_t cosig_keys_of_log(const struct charter_history *h, const char *origin, struct note_verifier *v, size_t cap)
 {
 	return all_keys(history_roster(h), h, origin, v, cap);
+}
+
+int cosig_open_checkpoint(const struct charter_history *h, const uint8_t *note, size_t len, struct checkpoint *cp)
+{
+	struct node_key_span ks[HISTORY_NODE_KEYS_MAX];
+	struct note nt;
+	if (len > CHECKPOINT_MAX_SIZE)
+		return err_set(ERR_LIMIT, "checkpoint is larger than %d bytes", CHECKPOINT_MAX_SIZE);
+	int rc = note_parse(&nt, note, len);
+	if (rc)
+		return err_wrap(rc, "checkpoint");
+	if ((rc = checkpoint_parse_text(cp, nt.data, nt.text_len)))
+		goto out;
+	size_t nk = history_node_keys(h, cp->origin, ks, HISTORY_NODE_KEYS_MAX);
+	if (!nk) {
+		rc = err_set(ERR_NOTFOUND, "checkpoint of '%s', which is no party's log", cp->origin);
+		goto out;
+	}
+	int64_t retired = INT64_MIN; /* the latest retirement among the retired keys that signed */
+	for (size_t s = 0; s < nt.nsigs; s++)
+		for (size_t k = 0; k < nk; k++) {
+			if (ks[k].key.id != nt.sigs[s].id || strcmp(ks[k].key.name, nt.sigs[s].name) ||
+			    note_verify_sig(&nt, s, &ks[k].key, NULL))
+				continue;
+			if (ks[k].until == INT64_MAX)
+				goto out; /* the key in force: rc is 0 */
+			if (ks[k].until > retired)
+				retired = ks[k].until;
+		}
+	if (retired == INT64_MIN) {
+		rc = err_set(ERR_VERIFY, "checkpoint of '%s' is not signed by any node key that log has had", cp->origin);
+		goto out;
+	}
+	struct cosig_set cs;
+	if ((rc = cosig_check_note_history(h, note, len, &cs)))
+		goto out;
+	for (size_t i = 0; i < cs.nok; i++)
+		if (cs.ok[i].time < retired)
+			goto out; /* witnessed while the key was in force */
+	char when[32];
+	syntax_format_time(retired, when);
+	rc = err_set(ERR_VERIFY, "checkpoint of '%s' (size %" PRIu64 ") is signed by a node key retired at %s, and no "
+				 "cosignature shows it was signed before then",
+		     cp->origin, cp->size, when);
+out:
+	note_release(&nt);
+	return rc;
 }

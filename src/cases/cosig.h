@@ -63,4 +63,18 @@ int cosig_check_note_history(const struct charter_history *h, const uint8_t *not
  */
 size_t cosig_keys_of_log(const struct charter_history *h, const char *origin, struct note_verifier *v, size_t cap);
 
+/*
+ * Opens a stored checkpoint of a party's log under the history (its log
+ * signature; docs/amendments.md, "Rotating a node key"): the note must carry
+ * a valid signature by one of the party's node keys (history_node_keys). A
+ * key an amendment retired at T counts only if the note also carries a
+ * cosignature that counts (as cosig_check_note_history judges) timestamped
+ * before T: the proof that the key signed while it was in force, so a stolen
+ * retired key cannot sign the party's log afterwards. A signature by a key in
+ * force (or brought in later) counts as it is. Fills cp. Returns 0;
+ * ERR_FORMAT or ERR_LIMIT if the note or its checkpoint does not parse,
+ * ERR_NOTFOUND if its origin is no party's log, ERR_VERIFY naming why.
+ */
+int cosig_open_checkpoint(const struct charter_history *h, const uint8_t *note, size_t len, struct checkpoint *cp);
+
 #endif

@@ -236,7 +236,7 @@ int logfetch_one(struct logfetch *f, const char *base, const struct charter_part
 	}
 
 	snprintf(path, sizeof path, "%s/logs/%s", f->out, party->id);
-	if ((rc = tlog_open_mirror(&m, path, &party->node_key))) {
+	if ((rc = tlog_open_mirror(&m, path, &party->node_key, 1))) {
 		rc = err_wrap(rc, "%s", path);
 		goto out;
 	}
@@ -264,7 +264,7 @@ int logfetch_one(struct logfetch *f, const char *base, const struct charter_part
 		int keep = rc;
 		char msg[1024];
 		snprintf(msg, sizeof msg, "%s", err_msg());
-		if (tlog_open_mirror(&m, path, &party->node_key) == 0)
+		if (tlog_open_mirror(&m, path, &party->node_key, 1) == 0)
 			tlog_close(m);
 		m = NULL;
 		rc = err_set(keep, "%s", msg);

@@ -52,7 +52,7 @@ void node_event(enum logline_level level, const char *event, ...)
 
 int node_open_mirror(struct node *n, struct peer *p)
 {
-	int rc = tlog_open_mirror(&p->mirror, p->dir, &p->party->node_key);
+	int rc = tlog_open_mirror(&p->mirror, p->dir, &p->party->node_key, 1);
 	if (!rc && n->syncfs)
 		tlog_set_sync(p->mirror, TLOG_SYNC_FS);
 	return rc;
@@ -195,7 +195,7 @@ static int start(struct node *n)
 	memset(&head, 0, sizeof head);
 	snprintf(head.origin, sizeof head.origin, "%s", n->logkey.name);
 	int signed_ = keeper_client_signed(n->keeper, &head.size, head.root);
-	if ((rc = tlog_open_signed(&n->log, path, &n->logkey, node_sign_checkpoint, n, signed_ ? &head : NULL)))
+	if ((rc = tlog_open_signed(&n->log, path, &n->logkey, 1, node_sign_checkpoint, n, signed_ ? &head : NULL)))
 		return err_wrap(rc, "log");
 	n->log_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	snprintf(path, sizeof path, "%s/cosigned", n->dir);

@@ -292,7 +292,7 @@ static int write_log(const struct logset *s, int p, const char *out)
 		rc = err_wrap(rc, "%s's log", party->id);
 		goto out;
 	}
-	if ((rc = tlog_open_mirror(&m, dst, &party->node_key))) {
+	if ((rc = tlog_open_mirror(&m, dst, &party->node_key, 1))) {
 		rc = err_wrap(rc, "%s", dst);
 		goto out;
 	}

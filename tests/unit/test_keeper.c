@@ -150,7 +150,7 @@ static void test_starts_and_tells_the_key(void)
 	buf_release(&b);
 	char path[PATH_MAX + 8];
 	snprintf(path, sizeof path, "%s/log", dir);
-	CHECK(tlog_open_signed(&ourlog, path, &us_v, sign_with_keeper, NULL, NULL) == 0);
+	CHECK(tlog_open_signed(&ourlog, path, &us_v, 1, sign_with_keeper, NULL, NULL) == 0);
 }
 
 static void append(struct tlog *t, const char *what, int n)
@@ -312,7 +312,7 @@ static void test_cosign_needs_proof(void)
 	append(rulog, "ru", 12);
 	CHECK(tlog_commit(rulog) == 0);
 	snprintf(path, sizeof path, "%s/peers/ru", dir);
-	CHECK(tlog_open_mirror(&mirror, path, &ru_v) == 0);
+	CHECK(tlog_open_mirror(&mirror, path, &ru_v, 1) == 0);
 	CHECK(tlog_root_at(rulog, 3, r3) == 0 && tlog_root_at(rulog, 10, r10) == 0 && tlog_root_at(rulog, 12, r12) == 0);
 	/* beyond the mirror: no receipt for entries not held */
 	CHECK(cosign(3, r3, &ru.sign, NULL, 0, &line) == ERR_VERIFY);
@@ -770,7 +770,7 @@ static void test_roll_forward_after_crash(void)
 	buf_init(&e, 4096);
 	snprintf(path, sizeof path, "%s/log", dir);
 	tlog_close(ourlog);
-	CHECK(tlog_open_signed(&ourlog, path, &us_v, sign_then_crash, NULL, NULL) == 0);
+	CHECK(tlog_open_signed(&ourlog, path, &us_v, 1, sign_then_crash, NULL, NULL) == 0);
 	append(ourlog, "us4", 20);
 	CHECK(tlog_commit(ourlog) == ERR_IO);
 	tlog_close(ourlog);
@@ -782,7 +782,7 @@ static void test_roll_forward_after_crash(void)
 	CHECK(keeper_client_signed(kc, &head.size, head.root) == 1);
 	CHECK_EQ_INT(head.size, 332);
 	/* without the head, recovery drops the signed entries (what the node did before): not done here */
-	CHECK(tlog_open_signed(&ourlog, path, &us_v, sign_with_keeper, NULL, &head) == 0);
+	CHECK(tlog_open_signed(&ourlog, path, &us_v, 1, sign_with_keeper, NULL, &head) == 0);
 	CHECK(ourlog && tlog_size(ourlog) == 332);
 	CHECK(ourlog && tlog_read_entry(ourlog, 331, &e) == 0 && e.len == 13 && !memcmp(e.data, "us4 entry 19\n", 13));
 	/* an older copy restored: refused at open */
@@ -797,7 +797,7 @@ static void test_roll_forward_after_crash(void)
 	CHECK(keeper_client_signed(kc, &head.size, head.root) == 1 && head.size == 335);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s' && mv '%s.old' '%s'", path, path, path);
 	CHECK(system(cmd) == 0);
-	CHECK(tlog_open_signed(&ourlog, path, &us_v, sign_with_keeper, NULL, &head) == ERR_VERIFY);
+	CHECK(tlog_open_signed(&ourlog, path, &us_v, 1, sign_with_keeper, NULL, &head) == ERR_VERIFY);
 	CHECK_MSG("older copy of the log");
 	CHECK(ourlog == NULL);
 	buf_release(&e);
