@@ -170,6 +170,7 @@ struct keeper {
 	struct note_verifier vkey;   /* keys[0]'s: its name is our log's origin */
 	struct charter charter;
 	struct charter_history hist; /* the founding charter and DIR/amendments, each checked here */
+	int64_t handover;            /* seconds around a rotation when both keys sign and count (the node's --max-skew) */
 	const struct charter_party *me;
 	struct kpeer peers[CHARTER_MAX_PARTIES];
 	size_t npeers;
@@ -496,6 +497,7 @@ int keeper_open(struct keeper **out, const char *dir)
 		return err_set(ERR_NOMEM, "out of memory");
 	k->log_fd = -1;
 	k->state_fd = -1;
+	k->handover = NODE_KEY_HANDOVER;
 	for (size_t i = 0; i < CHARTER_MAX_PARTIES; i++) {
 		k->peers[i].dirfd = -1;
 		buf_init(&k->peers[i].seen, CHECKPOINT_MAX_SIZE);
@@ -558,6 +560,11 @@ int keeper_open(struct keeper **out, const char *dir)
 fail:
 	keeper_close(k);
 	return rc;
+}
+
+void keeper_set_handover(struct keeper *k, int64_t seconds)
+{
+	k->handover = seconds;
 }
 
 void keeper_close(struct keeper *k)
@@ -655,7 +662,7 @@ static int sign_checkpoint(struct keeper *k, const struct keeper_request *r, str
 	/* with each key of ours in force near now: both around a rotation */
 	const struct held_key *use[KEEPER_KEYS];
 	struct note_signer signers[KEEPER_KEYS];
-	size_t nuse = keys_near(k, (int64_t)time(NULL), NODE_KEY_HANDOVER, use);
+	size_t nuse = keys_near(k, (int64_t)time(NULL), k->handover, use);
 	if (!nuse) {
 		key_at(k, (int64_t)time(NULL));
 		rc = ERR_VERIFY;
@@ -739,7 +746,7 @@ static int cosign(struct keeper *k, const struct keeper_request *r, struct buf *
 	/* by a key of that log in force near our clock (a retired key signs nothing we cosign) */
 	int64_t now = (int64_t)time(NULL);
 	struct note_verifier theirs[HISTORY_NODE_KEYS_MAX];
-	size_t ntheirs = log_keys(k, cp.origin, now, NODE_KEY_HANDOVER, theirs);
+	size_t ntheirs = log_keys(k, cp.origin, now, k->handover, theirs);
 	if (!ntheirs || (rc = note_verify(&nt, theirs, ntheirs, NULL, NULL))) {
 		rc = err_wrap(ERR_VERIFY, "not signed by %s with a key in force now", cp.origin);
 		goto out;

@@ -89,6 +89,13 @@ struct keeper;
  * In the keeper process only; a test may open one in its own process.
  */
 int keeper_open(struct keeper **out, const char *dir);
+/*
+ * How far either side of a rotation of a node key both keys sign our
+ * checkpoints and a peer's either key is accepted (docs/amendments.md,
+ * "Rotating a node key"): NODE_KEY_HANDOVER unless set; the node sets its
+ * --max-skew (the clock difference it tolerates).
+ */
+void keeper_set_handover(struct keeper *k, int64_t seconds);
 void keeper_close(struct keeper *k);
 
 /*

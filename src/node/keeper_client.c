@@ -47,7 +47,7 @@ struct keeper_client {
 #define SOCKBUF (KEEPER_MSG_MAX + 65536)
 
 /* In the child: the keeper's process, from fork to exit. */
-static void keeper_child(int fd, pid_t parent, const char *dir, int sandbox)
+static void keeper_child(int fd, pid_t parent, const char *dir, int sandbox, int64_t handover)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 		_exit(2);
@@ -60,6 +60,8 @@ static void keeper_child(int fd, pid_t parent, const char *dir, int sandbox)
 	struct buf first;
 	buf_init(&first, KEEPER_ANSWER_MAX);
 	int rc = keeper_open(&k, dir);
+	if (!rc)
+		keeper_set_handover(k, handover);
 	uint8_t status = KEEPER_STATUS;
 	if (rc) {
 		buf_append_byte(&first, (uint8_t)-rc);
@@ -166,7 +168,7 @@ static ssize_t receive(struct keeper_client *k)
 	return n;
 }
 
-int keeper_client_start(struct keeper_client **out, const char *dir, int sandbox)
+int keeper_client_start(struct keeper_client **out, const char *dir, int sandbox, int64_t handover)
 {
 	*out = NULL;
 	struct keeper_client *k = calloc(1, sizeof *k);
@@ -197,7 +199,7 @@ int keeper_client_start(struct keeper_client **out, const char *dir, int sandbox
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		keeper_child(sv[1], parent, dir, sandbox);
+		keeper_child(sv[1], parent, dir, sandbox, handover);
 	}
 	close(sv[1]);
 	k->fd = sv[0];

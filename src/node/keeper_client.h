@@ -30,8 +30,9 @@ struct keeper_client;
  * copies only the caller), and keeper_client_watch once this process is
  * confined. The keeper dies with this process (PR_SET_PDEATHSIG). 0, or the
  * error (the keeper's own, if it could not start: a missing key, a bad charter).
+ * handover: keeper_set_handover's seconds (the node's --max-skew).
  */
-int keeper_client_start(struct keeper_client **out, const char *dir, int sandbox);
+int keeper_client_start(struct keeper_client **out, const char *dir, int sandbox, int64_t handover);
 /*
  * Starts the thread that stops this process (SIGTERM to itself) when the
  * keeper dies. A thread of its own: the node starts it after its Landlock

@@ -181,7 +181,9 @@ static int start(struct node *n)
 	pthread_mutex_init(&n->cases_lock, NULL);
 	pthread_mutex_init(&n->amend_lock, NULL);
 	/* The keeper first, while this process has no thread: it reads the key file, this side never does. */
-	if ((rc = keeper_client_start(&n->keeper, n->dir, n->o.keeper_sandbox)))
+	if (!n->o.max_skew)
+		n->o.max_skew = SUBMIT_DEFAULT_SKEW;
+	if ((rc = keeper_client_start(&n->keeper, n->dir, n->o.keeper_sandbox, n->o.max_skew)))
 		return rc;
 	n->logkey = *keeper_client_log_key(n->keeper);
 	if ((rc = load_files(n)))
@@ -190,8 +192,6 @@ static int start(struct node *n)
 		return rc;
 	/* URLs and witnesses as the latest amendment has them (a change made while running takes effect at the next start) */
 	const struct charter *latest = history_latest(node_history(n));
-	if (!n->o.max_skew)
-		n->o.max_skew = SUBMIT_DEFAULT_SKEW;
 	snprintf(path, sizeof path, "%s/log", n->dir);
 	struct checkpoint head; /* what the keeper signed last: a crash may have kept it from being published */
 	memset(&head, 0, sizeof head);

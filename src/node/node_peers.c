@@ -200,7 +200,7 @@ size_t node_log_keys(const struct node *n, const char *origin, struct note_verif
 
 size_t node_log_keys_now(const struct node *n, const char *origin, struct note_verifier *vs)
 {
-	return history_node_keys_near(node_history(n), origin, node_now(), NODE_KEY_HANDOVER, vs, HISTORY_NODE_KEYS_MAX);
+	return history_node_keys_near(node_history(n), origin, node_now(), n->o.max_skew, vs, HISTORY_NODE_KEYS_MAX);
 }
 
 /* Adds keys[0..k) to vs[0..*nv), each once, while there is room. */

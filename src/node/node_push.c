@@ -164,14 +164,14 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 
 /*
  * The keys a target cosigns with near now (docs/amendments.md): its key in
- * the charters in force NODE_KEY_HANDOVER before and after now, so that a
+ * the charters in force --max-skew before and after now, so that a
  * peer's or a witness's rotation is followed without a restart.
  */
 static void refresh_target_keys(struct node *n, struct target *t)
 {
 	const struct charter_history *h = node_history(n);
 	int64_t now = node_now();
-	const struct charter *at[2] = {history_at(h, now - NODE_KEY_HANDOVER), history_at(h, now + NODE_KEY_HANDOVER)};
+	const struct charter *at[2] = {history_at(h, now - n->o.max_skew), history_at(h, now + n->o.max_skew)};
 	size_t nk = 0;
 	for (size_t c = 0; c < 2; c++) {
 		const struct note_verifier *k = NULL;
@@ -209,7 +209,8 @@ static int sign_again_for_handover(struct node *n)
 	if (note_parse(&nt, pub->data, pub->len) == 0) {
 		for (size_t i = 0; i < nn; i++) {
 			int ok = 0;
-			note_check_sigs(&nt, &near[i], 1, &ok, NULL, NULL);
+			size_t good = 0;
+			note_check_sigs(&nt, &near[i], 1, &ok, NULL, &good);
 			missing += !ok && keeper_client_holds(n->keeper, near[i].pub);
 		}
 		note_release(&nt);
