@@ -328,6 +328,33 @@ static void keep_peer_checkpoint(struct node *n, struct peer *p, uint64_t size, 
 	buf_release(&merged);
 }
 
+/*
+ * A peer's checkpoint signed by a key we do not know in force now may follow
+ * an amendment we have not met (it rotated the peer's node key while we were
+ * away, and the peer's log, which records it, is what we can no longer read):
+ * ask the peer for the amendments after ours (GET /amendment/<n>) and adopt
+ * those that are complete and valid. Self-authenticating, like any amendment:
+ * a peer can only hand us what every party signed. Returns how many.
+ */
+static size_t catch_up_amendments(struct node *n, struct peer *p)
+{
+	size_t adopted = 0;
+	struct buf b;
+	buf_init(&b, AMENDMENT_MAX_SIZE + 1);
+	for (int tries = 0; tries < 8; tries++) { /* a few at a time: the next sync asks again */
+		char path[40], url[SYNTAX_URL_MAX + 48];
+		long status = 0;
+		snprintf(path, sizeof path, "amendment/%zu", node_history(n)->n + 1);
+		buf_reset(&b);
+		if (client_url(url, sizeof url, p->party->url, path) || client_get(url, &b, &status, 10) || status != 200 ||
+		    b.len > AMENDMENT_MAX_SIZE || node_adopt_amendment(n, b.data, b.len, 1) != 200)
+			break;
+		adopted++;
+	}
+	buf_release(&b);
+	return adopted;
+}
+
 /* Brings the mirror of p up to the signed checkpoint cpnote. Call with p->lock held. */
 static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, size_t len)
 {
@@ -339,7 +366,15 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 	if (rc)
 		return rc;
 	nk = node_log_keys_now(n, p->party->node_key.name, keys);
-	if ((rc = checkpoint_open_keys(&cp, cpnote, len, keys, nk, NULL)))
+	rc = checkpoint_open_keys(&cp, cpnote, len, keys, nk, NULL);
+	if (rc == ERR_VERIFY && catch_up_amendments(n, p)) {
+		nk = node_log_keys(n, p->party->node_key.name, keys);
+		if (!(rc = tlog_set_keys(p->mirror, keys, nk))) {
+			nk = node_log_keys_now(n, p->party->node_key.name, keys);
+			rc = checkpoint_open_keys(&cp, cpnote, len, keys, nk, NULL);
+		}
+	}
+	if (rc)
 		return rc;
 	if (cp.size > p->remote_size)
 		p->remote_size = cp.size;
