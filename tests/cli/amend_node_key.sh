@@ -60,7 +60,8 @@ wait_for test -f "$D/ru/amendments/0001" && cmp -s "$D/ru/amendments/0001" "$D/a
 
 # inside the hand-over window (from t_eff - 3 s): both keys sign the published checkpoint
 both="$(printf '%s\n%s' "$(key_id "$OLD_V")" "$(key_id "$NEW_V")" | sort)"
-wait_for test "$(line_ids "$US")" = "$both" && pass handover-both-keys-sign || fail handover-both-keys-sign "$(line_ids "$US")"
+both_sign() { test "$(line_ids "$US")" = "$both"; }
+wait_for both_sign && pass handover-both-keys-sign || fail handover-both-keys-sign "$(line_ids "$US"; curl -s "$US/checkpoint")"
 grep -q "event=node_key_handover" "$D/us.log" && pass handover-logged || fail handover-logged
 
 # after the window: new envelopes, checkpoints by the new key alone, mirrored and cosigned by ru
@@ -91,10 +92,30 @@ expect after-peer-restart 0 "" send_notice
 case_last=$(sed -n 's/^sent notice from us.fbi in case \([^,]*\),.*/\1/p' "$T_OUT")
 wait_for one_notice "$RU/case/$case_last" && pass peer-mirrors-after-restart || fail peer-mirrors-after-restart
 
+# a second rotation while ru is down: back up, ru cannot read us's new checkpoints, so it asks us
+# for the amendment it missed (GET /amendment/2), adopts it, and mirrors and cosigns again
+kill "$NODE_PID_ru"; wait "$NODE_PID_ru" 2>/dev/null
+"$PARLEY" keygen --name "$LOG" --out "$K/us-node.3.key" >/dev/null
+THIRD_V=$("$PARLEY" key vkey "$K/us-node.3.key")
+"$PARLEY" charter amend "$C" "$D/a1" --effective "$(date -u -d '+8 seconds' +%Y-%m-%dT%H:%M:%SZ)" --out "$D/a2" 2>/dev/null
+sed -i "s|^party: us \([^ ]*\) .*|party: us \1 $THIRD_V|" "$D/a2"
+for k in us-node.new us-node.3 ru-node; do "$PARLEY" charter sign "$D/a2" --key "$K/$k.key" --charter "$C" "$D/a1" 2>/dev/null; done
+install -m 600 "$K/us-node.3.key" "$D/us/node.key.next"
+code=$(post "$D/a2" "$US")
+[ "$code" = 200 ] && pass second-adopted-200 || fail second-adopted-200 "$code $(cat "$T_DIR/resp")"
+t2=$(sed -n 's/^effective: //p' "$D/a2")
+end=$(($(date -u -d "$t2" +%s) + SKEW + 1))
+while [ "$(date -u +%s)" -lt "$end" ]; do sleep 0.5; done
+start_node "$D/ru" ru --max-skew $SKEW || fail ru-restart-after-second "$(tail -n 3 "$D/ru.log")"
+wait_for test -f "$D/ru/amendments/0002" && cmp -s "$D/ru/amendments/0002" "$D/a2" && pass peer-catches-up-amendment ||
+	fail peer-catches-up-amendment "$(grep -h "level=warn\|level=error" "$D/ru.log" | tail -n 3)"
+expect after-second 0 "" send_notice
+[ "$(line_ids "$US")" = "$(key_id "$THIRD_V")" ] && pass third-key-alone || fail third-key-alone "$(line_ids "$US")"
+
 # an auditor: the logs fetched and reported on across the rotation (stored checkpoints under the history)
 sleep 2
 expect fetch 0 "" "$PARLEY" fetch --charter "$C" --out "$D/f"
 expect report 0 "" "$PARLEY" report "$D/f" --from "$FROM" --to "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" --kind notice --json
-jq -e '[.pairs[] | select(.from == "us" and .to == "ru" and .kind == "notice")][0].sent == 5' "$T_OUT" >/dev/null &&
+jq -e '[.pairs[] | select(.from == "us" and .to == "ru" and .kind == "notice")][0].sent == 6' "$T_OUT" >/dev/null &&
 	pass report-counts-across || fail report-counts-across "$(jq -c '.pairs' "$T_OUT" 2>&1 | head -c 300)"
 [ -n "$case_before" ] && pass case-before-named || fail case-before-named
