@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct note_signer cos;
 	if (!w) {
 		char dir[] = "/tmp/parley-fuzz-witness.XXXXXX";
-		struct witness_log log;
+		struct witness_log log = {0};
 		if (!mkdtemp(dir))
 			abort();
 		fuzz_load_vkey(&log.key, FUZZ_LOG_VKEY);

@@ -8,7 +8,8 @@
  *
  *   200  cosignature line(s)           checkpoint consistent with the last cosigned one
  *   400  reason                        malformed request, or old size > checkpoint size
- *   403  reason                        no signature by the log's trusted key verifies
+ *   403  reason                        no signature by a key of the log in force near
+ *                                      the witness's clock verifies (see "Keys" below)
  *   404  reason                        unknown origin
  *   409  "<latest cosigned size>\n"    old size is not the latest cosigned size
  *        (Content-Type text/x.tlog.size), or same size with a different root
@@ -49,6 +50,17 @@
  * request, possibly more than a note may hold) is loaded from the lines that
  * verify and rewritten cleanly at open, with a line on stderr.
  *
+ * Keys. Each log has its node keys over time (spans, as history_node_keys
+ * gives them, docs/amendments.md "Rotating a node key"). A checkpoint carries
+ * no time: add-checkpoint accepts one signed by any key of the log in force
+ * at some instant within WITNESS_KEY_HANDOVER seconds of `now` (the caller's
+ * clock), so around a rotation both keys count and a key retired longer ago
+ * than that, or one an amendment brings in later than that, signs nothing
+ * this witness cosigns. What this witness stored itself (logs/, history/,
+ * the evidence it keeps) was cosigned under the keys of its time, and is
+ * read back with every key the log has had. The state is keyed by origin,
+ * which a rotation does not change.
+ *
  * A node witnessing its peers passes a before_cosign hook, which must have
  * fetched and durably stored the peer's entries up to the new size before it
  * returns 0 (principle 2 of DESIGN.md: cosignature is receipt).
@@ -82,8 +94,24 @@ int witness_request_parse(struct witness_request *r, const uint8_t *body, size_t
 int witness_request_format(struct buf *out, uint64_t old_size, const merkle_hash *proof, size_t n,
 			   const uint8_t *checkpoint, size_t checkpoint_len);
 
+/* As NODE_KEY_HANDOVER and HISTORY_NODE_KEYS_MAX of exchange/history.h (a check there keeps them equal). */
+#define WITNESS_KEY_HANDOVER 900     /* seconds either side of a rotation when both keys count */
+#define WITNESS_LOG_KEYS_MAX 32      /* key spans per log */
+
+/*
+ * One node key of a log over time, the fields of history.h's node_key_span:
+ * in force from `from` (INT64_MIN: since the founding charter) until `until`
+ * (INT64_MAX: still in force). key is Ed25519, named the log's origin.
+ */
+struct witness_key_span {
+	struct note_verifier key;
+	int64_t from, until;
+};
+
 struct witness_log {
-	struct note_verifier key;    /* Ed25519; its name is the log's origin */
+	struct note_verifier key;    /* Ed25519; its name is the log's origin; in force always when nspans is 0 */
+	const struct witness_key_span *spans; /* or NULL: the log's keys over time (copied at open; key unused) */
+	size_t nspans;               /* at most WITNESS_LOG_KEYS_MAX; 0: key alone */
 };
 
 /*
@@ -118,6 +146,15 @@ typedef int (*witness_cosign_fn)(void *ctx, const struct checkpoint *old, const 
 int witness_open_remote(struct witness **w, const char *state_dir, const struct note_verifier *me,
 			witness_cosign_fn cosign, void *ctx, const struct witness_log *logs, size_t nlogs);
 void witness_close(struct witness *w);
+
+/*
+ * Replaces the key spans of origin's log (1 to WITNESS_LOG_KEYS_MAX, each an
+ * Ed25519 key named origin, from <= until), as witness_log's spans: after an
+ * amendment rotated the log's key. Takes the witness's lock: safe while
+ * requests are answered. 0, ERR_NOTFOUND (an origin the witness does not
+ * follow) or ERR_USAGE (bad spans; nothing changed).
+ */
+int witness_set_log_keys(struct witness *w, const char *origin, const struct witness_key_span *spans, size_t n);
 
 /*
  * Handles one add-checkpoint request. Fills *status (an HTTP status code),
