@@ -5,6 +5,7 @@
  * published checkpoint while it is current.
  */
 #include "node/node_internal.h"
+#include "node/amend_forward.h"
 #include "base/err.h"
 #include "net/client.h"
 #include "tlog/tiles.h"
@@ -283,6 +284,7 @@ void *node_pusher_main(void *arg)
 		if (note_select(&note, pub->data, pub->len, ours, nours, 0, NULL, NULL))
 			cp.size = 0; /* no key of ours in force now signed it (the keeper lacks the new one): push nothing */
 		pthread_mutex_unlock(&n->log_lock);
+		amend_forward(n); /* first the amendments adopted, to the neutral witnesses (amend_forward.h) */
 		for (size_t i = 0; i < n->ntargets && !n->stopping; i++) {
 			struct target *t = &n->targets[i];
 			int64_t now = node_now();
