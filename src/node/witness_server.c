@@ -75,6 +75,20 @@ size_t witness_log_keys(const struct charter_history *h, const char *origin, str
 	return n;
 }
 
+int witness_follow_history(struct witness *w, const struct charter_history *h)
+{
+	const char *origins[WITNESS_MAX_LOGS];
+	struct witness_key_span spans[WITNESS_LOG_KEYS_MAX];
+	size_t n = witness_origins(w, origins, WITNESS_MAX_LOGS);
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		size_t k = witness_log_keys(h, origins[i], spans);
+		if (k) /* a log the history does not know keeps its keys */
+			rc = witness_set_log_keys(w, origins[i], spans, k);
+	}
+	return rc;
+}
+
 struct witness_server {
 	char dir[PATH_MAX];
 	struct charter charter;
@@ -218,17 +232,6 @@ fail:
 	return rc;
 }
 
-/* Gives the witness every party's node keys over time, as the history has them. */
-static int follow_keys(struct witness_server *s)
-{
-	struct witness_key_span spans[WITNESS_LOG_KEYS_MAX];
-	int rc = 0;
-	for (size_t i = 0; i < s->charter.nparties && !rc; i++) {
-		const char *origin = s->charter.parties[i].node_key.name;
-		rc = witness_set_log_keys(s->w, origin, spans, witness_log_keys(&s->hist, origin, spans));
-	}
-	return rc;
-}
 
 /*
  * Adopts data when it is the next amendment of the channel, complete and
@@ -270,7 +273,7 @@ static int adopt(struct witness_server *s, const uint8_t *data, size_t len)
 	}
 	history_release_shared(&s->hist); /* the array only: next owns every amendment now */
 	s->hist = next;
-	if ((rc = follow_keys(s))) { /* cannot happen: the history gives valid spans */
+	if ((rc = witness_follow_history(s->w, &s->hist))) { /* cannot happen: the history gives valid spans */
 		status = 500;
 		goto out;
 	}

@@ -27,6 +27,15 @@ struct witness_key_span;
  */
 size_t witness_log_keys(const struct charter_history *h, const char *origin, struct witness_key_span *out);
 
+struct witness;
+/*
+ * Gives every log w follows its node keys over time from h (witness_log_keys,
+ * then witness_set_log_keys; a log h does not know is left as it is): what a
+ * node or the neutral witness calls after adopting an amendment. 0, or the
+ * first error of witness_set_log_keys.
+ */
+int witness_follow_history(struct witness *w, const struct charter_history *h);
+
 /*
  * Starts serving. listen NULL: the host:port of the witness's URL in the
  * charter. confine, if not NULL, is called once the state is open and the

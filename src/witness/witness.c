@@ -390,7 +390,9 @@ out:
 int witness_set_log_keys(struct witness *w, const char *origin, const struct witness_key_span *spans, size_t n)
 {
 	int rc = err_set(ERR_NOTFOUND, "unknown log origin '%s'", origin);
-	pthread_mutex_lock(&w->lock);
+	int lock = held_by_this_thread != w; /* from the hook (a peer's log met an amendment): the lock is ours already */
+	if (lock)
+		pthread_mutex_lock(&w->lock);
 	for (size_t i = 0; i < w->nlogs; i++) {
 		struct log_state *s = &w->logs[i];
 		if (strcmp(s->origin, origin))
@@ -401,7 +403,8 @@ int witness_set_log_keys(struct witness *w, const char *origin, const struct wit
 		}
 		break;
 	}
-	pthread_mutex_unlock(&w->lock);
+	if (lock)
+		pthread_mutex_unlock(&w->lock);
 	return rc;
 }
 

@@ -151,7 +151,9 @@ void witness_close(struct witness *w);
  * Replaces the key spans of origin's log (1 to WITNESS_LOG_KEYS_MAX, each an
  * Ed25519 key named origin, from <= until), as witness_log's spans: after an
  * amendment rotated the log's key. Takes the witness's lock: safe while
- * requests are answered. 0, ERR_NOTFOUND (an origin the witness does not
+ * requests are answered, and from the hook (which runs with the lock held:
+ * a node adopting an amendment met while syncing a peer's log); the request
+ * under way keeps the keys it was judged with. 0, ERR_NOTFOUND (an origin the witness does not
  * follow) or ERR_USAGE (bad spans; nothing changed).
  */
 int witness_set_log_keys(struct witness *w, const char *origin, const struct witness_key_span *spans, size_t n);

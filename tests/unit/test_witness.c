@@ -634,6 +634,23 @@ static void request_with(struct tlog *t, uint64_t old, const struct buf *cp, str
 	CHECK(witness_request_format(out, old, (const merkle_hash *)proof, n, cp->data, cp->len) == 0);
 }
 
+/* A hook that learns the log's keys, as a node adopting an amendment met in a peer's log does. */
+struct keys_hook {
+	struct witness *w;
+	const struct witness_key_span *spans;
+	size_t n;
+	int rc, calls;
+};
+static int set_keys_hook(void *ctx, const struct checkpoint *old, const struct checkpoint *cp, const uint8_t *note,
+			 size_t len)
+{
+	struct keys_hook *k = ctx;
+	(void)old, (void)note, (void)len;
+	k->calls++;
+	k->rc = witness_set_log_keys(k->w, cp->origin, k->spans, k->n);
+	return 0;
+}
+
 /*
  * A node-key rotation (docs/amendments.md, "Rotating a node key"): the log's
  * key log_key is replaced by other_key (same name) at R. The witness, at its
@@ -779,6 +796,27 @@ static void test_key_rotation(void)
 	request_with(t, 30, &by_old, &req);
 	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + 86400)), 403);
 	witness_close(w);
+
+	/* from the hook, with the witness's lock held: no deadlock (alarm: a hang fails the test) */
+	char state3[600];
+	snprintf(state3, sizeof state3, "%s/witness-rot3", base);
+	CHECK(witness_open(&w, state3, &wit_key, founding, 1) == 0);
+	struct keys_hook kh = {w, spans, 2, -1, 0};
+	witness_set_hook(w, set_keys_hook, &kh);
+	struct tlog *t3 = make_log("rot3", "s", 5);
+	resign(tlog_checkpoint_note(t3), &log_key, 1, &by_old);
+	request_with(t3, 0, &by_old, &req);
+	alarm(20);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R - 86400)), 200);
+	alarm(0);
+	CHECK_EQ_INT(kh.calls, 1);
+	CHECK_EQ_INT(kh.rc, 0);
+	witness_set_hook(w, NULL, NULL);
+	resign(tlog_checkpoint_note(t3), &other_key, 1, &by_new);
+	request_with(t3, 5, &by_new, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + 86400)), 200); /* the keys the hook gave are in force */
+	witness_close(w);
+	tlog_close(t3);
 
 	/* spans that do not fit the log are refused at open */
 	struct witness_key_span wrong[1] = {spans[1]};
