@@ -1,8 +1,9 @@
 /*
  * witness — the c2sp.org/tlog-witness add-checkpoint protocol, HTTP-free.
  *
- * A witness trusts a fixed set of logs (origin and Ed25519 key) and keeps,
- * for each, the latest checkpoint it cosigned, durably, in a state directory.
+ * A witness trusts a fixed set of logs (origin and Ed25519 keys over time:
+ * see "Keys" below) and keeps, for each, the latest checkpoint it cosigned,
+ * durably, in a state directory.
  * witness_add_checkpoint() takes a request body and returns the HTTP status
  * and response body the spec prescribes:
  *
