@@ -643,12 +643,11 @@ int witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, u
 	pthread_mutex_unlock(&w->lock);
 	if (!nnear || note_verify(&n, near, nnear, NULL, NULL)) {
 		size_t good = 0;
+		snprintf(msg, sizeof msg, "%s", nnear ? err_msg() : "no key of the log is in force now");
 		if (note_check_sigs(&n, all, nall, NULL, NULL, &good) == 0 && good)
 			snprintf(msg, sizeof msg, "checkpoint of '%s' is signed by a key of the log that is not in force within "
 						  "%d s of this witness's clock (retired, or brought in later by an amendment)",
 				 cp.origin, WITNESS_KEY_HANDOVER);
-		else
-			snprintf(msg, sizeof msg, "%s", nnear ? err_msg() : "no key of the log is in force now");
 		note_release(&n);
 		return reply(status, content_type, response, 403, text_plain, msg);
 	}

@@ -715,6 +715,19 @@ static void test_key_rotation(void)
 	resign(tlog_checkpoint_note(t), &other_key, 1, &by_new);
 	request_with(t, 20, &by_old, &req);
 	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + H - 1)), 200); /* the old key, the last second it counts */
+	/* a key the log never had: refused with the signature check's reason, not as a key out of its window */
+	struct note_signer stranger;
+	CHECK(note_signer_generate(&stranger, "us.parley.example/log", NOTE_ED25519) == 0);
+	struct buf by_stranger;
+	buf_init(&by_stranger, CHECKPOINT_MAX_SIZE);
+	resign(tlog_checkpoint_note(t), &stranger, 1, &by_stranger);
+	request_with(t, 20, &by_stranger, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R - 100)), 403);
+	CHECK(strstr((const char *)resp.data, "not in force") == NULL);
+	CHECK(strstr((const char *)resp.data, "not signed by any known key") != NULL);
+	note_signer_release(&stranger);
+	buf_release(&by_stranger);
+	request_with(t, 20, &by_old, &req);
 	/* after the window: the retired key signs nothing this witness cosigns; the new key does */
 	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + H)), 403);
 	CHECK(strstr((const char *)resp.data, "retired") != NULL);
