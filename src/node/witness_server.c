@@ -403,9 +403,10 @@ int witness_server_start(const char *dir, const char *listen, int (*confine)(voi
 	/* the parties' nodes (their URL hosts, resolved now) are trusted: no per-address cap, and half the connections kept for them */
 	struct http_addr trusted[64];
 	size_t ntrusted = 0;
-	for (size_t i = 0; !rc && i < s->charter.nparties; i++)
-		if (http_url_addrs(s->charter.parties[i].url, trusted, sizeof trusted / sizeof trusted[0], &ntrusted))
-			logline_event(LOGLINE_WARN, "http_trusted", "url", s->charter.parties[i].url, "msg", err_msg(), LOGLINE_END);
+	const struct charter *latest = history_latest(&s->hist); /* the URLs as the latest amendment has them */
+	for (size_t i = 0; !rc && i < latest->nparties; i++)
+		if (http_url_addrs(latest->parties[i].url, trusted, sizeof trusted / sizeof trusted[0], &ntrusted))
+			logline_event(LOGLINE_WARN, "http_trusted", "url", latest->parties[i].url, "msg", err_msg(), LOGLINE_END);
 	struct http_limits lim = {.connections = 256, .per_address = 64, .reserve = 128, .timeout_s = 15, .workers = 4,
 				  .trusted = trusted, .ntrusted = ntrusted,
 				  /* add-checkpoint requests are at most 68 kB: 16 MiB of them at once, half kept for the parties */
