@@ -98,6 +98,8 @@ static int open_witness(struct node *n, const char *path)
 	}
 	int rc = witness_open_remote(&n->witness, path, &n->me->node_cosigner, node_cosign, n, wl, n->npeers);
 	free(spans);
+	if (!rc) /* the hand-over is the node's --max-skew, as for its mirrors and its keeper */
+		rc = witness_set_handover(n->witness, n->o.max_skew);
 	return rc;
 }
 

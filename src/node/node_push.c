@@ -269,6 +269,7 @@ void *node_pusher_main(void *arg)
 		if (n->stopping)
 			break;
 		pthread_mutex_unlock(&n->push_lock);
+		amend_forward(n); /* first the amendments adopted, to the neutral witnesses (amend_forward.h) */
 		if (sign_again_for_handover(n))
 			memset(last, 0, sizeof last); /* pushed to every target, as a heartbeat would */
 		for (size_t i = 0; i < n->ntargets; i++)
@@ -284,7 +285,6 @@ void *node_pusher_main(void *arg)
 		if (note_select(&note, pub->data, pub->len, ours, nours, 0, NULL, NULL))
 			cp.size = 0; /* no key of ours in force now signed it (the keeper lacks the new one): push nothing */
 		pthread_mutex_unlock(&n->log_lock);
-		amend_forward(n); /* first the amendments adopted, to the neutral witnesses (amend_forward.h) */
 		for (size_t i = 0; i < n->ntargets && !n->stopping; i++) {
 			struct target *t = &n->targets[i];
 			int64_t now = node_now();

@@ -43,6 +43,7 @@ struct witness {
 	struct log_state logs[WITNESS_MAX_LOGS];
 	size_t nlogs;
 	size_t conflicts;         /* pieces of evidence kept, all logs */
+	int64_t handover;         /* seconds either side of a rotation when both keys count (under the lock) */
 	witness_hook_fn hook;
 	void *hook_ctx;
 	pthread_mutex_t lock;
@@ -139,14 +140,14 @@ static size_t keys_all(const struct log_state *s, struct note_verifier out[WITNE
 }
 
 /*
- * The keys in force at some instant of [now - WITNESS_KEY_HANDOVER, now +
- * WITNESS_KEY_HANDOVER] (as history_node_keys_near): what a checkpoint shown
- * now may be signed by. Lock held.
+ * The keys in force at some instant of [now - h, now + h] (h: the hand-over;
+ * as history_node_keys_near): what a checkpoint shown now may be signed by.
+ * Lock held.
  */
-static size_t keys_near(const struct log_state *s, int64_t now, struct note_verifier out[WITNESS_LOG_KEYS_MAX])
+static size_t keys_near(const struct log_state *s, int64_t now, int64_t h, struct note_verifier out[WITNESS_LOG_KEYS_MAX])
 {
-	int64_t lo = now > INT64_MIN + WITNESS_KEY_HANDOVER ? now - WITNESS_KEY_HANDOVER : INT64_MIN;
-	int64_t hi = now < INT64_MAX - WITNESS_KEY_HANDOVER ? now + WITNESS_KEY_HANDOVER : INT64_MAX;
+	int64_t lo = now > INT64_MIN + h ? now - h : INT64_MIN;
+	int64_t hi = now < INT64_MAX - h ? now + h : INT64_MAX;
 	size_t n = 0;
 	for (size_t i = 0; i < s->nspans; i++)
 		if (s->spans[i].from <= hi && s->spans[i].until > lo)
@@ -330,6 +331,7 @@ static int open_witness(struct witness **out, const char *state_dir, const struc
 	w->me = *me;
 	w->cosign = cosign;
 	w->cosign_ctx = cosign_ctx;
+	w->handover = WITNESS_KEY_HANDOVER;
 	pthread_mutex_init(&w->lock, NULL);
 	char sub[PATH_MAX + 16];
 	int rc = 0;
@@ -406,6 +408,19 @@ int witness_set_log_keys(struct witness *w, const char *origin, const struct wit
 	if (lock)
 		pthread_mutex_unlock(&w->lock);
 	return rc;
+}
+
+int witness_set_handover(struct witness *w, int64_t seconds)
+{
+	if (seconds < 0 || seconds > WITNESS_HANDOVER_MAX)
+		return err_set(ERR_USAGE, "a hand-over of %" PRId64 " s: 0 to %d allowed", seconds, WITNESS_HANDOVER_MAX);
+	int lock = held_by_this_thread != w;
+	if (lock)
+		pthread_mutex_lock(&w->lock);
+	w->handover = seconds;
+	if (lock)
+		pthread_mutex_unlock(&w->lock);
+	return 0;
 }
 
 void witness_set_hook(struct witness *w, witness_hook_fn fn, void *ctx)
@@ -639,15 +654,17 @@ int witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, u
 	struct note_verifier near[WITNESS_LOG_KEYS_MAX], all[WITNESS_LOG_KEYS_MAX];
 	int64_t t = now > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)now;
 	pthread_mutex_lock(&w->lock);
-	size_t nnear = keys_near(s, t, near), nall = keys_all(s, all);
+	int64_t handover = w->handover;
+	size_t nnear = keys_near(s, t, handover, near), nall = keys_all(s, all);
 	pthread_mutex_unlock(&w->lock);
 	if (!nnear || note_verify(&n, near, nnear, NULL, NULL)) {
 		size_t good = 0;
 		snprintf(msg, sizeof msg, "%s", nnear ? err_msg() : "no key of the log is in force now");
 		if (note_check_sigs(&n, all, nall, NULL, NULL, &good) == 0 && good)
 			snprintf(msg, sizeof msg, "checkpoint of '%s' is signed by a key of the log that is not in force within "
-						  "%d s of this witness's clock (retired, or brought in later by an amendment)",
-				 cp.origin, WITNESS_KEY_HANDOVER);
+						  "%" PRId64 " s of this witness's clock (retired, or brought in later by an "
+						  "amendment)",
+				 cp.origin, handover);
 		note_release(&n);
 		return reply(status, content_type, response, 403, text_plain, msg);
 	}

@@ -54,8 +54,9 @@
  * Keys. Each log has its node keys over time (spans, as history_node_keys
  * gives them, docs/amendments.md "Rotating a node key"). A checkpoint carries
  * no time: add-checkpoint accepts one signed by any key of the log in force
- * at some instant within WITNESS_KEY_HANDOVER seconds of `now` (the caller's
- * clock), so around a rotation both keys count and a key retired longer ago
+ * at some instant within the hand-over (WITNESS_KEY_HANDOVER seconds unless
+ * witness_set_handover says otherwise: a node's witness uses its --max-skew)
+ * of `now` (the caller's clock), so around a rotation both keys count and a key retired longer ago
  * than that, or one an amendment brings in later than that, signs nothing
  * this witness cosigns. What this witness stored itself (logs/, history/,
  * the evidence it keeps) was cosigned under the keys of its time, and is
@@ -96,7 +97,8 @@ int witness_request_format(struct buf *out, uint64_t old_size, const merkle_hash
 			   const uint8_t *checkpoint, size_t checkpoint_len);
 
 /* As NODE_KEY_HANDOVER and HISTORY_NODE_KEYS_MAX of exchange/history.h (a check there keeps them equal). */
-#define WITNESS_KEY_HANDOVER 900     /* seconds either side of a rotation when both keys count */
+#define WITNESS_KEY_HANDOVER 900     /* seconds either side of a rotation when both keys count: the default */
+#define WITNESS_HANDOVER_MAX 86400   /* the largest hand-over witness_set_handover takes */
 #define WITNESS_LOG_KEYS_MAX 32      /* key spans per log */
 
 /*
@@ -158,6 +160,14 @@ void witness_close(struct witness *w);
  * follow) or ERR_USAGE (bad spans; nothing changed).
  */
 int witness_set_log_keys(struct witness *w, const char *origin, const struct witness_key_span *spans, size_t n);
+
+/*
+ * The hand-over: seconds either side of a rotation when both keys count
+ * (default WITNESS_KEY_HANDOVER; a node passes its --max-skew, which the
+ * keeper's double signing uses too). Safe while requests are answered, and
+ * from the hook. 0, or ERR_USAGE outside 0..WITNESS_HANDOVER_MAX.
+ */
+int witness_set_handover(struct witness *w, int64_t seconds);
 
 /*
  * Handles one add-checkpoint request. Fills *status (an HTTP status code),

@@ -831,6 +831,26 @@ static void test_key_rotation(void)
 	witness_close(w);
 	tlog_close(t3);
 
+	/* another hand-over (a node passes its --max-skew): 3 s either side */
+	char state4[600];
+	snprintf(state4, sizeof state4, "%s/witness-rot4", base);
+	CHECK(witness_open(&w, state4, &wit_key, logs, 1) == 0);
+	CHECK(witness_set_handover(w, -1) == ERR_USAGE);
+	CHECK(witness_set_handover(w, WITNESS_HANDOVER_MAX + 1) == ERR_USAGE);
+	CHECK(witness_set_handover(w, 3) == 0);
+	struct tlog *t4 = make_log("rot4", "h", 5);
+	resign(tlog_checkpoint_note(t4), &log_key, 1, &by_old);
+	resign(tlog_checkpoint_note(t4), &other_key, 1, &by_new);
+	request_with(t4, 0, &by_new, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R - 4)), 403);
+	CHECK(strstr((const char *)resp.data, "within 3 s") != NULL);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R - 3)), 200);
+	request_with(t4, 5, &by_old, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + 2)), 200);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + 3)), 403);
+	witness_close(w);
+	tlog_close(t4);
+
 	/* spans that do not fit the log are refused at open */
 	struct witness_key_span wrong[1] = {spans[1]};
 	snprintf(wrong[0].key.name, sizeof wrong[0].key.name, "another/log");
