@@ -118,16 +118,24 @@ int cosig_open_checkpoint(const struct charter_history *h, const uint8_t *note, 
 		goto out;
 	}
 	int64_t retired = INT64_MIN; /* the latest retirement among the retired keys that signed */
+	int in_force = 0;
 	for (size_t s = 0; s < nt.nsigs; s++)
 		for (size_t k = 0; k < nk; k++) {
-			if (ks[k].key.id != nt.sigs[s].id || strcmp(ks[k].key.name, nt.sigs[s].name) ||
-			    note_verify_sig(&nt, s, &ks[k].key, NULL))
+			if (ks[k].key.id != nt.sigs[s].id || strcmp(ks[k].key.name, nt.sigs[s].name))
 				continue;
+			if (note_verify_sig(&nt, s, &ks[k].key, NULL)) {
+				/* as checkpoint_open: a line by one of the log's keys that does not verify is fatal */
+				rc = err_set(ERR_VERIFY, "checkpoint of '%s': the signature line by its node key %08x does not verify",
+					     cp->origin, (unsigned)nt.sigs[s].id);
+				goto out;
+			}
 			if (ks[k].until == INT64_MAX)
-				goto out; /* the key in force: rc is 0 */
-			if (ks[k].until > retired)
+				in_force = 1;
+			else if (ks[k].until > retired)
 				retired = ks[k].until;
 		}
+	if (in_force)
+		goto out; /* signed by the key in force: rc is 0 */
 	if (retired == INT64_MIN) {
 		rc = err_set(ERR_VERIFY, "checkpoint of '%s' is not signed by any node key that log has had", cp->origin);
 		goto out;
