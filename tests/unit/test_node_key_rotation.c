@@ -2,7 +2,8 @@
  * Node-key rotation for stored checkpoints (issue 15; docs/amendments.md,
  * "Rotating a node key"): cosig_open_checkpoint on checkpoints signed here by
  * hand under a founding charter and an amendment rotating us's node key, and
- * the verifiers of stored checkpoints that follow it: the log-set loader
+ * the verifiers of stored checkpoints that follow it: receipts
+ * (cosig_verify_proof), the log-set loader
  * (reports, `parley report verify`) on a fetch directory, and a bundle written
  * from it and loaded again.
  */
@@ -172,6 +173,64 @@ static void cosig_open_checkpoint_follows_the_rotation(void)
 	buf_release(&b);
 }
 
+/* A one-entry log's checkpoint (its root is the entry's leaf) signed by log, cosigned by cos at t (NULL: none). */
+static void one_entry_cp(struct buf *out, const char *entry, const struct note_signer *log,
+			 const struct note_signer *cos, int64_t t)
+{
+	struct checkpoint cp;
+	struct buf text;
+	buf_init(&text, CHECKPOINT_MAX_SIZE);
+	memset(&cp, 0, sizeof cp);
+	snprintf(cp.origin, sizeof cp.origin, "%s", US_LOG);
+	cp.size = 1;
+	merkle_leaf_hash((const uint8_t *)entry, strlen(entry), cp.root);
+	CHECK(checkpoint_format_text(&cp, &text) == 0);
+	buf_reset(out);
+	CHECK(buf_append(out, text.data, text.len) == 0 && buf_append(out, "\n", 1) == 0);
+	CHECK(note_sign_line(out, (const char *)text.data, text.len, log, 0) == 0);
+	if (cos)
+		CHECK(note_sign_line(out, (const char *)text.data, text.len, cos, (uint64_t)t) == 0);
+	buf_release(&text);
+}
+
+static int verify_receipt(const struct buf *cp, const char *entry, const char *cosigner, int64_t *t)
+{
+	struct tlog_proof p;
+	struct checkpoint c;
+	memset(&p, 0, sizeof p);
+	p.checkpoint = cp->data;
+	p.checkpoint_len = cp->len;
+	return cosig_verify_proof(&H, &p, (const uint8_t *)entry, strlen(entry), US_LOG, cosigner, t, &c);
+}
+
+static void receipts_follow_the_rotation(void)
+{
+	struct buf b;
+	int64_t t = 0;
+	buf_init(&b, CHECKPOINT_MAX_SIZE);
+	/* a receipt kept from before the rotation: the old key, ru's cosignature before it */
+	one_entry_cp(&b, "entry 0", &x.us_node.sign, &ru_cos, EFF - 100);
+	CHECK(verify_receipt(&b, "entry 0", RU_LOG, &t) == 0 && t == EFF - 100);
+	CHECK(verify_receipt(&b, "entry 0", NULL, NULL) == 0);
+	/* another entry, another log, a cosigner absent */
+	CHECK(verify_receipt(&b, "entry 1", RU_LOG, &t) == ERR_VERIFY);
+	CHECK_MSG("not in checkpoint 1");
+	CHECK(verify_receipt(&b, "entry 0", WITNESS, &t) == ERR_VERIFY);
+	CHECK_MSG("has no cosignature by " WITNESS " that counts");
+	/* the old key cosigned only after the rotation: no receipt */
+	one_entry_cp(&b, "entry 0", &x.us_node.sign, &ru_cos, EFF + 100);
+	CHECK(verify_receipt(&b, "entry 0", RU_LOG, &t) == ERR_VERIFY);
+	CHECK_MSG("retired at " EFF_TEXT);
+	/* the new key, cosigned after */
+	one_entry_cp(&b, "entry 0", &new_us.sign, &ru_cos, EFF + 100);
+	CHECK(verify_receipt(&b, "entry 0", RU_LOG, &t) == 0 && t == EFF + 100);
+	/* a cosignature line by a stranger's key named like ru's node counts for nothing */
+	one_entry_cp(&b, "entry 0", &new_us.sign, &forged_ru_cos, EFF + 100);
+	CHECK(verify_receipt(&b, "entry 0", RU_LOG, &t) == ERR_VERIFY);
+	CHECK_MSG("has no cosignature by " RU_LOG " that counts");
+	buf_release(&b);
+}
+
 /* ---- the log-set loader and a bundle, on a fetch directory ---- */
 
 static char D[4096], B[4200];
@@ -332,6 +391,7 @@ int main(void)
 	int added = 0;
 	CHECK(history_add(&H, amendment.data, amendment.len, &added) == 0 && added == 1);
 	RUN(cosig_open_checkpoint_follows_the_rotation);
+	RUN(receipts_follow_the_rotation);
 	RUN(loader_and_bundle_follow_the_rotation);
 	history_release(&H);
 	buf_release(&amendment);
