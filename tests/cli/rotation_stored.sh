@@ -7,6 +7,7 @@
 # then us: both taken, the amendment saved; a source serving the amendment: taken. A
 # checkpoint by the retired key is taken with a cosignature from before the rotation, refused
 # without one or with only a later one (the retirement named), and refusals change nothing.
+# `parley proof verify|consistency --charter` follow the amendments beside the charter the same way.
 . "$ROOT/tests/lib.sh"
 . "$ROOT/tests/fixture.sh"
 D=$T_DIR
@@ -70,3 +71,19 @@ grep -q "^us: size 3 (0 new), cosigned by ru.parley.example/log" "$T_OUT" && pas
 "$PARLEY" keygen --name us.parley.example/log --out "$K/stranger.key" >/dev/null
 sign_us "$K/stranger.key" 2021-07-20T00:00:00Z
 expect stranger-key-refused 1 "not signed by any node key that log has had" "$PARLEY" fetch --charter "$C" --out "$F" "$S/us"
+
+# ---- parley proof verify|consistency --charter: the amendments beside the charter are followed ----
+printf 'entry 2\n' >"$D/entry2"
+mkdir -p "$D/lone" && cp "$C" "$D/lone/charter"
+sign_us "$K/us-node.new.key" && "$PARLEY" log prove "$S/us" 1 >"$D/pnew" && cp "$S/us/checkpoint" "$D/cpnew" &&
+	sign_us "$K/us-node.key" 2021-07-20T00:00:00Z && "$PARLEY" log prove "$S/us" 1 >"$D/pold" && cp "$S/us/checkpoint" "$D/cpold" &&
+	sign_us "$K/us-node.key" 2021-08-02T00:00:00Z && "$PARLEY" log prove "$S/us" 1 >"$D/plate" &&
+	"$PARLEY" log consistency "$S/us" 3 >"$D/c33" || { fail setup "proofs"; exit 1; }
+expect proof-new-key 0 "" "$PARLEY" proof verify "$D/pnew" "$D/entry2" --charter "$F/charter"
+expect proof-new-key-without-amendments 1 "not signed by any node key that log has had" "$PARLEY" proof verify "$D/pnew" "$D/entry2" --charter "$D/lone/charter"
+expect proof-retired-key-cosigned-before 0 "" "$PARLEY" proof verify "$D/pold" "$D/entry2" --charter "$F/charter" &&
+	{ grep -q "^cosigned by ru.parley.example/log (party node) at 2021-07-20T00:00:00Z" "$T_OUT" && pass proof-names-cosigner ||
+		fail proof-names-cosigner "$(cat "$T_OUT")"; }
+expect proof-retired-key-cosigned-after 1 "retired at 2021-08-01T00:00:00Z" "$PARLEY" proof verify "$D/plate" "$D/entry2" --charter "$F/charter"
+expect consistency-across-rotation 0 "" "$PARLEY" proof consistency "$D/cpold" "$D/cpnew" "$D/c33" --charter "$F/charter"
+expect consistency-without-amendments 1 "not signed by any node key" "$PARLEY" proof consistency "$D/cpold" "$D/cpnew" "$D/c33" --charter "$D/lone/charter"
