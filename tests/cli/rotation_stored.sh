@@ -7,7 +7,8 @@
 # then us: both taken, the amendment saved; a source serving the amendment: taken. A
 # checkpoint by the retired key is taken with a cosignature from before the rotation, refused
 # without one or with only a later one (the retirement named), and refusals change nothing.
-# `parley proof verify|consistency --charter` follow the amendments beside the charter the same way.
+# `parley proof verify|consistency --charter` and `parley audit [verify]` follow the amendments
+# beside the charter the same way.
 . "$ROOT/tests/lib.sh"
 . "$ROOT/tests/fixture.sh"
 D=$T_DIR
@@ -87,3 +88,29 @@ expect proof-retired-key-cosigned-before 0 "" "$PARLEY" proof verify "$D/pold" "
 expect proof-retired-key-cosigned-after 1 "retired at 2021-08-01T00:00:00Z" "$PARLEY" proof verify "$D/plate" "$D/entry2" --charter "$F/charter"
 expect consistency-across-rotation 0 "" "$PARLEY" proof consistency "$D/cpold" "$D/cpnew" "$D/c33" --charter "$F/charter"
 expect consistency-without-amendments 1 "not signed by any node key" "$PARLEY" proof consistency "$D/cpold" "$D/cpnew" "$D/c33" --charter "$D/lone/charter"
+
+# ---- parley audit across the rotation (no nodes: the sources are local copies; exit 1 only for a fork) ----
+# a fork of us's log under the new key: three other entries, signed by the new key
+for i in 1 2 3; do echo "other $i" >"$D/o$i"; done
+"$PARLEY" log init "$S/fork" --key "$K/us-node.key" >/dev/null && "$PARLEY" log append "$S/fork" --key "$K/us-node.key" "$D/o1" "$D/o2" "$D/o3" >/dev/null &&
+	cp -r "$S/fork" "$S/fork-old" && "$PARLEY" note sign "$S/fork/checkpoint" --key "$K/us-node.new.key" >"$D/cp" && cp "$D/cp" "$S/fork/checkpoint" &&
+	sign_us "$K/us-node.new.key" || { fail setup "forks"; exit 1; }
+expect audit-new-key-fork-found 1 "" "$PARLEY" audit --charter "$F/charter" --out "$D/aud1" "$S/us" "$S/fork"
+p1=$(ls "$D/aud1"/fork-us-*.proof 2>/dev/null | head -n 1)
+[ -n "$p1" ] && grep -q "amendments: 1 known" "$T_OUT" && pass audit-new-key-proof-written || fail audit-new-key-proof-written "$(cat "$T_OUT")"
+expect audit-verify-new-key-proof 0 "" "$PARLEY" audit verify "${p1:-/nonexistent}" --charter "$F/charter"
+# without the amendments the new key is no key of us's: both refused, nothing compared
+expect audit-without-amendments-refuses 2 "" "$PARLEY" audit --charter "$D/lone/charter" --out "$D/aud2" "$S/us" "$S/fork"
+grep -q "REFUSED, not signed by us's log key" "$T_OUT" && ! grep -q "FORK" "$T_OUT" && pass audit-new-key-unknown-refused ||
+	fail audit-new-key-unknown-refused "$(cat "$T_OUT")"
+# a fork by the retired key, uncosigned: under the amendments it is no checkpoint of us's; a proof of it
+# (written by an audit that knew no amendment) is refused by audit verify, naming the retirement
+sign_us "$K/us-node.key"
+expect audit-retired-key-fork-refused 2 "" "$PARLEY" audit --charter "$F/charter" --out "$D/aud3" "$S/us" "$S/fork-old"
+grep -q "retired at 2021-08-01T00:00:00Z" "$T_OUT" && ! grep -q "FORK" "$T_OUT" && pass audit-retired-key-not-compared ||
+	fail audit-retired-key-not-compared "$(cat "$T_OUT")"
+expect audit-founding-key-fork 1 "" "$PARLEY" audit --charter "$D/lone/charter" --out "$D/aud4" "$S/us" "$S/fork-old"
+p4=$(ls "$D/aud4"/fork-us-*.proof 2>/dev/null | head -n 1)
+expect audit-verify-retired-key-proof-refused 1 "" "$PARLEY" audit verify "${p4:-/nonexistent}" --charter "$F/charter"
+grep -q "retired at 2021-08-01T00:00:00Z" "$T_OUT" && pass audit-verify-names-retirement || fail audit-verify-names-retirement "$(cat "$T_OUT")"
+expect audit-verify-founding-proof 0 "" "$PARLEY" audit verify "${p4:-/nonexistent}" --charter "$D/lone/charter"
