@@ -52,7 +52,8 @@ void node_event(enum logline_level level, const char *event, ...)
 
 int node_open_mirror(struct node *n, struct peer *p)
 {
-	int rc = tlog_open_mirror(&p->mirror, p->dir, &p->party->node_key, 1);
+	struct note_verifier keys[HISTORY_NODE_KEYS_MAX];
+	int rc = tlog_open_mirror(&p->mirror, p->dir, keys, node_log_keys(n, p->party->node_key.name, keys));
 	if (!rc && n->syncfs)
 		tlog_set_sync(p->mirror, TLOG_SYNC_FS);
 	return rc;
@@ -92,7 +93,8 @@ static int load_files(struct node *n)
 		charter_release(&n->charter);
 		return err_set(ERR_USAGE, "%s is not signed by every party", path);
 	}
-	n->me = charter_party_of_key(&n->charter, n->logkey.name, n->logkey.id, n->logkey.pub);
+	/* by the log's name: the key may be one an amendment brought (the keeper checked it is our party's) */
+	n->me = charter_party_of_log(&n->charter, n->logkey.name);
 	if (!n->me) {
 		charter_release(&n->charter);
 		return err_set(ERR_USAGE, "%s/node.key is not the node key of any party in the charter", n->dir);
@@ -179,7 +181,9 @@ static int start(struct node *n)
 	pthread_mutex_init(&n->cases_lock, NULL);
 	pthread_mutex_init(&n->amend_lock, NULL);
 	/* The keeper first, while this process has no thread: it reads the key file, this side never does. */
-	if ((rc = keeper_client_start(&n->keeper, n->dir, n->o.keeper_sandbox)))
+	if (!n->o.max_skew)
+		n->o.max_skew = SUBMIT_DEFAULT_SKEW;
+	if ((rc = keeper_client_start(&n->keeper, n->dir, n->o.keeper_sandbox, n->o.max_skew)))
 		return rc;
 	n->logkey = *keeper_client_log_key(n->keeper);
 	if ((rc = load_files(n)))
@@ -188,14 +192,14 @@ static int start(struct node *n)
 		return rc;
 	/* URLs and witnesses as the latest amendment has them (a change made while running takes effect at the next start) */
 	const struct charter *latest = history_latest(node_history(n));
-	if (!n->o.max_skew)
-		n->o.max_skew = SUBMIT_DEFAULT_SKEW;
 	snprintf(path, sizeof path, "%s/log", n->dir);
 	struct checkpoint head; /* what the keeper signed last: a crash may have kept it from being published */
 	memset(&head, 0, sizeof head);
 	snprintf(head.origin, sizeof head.origin, "%s", n->logkey.name);
 	int signed_ = keeper_client_signed(n->keeper, &head.size, head.root);
-	if ((rc = tlog_open_signed(&n->log, path, &n->logkey, 1, node_sign_checkpoint, n, signed_ ? &head : NULL)))
+	struct note_verifier ours[HISTORY_NODE_KEYS_MAX];
+	size_t nours = node_log_keys(n, n->logkey.name, ours);
+	if ((rc = tlog_open_signed(&n->log, path, ours, nours, node_sign_checkpoint, n, signed_ ? &head : NULL)))
 		return err_wrap(rc, "log");
 	n->log_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	snprintf(path, sizeof path, "%s/cosigned", n->dir);
@@ -227,13 +231,17 @@ static int start(struct node *n)
 		struct target *t = &n->targets[n->ntargets++];
 		snprintf(t->name, sizeof t->name, "%s", pt->id);
 		snprintf(t->url, sizeof t->url, "%s", latest->parties[i].url);
-		t->key = pt->node_cosigner;
+		t->key[0] = pt->node_cosigner;
+		t->nkeys = 1;
+		t->party = (int)i;
 	}
 	for (size_t i = 0; i < latest->nwitnesses; i++) {
 		struct target *t = &n->targets[n->ntargets++];
 		snprintf(t->name, sizeof t->name, "%s", latest->witnesses[i].id);
 		snprintf(t->url, sizeof t->url, "%s", latest->witnesses[i].url);
-		t->key = latest->witnesses[i].key;
+		t->key[0] = latest->witnesses[i].key;
+		t->nkeys = 1;
+		t->party = -1;
 		t->is_witness = 1;
 	}
 	if ((rc = client_global_init()) || (rc = node_check_rollback(n)))

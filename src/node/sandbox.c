@@ -306,6 +306,7 @@ static const char *const keeper_calls[] = {
 	"ftruncate",
 	"recvfrom", "recvmsg", "sendto", "sendmsg", /* its socketpair */
 	"poll", "ppoll",
+	"getdents64", "getdents",            /* DIR/amendments, read again after an adoption (KEEPER_RELOAD) */
 };
 
 /* What ASan/UBSan/LSan do (SANITIZE builds only): LSan's exit-time check stops the threads with a tracer. */
