@@ -147,4 +147,12 @@ int tlog_publish_cosigned(struct tlog *t, const uint8_t *note, size_t len);
  */
 int tlog_audit(const char *dir, const struct note_verifier *vkey, uint64_t *checked);
 
+/*
+ * The same with the checkpoint judged by open_cp (0 and cp filled when it is
+ * the log's): for a log whose key an amendment rotated, the caller decides
+ * which keys count (cosig_open_checkpoint, docs/amendments.md).
+ */
+typedef int (*tlog_open_checkpoint_fn)(void *ctx, const uint8_t *note, size_t len, struct checkpoint *cp);
+int tlog_audit_with(const char *dir, tlog_open_checkpoint_fn open_cp, void *ctx, uint64_t *checked);
+
 #endif
