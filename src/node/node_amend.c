@@ -146,7 +146,7 @@ static void follow_node_keys(struct node *n)
 	if (tlog_set_keys(n->log, keys, nk))
 		node_log("our log's keys: %s", err_msg());
 	pthread_mutex_unlock(&n->log_lock);
-	if (witness_follow_history(n->witness, node_history(n)))
+	if (n->witness && witness_follow_history(n->witness, node_history(n)))
 		node_log("our witness's keys of the peers' logs: %s", err_msg());
 	if (keeper_client_reload(n->keeper))
 		node_event(LOGLINE_ERROR, "keeper_reload", "error", err_msg(), LOGLINE_END);
