@@ -81,6 +81,28 @@ int node_sign_checkpoint(void *ctx, const uint8_t *text, size_t len, struct buf 
 	return keeper_client_sign_checkpoint(n->keeper, text, len, note);
 }
 
+/*
+ * Our witness of the peers' logs, each judged under the peer's node keys over
+ * time from the history (docs/amendments.md, "Rotating a node key"); an
+ * adoption updates them with witness_set_log_keys.
+ */
+static int open_witness(struct node *n, const char *path)
+{
+	struct witness_log wl[MAX_PEERS];
+	struct witness_key_span (*spans)[WITNESS_LOG_KEYS_MAX] = calloc(MAX_PEERS, sizeof *spans);
+	if (!spans)
+		return err_set(ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n->npeers; i++) {
+		const struct note_verifier *k = &n->peers[i].party->node_key;
+		wl[i] = (struct witness_log){*k, spans[i], witness_log_keys(node_history(n), k->name, spans[i])};
+	}
+	int rc = witness_open_remote(&n->witness, path, &n->me->node_cosigner, node_cosign, n, wl, n->npeers);
+	free(spans);
+	if (!rc) /* the hand-over is the node's --max-skew, as for its mirrors and its keeper */
+		rc = witness_set_handover(n->witness, n->o.max_skew);
+	return rc;
+}
+
 /* The charter, and our party in it by the log key the keeper holds (the network side never reads the key file). */
 static int load_files(struct node *n)
 {
@@ -212,7 +234,6 @@ static int start(struct node *n)
 		return rc;
 	if (n->syncfs)
 		tlog_set_sync(n->log, TLOG_SYNC_FS);
-	struct witness_log wl[MAX_PEERS];
 	for (size_t i = 0; i < n->charter.nparties; i++) {
 		const struct charter_party *pt = &n->charter.parties[i];
 		if (pt == n->me) {
@@ -226,7 +247,6 @@ static int start(struct node *n)
 			node_publish_sizes(p);
 		if (rc)
 			return err_wrap(rc, "mirror of %s", pt->id);
-		wl[n->npeers].key = pt->node_key;
 		n->npeers++;
 		struct target *t = &n->targets[n->ntargets++];
 		snprintf(t->name, sizeof t->name, "%s", pt->id);
@@ -247,7 +267,7 @@ static int start(struct node *n)
 	if ((rc = client_global_init()) || (rc = node_check_rollback(n)))
 		return rc;
 	snprintf(path, sizeof path, "%s/witness", n->dir);
-	if ((rc = witness_open_remote(&n->witness, path, &n->me->node_cosigner, node_cosign, n, wl, n->npeers)))
+	if ((rc = open_witness(n, path)))
 		return err_wrap(rc, "witness state");
 	witness_set_hook(n->witness, node_witness_hook, n);
 	node_clean_kept(n); /* before the index may be rebuilt from the kept checkpoints */

@@ -11,6 +11,7 @@
  * are at most HISTORY_MAX), so no reader ever holds a freed one.
  */
 #include "node/node_internal.h"
+#include "node/witness_server.h"
 
 #include "base/enc.h"
 #include "base/err.h"
@@ -132,7 +133,8 @@ static const struct note_verifier *rotates_our_key(const struct node *n, const s
 
 /*
  * After an adoption: our log's keys follow the history (docs/amendments.md,
- * "Rotating a node key"), and the keeper reads the amendments again. (A
+ * "Rotating a node key"), so do our witness's keys of the peers' logs, and
+ * the keeper reads the amendments again. (A
  * mirror's keys follow at its next sync, under its own lock: an adoption may
  * come from a sync that holds it.)
  */
@@ -144,6 +146,8 @@ static void follow_node_keys(struct node *n)
 	if (tlog_set_keys(n->log, keys, nk))
 		node_log("our log's keys: %s", err_msg());
 	pthread_mutex_unlock(&n->log_lock);
+	if (witness_follow_history(n->witness, node_history(n)))
+		node_log("our witness's keys of the peers' logs: %s", err_msg());
 	if (keeper_client_reload(n->keeper))
 		node_event(LOGLINE_ERROR, "keeper_reload", "error", err_msg(), LOGLINE_END);
 }

@@ -5,6 +5,7 @@
  * published checkpoint while it is current.
  */
 #include "node/node_internal.h"
+#include "node/amend_forward.h"
 #include "base/err.h"
 #include "net/client.h"
 #include "tlog/tiles.h"
@@ -268,6 +269,7 @@ void *node_pusher_main(void *arg)
 		if (n->stopping)
 			break;
 		pthread_mutex_unlock(&n->push_lock);
+		amend_forward(n); /* first the amendments adopted, to the neutral witnesses (amend_forward.h) */
 		if (sign_again_for_handover(n))
 			memset(last, 0, sizeof last); /* pushed to every target, as a heartbeat would */
 		for (size_t i = 0; i < n->ntargets; i++)

@@ -111,6 +111,10 @@ wait_for test -f "$D/ru/amendments/0002" && cmp -s "$D/ru/amendments/0002" "$D/a
 	fail peer-catches-up-amendment "$(grep -h "level=warn\|level=error" "$D/ru.log" | tail -n 3)"
 expect after-second 0 "" send_notice
 [ "$(line_ids "$US")" = "$(key_id "$THIRD_V")" ] && pass third-key-alone || fail third-key-alone "$(line_ids "$US")"
+# the neutral witness learnt both rotations from us (amendments forwarded) and cosigns the third key's checkpoints
+cosigned_by_witness() { curl -s "$US/checkpoint" | grep -q "^— un\.witness "; }
+wait_for cosigned_by_witness && [ -f "$D/w/amendments/0002" ] && pass witness-cosigns-third-key ||
+	fail witness-cosigns-third-key "$(ls "$D/w/amendments" 2>&1; tail -n 3 "$D/w.log")"
 
 # an auditor: the logs fetched and reported on across the rotation (stored checkpoints under the history)
 sleep 2

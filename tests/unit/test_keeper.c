@@ -871,7 +871,7 @@ static void test_first_state_from_witness(void)
 {
 	char wdir[PATH_MAX + 16];
 	struct witness *w = NULL;
-	struct witness_log wl;
+	struct witness_log wl = {0};
 	struct buf note, req, resp, line;
 	merkle_hash r11, r12;
 	int status;
