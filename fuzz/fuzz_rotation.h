@@ -10,7 +10,7 @@ static const char fuzz_rotation_text[] =
 	"reason: us node key rotated\n"
 	"name: Fuzzing channel\n"
 	"legal-basis: None: throwaway test keys\n"
-	"party: us https://fuzz-us.example/log fuzz-us.example/log+e7785ffc+Af9GhHJy5za+TZX+FDM+XDnsxvJ+Bi3g86R6fh8m5wJl\n"
+	"party: us https://fuzz-us.example/log fuzz-us.example/log+9dd17453+AS1xx6/WvbHUfDsqy7n+Xc4HhwvVHGM0xT5xB9KgnRx1\n"
 	"party: ru http://[::1]:8402 fuzz-ru.example/log+8a329d69+AQLS3jAAHDlJLIlkANTuKuMNjILD//qhWB/0O9epp+r+\n"
 	"agency: us.fbi us.fbi+8a5dd3b6+ATpviulcaGQVOY/X6bNJULizb9lTC+7N+erU1E0rVHzG age1humeawatt90cctqtn4yfn7nt07knj6clkvadcq6hkj54az8jkduq4lv00h\n"
 	"agency: us.doj us.doj+a80dde56+AdjVTrXSqYJtHrq0rN34/LbPqruqDg6UQas0zWC5NuWV age1zqlq2twjdss29h452jj680x82x5fqevzsjayz897chefxjgx3snqrtjdp3\n"
@@ -25,8 +25,8 @@ static const char fuzz_rotation_text[] =
 	"term: 2024-01-01T00:00:00Z 2029-12-31T23:59:59Z\n"
 	"reporting-period: 30d\n"
 	"\n"
-	"— fuzz-us.example/log 8QXzHTXzwp0/N2lNSblhO1AMWWsRUF615AI0qnkCxV0rtXKDi3oWzA9kwCBDMrQShmASPvDI99plbuM9SnASo9G+hgg=\n"
-	"— fuzz-ru.example/log ijKdaaWc6S/8tvKGfj43RaptcgFEhndF54KwuJbuOD7Pl5Xww7pwxhOVP9EHgwncLoZ4YEpBRekMjs1yBkjh+VrScgc=\n"
-	"— fuzz-us.example/log 53hf/ErniluNhIJWqCZDfbJki83aH6vX4FGz09O++RkIaO84ZbVXmRJ3oloTASmzaB60Xtr2yrwITvAyV1/B3OXYRwY=\n"
+	"— fuzz-us.example/log 8QXzHWJBQ97XzpUtxHIWoPg4GG3RIiCpyEpHsXh8FxdBTd3V8t4JeGJRg2ABXRF5Z4D86uKsoTDpob2wwEnObMD91Ac=\n"
+	"— fuzz-ru.example/log ijKdaX+d9jePFQMHdJp29I6oX9gwyI4zzBfvOxWJvYimp7tMfijIat47Jn1i+h/t++mzVWMzpfFCR4wuohMdQI4PDww=\n"
+	"— fuzz-us.example/log ndF0Uy36MPR1YMS6iXps/YlrNk2l4/xlWnpmkMJ8Zvw0mZfbJHHPwBmd1KE3RQ0In8bU+sxV9fyAEKKZSd9vB3hAPgE=\n"
 	;
 #endif

@@ -2,9 +2,10 @@
 # fuzz/rotation_seeds.sh — fuzz_checkpoint's node-key rotation (docs/amendments.md, "Rotating a
 # node key"): an amendment of the fixed fuzzing charter (fuzz/corpus/fuzz_charter/signed, its keys
 # in fuzz/corpus/fuzz_keyfile/) rotating us's node key from 2025-02-01, signed by every key it
-# needs, written into fuzz/fuzz_rotation.h; and two seeds of us's log: a checkpoint by the new
-# key, and one by the retired key cosigned by the witness before the rotation. The new key is
-# random, so every output changes together. Run after `make`; commit what changes.
+# needs, written into fuzz/fuzz_rotation.h; and seeds of us's log, for fuzz_checkpoint and (as
+# proofs of an entry) fuzz_proof: a checkpoint by the new key, and one by the retired key
+# cosigned by the witness before the rotation. The new key is random, so every output changes
+# together. Run after `make`; commit what changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 P=${PARLEY:-$PWD/build/parley}
@@ -35,3 +36,13 @@ printf 'fuzz-us.example/log\n5\nyjk9Apa+xeC43KuYO9H7fRRh9RLnJny4ljGtJv1m2Eg=\n' 
 "$P" note sign "$tmp/text" --key "$tmp/new.key" >"$C/rotation-new"
 "$P" note sign "$tmp/text" --key "$K/us-node.key" >"$tmp/old"
 "$P" note cosign "$tmp/old" --key "$K/witness.key" --time 2025-01-15T00:00:00Z >"$C/rotation-retired-cosigned"
+# fuzz_proof's: a proof of entry 7 ("entry 7") of us's log, its checkpoint by the retired key
+# cosigned by the witness before the rotation, and the same by the new key
+L=$tmp/log P2=fuzz/corpus/fuzz_proof
+"$P" log init "$L" --key "$K/us-node.key" >/dev/null
+for i in 0 1 2 3 4 5 6 7 8 9; do printf 'entry %s' "$i" >"$tmp/e$i"; done
+"$P" log append "$L" --key "$K/us-node.key" "$tmp"/e[0-9] >/dev/null
+"$P" note cosign "$L/checkpoint" --key "$K/witness.key" --time 2025-01-15T00:00:00Z >"$tmp/cp" && cp "$tmp/cp" "$L/checkpoint"
+"$P" log prove "$L" 7 >"$P2/rotation-retired-cosigned"
+"$P" note sign "$L/checkpoint" --key "$tmp/new.key" >"$tmp/cp" && cp "$tmp/cp" "$L/checkpoint"
+"$P" log prove "$L" 7 >"$P2/rotation-new"

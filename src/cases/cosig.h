@@ -72,7 +72,9 @@ size_t cosig_keys_of_log(const struct charter_history *h, const char *origin, st
  * cosignature that counts (as cosig_check_note_history judges) timestamped
  * before T: the proof that the key signed while it was in force, so a stolen
  * retired key cannot sign the party's log afterwards. A signature by a key in
- * force (or brought in later) counts as it is. Fills cp. Returns 0;
+ * force (or brought in later) counts as it is. A line by one of the party's
+ * node keys that does not verify is refused, as checkpoint_open refuses one by
+ * its key. Fills cp. Returns 0;
  * ERR_FORMAT or ERR_LIMIT if the note or its checkpoint does not parse,
  * ERR_NOTFOUND if its origin is no party's log, ERR_VERIFY naming why.
  */

@@ -385,13 +385,10 @@ static int write_proof(const char *out_dir, const struct charter_party *p, const
 {
 	struct buf b;
 	buf_init(&b, FORKPROOF_MAX);
-	int rc = 0;
-	if (memcmp(x->key.pub, y->key.pub, sizeof x->key.pub))
-		rc = err_set(ERR_VERIFY, "the two checkpoints are signed by two node keys of the log (%08x and %08x, around "
-					 "a rotation): a fork proof holds one key's",
-			     (unsigned)x->key.id, (unsigned)y->key.id);
-	else
-		rc = forkproof_format(&b, &x->key, x->note, x->note_len, y->note, y->note_len, root, proof, n, why);
+	/* each checkpoint with the line of the node key that signed it (two around a rotation) */
+	struct note_verifier keys[2] = {x->key, y->key};
+	int rc = forkproof_format_keys(&b, keys, memcmp(x->key.pub, y->key.pub, sizeof x->key.pub) ? 2 : 1, x->note,
+				       x->note_len, y->note, y->note_len, root, proof, n, why);
 	uint64_t s1 = x->cp.size < y->cp.size ? x->cp.size : y->cp.size, s2 = x->cp.size ^ y->cp.size ^ s1;
 	if (!rc && snprintf(path, pathsz, "%s/fork-%s-%" PRIu64 "-%" PRIu64 ".proof", out_dir, p->id, s1, s2) >= (int)pathsz)
 		rc = err_set(ERR_LIMIT, "--out path too long");
@@ -545,14 +542,14 @@ static int proof_from_evidence(const struct charter_history *h, const char *dir,
 		rc = err_set(ERR_VERIFY, "%s/recorded is not a checkpoint of a log of the charter", dir);
 		goto out;
 	}
-	/* by one of the party's node keys (the newest first) */
+	/* by the party's node keys (the newest first) */
 	struct node_key_span ks[HISTORY_NODE_KEYS_MAX];
-	size_t k = history_node_keys(h, cp.origin, ks, HISTORY_NODE_KEYS_MAX);
-	rc = ERR_VERIFY;
-	while (rc && k-- > 0) {
-		buf_reset(out);
-		rc = forkproof_format(out, &ks[k].key, rec.data, rec.len, shown.data, shown.len, NULL, NULL, 0, NULL);
-	}
+	struct note_verifier keys[HISTORY_NODE_KEYS_MAX];
+	size_t nk = history_node_keys(h, cp.origin, ks, HISTORY_NODE_KEYS_MAX);
+	for (size_t k = 0; k < nk; k++)
+		keys[k] = ks[nk - 1 - k].key;
+	buf_reset(out);
+	rc = forkproof_format_keys(out, keys, nk, rec.data, rec.len, shown.data, shown.len, NULL, NULL, 0, NULL);
 	if (rc)
 		rc = err_set(ERR_VERIFY, "%s: %s", dir, err_msg());
 out:
@@ -605,7 +602,8 @@ static int audit_verify(int argc, char **argv)
 		code = cli_fail("audit verify", err_wrap(rc, "%s", path));
 		goto out;
 	}
-	struct note_verifier logs[CHARTER_MAX_PARTIES];
+	struct note_verifier logs[CHARTER_MAX_PARTIES + HISTORY_NODE_KEYS_MAX];
+	size_t nlogs = c->nparties;
 	for (size_t i = 0; i < c->nparties; i++)
 		logs[i] = c->parties[i].node_key;
 	struct forkproof *fp = calloc(1, sizeof *fp);
@@ -618,29 +616,39 @@ static int audit_verify(int argc, char **argv)
 	int64_t retired = INT64_MAX;
 	const struct charter_party *lp = rc ? NULL : charter_party_of_log(c, fp->cp[0].origin);
 	if (lp) {
-		/* the node key of the log that signed it (docs/amendments.md, "Rotating a node key"), the newest first */
+		/* every node key the log has had, the newest first (docs/amendments.md, "Rotating a node key"); and the
+		 * retirement of the one that signed either checkpoint, if an amendment retired it */
 		struct node_key_span ks[HISTORY_NODE_KEYS_MAX];
-		struct note nt;
-		size_t nk = history_node_keys(&h, lp->node_key.name, ks, HISTORY_NODE_KEYS_MAX), found = 0;
-		if (note_parse(&nt, fp->note[0], fp->note_len[0]) == 0) {
+		size_t nk = history_node_keys(&h, lp->node_key.name, ks, HISTORY_NODE_KEYS_MAX);
+		for (size_t k = nk; k-- > 0;) {
+			if (k + 1 == nk)
+				logs[lp - c->parties] = ks[k].key;
+			else
+				logs[nlogs++] = ks[k].key;
+		}
+		for (int j = 0; j < 2; j++) {
+			struct note nt;
+			int found = 0;
+			if (note_parse(&nt, fp->note[j], fp->note_len[j]))
+				continue;
 			for (size_t k = nk; k-- > 0 && !found;)
 				for (size_t s = 0; s < nt.nsigs && !found; s++)
 					if (nt.sigs[s].id == ks[k].key.id && !strcmp(nt.sigs[s].name, ks[k].key.name) &&
 					    note_verify_sig(&nt, s, &ks[k].key, NULL) == 0) {
-						logs[lp - c->parties] = ks[k].key;
-						retired = ks[k].until;
 						found = 1;
+						if (ks[k].until < retired)
+							retired = ks[k].until;
 					}
 			note_release(&nt);
 		}
 	}
 	if (!rc)
-		rc = forkproof_verify(fp, logs, c->nparties, &l);
+		rc = forkproof_verify(fp, logs, nlogs, &l);
 	if (!rc && retired != INT64_MAX) {
 		char when[32];
 		syntax_format_time(retired, when);
-		rc = err_set(ERR_VERIFY, "both checkpoints are signed by %s's node key retired at %s, and a fork proof carries "
-					 "no cosignature to show they were signed before then",
+		rc = err_set(ERR_VERIFY, "a checkpoint is signed by %s's node key retired at %s, and a fork proof carries no "
+					 "cosignature to show it was signed before then",
 			     c->parties[l].id, when);
 	}
 	if (rc) {

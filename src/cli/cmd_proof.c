@@ -160,7 +160,7 @@ static int verify_with_history(const struct keys *k, const struct tlog_proof *p,
 		size_t first = i;
 		for (size_t j = 0; j < cs->nok; j++)
 			if (cs->ok[j].cosigner == cs->ok[i].cosigner &&
-			    (cs->ok[j].time < cs->ok[first].time || (cs->ok[j].time == cs->ok[first].time && j < first)))
+			    (cs->ok[j].time < cs->ok[first].time || (j < first && cs->ok[j].time == cs->ok[first].time)))
 				first = j;
 		if (first != i)
 			continue; /* each cosigner once, at its earliest */

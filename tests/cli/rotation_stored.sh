@@ -114,3 +114,14 @@ p4=$(ls "$D/aud4"/fork-us-*.proof 2>/dev/null | head -n 1)
 expect audit-verify-retired-key-proof-refused 1 "" "$PARLEY" audit verify "${p4:-/nonexistent}" --charter "$F/charter"
 grep -q "retired at 2021-08-01T00:00:00Z" "$T_OUT" && pass audit-verify-names-retirement || fail audit-verify-names-retirement "$(cat "$T_OUT")"
 expect audit-verify-founding-proof 0 "" "$PARLEY" audit verify "${p4:-/nonexistent}" --charter "$D/lone/charter"
+# a fork across the rotation: us's checkpoint by the retired key cosigned before it, the fork's by the
+# new key; found, and its proof carries each checkpoint's own key; audit verify refuses it, naming
+# the retirement (the proof carries no cosignature from before it)
+sign_us "$K/us-node.key" 2021-07-20T00:00:00Z
+expect audit-fork-across-rotation 1 "" "$PARLEY" audit --charter "$F/charter" --out "$D/aud5" "$S/us" "$S/fork"
+p5=$(ls "$D/aud5"/fork-us-*.proof 2>/dev/null | head -n 1)
+[ -n "$p5" ] && [ "$(grep -c "^— us.parley.example/log " "$p5")" = 2 ] && pass audit-two-key-proof-written ||
+	fail audit-two-key-proof-written "$(cat "$T_OUT")"
+expect audit-verify-two-key-proof-refused 1 "" "$PARLEY" audit verify "${p5:-/nonexistent}" --charter "$F/charter"
+grep -q "retired at 2021-08-01T00:00:00Z" "$T_OUT" && pass audit-verify-two-key-names-retirement ||
+	fail audit-verify-two-key-names-retirement "$(cat "$T_OUT")"

@@ -3,9 +3,9 @@
  * "Rotating a node key"): cosig_open_checkpoint on checkpoints signed here by
  * hand under a founding charter and an amendment rotating us's node key, and
  * the verifiers of stored checkpoints that follow it: receipts
- * (cosig_verify_proof), the log-set loader
- * (reports, `parley report verify`) on a fetch directory, and a bundle written
- * from it and loaded again.
+ * (cosig_verify_proof), a full audit (tlog_audit_with), the log-set loader
+ * (reports, `parley report verify`) on a fetch directory, and a bundle
+ * written from it and loaded again.
  */
 #include "cases_fixture.h"
 #include "base/fileio.h"
@@ -264,6 +264,14 @@ static void kept(const char *rel, struct tlog *t, uint64_t size, const struct no
 	buf_release(&note);
 }
 
+/* tlog_audit_with's judge: a checkpoint of us's log under H (as `parley demo`'s audits judge). */
+static int open_us(void *ctx, const uint8_t *note, size_t len, struct checkpoint *cp)
+{
+	(void)ctx;
+	int rc = cosig_open_checkpoint(&H, note, len, cp);
+	return rc ? rc : strcmp(cp->origin, US_LOG) ? ERR_VERIFY : 0;
+}
+
 static int load(const char *dir, struct logset **out)
 {
 	struct logset_options o = {0, 0, 2};
@@ -309,6 +317,11 @@ static void loader_and_bundle_follow_the_rotation(void)
 	kept("logs/us/checkpoint", t[0], n, &new_us.sign, NULL, 0);
 	kept("logs/us.checkpoints/2", t[0], 2, &x.us_node.sign, &ru_cos, T0 + 600);
 	kept("logs/us.checkpoints/5", t[0], 5, &x.us_node.sign, &un_cos, EFF - 1);
+	/* a full audit of us's log: its checkpoint judged under the history (the founding key alone refuses it) */
+	uint64_t audited = 0;
+	snprintf(path, sizeof path, "%s/logs/us", D);
+	CHECK(tlog_audit_with(path, open_us, NULL, &audited) == 0 && audited == n);
+	CHECK(tlog_audit(path, &x.charter.parties[0].node_key, &audited) == ERR_VERIFY);
 	struct logset *s;
 	CHECK(load(D, &s) == 0);
 	if (s) {
