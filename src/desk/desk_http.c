@@ -155,8 +155,12 @@ static void session_used(struct desk *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* 401: the session this cookie belonged to has ended; how to open a new one. */
-static void session_ended(struct desk *d, struct http_response *resp, int api, const char *why)
+static int serve_asset(const char *path, struct http_response *resp);
+
+/* 401: the session this cookie belonged to has ended; how to open a new one. The page itself (/) is served
+ * (with 401): it holds no case data, asks /api/session and says it in the officer's language. */
+static void session_ended(struct desk *d, const struct http_request *req, struct http_response *resp, int api,
+			  const char *why)
 {
 	char msg[512];
 	pthread_mutex_lock(&d->lock);
@@ -169,6 +173,11 @@ static void session_ended(struct desk *d, struct http_response *resp, int api, c
 		 !strcmp(why, "max") ? "--session-max" : "--session-idle");
 	if (api) {
 		desk_json(resp, 401, json_pack("{s:s, s:s, s:s}", "error", msg, "session", "ended", "reason", why));
+		return;
+	}
+	if (!strcmp(req->method, "GET") && !strcmp(req->path, "/") && !serve_asset(req->path, resp)) {
+		if (resp->status == 200)
+			resp->status = 401;
 		return;
 	}
 	static const char page[] =
@@ -299,7 +308,7 @@ void desk_serve(void *ctx, const struct http_request *req, struct http_response 
 	const char *why;
 	enum cookie_is ck = session_cookie(d, req, &why);
 	if (ck == COOKIE_ENDED) {
-		session_ended(d, resp, api, why);
+		session_ended(d, req, resp, api, why);
 		return;
 	}
 	if (ck != COOKIE_SESSION) {

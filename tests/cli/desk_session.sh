@@ -88,6 +88,8 @@ grep -qi '^Content-Type: application/json' "$D/headers" && grep -qi '^Content-Se
 	pass idle-ended-headers || fail idle-ended-headers "$(cat "$D/headers")"
 check idle-ended-post-401 401 "$(req IDLE POST /api/send -H "X-Parley-CSRF: $IDLE_CSRF" -H 'Content-Type: application/json' --data '{}')"
 check idle-ended-page-401 401 "$(req IDLE GET /)"
+grep -q 'src="/desk.js"' "$D/body" && pass idle-ended-page-is-the-app || fail idle-ended-page-is-the-app "$(head -c 300 "$D/body")"
+check idle-ended-other-path-401 401 "$(req IDLE GET /inbox)"
 grep -q "session has ended" "$D/body" && grep -q "new start link" "$D/body" && pass idle-ended-page-says-so ||
 	fail idle-ended-page-says-so "$(head -c 300 "$D/body")"
 # a cookie the desk never gave is still "no session" (403), not "ended"
@@ -124,3 +126,14 @@ check max-ended-401 401 "$(api MAX GET /api/session)"
 jcheck max-ended-json '.session == "ended" and .reason == "max" and (.error | test("--session-max"))'
 grep -q "session ended (it reached --session-max)" "$D/MAX.err" && pass max-stderr-says-why ||
 	fail max-stderr-says-why "$(cat "$D/MAX.err")"
+
+# --- in the browser: the page says the session ended and where the new link is ---
+. "$ROOT/tests/browser/setup.sh"
+if browser_setup; then
+	T_FILE=desk_session.sh PARLEY=$PARLEY KEY=$K/us.doj.key NODE=$US timeout 300 node "$ROOT/tests/browser/desk-session.mjs" >"$D/browser.out" 2>"$D/browser.err"
+	rc=$?
+	cat "$D/browser.out"
+	[ $rc -eq 0 ] || grep -q '^FAIL ' "$D/browser.out" || fail browser "exited with status $rc: $(tail -c 300 "$D/browser.err")"
+else
+	skip browser "$BROWSER_WHY"
+fi
