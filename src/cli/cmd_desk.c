@@ -1,19 +1,23 @@
 /*
  * parley desk --key KEYFILE --node URL [--listen 127.0.0.1:PORT] [--dir DIR] [--allow-remote]
- *             [--session-idle SECONDS] [--session-max SECONDS]
+ *             [--session-idle SECONDS] [--session-max SECONDS] [--no-sandbox]
  *
  * Runs the officers' web application for one agency (docs/desk.md) until
  * SIGINT or SIGTERM. Prints on stdout the start link:
  *   desk: http://127.0.0.1:PORT/start#SECRET
  * and the TAXII line; and, each time the session ends (idle, or past its
  * maximum), a new start link on a line of the same form (a note on stderr).
+ * The process is sandboxed once started (docs/desk.md "Sandbox") unless
+ * --no-sandbox.
  * Exit 0 stopped; 2 usage (a non-loopback --listen without --allow-remote),
  * or the key, node or address refused.
  */
 #include "cli/cli.h"
 #include "cli/util.h"
 #include "base/err.h"
+#include "base/logline.h"
 #include "desk/desk.h"
+#include "sys/sandbox.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -24,7 +28,7 @@
 
 static const char usage_line[] =
 	"usage: parley desk --key KEYFILE --node URL [--listen 127.0.0.1:PORT] [--dir DIR] [--allow-remote]\n"
-	"                   [--session-idle SECONDS] [--session-max SECONDS]";
+	"                   [--session-idle SECONDS] [--session-max SECONDS] [--no-sandbox]";
 
 static void help(void)
 {
@@ -43,7 +47,9 @@ static void help(void)
 	       "                    default: a temporary directory removed at exit\n"
 	       "  --session-idle S  the session ends after S seconds without a request (default 1800: 30 min)\n"
 	       "  --session-max S   and S seconds after it opened in any case (default 43200: 12 h); the desk then\n"
-	       "                    prints a new start link (desk: ...) to open. Each from 1 to 2592000 (30 days)\n\n"
+	       "                    prints a new start link (desk: ...) to open. Each from 1 to 2592000 (30 days)\n"
+	       "  --no-sandbox      do not confine the desk (no seccomp filter, no Landlock): a debugging aid\n"
+	       "                    for a desk killed by SIGSYS (docs/desk.md \"Sandbox\"), not for daily use\n\n"
 	       "Exit status: 0 stopped, 2 usage, or the key, node or address refused.\n",
 	       usage_line);
 }
@@ -100,6 +106,10 @@ int cmd_desk(int argc, char **argv)
 			c.allow_remote = 1;
 			continue;
 		}
+		if (!strcmp(a, "--no-sandbox")) {
+			c.no_sandbox = 1;
+			continue;
+		}
 		const char **slot = !strcmp(a, "--key")      ? &c.key_path
 				    : !strcmp(a, "--node")   ? &c.node_url
 				    : !strcmp(a, "--listen") ? &c.listen
@@ -133,6 +143,10 @@ int cmd_desk(int argc, char **argv)
 				"secret, the session, decrypted bodies and the TAXII credential cross the network in clear "
 				"(docs/desk.md \"What --allow-remote gives up\")\n",
 			c.listen);
+	if (c.no_sandbox)
+		logline_event(LOGLINE_WARN, "sandbox", "role", "desk", "seccomp", "off", "landlock", "off", "msg",
+			      "--no-sandbox: a debugging aid, not for daily use", LOGLINE_END);
+	sandbox_selftest(); /* the tests' hook (PARLEY_SANDBOX_SELFTEST): nothing without it */
 	printf("desk: %s\n", url);
 	printf("taxii: %s\n", desk_taxii_line(d));
 	fflush(stdout);

@@ -261,6 +261,11 @@ int desk_start(struct desk **out, const struct desk_config *c, char *url, size_t
 		{"GET", "/", 0, NULL, desk_serve, 1, 0},
 		{"POST", "/", DESK_REQUEST_MAX, NULL, desk_serve, 1, 0},
 	};
+	/* Landlock before the server's threads start (it binds the calling thread and those it starts later):
+	   the key was read (officer_open), and from now on only --dir and what the libraries read are open */
+	d->sandbox = (struct sandbox_paths){.dir = d->dir, .dir_removable = d->dir_is_temp};
+	if (!c->no_sandbox && (rc = sandbox_restrict_files(SANDBOX_DESK, &d->sandbox)))
+		goto fail;
 	if ((rc = http_start(&d->http, listen, routes, sizeof routes / sizeof routes[0], d, &lim)))
 		goto fail;
 	port = http_port(d->http);
@@ -280,6 +285,9 @@ int desk_start(struct desk **out, const struct desk_config *c, char *url, size_t
 		goto fail;
 	snprintf(d->taxii_line, sizeof d->taxii_line, "%s/taxii2/ collection %s, credential in %s/taxii.secret", origin,
 		 collection, d->dir);
+	/* then the seccomp filter on every thread, the server's too */
+	if (!c->no_sandbox && (rc = sandbox_apply(SANDBOX_DESK, &d->sandbox)))
+		goto fail;
 	*out = d;
 	return 0;
 fail:

@@ -41,6 +41,10 @@ struct desk_config {
 	 */
 	void (*on_new_link)(void *arg, const char *url, const char *why);
 	void *on_new_link_arg;
+	/* 1: no sandbox (--no-sandbox, a debugging aid). 0: desk_start confines the process (sys/sandbox.h, role
+	   SANDBOX_DESK): no_new_privs, Landlock to dir (set before the server's threads start), then the seccomp
+	   allow-list on every thread. For good: the process stays confined after desk_stop. */
+	int no_sandbox;
 };
 
 #define DESK_SESSION_IDLE_S 1800u   /* 30 minutes without a request */
@@ -58,9 +62,11 @@ int desk_listen_check(const char *listen, int allow_remote);
 
 /*
  * Opens the officer's client (officer_open: the key, the node, the charter),
- * makes the start secret and starts listening. url receives
- * "http://HOST:PORT/start#SECRET", the line `parley desk` prints.
- * ERR_USAGE / ERR_IO with the reason.
+ * makes the start secret and starts listening; unless c->no_sandbox, the
+ * process is sandboxed before it returns (docs/desk.md "Sandbox"). url
+ * receives "http://HOST:PORT/start#SECRET", the line `parley desk` prints.
+ * ERR_USAGE / ERR_IO with the reason (a sandbox that cannot be set up is an
+ * error: the desk never serves without the sandbox it was asked for).
  */
 int desk_start(struct desk **d, const struct desk_config *c, char *url, size_t urlsz);
 

@@ -10,6 +10,7 @@
 #include "desk/desk.h"
 #include "httpd/http.h"
 #include "officer/officer.h"
+#include "sys/sandbox.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -52,6 +53,7 @@ struct desk {
 	struct taxii_store *taxii;      /* the TAXII feed's objects (desk_taxii.c) */
 	int64_t taxii_filled;           /* monotonic seconds of the last fill (under lock) */
 	char taxii_line[PATH_MAX + 512]; /* what desk_taxii_line says */
+	struct sandbox_paths sandbox;   /* what Landlock lets it touch (dir points into d->dir) */
 };
 
 /* The request handler of every route (desk_http.c). */
