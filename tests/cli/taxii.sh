@@ -224,15 +224,16 @@ expect wrong-body-refused 0 " 1 refused, 0 failed" tget --key "$K/ru.gp.key" --n
 
 # --- one sender floods: its excess is dropped, another sender's evidence still appears ---
 # The store is shared by the channel's parties, each at most its share (docs/taxii.md "Filters and
-# limits"). With the store lowered to 40 objects (a share of 20 for us and for ru), us's envelopes above
-# (bundles of 22, 4, 4, 22 objects) go past us's share; ru.fsb's notice to ru.gp (4 new objects) still goes
-# in. Before the share, us's bundles filled the store and the fill failed ("would hold more than 40
-# objects"), ru.fsb's evidence never served.
+# limits"). With the store lowered to 24 objects (a share of 12 for us and for ru), us's envelopes above
+# (bundles of 22, 4, 4, 22 objects) go past us's share: the two of 22 are dropped; ru.fsb's notice to
+# ru.gp (a new version of an indicator) still goes in. Without the share, us's first bundles fill the
+# store and ru.fsb's never goes in (before the share: the fill failed, "would hold more than 24 objects";
+# with a share as large as the store: dropped).
 jq '.objects |= map(if .type == "indicator" then .modified = "2025-01-01T00:00:00.000Z" else . end)' "$STIX2" >"$D/fsb.stix"
 expect send-fsb-to-gp 0 "" "$PARLEY" send notice --key "$K/ru.fsb.key" --node $RU --to ru.gp \
 	--body "$V/notice-minimal.json" --evidence "$D/fsb.stix" --wait 15
 FSB_IND=$(jq -r '.objects[] | select(.type == "indicator") | .id' "$D/fsb.stix")
-expect flood-share 0 "over their sender's share" tget --key "$K/ru.gp.key" --node $RU --max-objects 40 \
+expect flood-share 0 "over their sender's share" tget --key "$K/ru.gp.key" --node $RU --max-objects 24 \
 	"$OBJ$FSB_IND/?match%5Bversion%5D=2025-01-01T00:00:00.000Z"
 [ "$(body | jq '.objects | length')" = 1 ] && pass flood-other-sender-served ||
 	fail flood-other-sender-served "$(body | head -c 200); $(head -c 300 "$T_ERR")"
