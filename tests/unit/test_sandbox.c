@@ -361,6 +361,11 @@ static int desk_waits(void)
 
 static void desk_wait4_sigsys(void)
 {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+	/* SANITIZE builds let every role call wait4 (LSan's exit-time check waits for its tracer) */
+	printf("SKIP test_sandbox.c:desk_wait4_sigsys: a SANITIZE build allows wait4 to every role\n");
+	return;
+#endif
 	CHECK(mkdir(desk_dir, 0700) == 0 || errno == EEXIST);
 	int st = desk_in_child(desk_waits);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
