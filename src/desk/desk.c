@@ -100,18 +100,18 @@ void desk_seen_key(const struct desk *d, char out[DESK_TOKEN_LEN + 1])
 	sodium_memzero(k, sizeof k);
 }
 
-int64_t desk_now(void)
+int64_t desk_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 const char *desk_session_expire_locked(struct desk *d, int64_t now, char *url, size_t urlsz)
 {
 	if (!d->has_session)
 		return NULL;
-	const char *why = now - d->opened >= (int64_t)d->max_s ? "max" : now - d->used >= (int64_t)d->idle_s ? "idle" : NULL;
+	const char *why = now - d->opened >= (int64_t)d->max_s * 1000 ? "max" : now - d->used >= (int64_t)d->idle_s * 1000 ? "idle" : NULL;
 	if (!why)
 		return NULL;
 	/* the ended cookie is kept only to say "ended" (401) rather than "no session" (403): it opens nothing */
@@ -137,7 +137,7 @@ void desk_tick(struct desk *d)
 {
 	char url[256];
 	pthread_mutex_lock(&d->lock);
-	const char *why = desk_session_expire_locked(d, desk_now(), url, sizeof url);
+	const char *why = desk_session_expire_locked(d, desk_now_ms(), url, sizeof url);
 	pthread_mutex_unlock(&d->lock);
 	if (why)
 		desk_announce_link(d, url, why);

@@ -132,7 +132,7 @@ static enum cookie_is session_cookie(struct desk *d, const struct http_request *
 	if (!c || http_header_count(req, "Cookie") != 1 || desk_cookie_value(c, d->cookie, v, sizeof v))
 		return COOKIE_NONE;
 	pthread_mutex_lock(&d->lock);
-	const char *new_link = desk_session_expire_locked(d, desk_now(), url, sizeof url);
+	const char *new_link = desk_session_expire_locked(d, desk_now_ms(), url, sizeof url);
 	enum cookie_is r = d->has_session && same_token(v, d->session) ? COOKIE_SESSION
 			   : d->ended[0] && same_token(v, d->ended)     ? COOKIE_ENDED
 									: COOKIE_NONE;
@@ -151,7 +151,7 @@ static enum cookie_is session_cookie(struct desk *d, const struct http_request *
 static void session_used(struct desk *d)
 {
 	pthread_mutex_lock(&d->lock);
-	d->used = desk_now();
+	d->used = desk_now_ms();
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -233,7 +233,7 @@ void desk_api_start(struct desk *d, const struct http_request *req, struct http_
 		sodium_bin2base64(d->csrf, sizeof d->csrf, r + 32, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 		sodium_memzero(r, sizeof r);
 		d->has_session = 1;
-		d->opened = d->used = desk_now();
+		d->opened = d->used = desk_now_ms();
 		snprintf(resp->extra_header, sizeof resp->extra_header,
 			 "Set-Cookie: %s=%s; HttpOnly; SameSite=Strict; Path=/", d->cookie, d->session);
 	}

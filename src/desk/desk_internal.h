@@ -31,9 +31,9 @@ struct desk {
 	int has_session;
 	char session[DESK_TOKEN_LEN + 1];
 	char csrf[DESK_TOKEN_LEN + 1];
-	/* the session's life (docs/desk.md "The session's life"): monotonic seconds, under lock */
-	unsigned idle_s, max_s;
-	int64_t opened, used;           /* when the session opened, when an API request last passed every check */
+	/* the session's life (docs/desk.md "The session's life"), under lock */
+	unsigned idle_s, max_s;         /* seconds */
+	int64_t opened, used;           /* desk_now_ms() when the session opened, when an API request last passed every check */
 	char ended[DESK_TOKEN_LEN + 1]; /* the cookie of the session that ended last ("" if none): answered 401 */
 	const char *ended_why;          /* "idle" or "max" */
 	char start_base[128];           /* "http://HOST:PORT/start#": a new link is this and the new secret */
@@ -71,10 +71,10 @@ void desk_api_report(struct desk *d, const struct http_request *req, const char 
 /* POST /api/statement/<step> (desk_statement.c). */
 void desk_api_statement(struct desk *d, const struct http_request *req, const char *step, struct http_response *resp);
 
-/* Monotonic seconds (the session's clock). */
-int64_t desk_now(void);
+/* Monotonic milliseconds (the session's clock). */
+int64_t desk_now_ms(void);
 /*
- * Under d->lock: if the session is past its idle time or maximum at now, ends
+ * Under d->lock: if the session is past its idle time or maximum at now (desk_now_ms), ends
  * it (its cookie kept in d->ended to answer 401), makes a new start secret and
  * writes the new link into url (urlsz > 0) and returns why ("idle", "max");
  * else NULL. The caller calls d->on_new_link after unlocking.
