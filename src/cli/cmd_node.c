@@ -12,7 +12,7 @@
 #include "cli/opts.h"
 #include "cli/util.h"
 #include "node/node.h"
-#include "node/sandbox.h"
+#include "sys/sandbox.h"
 #include "node/submit.h"
 #include "node/witness_server.h"
 

@@ -2,7 +2,7 @@
  * keeper_client — starting the keeper and asking it (keeper_client.h).
  */
 #include "node/keeper_client.h"
-#include "node/sandbox.h"
+#include "sys/sandbox.h"
 #include "base/enc.h"
 #include "base/err.h"
 #include "base/logline.h"

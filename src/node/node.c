@@ -283,7 +283,7 @@ static int start(struct node *n)
 	int listen_fd = -1;
 	if ((rc = url_listen_check(n->me->url, listen, n->o.listen != NULL)) || (rc = http_listen(listen, &listen_fd)))
 		return rc;
-	/* directories made at run time must exist before Landlock fixes what may be touched (node/sandbox.h) */
+	/* directories made at run time must exist before Landlock fixes what may be touched (sys/sandbox.h) */
 	static const char *const made_later[] = {"amendments", "tmp"};
 	for (size_t i = 0; i < sizeof made_later / sizeof made_later[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", n->dir, made_later[i]);

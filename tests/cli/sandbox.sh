@@ -1,4 +1,4 @@
-# The sandbox (src/node/sandbox.h, docs/operations.md "Sandbox"): a forbidden
+# The sandbox (src/sys/sandbox.h, docs/operations.md "Sandbox"): a forbidden
 # system call kills the node and the witness by SIGSYS, and the same call
 # without the filter (--no-sandbox) does not; Landlock refuses files outside
 # the node's directory, its key file and the keeper's state (SKIP where the kernel lacks it); the
