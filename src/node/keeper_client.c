@@ -72,7 +72,7 @@ static void keeper_child(int fd, pid_t parent, const char *dir, int sandbox, int
 	/*
 	 * The sandbox, once the key, the charter and the state are read: reads
 	 * beneath DIR (the tiles of DIR/log, DIR/peers, DIR/witness), writes
-	 * beneath DIR/keeper, its socket and stderr (src/node/sandbox.h).
+	 * beneath DIR/keeper, its socket and stderr (src/sys/sandbox.h).
 	 */
 	char state[PATH_MAX + 16];
 	snprintf(state, sizeof state, "%s/keeper", dir);

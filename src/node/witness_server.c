@@ -383,7 +383,7 @@ int witness_server_start(const char *dir, const char *listen, int (*confine)(voi
 	if (!rc && !(rc = note_signer_retype(&s->cosigner, &s->key.sign, NOTE_COSIGNATURE)))
 		rc = witness_open(&s->w, path, &s->cosigner, logs, s->charter.nparties);
 	free(spans);
-	/* made before the confinement fixes what may be touched (node/sandbox.h) */
+	/* made before the confinement fixes what may be touched (sys/sandbox.h) */
 	snprintf(path, sizeof path, "%s/amendments", dir);
 	if (!rc && mkdir(path, 0755) && errno != EEXIST)
 		rc = err_set(ERR_IO, "%s: %s", path, strerror(errno));
