@@ -170,6 +170,7 @@ int cmd_node(int argc, char **argv)
 	o.http_connections = (unsigned)conns;
 	o.confine = confine, o.confine_ctx = &c;
 	o.keeper_sandbox = !c.no_sandbox;
+	o.keeper_user = c.user, o.keeper_allow_root = c.allow_root;
 	struct node *n;
 	cli_block_stop_signals();
 	if ((rc = node_start(&o, &n))) {

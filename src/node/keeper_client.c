@@ -47,7 +47,7 @@ struct keeper_client {
 #define SOCKBUF (KEEPER_MSG_MAX + 65536)
 
 /* In the child: the keeper's process, from fork to exit. */
-static void keeper_child(int fd, pid_t parent, const char *dir, int sandbox, int64_t handover)
+static void keeper_child(int fd, pid_t parent, const char *dir, const struct keeper_start *how)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 		_exit(2);
@@ -59,9 +59,12 @@ static void keeper_child(int fd, pid_t parent, const char *dir, int sandbox, int
 	struct keeper *k;
 	struct buf first;
 	buf_init(&first, KEEPER_ANSWER_MAX);
-	int rc = keeper_open(&k, dir);
+	/* root's rights are dropped before anything is read: the files are the service user's (operations.md) */
+	int rc = sandbox_drop_user(how->user, how->allow_root, dir);
 	if (!rc)
-		keeper_set_handover(k, handover);
+		rc = keeper_open(&k, dir);
+	if (!rc)
+		keeper_set_handover(k, how->handover);
 	uint8_t status = KEEPER_STATUS;
 	if (rc) {
 		buf_append_byte(&first, (uint8_t)-rc);
@@ -77,7 +80,7 @@ static void keeper_child(int fd, pid_t parent, const char *dir, int sandbox, int
 	char state[PATH_MAX + 16];
 	snprintf(state, sizeof state, "%s/keeper", dir);
 	struct sandbox_paths sp = {.dir = dir, .state_dir = state};
-	if (sandbox && sandbox_apply(SANDBOX_KEEPER, &sp)) {
+	if (how->sandbox && sandbox_apply(SANDBOX_KEEPER, &sp)) {
 		buf_append_byte(&first, (uint8_t)-ERR_IO);
 		buf_append_str(&first, err_msg());
 		send(fd, first.data, first.len, MSG_NOSIGNAL);
@@ -168,7 +171,7 @@ static ssize_t receive(struct keeper_client *k)
 	return n;
 }
 
-int keeper_client_start(struct keeper_client **out, const char *dir, int sandbox, int64_t handover)
+int keeper_client_start(struct keeper_client **out, const char *dir, const struct keeper_start *how)
 {
 	*out = NULL;
 	struct keeper_client *k = calloc(1, sizeof *k);
@@ -199,7 +202,7 @@ int keeper_client_start(struct keeper_client **out, const char *dir, int sandbox
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		keeper_child(sv[1], parent, dir, sandbox, handover);
+		keeper_child(sv[1], parent, dir, how);
 	}
 	close(sv[1]);
 	k->fd = sv[0];

@@ -24,15 +24,24 @@ struct keeper_client;
 
 /*
  * Forks the keeper of node directory dir, which reads the key file itself
- * and then, if sandbox, confines itself (sandbox_apply(SANDBOX_KEEPER):
+ * and then, if how->sandbox, confines itself (sandbox_apply(SANDBOX_KEEPER):
  * read-only beneath dir, read-write beneath dir/keeper, no new socket, no
  * process, no thread). Call it before this process has any thread (fork
  * copies only the caller), and keeper_client_watch once this process is
  * confined. The keeper dies with this process (PR_SET_PDEATHSIG). 0, or the
  * error (the keeper's own, if it could not start: a missing key, a bad charter).
- * handover: keeper_set_handover's seconds (the node's --max-skew).
+ * Started as root, the keeper switches to the service user before it reads
+ * anything (how->user, or 'parley'; refused like the node without one,
+ * unless how->allow_root), so the process that holds the key never keeps
+ * root's rights.
  */
-int keeper_client_start(struct keeper_client **out, const char *dir, int sandbox, int64_t handover);
+struct keeper_start {
+	int sandbox;        /* confine itself once its files are read (sandbox_apply(SANDBOX_KEEPER)) */
+	int64_t handover;   /* keeper_set_handover's seconds (the node's --max-skew) */
+	const char *user;   /* started as root: the user it switches to first, as the node does (sandbox_drop_user) */
+	int allow_root;     /* --allow-root: stay root when there is no user to switch to */
+};
+int keeper_client_start(struct keeper_client **out, const char *dir, const struct keeper_start *how);
 /*
  * Starts the thread that stops this process (SIGTERM to itself) when the
  * keeper dies. A thread of its own: the node starts it after its Landlock

@@ -205,7 +205,8 @@ static int start(struct node *n)
 	/* The keeper first, while this process has no thread: it reads the key file, this side never does. */
 	if (!n->o.max_skew)
 		n->o.max_skew = SUBMIT_DEFAULT_SKEW;
-	if ((rc = keeper_client_start(&n->keeper, n->dir, n->o.keeper_sandbox, n->o.max_skew)))
+	struct keeper_start how = {n->o.keeper_sandbox, n->o.max_skew, n->o.keeper_user, n->o.keeper_allow_root};
+	if ((rc = keeper_client_start(&n->keeper, n->dir, &how)))
 		return rc;
 	n->logkey = *keeper_client_log_key(n->keeper);
 	if ((rc = load_files(n)))

@@ -28,6 +28,8 @@ struct node_options {
 	int (*confine)(void *ctx, const char *dir);
 	void *confine_ctx;
 	int keeper_sandbox;     /* the keeper confines itself (sandbox_apply(SANDBOX_KEEPER)); 0 with --no-sandbox */
+	const char *keeper_user; /* started as root: the user the keeper switches to (--user; NULL: 'parley') */
+	int keeper_allow_root;  /* --allow-root */
 };
 
 struct node;

@@ -127,6 +127,13 @@ else
 	else
 		fail user-switch "$(grep Uid "/proc/$pid/status" 2>&1) $(tail -n 3 "$U/us.log")"
 	fi
+	# the keeper (the node's child) switched too, before it read the key: it never holds root's rights
+	kpid=$(pgrep -P "$pid" | head -n 1)
+	if [ -n "$kpid" ] && [ "$(awk '/^Uid:/ {print $2 $3 $4 $5}' "/proc/$kpid/status")" = 65534655346553465534 ]; then
+		pass keeper-user-switch
+	else
+		fail keeper-user-switch "keeper ${kpid:-not found}: $(grep Uid "/proc/$kpid/status" 2>&1)"
+	fi
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 	rm -rf "$U"
 fi

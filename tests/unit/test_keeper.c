@@ -36,6 +36,7 @@ static struct keyfile us, ru, fbi, fsb, other;
 static struct note_verifier us_v, us_cos, ru_v;
 static struct charter charter;
 static struct keeper_client *kc;
+static const struct keeper_start keeper_how = {1, NODE_KEY_HANDOVER, NULL, 1}; /* as root in tests: --allow-root */
 static struct tlog *rulog; /* the peer's own log (the test holds its key) */
 
 static void vkey(const struct keyfile *k, uint8_t type, char *out, size_t n)
@@ -141,7 +142,7 @@ static struct tlog *ourlog;
 
 static void test_starts_and_tells_the_key(void)
 {
-	CHECK(keeper_client_start(&kc, dir, 1, NODE_KEY_HANDOVER) == 0);
+	CHECK(keeper_client_start(&kc, dir, &keeper_how) == 0);
 	CHECK(kc && !strcmp(keeper_client_log_key(kc)->name, US_LOG));
 	CHECK(kc && !memcmp(keeper_client_log_key(kc)->pub, us_v.pub, 32));
 	struct buf b;
@@ -659,7 +660,7 @@ static void test_torn_write_at_every_byte(void)
 	buf_init(&st_after, 4096);
 	buf_init(&st, 4096);
 	if (!kc)
-		CHECK(keeper_client_start(&kc, dir, 1, NODE_KEY_HANDOVER) == 0);
+		CHECK(keeper_client_start(&kc, dir, &keeper_how) == 0);
 	snprintf(scratch, sizeof scratch, "%s/torn", dir);
 	snprintf(path, sizeof path, "%s/keeper", scratch);
 	CHECK(mkdir_p(path, 0700) == 0);
@@ -733,7 +734,7 @@ static void test_state_survives_restart(void)
 {
 	keeper_client_stop(kc);
 	kc = NULL;
-	CHECK(keeper_client_start(&kc, dir, 1, NODE_KEY_HANDOVER) == 0);
+	CHECK(keeper_client_start(&kc, dir, &keeper_how) == 0);
 	CHECK_EQ_INT(keeper_client_cosigned(kc, RU_LOG), 10);
 	struct buf text, note;
 	merkle_hash root;
@@ -777,7 +778,7 @@ static void test_roll_forward_after_crash(void)
 	tlog_close(ourlog);
 	ourlog = NULL;
 	keeper_client_stop(kc);
-	CHECK(keeper_client_start(&kc, dir, 1, NODE_KEY_HANDOVER) == 0);
+	CHECK(keeper_client_start(&kc, dir, &keeper_how) == 0);
 	memset(&head, 0, sizeof head);
 	snprintf(head.origin, sizeof head.origin, "%s", US_LOG);
 	CHECK(keeper_client_signed(kc, &head.size, head.root) == 1);
@@ -794,7 +795,7 @@ static void test_roll_forward_after_crash(void)
 	tlog_close(ourlog);
 	ourlog = NULL;
 	keeper_client_stop(kc);
-	CHECK(keeper_client_start(&kc, dir, 1, NODE_KEY_HANDOVER) == 0);
+	CHECK(keeper_client_start(&kc, dir, &keeper_how) == 0);
 	CHECK(keeper_client_signed(kc, &head.size, head.root) == 1 && head.size == 335);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s' && mv '%s.old' '%s'", path, path, path);
 	CHECK(system(cmd) == 0);
@@ -825,7 +826,7 @@ static void test_torn_or_damaged_state(void)
 	int older = strtoull(s0 + 4, NULL, 10) < strtoull(s1 + 4, NULL, 10) ? 0 : 1;
 	b.data[older * 8192 + 40] ^= 1; /* torn */
 	CHECK(file_write_atomic(state, b.data, b.len, 0600, 0) == 0);
-	CHECK(keeper_client_start(&kc, dir, 1, NODE_KEY_HANDOVER) == 0);
+	CHECK(keeper_client_start(&kc, dir, &keeper_how) == 0);
 	CHECK(kc && keeper_client_cosigned(kc, RU_LOG) == 10);
 	struct buf text, note;
 	merkle_hash root;
@@ -839,10 +840,10 @@ static void test_torn_or_damaged_state(void)
 	kc = NULL;
 	b.data[(1 - older) * 8192 + 40] ^= 1; /* both */
 	CHECK(file_write_atomic(state, b.data, b.len, 0600, 0) == 0);
-	CHECK(keeper_client_start(&k2, dir, 1, NODE_KEY_HANDOVER) != 0 && k2 == NULL);
+	CHECK(keeper_client_start(&k2, dir, &keeper_how) != 0 && k2 == NULL);
 	CHECK_MSG("damaged");
 	CHECK(file_write_atomic(state, "parley keeper state v1\nsigned x\n", 32, 0600, 0) == 0);
-	CHECK(keeper_client_start(&k2, dir, 1, NODE_KEY_HANDOVER) != 0 && k2 == NULL);
+	CHECK(keeper_client_start(&k2, dir, &keeper_how) != 0 && k2 == NULL);
 	CHECK_MSG("not a keeper state");
 	buf_release(&b);
 	buf_release(&text);
@@ -881,7 +882,7 @@ static void test_first_state_from_witness(void)
 	buf_init(&resp, 4096);
 	buf_init(&line, 1024);
 	unlink(state);
-	CHECK(keeper_client_start(&kc, dir, 1, NODE_KEY_HANDOVER) == 0);
+	CHECK(keeper_client_start(&kc, dir, &keeper_how) == 0);
 	CHECK_EQ_INT(keeper_client_cosigned(kc, RU_LOG), 0);
 	snprintf(wdir, sizeof wdir, "%s/witness", dir);
 	wl.key = ru_v;
@@ -894,7 +895,7 @@ static void test_first_state_from_witness(void)
 	witness_close(w);
 	keeper_client_stop(kc);
 	unlink(state);
-	CHECK(keeper_client_start(&kc, dir, 1, NODE_KEY_HANDOVER) == 0);
+	CHECK(keeper_client_start(&kc, dir, &keeper_how) == 0);
 	CHECK_EQ_INT(keeper_client_cosigned(kc, RU_LOG), 12);
 	CHECK(cosign(11, r11, &ru.sign, NULL, 0, &line) == ERR_VERIFY);
 	CHECK_MSG("rollback");
