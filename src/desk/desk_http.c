@@ -55,6 +55,16 @@ void desk_json(struct http_response *resp, int status, json_t *j)
 	resp->cache_control = "no-store";
 }
 
+/* A short fixed HTML page as the whole answer, never cached. */
+static void static_page(struct http_response *resp, int status, const char *page, size_t len)
+{
+	buf_reset(&resp->body);
+	buf_append(&resp->body, page, len);
+	resp->status = status;
+	resp->content_type = "text/html; charset=utf-8";
+	resp->cache_control = "no-store";
+}
+
 /* The short page every path answers without a session (docs/desk.md). */
 static void forbidden_page(struct http_response *resp)
 {
@@ -64,11 +74,7 @@ static void forbidden_page(struct http_response *resp)
 		"<p>This desk serves nothing without the session its start link opens. Open the URL that the "
 		"<code>parley desk</code> command printed (<code>desk: http://127.0.0.1:PORT/start#...</code>) in this "
 		"browser. The link works once; restart <code>parley desk</code> for a new one.</p></body></html>\n";
-	buf_reset(&resp->body);
-	buf_append(&resp->body, page, sizeof page - 1);
-	resp->status = 403;
-	resp->content_type = "text/html; charset=utf-8";
-	resp->cache_control = "no-store";
+	static_page(resp, 403, page, sizeof page - 1);
 }
 
 static void refuse(struct http_response *resp, int api, const char *msg)
@@ -186,11 +192,7 @@ static void session_ended(struct desk *d, const struct http_request *req, struct
 		"<p>A session ends after a time without use and after a maximum length. The <code>parley desk</code> "
 		"command has printed a new start link (its latest line <code>desk: http://127.0.0.1:PORT/start#...</code>): "
 		"open it in this browser.</p></body></html>\n";
-	buf_reset(&resp->body);
-	buf_append(&resp->body, page, sizeof page - 1);
-	resp->status = 401;
-	resp->content_type = "text/html; charset=utf-8";
-	resp->cache_control = "no-store";
+	static_page(resp, 401, page, sizeof page - 1);
 }
 
 /* The session's token: the X-Parley-CSRF header, or (a GET: the page's download links) the csrf argument. */
