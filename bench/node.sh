@@ -32,7 +32,8 @@
 #
 # Trial knobs (not used by make bench): CONNS (default 256) concurrent clients;
 # ALONE=1 runs the sender alone, without the recipient, the witness and receipts;
-# PERF=FILE writes a `perf record --call-graph dwarf` profile of the sender during the submissions.
+# PERF=FILE writes a `perf record --call-graph dwarf` profile of the sender during the submissions;
+# COST_ONLY=1 stops after the submissions and the sender's cost (no tiles, no idle receipts).
 #
 # Every process started here is stopped, and the work directory removed, on exit.
 set -euo pipefail
@@ -122,7 +123,7 @@ fi
 curl -sf "$US/metrics" | awk '
 	/^parley_batches_total / { b = $2 } /^parley_appended_total / { e = $2 } /^parley_commit_seconds_total / { s = $2 }
 	END { if (b > 0) printf "# node us: %d entries in %d batches (%.0f per batch), commit %.2f ms per batch on average\n", e, b, e / b, s * 1000 / b }'
-
+[ "${COST_ONLY:-}" = 1 ] && exit 0
 
 # --- tiles: the node against nginx on the same files ---
 # First let the recipient finish its 'received' envelopes (one per submission), so that

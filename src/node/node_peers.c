@@ -438,7 +438,9 @@ static int entry_valid(struct node *n, struct peer *p, uint64_t i, const struct 
  */
 void node_make_received(struct node *n, struct peer *p, uint64_t upto)
 {
-	struct buf entry, text;
+	struct buf run, text;
+	const uint8_t *run_data[RECEIVED_CHUNK];
+	size_t run_len[RECEIVED_CHUNK];
 	struct buf *notes = malloc(RECEIVED_CHUNK * sizeof *notes);
 	const uint8_t **data = malloc(RECEIVED_CHUNK * sizeof *data);
 	size_t *len = malloc(RECEIVED_CHUNK * sizeof *len);
@@ -448,7 +450,7 @@ void node_make_received(struct node *n, struct peer *p, uint64_t upto)
 		node_log("cannot record deliveries of %s: out of memory", p->party->id);
 		goto out;
 	}
-	buf_init(&entry, TLOG_ENTRY_MAX);
+	buf_init(&run, (size_t)RECEIVED_CHUNK * TLOG_ENTRY_MAX);
 	buf_init(&text, ENVELOPE_MAX_SIZE);
 	for (size_t k = 0; k < RECEIVED_CHUNK; k++)
 		buf_init(&notes[k], ENVELOPE_MAX_SIZE);
@@ -458,10 +460,19 @@ void node_make_received(struct node *n, struct peer *p, uint64_t upto)
 	int stop = 0;
 	for (uint64_t i = p->received_upto; i < upto && !stop;) {
 		size_t k = 0;
-		int rc = 0;
-		for (; i < upto && k < RECEIVED_CHUNK; i++) {
+		/* the next entries, read a bundle at a time (not a bundle read per entry) */
+		uint64_t run_first = i;
+		size_t run_n = upto - i < RECEIVED_CHUNK ? (size_t)(upto - i) : RECEIVED_CHUNK;
+		int rc = node_read_run(p->mirror, run_first, run_n, &run, run_data, run_len);
+		if (rc) {
+			node_log("cannot record deliveries of %s from #%" PRIu64 ": %s", p->party->id, i, err_msg());
+			break; /* received_upto stays at i: retried by the poller */
+		}
+		for (; i < run_first + run_n && k < RECEIVED_CHUNK; i++) {
 			struct envelope e;
-			if (tlog_read_entry(p->mirror, i, &entry) || envelope_parse(&e, entry.data, entry.len))
+			const uint8_t *ed = run_data[i - run_first];
+			size_t el = run_len[i - run_first];
+			if (envelope_parse(&e, ed, el))
 				continue;
 			int mine = e.f.kind != ENV_RECEIVED && addressed_to_me(n, &e.f) && entry_valid(n, p, i, &e);
 			struct envelope_fields r;
@@ -477,7 +488,7 @@ void node_make_received(struct node *n, struct peer *p, uint64_t upto)
 				r.has_ref = 1;
 				snprintf(r.ref.origin, sizeof r.ref.origin, "%s", p->party->node_key.name);
 				r.ref.index = i;
-				merkle_leaf_hash(entry.data, entry.len, r.ref.leaf);
+				merkle_leaf_hash(ed, el, r.ref.leaf);
 			}
 			envelope_release(&e);
 			if (!mine)
@@ -486,7 +497,7 @@ void node_make_received(struct node *n, struct peer *p, uint64_t upto)
 			buf_reset(&notes[k]);
 			rc = envelope_format(&r, &text);
 			if (!rc)
-				rc = keeper_client_sign_received(n->keeper, text.data, text.len, entry.data, entry.len,
+				rc = keeper_client_sign_received(n->keeper, text.data, text.len, ed, el,
 								 &notes[k]);
 			if (rc)
 				break; /* i stays: made again next round */
@@ -517,7 +528,7 @@ void node_make_received(struct node *n, struct peer *p, uint64_t upto)
 		p->received_upto = next;
 	}
 	pthread_mutex_unlock(&p->lock);
-	buf_release(&entry);
+	buf_release(&run);
 	buf_release(&text);
 	for (size_t k = 0; k < RECEIVED_CHUNK; k++)
 		buf_release(&notes[k]);
