@@ -9,6 +9,7 @@
 #include "crypto/sha256.h"
 #include "exchange/envelope.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* A small body waiting for the next flush. */
@@ -53,6 +55,7 @@ struct bodies {
 	char db_path[PATH_MAX];
 	int dirfd;
 	int sync_later;
+	int small_files; /* the directory may hold a body file of at most BODIES_INLINE_MAX bytes (see bodies_open) */
 
 	pthread_mutex_t stage_lock;
 	struct staged *staged;
@@ -70,6 +73,8 @@ struct bodies {
 	size_t ntombstones;
 	sqlite3_stmt *del;
 };
+
+static int has_sized(struct bodies *b, const uint8_t hash[32], size_t len);
 
 static int db_error(sqlite3 *db, const char *what)
 {
@@ -127,6 +132,33 @@ static int check_db(struct bodies *b)
 		       b->db_path, why);
 }
 
+/*
+ * 1 if dirfd holds a body file (named by 64 hex digits) of at most
+ * BODIES_INLINE_MAX bytes: an older version wrote every body as a file, and
+ * a crash may leave a large one short. Stops at the first; without one, a
+ * small body is never looked for as a file (no failed openat per submission).
+ */
+static int find_small_files(int dirfd)
+{
+	int fd = dup(dirfd), found = 0;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 1; /* unknown: look for files, as before */
+	}
+	struct dirent *e;
+	while (!found && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n != 64 || strspn(e->d_name, "0123456789abcdef") != 64)
+			continue;
+		struct stat st;
+		found = fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || st.st_size <= (off_t)BODIES_INLINE_MAX;
+	}
+	closedir(d);
+	return found;
+}
+
 int bodies_open(struct bodies **out, const char *dir, int sync_later)
 {
 	*out = NULL;
@@ -143,6 +175,8 @@ int bodies_open(struct bodies **out, const char *dir, int sync_later)
 	int rc = mkdir_p(dir, 0755);
 	if (!rc && (b->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		rc = err_set(ERR_IO, "%s: %s", dir, strerror(errno));
+	if (!rc)
+		b->small_files = find_small_files(b->dirfd);
 	if (!rc)
 		rc = open_db(b, &b->w, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 	if (!rc)
@@ -294,7 +328,7 @@ int bodies_put_held(struct bodies *b, const uint8_t hash[32], const uint8_t *dat
 	pthread_mutex_lock(&b->hold_lock);
 	struct hold **slot = hold_slot(b, hash), *h = *slot;
 	if (!h) {
-		int stored = bodies_has(b, hash);
+		int stored = has_sized(b, hash, len);
 		if (!(h = calloc(1, sizeof *h))) {
 			rc = err_set(ERR_NOMEM, "out of memory");
 			goto out;
@@ -549,6 +583,22 @@ static int file_has(struct bodies *b, const uint8_t hash[32])
 	int ok = read_file_checked(b, hash, &data) == 0;
 	buf_release(&data);
 	return ok;
+}
+
+/* bodies_has, for a body of len bytes: a small one is looked for as a file only if the directory may hold such files. */
+static int has_sized(struct bodies *b, const uint8_t hash[32], size_t len)
+{
+	if (staged_has(b, hash))
+		return 1;
+	struct reader *r;
+	if (!reader_take(b, &r)) {
+		sqlite3_bind_blob(r->get, 1, hash, 32, SQLITE_STATIC);
+		int row = sqlite3_step(r->get) == SQLITE_ROW;
+		reader_give_back(b, r);
+		if (row)
+			return 1;
+	}
+	return len <= BODIES_INLINE_MAX && !b->small_files ? 0 : file_has(b, hash);
 }
 
 int bodies_has(struct bodies *b, const uint8_t hash[32])

@@ -47,7 +47,14 @@
 
 struct bodies;
 
-/* Opens (creating) the store in dir (the node's DIR/bodies). 0, ERR_IO. */
+/*
+ * Opens (creating) the store in dir (the node's DIR/bodies). 0, ERR_IO. It
+ * looks once for a body file of at most BODIES_INLINE_MAX bytes (an older
+ * version wrote every body as a file; a crash may leave a large one short):
+ * unless there is one, a small body is not looked for as a file when a
+ * submission's body is held (bodies_put_held), which saves a failed openat
+ * per submission.
+ */
 int bodies_open(struct bodies **out, const char *dir, int sync_later);
 /* Flushes what is staged, then closes. */
 void bodies_close(struct bodies *b);

@@ -263,6 +263,42 @@ static void test_refused_bodies_are_deleted(void)
 	bodies_close(b);
 }
 
+/*
+ * A small body stored as a file, as an older version stored every body: a
+ * refused submission of the same body must not delete it (the store looks
+ * for small bodies as files only when bodies_open found such a file).
+ */
+static void test_small_file_of_older_version_kept(void)
+{
+	char dir[PATH_MAX + 16];
+	snprintf(dir, sizeof dir, "%s/older", base);
+	static uint8_t d[2][BODIES_INLINE_MAX];
+	uint8_t h[2][32];
+	size_t n[2];
+	for (int i = 0; i < 2; i++) {
+		n[i] = body_make((uint64_t)(200 + i), d[i], sizeof d[i]);
+		sha256(d[i], n[i], h[i]);
+	}
+	CHECK(n[0] <= BODIES_INLINE_MAX && n[1] <= BODIES_INLINE_MAX);
+	for (int sync_later = 0; sync_later < 2; sync_later++) {
+		char path[PATH_MAX + 100], hex[65];
+		check_rmtree(dir);
+		CHECK(mkdir_p(dir, 0755) == 0);
+		hex_encode(hex, h[0], 32);
+		snprintf(path, sizeof path, "%s/%s", dir, hex);
+		CHECK(file_write_atomic(path, d[0], n[0], 0644, 1) == 0);
+		struct bodies *b;
+		CHECK(bodies_open(&b, dir, sync_later) == 0);
+		CHECK(bodies_put_held(b, h[0], d[0], n[0]) == 0 && bodies_flush(b) == 0);
+		CHECK(bodies_release(b, h[0], 0) == 0);
+		CHECK(bodies_has(b, h[0]) && access(path, F_OK) == 0);
+		/* one of this version, refused: deleted as ever */
+		CHECK(bodies_put_held(b, h[1], d[1], n[1]) == 0 && bodies_flush(b) == 0 && holds(b, d[1], n[1]));
+		CHECK(bodies_release(b, h[1], 0) == 0 && !bodies_has(b, h[1]));
+		bodies_close(b);
+	}
+}
+
 int main(void)
 {
 	if (check_tmpdir(base, sizeof base, "parley-bodies"))
@@ -271,6 +307,7 @@ int main(void)
 	RUN(test_short_file_is_not_stored);
 	RUN(test_kill_9_keeps_flushed_bodies);
 	RUN(test_refused_bodies_are_deleted);
+	RUN(test_small_file_of_older_version_kept);
 	check_rmtree(base);
 	CHECK_EXIT();
 }
