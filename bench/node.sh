@@ -118,6 +118,9 @@ if [ "${ALONE:-}" = 1 ]; then
 	echo "# cpu: node us $(cpu_s "${pids[0]}") s (user+system, since start); the sender alone"
 else
 	echo "# cpu: node us $(cpu_s "${pids[0]}") s, node ru $(cpu_s "${pids[1]}") s, witness $(cpu_s "${pids[2]}") s (user+system, since start)"
+	# the sender's children (its keeper), since start
+	kids=$(ps -o pid= --ppid "${pids[0]}" | tr -d ' ' | tr '\n' ' ')
+	[ -n "$kids" ] && echo "# cpu: the sender's children (the keeper):$(for k in $kids; do printf ' %s s' "$(cpu_s "$k")"; done) (user+system, since start)"
 fi
 # what the sender's metrics say of its batches (its own entries and the 'received' ones it made)
 curl -sf "$US/metrics" | awk '
