@@ -224,5 +224,6 @@ int main(int argc, char **argv)
 	close(sv.log_fd);
 	note_signer_release(&key);
 	history_release(&sv.history);
+	charter_release(&ch);
 	return 0;
 }
