@@ -27,7 +27,12 @@
  * bodies_release: a body whose every holder was refused, that no holder
  * committed, that was not stored before and was not also put without a hold
  * (a peer's body), is deleted again (unstaged, or its row and file removed),
- * so nothing of a refused submission is kept. Should that deletion fail (a
+ * so nothing of a refused submission is kept. Whether a small body was
+ * stored before is not looked up when it is held (a database read per
+ * submission): refused before its flush, only the staged copy goes; after
+ * it, the flush has noted whether its INSERT found the row already (then it
+ * is kept). Past 1,024 such notes outstanding, holds look it up again as
+ * they are made. Should that deletion fail (a
  * full disk), the body is remembered as refused for the rest of the run and
  * never served (bodies_refused, bodies_read). A body left by a crash between
  * its flush and its batch's commit is unreferenced: never named by an
