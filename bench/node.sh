@@ -25,6 +25,12 @@
 #       the node, then nginx serving the same directory (sendfile, no access
 #       log, one worker per core), alternately $ROUNDS times each, same wrk
 #       threads, connections and duration; the rates are the totals over the rounds.
+#   log_alone_cpu_us_per_envelope, log_alone_verify_cpu_us, log_alone_cost_in_verifies
+#       the floor under the sender's cost: the same submissions from the same
+#       clients to bench_logserver (the log's part of a submission alone: HTTP,
+#       the signature check, the sequencer and tile log with its syncfs and
+#       signed checkpoint, the proof; no body store, index, keeper or peers),
+#       its CPU from just before the first submission to the last answer.
 #   receipt_ms_idle_p50, receipt_ms_idle_p90
 #       last, on the same nodes left idle: $IDLE_N envelopes one at a time, 200 ms
 #       apart; from sending one to the sender's receipt for it carrying the
