@@ -19,6 +19,7 @@
 
 #include <dirent.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,6 +415,32 @@ int node_cosign(void *ctx, const struct checkpoint *old, const struct checkpoint
 }
 
 #define RECEIVED_CHUNK 256
+_Static_assert(RECEIVED_CHUNK <= NODE_RUN_MAX, "a chunk of 'received' is made from one run of entries");
+
+/*
+ * The run's entries one at a time, after its bundles could not be read whole:
+ * an entry that cannot be read is skipped (len[i] = SIZE_MAX), as the
+ * recorder always did, and the others are still recorded.
+ */
+static void read_run_each(struct peer *p, uint64_t first, size_t k, struct buf *all, const uint8_t **data,
+			  size_t *len)
+{
+	size_t off[RECEIVED_CHUNK];
+	struct buf e;
+	buf_init(&e, TLOG_ENTRY_MAX);
+	buf_reset(all);
+	for (size_t i = 0; i < k; i++) {
+		off[i] = all->len;
+		len[i] = SIZE_MAX;
+		if (tlog_read_entry(p->mirror, first + i, &e) == 0 && buf_append(all, e.data, e.len) == 0)
+			len[i] = e.len;
+		else
+			node_log("cannot read entry #%" PRIu64 " of the mirror of %s: %s", first + i, p->party->id, err_msg());
+	}
+	for (size_t i = 0; i < k; i++)
+		data[i] = all->data + off[i]; /* after the appends: the buffer may have moved */
+	buf_release(&e);
+}
 
 /*
  * 1 if entry i of p's log (parsed as e) deserves a 'received': valid (as
@@ -463,16 +490,14 @@ void node_make_received(struct node *n, struct peer *p, uint64_t upto)
 		/* the next entries, read a bundle at a time (not a bundle read per entry) */
 		uint64_t run_first = i;
 		size_t run_n = upto - i < RECEIVED_CHUNK ? (size_t)(upto - i) : RECEIVED_CHUNK;
-		int rc = node_read_run(p->mirror, run_first, run_n, &run, run_data, run_len);
-		if (rc) {
-			node_log("cannot record deliveries of %s from #%" PRIu64 ": %s", p->party->id, i, err_msg());
-			break; /* received_upto stays at i: retried by the poller */
-		}
+		if (node_read_run(p->mirror, run_first, run_n, &run, run_data, run_len))
+			read_run_each(p, run_first, run_n, &run, run_data, run_len);
+		int rc = 0;
 		for (; i < run_first + run_n && k < RECEIVED_CHUNK; i++) {
 			struct envelope e;
 			const uint8_t *ed = run_data[i - run_first];
 			size_t el = run_len[i - run_first];
-			if (envelope_parse(&e, ed, el))
+			if (el == SIZE_MAX || envelope_parse(&e, ed, el))
 				continue;
 			int mine = e.f.kind != ENV_RECEIVED && addressed_to_me(n, &e.f) && entry_valid(n, p, i, &e);
 			struct envelope_fields r;
