@@ -25,7 +25,7 @@ static void one(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(err_msg()[0] != 0);
 		return;
 	}
-	FUZZ_ASSERT(size > 0 && r.op >= KEEPER_STATUS && r.op <= KEEPER_SIGN_RECEIVED);
+	FUZZ_ASSERT(size > 0 && r.op >= KEEPER_STATUS && r.op <= KEEPER_RELOAD);
 	FUZZ_ASSERT(r.nproof <= KEEPER_PROOF_MAX && r.text_len <= KEEPER_TEXT_MAX && r.entry_len <= KEEPER_ENTRY_MAX);
 	FUZZ_ASSERT(inside(r.text, r.text_len, data, size) && inside(r.entry, r.entry_len, data, size));
 	struct buf again;

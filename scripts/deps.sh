@@ -7,7 +7,7 @@ packages=(
   build-essential pkg-config clang
   libsodium-dev libssl-dev libjansson-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev zlib1g-dev
   libsystemd-dev                      # sd_notify: readiness and watchdog under systemd (Type=notify)
-  libseccomp-dev                      # the node's and witness's seccomp filter (src/node/sandbox.c)
+  libseccomp-dev                      # the seccomp filter of the node, witness, keeper and desk (src/sys/sandbox.c)
   golang-go golang-golang-x-mod-dev   # the independent tlog/note checker (tests/go)
   age                                 # the independent age implementation (interop tests)
   nodejs npm                          # ajv, the independent STIX schema validator

@@ -16,6 +16,12 @@ if grep -rnE '#include "node/' src/officer src/net src/desk --include='*.c' --in
 	echo "lint: src/officer, src/net and src/desk must not include the node's server (src/node/)" >&2
 	status=1
 fi
+# src/sys (the sandbox) sits under both sides: it includes only src/base, never the node, the desk,
+# the officer side or the commands that use it.
+if grep -rnE '#include "(node|desk|officer|cli|witness|net|httpd)/' src/sys --include='*.c' --include='*.h' 2>/dev/null; then
+	echo "lint: src/sys is shared by the node and the desk: it may include only src/base" >&2
+	status=1
+fi
 if command -v cppcheck >/dev/null 2>&1; then
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem -I src src/ || status=1

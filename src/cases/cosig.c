@@ -1,6 +1,9 @@
 /* cosig — the cosignatures on a signed checkpoint, checked against the charter. */
 #include "cases/cosig.h"
 #include "base/err.h"
+#include "exchange/syntax.h"
+
+#include <inttypes.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,4 +99,98 @@ int cosig_check_note_history(const struct charter_history *h, const uint8_t *not
 size_t cosig_keys_of_log(const struct charter_history *h, const char *origin, struct note_verifier *v, size_t cap)
 {
 	return all_keys(history_roster(h), h, origin, v, cap);
+}
+
+int cosig_open_checkpoint(const struct charter_history *h, const uint8_t *note, size_t len, struct checkpoint *cp)
+{
+	struct node_key_span ks[HISTORY_NODE_KEYS_MAX];
+	struct note nt;
+	if (len > CHECKPOINT_MAX_SIZE)
+		return err_set(ERR_LIMIT, "checkpoint is larger than %d bytes", CHECKPOINT_MAX_SIZE);
+	int rc = note_parse(&nt, note, len);
+	if (rc)
+		return err_wrap(rc, "checkpoint");
+	if ((rc = checkpoint_parse_text(cp, nt.data, nt.text_len)))
+		goto out;
+	size_t nk = history_node_keys(h, cp->origin, ks, HISTORY_NODE_KEYS_MAX);
+	if (!nk) {
+		rc = err_set(ERR_NOTFOUND, "checkpoint of '%s', which is no party's log", cp->origin);
+		goto out;
+	}
+	int64_t retired = INT64_MIN; /* the latest retirement among the retired keys that signed */
+	int in_force = 0;
+	for (size_t s = 0; s < nt.nsigs; s++)
+		for (size_t k = 0; k < nk; k++) {
+			if (ks[k].key.id != nt.sigs[s].id || strcmp(ks[k].key.name, nt.sigs[s].name))
+				continue;
+			if (note_verify_sig(&nt, s, &ks[k].key, NULL)) {
+				/* as checkpoint_open: a line by one of the log's keys that does not verify is fatal */
+				rc = err_set(ERR_VERIFY, "checkpoint of '%s': the signature line by its node key %08x does not verify",
+					     cp->origin, (unsigned)nt.sigs[s].id);
+				goto out;
+			}
+			if (ks[k].until == INT64_MAX)
+				in_force = 1;
+			else if (ks[k].until > retired)
+				retired = ks[k].until;
+		}
+	if (in_force)
+		goto out; /* signed by the key in force: rc is 0 */
+	if (retired == INT64_MIN) {
+		rc = err_set(ERR_VERIFY, "checkpoint of '%s' is not signed by any node key that log has had", cp->origin);
+		goto out;
+	}
+	struct cosig_set cs;
+	if ((rc = cosig_check_note_history(h, note, len, &cs)))
+		goto out;
+	for (size_t i = 0; i < cs.nok; i++)
+		if (cs.ok[i].time < retired)
+			goto out; /* witnessed while the key was in force */
+	char when[32];
+	syntax_format_time(retired, when);
+	rc = err_set(ERR_VERIFY, "checkpoint of '%s' (size %" PRIu64 ") is signed by a node key retired at %s, and no "
+				 "cosignature shows it was signed before then",
+		     cp->origin, cp->size, when);
+out:
+	note_release(&nt);
+	return rc;
+}
+
+int cosig_verify_proof(const struct charter_history *h, const struct tlog_proof *p, const uint8_t *entry,
+		       size_t entry_len, const char *origin, const char *cosigner, int64_t *time, struct checkpoint *cp)
+{
+	int rc = cosig_open_checkpoint(h, p->checkpoint, p->checkpoint_len, cp);
+	if (rc)
+		return rc;
+	if (origin && strcmp(cp->origin, origin))
+		return err_set(ERR_VERIFY, "the proof's checkpoint is of the log %s, not %s", cp->origin, origin);
+	if (cosigner) {
+		struct cosig_set *cs = malloc(sizeof *cs);
+		int64_t first = INT64_MAX;
+		if (!cs)
+			return err_set(ERR_NOMEM, "out of memory");
+		if (!(rc = cosig_check_note_history(h, p->checkpoint, p->checkpoint_len, cs))) {
+			for (size_t i = 0; i < cs->nok; i++)
+				if (!strcmp(cs->ok[i].name, cosigner) && cs->ok[i].time < first)
+					first = cs->ok[i].time;
+			if (cs->nbad && !strcmp(cs->bad, cosigner))
+				rc = err_set(ERR_VERIFY, "the cosignature by %s on checkpoint %" PRIu64 " of %s does not verify",
+					     cosigner, cp->size, cp->origin);
+			else if (first == INT64_MAX)
+				rc = err_set(ERR_VERIFY, "checkpoint %" PRIu64 " of %s has no cosignature by %s that counts",
+					     cp->size, cp->origin, cosigner);
+		}
+		free(cs);
+		if (rc)
+			return rc;
+		if (time)
+			*time = first;
+	}
+	merkle_hash leaf;
+	merkle_leaf_hash(entry, entry_len, leaf);
+	if (merkle_verify_inclusion(p->index, cp->size, leaf, (const merkle_hash *)p->path, p->n, cp->root))
+		return err_set(ERR_VERIFY, "entry %" PRIu64 " is not in checkpoint %" PRIu64 " of %s (the inclusion proof "
+					   "does not lead to its root)",
+			       p->index, cp->size, cp->origin);
+	return 0;
 }

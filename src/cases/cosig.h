@@ -20,6 +20,7 @@
 #include "exchange/charter.h"
 #include "exchange/history.h"
 #include "tlog/checkpoint.h"
+#include "tlog/proof.h"
 
 #include <stdint.h>
 
@@ -62,5 +63,36 @@ int cosig_check_note_history(const struct charter_history *h, const uint8_t *not
  * history (each once, at most cap) into v; returns how many.
  */
 size_t cosig_keys_of_log(const struct charter_history *h, const char *origin, struct note_verifier *v, size_t cap);
+
+/*
+ * Opens a stored checkpoint of a party's log under the history (its log
+ * signature; docs/amendments.md, "Rotating a node key"): the note must carry
+ * a valid signature by one of the party's node keys (history_node_keys). A
+ * key an amendment retired at T counts only if the note also carries a
+ * cosignature that counts (as cosig_check_note_history judges) timestamped
+ * before T: the proof that the key signed while it was in force, so a stolen
+ * retired key cannot sign the party's log afterwards. A signature by a key in
+ * force (or brought in later) counts as it is. A line by one of the party's
+ * node keys that does not verify is refused, as checkpoint_open refuses one by
+ * its key. Fills cp. Returns 0;
+ * ERR_FORMAT or ERR_LIMIT if the note or its checkpoint does not parse,
+ * ERR_NOTFOUND if its origin is no party's log, ERR_VERIFY naming why.
+ */
+int cosig_open_checkpoint(const struct charter_history *h, const uint8_t *note, size_t len, struct checkpoint *cp);
+
+/*
+ * Verifies a parsed tlog-proof of entry in a party's log under the history,
+ * as a stored checkpoint (receipts, `parley proof verify --charter`): its
+ * checkpoint opens with cosig_open_checkpoint, its origin is origin's (NULL:
+ * any party's log), and the inclusion proof leads from the entry's leaf to
+ * its root. With cosigner (a key name: a party's log origin or a witness id),
+ * the checkpoint must also carry a cosignature by it that counts
+ * (cosig_check_note_history), and no line by it that fails; *time (may be
+ * NULL) receives the earliest such. Fills cp. 0; ERR_VERIFY naming what
+ * failed; ERR_FORMAT, ERR_LIMIT, ERR_NOTFOUND as cosig_open_checkpoint;
+ * ERR_NOMEM.
+ */
+int cosig_verify_proof(const struct charter_history *h, const struct tlog_proof *p, const uint8_t *entry,
+		       size_t entry_len, const char *origin, const char *cosigner, int64_t *time, struct checkpoint *cp);
 
 #endif

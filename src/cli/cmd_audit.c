@@ -5,8 +5,12 @@
  *   cosigned of its peers' logs at /checkpoints/<sha256(origin) hex>), each
  *   neutral witness (/checkpoints/<id>), and every other copy named (a URL or
  *   a local path of a checkpoint file or of a log directory). Each checkpoint
- *   must carry the log's signature (by the node key the charter names); the
- *   ones that do are compared per log. Two that cannot both be true are a
+ *   must carry the log's signature by a node key of the party, judged as a
+ *   stored checkpoint under the amendments beside the charter
+ *   (CHARTER's directory/amendments/) and those the parties' nodes serve
+ *   (cosig_open_checkpoint: one an amendment retired counts only with a
+ *   cosignature from before its retirement; docs/amendments.md); the ones
+ *   that do are compared per log. Two that cannot both be true are a
  *   fork: the same size with different roots, or two sizes where a source's
  *   tiles that give the larger checkpoint's root give another root than the
  *   smaller's at its size. A fork is written as a proof file (docs/reports.md,
@@ -17,21 +21,28 @@
  *   Checks a fork proof offline (PROOF: a proof file, or a witness's evidence
  *   directory conflicts/<origin hex>/<id>/). Exit 0 it shows a fork, 1 it does
  *   not (a signature that does not verify, the same root, two consistent
- *   checkpoints, a malformed proof), 2 usage or I/O.
+ *   checkpoints, a malformed proof, or both checkpoints signed by a node key
+ *   an amendment beside the charter retired: a proof carries the log's line
+ *   only, no cosignature to show they were signed before the retirement), 2
+ *   usage or I/O.
  */
 #include "base/enc.h"
 #include "base/err.h"
 #include "base/fileio.h"
+#include "cases/cosig.h"
 #include "cli/cli.h"
 #include "cli/util.h"
 #include "crypto/sha256.h"
 #include "exchange/charter.h"
+#include "exchange/history.h"
+#include "exchange/syntax.h"
 #include "net/client.h"
 #include "tlog/checkpoint.h"
 #include "tlog/tilepath.h"
 #include "witness/forkproof.h"
 
 #include <inttypes.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,11 +164,13 @@ struct obs {
 	struct checkpoint cp;
 	uint8_t note[CHECKPOINT_MAX_SIZE]; /* the log's signature line only */
 	size_t note_len;
+	struct note_verifier key;   /* the node key of that line */
 	size_t cosigners;           /* valid cosignatures by keys the charter names for the log */
 };
 
 struct audit {
 	struct charter *c;
+	struct charter_history h;   /* the charter and the amendments known (beside it, served by the nodes) */
 	struct client_session *cs;
 	struct obs *obs;
 	size_t nobs;
@@ -187,22 +200,36 @@ static void add(struct audit *a, const char *source, const char *tiles, const ui
 	}
 	struct obs *o = &a->obs[a->nobs];
 	struct buf clean, cos;
-	struct note_verifier vs[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
-	int ok[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES] = {0};
+	struct note_verifier vs[4 * (CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES)];
+	int ok[4 * (CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES)] = {0};
+	struct node_key_span ks[HISTORY_NODE_KEYS_MAX];
 	buf_init(&clean, CHECKPOINT_MAX_SIZE);
 	buf_init(&cos, CHECKPOINT_MAX_SIZE);
-	int rc = note_select(&clean, data, len, &p->node_key, 1, 0, NULL, NULL);
-	if (!rc)
-		rc = checkpoint_open(&o->cp, clean.data, clean.len, &p->node_key, NULL);
+	/* a node key of the party as a stored checkpoint is judged; then its line alone, the newest key's first */
+	int rc = cosig_open_checkpoint(&a->h, data, len, &o->cp);
+	if (!rc) {
+		size_t nk = history_node_keys(&a->h, cp.origin, ks, HISTORY_NODE_KEYS_MAX), k = nk;
+		rc = ERR_VERIFY;
+		while (rc && k-- > 0) {
+			buf_reset(&clean);
+			if (note_select(&clean, data, len, &ks[k].key, 1, 0, NULL, NULL) == 0 &&
+			    (rc = checkpoint_open(&o->cp, clean.data, clean.len, &ks[k].key, NULL)) == 0)
+				o->key = ks[k].key;
+		}
+	}
 	if (rc) {
 		printf("  %s: REFUSED, not signed by %s's log key: %s\n", source, p->id, err_msg());
 		a->refused = 1;
 	} else {
-		size_t nv = charter_cosigners_of_log(a->c, cp.origin, vs);
+		size_t nv = cosig_keys_of_log(&a->h, cp.origin, vs, sizeof vs / sizeof vs[0]);
 		o->cosigners = 0;
 		if (note_select(&cos, data, len, vs, nv, NOTE_KEEP_NEWEST, ok, NULL) == 0)
-			for (size_t i = 0; i < nv; i++)
-				o->cosigners += ok[i] != 0;
+			for (size_t i = 0; i < nv; i++) {
+				size_t j = 0;
+				while (j < i && !(ok[j] && !strcmp(vs[j].name, vs[i].name)))
+					j++;
+				o->cosigners += ok[i] && j == i; /* a cosigner once, whichever of its keys */
+			}
 		memcpy(o->note, clean.data, clean.len);
 		o->note_len = clean.len;
 		o->log = (size_t)(p - a->c->parties);
@@ -358,7 +385,10 @@ static int write_proof(const char *out_dir, const struct charter_party *p, const
 {
 	struct buf b;
 	buf_init(&b, FORKPROOF_MAX);
-	int rc = forkproof_format(&b, &p->node_key, x->note, x->note_len, y->note, y->note_len, root, proof, n, why);
+	/* each checkpoint with the line of the node key that signed it (two around a rotation) */
+	struct note_verifier keys[2] = {x->key, y->key};
+	int rc = forkproof_format_keys(&b, keys, memcmp(x->key.pub, y->key.pub, sizeof x->key.pub) ? 2 : 1, x->note,
+				       x->note_len, y->note, y->note_len, root, proof, n, why);
 	uint64_t s1 = x->cp.size < y->cp.size ? x->cp.size : y->cp.size, s2 = x->cp.size ^ y->cp.size ^ s1;
 	if (!rc && snprintf(path, pathsz, "%s/fork-%s-%" PRIu64 "-%" PRIu64 ".proof", out_dir, p->id, s1, s2) >= (int)pathsz)
 		rc = err_set(ERR_LIMIT, "--out path too long");
@@ -446,12 +476,51 @@ static int compare_log(struct audit *a, size_t l, const char *out_dir)
 }
 
 /*
+ * The charter's history: with the amendments beside it (CHARTER's
+ * directory/amendments/, as fetch directories, bundles and nodes keep them)
+ * when it is complete; ones that do not load are named and left out.
+ */
+static void load_history(struct charter_history *h, const struct charter *c, const char *charter_path)
+{
+	char dir[PATH_MAX];
+	history_init(h, c);
+	if (!charter_complete(c))
+		return;
+	snprintf(dir, sizeof dir, "%s", charter_path);
+	if (history_load_dir(h, dirname(dir))) {
+		printf("note: the amendments beside %s are left out: %s\n", charter_path, err_msg());
+		history_release(h);
+		history_init(h, c);
+	}
+}
+
+/* The amendments each party's node serves (GET /amendment/<n>) that extend the history (history_add). */
+static void learn_amendments(struct audit *a)
+{
+	struct buf b;
+	buf_init(&b, AMENDMENT_MAX_SIZE);
+	for (size_t i = 0; i < a->c->nparties && charter_complete(a->c); i++)
+		for (unsigned k = (unsigned)a->h.n + 1; k <= HISTORY_MAX; k++) {
+			char rel[32], where[LOCATION_MAX];
+			long status = 0;
+			int added = 0;
+			snprintf(rel, sizeof rel, "amendment/%u", k);
+			if (client_url(where, sizeof where, a->c->parties[i].url, rel) ||
+			    client_session_get(a->cs, where, &b, &status, 30) || status != 200 ||
+			    history_add(&a->h, b.data, b.len, &added) || !added)
+				break;
+		}
+	buf_release(&b);
+}
+
+/*
  * A witness's evidence kept before it wrote a proof file: recorded and shown,
  * two checkpoints of one size, made into a proof (the same checks follow).
  * ERR_VERIFY if they are not checkpoints signed by a log of the charter.
  */
-static int proof_from_evidence(const struct charter *c, const char *dir, struct buf *out)
+static int proof_from_evidence(const struct charter_history *h, const char *dir, struct buf *out)
 {
+	const struct charter *c = h->founding;
 	struct buf rec, shown;
 	struct checkpoint cp;
 	char path[PATH_MAX + 16];
@@ -473,8 +542,14 @@ static int proof_from_evidence(const struct charter *c, const char *dir, struct 
 		rc = err_set(ERR_VERIFY, "%s/recorded is not a checkpoint of a log of the charter", dir);
 		goto out;
 	}
+	/* by the party's node keys (the newest first) */
+	struct node_key_span ks[HISTORY_NODE_KEYS_MAX];
+	struct note_verifier keys[HISTORY_NODE_KEYS_MAX];
+	size_t nk = history_node_keys(h, cp.origin, ks, HISTORY_NODE_KEYS_MAX);
+	for (size_t k = 0; k < nk; k++)
+		keys[k] = ks[nk - 1 - k].key;
 	buf_reset(out);
-	rc = forkproof_format(out, &p->node_key, rec.data, rec.len, shown.data, shown.len, NULL, NULL, 0, NULL);
+	rc = forkproof_format_keys(out, keys, nk, rec.data, rec.len, shown.data, shown.len, NULL, NULL, 0, NULL);
 	if (rc)
 		rc = err_set(ERR_VERIFY, "%s: %s", dir, err_msg());
 out:
@@ -497,6 +572,7 @@ static int audit_verify(int argc, char **argv)
 	if (!charter_path || !proof_path)
 		return cli_usage("audit verify", "usage: parley audit verify PROOF --charter CHARTER");
 	struct charter *c = calloc(1, sizeof *c);
+	struct charter_history h;
 	struct buf b;
 	int rc, code = 2;
 	buf_init(&b, FORKPROOF_MAX + 1);
@@ -506,6 +582,7 @@ static int audit_verify(int argc, char **argv)
 		free(c);
 		return cli_fail("audit verify", err_wrap(rc, "%s", charter_path));
 	}
+	load_history(&h, c, charter_path);
 	struct stat st = {0};
 	char path[PATH_MAX + 16];
 	/* a witness's evidence directory: its proof file, or (kept before there was one) recorded and shown */
@@ -515,7 +592,7 @@ static int audit_verify(int argc, char **argv)
 		snprintf(path, sizeof path, "%s", proof_path);
 	rc = file_read(path, FORKPROOF_MAX, &b);
 	if (rc == ERR_NOTFOUND && S_ISDIR(st.st_mode))
-		rc = proof_from_evidence(c, proof_path, &b);
+		rc = proof_from_evidence(&h, proof_path, &b);
 	if (rc == ERR_VERIFY) {
 		printf("NOT A FORK PROOF: %s\n", err_msg());
 		code = 1;
@@ -525,7 +602,8 @@ static int audit_verify(int argc, char **argv)
 		code = cli_fail("audit verify", err_wrap(rc, "%s", path));
 		goto out;
 	}
-	struct note_verifier logs[CHARTER_MAX_PARTIES];
+	struct note_verifier logs[CHARTER_MAX_PARTIES + HISTORY_NODE_KEYS_MAX];
+	size_t nlogs = c->nparties;
 	for (size_t i = 0; i < c->nparties; i++)
 		logs[i] = c->parties[i].node_key;
 	struct forkproof *fp = calloc(1, sizeof *fp);
@@ -535,8 +613,44 @@ static int audit_verify(int argc, char **argv)
 		goto out;
 	}
 	rc = forkproof_parse(fp, b.data, b.len);
+	int64_t retired = INT64_MAX;
+	const struct charter_party *lp = rc ? NULL : charter_party_of_log(c, fp->cp[0].origin);
+	if (lp) {
+		/* every node key the log has had, the newest first (docs/amendments.md, "Rotating a node key"); and the
+		 * retirement of the one that signed either checkpoint, if an amendment retired it */
+		struct node_key_span ks[HISTORY_NODE_KEYS_MAX];
+		size_t nk = history_node_keys(&h, lp->node_key.name, ks, HISTORY_NODE_KEYS_MAX);
+		for (size_t k = nk; k-- > 0;) {
+			if (k + 1 == nk)
+				logs[lp - c->parties] = ks[k].key;
+			else
+				logs[nlogs++] = ks[k].key;
+		}
+		for (int j = 0; j < 2; j++) {
+			struct note nt;
+			int found = 0;
+			if (note_parse(&nt, fp->note[j], fp->note_len[j]))
+				continue;
+			for (size_t k = nk; k-- > 0 && !found;)
+				for (size_t s = 0; s < nt.nsigs && !found; s++)
+					if (nt.sigs[s].id == ks[k].key.id && !strcmp(nt.sigs[s].name, ks[k].key.name) &&
+					    note_verify_sig(&nt, s, &ks[k].key, NULL) == 0) {
+						found = 1;
+						if (ks[k].until < retired)
+							retired = ks[k].until;
+					}
+			note_release(&nt);
+		}
+	}
 	if (!rc)
-		rc = forkproof_verify(fp, logs, c->nparties, &l);
+		rc = forkproof_verify(fp, logs, nlogs, &l);
+	if (!rc && retired != INT64_MAX) {
+		char when[32];
+		syntax_format_time(retired, when);
+		rc = err_set(ERR_VERIFY, "a checkpoint is signed by %s's node key retired at %s, and a fork proof carries no "
+					 "cosignature to show it was signed before then",
+			     c->parties[l].id, when);
+	}
 	if (rc) {
 		printf("NOT A FORK PROOF: %s\n", err_msg());
 		code = 1;
@@ -560,6 +674,7 @@ static int audit_verify(int argc, char **argv)
 	free(fp);
 out:
 	buf_release(&b);
+	history_release(&h);
 	charter_release(c);
 	free(c);
 	return code;
@@ -602,6 +717,10 @@ int cmd_audit(int argc, char **argv)
 	}
 	if (!charter_complete(a->c))
 		printf("note: %s is not signed by every party\n", charter_path);
+	load_history(&a->h, a->c, charter_path);
+	learn_amendments(a);
+	if (a->h.n)
+		printf("amendments: %zu known (the node keys checkpoints are judged by)\n", a->h.n);
 	printf("sources:\n");
 	gather(a, urls, nurls);
 	for (size_t i = 0; i < a->nunreached; i++)
@@ -624,6 +743,8 @@ int cmd_audit(int argc, char **argv)
 out:
 	if (a) {
 		client_session_close(a->cs);
+		if (a->c && a->h.founding)
+			history_release(&a->h);
 		if (a->c)
 			charter_release(a->c);
 		free(a->c);

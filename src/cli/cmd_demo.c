@@ -16,6 +16,7 @@
 #include "cli/demo_service.h"
 #include "base/embed.h"
 #include "cli/util.h"
+#include "cases/cosig.h"
 #include "officer/officer.h"
 #include "exchange/seal.h"
 #include "net/client.h"
@@ -186,6 +187,21 @@ static int spawn(struct demo *d, int i, const char *what, const char *sub)
 	int rc = demo_service_start(!strcmp(what, "node"), dir, d->port[i], WAIT_S, &d->pid[i]);
 	if (!rc)
 		printf("  %-16s http://127.0.0.1:%u  (pid %d, dir %s)\n", sub, d->port[i], (int)d->pid[i], dir);
+	return rc;
+}
+
+/* tlog_audit_with's judge: a checkpoint of origin's log by one of its node keys under the amendments (cosig.h). */
+struct audit_ctx {
+	const struct charter_history *h;
+	const char *origin;
+};
+
+static int audit_open(void *ctx, const uint8_t *note, size_t len, struct checkpoint *cp)
+{
+	const struct audit_ctx *a = ctx;
+	int rc = cosig_open_checkpoint(a->h, note, len, cp);
+	if (!rc && strcmp(cp->origin, a->origin))
+		rc = err_set(ERR_VERIFY, "a checkpoint of the log %s, not %s", cp->origin, a->origin);
 	return rc;
 }
 
@@ -524,8 +540,10 @@ static int play(struct demo *d)
 	for (int i = 0; i < 2; i++) {
 		uint64_t n = 0;
 		snprintf(path, sizeof path, "%s/%s/log", d->dir, parties[i]);
-		const struct charter_party *p = &officer_of(d, "us.fbi")->charter.parties[i];
-		if ((rc = tlog_audit(path, &p->node_key, &n))) {
+		const struct officer *o = officer_of(d, "us.fbi");
+		const struct charter_party *p = &o->charter.parties[i];
+		struct audit_ctx ac = {&o->history, p->node_key.name};
+		if ((rc = tlog_audit_with(path, audit_open, &ac, &n))) {
 			err_wrap(rc, "audit of %s", path);
 			goto out;
 		}

@@ -12,7 +12,7 @@
 #include "cli/opts.h"
 #include "cli/util.h"
 #include "node/node.h"
-#include "node/sandbox.h"
+#include "sys/sandbox.h"
 #include "node/submit.h"
 #include "node/witness_server.h"
 
@@ -57,7 +57,7 @@ struct confinement {
 	const char *user;
 	int allow_root, no_sandbox;
 	char tmp[4200];
-	const char *hidden[3];
+	const char *hidden[4];
 	struct sandbox_paths paths;
 };
 
@@ -124,7 +124,7 @@ int cmd_node(int argc, char **argv)
 	uint64_t poll = 5, skew = SUBMIT_DEFAULT_SKEW, timeout = 15, conns = 4096;
 	const char *log_format = NULL;
 	/* hidden from the network side: the key file and the keeper's state (the keeper's alone) */
-	struct confinement c = {.role = SANDBOX_NODE, .hidden = {"node.key", "keeper", NULL}};
+	struct confinement c = {.role = SANDBOX_NODE, .hidden = {"node.key", "node.key.next", "keeper", NULL}};
 	const struct cli_opt opts[] = {
 		{"dir", "DIR", OPT_STRING, &o.dir, 0, 0, "the node directory, made by 'parley node init' (required)"},
 		{"listen", "ADDR", OPT_STRING, &o.listen, 0, 0,
@@ -170,6 +170,7 @@ int cmd_node(int argc, char **argv)
 	o.http_connections = (unsigned)conns;
 	o.confine = confine, o.confine_ctx = &c;
 	o.keeper_sandbox = !c.no_sandbox;
+	o.keeper_user = c.user, o.keeper_allow_root = c.allow_root;
 	struct node *n;
 	cli_block_stop_signals();
 	if ((rc = node_start(&o, &n))) {

@@ -2,10 +2,14 @@
  * parley proof verify PROOF-FILE ENTRY-FILE (--vkey VKEY [--witness VKEY]... | --charter CHARTER)
  *   Checks a c2sp.org/tlog-proof offline: the log's signature, the cosignatures,
  *   and the inclusion of the entry. With --vkey, every --witness must have
- *   cosigned. With --charter, the log key is the node key of the party whose
+ *   cosigned. With --charter, the log key is a node key of the party whose
  *   log the checkpoint names, and every cosignature by a key the charter names
  *   (the other parties' nodes, the neutral witnesses) must verify; each is
- *   printed with its time.
+ *   printed with its time. The channel's amendments beside the charter
+ *   (CHARTER's directory/amendments/, as `parley fetch`, bundles and nodes keep
+ *   them) are followed: the party's node keys over time, a retired one only
+ *   with a cosignature from before its retirement (cosig_open_checkpoint), and
+ *   each cosignature by the key in force at its time (docs/amendments.md).
  * parley proof consistency OLD-CHECKPOINT NEW-CHECKPOINT PROOF-FILE (--vkey VKEY | --charter CHARTER)
  *   Checks that the log at OLD's size is a prefix of the log at NEW's size:
  *   both checkpoints signed by the log's key, of one origin, and the RFC 6962
@@ -18,11 +22,15 @@
 #include "base/fileio.h"
 #include "cli/cli.h"
 #include "cli/util.h"
+#include "cases/cosig.h"
 #include "exchange/charter.h"
+#include "exchange/history.h"
 #include "tlog/proof.h"
 #include "tlog/tiles.h"
 
 #include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +44,15 @@ struct keys {
 	struct note_verifier witnesses[MAX_COSIGNERS];
 	size_t nw;
 	struct charter *charter;
+	struct charter_history *history; /* with --charter: and the amendments beside it */
 };
 
 static void keys_release(struct keys *k)
 {
+	if (k->history) {
+		history_release(k->history);
+		free(k->history);
+	}
 	if (k->charter) {
 		charter_release(k->charter);
 		free(k->charter);
@@ -76,6 +89,17 @@ static int key_option(const char *what, int argc, char **argv, int *i, struct ke
 		}
 		if (!charter_complete(k->charter))
 			return err_set(ERR_USAGE, "%s is not signed by every party", arg);
+		/* the amendments beside it (DIR/amendments/ of a fetch directory, a bundle, a node's directory) */
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof dir, "%s", arg);
+		if (!(k->history = malloc(sizeof *k->history)))
+			return err_set(ERR_NOMEM, "out of memory");
+		history_init(k->history, k->charter);
+		if ((rc = history_load_dir(k->history, dirname(dir)))) {
+			if (rc == ERR_FORMAT || rc == ERR_CONFLICT || rc == ERR_NOTFOUND || rc == ERR_LIMIT)
+				rc = ERR_VERIFY;
+			return err_wrap(rc, "the amendments beside %s", arg);
+		}
 	}
 	return 1;
 }
@@ -96,25 +120,6 @@ static int log_key_for(const struct keys *k, const char *origin, struct note_ver
 	return cli_load_vkey(k->vkey, key);
 }
 
-/* With --charter: the charter's cosigners of origin's log that have a signature line on the note. */
-static size_t charter_cosigners_present(const struct charter *c, const char *origin, const uint8_t *note, size_t len,
-					struct note_verifier *out)
-{
-	struct note_verifier all[MAX_COSIGNERS];
-	size_t nall = charter_cosigners_of_log(c, origin, all), n = 0;
-	struct note nt;
-	if (note_parse(&nt, note, len))
-		return 0;
-	for (size_t i = 0; i < nall; i++)
-		for (size_t s = 0; s < nt.nsigs; s++)
-			if (nt.sigs[s].id == all[i].id && !strcmp(nt.sigs[s].name, all[i].name)) {
-				out[n++] = all[i];
-				break;
-			}
-	note_release(&nt);
-	return n;
-}
-
 static void print_cosigners(const struct charter *c, const struct note_verifier *w, size_t nw, const uint64_t *times)
 {
 	for (size_t i = 0; i < nw; i++) {
@@ -128,6 +133,44 @@ static void print_cosigners(const struct charter *c, const struct note_verifier 
 		}
 		printf("cosigned by %s%s at %s\n", w[i].name, role, t);
 	}
+}
+
+/*
+ * proof verify --charter: the proof under the charter and its amendments
+ * (cosig_verify_proof), every cosignature line by a cosigner of the log must
+ * verify; prints the result and each cosigner once, at its earliest time.
+ */
+static int verify_with_history(const struct keys *k, const struct tlog_proof *p, const struct buf *entry)
+{
+	struct checkpoint cp;
+	struct cosig_set *cs = malloc(sizeof *cs);
+	int rc = cs ? cosig_verify_proof(k->history, p, entry->data, entry->len, NULL, NULL, NULL, &cp)
+		    : err_set(ERR_NOMEM, "out of memory");
+	if (!rc && (rc = cosig_check_note_history(k->history, p->checkpoint, p->checkpoint_len, cs)) == 0 && cs->nbad)
+		rc = err_set(ERR_VERIFY, "the cosignature by %s does not verify", cs->bad);
+	if (rc) {
+		if (rc == ERR_FORMAT || rc == ERR_LIMIT || rc == ERR_NOTFOUND)
+			rc = ERR_VERIFY;
+		free(cs);
+		return rc;
+	}
+	const struct charter *roster = history_roster(k->history);
+	printf("proof ok: entry %" PRIu64 " of %s (tree size %" PRIu64 ")\n", p->index, cp.origin, cp.size);
+	for (size_t i = 0; i < cs->nok; i++) {
+		size_t first = i;
+		for (size_t j = 0; j < cs->nok; j++)
+			if (cs->ok[j].cosigner == cs->ok[i].cosigner &&
+			    (cs->ok[j].time < cs->ok[first].time || (j < first && cs->ok[j].time == cs->ok[first].time)))
+				first = j;
+		if (first != i)
+			continue; /* each cosigner once, at its earliest */
+		char t[21];
+		syntax_format_time(cs->ok[i].time, t);
+		printf("cosigned by %s%s at %s\n", cs->ok[i].name,
+		       cs->ok[i].cosigner >= 0 && (size_t)cs->ok[i].cosigner < roster->nparties ? " (party node)" : " (witness)", t);
+	}
+	free(cs);
+	return 0;
 }
 
 static int proof_verify(int argc, char **argv)
@@ -181,14 +224,10 @@ static int proof_verify(int argc, char **argv)
 		goto out;
 	}
 	if (k.charter) {
-		/* the origin, to pick the keys; the signatures are checked below */
-		if ((rc = checkpoint_parse_unverified(&cp, p->checkpoint, p->checkpoint_len))) {
-			rc = ERR_VERIFY;
-			goto out;
-		}
-		k.nw = charter_cosigners_present(k.charter, cp.origin, p->checkpoint, p->checkpoint_len, k.witnesses);
+		rc = verify_with_history(&k, p, &entry);
+		goto out;
 	}
-	if ((rc = log_key_for(&k, k.charter ? cp.origin : "", &log_key)))
+	if ((rc = log_key_for(&k, "", &log_key)))
 		goto out;
 	if ((rc = tlog_proof_verify(p, entry.data, entry.len, &log_key, k.witnesses, k.nw, times, &cp))) {
 		if (rc == ERR_FORMAT || rc == ERR_LIMIT)
@@ -241,6 +280,15 @@ static int open_checkpoint(const struct keys *k, const char *path, struct checkp
 	int rc = file_read(path, b.max, &b);
 	if (!rc && (rc = checkpoint_parse_unverified(cp, b.data, b.len)))
 		rc = err_set(ERR_VERIFY, "%s: not a checkpoint: %s", path, err_msg());
+	if (!rc && k->history) {
+		/* a node key of the party over the amendments (cosig_open_checkpoint) */
+		if ((rc = cosig_open_checkpoint(k->history, b.data, b.len, cp))) {
+			rc = rc == ERR_FORMAT || rc == ERR_LIMIT || rc == ERR_NOTFOUND ? ERR_VERIFY : rc;
+			err_wrap(rc, "%s", path);
+		}
+		buf_release(&b);
+		return rc;
+	}
 	if (!rc)
 		rc = log_key_for(k, cp->origin, &key);
 	if (!rc && (rc = checkpoint_open(cp, b.data, b.len, &key, NULL))) {

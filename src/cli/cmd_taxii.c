@@ -1,6 +1,6 @@
 /*
  * parley taxii-get --key KEYFILE --node URL [--auth HEADER] [--accept HEADER]
- *                  [--journal FILE] [--method M] PATH[?QUERY]...
+ *                  [--journal FILE] [--method M] [--max-objects N] PATH[?QUERY]...
  *
  * A hidden command (not listed by --help) for the tests and for trying the
  * desk's TAXII 2.1 feed without a browser or a TAXII client: opens the
@@ -10,7 +10,10 @@
  * headers ("Content-Type: ..." and the extra ones), a blank line and the
  * body. The store's credential is "taxii-get"; the Authorization header
  * defaults to "Bearer taxii-get" (--auth "" sends none). --journal keeps the
- * dates given (taxii_fill.h), as the desk keeps them in its directory. A summary of the
+ * dates given (taxii_fill.h), as the desk keeps them in its directory. The
+ * store is shared by the charter's parties as the desk shares it (each at
+ * most its share, taxii_store_set_limits); --max-objects lowers the store's
+ * bound from TAXII_MAX_OBJECTS to N (the tests' flood). A summary of the
  * fill goes to stderr. Exit 0 if every answer is 2xx, 1 if one is not, 2 on
  * a usage or fill error. docs/taxii.md.
  */
@@ -21,6 +24,7 @@
 #include "desk/taxii_fill.h"
 #include "officer/officer.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,14 +34,14 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: parley taxii-get --key KEYFILE --node URL [--auth HEADER] [--accept HEADER] "
-			"[--journal FILE] [--method M] PATH[?QUERY]...\n");
+			"[--journal FILE] [--method M] [--max-objects N] PATH[?QUERY]...\n");
 	return 2;
 }
 
 int cmd_taxii_get(int argc, char **argv)
 {
 	const char *key = NULL, *node = NULL, *journal = NULL, *auth = "Bearer " SECRET, *accept = TAXII_MEDIA;
-	const char *method = "GET";
+	const char *method = "GET", *max_objects = NULL;
 	int npaths = 0;
 	char **paths = calloc((size_t)argc, sizeof *paths);
 	if (!paths)
@@ -49,10 +53,11 @@ int cmd_taxii_get(int argc, char **argv)
 				  : !strcmp(argv[i], "--auth")   ? &auth
 				  : !strcmp(argv[i], "--accept") ? &accept
 				  : !strcmp(argv[i], "--method") ? &method
+				  : !strcmp(argv[i], "--max-objects") ? &max_objects
 								 : NULL;
 		if (!strcmp(argv[i], "--help")) {
 			printf("usage: parley taxii-get --key KEYFILE --node URL [--auth HEADER] [--accept HEADER] "
-			       "[--journal FILE] [--method M] PATH[?QUERY]...\n");
+			       "[--journal FILE] [--method M] [--max-objects N] PATH[?QUERY]...\n");
 			free(paths);
 			return 0;
 		}
@@ -74,6 +79,19 @@ int cmd_taxii_get(int argc, char **argv)
 		free(paths);
 		return usage();
 	}
+	unsigned long long maxo = TAXII_MAX_OBJECTS;
+	if (max_objects) {
+		char *end;
+		errno = 0;
+		maxo = strtoull(max_objects, &end, 10);
+		if (errno || end == max_objects || *end || max_objects[0] < '1' || max_objects[0] > '9' ||
+		    maxo > TAXII_MAX_OBJECTS) {
+			fprintf(stderr, "parley taxii-get: --max-objects '%s' is not a number from 1 to %u\n", max_objects,
+				TAXII_MAX_OBJECTS);
+			free(paths);
+			return usage();
+		}
+	}
 	struct officer o;
 	struct taxii_store *s = NULL;
 	struct taxii_fill_stats st;
@@ -84,6 +102,7 @@ int cmd_taxii_get(int argc, char **argv)
 		return 2;
 	}
 	if ((rc = taxii_store_new(&s, o.charter.id, o.agency->name, "", SECRET)) ||
+	    (rc = taxii_store_set_limits(s, (size_t)maxo, TAXII_MAX_BYTES, o.charter.nparties ? o.charter.nparties : 1)) ||
 	    (rc = taxii_fill(s, &o, journal, &st))) {
 		fprintf(stderr, "parley taxii-get: %s\n", err_msg());
 		taxii_store_free(s);
@@ -93,10 +112,13 @@ int cmd_taxii_get(int argc, char **argv)
 	}
 	fprintf(stderr,
 		"taxii: %zu envelopes read, %zu bundles, %zu objects added, %zu placed by the journal, %zu refused, "
-		"%zu failed, %zu conflicting%s%s\n",
-		st.envelopes, st.bundles, st.objects, st.replayed, st.refused, st.failed, st.conflicting,
+		"%zu failed, %zu conflicting, %zu over their sender's share%s%s\n",
+		st.envelopes, st.bundles, st.objects, st.replayed, st.refused, st.failed, st.conflicting, st.dropped,
 		st.last_error[0] ? "; last: " : "",
 		st.last_error);
+	if (st.dropped)
+		fprintf(stderr, "taxii: %zu bundle(s) dropped, their sender over its share of the store; last: %s\n",
+			st.dropped, st.last_dropped);
 	int bad = 0;
 	for (int i = 0; i < npaths && bad != 2; i++) {
 		char *path = strdup(paths[i]), *q = path ? strchr(path, '?') : NULL;

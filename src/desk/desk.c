@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Splits "host:port" / "[v6]:port" into host (brackets kept) and port. */
@@ -97,6 +98,50 @@ void desk_seen_key(const struct desk *d, char out[DESK_TOKEN_LEN + 1])
 	crypto_generichash(k, sizeof k, (const unsigned char *)what, sizeof what - 1, d->o.key.age.sk, 32);
 	sodium_bin2base64(out, DESK_TOKEN_LEN + 1, k, sizeof k, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(k, sizeof k);
+}
+
+int64_t desk_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *desk_session_expire_locked(struct desk *d, int64_t now, char *url, size_t urlsz)
+{
+	if (!d->has_session)
+		return NULL;
+	const char *why = now - d->opened >= (int64_t)d->max_s * 1000 ? "max" : now - d->used >= (int64_t)d->idle_s * 1000 ? "idle" : NULL;
+	if (!why)
+		return NULL;
+	/* the ended cookie is kept only to say "ended" (401) rather than "no session" (403): it opens nothing */
+	memcpy(d->ended, d->session, sizeof d->ended);
+	d->ended_why = why;
+	d->has_session = 0;
+	sodium_memzero(d->session, sizeof d->session);
+	sodium_memzero(d->csrf, sizeof d->csrf);
+	/* a new start secret, unspent: the officer opens the new link the desk prints */
+	new_token(d->secret);
+	d->secret_spent = 0;
+	snprintf(url, urlsz, "%s%s", d->start_base, d->secret);
+	return why;
+}
+
+void desk_announce_link(struct desk *d, const char *url, const char *why)
+{
+	if (d->on_new_link)
+		d->on_new_link(d->on_new_link_arg, url, why);
+}
+
+void desk_tick(struct desk *d)
+{
+	char url[256];
+	pthread_mutex_lock(&d->lock);
+	const char *why = desk_session_expire_locked(d, desk_now_ms(), url, sizeof url);
+	pthread_mutex_unlock(&d->lock);
+	if (why)
+		desk_announce_link(d, url, why);
+	sodium_memzero(url, sizeof url);
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -204,6 +249,10 @@ int desk_start(struct desk **out, const struct desk_config *c, char *url, size_t
 		goto fail;
 	}
 	new_token(d->secret);
+	d->idle_s = c->idle_s ? c->idle_s : DESK_SESSION_IDLE_S;
+	d->max_s = c->max_s ? c->max_s : DESK_SESSION_MAX_S;
+	d->on_new_link = c->on_new_link;
+	d->on_new_link_arg = c->on_new_link_arg;
 	struct http_limits lim = {
 		.connections = 64, .per_address = 64, .reserve = 0, .timeout_s = 60, .threads = 1, .workers = 4,
 		.body_budget = 2 * (size_t)DESK_REQUEST_MAX, .headers = headers, .json_errors = 1, .any_port = 1,
@@ -212,6 +261,11 @@ int desk_start(struct desk **out, const struct desk_config *c, char *url, size_t
 		{"GET", "/", 0, NULL, desk_serve, 1, 0},
 		{"POST", "/", DESK_REQUEST_MAX, NULL, desk_serve, 1, 0},
 	};
+	/* Landlock before the server's threads start (it binds the calling thread and those it starts later):
+	   the key was read (officer_open), and from now on only --dir and what the libraries read are open */
+	d->sandbox = (struct sandbox_paths){.dir = d->dir, .dir_removable = d->dir_is_temp};
+	if (!c->no_sandbox && (rc = sandbox_restrict_files(SANDBOX_DESK, &d->sandbox)))
+		goto fail;
 	if ((rc = http_start(&d->http, listen, routes, sizeof routes / sizeof routes[0], d, &lim)))
 		goto fail;
 	port = http_port(d->http);
@@ -220,7 +274,8 @@ int desk_start(struct desk **out, const struct desk_config *c, char *url, size_t
 	snprintf(d->hosts[d->nhosts++], sizeof d->hosts[0], "%s:%u", shown, port);
 	snprintf(d->hosts[d->nhosts++], sizeof d->hosts[0], "localhost:%u", port);
 	snprintf(d->cookie, sizeof d->cookie, "parley_desk_%u", port);
-	if (snprintf(url, urlsz, "http://%s:%u/start#%s", shown, port, d->secret) >= (int)urlsz) {
+	snprintf(d->start_base, sizeof d->start_base, "http://%s:%u/start#", shown, port);
+	if (snprintf(url, urlsz, "%s%s", d->start_base, d->secret) >= (int)urlsz) {
 		rc = err_set(ERR_USAGE, "URL buffer too small");
 		goto fail;
 	}
@@ -230,6 +285,9 @@ int desk_start(struct desk **out, const struct desk_config *c, char *url, size_t
 		goto fail;
 	snprintf(d->taxii_line, sizeof d->taxii_line, "%s/taxii2/ collection %s, credential in %s/taxii.secret", origin,
 		 collection, d->dir);
+	/* then the seccomp filter on every thread, the server's too */
+	if (!c->no_sandbox && (rc = sandbox_apply(SANDBOX_DESK, &d->sandbox)))
+		goto fail;
 	*out = d;
 	return 0;
 fail:
@@ -255,6 +313,7 @@ void desk_stop(struct desk *d)
 	sodium_memzero(d->secret, sizeof d->secret);
 	sodium_memzero(d->session, sizeof d->session);
 	sodium_memzero(d->csrf, sizeof d->csrf);
+	sodium_memzero(d->ended, sizeof d->ended);
 	pthread_mutex_destroy(&d->lock);
 	pthread_mutex_destroy(&d->officer_lock);
 	free(d);

@@ -12,8 +12,10 @@
  *      must be application/json (415).
  *   4. POST /api/start: the start secret (no session yet).
  *   5. Everything else needs the session cookie (403: a page, or JSON under
- *      /api/), and a POST or any /api/ request the session's X-Parley-CSRF token
- *      (a GET may give it as the csrf argument instead) (403).
+ *      /api/; 401 when it is the cookie of the session that ended last, idle
+ *      or past its maximum), and a POST or any /api/ request the session's
+ *      X-Parley-CSRF token (a GET may give it as the csrf argument instead)
+ *      (403). An API request that passes every check restarts the idle time.
  */
 #include "desk/desk_internal.h"
 #include "desk/desk_assets.h"
@@ -118,18 +120,77 @@ static int origin_ok(const struct http_request *req)
 	return n == 1 && h && o && !strncmp(o, "http://", 7) && !strcmp(o + 7, h);
 }
 
-/* 1 if the request carries the session's cookie. */
-static int has_session(struct desk *d, const struct http_request *req)
+/* What the request's cookie is: the session's (ending it first if it is past its time), the cookie of the
+ * session that ended last, or neither. */
+enum cookie_is { COOKIE_NONE, COOKIE_SESSION, COOKIE_ENDED };
+
+static enum cookie_is session_cookie(struct desk *d, const struct http_request *req, const char **why)
 {
-	char v[DESK_TOKEN_LEN + 2];
+	char v[DESK_TOKEN_LEN + 2], url[256];
 	const char *c = http_header(req, "Cookie");
+	*why = NULL;
 	if (!c || http_header_count(req, "Cookie") != 1 || desk_cookie_value(c, d->cookie, v, sizeof v))
-		return 0;
+		return COOKIE_NONE;
 	pthread_mutex_lock(&d->lock);
-	int ok = d->has_session && same_token(v, d->session);
+	const char *new_link = desk_session_expire_locked(d, desk_now_ms(), url, sizeof url);
+	enum cookie_is r = d->has_session && same_token(v, d->session) ? COOKIE_SESSION
+			   : d->ended[0] && same_token(v, d->ended)     ? COOKIE_ENDED
+									: COOKIE_NONE;
+	if (r == COOKIE_ENDED)
+		*why = d->ended_why;
 	pthread_mutex_unlock(&d->lock);
 	sodium_memzero(v, sizeof v);
-	return ok;
+	if (new_link)
+		desk_announce_link(d, url, new_link);
+	sodium_memzero(url, sizeof url);
+	return r;
+}
+
+/* The session was used: its idle time starts again (only once a request passed every check: a page of another
+ * site may make the browser send the cookie, and must not keep the session alive). */
+static void session_used(struct desk *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->used = desk_now_ms();
+	pthread_mutex_unlock(&d->lock);
+}
+
+static int serve_asset(const char *path, struct http_response *resp);
+
+/* 401: the session this cookie belonged to has ended; how to open a new one. The page itself (/) is served
+ * (with 401): it holds no case data, asks /api/session and says it in the officer's language. */
+static void session_ended(struct desk *d, const struct http_request *req, struct http_response *resp, int api,
+			  const char *why)
+{
+	char msg[512];
+	pthread_mutex_lock(&d->lock);
+	unsigned limit = !strcmp(why, "max") ? d->max_s : d->idle_s;
+	pthread_mutex_unlock(&d->lock);
+	snprintf(msg, sizeof msg,
+		 "the session ended: %s %u s (%s); `parley desk` printed a new start link (its latest \"desk: "
+		 "http://...\" line): open it",
+		 !strcmp(why, "max") ? "it was open for its maximum of" : "no request for", limit,
+		 !strcmp(why, "max") ? "--session-max" : "--session-idle");
+	if (api) {
+		desk_json(resp, 401, json_pack("{s:s, s:s, s:s}", "error", msg, "session", "ended", "reason", why));
+		return;
+	}
+	if (!strcmp(req->method, "GET") && !strcmp(req->path, "/") && !serve_asset(req->path, resp)) {
+		if (resp->status == 200)
+			resp->status = 401;
+		return;
+	}
+	static const char page[] =
+		"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>parley desk</title></head>\n"
+		"<body><h1>The desk's session has ended</h1>\n"
+		"<p>A session ends after a time without use and after a maximum length. The <code>parley desk</code> "
+		"command has printed a new start link (its latest line <code>desk: http://127.0.0.1:PORT/start#...</code>): "
+		"open it in this browser.</p></body></html>\n";
+	buf_reset(&resp->body);
+	buf_append(&resp->body, page, sizeof page - 1);
+	resp->status = 401;
+	resp->content_type = "text/html; charset=utf-8";
+	resp->cache_control = "no-store";
 }
 
 /* The session's token: the X-Parley-CSRF header, or (a GET: the page's download links) the csrf argument. */
@@ -172,6 +233,7 @@ void desk_api_start(struct desk *d, const struct http_request *req, struct http_
 		sodium_bin2base64(d->csrf, sizeof d->csrf, r + 32, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 		sodium_memzero(r, sizeof r);
 		d->has_session = 1;
+		d->opened = d->used = desk_now_ms();
 		snprintf(resp->extra_header, sizeof resp->extra_header,
 			 "Set-Cookie: %s=%s; HttpOnly; SameSite=Strict; Path=/", d->cookie, d->session);
 	}
@@ -243,7 +305,13 @@ void desk_serve(void *ctx, const struct http_request *req, struct http_response 
 			return;
 		}
 	}
-	if (!has_session(d, req)) {
+	const char *why;
+	enum cookie_is ck = session_cookie(d, req, &why);
+	if (ck == COOKIE_ENDED) {
+		session_ended(d, req, resp, api, why);
+		return;
+	}
+	if (ck != COOKIE_SESSION) {
 		refuse(resp, api, "no session: open the URL `parley desk` printed");
 		return;
 	}
@@ -254,6 +322,7 @@ void desk_serve(void *ctx, const struct http_request *req, struct http_response 
 		return;
 	}
 	if (api) {
+		session_used(d);
 		desk_api(d, req, resp);
 		return;
 	}

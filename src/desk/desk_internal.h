@@ -10,6 +10,7 @@
 #include "desk/desk.h"
 #include "httpd/http.h"
 #include "officer/officer.h"
+#include "sys/sandbox.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -30,6 +31,14 @@ struct desk {
 	int has_session;
 	char session[DESK_TOKEN_LEN + 1];
 	char csrf[DESK_TOKEN_LEN + 1];
+	/* the session's life (docs/desk.md "The session's life"), under lock */
+	unsigned idle_s, max_s;         /* seconds */
+	int64_t opened, used;           /* desk_now_ms() when the session opened, when an API request last passed every check */
+	char ended[DESK_TOKEN_LEN + 1]; /* the cookie of the session that ended last ("" if none): answered 401 */
+	const char *ended_why;          /* "idle" or "max" */
+	char start_base[128];           /* "http://HOST:PORT/start#": a new link is this and the new secret */
+	void (*on_new_link)(void *arg, const char *url, const char *why);
+	void *on_new_link_arg;
 	/* what the Host header may be (when on loopback), and the Origin that goes with each */
 	char hosts[2][96];
 	size_t nhosts;
@@ -44,6 +53,7 @@ struct desk {
 	struct taxii_store *taxii;      /* the TAXII feed's objects (desk_taxii.c) */
 	int64_t taxii_filled;           /* monotonic seconds of the last fill (under lock) */
 	char taxii_line[PATH_MAX + 512]; /* what desk_taxii_line says */
+	struct sandbox_paths sandbox;   /* what Landlock lets it touch (dir points into d->dir) */
 };
 
 /* The request handler of every route (desk_http.c). */
@@ -60,6 +70,18 @@ void desk_api_report(struct desk *d, const struct http_request *req, const char 
 
 /* POST /api/statement/<step> (desk_statement.c). */
 void desk_api_statement(struct desk *d, const struct http_request *req, const char *step, struct http_response *resp);
+
+/* Monotonic milliseconds (the session's clock). */
+int64_t desk_now_ms(void);
+/*
+ * Under d->lock: if the session is past its idle time or maximum at now (desk_now_ms), ends
+ * it (its cookie kept in d->ended to answer 401), makes a new start secret and
+ * writes the new link into url (urlsz > 0) and returns why ("idle", "max");
+ * else NULL. The caller calls d->on_new_link after unlocking.
+ */
+const char *desk_session_expire_locked(struct desk *d, int64_t now, char *url, size_t urlsz);
+/* Calls d->on_new_link (not under d->lock). */
+void desk_announce_link(struct desk *d, const char *url, const char *why);
 
 /* POST /api/start: opens the session (desk_http.c, the one API path without a session). */
 void desk_api_start(struct desk *d, const struct http_request *req, struct http_response *resp);

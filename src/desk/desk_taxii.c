@@ -38,9 +38,14 @@ static int refresh(struct desk *d)
 	pthread_mutex_unlock(&d->lock);
 	if (rc)
 		fprintf(stderr, "desk: taxii: the feed was not refreshed: %s\n", err_msg());
-	else if (st.refused || st.failed || st.conflicting)
-		fprintf(stderr, "desk: taxii: %zu objects added; %zu refused, %zu failed, %zu conflicting; last: %s\n",
-			st.objects, st.refused, st.failed, st.conflicting, st.last_error);
+	else if (st.refused || st.failed || st.conflicting || st.dropped)
+		fprintf(stderr, "desk: taxii: %zu objects added; %zu refused, %zu failed, %zu conflicting, %zu over their "
+				"sender's share; last: %s\n",
+			st.objects, st.refused, st.failed, st.conflicting, st.dropped, st.last_error);
+	if (!rc && st.dropped) /* who floods, named even when another refusal came last */
+		fprintf(stderr, "desk: taxii: %zu bundle(s) dropped, their sender over its share of the store "
+				"(docs/taxii.md); last: %s\n",
+			st.dropped, st.last_dropped);
 	return rc;
 }
 
@@ -52,6 +57,10 @@ int desk_taxii_open(struct desk *d, const char *origin, char collection[37])
 	if (!rc)
 		rc = taxii_store_new(&d->taxii, d->o.charter.id, d->o.agency->name, origin, secret);
 	sodium_memzero(secret, sizeof secret);
+	/* each party of the channel its share of the store: one cannot fill it and starve the others (docs/taxii.md) */
+	if (!rc)
+		rc = taxii_store_set_limits(d->taxii, TAXII_MAX_OBJECTS, TAXII_MAX_BYTES,
+					    d->o.charter.nparties ? d->o.charter.nparties : 1);
 	if (rc)
 		return rc;
 	taxii_store_collection_id(d->taxii, collection);

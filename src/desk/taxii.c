@@ -138,6 +138,12 @@ struct idrec {
 	uint32_t latest, earliest; /* objects holding the greatest / smallest version */
 };
 
+/* What one sender holds. */
+struct sender {
+	char name[64];           /* the PARTY of its sources */
+	size_t objects, bytes;
+};
+
 struct taxii_store {
 	pthread_rwlock_t lock;
 	struct tobj *objs;
@@ -150,6 +156,13 @@ struct taxii_store {
 	int64_t last_added;
 	size_t conflicts;        /* objects skipped because their (id, version) was held with other content */
 	char conflict[160];      /* the last of them: "ID at VERSION" */
+	/* the bounds (taxii_store_set_limits) and what each sender holds: the sender of source "PARTY/INDEX" is
+	   PARTY, and it may hold max_objects / senders objects and max_bytes / senders bytes */
+	size_t max_objects, max_bytes, senders;
+	struct sender *snd;
+	size_t nsnd, capsnd;
+	size_t dropped;          /* bundles dropped because their sender was over its share */
+	char drop[320];          /* the last of them: "SOURCE: ..." */
 	char agency[128];
 	char base[256];
 	char collection[37];
@@ -178,6 +191,9 @@ int taxii_store_new(struct taxii_store **out, const uint8_t channel[32], const c
 	strmap_init(&s->vermap);
 	strmap_init(&s->sources);
 	s->last_added = INT64_MIN;
+	s->max_objects = TAXII_MAX_OBJECTS;
+	s->max_bytes = TAXII_MAX_BYTES;
+	s->senders = 1;
 	snprintf(s->agency, sizeof s->agency, "%s", agency);
 	snprintf(s->base, sizeof s->base, "%s", base_url);
 	/* The collection id: RFC 9562 version 8 from SHA-256("parley taxii collection\n" channel agency). */
@@ -214,6 +230,7 @@ void taxii_store_free(struct taxii_store *s)
 		free(s->ids[i].id);
 	free(s->objs);
 	free(s->ids);
+	free(s->snd);
 	strmap_free(&s->idmap);
 	strmap_free(&s->vermap);
 	strmap_free(&s->sources);
@@ -251,6 +268,54 @@ size_t taxii_store_conflicts(struct taxii_store *s, char *last, size_t lastsz)
 		snprintf(last, lastsz, "%s", s->conflict);
 	pthread_rwlock_unlock(&s->lock);
 	return n;
+}
+
+int taxii_store_set_limits(struct taxii_store *s, size_t max_objects, size_t max_bytes, size_t senders)
+{
+	if (!max_objects || max_objects > TAXII_MAX_OBJECTS || !max_bytes || max_bytes > TAXII_MAX_BYTES || !senders ||
+	    senders > max_objects)
+		return err_set(ERR_USAGE, "taxii: limits of %zu objects, %zu bytes, %zu senders are out of range", max_objects,
+			       max_bytes, senders);
+	pthread_rwlock_wrlock(&s->lock);
+	s->max_objects = max_objects;
+	s->max_bytes = max_bytes;
+	s->senders = senders;
+	pthread_rwlock_unlock(&s->lock);
+	return 0;
+}
+
+size_t taxii_store_dropped(struct taxii_store *s, char *last, size_t lastsz)
+{
+	pthread_rwlock_rdlock(&s->lock);
+	size_t n = s->dropped;
+	if (lastsz)
+		snprintf(last, lastsz, "%s", s->drop);
+	pthread_rwlock_unlock(&s->lock);
+	return n;
+}
+
+/* The record of source's sender (the part before '/'), made if new; NULL when out of memory or the name is too long. */
+static struct sender *sender_of(struct taxii_store *s, const char *source)
+{
+	const char *sl = strchr(source, '/');
+	size_t n = sl ? (size_t)(sl - source) : strlen(source);
+	if (n >= sizeof s->snd->name)
+		return NULL;
+	for (size_t i = 0; i < s->nsnd; i++)
+		if (strlen(s->snd[i].name) == n && !memcmp(s->snd[i].name, source, n))
+			return &s->snd[i];
+	if (s->nsnd == s->capsnd) {
+		size_t cap = s->capsnd ? 2 * s->capsnd : 8;
+		struct sender *ns = realloc(s->snd, cap * sizeof *ns);
+		if (!ns)
+			return NULL;
+		s->snd = ns;
+		s->capsnd = cap;
+	}
+	struct sender *r = &s->snd[s->nsnd++];
+	memset(r, 0, sizeof *r);
+	memcpy(r->name, source, n);
+	return r;
 }
 
 /* 1 if the JSON texts a and b are one value (key order aside). */
@@ -382,7 +447,7 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 {
 	int64_t first = 0;
 	json_t *objs = json_object_get(bundle, "objects"), *o;
-	size_t n = json_array_size(objs), i, bytes = 0, fresh = 0;
+	size_t n = json_array_size(objs), i, bytes = 0, fresh = 0, fresh_bytes = 0;
 	int rc = 0;
 	if (added)
 		*added = 0;
@@ -438,9 +503,30 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 		rc = err_set(ERR_LIMIT, "taxii: no date_added left before the year 10000");
 		goto unlock;
 	}
-	if (n > TAXII_MAX_OBJECTS - s->nobjs || bytes > TAXII_MAX_BYTES - s->bytes) {
-		rc = err_set(ERR_LIMIT, "taxii: the store would hold more than %u objects or %zu MiB", TAXII_MAX_OBJECTS,
-			     TAXII_MAX_BYTES >> 20);
+	struct sender *snd = sender_of(s, source);
+	if (!snd) {
+		rc = err_set(ERR_USAGE, "taxii: no memory for the sender of %s, or its name is too long", source);
+		goto unlock;
+	}
+	/* The sender's share: one counterpart filling the store would starve the others (docs/taxii.md, "Filters
+	   and limits"). Its bundle is dropped whole and the source remembered, so it is not fetched again. Counted
+	   with the bundle's objects before duplicates are skipped, as the store's own bound below. */
+	size_t share_o = s->max_objects / s->senders, share_b = s->max_bytes / s->senders;
+	if (snd->objects > share_o || n > share_o - snd->objects || snd->bytes > share_b || bytes > share_b - snd->bytes) {
+		rc = strmap_put(&s->sources, source, 0);
+		if (!rc) {
+			s->dropped++;
+			int dn = snprintf(s->drop, sizeof s->drop, "%.64s: %zu objects (%zu bytes) dropped: ", source, n, bytes);
+			if (dn > 0 && (size_t)dn < sizeof s->drop)
+				snprintf(s->drop + dn, sizeof s->drop - (size_t)dn,
+					 "%.63s holds %zu objects (%zu bytes) of its share of %zu (%zu bytes)", snd->name,
+					 snd->objects, snd->bytes, share_o, share_b);
+		}
+		goto unlock;
+	}
+	if (n > s->max_objects - s->nobjs || bytes > s->max_bytes - s->bytes) {
+		rc = err_set(ERR_LIMIT, "taxii: the store would hold more than %zu objects or %zu MiB", s->max_objects,
+			     s->max_bytes >> 20);
 		goto unlock;
 	}
 	if (s->nobjs + n > s->capobjs) {
@@ -524,12 +610,17 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
 		p[i].json = NULL;
 		s->nobjs++;
 		s->bytes += ob->len;
+		fresh_bytes += ob->len;
 		s->last_added = t;
 		if (!fresh++)
 			first = t;
 	}
 	if (!rc)
 		rc = strmap_put(&s->sources, source, 0);
+	if (!rc) {
+		snd->objects += fresh;
+		snd->bytes += fresh_bytes;
+	}
 	if (rc) { /* out of memory half way: take back what was added (records of older ids stay right: only
 		     objects at or after nobjs0 are removed, and latest/earliest are recomputed for the ids touched) */
 		for (size_t k = s->nobjs; k-- > nobjs0;) {

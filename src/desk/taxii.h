@@ -14,7 +14,9 @@
  * because clients keep X-TAXII-Date-Added-Last at millisecond precision
  * (OpenCTI parses it into a JavaScript Date) and send it back as
  * added_after: with distinct milliseconds nothing is sent twice. The store
- * only grows. Its size is bounded (TAXII_MAX_OBJECTS, TAXII_MAX_BYTES).
+ * only grows. Its size is bounded (TAXII_MAX_OBJECTS, TAXII_MAX_BYTES), and so
+ * is each sender's part of it (taxii_store_set_limits): one counterpart
+ * cannot fill it and starve the others.
  *
  * Paging: `next` is the date_added (in µs) of the last object of a page; the
  * next page starts strictly after it, whatever was appended in between, so a
@@ -74,9 +76,14 @@ void taxii_store_free(struct taxii_store *s);
  * SCO, whose id derives from its value) is held once per id, its version
  * being its date_added. source names where the bundle came from ("PARTY/INDEX"); a
  * source already added is refused with ERR_CONFLICT and nothing is added.
+ * The sender of a source is its PARTY (the part before '/'): a bundle that
+ * would take its sender past its share (taxii_store_set_limits; counted
+ * with the bundle's objects and bytes before duplicates are skipped) is
+ * dropped whole: 0 with nothing added, the source remembered as added, and
+ * counted (taxii_store_dropped).
  * All or nothing: ERR_FORMAT (an object without a string id and type),
  * ERR_LIMIT (the store would exceed its bounds), ERR_USAGE (time_us outside
- * 1970..9999), ERR_NOMEM.
+ * 1970..9999, or a sender name longer than 63 bytes), ERR_NOMEM.
  * *added (may be NULL) receives the number of objects added, *first_added
  * (may be NULL) the date_added of the first of them (0 if none).
  */
@@ -88,6 +95,21 @@ int taxii_store_add_bundle(struct taxii_store *s, json_t *bundle, int64_t time_u
  * true); last (lastsz > 0) receives the last of them, "ID at VERSION".
  */
 size_t taxii_store_conflicts(struct taxii_store *s, char *last, size_t lastsz);
+/*
+ * The store's bounds: at most max_objects objects (1..TAXII_MAX_OBJECTS) and
+ * max_bytes bytes of their JSON (1..TAXII_MAX_BYTES), and each sender at
+ * most max_objects / senders objects and max_bytes / senders bytes (its
+ * share; senders 1..max_objects). A new store has TAXII_MAX_OBJECTS,
+ * TAXII_MAX_BYTES and one sender (no share smaller than the store); the desk
+ * gives the number of parties of the charter. ERR_USAGE out of range.
+ */
+int taxii_store_set_limits(struct taxii_store *s, size_t max_objects, size_t max_bytes, size_t senders);
+/*
+ * Bundles dropped so far because their sender was over its share; last
+ * (lastsz > 0) receives the last of them ("SOURCE: N objects (B bytes)
+ * dropped: PARTY holds ... of its share of ...").
+ */
+size_t taxii_store_dropped(struct taxii_store *s, char *last, size_t lastsz);
 /* 1 if source was added already. */
 int taxii_store_has_source(struct taxii_store *s, const char *source);
 /* Objects held. */

@@ -153,7 +153,7 @@ static int one(struct taxii_store *s, const struct officer *o, const char *party
 		goto out;
 	}
 	char what[160];
-	size_t c0 = taxii_store_conflicts(s, NULL, 0);
+	size_t c0 = taxii_store_conflicts(s, NULL, 0), d0 = taxii_store_dropped(s, NULL, 0);
 	rc = taxii_store_add_bundle(s, ev, time_us, source, added, first);
 	size_t c1 = taxii_store_conflicts(s, what, sizeof what);
 	if (c1 > c0) {
@@ -161,9 +161,14 @@ static int one(struct taxii_store *s, const struct officer *o, const char *party
 		snprintf(st->last_error, sizeof st->last_error, "%s: %s: held already with other content (kept as first added)",
 			 source, what);
 	}
+	size_t d1 = taxii_store_dropped(s, st->last_dropped, sizeof st->last_dropped);
+	if (d1 > d0) { /* its sender is over its share: dropped for good, like refused evidence */
+		st->dropped += d1 - d0;
+		snprintf(st->last_error, sizeof st->last_error, "%s", st->last_dropped);
+	}
 	if (rc == ERR_CONFLICT) /* added meanwhile by another fill */
 		rc = 0;
-	else if (!rc && !empty) {
+	else if (!rc && !empty && d1 == d0) {
 		st->bundles++;
 		st->objects += *added;
 	}

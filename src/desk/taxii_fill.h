@@ -52,7 +52,9 @@ struct taxii_fill_stats {
 	size_t refused;       /* evidence that is not a valid STIX bundle, or a body the agency can never open (skipped for good) */
 	size_t failed;        /* envelopes that could not be fetched or opened (tried again next time) */
 	size_t conflicting;   /* objects whose (id, version) was held with other content (skipped; taxii_store_conflicts) */
-	char last_error[256]; /* why the last refused, failed or conflicting one was, "" if none */
+	size_t dropped;       /* bundles dropped because their sender was over its share (taxii_store_dropped; for good) */
+	char last_error[384]; /* why the last refused, failed, conflicting or dropped one was, "" if none */
+	char last_dropped[320]; /* the last bundle dropped over its sender's share (taxii_store_dropped), "" if none */
 };
 
 /*

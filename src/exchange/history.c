@@ -79,6 +79,29 @@ static void missing_signers(const struct amendment *a, const struct amendment_ba
  * The roster after adding a to h (docs in history.h) into out: ERR_LIMIT when
  * the agencies or witnesses ever named would overflow the charter's lists.
  */
+/* How many node keys party i has had by the end of h (a change of key opens a span). */
+static size_t spans_of(const struct charter_history *h, size_t i)
+{
+	size_t n = 1;
+	const struct charter *prev = h->founding;
+	for (size_t k = 0; k < h->n; prev = &h->am[k++]->charter)
+		n += memcmp(prev->parties[i].node_key.pub, h->am[k]->charter.parties[i].node_key.pub, 32) != 0;
+	return n;
+}
+
+/* ERR_LIMIT if a would give a party more than HISTORY_NODE_KEYS_MAX node keys over the channel's life. */
+static int node_keys_bounded(const struct charter_history *h, const struct amendment *a)
+{
+	const struct charter *last = history_latest(h);
+	for (size_t i = 0; i < last->nparties; i++)
+		if (memcmp(last->parties[i].node_key.pub, a->charter.parties[i].node_key.pub, 32) &&
+		    spans_of(h, i) >= HISTORY_NODE_KEYS_MAX)
+			return err_set(ERR_LIMIT, "amendment %u would give %s a node key for the %zuth time: a party has at "
+						  "most %d over a channel's life",
+				       a->number, last->parties[i].id, spans_of(h, i) + 1, HISTORY_NODE_KEYS_MAX);
+	return 0;
+}
+
 static int build_roster(const struct charter_history *h, const struct amendment *a, struct charter *out)
 {
 	const struct charter *latest = &a->charter;
@@ -165,7 +188,7 @@ int history_add(struct charter_history *h, const uint8_t *data, size_t len, int 
 		goto drop;
 	}
 	struct amendment_base b = history_base(h);
-	if ((rc = check_complete(a, &b)))
+	if ((rc = check_complete(a, &b)) || (rc = node_keys_bounded(h, a)))
 		goto drop;
 	if (h->n == h->cap) {
 		size_t cap = h->cap ? 2 * h->cap : 8;
@@ -345,4 +368,35 @@ int history_save_dir(const struct charter_history *h, const char *dir)
 		rc = file_write_atomic(f, h->am[i]->note.data, h->am[i]->note.len, 0644, 0);
 	}
 	return rc;
+}
+
+size_t history_node_keys(const struct charter_history *h, const char *origin, struct node_key_span *out, size_t cap)
+{
+	const struct charter_party *p = charter_party_of_log(h->founding, origin);
+	if (!p || cap == 0)
+		return 0;
+	size_t i = (size_t)(p - h->founding->parties), n = 0;
+	out[n++] = (struct node_key_span){p->node_key, INT64_MIN, INT64_MAX};
+	for (size_t k = 0; k < h->n; k++) {
+		const struct note_verifier *key = &h->am[k]->charter.parties[i].node_key;
+		if (!memcmp(out[n - 1].key.pub, key->pub, 32))
+			continue;
+		out[n - 1].until = h->am[k]->effective;
+		if (n == cap)
+			break;
+		out[n++] = (struct node_key_span){*key, h->am[k]->effective, INT64_MAX};
+	}
+	return n;
+}
+
+size_t history_node_keys_near(const struct charter_history *h, const char *origin, int64_t t, int64_t slack,
+			      struct note_verifier *out, size_t cap)
+{
+	struct node_key_span s[HISTORY_NODE_KEYS_MAX];
+	size_t ns = history_node_keys(h, origin, s, HISTORY_NODE_KEYS_MAX), n = 0;
+	/* in force at some instant of [t - slack, t + slack]: from <= t + slack and until > t - slack */
+	for (size_t i = 0; i < ns && n < cap; i++)
+		if ((s[i].from == INT64_MIN || s[i].from - slack <= t) && (s[i].until == INT64_MAX || s[i].until + slack > t))
+			out[n++] = s[i].key;
+	return n;
 }

@@ -95,6 +95,38 @@ const struct amendment *history_amendment_at(const struct charter_history *h, in
  */
 const struct charter *history_roster(const struct charter_history *h);
 
+/*
+ * Node keys over time (docs/amendments.md, "Rotating a node key"). A party's
+ * node key signs its log's checkpoints, which carry no time: a verifier that
+ * meets one learns from the history which keys the party has had and when.
+ * Span i of a party is in force from `from` (the effective time of the
+ * amendment that brought the key; INT64_MIN for the founding key) until
+ * `until` (the effective time of the amendment that replaced it; INT64_MAX
+ * while in force). A key brought back later is a new span.
+ */
+#define HISTORY_NODE_KEYS_MAX 32 /* node keys a party may have over a channel's life */
+#define NODE_KEY_HANDOVER 900    /* seconds either side of a rotation when both keys sign and count */
+
+struct node_key_span {
+	struct note_verifier key; /* Ed25519 (0x01), named the log's origin */
+	int64_t from, until;
+};
+
+/*
+ * The spans of the party whose log is origin, oldest first, at most cap
+ * (HISTORY_NODE_KEYS_MAX is always enough: history_add refuses more), into
+ * out. Returns how many; 0 when origin is no party's log.
+ */
+size_t history_node_keys(const struct charter_history *h, const char *origin, struct node_key_span *out, size_t cap);
+
+/*
+ * The node keys of origin's log a live verifier accepts at time t: each
+ * whose span meets [t - slack, t + slack] (two around a rotation, else one),
+ * into out (at most cap). Returns how many.
+ */
+size_t history_node_keys_near(const struct charter_history *h, const char *origin, int64_t t, int64_t slack,
+			      struct note_verifier *out, size_t cap);
+
 /* What the next amendment follows (for amendment_check, _sign, _draft). */
 struct amendment_base history_base(const struct charter_history *h);
 

@@ -6,6 +6,7 @@
 
 #include "base/err.h"
 #include "base/fileio.h"
+#include "cases/cosig.h"
 #include "exchange/history.h"
 #include "net/client.h"
 #include "net/tileclient.h"
@@ -19,7 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_SIGNERS (1 + CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES)
+/* a log's node keys over time, then every key that has cosigned it, a few rotations each */
+#define MAX_SIGNERS (TLOG_KEYS_MAX + 4 * (CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES))
 
 #define PROGRESS_AFTER 1.0   /* seconds before the first progress line */
 #define PROGRESS_EVERY 0.25  /* seconds between progress lines */
@@ -76,15 +78,15 @@ struct logfetch {
 	int tty;
 	FILE *report;        /* where each log's summary line goes */
 	struct amendments_seen seen;
+	struct charter_history h; /* DIR/amendments and those met so far: the node keys checkpoints are judged by */
+	struct note_verifier vs[MAX_SIGNERS]; /* one log's: its node keys (nlog), then its cosigners */
+	int ok[MAX_SIGNERS];
 };
 
-/* Each new entry: an amendment is kept, to be checked and saved into DIR/amendments/ at the end. */
-static int on_entry(void *ctx, uint64_t index, const uint8_t *entry, size_t len)
+/* Keeps a copy of an amendment entry, to be saved into DIR/amendments/ at the end (0 or ERR_NOMEM). */
+static int keep_amendment(struct amendments_seen *s, const uint8_t *entry, size_t len)
 {
-	struct progress *p = ctx;
-	struct amendments_seen *s = p->seen;
-	(void)index;
-	if (!amendment_is(entry, len) || s->n == HISTORY_MAX)
+	if (s->n == HISTORY_MAX)
 		return 0;
 	struct buf *m = realloc(s->copies, (s->n + 1) * sizeof *m);
 	if (!m)
@@ -94,6 +96,17 @@ static int on_entry(void *ctx, uint64_t index, const uint8_t *entry, size_t len)
 	int rc = buf_append(&m[s->n], entry, len);
 	s->n += rc == 0;
 	return rc;
+}
+
+/* Each new entry: an amendment is kept, to be checked and saved into DIR/amendments/ at the end. */
+static int on_entry(void *ctx, uint64_t index, const uint8_t *entry, size_t len)
+{
+	struct progress *p = ctx;
+	struct amendments_seen *s = p->seen;
+	(void)index;
+	if (!amendment_is(entry, len))
+		return 0;
+	return keep_amendment(s, entry, len);
 }
 
 /*
@@ -158,6 +171,69 @@ static int save_amendments(struct logfetch *f)
 }
 
 /*
+ * Extends f->h, the history checkpoints are judged by (docs/amendments.md,
+ * "Rotating a node key"), with what the fetch knows now: the amendments met
+ * in the logs fetched so far, by number, then those the node at base serves
+ * (GET <base>/amendment/<n>, as officers read them; a source without them,
+ * like a file:// copy, serves none). Only a complete, valid next amendment
+ * is taken (history_add); one the node served is kept to be saved with the
+ * others. Whatever does not fit is left for save_amendments to report.
+ */
+static int learn_amendments(struct logfetch *f, const char *base)
+{
+	for (unsigned want = (unsigned)f->h.n + 1; want <= HISTORY_MAX; want++) {
+		int added = 0;
+		for (size_t i = 0; i < f->seen.n && !added; i++) {
+			struct amendment a;
+			if (amendment_parse(&a, f->seen.copies[i].data, f->seen.copies[i].len))
+				continue;
+			unsigned k = a.number;
+			amendment_release(&a);
+			if (k == want && history_add(&f->h, f->seen.copies[i].data, f->seen.copies[i].len, &added))
+				added = 0;
+		}
+		if (!added)
+			break;
+	}
+	struct buf b;
+	int rc = 0;
+	buf_init(&b, AMENDMENT_MAX_SIZE);
+	for (unsigned k = (unsigned)f->h.n + 1; k <= HISTORY_MAX && !rc; k++) {
+		char url[SYNTAX_URL_MAX + PATH_MAX + 32], path[32];
+		long status = 0;
+		int added = 0;
+		snprintf(path, sizeof path, "amendment/%u", k);
+		buf_reset(&b);
+		if (client_url(url, sizeof url, base, path) || client_session_get(f->cs, url, &b, &status, 30) ||
+		    status != 200 || history_add(&f->h, b.data, b.len, &added) || !added)
+			break;
+		rc = keep_amendment(&f->seen, b.data, b.len);
+	}
+	buf_release(&b);
+	return rc;
+}
+
+/*
+ * Fills f->vs for the log of party: every node key it has had (each once;
+ * the first nlog), then every key that has cosigned its log. Returns the
+ * count; *nlog the node keys'.
+ */
+static size_t log_keys(struct logfetch *f, const struct charter_party *party, size_t *nlog)
+{
+	struct node_key_span ks[HISTORY_NODE_KEYS_MAX];
+	size_t nk = history_node_keys(&f->h, party->node_key.name, ks, HISTORY_NODE_KEYS_MAX), n = 0;
+	for (size_t k = 0; k < nk && n < TLOG_KEYS_MAX; k++) {
+		size_t j = 0;
+		while (j < n && memcmp(f->vs[j].pub, ks[k].key.pub, sizeof f->vs[j].pub))
+			j++;
+		if (j == n) /* a key brought back later is one key */
+			f->vs[n++] = ks[k].key;
+	}
+	*nlog = n;
+	return n + cosig_keys_of_log(&f->h, party->node_key.name, f->vs + n, MAX_SIGNERS - n);
+}
+
+/*
  * The mirror's checkpoint when the served one has its size: the held one with
  * the newest cosignature per cosigner among both (so a cosigner seen before
  * is not dropped because this source did not carry it).
@@ -219,24 +295,31 @@ int logfetch_one(struct logfetch *f, const char *base, const struct charter_part
 			     party->id);
 		goto out;
 	}
-	if (checkpoint_open(&cp, cpb.data, cpb.len, &party->node_key, &nt)) {
+	/* a node key of the party under what the fetch knows of the amendments (docs/amendments.md) */
+	if ((rc = learn_amendments(f, base)))
+		goto out;
+	if (cosig_open_checkpoint(&f->h, cpb.data, cpb.len, &cp)) {
 		rc = err_wrap(ERR_VERIFY, "%s: checkpoint of %s (size %" PRIu64 ") refused: not signed by %s's node key",
 			      url, party->id, cp.size, party->id);
 		goto out;
 	}
+	if ((rc = note_parse(&nt, cpb.data, cpb.len))) {
+		rc = err_wrap(ERR_VERIFY, "%s", url);
+		goto out;
+	}
 	parsed = 1;
-	/* every cosignature line by a key the charter names for this log must verify; others are ignored */
-	struct note_verifier vs[MAX_SIGNERS];
-	int ok[MAX_SIGNERS] = {0};
-	size_t nv = 1 + charter_cosigners_of_log(f->c, cp.origin, vs + 1), good;
-	vs[0] = party->node_key;
+	/* every cosignature line by a key the amendments name for this log must verify; others are ignored */
+	size_t nlog, nv = log_keys(f, party, &nlog), good;
+	const struct note_verifier *vs = f->vs;
+	int *ok = f->ok;
+	memset(f->ok, 0, sizeof f->ok);
 	if (note_check_sigs(&nt, vs, nv, ok, NULL, &good)) {
 		rc = err_wrap(ERR_VERIFY, "%s: checkpoint of %s (size %" PRIu64 ") refused", url, party->id, cp.size);
 		goto out;
 	}
 
 	snprintf(path, sizeof path, "%s/logs/%s", f->out, party->id);
-	if ((rc = tlog_open_mirror(&m, path, &party->node_key))) {
+	if ((rc = tlog_open_mirror(&m, path, vs, nlog))) {
 		rc = err_wrap(rc, "%s", path);
 		goto out;
 	}
@@ -264,7 +347,7 @@ int logfetch_one(struct logfetch *f, const char *base, const struct charter_part
 		int keep = rc;
 		char msg[1024];
 		snprintf(msg, sizeof msg, "%s", err_msg());
-		if (tlog_open_mirror(&m, path, &party->node_key) == 0)
+		if (tlog_open_mirror(&m, path, vs, nlog) == 0)
 			tlog_close(m);
 		m = NULL;
 		rc = err_set(keep, "%s", msg);
@@ -281,9 +364,13 @@ int logfetch_one(struct logfetch *f, const char *base, const struct charter_part
 
 	fprintf(f->report, "%s: size %" PRIu64 " (%" PRIu64 " new), ", party->id, cp.size, cp.size - have);
 	size_t shown = 0;
-	for (size_t i = 1; i < nv; i++)
-		if (ok[i])
+	for (size_t i = nlog; i < nv; i++) {
+		size_t j = nlog;
+		while (j < i && !(ok[j] && !strcmp(vs[j].name, vs[i].name)))
+			j++;
+		if (ok[i] && j == i) /* a cosigner named once, whichever of its keys signed */
 			fprintf(f->report, "%s%s", shown++ ? ", " : "cosigned by ", vs[i].name);
+	}
 	fprintf(f->report, "%s\n", shown ? "" : "no cosignatures");
 	fflush(f->report);
 out:
@@ -315,6 +402,12 @@ int logfetch_open(struct logfetch **out, const struct charter *c, const char *di
 	}
 	if (allow_files)
 		client_session_allow_files(f->cs);
+	history_init(&f->h, c);
+	if (history_load_dir(&f->h, dir)) {
+		/* a bad DIR/amendments: judged by the charter and the logs' amendments; save_amendments reports it */
+		history_release(&f->h);
+		history_init(&f->h, c);
+	}
 	*out = f;
 	return 0;
 }
@@ -335,5 +428,6 @@ void logfetch_close(struct logfetch *f)
 		buf_release(&f->seen.copies[i]);
 	free(f->seen.copies);
 	client_session_close(f->cs);
+	history_release(&f->h);
 	free(f);
 }

@@ -5,10 +5,16 @@
  *
  * Into DIR/logs/<party>/ (tlog-tiles, a mirror: src/tlog/store.h) and
  * DIR/logs/<party>.checkpoints/<size>, and at the end DIR/amendments/. For
- * each log: the checkpoint must verify with the charter's node key of that
- * party, every cosignature line by a key the charter names for that log must
- * verify (others are ignored), and the new checkpoint must extend what DIR
- * holds (src/net/tileclient.h). DIR/charter is the caller's.
+ * each log: the checkpoint must carry a signature by one of that party's
+ * node keys as cosig_open_checkpoint judges it under the amendments the fetch
+ * knows (DIR/amendments, those met in the logs fetched before, and those the
+ * source serves at <base>/amendment/<n>, as a node does: a key an amendment
+ * retired counts only with a cosignature from before its retirement;
+ * docs/amendments.md, "Rotating a node key"); every cosignature line by a
+ * key the amendments name for that log must verify (others are ignored); and
+ * the new checkpoint must extend what DIR holds (src/net/tileclient.h). The
+ * mirror is checked with every node key the party has had. DIR/charter is
+ * the caller's.
  */
 #ifndef PARLEY_LOGFETCH_H
 #define PARLEY_LOGFETCH_H
@@ -36,8 +42,8 @@ int logfetch_open(struct logfetch **f, const struct charter *c, const char *dir,
 int logfetch_one(struct logfetch *f, const char *base, const struct charter_party *expect);
 
 /*
- * Saves DIR/amendments/: those already there and those met in the logs
- * fetched, which must form one chain (ERR_VERIFY otherwise; the complete
+ * Saves DIR/amendments/: those already there, those met in the logs fetched
+ * and those a source served, which must form one chain (ERR_VERIFY otherwise; the complete
  * ones are kept even then).
  */
 int logfetch_finish(struct logfetch *f);

@@ -12,6 +12,7 @@
 #include "crypto/sha256.h"
 #include "exchange/charter.h"
 #include "exchange/envelope.h"
+#include "exchange/history.h"
 #include "exchange/syntax.h"
 #include "tlog/checkpoint.h"
 #include "tlog/tiles.h"
@@ -71,6 +72,7 @@ int keeper_request_parse(struct keeper_request *r, const uint8_t *msg, size_t le
 	r->op = msg[0];
 	switch (r->op) {
 	case KEEPER_STATUS:
+	case KEEPER_RELOAD:
 		break;
 	case KEEPER_SIGN_CHECKPOINT:
 		rc = take_field(msg, len, &pos, KEEPER_TEXT_MAX, "checkpoint text", &r->text, &r->text_len);
@@ -153,12 +155,22 @@ struct kpeer {
 	struct checkpoint seen_cp; /* and what it said: the same bytes again need no new verification */
 };
 
+/* A node key the keeper holds: DIR/node.key, and DIR/node.key.next once an operator put it there. */
+struct held_key {
+	struct keyfile kf;
+	struct note_signer cosigner; /* the same secret as a cosigner (0x04) */
+	struct note_verifier v;      /* its Ed25519 verifier */
+};
+#define KEEPER_KEYS 2
+
 struct keeper {
 	char dir[PATH_MAX - 256];
-	struct keyfile key;
-	struct note_signer cosigner;
-	struct note_verifier vkey;
+	struct held_key keys[KEEPER_KEYS];
+	size_t nkeys;
+	struct note_verifier vkey;   /* keys[0]'s: its name is our log's origin */
 	struct charter charter;
+	struct charter_history hist; /* the founding charter and DIR/amendments, each checked here */
+	int64_t handover;            /* seconds around a rotation when both keys sign and count (the node's --max-skew) */
 	const struct charter_party *me;
 	struct kpeer peers[CHARTER_MAX_PARTIES];
 	size_t npeers;
@@ -179,6 +191,82 @@ static void event(int signed_, const char *kind, const char *log, uint64_t size,
 	else
 		logline_event(LOGLINE_WARN, "keeper_refused", "kind", kind, "log", log, "size", sz, "reason", why,
 			      LOGLINE_END);
+}
+
+/* ---- node keys over time (docs/amendments.md, "Rotating a node key") ---- */
+
+/*
+ * Our held keys in force at some instant within slack of t, at most
+ * KEEPER_KEYS, into out: with slack 0 the one in force at t (if held), with
+ * NODE_KEY_HANDOVER both keys around a rotation.
+ */
+static size_t keys_near(const struct keeper *k, int64_t t, int64_t slack, const struct held_key **out)
+{
+	struct note_verifier v[HISTORY_NODE_KEYS_MAX];
+	size_t nv = history_node_keys_near(&k->hist, k->vkey.name, t, slack, v, HISTORY_NODE_KEYS_MAX), n = 0;
+	for (size_t i = 0; i < nv; i++)
+		for (size_t j = 0; j < k->nkeys; j++) {
+			int dup = 0;
+			for (size_t m = 0; m < n; m++)
+				dup |= out[m] == &k->keys[j];
+			if (!dup && n < KEEPER_KEYS && !memcmp(v[i].pub, k->keys[j].v.pub, 32))
+				out[n++] = &k->keys[j];
+		}
+	return n;
+}
+
+/* The one key of ours in force at t, or NULL (ERR_VERIFY set: which key is missing). */
+static const struct held_key *key_at(const struct keeper *k, int64_t t)
+{
+	const struct held_key *h[KEEPER_KEYS];
+	if (keys_near(k, t, 0, h))
+		return h[0];
+	char when[21];
+	syntax_format_time(t, when);
+	err_set(ERR_VERIFY, "the keeper does not hold our node key in force at %s: put it at %s/node.key.next "
+			    "(docs/amendments.md, \"Rotating a node key\")", when, k->dir);
+	return NULL;
+}
+
+/* A log's node keys (every one it has had if slack < 0, else those near t), into v (HISTORY_NODE_KEYS_MAX). */
+static size_t log_keys(const struct keeper *k, const char *origin, int64_t t, int64_t slack, struct note_verifier *v)
+{
+	if (slack >= 0)
+		return history_node_keys_near(&k->hist, origin, t, slack, v, HISTORY_NODE_KEYS_MAX);
+	struct node_key_span s[HISTORY_NODE_KEYS_MAX];
+	size_t n = history_node_keys(&k->hist, origin, s, HISTORY_NODE_KEYS_MAX);
+	for (size_t i = 0; i < n; i++)
+		v[i] = s[i].key;
+	return n;
+}
+
+/* Reads DIR/<name> as a held key (of our log's name). ERR_NOTFOUND when absent. A key held already adds nothing. */
+static int load_key(struct keeper *k, const char *name)
+{
+	char path[PATH_MAX + 32];
+	struct held_key *h = &k->keys[k->nkeys];
+	if (k->nkeys == KEEPER_KEYS)
+		return 0;
+	snprintf(path, sizeof path, "%s/%s", k->dir, name);
+	int rc = keyfile_read(&h->kf, path);
+	if (rc)
+		return rc;
+	note_verifier_from_signer(&h->v, &h->kf.sign, NOTE_ED25519);
+	int dup = 0;
+	for (size_t i = 0; i < k->nkeys; i++)
+		dup |= !memcmp(k->keys[i].v.pub, h->v.pub, 32);
+	if (k->nkeys && strcmp(h->v.name, k->vkey.name))
+		rc = err_set(ERR_USAGE, "%s is a key named '%s', not our log's name '%s': a rotated node key keeps the "
+					"name", path, h->v.name, k->vkey.name);
+	else if (!dup)
+		rc = note_signer_retype(&h->cosigner, &h->kf.sign, NOTE_COSIGNATURE);
+	if (rc || dup) {
+		keyfile_release(&h->kf);
+		memset(h, 0, sizeof *h);
+		return rc;
+	}
+	k->nkeys++;
+	return 0;
 }
 
 /*
@@ -333,15 +421,17 @@ static void first_cosigned(struct keeper *k, struct kpeer *p)
 	struct buf b;
 	struct note n;
 	struct checkpoint cp;
-	struct note_verifier ours;
-	note_verifier_from_signer(&ours, &k->cosigner, NOTE_COSIGNATURE);
+	struct note_verifier ours[KEEPER_KEYS], theirs[HISTORY_NODE_KEYS_MAX];
+	for (size_t i = 0; i < k->nkeys; i++)
+		note_verifier_from_signer(&ours[i], &k->keys[i].cosigner, NOTE_COSIGNATURE);
+	size_t nt = log_keys(k, p->party->node_key.name, 0, -1, theirs);
 	sha256(p->party->node_key.name, strlen(p->party->node_key.name), h);
 	hex_encode(hex, h, 32);
 	snprintf(path, sizeof path, "%s/witness/logs/%s", k->dir, hex);
 	buf_init(&b, CHECKPOINT_MAX_SIZE);
 	if (file_read(path, CHECKPOINT_MAX_SIZE, &b) == 0 &&
-	    checkpoint_open(&cp, b.data, b.len, &p->party->node_key, &n) == 0) {
-		if (note_verify(&n, &ours, 1, NULL, NULL) == 0) {
+	    checkpoint_open_keys(&cp, b.data, b.len, theirs, nt, &n) == 0) {
+		if (note_verify(&n, ours, k->nkeys, NULL, NULL) == 0) {
 			p->cosigned.have = 1;
 			p->cosigned.size = cp.size;
 			memcpy(p->cosigned.root, cp.root, MERKLE_HASH);
@@ -362,9 +452,11 @@ static int init_state(struct keeper *k)
 	struct checkpoint cp;
 	snprintf(path, sizeof path, "%s/log/checkpoint", k->dir);
 	buf_init(&b, CHECKPOINT_MAX_SIZE);
+	struct note_verifier ours[HISTORY_NODE_KEYS_MAX];
+	size_t no = log_keys(k, k->vkey.name, 0, -1, ours);
 	int rc = file_read(path, CHECKPOINT_MAX_SIZE, &b);
 	if (!rc)
-		rc = checkpoint_open(&cp, b.data, b.len, &k->vkey, NULL);
+		rc = checkpoint_open_keys(&cp, b.data, b.len, ours, no, NULL);
 	buf_release(&b);
 	if (rc)
 		return err_wrap(rc, "keeper: the first state comes from %s", path);
@@ -405,39 +497,49 @@ int keeper_open(struct keeper **out, const char *dir)
 		return err_set(ERR_NOMEM, "out of memory");
 	k->log_fd = -1;
 	k->state_fd = -1;
+	k->handover = NODE_KEY_HANDOVER;
+	for (size_t i = 0; i < CHARTER_MAX_PARTIES; i++) {
+		k->peers[i].dirfd = -1;
+		buf_init(&k->peers[i].seen, CHECKPOINT_MAX_SIZE);
+	}
 	if (strlen(dir) >= sizeof k->dir) {
 		free(k);
 		return err_set(ERR_USAGE, "node directory path is too long");
 	}
 	snprintf(k->dir, sizeof k->dir, "%s", dir);
-	snprintf(path, sizeof path, "%s/node.key", dir);
-	if ((rc = keyfile_read(&k->key, path))) {
-		free(k);
-		return rc;
-	}
+	if ((rc = load_key(k, "node.key")))
+		goto fail;
+	k->vkey = k->keys[0].v;
 	snprintf(path, sizeof path, "%s/charter", dir);
 	if ((rc = charter_load(&k->charter, path))) {
-		keyfile_release(&k->key);
-		free(k);
-		return err_wrap(rc, "%s", path);
-	}
-	for (size_t i = 0; i < CHARTER_MAX_PARTIES; i++) {
-		k->peers[i].dirfd = -1;
-		buf_init(&k->peers[i].seen, CHECKPOINT_MAX_SIZE);
+		rc = err_wrap(rc, "%s", path);
+		goto fail;
 	}
 	if (!charter_complete(&k->charter)) {
 		rc = err_set(ERR_USAGE, "%s is not signed by every party", path);
 		goto fail;
 	}
-	note_verifier_from_signer(&k->vkey, &k->key.sign, NOTE_ED25519);
-	k->me = charter_party_of_key(&k->charter, k->vkey.name, k->vkey.id, k->vkey.pub);
-	if (!k->me) {
-		rc = err_set(ERR_USAGE, "%s/node.key is not the node key of any party in the charter", dir);
+	history_init(&k->hist, &k->charter);
+	if ((rc = history_load_dir(&k->hist, dir))) {
+		rc = err_wrap(rc, "%s/amendments", dir);
 		goto fail;
 	}
-	if ((rc = note_signer_retype(&k->cosigner, &k->key.sign, NOTE_COSIGNATURE)))
+	/* node.key: one of the keys the charter or an amendment gives our party (its name is our log's) */
+	k->me = charter_party_of_log(&k->charter, k->vkey.name);
+	struct note_verifier ours[HISTORY_NODE_KEYS_MAX];
+	size_t no = k->me ? log_keys(k, k->vkey.name, 0, -1, ours) : 0, i;
+	for (i = 0; i < no && memcmp(ours[i].pub, k->vkey.pub, 32); i++)
+		;
+	if (i == no) {
+		rc = err_set(ERR_USAGE, "%s/node.key is not a node key of any party in the charter or its amendments", dir);
 		goto fail;
-	for (size_t i = 0; i < k->charter.nparties; i++) {
+	}
+	/* node.key.next: the key an amendment rotates ours to (held before that amendment is given to the node) */
+	if ((rc = load_key(k, "node.key.next")) == ERR_NOTFOUND)
+		rc = 0;
+	if (rc)
+		goto fail;
+	for (i = 0; i < k->charter.nparties; i++) {
 		if (&k->charter.parties[i] == k->me)
 			continue;
 		struct kpeer *p = &k->peers[k->npeers++];
@@ -460,6 +562,11 @@ fail:
 	return rc;
 }
 
+void keeper_set_handover(struct keeper *k, int64_t seconds)
+{
+	k->handover = seconds;
+}
+
 void keeper_close(struct keeper *k)
 {
 	if (!k)
@@ -475,8 +582,12 @@ void keeper_close(struct keeper *k)
 	if (k->state_fd >= 0)
 		close(k->state_fd);
 	free(k->log_reader);
-	note_signer_release(&k->cosigner);
-	keyfile_release(&k->key);
+	for (size_t i = 0; i < k->nkeys; i++) {
+		note_signer_release(&k->keys[i].cosigner);
+		keyfile_release(&k->keys[i].kf);
+	}
+	if (k->hist.founding)
+		history_release(&k->hist);
 	charter_release(&k->charter);
 	free(k);
 }
@@ -548,7 +659,18 @@ static int sign_checkpoint(struct keeper *k, const struct keeper_request *r, str
 			goto out;
 		}
 	}
-	if ((rc = note_sign(&note, (const char *)r->text, r->text_len, &k->key.sign, 1, 0)))
+	/* with each key of ours in force near now: both around a rotation */
+	const struct held_key *use[KEEPER_KEYS];
+	struct note_signer signers[KEEPER_KEYS];
+	size_t nuse = keys_near(k, (int64_t)time(NULL), k->handover, use);
+	if (!nuse) {
+		key_at(k, (int64_t)time(NULL));
+		rc = ERR_VERIFY;
+		goto out;
+	}
+	for (size_t i = 0; i < nuse; i++)
+		signers[i] = use[i]->kf.sign;
+	if ((rc = note_sign(&note, (const char *)r->text, r->text_len, signers, nuse, 0)))
 		goto out;
 	struct held next = {1, cp.size, {0}};
 	memcpy(next.root, cp.root, MERKLE_HASH);
@@ -572,7 +694,7 @@ static struct kpeer *peer_of(struct keeper *k, const char *origin)
 }
 
 /* The mirror's checkpoint, which must verify with the peer's key. */
-static int mirror_checkpoint(struct kpeer *p, struct checkpoint *cp)
+static int mirror_checkpoint(const struct keeper *k, struct kpeer *p, struct checkpoint *cp)
 {
 	char path[PATH_MAX + 16];
 	struct buf b;
@@ -587,10 +709,12 @@ static int mirror_checkpoint(struct kpeer *p, struct checkpoint *cp)
 	} else if (!rc) {
 		/* the mirror publishes cosignatures too: only the log's line counts here */
 		struct buf only;
+		struct note_verifier theirs[HISTORY_NODE_KEYS_MAX];
+		size_t nt = log_keys(k, p->party->node_key.name, 0, -1, theirs);
 		buf_init(&only, CHECKPOINT_MAX_SIZE);
-		rc = note_select(&only, b.data, b.len, &p->party->node_key, 1, 0, NULL, NULL);
+		rc = note_select(&only, b.data, b.len, theirs, nt, 0, NULL, NULL);
 		if (!rc)
-			rc = checkpoint_open(cp, only.data, only.len, &p->party->node_key, NULL);
+			rc = checkpoint_open_keys(cp, only.data, only.len, theirs, nt, NULL);
 		buf_release(&only);
 		buf_reset(&p->seen);
 		if (!rc && !buf_append(&p->seen, b.data, b.len))
@@ -619,8 +743,17 @@ static int cosign(struct keeper *k, const struct keeper_request *r, struct buf *
 		rc = err_set(ERR_NOTFOUND, "'%s' is not a peer's log", cp.origin);
 		goto out;
 	}
-	if ((rc = note_verify(&nt, &p->party->node_key, 1, NULL, NULL))) {
-		rc = err_wrap(rc, "not signed by %s", cp.origin);
+	/* by a key of that log in force near our clock (a retired key signs nothing we cosign) */
+	int64_t now = (int64_t)time(NULL);
+	struct note_verifier theirs[HISTORY_NODE_KEYS_MAX];
+	size_t ntheirs = log_keys(k, cp.origin, now, k->handover, theirs);
+	if (!ntheirs || (rc = note_verify(&nt, theirs, ntheirs, NULL, NULL))) {
+		rc = err_wrap(ERR_VERIFY, "not signed by %s with a key in force now", cp.origin);
+		goto out;
+	}
+	const struct held_key *ours = key_at(k, now);
+	if (!ours) {
+		rc = ERR_VERIFY;
 		goto out;
 	}
 	const struct held *h = &p->cosigned;
@@ -642,7 +775,7 @@ static int cosign(struct keeper *k, const struct keeper_request *r, struct buf *
 		goto out;
 	}
 	/* cosignature is receipt: the mirror must hold the entries already */
-	if ((rc = mirror_checkpoint(p, &m)))
+	if ((rc = mirror_checkpoint(k, p, &m)))
 		goto out;
 	if (m.size < cp.size) {
 		rc = err_set(ERR_VERIFY, "the mirror holds %" PRIu64 " entries, not %" PRIu64, m.size, cp.size);
@@ -666,7 +799,7 @@ static int cosign(struct keeper *k, const struct keeper_request *r, struct buf *
 			goto out;
 		}
 	}
-	if ((rc = note_sign_line(&line, nt.data, nt.text_len, &k->cosigner, (uint64_t)time(NULL))))
+	if ((rc = note_sign_line(&line, nt.data, nt.text_len, &ours->cosigner, (uint64_t)now)))
 		goto out;
 	struct held next = {1, cp.size, {0}};
 	memcpy(next.root, cp.root, MERKLE_HASH);
@@ -726,14 +859,33 @@ static int sign_received(struct keeper *k, const struct keeper_request *r, struc
 	char origin[NOTE_NAME_MAX + 1] = "";
 	uint64_t index = 0;
 	buf_init(&note, ENVELOPE_MAX_SIZE + 1024);
-	/* signed here, parsed back with the envelope parser, and only answered if every check passes */
+	/* signed here, parsed back with the envelope parser, and only answered if every check passes; signed
+	   again if the key in force at the record's own time is not the one in force now (a rotation between) */
+	int64_t now = (int64_t)time(NULL);
+	const struct held_key *key = key_at(k, now), *at;
+	if (!key) {
+		rc = ERR_VERIFY;
+		goto out;
+	}
 	if ((rc = note_text_valid((const char *)r->text, r->text_len)) ||
-	    (rc = note_sign(&note, (const char *)r->text, r->text_len, &k->key.sign, 1, 0)) ||
+	    (rc = note_sign(&note, (const char *)r->text, r->text_len, &key->kf.sign, 1, 0)) ||
 	    (rc = envelope_parse(&e, note.data, note.len))) {
 		rc = err_wrap(rc, "not a record");
 		goto out;
 	}
 	parsed = 1;
+	if (e.f.time >= now - KEEPER_TIME_SKEW && e.f.time <= now + KEEPER_TIME_SKEW && (at = key_at(k, e.f.time)) &&
+	    at != key) {
+		envelope_release(&e);
+		parsed = 0;
+		buf_reset(&note);
+		if ((rc = note_sign(&note, (const char *)r->text, r->text_len, &at->kf.sign, 1, 0)) ||
+		    (rc = envelope_parse(&e, note.data, note.len))) {
+			rc = err_wrap(rc, "not a record");
+			goto out;
+		}
+		parsed = 1;
+	}
 	snprintf(origin, sizeof origin, "%s", e.f.ref.origin);
 	index = e.f.ref.index;
 	if (e.f.kind != ENV_RECEIVED || !e.f.has_ref) {
@@ -744,7 +896,6 @@ static int sign_received(struct keeper *k, const struct keeper_request *r, struc
 		rc = err_set(ERR_VERIFY, "not from this party in this channel");
 		goto out;
 	}
-	int64_t now = (int64_t)time(NULL);
 	if (e.f.time < now - KEEPER_TIME_SKEW || e.f.time > now + KEEPER_TIME_SKEW) {
 		rc = err_set(ERR_VERIFY, "its time is %" PRId64 " s from the keeper's clock (more than %d): a delivery is "
 					 "dated when it happens",
@@ -763,7 +914,7 @@ static int sign_received(struct keeper *k, const struct keeper_request *r, struc
 	}
 	if ((rc = delivery_of(k, &e.f, r->entry, r->entry_len)))
 		goto out;
-	if ((rc = mirror_checkpoint(p, &m)))
+	if ((rc = mirror_checkpoint(k, p, &m)))
 		goto out;
 	if (index >= m.size) {
 		rc = err_set(ERR_VERIFY, "entry %" PRIu64 " is not in the mirror (size %" PRIu64 ")", index, m.size);
@@ -791,10 +942,16 @@ static int status(struct keeper *k, struct buf *answer)
 	struct buf b;
 	char v[600];
 	buf_init(&b, 1 << 16);
-	note_verifier_format(&k->vkey, v, sizeof v);
+	/* "log": the key in force now if held (else node.key's); "key": every key held */
+	const struct held_key *now[KEEPER_KEYS];
+	note_verifier_format(keys_near(k, (int64_t)time(NULL), 0, now) ? &now[0]->v : &k->vkey, v, sizeof v);
 	char hex[2 * MERKLE_HASH + 1];
 	hex_encode(hex, k->signed_.root, MERKLE_HASH);
 	int rc = buf_printf(&b, "log %s\nsigned %" PRIu64 " %s\n", v, k->signed_.size, hex);
+	for (size_t i = 0; i < k->nkeys && !rc; i++) {
+		note_verifier_format(&k->keys[i].v, v, sizeof v);
+		rc = buf_printf(&b, "key %s\n", v);
+	}
 	for (size_t i = 0; i < k->npeers && !rc; i++)
 		if (k->peers[i].cosigned.have)
 			rc = buf_printf(&b, "cosigned %s %" PRIu64 "\n", k->peers[i].party->node_key.name,
@@ -803,6 +960,39 @@ static int status(struct keeper *k, struct buf *answer)
 		rc = answer_ok(answer, b.data, b.len);
 	buf_release(&b);
 	return rc;
+}
+
+/*
+ * The amendments again (DIR/amendments, each checked here: the network side
+ * wrote the files, but it cannot sign for every party) and DIR/node.key.next
+ * if not held yet. The history only grows: fewer amendments on disk, or
+ * another one at a number the keeper has, is refused and the keeper keeps its
+ * own. Answers the status.
+ */
+static int reload(struct keeper *k, struct buf *answer)
+{
+	struct charter_history h;
+	history_init(&h, &k->charter);
+	int rc = history_load_dir(&h, k->dir);
+	if (rc)
+		rc = err_wrap(rc, "%s/amendments", k->dir);
+	else if (h.n < k->hist.n)
+		rc = err_set(ERR_VERIFY, "%s/amendments holds %zu amendments, fewer than the %zu the keeper has", k->dir, h.n,
+			     k->hist.n);
+	for (size_t i = 0; !rc && i < k->hist.n; i++)
+		if (memcmp(h.am[i]->id, k->hist.am[i]->id, 32))
+			rc = err_set(ERR_CONFLICT, "amendment %zu in %s/amendments is not the one the keeper has", i + 1, k->dir);
+	if (rc) {
+		history_release(&h);
+		event(0, "reload", k->vkey.name, k->hist.n, err_msg());
+		return rc;
+	}
+	history_release(&k->hist);
+	k->hist = h;
+	if ((rc = load_key(k, "node.key.next")) == ERR_NOTFOUND)
+		rc = 0;
+	event(!rc, "reload", k->vkey.name, k->hist.n, rc ? err_msg() : NULL);
+	return rc ? rc : status(k, answer);
 }
 
 int keeper_handle(struct keeper *k, const uint8_t *msg, size_t len, struct buf *answer)
@@ -817,6 +1007,8 @@ int keeper_handle(struct keeper *k, const uint8_t *msg, size_t len, struct buf *
 		rc = sign_checkpoint(k, &r, answer);
 	else if (r.op == KEEPER_COSIGN)
 		rc = cosign(k, &r, answer);
+	else if (r.op == KEEPER_RELOAD)
+		rc = reload(k, answer);
 	else
 		rc = sign_received(k, &r, answer);
 	if (rc) {

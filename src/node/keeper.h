@@ -5,8 +5,12 @@
  * per answer, and the keeper re-checks every request against what it can see
  * for itself (the tiles on disk, read-only) and its own durable state:
  *
- *   STATUS            the log key, the checkpoint signed last, the sizes
- *                     cosigned last (never refused)
+ *   STATUS            the log key in force (and every node key held), the
+ *                     checkpoint signed last, the sizes cosigned last
+ *                     (never refused)
+ *   RELOAD            the amendments (DIR/amendments, checked here) and
+ *                     DIR/node.key.next read again after the node adopted an
+ *                     amendment; the history only grows. Answers the status.
  *   SIGN_CHECKPOINT   a checkpoint of our log: exactly "origin\nsize\nroot\n"
  *                     of our origin, signed only if it extends the last one the
  *                     keeper signed, which it proves itself from DIR/log's tiles
@@ -22,7 +26,7 @@
  *
  * Messages (integers big-endian; no trailing bytes, no field over its limit):
  *   request  op:u8 then, by op,
- *            STATUS            nothing
+ *            STATUS, RELOAD    nothing
  *            SIGN_CHECKPOINT   len:u32 text
  *            COSIGN            n:u8 (<= 63) n*32 proof hashes, len:u32 signed note
  *            SIGN_RECEIVED     len:u32 text, len:u32 entry
@@ -49,6 +53,7 @@ enum keeper_op {
 	KEEPER_SIGN_CHECKPOINT = 2,
 	KEEPER_COSIGN = 3,
 	KEEPER_SIGN_RECEIVED = 4,
+	KEEPER_RELOAD = 5,
 };
 
 #define KEEPER_PROOF_MAX 63
@@ -84,6 +89,13 @@ struct keeper;
  * In the keeper process only; a test may open one in its own process.
  */
 int keeper_open(struct keeper **out, const char *dir);
+/*
+ * How far either side of a rotation of a node key both keys sign our
+ * checkpoints and a peer's either key is accepted (docs/amendments.md,
+ * "Rotating a node key"): NODE_KEY_HANDOVER unless set; the node sets its
+ * --max-skew (the clock difference it tolerates).
+ */
+void keeper_set_handover(struct keeper *k, int64_t seconds);
 void keeper_close(struct keeper *k);
 
 /*

@@ -2,7 +2,7 @@
  * keeper_client — starting the keeper and asking it (keeper_client.h).
  */
 #include "node/keeper_client.h"
-#include "node/sandbox.h"
+#include "sys/sandbox.h"
 #include "base/enc.h"
 #include "base/err.h"
 #include "base/logline.h"
@@ -27,7 +27,9 @@ struct keeper_client {
 	int fd;
 	pid_t pid;
 	pthread_mutex_t lock;      /* one request in flight; guards the fields below */
-	struct note_verifier vkey;
+	struct note_verifier vkey;  /* as the keeper said at start */
+	struct note_verifier held[2]; /* every node key the keeper holds, as it said last */
+	size_t nheld;
 	struct {
 		char origin[NOTE_NAME_MAX + 1];
 		uint64_t size;
@@ -45,7 +47,7 @@ struct keeper_client {
 #define SOCKBUF (KEEPER_MSG_MAX + 65536)
 
 /* In the child: the keeper's process, from fork to exit. */
-static void keeper_child(int fd, pid_t parent, const char *dir, int sandbox)
+static void keeper_child(int fd, pid_t parent, const char *dir, const struct keeper_start *how)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 		_exit(2);
@@ -57,7 +59,12 @@ static void keeper_child(int fd, pid_t parent, const char *dir, int sandbox)
 	struct keeper *k;
 	struct buf first;
 	buf_init(&first, KEEPER_ANSWER_MAX);
-	int rc = keeper_open(&k, dir);
+	/* root's rights are dropped before anything is read: the files are the service user's (operations.md) */
+	int rc = sandbox_drop_user(how->user, how->allow_root, dir);
+	if (!rc)
+		rc = keeper_open(&k, dir);
+	if (!rc)
+		keeper_set_handover(k, how->handover);
 	uint8_t status = KEEPER_STATUS;
 	if (rc) {
 		buf_append_byte(&first, (uint8_t)-rc);
@@ -68,12 +75,12 @@ static void keeper_child(int fd, pid_t parent, const char *dir, int sandbox)
 	/*
 	 * The sandbox, once the key, the charter and the state are read: reads
 	 * beneath DIR (the tiles of DIR/log, DIR/peers, DIR/witness), writes
-	 * beneath DIR/keeper, its socket and stderr (src/node/sandbox.h).
+	 * beneath DIR/keeper, its socket and stderr (src/sys/sandbox.h).
 	 */
 	char state[PATH_MAX + 16];
 	snprintf(state, sizeof state, "%s/keeper", dir);
 	struct sandbox_paths sp = {.dir = dir, .state_dir = state};
-	if (sandbox && sandbox_apply(SANDBOX_KEEPER, &sp)) {
+	if (how->sandbox && sandbox_apply(SANDBOX_KEEPER, &sp)) {
 		buf_append_byte(&first, (uint8_t)-ERR_IO);
 		buf_append_str(&first, err_msg());
 		send(fd, first.data, first.len, MSG_NOSIGNAL);
@@ -109,20 +116,27 @@ static void *watch(void *arg)
 }
 
 /* Parses the keeper's status text. */
-static int parse_status(struct keeper_client *k, const uint8_t *p, size_t len)
+static int parse_status(struct keeper_client *k, const uint8_t *p, size_t len, int at_start)
 {
 	const char *s = (const char *)p, *end = s + len;
 	int have_key = 0;
+	struct note_verifier log;
 	k->ncosigned = 0;
+	k->nheld = 0;
 	while (s < end) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		if (!nl)
 			return err_set(ERR_FORMAT, "keeper status: a line without its end");
 		size_t n = (size_t)(nl - s);
 		if (n > 4 && !memcmp(s, "log ", 4)) {
-			if (note_verifier_parse(&k->vkey, s + 4, n - 4))
+			if (note_verifier_parse(&log, s + 4, n - 4))
 				return err_wrap(ERR_FORMAT, "keeper status: the log key");
+			if (at_start)
+				k->vkey = log;
 			have_key = 1;
+		} else if (n > 4 && !memcmp(s, "key ", 4) && k->nheld < sizeof k->held / sizeof k->held[0]) {
+			if (note_verifier_parse(&k->held[k->nheld++], s + 4, n - 4))
+				return err_wrap(ERR_FORMAT, "keeper status: a key held");
 		} else if (n > 7 && !memcmp(s, "signed ", 7)) {
 			const char *sp = memchr(s + 7, ' ', n - 7);
 			if (!sp || dec_u64(s + 7, (size_t)(sp - s - 7), &k->signed_size) ||
@@ -157,7 +171,7 @@ static ssize_t receive(struct keeper_client *k)
 	return n;
 }
 
-int keeper_client_start(struct keeper_client **out, const char *dir, int sandbox)
+int keeper_client_start(struct keeper_client **out, const char *dir, const struct keeper_start *how)
 {
 	*out = NULL;
 	struct keeper_client *k = calloc(1, sizeof *k);
@@ -188,7 +202,7 @@ int keeper_client_start(struct keeper_client **out, const char *dir, int sandbox
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		keeper_child(sv[1], parent, dir, sandbox);
+		keeper_child(sv[1], parent, dir, how);
 	}
 	close(sv[1]);
 	k->fd = sv[0];
@@ -199,7 +213,7 @@ int keeper_client_start(struct keeper_client **out, const char *dir, int sandbox
 	if (!rc && k->answer[0])
 		rc = err_set(-(int)k->answer[0], "keeper: %.*s", (int)(n - 1), (const char *)k->answer + 1);
 	if (!rc)
-		rc = parse_status(k, k->answer + 1, (size_t)n - 1);
+		rc = parse_status(k, k->answer + 1, (size_t)n - 1, 1);
 	if (rc) {
 		char msg[1100];
 		snprintf(msg, sizeof msg, "%s", err_msg());
@@ -343,6 +357,34 @@ int keeper_client_sign_received(struct keeper_client *k, const uint8_t *text, si
 	struct keeper_request r = {
 		.op = KEEPER_SIGN_RECEIVED, .text = text, .text_len = len, .entry = entry, .entry_len = entry_len};
 	return ask(k, &r, out);
+}
+
+int keeper_client_reload(struct keeper_client *k)
+{
+	struct keeper_request r = {.op = KEEPER_RELOAD};
+	struct buf req, out;
+	buf_init(&req, 16);
+	buf_init(&out, 4096);
+	int rc = keeper_request_format(&req, &r);
+	pthread_mutex_lock(&k->lock);
+	if (!rc)
+		rc = ask_locked(k, &req, &out);
+	if (!rc)
+		rc = parse_status(k, out.data, out.len, 0);
+	pthread_mutex_unlock(&k->lock);
+	buf_release(&req);
+	buf_release(&out);
+	return rc;
+}
+
+int keeper_client_holds(struct keeper_client *k, const uint8_t pub[32])
+{
+	int found = 0;
+	pthread_mutex_lock(&k->lock);
+	for (size_t i = 0; i < k->nheld; i++)
+		found |= !memcmp(k->held[i].pub, pub, 32);
+	pthread_mutex_unlock(&k->lock);
+	return found;
 }
 
 int keeper_client_raw(struct keeper_client *k, const uint8_t *msg, size_t len, struct buf *answer)

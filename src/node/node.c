@@ -52,7 +52,8 @@ void node_event(enum logline_level level, const char *event, ...)
 
 int node_open_mirror(struct node *n, struct peer *p)
 {
-	int rc = tlog_open_mirror(&p->mirror, p->dir, &p->party->node_key);
+	struct note_verifier keys[HISTORY_NODE_KEYS_MAX];
+	int rc = tlog_open_mirror(&p->mirror, p->dir, keys, node_log_keys(n, p->party->node_key.name, keys));
 	if (!rc && n->syncfs)
 		tlog_set_sync(p->mirror, TLOG_SYNC_FS);
 	return rc;
@@ -80,6 +81,28 @@ int node_sign_checkpoint(void *ctx, const uint8_t *text, size_t len, struct buf 
 	return keeper_client_sign_checkpoint(n->keeper, text, len, note);
 }
 
+/*
+ * Our witness of the peers' logs, each judged under the peer's node keys over
+ * time from the history (docs/amendments.md, "Rotating a node key"); an
+ * adoption updates them with witness_set_log_keys.
+ */
+static int open_witness(struct node *n, const char *path)
+{
+	struct witness_log wl[MAX_PEERS];
+	struct witness_key_span (*spans)[WITNESS_LOG_KEYS_MAX] = calloc(MAX_PEERS, sizeof *spans);
+	if (!spans)
+		return err_set(ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n->npeers; i++) {
+		const struct note_verifier *k = &n->peers[i].party->node_key;
+		wl[i] = (struct witness_log){*k, spans[i], witness_log_keys(node_history(n), k->name, spans[i])};
+	}
+	int rc = witness_open_remote(&n->witness, path, &n->me->node_cosigner, node_cosign, n, wl, n->npeers);
+	free(spans);
+	if (!rc) /* the hand-over is the node's --max-skew, as for its mirrors and its keeper */
+		rc = witness_set_handover(n->witness, n->o.max_skew);
+	return rc;
+}
+
 /* The charter, and our party in it by the log key the keeper holds (the network side never reads the key file). */
 static int load_files(struct node *n)
 {
@@ -92,7 +115,8 @@ static int load_files(struct node *n)
 		charter_release(&n->charter);
 		return err_set(ERR_USAGE, "%s is not signed by every party", path);
 	}
-	n->me = charter_party_of_key(&n->charter, n->logkey.name, n->logkey.id, n->logkey.pub);
+	/* by the log's name: the key may be one an amendment brought (the keeper checked it is our party's) */
+	n->me = charter_party_of_log(&n->charter, n->logkey.name);
 	if (!n->me) {
 		charter_release(&n->charter);
 		return err_set(ERR_USAGE, "%s/node.key is not the node key of any party in the charter", n->dir);
@@ -179,7 +203,10 @@ static int start(struct node *n)
 	pthread_mutex_init(&n->cases_lock, NULL);
 	pthread_mutex_init(&n->amend_lock, NULL);
 	/* The keeper first, while this process has no thread: it reads the key file, this side never does. */
-	if ((rc = keeper_client_start(&n->keeper, n->dir, n->o.keeper_sandbox)))
+	if (!n->o.max_skew)
+		n->o.max_skew = SUBMIT_DEFAULT_SKEW;
+	struct keeper_start how = {n->o.keeper_sandbox, n->o.max_skew, n->o.keeper_user, n->o.keeper_allow_root};
+	if ((rc = keeper_client_start(&n->keeper, n->dir, &how)))
 		return rc;
 	n->logkey = *keeper_client_log_key(n->keeper);
 	if ((rc = load_files(n)))
@@ -188,14 +215,14 @@ static int start(struct node *n)
 		return rc;
 	/* URLs and witnesses as the latest amendment has them (a change made while running takes effect at the next start) */
 	const struct charter *latest = history_latest(node_history(n));
-	if (!n->o.max_skew)
-		n->o.max_skew = SUBMIT_DEFAULT_SKEW;
 	snprintf(path, sizeof path, "%s/log", n->dir);
 	struct checkpoint head; /* what the keeper signed last: a crash may have kept it from being published */
 	memset(&head, 0, sizeof head);
 	snprintf(head.origin, sizeof head.origin, "%s", n->logkey.name);
 	int signed_ = keeper_client_signed(n->keeper, &head.size, head.root);
-	if ((rc = tlog_open_signed(&n->log, path, &n->logkey, node_sign_checkpoint, n, signed_ ? &head : NULL)))
+	struct note_verifier ours[HISTORY_NODE_KEYS_MAX];
+	size_t nours = node_log_keys(n, n->logkey.name, ours);
+	if ((rc = tlog_open_signed(&n->log, path, ours, nours, node_sign_checkpoint, n, signed_ ? &head : NULL)))
 		return err_wrap(rc, "log");
 	n->log_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	snprintf(path, sizeof path, "%s/cosigned", n->dir);
@@ -208,7 +235,6 @@ static int start(struct node *n)
 		return rc;
 	if (n->syncfs)
 		tlog_set_sync(n->log, TLOG_SYNC_FS);
-	struct witness_log wl[MAX_PEERS];
 	for (size_t i = 0; i < n->charter.nparties; i++) {
 		const struct charter_party *pt = &n->charter.parties[i];
 		if (pt == n->me) {
@@ -222,24 +248,27 @@ static int start(struct node *n)
 			node_publish_sizes(p);
 		if (rc)
 			return err_wrap(rc, "mirror of %s", pt->id);
-		wl[n->npeers].key = pt->node_key;
 		n->npeers++;
 		struct target *t = &n->targets[n->ntargets++];
 		snprintf(t->name, sizeof t->name, "%s", pt->id);
 		snprintf(t->url, sizeof t->url, "%s", latest->parties[i].url);
-		t->key = pt->node_cosigner;
+		t->key[0] = pt->node_cosigner;
+		t->nkeys = 1;
+		t->party = (int)i;
 	}
 	for (size_t i = 0; i < latest->nwitnesses; i++) {
 		struct target *t = &n->targets[n->ntargets++];
 		snprintf(t->name, sizeof t->name, "%s", latest->witnesses[i].id);
 		snprintf(t->url, sizeof t->url, "%s", latest->witnesses[i].url);
-		t->key = latest->witnesses[i].key;
+		t->key[0] = latest->witnesses[i].key;
+		t->nkeys = 1;
+		t->party = -1;
 		t->is_witness = 1;
 	}
 	if ((rc = client_global_init()) || (rc = node_check_rollback(n)))
 		return rc;
 	snprintf(path, sizeof path, "%s/witness", n->dir);
-	if ((rc = witness_open_remote(&n->witness, path, &n->me->node_cosigner, node_cosign, n, wl, n->npeers)))
+	if ((rc = open_witness(n, path)))
 		return err_wrap(rc, "witness state");
 	witness_set_hook(n->witness, node_witness_hook, n);
 	node_clean_kept(n); /* before the index may be rebuilt from the kept checkpoints */
@@ -255,7 +284,7 @@ static int start(struct node *n)
 	int listen_fd = -1;
 	if ((rc = url_listen_check(n->me->url, listen, n->o.listen != NULL)) || (rc = http_listen(listen, &listen_fd)))
 		return rc;
-	/* directories made at run time must exist before Landlock fixes what may be touched (node/sandbox.h) */
+	/* directories made at run time must exist before Landlock fixes what may be touched (sys/sandbox.h) */
 	static const char *const made_later[] = {"amendments", "tmp"};
 	for (size_t i = 0; i < sizeof made_later / sizeof made_later[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", n->dir, made_later[i]);

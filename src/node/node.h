@@ -23,11 +23,13 @@ struct node_options {
 	 * NULL, or called once during node_start when every file the node needs
 	 * at start is open (the key read, the databases open) and its port is
 	 * bound, before it starts any thread or serves: where the command drops
-	 * root and applies Landlock (node/sandbox.h). Non-zero stops the start.
+	 * root and applies Landlock (sys/sandbox.h). Non-zero stops the start.
 	 */
 	int (*confine)(void *ctx, const char *dir);
 	void *confine_ctx;
 	int keeper_sandbox;     /* the keeper confines itself (sandbox_apply(SANDBOX_KEEPER)); 0 with --no-sandbox */
+	const char *keeper_user; /* started as root: the user the keeper switches to (--user; NULL: 'parley') */
+	int keeper_allow_root;  /* --allow-root */
 };
 
 struct node;

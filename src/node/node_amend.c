@@ -11,6 +11,7 @@
  * are at most HISTORY_MAX), so no reader ever holds a freed one.
  */
 #include "node/node_internal.h"
+#include "node/witness_server.h"
 
 #include "base/enc.h"
 #include "base/err.h"
@@ -123,13 +124,32 @@ int node_history_record(struct node *n)
 	return rc;
 }
 
-/* 1 if any party's node key differs between the two charters. */
-static int rotates_a_node_key(const struct charter *a, const struct charter *b)
+/* Our new node key if the amendment's charter b rotates it (a: the charter before), else NULL. */
+static const struct note_verifier *rotates_our_key(const struct node *n, const struct charter *a, const struct charter *b)
 {
-	for (size_t i = 0; i < a->nparties && i < b->nparties; i++)
-		if (memcmp(a->parties[i].node_key.pub, b->parties[i].node_key.pub, 32))
-			return 1;
-	return 0;
+	size_t i = (size_t)(n->me - n->charter.parties);
+	return memcmp(a->parties[i].node_key.pub, b->parties[i].node_key.pub, 32) ? &b->parties[i].node_key : NULL;
+}
+
+/*
+ * After an adoption: our log's keys follow the history (docs/amendments.md,
+ * "Rotating a node key"), so do our witness's keys of the peers' logs, and
+ * the keeper reads the amendments again. (A
+ * mirror's keys follow at its next sync, under its own lock: an adoption may
+ * come from a sync that holds it.)
+ */
+static void follow_node_keys(struct node *n)
+{
+	struct note_verifier keys[HISTORY_NODE_KEYS_MAX];
+	size_t nk = node_log_keys(n, n->logkey.name, keys);
+	pthread_mutex_lock(&n->log_lock);
+	if (tlog_set_keys(n->log, keys, nk))
+		node_log("our log's keys: %s", err_msg());
+	pthread_mutex_unlock(&n->log_lock);
+	if (n->witness && witness_follow_history(n->witness, node_history(n)))
+		node_log("our witness's keys of the peers' logs: %s", err_msg());
+	if (keeper_client_reload(n->keeper))
+		node_event(LOGLINE_ERROR, "keeper_reload", "error", err_msg(), LOGLINE_END);
 }
 
 static int save_amendment(const struct node *n, const struct amendment *a)
@@ -159,14 +179,26 @@ int node_adopt_amendment(struct node *n, const uint8_t *data, size_t len, int fr
 		goto drop;
 	}
 	const struct amendment *a = next->h.am[next->h.n - 1];
-	char when[21];
+	char when[21], number[16];
+	snprintf(number, sizeof number, "%u", a->number);
 	syntax_format_time(a->effective, when);
-	if (rotates_a_node_key(history_latest(&cur->h), &a->charter)) {
-		/* the log's signing key would change under the running node: not done without the keeper (issue 17) */
-		status = 422;
-		err_set(ERR_USAGE, "amendment %u rotates a node key, which a running node cannot adopt yet "
-				   "(docs/amendments.md, \"In a node\")", a->number);
-		goto undo;
+	const struct note_verifier *ours = rotates_our_key(n, history_latest(&cur->h), &a->charter);
+	if (ours && (keeper_client_reload(n->keeper) || !keeper_client_holds(n->keeper, ours->pub))) {
+		/* our log's next key must be in the keeper's hands before the rotation is in force here */
+		char v[600];
+		note_verifier_format(ours, v, sizeof v);
+		if (!from_peer) {
+			status = 422;
+			err_set(ERR_USAGE, "amendment %u rotates this node's key to %s, which the keeper does not hold: put it "
+					   "at %s/node.key.next first (docs/amendments.md, \"Rotating a node key\")",
+				a->number, v, n->dir);
+			goto undo;
+		}
+		/* met in a peer's log: in force whatever we hold; say loudly what will fail */
+		node_event(LOGLINE_ERROR, "node_key_missing", "number", number, "key", v, "msg",
+			   "an amendment rotates this node's key to one the keeper does not hold: put it at DIR/node.key.next "
+			   "before the amendment takes effect, or no checkpoint of ours will be accepted",
+			   LOGLINE_END);
 	}
 	if (!from_peer && a->effective <= node_now() + n->o.max_skew) {
 		/* entries already accepted could fall under it: every node must have it before it takes effect */
@@ -184,8 +216,7 @@ int node_adopt_amendment(struct node *n, const uint8_t *data, size_t len, int fr
 	pthread_mutex_lock(&n->cases_lock);
 	cases_set_history(&n->cases, &next->h);
 	pthread_mutex_unlock(&n->cases_lock);
-	char number[16];
-	snprintf(number, sizeof number, "%u", a->number);
+	follow_node_keys(n);
 	node_event(LOGLINE_INFO, "amendment_adopted", "number", number, "from", from_peer ? "peer" : "operator",
 		   "in_force_from", when, LOGLINE_END);
 	if (a->effective <= node_now() + n->o.max_skew)

@@ -53,7 +53,9 @@ struct peer {
 struct target {
 	char name[NOTE_NAME_MAX + 1];
 	char url[SYNTAX_URL_MAX + 1];
-	struct note_verifier key;  /* cosigner (0x04) */
+	struct note_verifier key[2]; /* its cosigner (0x04) keys in force near now: two around a rotation (the pusher's) */
+	size_t nkeys;
+	int party;                 /* its index in the charter if a peer node, else -1 */
 	uint64_t cosigned;         /* the size it last cosigned, as far as we know */
 	int known;
 	int64_t retry_at;
@@ -231,16 +233,21 @@ void node_h_add_checkpoint(void *ctx, const struct http_request *req, struct htt
 /* Appends 'received' for each envelope of p addressed to this party, up to size upto. */
 void node_make_received(struct node *n, struct peer *p, uint64_t upto);
 /*
- * The keys that may sign origin's checkpoints: log_key first, then the
- * cosigners of that log in the charter in force now, then those of the latest
- * amendment (one still to take effect: the keys in force go on cosigning until
- * it does), then, room permitting, keys earlier charters named (so a receipt
+ * The keys that may sign origin's checkpoints: the log's node keys in force
+ * near now (two around a rotation: docs/amendments.md, "Rotating a node
+ * key") first, then the cosigners of that log in the charter in force now,
+ * then those of the latest amendment (one still to take effect: the keys in
+ * force go on cosigning until it does), then, room permitting, the log's
+ * retired node keys and the cosigner keys earlier charters named (so a receipt
  * by a key retired since is not dropped when its kept file is merged again);
  * each key once, at most NODE_LOG_SIGNERS_MAX into vs.
  */
-#define NODE_LOG_SIGNERS_MAX (1 + 2 * (CHARTER_MAX_PARTIES - 1 + CHARTER_MAX_WITNESSES))
-size_t node_log_signers(const struct node *n, const char *origin, const struct note_verifier *log_key,
-			struct note_verifier *vs);
+#define NODE_LOG_SIGNERS_MAX (2 + 2 * (CHARTER_MAX_PARTIES - 1 + CHARTER_MAX_WITNESSES))
+size_t node_log_signers(const struct node *n, const char *origin, struct note_verifier *vs);
+/* Every node key origin's log has had (history_node_keys), into vs (HISTORY_NODE_KEYS_MAX); how many. */
+size_t node_log_keys(const struct node *n, const char *origin, struct note_verifier *vs);
+/* The node keys of origin's log a live check accepts now (history_node_keys_near), into vs; how many. */
+size_t node_log_keys_now(const struct node *n, const char *origin, struct note_verifier *vs);
 /* Appends the lines of `lines` that look like signature lines ("— " ... "\n"): a note's, or bare ones. */
 int node_append_sig_lines(struct buf *out, const uint8_t *lines, size_t len);
 /*

@@ -190,15 +190,47 @@ static void add_cosigners(const struct charter *ch, const char *origin, struct n
 	}
 }
 
-size_t node_log_signers(const struct node *n, const char *origin, const struct note_verifier *log_key,
-			struct note_verifier *vs)
+size_t node_log_keys(const struct node *n, const char *origin, struct note_verifier *vs)
+{
+	struct node_key_span s[HISTORY_NODE_KEYS_MAX];
+	size_t k = history_node_keys(node_history(n), origin, s, HISTORY_NODE_KEYS_MAX);
+	for (size_t i = 0; i < k; i++)
+		vs[i] = s[i].key;
+	return k;
+}
+
+size_t node_log_keys_now(const struct node *n, const char *origin, struct note_verifier *vs)
+{
+	return history_node_keys_near(node_history(n), origin, node_now(), n->o.max_skew, vs, HISTORY_NODE_KEYS_MAX);
+}
+
+/* Adds keys[0..k) to vs[0..*nv), each once, while there is room. */
+static void add_keys(const struct note_verifier *keys, size_t k, struct note_verifier *vs, size_t *nv)
+{
+	for (size_t i = 0; i < k && *nv < NODE_LOG_SIGNERS_MAX; i++) {
+		size_t j;
+		for (j = 0; j < *nv; j++)
+			if (vs[j].id == keys[i].id && !strcmp(vs[j].name, keys[i].name) && !memcmp(vs[j].pub, keys[i].pub, 32))
+				break;
+		if (j == *nv)
+			vs[(*nv)++] = keys[i];
+	}
+}
+
+size_t node_log_signers(const struct node *n, const char *origin, struct note_verifier *vs)
 {
 	const struct charter_history *h = node_history(n);
-	size_t nv = 1;
-	vs[0] = *log_key;
+	struct note_verifier logkeys[HISTORY_NODE_KEYS_MAX];
+	size_t nv = 0, nl = node_log_keys_now(n, origin, logkeys);
+	add_keys(logkeys, nl < 2 ? nl : 2, vs, &nv);
 	/* the keys in force now, those of an amendment still to take effect, then (room permitting) retired ones */
 	add_cosigners(history_at(h, node_now()), origin, vs, &nv);
 	add_cosigners(history_latest(h), origin, vs, &nv);
+	nl = node_log_keys(n, origin, logkeys);
+	while (nl > 0) { /* the newest retired first */
+		nl--;
+		add_keys(&logkeys[nl], 1, vs, &nv);
+	}
 	for (size_t c = h->n; c > 0; c--)
 		add_cosigners(c > 1 ? &h->am[c - 2]->charter : h->founding, origin, vs, &nv);
 	return nv;
@@ -270,11 +302,11 @@ void node_clean_kept(struct node *n)
 	struct note_verifier vs[NODE_LOG_SIGNERS_MAX], me;
 	me = n->logkey;
 	snprintf(dir, sizeof dir, "%s/cosigned", n->dir);
-	clean_kept_dir(dir, vs, node_log_signers(n, me.name, &me, vs));
+	clean_kept_dir(dir, vs, node_log_signers(n, me.name, vs));
 	for (size_t i = 0; i < n->npeers; i++) {
 		struct peer *p = &n->peers[i];
 		snprintf(dir, sizeof dir, "%s.checkpoints", p->dir);
-		clean_kept_dir(dir, vs, node_log_signers(n, p->party->node_key.name, &p->party->node_key, vs));
+		clean_kept_dir(dir, vs, node_log_signers(n, p->party->node_key.name, vs));
 	}
 }
 
@@ -284,7 +316,7 @@ static void keep_peer_checkpoint(struct node *n, struct peer *p, uint64_t size, 
 	char dir[PATH_MAX + 32];
 	struct buf merged;
 	struct note_verifier vs[NODE_LOG_SIGNERS_MAX];
-	size_t nv = node_log_signers(n, p->party->node_key.name, &p->party->node_key, vs);
+	size_t nv = node_log_signers(n, p->party->node_key.name, vs);
 	buf_init(&merged, CHECKPOINT_MAX_SIZE);
 	snprintf(dir, sizeof dir, "%s.checkpoints", p->dir);
 	if (mkdir_p(dir, 0755) || node_merge_kept(dir, size, cpnote, len, cpnote, len, vs, nv, &merged))
@@ -297,11 +329,52 @@ static void keep_peer_checkpoint(struct node *n, struct peer *p, uint64_t size, 
 	buf_release(&merged);
 }
 
+/*
+ * A peer's checkpoint signed by a key we do not know in force now may follow
+ * an amendment we have not met (it rotated the peer's node key while we were
+ * away, and the peer's log, which records it, is what we can no longer read):
+ * ask the peer for the amendments after ours (GET /amendment/<n>) and adopt
+ * those that are complete and valid. Self-authenticating, like any amendment:
+ * a peer can only hand us what every party signed. Returns how many.
+ */
+static size_t catch_up_amendments(struct node *n, struct peer *p)
+{
+	size_t adopted = 0;
+	struct buf b;
+	buf_init(&b, AMENDMENT_MAX_SIZE + 1);
+	for (int tries = 0; tries < 8; tries++) { /* a few at a time: the next sync asks again */
+		char path[40], url[SYNTAX_URL_MAX + 48];
+		long status = 0;
+		snprintf(path, sizeof path, "amendment/%zu", node_history(n)->n + 1);
+		buf_reset(&b);
+		if (client_url(url, sizeof url, p->party->url, path) || client_get(url, &b, &status, 10) || status != 200 ||
+		    b.len > AMENDMENT_MAX_SIZE || node_adopt_amendment(n, b.data, b.len, 1) != 200)
+			break;
+		adopted++;
+	}
+	buf_release(&b);
+	return adopted;
+}
+
 /* Brings the mirror of p up to the signed checkpoint cpnote. Call with p->lock held. */
 static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, size_t len)
 {
 	struct checkpoint cp;
-	int rc = checkpoint_open(&cp, cpnote, len, &p->party->node_key, NULL);
+	struct note_verifier keys[HISTORY_NODE_KEYS_MAX];
+	/* the mirror stores under every key the log has had; what it takes now must be by a key in force now */
+	size_t nk = node_log_keys(n, p->party->node_key.name, keys);
+	int rc = tlog_set_keys(p->mirror, keys, nk);
+	if (rc)
+		return rc;
+	nk = node_log_keys_now(n, p->party->node_key.name, keys);
+	rc = checkpoint_open_keys(&cp, cpnote, len, keys, nk, NULL);
+	if (rc == ERR_VERIFY && catch_up_amendments(n, p)) {
+		nk = node_log_keys(n, p->party->node_key.name, keys);
+		if (!(rc = tlog_set_keys(p->mirror, keys, nk))) {
+			nk = node_log_keys_now(n, p->party->node_key.name, keys);
+			rc = checkpoint_open_keys(&cp, cpnote, len, keys, nk, NULL);
+		}
+	}
 	if (rc)
 		return rc;
 	if (cp.size > p->remote_size)
@@ -332,7 +405,7 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 	/* the mirror publishes the log's signature and the newest cosignature by each cosigner the charter
 	   names, nothing else: a checkpoint padded with lines must not reach our state */
 	struct note_verifier vs[NODE_LOG_SIGNERS_MAX];
-	size_t nv = node_log_signers(n, p->party->node_key.name, &p->party->node_key, vs);
+	size_t nv = node_log_signers(n, p->party->node_key.name, vs);
 	struct buf clean;
 	buf_init(&clean, CHECKPOINT_MAX_SIZE);
 	rc = note_select(&clean, cpnote, len, vs, nv, NOTE_KEEP_NEWEST, NULL, NULL);

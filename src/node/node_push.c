@@ -5,6 +5,7 @@
  * published checkpoint while it is current.
  */
 #include "node/node_internal.h"
+#include "node/amend_forward.h"
 #include "base/err.h"
 #include "net/client.h"
 #include "tlog/tiles.h"
@@ -27,7 +28,7 @@ static void keep_cosignatures(struct node *n, const struct checkpoint *cp, const
 	struct buf merged, all, published;
 	struct note_verifier vs[NODE_LOG_SIGNERS_MAX], me;
 	me = n->logkey;
-	size_t nv = node_log_signers(n, me.name, &me, vs);
+	size_t nv = node_log_signers(n, me.name, vs);
 	buf_init(&merged, CHECKPOINT_MAX_SIZE);
 	buf_init(&all, 2 * CHECKPOINT_MAX_SIZE);
 	buf_init(&published, CHECKPOINT_MAX_SIZE);
@@ -91,14 +92,19 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 		buf_init(&full, CHECKPOINT_MAX_SIZE + 64 * 1024);
 		buf_append(&full, note->data, note->len);
 		buf_append(&full, resp.data, resp.len);
-		uint64_t when = 0;
-		size_t lines = 0; /* by this target's key: exactly one, the one that is kept and recorded */
+		uint64_t when = 0, times[2] = {0, 0};
+		int oks[2] = {0, 0};
+		size_t lines = 0; /* by this target's keys: exactly one, the one that is kept and recorded */
 		if (note_parse(&nt, full.data, full.len) == 0) {
 			for (size_t s = 0; s < nt.nsigs; s++)
-				lines += nt.sigs[s].id == t->key.id && !strcmp(nt.sigs[s].name, t->key.name);
-			note_verify(&nt, &t->key, 1, &ok, &when);
+				for (size_t k = 0; k < t->nkeys; k++)
+					lines += nt.sigs[s].id == t->key[k].id && !strcmp(nt.sigs[s].name, t->key[k].name);
+			note_verify(&nt, t->key, t->nkeys, oks, times);
 			note_release(&nt);
 		}
+		for (size_t k = 0; k < t->nkeys && !ok; k++)
+			if (oks[k])
+				ok = 1, when = times[k];
 		buf_release(&full);
 		if (ok && lines != 1) {
 			ok = 0;
@@ -110,7 +116,7 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 			   what a rebuild finds, never holding what the kept files lack */
 			keep_cosignatures(n, cp, note, &resp);
 			if (!t->known || t->cosigned != cp->size)
-				node_record_cosignature(n, n->logkey.name, cp->size, t->key.name, (int64_t)when);
+				node_record_cosignature(n, n->logkey.name, cp->size, t->key[0].name, (int64_t)when);
 			*cosigned = 1;
 			t->cosigned = cp->size;
 			t->known = 1;
@@ -158,6 +164,86 @@ static int push_one(struct node *n, struct target *t, const struct buf *note, co
 }
 
 /*
+ * The keys a target cosigns with near now (docs/amendments.md): its key in
+ * the charters in force --max-skew before and after now, so that a
+ * peer's or a witness's rotation is followed without a restart.
+ */
+static void refresh_target_keys(struct node *n, struct target *t)
+{
+	const struct charter_history *h = node_history(n);
+	int64_t now = node_now();
+	const struct charter *at[2] = {history_at(h, now - n->o.max_skew), history_at(h, now + n->o.max_skew)};
+	size_t nk = 0;
+	for (size_t c = 0; c < 2; c++) {
+		const struct note_verifier *k = NULL;
+		if (t->party >= 0)
+			k = &at[c]->parties[t->party].node_cosigner;
+		for (size_t w = 0; t->party < 0 && w < at[c]->nwitnesses; w++)
+			if (!strcmp(at[c]->witnesses[w].id, t->name))
+				k = &at[c]->witnesses[w].key;
+		if (k && !(nk == 1 && !memcmp(t->key[0].pub, k->pub, 32)))
+			t->key[nk++] = *k;
+	}
+	if (nk)
+		t->nkeys = nk;
+}
+
+/*
+ * Around a rotation of our node key (docs/amendments.md, "Rotating a node
+ * key"): when a key of ours in force near now, held by the keeper, has not
+ * signed the published checkpoint, the keeper signs it again (same tree: it
+ * signs with every key of ours near its clock) and it is published with the
+ * cosignatures it had. Returns 1 if it was, so that every target gets it.
+ */
+static int sign_again_for_handover(struct node *n)
+{
+	struct note_verifier near[HISTORY_NODE_KEYS_MAX], vs[NODE_LOG_SIGNERS_MAX];
+	size_t nn = node_log_keys_now(n, n->logkey.name, near), missing = 0;
+	struct note nt;
+	struct buf text, fresh, published;
+	int again = 0;
+	buf_init(&text, CHECKPOINT_MAX_SIZE);
+	buf_init(&fresh, 2 * CHECKPOINT_MAX_SIZE);
+	buf_init(&published, CHECKPOINT_MAX_SIZE);
+	pthread_mutex_lock(&n->log_lock);
+	const struct buf *pub = tlog_checkpoint_note(n->log);
+	if (note_parse(&nt, pub->data, pub->len) == 0) {
+		for (size_t i = 0; i < nn; i++) {
+			int ok = 0;
+			size_t good = 0;
+			note_check_sigs(&nt, &near[i], 1, &ok, NULL, &good);
+			missing += !ok && keeper_client_holds(n->keeper, near[i].pub);
+		}
+		note_release(&nt);
+	}
+	if (missing) {
+		size_t nv = node_log_signers(n, n->logkey.name, vs);
+		int rc = checkpoint_format_text(tlog_checkpoint(n->log), &text);
+		if (!rc)
+			rc = keeper_client_sign_checkpoint(n->keeper, text.data, text.len, &fresh);
+		if (!rc)
+			rc = node_append_sig_lines(&fresh, pub->data, pub->len);
+		if (!rc)
+			rc = note_select(&published, fresh.data, fresh.len, vs, nv, NOTE_KEEP_NEWEST, NULL, NULL);
+		if (!rc)
+			rc = tlog_publish_cosigned(n->log, published.data, published.len);
+		char size[24];
+		snprintf(size, sizeof size, "%" PRIu64, tlog_size(n->log));
+		if (rc)
+			node_event(LOGLINE_ERROR, "node_key_handover", "size", size, "error", err_msg(), LOGLINE_END);
+		else
+			node_event(LOGLINE_INFO, "node_key_handover", "size", size, "msg",
+				   "our checkpoint signed again with the node keys in force now", LOGLINE_END);
+		again = !rc;
+	}
+	pthread_mutex_unlock(&n->log_lock);
+	buf_release(&text);
+	buf_release(&fresh);
+	buf_release(&published);
+	return again;
+}
+
+/*
  * Pushes the current checkpoint to every target that has not cosigned it yet
  * and, as a heartbeat, to every target whose last cosignature is older than
  * the charter's heartbeat even when the log did not grow: the witness cosigns
@@ -183,16 +269,21 @@ void *node_pusher_main(void *arg)
 		if (n->stopping)
 			break;
 		pthread_mutex_unlock(&n->push_lock);
+		amend_forward(n); /* first the amendments adopted, to the neutral witnesses (amend_forward.h) */
+		if (sign_again_for_handover(n))
+			memset(last, 0, sizeof last); /* pushed to every target, as a heartbeat would */
+		for (size_t i = 0; i < n->ntargets; i++)
+			refresh_target_keys(n, &n->targets[i]);
 		pthread_mutex_lock(&n->log_lock);
 		struct checkpoint cp = *tlog_checkpoint(n->log);
 		buf_reset(&note);
 		/* push the log's own signature only (not the cosignatures published with it): a witness keeps what
 		   it is sent, and each cosignature is added here as it comes */
-		struct note_verifier me;
-		me = n->logkey;
+		struct note_verifier ours[HISTORY_NODE_KEYS_MAX];
+		size_t nours = node_log_keys_now(n, n->logkey.name, ours);
 		const struct buf *pub = tlog_checkpoint_note(n->log);
-		if (note_select(&note, pub->data, pub->len, &me, 1, 0, NULL, NULL))
-			cp.size = 0; /* cannot happen: our log opened with this signature; push nothing */
+		if (note_select(&note, pub->data, pub->len, ours, nours, 0, NULL, NULL))
+			cp.size = 0; /* no key of ours in force now signed it (the keeper lacks the new one): push nothing */
 		pthread_mutex_unlock(&n->log_lock);
 		for (size_t i = 0; i < n->ntargets && !n->stopping; i++) {
 			struct target *t = &n->targets[i];

@@ -16,6 +16,7 @@
 #include "base/enc.h"
 #include "base/err.h"
 #include "base/fileio.h"
+#include "cases/cosig.h"
 #include "crypto/sha256.h"
 #include "net/client.h"
 #include "tlog/checkpoint.h"
@@ -27,6 +28,19 @@
 #include <string.h>
 
 #define ASK_TIMEOUT_S 3 /* per witness: a dead one must not hold the start for long */
+
+/*
+ * 0 if note is a checkpoint of our log signed by one of our node keys as a
+ * stored checkpoint is judged (cosig_open_checkpoint: a key an amendment
+ * retired only with a cosignature from before its retirement; docs/amendments.md,
+ * "Rotating a node key"), into cp.
+ */
+static int ours(struct node *n, const struct buf *note, struct checkpoint *cp)
+{
+	return cosig_open_checkpoint(node_history(n), note->data, note->len, cp) || strcmp(cp->origin, n->logkey.name)
+		       ? ERR_VERIFY
+		       : 0;
+}
 
 /*
  * Compares a checkpoint signed by our log key (cosigned for us, by `who`)
@@ -79,7 +93,7 @@ static int check_kept(struct node *n)
 	struct checkpoint cp;
 	buf_init(&b, CHECKPOINT_MAX_SIZE + 65536);
 	int rc = file_read(path, b.max, &b);
-	if (!rc && checkpoint_open(&cp, b.data, b.len, &n->me->node_key, NULL) == 0)
+	if (!rc && ours(n, &b, &cp) == 0)
 		rc = compare(n, &cp, path);
 	else
 		rc = 0; /* unreadable or not ours: the kept files are evidence, not state (node_clean_kept repairs them) */
@@ -121,7 +135,7 @@ static int check_witnesses(struct node *n)
 		answered++;
 		if (status == 404)
 			continue; /* it has cosigned nothing of ours yet */
-		if (checkpoint_open(&cp, b.data, b.len, &n->me->node_key, NULL)) {
+		if (ours(n, &b, &cp)) {
 			node_log("rollback guard: %s answered with no checkpoint signed by our log key: ignored", t->name);
 			continue;
 		}

@@ -2,7 +2,13 @@
  * witness_server — `parley witness`: a neutral witness over HTTP. Its DIR
  * holds the charter and the witness's key file (named like a witness of the
  * charter); it cosigns the checkpoints of every party's log, keeping its state
- * in DIR/state (see witness.h).
+ * in DIR/state (see witness.h), each log judged under the party's node keys
+ * over time from the charter and DIR/amendments/ (loaded at start; a bad file
+ * stops it, named). POST /amendment adopts the channel's next amendment
+ * (complete and valid; 200 adopted or already there, 400 not an amendment,
+ * 409 not the next one or a conflicting one, 413 too large or past a limit,
+ * 422 invalid or not fully signed; nothing stored on refusal), saves it in
+ * DIR/amendments/NNNN before answering, and follows its node keys at once.
  */
 #ifndef PARLEY_WITNESS_SERVER_H
 #define PARLEY_WITNESS_SERVER_H
@@ -10,6 +16,25 @@
 #include <stddef.h>
 
 struct witness_server;
+struct charter_history;
+struct witness_key_span;
+
+/*
+ * The node keys of origin's log over time from h (history_node_keys, in the
+ * witness's form: witness/witness.h), at most WITNESS_LOG_KEYS_MAX into out.
+ * How many; 0 when origin is no party's log. What a node's witness and the
+ * neutral witness give witness_open and witness_set_log_keys.
+ */
+size_t witness_log_keys(const struct charter_history *h, const char *origin, struct witness_key_span *out);
+
+struct witness;
+/*
+ * Gives every log w follows its node keys over time from h (witness_log_keys,
+ * then witness_set_log_keys; a log h does not know is left as it is): what a
+ * node or the neutral witness calls after adopting an amendment. 0, or the
+ * first error of witness_set_log_keys.
+ */
+int witness_follow_history(struct witness *w, const struct charter_history *h);
 
 /*
  * Starts serving. listen NULL: the host:port of the witness's URL in the

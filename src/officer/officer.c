@@ -3,6 +3,7 @@
 #include "base/err.h"
 #include "base/fileio.h"
 #include "base/jsonload.h"
+#include "cases/cosig.h"
 #include "exchange/seal.h"
 #include "net/client.h"
 #include "exchange/submit_frame.h"
@@ -129,7 +130,8 @@ int officer_open(struct officer *o, const char *key_path, const char *node_url)
 	buf_init(&b, CHECKPOINT_MAX_SIZE);
 	if ((rc = officer_get(o, "/checkpoint", &b)))
 		goto out;
-	if (checkpoint_open(&cp, b.data, b.len, &o->party->node_key, NULL)) {
+	/* by one of the party's node keys under the node's amendments (docs/amendments.md, "Rotating a node key") */
+	if (cosig_open_checkpoint(&o->history, b.data, b.len, &cp) || strcmp(cp.origin, o->party->node_key.name)) {
 		rc = err_set(ERR_USAGE, "%s is not the node of party %s (its checkpoint is not signed by %s)", node_url,
 			     o->party->id, o->party->node_key.name);
 		goto out;
@@ -223,7 +225,7 @@ static int check_appended(const struct officer *o, const uint8_t *env, size_t el
 	if (!p)
 		return err_set(ERR_NOMEM, "out of memory");
 	if ((rc = tlog_proof_parse(p, resp->data, resp->len)) ||
-	    (rc = tlog_proof_verify(p, env, elen, &o->party->node_key, NULL, 0, NULL, &cp))) {
+	    (rc = cosig_verify_proof(&o->history, p, env, elen, o->party->node_key.name, NULL, NULL, &cp))) {
 		err_wrap(ERR_VERIFY, "the node's proof of the appended envelope");
 		rc = ERR_VERIFY;
 	} else {

@@ -5,6 +5,7 @@
 #include "base/err.h"
 #include "base/fileio.h"
 #include "officer/officer.h"
+#include "cases/cosig.h"
 #include "tlog/proof.h"
 
 #include <inttypes.h>
@@ -396,14 +397,68 @@ static int write_vkey(const char *dir, const char *name, const struct note_verif
 	return write_file(dir, name, s, n);
 }
 
+/* The first of keys[0..n) with a line on the note that verifies (a cosigner's: timestamped t); NULL if none. */
+static const struct note_verifier *signer_of(const struct note *nt, const struct note_verifier *keys, size_t n, int64_t t)
+{
+	for (size_t k = 0; k < n; k++)
+		for (size_t s = 0; s < nt->nsigs; s++) {
+			uint64_t at = 0;
+			if (nt->sigs[s].id == keys[k].id && !strcmp(nt->sigs[s].name, keys[k].name) &&
+			    note_verify_sig(nt, s, &keys[k], &at) == 0 && (keys[k].type != NOTE_COSIGNATURE || (int64_t)at == t))
+				return &keys[k];
+		}
+	return NULL;
+}
+
+/*
+ * The keys a verified receipt was made with, for checking it offline (a node
+ * key may have been rotated since: docs/amendments.md): the log's node key
+ * that signed its checkpoint (the one in force first) and to's node key that
+ * made the cosignature counted, at t. ERR_VERIFY if either is not found.
+ */
+static int receipt_keys(const struct officer *o, const struct tlog_proof *p, const struct charter_party *to, int64_t t,
+			struct note_verifier *logkey, struct note_verifier *coskey)
+{
+	struct node_key_span ks[HISTORY_NODE_KEYS_MAX];
+	struct note_verifier v[HISTORY_NODE_KEYS_MAX + 1];
+	struct note_verifier *c = malloc(4 * (CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES + 1) * sizeof *c);
+	struct note nt;
+	size_t nk = history_node_keys(&o->history, o->party->node_key.name, ks, HISTORY_NODE_KEYS_MAX), n = 0, nc = 0;
+	int rc = c ? note_parse(&nt, p->checkpoint, p->checkpoint_len) : err_set(ERR_NOMEM, "out of memory");
+	if (rc) {
+		free(c);
+		return rc;
+	}
+	v[n++] = o->party->node_key;
+	for (size_t k = 0; k < nk; k++)
+		v[n++] = ks[k].key;
+	c[nc++] = to->node_cosigner;
+	size_t all = cosig_keys_of_log(&o->history, o->party->node_key.name, c + 1,
+				       4 * (CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES));
+	for (size_t k = 1; k <= all; k++)
+		if (!strcmp(c[k].name, to->node_cosigner.name))
+			c[nc++] = c[k];
+	const struct note_verifier *lk = signer_of(&nt, v, n, 0), *ck = signer_of(&nt, c, nc, t);
+	if (lk && ck) {
+		*logkey = *lk;
+		*coskey = *ck;
+	} else {
+		rc = err_set(ERR_VERIFY, "the receipt's keys are not found on its checkpoint");
+	}
+	note_release(&nt);
+	free(c);
+	return rc;
+}
+
 /* Fetches and verifies one receipt; writes it to dir/file. 1: outstanding, 0: written, <0: error. */
 static int one_receipt(const struct officer *o, uint64_t index, const struct charter_party *to, const struct buf *env,
-		       const char *dir, const char *file, int64_t *when)
+		       const char *dir, const char *file, int64_t *when, struct note_verifier *logkey,
+		       struct note_verifier *coskey)
 {
 	char path[NOTE_NAME_MAX + 96];
 	struct buf proof;
 	struct tlog_proof *p = malloc(sizeof *p);
-	uint64_t t = 0;
+	int64_t t = 0;
 	struct checkpoint cp;
 	int rc;
 	if (!p)
@@ -418,12 +473,14 @@ static int one_receipt(const struct officer *o, uint64_t index, const struct cha
 	if (rc)
 		goto out;
 	if ((rc = tlog_proof_parse(p, proof.data, proof.len)) ||
-	    (rc = tlog_proof_verify(p, env->data, env->len, &o->party->node_key, &to->node_cosigner, 1, &t, &cp))) {
+	    (rc = cosig_verify_proof(&o->history, p, env->data, env->len, o->party->node_key.name, to->node_cosigner.name,
+				     &t, &cp))) {
 		rc = err_wrap(ERR_VERIFY, "the receipt for %s/%" PRIu64, o->party->id, index);
 		goto out;
 	}
-	*when = (int64_t)t;
-	rc = write_file(dir, file, proof.data, proof.len);
+	*when = t;
+	if (!(rc = receipt_keys(o, p, to, t, logkey, coskey)))
+		rc = write_file(dir, file, proof.data, proof.len);
 out:
 	buf_release(&proof);
 	free(p);
@@ -446,6 +503,7 @@ static int receipt_item(const struct officer *o, uint64_t index, json_t *d, size
 {
 	const struct charter_party *to = charter_party(&o->charter, jstr(d, "party"), strlen(jstr(d, "party")));
 	char file[96], vk[64], t[21], logkey[64];
+	struct note_verifier lkey, ckey;
 	int64_t when = 0;
 	if (!to)
 		return err_set(ERR_VERIFY, "the case view names a party %s the charter lacks", jstr(d, "party"));
@@ -453,7 +511,7 @@ static int receipt_item(const struct officer *o, uint64_t index, json_t *d, size
 		snprintf(file, sizeof file, "%" PRIu64 ".tlog-proof", index);
 	else
 		snprintf(file, sizeof file, "%" PRIu64 ".%s.tlog-proof", index, to->id);
-	int rc = one_receipt(o, index, to, raw, dir, file, &when);
+	int rc = one_receipt(o, index, to, raw, dir, file, &when, &lkey, &ckey);
 	if (rc < 0)
 		return rc;
 	if (rc == 1) {
@@ -462,11 +520,19 @@ static int receipt_item(const struct officer *o, uint64_t index, json_t *d, size
 			    json_pack("{s:s, s:s, s:n, s:n, s:n, s:s, s:b}", "party", to->id, "cosigner", to->node_cosigner.name,
 				      "proof", "cosigner_vkey", "cosigned_at", "outstanding_since", jstr(d, "since"), "verified", 0));
 	}
-	snprintf(vk, sizeof vk, "%s-cosigner.vkey", to->id);
-	if ((rc = write_vkey(dir, vk, &to->node_cosigner)))
+	/* the keys it was made with: the charter's names, or the key ID's for one a rotation replaced */
+	if (!memcmp(ckey.pub, to->node_cosigner.pub, 32))
+		snprintf(vk, sizeof vk, "%s-cosigner.vkey", to->id);
+	else
+		snprintf(vk, sizeof vk, "%s-cosigner-%08x.vkey", to->id, (unsigned)ckey.id);
+	if ((rc = write_vkey(dir, vk, &ckey)))
 		return rc;
 	syntax_format_time(when, t);
-	snprintf(logkey, sizeof logkey, "%s-node.vkey", o->party->id);
+	if (!memcmp(lkey.pub, o->party->node_key.pub, 32))
+		snprintf(logkey, sizeof logkey, "%s-node.vkey", o->party->id); /* written by officer_receipt_collect */
+	else if (snprintf(logkey, sizeof logkey, "%s-node-%08x.vkey", o->party->id, (unsigned)lkey.id),
+		 (rc = write_vkey(dir, logkey, &lkey)))
+		return rc;
 	buf_printf(readme, "parley proof verify %s %s --vkey %s --witness %s\n", file, envname, logkey, vk);
 	return jadd(items, NULL,
 		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:b}", "party", to->id, "cosigner", to->node_cosigner.name, "proof",

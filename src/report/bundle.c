@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_VS (4 * LOGSET_COSIGNERS + 1) /* the log key and the cosigners' keys, a few rotations each */
+#define MAX_VS (HISTORY_NODE_KEYS_MAX + 4 * LOGSET_COSIGNERS) /* the log's keys and the cosigners' keys, a few rotations each */
 
 /* out absent (created) or an empty directory; ERR_CONFLICT otherwise. */
 static int make_empty_dir(const char *out)
@@ -227,31 +227,33 @@ static int cut_note(const struct logset *s, const struct logset_log *L, const ch
 			if (p->size == cut && p->cosigner == c && p->time >= after && (counted < 0 || p->time < counted))
 				counted = p->time;
 		}
-		const struct note_verifier *v = NULL;
-		for (size_t k = 1; k < nv; k++)
-			if (!strcmp(vs[k].name, name))
-				v = &vs[k];
-		if (!v || counted < 0)
+		if (counted < 0)
 			return err_set(ERR_VERIFY, "the closing cosignature by %s is no longer in the source", name);
-		/* already there (it is the earliest)? then nothing to add */
+		/* by any key the cosigner has had (a party's node key may have been rotated) */
 		int found = 0;
-		const uint8_t *p = blank + 2, *end = note->data + note->len;
-		while (p < end && !found) {
-			const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t ll = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-			found = line_time(note->data, tlen, (const char *)p, ll, v) == counted;
-			p += ll;
-		}
-		p = cutlines->data;
-		end = cutlines->data + cutlines->len;
-		while (p < end && !found) {
-			const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t ll = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-			if (line_time(note->data, tlen, (const char *)p, ll, v) == counted) {
-				found = 1;
-				rc = buf_append(note, p, ll);
+		for (size_t k = 0; k < nv && !found && !rc; k++) {
+			const struct note_verifier *v = &vs[k];
+			if (v->type != NOTE_COSIGNATURE || strcmp(v->name, name))
+				continue;
+			/* already there (it is the earliest)? then nothing to add */
+			const uint8_t *p = blank + 2, *end = note->data + note->len;
+			while (p < end && !found) {
+				const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+				size_t ll = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+				found = line_time(note->data, tlen, (const char *)p, ll, v) == counted;
+				p += ll;
 			}
-			p += ll;
+			p = cutlines->data;
+			end = cutlines->data + cutlines->len;
+			while (p < end && !found) {
+				const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+				size_t ll = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+				if (line_time(note->data, tlen, (const char *)p, ll, v) == counted) {
+					found = 1;
+					rc = buf_append(note, p, ll);
+				}
+				p += ll;
+			}
 		}
 		if (!rc && !found)
 			rc = err_set(ERR_VERIFY, "the closing cosignature by %s is no longer in the source", name);
@@ -273,8 +275,17 @@ static int write_log(const struct logset *s, int p, const char *out)
 		return 0;
 	buf_init(&cutlines, NOTE_MAX_SIZE);
 	buf_init(&note, CHECKPOINT_MAX_SIZE);
-	vs[0] = party->node_key;
-	size_t nv = 1 + cosig_keys_of_log(&s->history, party->node_key.name, vs + 1, MAX_VS - 1);
+	/* every node key the party has had (docs/amendments.md, "Rotating a node key"), then its log's cosigners */
+	struct node_key_span ks[HISTORY_NODE_KEYS_MAX];
+	size_t nk = history_node_keys(&s->history, party->node_key.name, ks, HISTORY_NODE_KEYS_MAX), nlog = 0;
+	for (size_t k = 0; k < nk; k++) {
+		size_t j = 0;
+		while (j < nlog && memcmp(vs[j].pub, ks[k].key.pub, sizeof vs[j].pub))
+			j++;
+		if (j == nlog) /* a key brought back later is one key */
+			vs[nlog++] = ks[k].key;
+	}
+	size_t nv = nlog + cosig_keys_of_log(&s->history, party->node_key.name, vs + nlog, MAX_VS - nlog);
 	snprintf(dst, sizeof dst, "%s/logs/%s", out, party->id);
 	snprintf(kept, sizeof kept, "%s/logs/%s.checkpoints", out, party->id);
 	if (mkdir(kept, 0755) != 0) {
@@ -292,7 +303,7 @@ static int write_log(const struct logset *s, int p, const char *out)
 		rc = err_wrap(rc, "%s's log", party->id);
 		goto out;
 	}
-	if ((rc = tlog_open_mirror(&m, dst, &party->node_key))) {
+	if ((rc = tlog_open_mirror(&m, dst, vs, nlog))) {
 		rc = err_wrap(rc, "%s", dst);
 		goto out;
 	}

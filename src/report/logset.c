@@ -44,8 +44,9 @@ static int add_point(struct logset_log *L, const struct logset_point *p)
 
 /*
  * Reads one signed checkpoint file of party p's log: the log's signature must
- * verify with the party's node key, every cosignature by a cosigner of the
- * log must verify. Its cosignatures become points. ERR_NOTFOUND if absent.
+ * verify with one of the party's node keys as cosig_open_checkpoint judges
+ * (docs/amendments.md, "Rotating a node key"), every cosignature by a
+ * cosigner of the log must verify. Its cosignatures become points. ERR_NOTFOUND if absent.
  */
 static int read_checkpoint_file(struct logset *s, int p, const char *path, struct checkpoint *cp)
 {
@@ -56,8 +57,14 @@ static int read_checkpoint_file(struct logset *s, int p, const char *path, struc
 	int rc = cs ? file_read(path, b.max, &b) : err_set(ERR_NOMEM, "out of memory");
 	if (rc)
 		goto out;
-	if (checkpoint_open(cp, b.data, b.len, &party->node_key, NULL)) {
+	/* one of the party's node keys over time; a retired one only with a cosignature from before (cosig.h) */
+	if (cosig_open_checkpoint(&s->history, b.data, b.len, cp)) {
 		rc = err_set(ERR_VERIFY, "%s: not a checkpoint signed by %s's node key (%s)", path, party->id, err_msg());
+		goto out;
+	}
+	if (strcmp(cp->origin, party->node_key.name)) {
+		rc = err_set(ERR_VERIFY, "%s: not a checkpoint signed by %s's node key (a checkpoint of the log %s)", path,
+			     party->id, cp->origin);
 		goto out;
 	}
 	if ((rc = cosig_check_note_history(&s->history, b.data, b.len, cs))) {

@@ -20,7 +20,9 @@
  *   - every amendment in DIR/amendments/ is signed by every key it needs and
  *     follows the one before it;
  *   - each log's checkpoint, and every kept checkpoint file, carries a valid
- *     signature by that party's node key (the log key);
+ *     signature by one of that party's node keys (the log keys over the
+ *     amendments; one an amendment retired counts only with a cosignature
+ *     timestamped before its retirement: cosig_open_checkpoint);
  *   - every cosignature line by a cosigner of the log (another party's node,
  *     a neutral witness) verifies (cosig_check_note);
  *   - the entries read hash to the log's checkpoint (or closing checkpoint)

@@ -53,7 +53,17 @@ static int feed_entry(void *ctx, unsigned i, const uint8_t *entry, size_t len)
 	return tile_builder_add(ctx, entry, len);
 }
 
+static int open_with_key(void *ctx, const uint8_t *note, size_t len, struct checkpoint *cp)
+{
+	return checkpoint_open(cp, note, len, ctx, NULL);
+}
+
 int tlog_audit(const char *dir, const struct note_verifier *vkey, uint64_t *checked)
+{
+	return tlog_audit_with(dir, open_with_key, (void *)vkey, checked);
+}
+
+int tlog_audit_with(const char *dir, tlog_open_checkpoint_fn open_cp, void *ctx, uint64_t *checked)
 {
 	struct audit a = {.dirfd = -1};
 	struct tile_builder tb;
@@ -70,7 +80,7 @@ int tlog_audit(const char *dir, const struct note_verifier *vkey, uint64_t *chec
 	snprintf(path, sizeof path, "%s/checkpoint", dir);
 	if ((rc = file_read(path, CHECKPOINT_MAX_SIZE, &cpbuf)))
 		goto out;
-	if ((rc = checkpoint_open(&cp, cpbuf.data, cpbuf.len, vkey, NULL))) {
+	if ((rc = open_cp(ctx, cpbuf.data, cpbuf.len, &cp))) {
 		if (rc == ERR_FORMAT || rc == ERR_LIMIT)
 			rc = ERR_VERIFY; /* a damaged checkpoint is an inconsistent log */
 		err_wrap(rc, "%s", path);

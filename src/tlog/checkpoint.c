@@ -78,32 +78,35 @@ int checkpoint_parse_unverified(struct checkpoint *cp, const uint8_t *data, size
 	return 0;
 }
 
-int checkpoint_open(struct checkpoint *cp, const uint8_t *data, size_t len, const struct note_verifier *log_key,
-		    struct note *note)
+int checkpoint_open_keys(struct checkpoint *cp, const uint8_t *data, size_t len, const struct note_verifier *keys,
+			 size_t nkeys, struct note *note)
 {
 	struct note n;
+	if (nkeys == 0)
+		return err_set(ERR_USAGE, "no log key to check a checkpoint with");
 	int rc = parse_note(cp, data, len, &n);
 	if (rc)
 		return rc;
-	if (log_key->type != NOTE_ED25519) {
-		rc = err_set(ERR_USAGE, "the log key must be an Ed25519 (type 0x01) key");
-		goto out;
+	for (size_t i = 0; i < nkeys && !rc; i++) {
+		if (keys[i].type != NOTE_ED25519)
+			rc = err_set(ERR_USAGE, "the log key must be an Ed25519 (type 0x01) key");
+		else if (strcmp(cp->origin, keys[i].name) != 0)
+			rc = err_set(ERR_VERIFY, "checkpoint origin '%s' is not the log key's name '%s'", cp->origin,
+				     keys[i].name);
 	}
-	if (strcmp(cp->origin, log_key->name) != 0) {
-		rc = err_set(ERR_VERIFY, "checkpoint origin '%s' is not the log key's name '%s'", cp->origin,
-			     log_key->name);
-		goto out;
-	}
-	if ((rc = note_verify(&n, log_key, 1, NULL, NULL))) {
+	if (!rc && (rc = note_verify(&n, keys, nkeys, NULL, NULL)))
 		err_wrap(rc, "checkpoint");
-		goto out;
-	}
-out:
 	if (!rc && note)
 		*note = n;
 	else
 		note_release(&n);
 	return rc;
+}
+
+int checkpoint_open(struct checkpoint *cp, const uint8_t *data, size_t len, const struct note_verifier *log_key,
+		    struct note *note)
+{
+	return checkpoint_open_keys(cp, data, len, log_key, 1, note);
 }
 
 int checkpoint_sign(const struct checkpoint *cp, const struct note_signer *log_key, struct buf *out)

@@ -41,6 +41,14 @@ int checkpoint_format_text(const struct checkpoint *cp, struct buf *out);
 int checkpoint_open(struct checkpoint *cp, const uint8_t *data, size_t len,
 		    const struct note_verifier *log_key, struct note *note);
 
+/*
+ * The same with a set of keys the log may be signed by (a party's node keys
+ * around a rotation, docs/amendments.md): each must be an Ed25519 key named
+ * the origin; at least one must have signed, and none of their lines may fail.
+ */
+int checkpoint_open_keys(struct checkpoint *cp, const uint8_t *data, size_t len, const struct note_verifier *keys,
+			 size_t nkeys, struct note *note);
+
 /* Parses a signed checkpoint without checking signatures (for local, trusted files). */
 int checkpoint_parse_unverified(struct checkpoint *cp, const uint8_t *data, size_t len);
 

@@ -25,7 +25,8 @@ struct tlog {
 	const struct note_signer *key;  /* NULL for a mirror, or a log signed by sign */
 	tlog_sign_fn sign;              /* signs the checkpoint instead of key (tlog_open_signed) */
 	void *sign_ctx;
-	struct note_verifier vkey;      /* the log's key (mirrors check checkpoints with it) */
+	struct note_verifier vkey[TLOG_KEYS_MAX]; /* the log's keys (mirrors check checkpoints with them) */
+	size_t nvkey;
 	struct checkpoint cp;
 	struct buf cpnote;
 	struct tile_builder tb;
@@ -200,16 +201,16 @@ static void remove_partials(int dirfd, const struct tile_id *id, unsigned keep)
  * the next push (and are kept apart, in the node's cosigned/ files). A line on
  * stderr says so. Anything else wrong with the checkpoint is still an error.
  */
-static int repair_checkpoint(struct tlog *t, const char *path, const struct note_verifier *vkey, struct buf *clean)
+static int repair_checkpoint(struct tlog *t, const char *path, struct buf *clean)
 {
 	struct buf b;
 	buf_init(&b, NOTE_MAX_SIZE);
 	size_t dropped = 0;
 	int rc = file_read(path, NOTE_MAX_SIZE, &b);
 	if (!rc)
-		rc = note_select(clean, b.data, b.len, vkey, 1, 0, NULL, &dropped);
+		rc = note_select(clean, b.data, b.len, t->vkey, t->nvkey, 0, NULL, &dropped);
 	if (!rc)
-		rc = checkpoint_open(&t->cp, clean->data, clean->len, vkey, NULL);
+		rc = checkpoint_open_keys(&t->cp, clean->data, clean->len, t->vkey, t->nvkey, NULL);
 	if (!rc)
 		rc = file_write_atomic(path, clean->data, clean->len, 0644, 0);
 	if (!rc)
@@ -219,7 +220,8 @@ static int repair_checkpoint(struct tlog *t, const char *path, const struct note
 	return rc;
 }
 
-static int read_checkpoint(struct tlog *t, const struct note_verifier *vkey)
+/* Reads and checks the checkpoint (with t's keys if verify, else unverified). */
+static int read_checkpoint(struct tlog *t, int verify)
 {
 	struct buf b;
 	buf_init(&b, CHECKPOINT_MAX_SIZE);
@@ -230,11 +232,11 @@ static int read_checkpoint(struct tlog *t, const struct note_verifier *vkey)
 		rc = err_set(ERR_NOTFOUND, "%s is not a log: it has no checkpoint", t->dir);
 	int parsed = !rc;
 	if (!rc)
-		rc = vkey ? checkpoint_open(&t->cp, b.data, b.len, vkey, NULL)
-			  : checkpoint_parse_unverified(&t->cp, b.data, b.len);
-	if (rc == ERR_LIMIT && vkey) { /* too large, or too many signature lines */
+		rc = verify ? checkpoint_open_keys(&t->cp, b.data, b.len, t->vkey, t->nvkey, NULL)
+			    : checkpoint_parse_unverified(&t->cp, b.data, b.len);
+	if (rc == ERR_LIMIT && verify) { /* too large, or too many signature lines */
 		buf_reset(&b);
-		rc = repair_checkpoint(t, path, vkey, &b);
+		rc = repair_checkpoint(t, path, &b);
 		parsed = 1;
 	}
 	if (rc && parsed && rc != ERR_VERIFY)
@@ -425,7 +427,7 @@ static int roll_forward(struct tlog *t, const struct checkpoint *head, tlog_sign
 	if (!rc) {
 		fprintf(stderr, "log %s: a commit of %llu entries was signed but its checkpoint not written (a crash): "
 				"published now\n", t->dir, (unsigned long long)head->size);
-		rc = read_checkpoint(t, &t->vkey);
+		rc = read_checkpoint(t, 1);
 	}
 	buf_release(&text);
 	buf_release(&note);
@@ -440,7 +442,7 @@ struct signed_open {
 
 /* Opens dir; mode 0 reader, 1 writer (key), 2 mirror (vkey), 3 writer signed by so. */
 static int open_log(struct tlog **out, const char *dir, int mode, const struct note_signer *key,
-		    const struct note_verifier *vkey, const struct signed_open *so)
+		    const struct note_verifier *vkeys, size_t nvkeys, const struct signed_open *so)
 {
 	struct tlog *t = calloc(1, sizeof *t);
 	if (!t)
@@ -460,7 +462,7 @@ static int open_log(struct tlog **out, const char *dir, int mode, const struct n
 		goto out;
 	}
 	if (mode == 0) {
-		rc = read_checkpoint(t, NULL);
+		rc = read_checkpoint(t, 0);
 		goto out;
 	}
 	if (flock(t->dirfd, LOCK_EX | LOCK_NB) != 0) {
@@ -469,25 +471,27 @@ static int open_log(struct tlog **out, const char *dir, int mode, const struct n
 	}
 	t->writer = 1;
 	if (key) {
-		note_verifier_from_signer(&t->vkey, key, NOTE_ED25519);
+		note_verifier_from_signer(&t->vkey[0], key, NOTE_ED25519);
+		t->nvkey = 1;
 		t->key = key;
-	} else if (so) {
-		t->vkey = *vkey;
+	} else {
+		memcpy(t->vkey, vkeys, nvkeys * sizeof *vkeys);
+		t->nvkey = nvkeys;
+	}
+	if (so) {
 		t->sign = so->sign;
 		t->sign_ctx = so->ctx;
 		mode = 1;
-	} else {
-		t->vkey = *vkey;
 	}
-	rc = read_checkpoint(t, &t->vkey);
+	rc = read_checkpoint(t, 1);
 	if (rc == ERR_VERIFY && mode == 1)
 		/* Most often a wrong --key, not a damaged log: say which key was tried. */
 		err_wrap(rc, "%s/checkpoint does not verify with the key %s+%08x: not this log's key, or the checkpoint was altered",
-			 dir, t->vkey.name, (unsigned)t->vkey.id);
+			 dir, t->vkey[0].name, (unsigned)t->vkey[0].id);
 	if (rc == ERR_NOTFOUND && mode == 2) {
 		/* A new mirror: empty until the first checkpoint arrives. */
 		memset(&t->cp, 0, sizeof t->cp);
-		snprintf(t->cp.origin, sizeof t->cp.origin, "%s", t->vkey.name);
+		snprintf(t->cp.origin, sizeof t->cp.origin, "%.*s", (int)sizeof t->cp.origin - 1, t->vkey[0].name);
 		merkle_empty_root(t->cp.root);
 		rc = 0;
 	}
@@ -506,23 +510,44 @@ out:
 
 int tlog_open(struct tlog **out, const char *dir, const struct note_signer *key)
 {
-	return open_log(out, dir, key ? 1 : 0, key, NULL, NULL);
+	return open_log(out, dir, key ? 1 : 0, key, NULL, 0, NULL);
 }
 
-int tlog_open_signed(struct tlog **out, const char *dir, const struct note_verifier *vkey, tlog_sign_fn sign,
-		     void *ctx, const struct checkpoint *head)
+/* The keys one log may be checked with: 1 to TLOG_KEYS_MAX Ed25519 keys of one name. */
+static int keys_valid(const struct note_verifier *vkeys, size_t nvkeys)
 {
-	if (vkey->type != NOTE_ED25519)
-		return err_set(ERR_USAGE, "a log key must be an Ed25519 key");
+	if (nvkeys == 0 || nvkeys > TLOG_KEYS_MAX)
+		return err_set(ERR_USAGE, "a log is checked with 1 to %d keys, not %zu", TLOG_KEYS_MAX, nvkeys);
+	for (size_t i = 0; i < nvkeys; i++)
+		if (vkeys[i].type != NOTE_ED25519 || strcmp(vkeys[i].name, vkeys[0].name))
+			return err_set(ERR_USAGE, "a log key must be an Ed25519 key named the log's origin");
+	return 0;
+}
+
+int tlog_open_signed(struct tlog **out, const char *dir, const struct note_verifier *vkeys, size_t nvkeys,
+		     tlog_sign_fn sign, void *ctx, const struct checkpoint *head)
+{
+	int rc = keys_valid(vkeys, nvkeys);
 	struct signed_open so = {sign, ctx, head};
-	return open_log(out, dir, 3, NULL, vkey, &so);
+	return rc ? rc : open_log(out, dir, 3, NULL, vkeys, nvkeys, &so);
 }
 
-int tlog_open_mirror(struct tlog **out, const char *dir, const struct note_verifier *vkey)
+int tlog_open_mirror(struct tlog **out, const char *dir, const struct note_verifier *vkeys, size_t nvkeys)
 {
-	if (vkey->type != NOTE_ED25519)
-		return err_set(ERR_USAGE, "a log key must be an Ed25519 key");
-	return open_log(out, dir, 2, NULL, vkey, NULL);
+	int rc = keys_valid(vkeys, nvkeys);
+	return rc ? rc : open_log(out, dir, 2, NULL, vkeys, nvkeys, NULL);
+}
+
+int tlog_set_keys(struct tlog *t, const struct note_verifier *vkeys, size_t nvkeys)
+{
+	int rc = keys_valid(vkeys, nvkeys);
+	if (!rc && strcmp(vkeys[0].name, t->vkey[0].name))
+		rc = err_set(ERR_USAGE, "keys named %s for the log %s", vkeys[0].name, t->vkey[0].name);
+	if (rc)
+		return rc;
+	memcpy(t->vkey, vkeys, nvkeys * sizeof *vkeys);
+	t->nvkey = nvkeys;
+	return 0;
 }
 
 void tlog_close(struct tlog *t)
@@ -684,7 +709,7 @@ int tlog_commit_mirror(struct tlog *t, const uint8_t *cpnote, size_t len)
 	if (t->broken)
 		return err_set(ERR_IO, "an earlier commit failed; reopen the mirror to recover");
 	struct checkpoint cp;
-	int rc = checkpoint_open(&cp, cpnote, len, &t->vkey, NULL);
+	int rc = checkpoint_open_keys(&cp, cpnote, len, t->vkey, t->nvkey, NULL);
 	if (rc)
 		return rc;
 	if (cp.size != t->cp.size + t->flushed_n + t->pending_n)

@@ -55,15 +55,26 @@ void tlog_close(struct tlog *t);
  * the log: the message says what to do).
  */
 typedef int (*tlog_sign_fn)(void *ctx, const uint8_t *text, size_t len, struct buf *note);
-int tlog_open_signed(struct tlog **out, const char *dir, const struct note_verifier *vkey, tlog_sign_fn sign,
-		     void *ctx, const struct checkpoint *head);
+int tlog_open_signed(struct tlog **out, const char *dir, const struct note_verifier *vkeys, size_t nvkeys,
+		     tlog_sign_fn sign, void *ctx, const struct checkpoint *head);
 
 /*
  * Opens (creating if needed) a mirror of another party's log: the same layout,
  * filled with entries fetched from that log and published with that log's own
- * signed checkpoints (checked with vkey). A new mirror has size 0.
+ * signed checkpoints (checked with vkeys: 1 to TLOG_KEYS_MAX keys of one name,
+ * the log's keys around a rotation; see checkpoint_open_keys). A new mirror
+ * has size 0.
  */
-int tlog_open_mirror(struct tlog **out, const char *dir, const struct note_verifier *vkey);
+#define TLOG_KEYS_MAX 32
+int tlog_open_mirror(struct tlog **out, const char *dir, const struct note_verifier *vkeys, size_t nvkeys);
+
+/*
+ * Replaces the keys a mirror checks the next checkpoints with (or a signed
+ * log its checkpoint at the next open), as tlog_open_mirror takes them: after
+ * an amendment rotated the log's key. The caller serialises it with commits.
+ * 0, or ERR_USAGE (no key, too many, not Ed25519, another name).
+ */
+int tlog_set_keys(struct tlog *t, const struct note_verifier *vkeys, size_t nvkeys);
 
 /*
  * Commits the queued entries of a mirror under the log's checkpoint, which
@@ -146,5 +157,13 @@ int tlog_publish_cosigned(struct tlog *t, const uint8_t *note, size_t len);
  * or ERR_IO / ERR_NOTFOUND. *checked receives the number of entries read.
  */
 int tlog_audit(const char *dir, const struct note_verifier *vkey, uint64_t *checked);
+
+/*
+ * The same with the checkpoint judged by open_cp (0 and cp filled when it is
+ * the log's): for a log whose key an amendment rotated, the caller decides
+ * which keys count (cosig_open_checkpoint, docs/amendments.md).
+ */
+typedef int (*tlog_open_checkpoint_fn)(void *ctx, const uint8_t *note, size_t len, struct checkpoint *cp);
+int tlog_audit_with(const char *dir, tlog_open_checkpoint_fn open_cp, void *ctx, uint64_t *checked);
 
 #endif

@@ -89,9 +89,30 @@ static int append_hash(struct buf *out, const char *prefix, const merkle_hash h)
 	return buf_printf(out, "%s%s\n", prefix, b64);
 }
 
+/* The first of keys[0..nk) with a line in data that verifies: that line only into out, the checkpoint into cp. */
+static int one_log_line(struct buf *out, struct checkpoint *cp, const uint8_t *data, size_t len,
+			const struct note_verifier *keys, size_t nk)
+{
+	int rc = err_set(ERR_USAGE, "no log key given");
+	for (size_t i = 0; i < nk; i++) {
+		buf_reset(out);
+		if (!(rc = note_select(out, data, len, &keys[i], 1, 0, NULL, NULL)) &&
+		    !(rc = checkpoint_open(cp, out->data, out->len, &keys[i], NULL)))
+			return 0;
+	}
+	return rc;
+}
+
 int forkproof_format(struct buf *out, const struct note_verifier *log_key, const uint8_t *a, size_t a_len,
 		     const uint8_t *b, size_t b_len, const merkle_hash root, const merkle_hash *proof, size_t n,
 		     const char *why)
+{
+	return forkproof_format_keys(out, log_key, 1, a, a_len, b, b_len, root, proof, n, why);
+}
+
+int forkproof_format_keys(struct buf *out, const struct note_verifier *keys, size_t nkeys, const uint8_t *a,
+			  size_t a_len, const uint8_t *b, size_t b_len, const merkle_hash root, const merkle_hash *proof,
+			  size_t n, const char *why)
 {
 	struct buf clean[2];
 	struct checkpoint cp[2];
@@ -100,11 +121,8 @@ int forkproof_format(struct buf *out, const struct note_verifier *log_key, const
 	int rc = 0;
 	buf_init(&clean[0], CHECKPOINT_MAX_SIZE);
 	buf_init(&clean[1], CHECKPOINT_MAX_SIZE);
-	for (int k = 0; k < 2 && !rc; k++) {
-		rc = note_select(&clean[k], in[k], in_len[k], log_key, 1, 0, NULL, NULL);
-		if (!rc)
-			rc = checkpoint_open(&cp[k], clean[k].data, clean[k].len, log_key, NULL);
-	}
+	for (int k = 0; k < 2 && !rc; k++)
+		rc = one_log_line(&clean[k], &cp[k], in[k], in_len[k], keys, nkeys);
 	if (rc)
 		goto out;
 	int first = cp[0].size <= cp[1].size ? 0 : 1;
@@ -159,6 +177,15 @@ int forkproof_verify(const struct forkproof *p, const struct note_verifier *logs
 		struct note n;
 		struct checkpoint cp;
 		int rc = checkpoint_open(&cp, p->note[j], p->note_len[j], &logs[k], &n);
+		/* the log's other keys (a rotated node key: several of one name), the first error kept if none signed */
+		for (size_t i = k + 1; rc == ERR_VERIFY && i < nlogs; i++) {
+			char first[512];
+			snprintf(first, sizeof first, "%s", err_msg());
+			if (logs[i].type != NOTE_ED25519 || strcmp(logs[i].name, p->cp[0].origin))
+				continue;
+			if ((rc = checkpoint_open(&cp, p->note[j], p->note_len[j], &logs[i], &n)) == ERR_VERIFY)
+				err_set(ERR_VERIFY, "%s", first);
+		}
 		if (rc)
 			return err_set(ERR_VERIFY, "checkpoint %d: %s", j + 1, err_msg());
 		size_t nsigs = n.nsigs;

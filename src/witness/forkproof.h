@@ -69,10 +69,21 @@ int forkproof_parse(struct forkproof *p, const uint8_t *data, size_t len);
 int forkproof_format(struct buf *out, const struct note_verifier *log_key, const uint8_t *a, size_t a_len,
 		     const uint8_t *b, size_t b_len, const merkle_hash root, const merkle_hash *proof, size_t n,
 		     const char *why);
+/*
+ * The same with the keys the log has had (a rotated node key, docs/amendments.md):
+ * each checkpoint is reduced to the line of the first of keys[0..nkeys) that
+ * signed it (so the two may be signed by different keys of the log).
+ */
+int forkproof_format_keys(struct buf *out, const struct note_verifier *keys, size_t nkeys, const uint8_t *a,
+			  size_t a_len, const uint8_t *b, size_t b_len, const merkle_hash root, const merkle_hash *proof,
+			  size_t n, const char *why);
 
 /*
- * Checks a parsed proof against the logs' keys (Ed25519, named by origin).
- * Returns 0 when it shows a fork (*log receives the index of the key in logs);
+ * Checks a parsed proof against the logs' keys (Ed25519, named by origin;
+ * a log may have several keys of its name, each checkpoint then needs a
+ * signature by one of them: which keys of a rotated log count is the
+ * caller's choice). Returns 0 when it shows a fork (*log receives the index
+ * of the first key of the log in logs);
  * ERR_VERIFY when it does not, with the reason: an unknown origin, a
  * signature that does not verify or a line other than the log's, two
  * checkpoints of different logs, the same root, a consistency proof that

@@ -24,7 +24,9 @@ static const char text_plain[] = "text/plain; charset=utf-8";
 static const char text_size[] = "text/x.tlog.size";
 
 struct log_state {
-	struct witness_log log;
+	char origin[NOTE_NAME_MAX + 1];  /* never written after open */
+	struct witness_key_span spans[WITNESS_LOG_KEYS_MAX]; /* the log's keys over time; under the lock */
+	size_t nspans;
 	struct checkpoint cp;     /* latest cosigned; size 0 and the empty root if none */
 	int have;
 	char path[PATH_MAX];
@@ -41,6 +43,7 @@ struct witness {
 	struct log_state logs[WITNESS_MAX_LOGS];
 	size_t nlogs;
 	size_t conflicts;         /* pieces of evidence kept, all logs */
+	int64_t handover;         /* seconds either side of a rotation when both keys count (under the lock) */
 	witness_hook_fn hook;
 	void *hook_ctx;
 	pthread_mutex_t lock;
@@ -103,18 +106,77 @@ static void origin_file(const char *dir, const char *sub, const char *origin, ch
 		out[0] = 0; /* state directory paths are checked to fit at open */
 }
 
-/* The checkpoint note with the log's signature line and nothing else. */
-static int log_only(const struct log_state *s, const uint8_t *note, size_t len, struct buf *out)
+/* 0 when sp[0..n) are 1 to WITNESS_LOG_KEYS_MAX spans of Ed25519 keys named origin; else ERR_USAGE. */
+static int spans_check(const char *origin, const struct witness_key_span *sp, size_t n)
 {
-	return note_select(out, note, len, &s->log.key, 1, 0, NULL, NULL);
+	if (n == 0 || n > WITNESS_LOG_KEYS_MAX)
+		return err_set(ERR_USAGE, "log '%s': %zu keys given, 1 to %d allowed", origin, n, WITNESS_LOG_KEYS_MAX);
+	for (size_t i = 0; i < n; i++) {
+		if (sp[i].key.type != NOTE_ED25519 || strcmp(sp[i].key.name, origin))
+			return err_set(ERR_USAGE, "log '%s': key %zu is not an Ed25519 key named as the log", origin, i + 1);
+		if (sp[i].from > sp[i].until)
+			return err_set(ERR_USAGE, "log '%s': key %zu is retired before it is in force", origin, i + 1);
+	}
+	return 0;
 }
 
-/* The checkpoint note with the log's signature and our cosignature(s) as keep says; ok[0]: the log's is there. */
-static int log_and_ours(const struct witness *w, const struct log_state *s, const uint8_t *note, size_t len,
-			unsigned keep, struct buf *out, int ok[2], size_t *dropped)
+/* Appends k to out[0..n) unless it is there (a key brought back is a new span, not a new key); the new n. */
+static size_t add_key(struct note_verifier *out, size_t n, const struct note_verifier *k)
 {
-	struct note_verifier vs[2] = {s->log.key, w->me};
-	return note_select(out, note, len, vs, 2, keep, ok, dropped);
+	for (size_t i = 0; i < n; i++)
+		if (out[i].id == k->id && !memcmp(out[i].pub, k->pub, sizeof k->pub))
+			return n;
+	out[n] = *k;
+	return n + 1;
+}
+
+/* Every key the log has had: what reads back what this witness stored. Lock held (or at open). */
+static size_t keys_all(const struct log_state *s, struct note_verifier out[WITNESS_LOG_KEYS_MAX])
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nspans; i++)
+		n = add_key(out, n, &s->spans[i].key);
+	return n;
+}
+
+/*
+ * The keys in force at some instant of [now - h, now + h] (h: the hand-over;
+ * as history_node_keys_near): what a checkpoint shown now may be signed by.
+ * Lock held.
+ */
+static size_t keys_near(const struct log_state *s, int64_t now, int64_t h, struct note_verifier out[WITNESS_LOG_KEYS_MAX])
+{
+	int64_t lo = now > INT64_MIN + h ? now - h : INT64_MIN;
+	int64_t hi = now < INT64_MAX - h ? now + h : INT64_MAX;
+	size_t n = 0;
+	for (size_t i = 0; i < s->nspans; i++)
+		if (s->spans[i].from <= hi && s->spans[i].until > lo)
+			n = add_key(out, n, &s->spans[i].key);
+	return n;
+}
+
+/* The checkpoint note with the log's signature line(s) (by keys[0..nk)) and nothing else. */
+static int log_only(const struct note_verifier *keys, size_t nk, const uint8_t *note, size_t len, struct buf *out)
+{
+	return note_select(out, note, len, keys, nk, 0, NULL, NULL);
+}
+
+/*
+ * The checkpoint note with the log's signature(s) (by any of the log's keys)
+ * and our cosignature(s) as keep says; *log_ok: a line by the log is there.
+ */
+static int log_and_ours(const struct witness *w, const struct log_state *s, const uint8_t *note, size_t len,
+			unsigned keep, struct buf *out, int *log_ok, size_t *dropped)
+{
+	struct note_verifier vs[WITNESS_LOG_KEYS_MAX + 1];
+	int ok[WITNESS_LOG_KEYS_MAX + 1] = {0};
+	size_t nk = keys_all(s, vs);
+	vs[nk] = w->me;
+	int rc = note_select(out, note, len, vs, nk + 1, keep, ok, dropped);
+	*log_ok = 0;
+	for (size_t i = 0; i < nk; i++)
+		*log_ok |= ok[i];
+	return rc;
 }
 
 /*
@@ -126,21 +188,23 @@ static int log_and_ours(const struct witness *w, const struct log_state *s, cons
 static int load_state(struct witness *w, struct log_state *s, const struct buf *b)
 {
 	struct note n;
-	if (checkpoint_open(&s->cp, b->data, b->len, &s->log.key, &n) == 0) {
+	struct note_verifier keys[WITNESS_LOG_KEYS_MAX];
+	size_t nk = keys_all(s, keys);
+	if (checkpoint_open_keys(&s->cp, b->data, b->len, keys, nk, &n) == 0) {
 		size_t nsigs = n.nsigs;
 		note_release(&n);
-		if (nsigs <= 2)
+		if (nsigs <= nk + 1) /* the log's line(s) and ours: what this version writes */
 			return 0;
 	}
 	struct buf clean;
-	int ok[2];
+	int log_ok;
 	size_t dropped = 0;
 	buf_init(&clean, CHECKPOINT_MAX_SIZE);
-	int rc = log_and_ours(w, s, b->data, b->len, NOTE_KEEP_NEWEST, &clean, ok, &dropped);
-	if (!rc && !ok[0])
+	int rc = log_and_ours(w, s, b->data, b->len, NOTE_KEEP_NEWEST, &clean, &log_ok, &dropped);
+	if (!rc && !log_ok)
 		rc = err_set(ERR_VERIFY, "no signature by the log's key verifies");
 	if (!rc)
-		rc = checkpoint_open(&s->cp, clean.data, clean.len, &s->log.key, NULL);
+		rc = checkpoint_open_keys(&s->cp, clean.data, clean.len, keys, nk, NULL);
 	if (!rc)
 		rc = file_write_atomic(s->path, clean.data, clean.len, 0600, 0);
 	if (rc)
@@ -172,6 +236,8 @@ static void clean_history(struct witness *w)
 	for (size_t i = 0; i < w->nlogs; i++) {
 		struct log_state *s = &w->logs[i];
 		char dir[PATH_MAX], path[PATH_MAX + 300];
+		struct note_verifier keys[WITNESS_LOG_KEYS_MAX];
+		size_t nk = keys_all(s, keys);
 		origin_file(w->dir, "history", s->cp.origin, dir, sizeof dir);
 		DIR *d = opendir(dir);
 		struct dirent *e;
@@ -187,13 +253,13 @@ static void clean_history(struct witness *w)
 			if (note_parse(&n, b.data, b.len) == 0) {
 				size_t nsigs = n.nsigs;
 				note_release(&n);
-				if (nsigs <= 2)
+				if (nsigs <= nk + 1)
 					continue;
 			}
-			int ok[2];
+			int log_ok;
 			buf_reset(&clean);
-			if (log_and_ours(w, s, b.data, b.len, NOTE_KEEP_EARLIEST, &clean, ok, NULL) ||
-			    !ok[0] || file_write_atomic(path, clean.data, clean.len, 0600, 0))
+			if (log_and_ours(w, s, b.data, b.len, NOTE_KEEP_EARLIEST, &clean, &log_ok, NULL) ||
+			    !log_ok || file_write_atomic(path, clean.data, clean.len, 0600, 0))
 				failed++;
 			else
 				rewritten++;
@@ -265,6 +331,7 @@ static int open_witness(struct witness **out, const char *state_dir, const struc
 	w->me = *me;
 	w->cosign = cosign;
 	w->cosign_ctx = cosign_ctx;
+	w->handover = WITNESS_KEY_HANDOVER;
 	pthread_mutex_init(&w->lock, NULL);
 	char sub[PATH_MAX + 16];
 	int rc = 0;
@@ -281,8 +348,20 @@ static int open_witness(struct witness **out, const char *state_dir, const struc
 	buf_init(&b, STATE_READ_MAX);
 	for (size_t i = 0; i < nlogs && !rc; i++) {
 		struct log_state *s = &w->logs[w->nlogs++];
-		s->log = logs[i];
-		snprintf(s->cp.origin, sizeof s->cp.origin, "%s", logs[i].key.name);
+		if (logs[i].nspans) {
+			snprintf(s->origin, sizeof s->origin, "%s", logs[i].spans[0].key.name);
+			if ((rc = spans_check(s->origin, logs[i].spans, logs[i].nspans)))
+				break;
+			memcpy(s->spans, logs[i].spans, logs[i].nspans * sizeof s->spans[0]);
+			s->nspans = logs[i].nspans;
+		} else {
+			snprintf(s->origin, sizeof s->origin, "%s", logs[i].key.name);
+			s->spans[0] = (struct witness_key_span){logs[i].key, INT64_MIN, INT64_MAX};
+			s->nspans = 1;
+			if ((rc = spans_check(s->origin, s->spans, 1)))
+				break;
+		}
+		memcpy(s->cp.origin, s->origin, sizeof s->cp.origin);
 		merkle_empty_root(s->cp.root);
 		origin_file(state_dir, "logs", s->cp.origin, s->path, sizeof s->path);
 		s->conflicts = count_conflicts(w, s);
@@ -307,6 +386,40 @@ out:
 		return rc;
 	}
 	*out = w;
+	return 0;
+}
+
+int witness_set_log_keys(struct witness *w, const char *origin, const struct witness_key_span *spans, size_t n)
+{
+	int rc = err_set(ERR_NOTFOUND, "unknown log origin '%s'", origin);
+	int lock = held_by_this_thread != w; /* from the hook (a peer's log met an amendment): the lock is ours already */
+	if (lock)
+		pthread_mutex_lock(&w->lock);
+	for (size_t i = 0; i < w->nlogs; i++) {
+		struct log_state *s = &w->logs[i];
+		if (strcmp(s->origin, origin))
+			continue;
+		if (!(rc = spans_check(origin, spans, n))) {
+			memcpy(s->spans, spans, n * sizeof s->spans[0]);
+			s->nspans = n;
+		}
+		break;
+	}
+	if (lock)
+		pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
+int witness_set_handover(struct witness *w, int64_t seconds)
+{
+	if (seconds < 0 || seconds > WITNESS_HANDOVER_MAX)
+		return err_set(ERR_USAGE, "a hand-over of %" PRId64 " s: 0 to %d allowed", seconds, WITNESS_HANDOVER_MAX);
+	int lock = held_by_this_thread != w;
+	if (lock)
+		pthread_mutex_lock(&w->lock);
+	w->handover = seconds;
+	if (lock)
+		pthread_mutex_unlock(&w->lock);
 	return 0;
 }
 
@@ -362,10 +475,12 @@ static void keep_conflict(struct witness *w, struct log_state *s, const uint8_t 
 	buf_init(&text, 1024);
 	buf_init(&fp, FORKPROOF_MAX);
 	char dir[PATH_MAX], final[PATH_MAX + 80], tmp[PATH_MAX + 80], path[PATH_MAX + 100];
+	struct note_verifier keys[WITNESS_LOG_KEYS_MAX];
+	size_t nk = keys_all(s, keys);
 	s->forks_seen++;
-	if (log_only(s, rec, rec_len, &a) || log_only(s, shown, shown_len, &b))
+	if (log_only(keys, nk, rec, rec_len, &a) || log_only(keys, nk, shown, shown_len, &b))
 		goto out;
-	if (forkproof_format(&fp, &s->log.key, a.data, a.len, b.data, b.len, root, proof, nproof, why))
+	if (forkproof_format_keys(&fp, keys, nk, a.data, a.len, b.data, b.len, root, proof, nproof, why))
 		goto out;
 	/* the id: both checkpoints, in byte order */
 	const struct buf *x = &a, *y = &b;
@@ -451,12 +566,14 @@ static void check_evidence(struct witness *w, struct log_state *s, const struct 
 		char path[PATH_MAX + 64];
 		struct buf clean;
 		struct checkpoint old;
+		struct note_verifier keys[WITNESS_LOG_KEYS_MAX];
+		size_t nk = keys_all(s, keys);
 		buf_init(&clean, CHECKPOINT_MAX_SIZE);
 		origin_file(w->dir, "history", s->cp.origin, path, sizeof path - 32);
 		size_t pl = strlen(path);
 		snprintf(path + pl, sizeof path - pl, "/%" PRIu64, cp->size);
-		if (file_read(path, STATE_READ_MAX, &rec) == 0 && log_only(s, rec.data, rec.len, &clean) == 0 &&
-		    checkpoint_open(&old, clean.data, clean.len, &s->log.key, NULL) == 0 && old.size == cp->size &&
+		if (file_read(path, STATE_READ_MAX, &rec) == 0 && log_only(keys, nk, rec.data, rec.len, &clean) == 0 &&
+		    checkpoint_open_keys(&old, clean.data, clean.len, keys, nk, NULL) == 0 && old.size == cp->size &&
 		    memcmp(old.root, cp->root, MERKLE_HASH) != 0)
 			keep_conflict(w, s, clean.data, clean.len, note, len, NULL, NULL, 0, now,
 				      "smaller than the checkpoint this witness cosigned, and a different root hash from "
@@ -491,10 +608,12 @@ static int write_history(struct witness *w, struct log_state *s, const struct ch
 	struct buf old;
 	struct checkpoint had;
 	struct note n;
+	struct note_verifier keys[WITNESS_LOG_KEYS_MAX];
+	size_t nk = keys_all(s, keys);
 	int ok[2] = {0, 0}, keep = 0;
 	buf_init(&old, CHECKPOINT_MAX_SIZE);
-	if (file_read(hist, CHECKPOINT_MAX_SIZE, &old) == 0 && checkpoint_open(&had, old.data, old.len, &s->log.key, &n) == 0) {
-		keep = n.nsigs == 2 && had.size == cp->size && !memcmp(had.root, cp->root, MERKLE_HASH) &&
+	if (file_read(hist, CHECKPOINT_MAX_SIZE, &old) == 0 && checkpoint_open_keys(&had, old.data, old.len, keys, nk, &n) == 0) {
+		keep = n.nsigs <= nk + 1 && had.size == cp->size && !memcmp(had.root, cp->root, MERKLE_HASH) &&
 		       note_verify(&n, &w->me, 1, ok, NULL) == 0;
 		note_release(&n);
 	}
@@ -531,16 +650,29 @@ int witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, u
 		snprintf(msg, sizeof msg, "unknown log origin '%s'", cp.origin);
 		return reply(status, content_type, response, 404, text_plain, msg);
 	}
-	if (note_verify(&n, &s->log.key, 1, NULL, NULL)) {
-		snprintf(msg, sizeof msg, "%s", err_msg());
+	/* the keys in force near our clock (a snapshot: an amendment may change them meanwhile) */
+	struct note_verifier near[WITNESS_LOG_KEYS_MAX], all[WITNESS_LOG_KEYS_MAX];
+	int64_t t = now > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)now;
+	pthread_mutex_lock(&w->lock);
+	int64_t handover = w->handover;
+	size_t nnear = keys_near(s, t, handover, near), nall = keys_all(s, all);
+	pthread_mutex_unlock(&w->lock);
+	if (!nnear || note_verify(&n, near, nnear, NULL, NULL)) {
+		size_t good = 0;
+		snprintf(msg, sizeof msg, "%s", nnear ? err_msg() : "no key of the log is in force now");
+		if (note_check_sigs(&n, all, nall, NULL, NULL, &good) == 0 && good)
+			snprintf(msg, sizeof msg, "checkpoint of '%s' is signed by a key of the log that is not in force within "
+						  "%" PRId64 " s of this witness's clock (retired, or brought in later by an "
+						  "amendment)",
+				 cp.origin, handover);
 		note_release(&n);
 		return reply(status, content_type, response, 403, text_plain, msg);
 	}
 	buf_init(&clean, CHECKPOINT_MAX_SIZE);
 	buf_init(&line, 1024);
 	buf_init(&stored, CHECKPOINT_MAX_SIZE + 1024);
-	/* What is kept is the checkpoint with the log's signature, and ours: no other line of the request. */
-	if (log_only(s, r.checkpoint, r.checkpoint_len, &clean) || clean.len + 512 > CHECKPOINT_MAX_SIZE) {
+	/* What is kept is the checkpoint with the log's signature(s), and ours: no other line of the request. */
+	if (log_only(near, nnear, r.checkpoint, r.checkpoint_len, &clean) || clean.len + 512 > CHECKPOINT_MAX_SIZE) {
 		note_release(&n);
 		buf_release(&clean);
 		snprintf(msg, sizeof msg, "checkpoint is larger than %d bytes", CHECKPOINT_MAX_SIZE - 512);
@@ -650,7 +782,7 @@ int witness_keep_evidence(struct witness *w, const char *origin, const uint8_t *
 	if (lock)
 		pthread_mutex_lock(&w->lock);
 	for (size_t i = 0; i < w->nlogs; i++)
-		if (!strcmp(w->logs[i].log.key.name, origin)) {
+		if (!strcmp(w->logs[i].origin, origin)) {
 			keep_conflict(w, &w->logs[i], recorded, recorded_len, shown, shown_len, root, proof, n, now, why);
 			rc = 0;
 		}
@@ -664,7 +796,7 @@ uint64_t witness_forks_seen(struct witness *w, const char *origin)
 	uint64_t n = 0;
 	pthread_mutex_lock(&w->lock);
 	for (size_t i = 0; i < w->nlogs; i++)
-		if (!strcmp(w->logs[i].log.key.name, origin))
+		if (!strcmp(w->logs[i].origin, origin))
 			n = w->logs[i].forks_seen;
 	pthread_mutex_unlock(&w->lock);
 	return n;
@@ -674,7 +806,7 @@ size_t witness_origins(const struct witness *w, const char **origins, size_t max
 {
 	size_t n = 0;
 	for (size_t i = 0; i < w->nlogs && n < max; i++)
-		origins[n++] = w->logs[i].log.key.name; /* never written after open */
+		origins[n++] = w->logs[i].origin; /* never written after open */
 	return n;
 }
 
@@ -687,7 +819,7 @@ int witness_latest_by_id(struct witness *w, const char *id, size_t id_len, struc
 		return rc;
 	pthread_mutex_lock(&w->lock);
 	for (size_t i = 0; i < w->nlogs; i++) {
-		const char *origin = w->logs[i].log.key.name;
+		const char *origin = w->logs[i].origin;
 		sha256(origin, strlen(origin), h);
 		hex_encode(hex, h, 32);
 		if (memcmp(hex, id, 64))

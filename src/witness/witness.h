@@ -1,14 +1,16 @@
 /*
  * witness — the c2sp.org/tlog-witness add-checkpoint protocol, HTTP-free.
  *
- * A witness trusts a fixed set of logs (origin and Ed25519 key) and keeps,
- * for each, the latest checkpoint it cosigned, durably, in a state directory.
+ * A witness trusts a fixed set of logs (origin and Ed25519 keys over time:
+ * see "Keys" below) and keeps, for each, the latest checkpoint it cosigned,
+ * durably, in a state directory.
  * witness_add_checkpoint() takes a request body and returns the HTTP status
  * and response body the spec prescribes:
  *
  *   200  cosignature line(s)           checkpoint consistent with the last cosigned one
  *   400  reason                        malformed request, or old size > checkpoint size
- *   403  reason                        no signature by the log's trusted key verifies
+ *   403  reason                        no signature by a key of the log in force near
+ *                                      the witness's clock verifies (see "Keys" below)
  *   404  reason                        unknown origin
  *   409  "<latest cosigned size>\n"    old size is not the latest cosigned size
  *        (Content-Type text/x.tlog.size), or same size with a different root
@@ -49,6 +51,18 @@
  * request, possibly more than a note may hold) is loaded from the lines that
  * verify and rewritten cleanly at open, with a line on stderr.
  *
+ * Keys. Each log has its node keys over time (spans, as history_node_keys
+ * gives them, docs/amendments.md "Rotating a node key"). A checkpoint carries
+ * no time: add-checkpoint accepts one signed by any key of the log in force
+ * at some instant within the hand-over (WITNESS_KEY_HANDOVER seconds unless
+ * witness_set_handover says otherwise: a node's witness uses its --max-skew)
+ * of `now` (the caller's clock), so around a rotation both keys count and a key retired longer ago
+ * than that, or one an amendment brings in later than that, signs nothing
+ * this witness cosigns. What this witness stored itself (logs/, history/,
+ * the evidence it keeps) was cosigned under the keys of its time, and is
+ * read back with every key the log has had. The state is keyed by origin,
+ * which a rotation does not change.
+ *
  * A node witnessing its peers passes a before_cosign hook, which must have
  * fetched and durably stored the peer's entries up to the new size before it
  * returns 0 (principle 2 of DESIGN.md: cosignature is receipt).
@@ -82,8 +96,25 @@ int witness_request_parse(struct witness_request *r, const uint8_t *body, size_t
 int witness_request_format(struct buf *out, uint64_t old_size, const merkle_hash *proof, size_t n,
 			   const uint8_t *checkpoint, size_t checkpoint_len);
 
+/* As NODE_KEY_HANDOVER and HISTORY_NODE_KEYS_MAX of exchange/history.h (a check there keeps them equal). */
+#define WITNESS_KEY_HANDOVER 900     /* seconds either side of a rotation when both keys count: the default */
+#define WITNESS_HANDOVER_MAX 86400   /* the largest hand-over witness_set_handover takes */
+#define WITNESS_LOG_KEYS_MAX 32      /* key spans per log */
+
+/*
+ * One node key of a log over time, the fields of history.h's node_key_span:
+ * in force from `from` (INT64_MIN: since the founding charter) until `until`
+ * (INT64_MAX: still in force). key is Ed25519, named the log's origin.
+ */
+struct witness_key_span {
+	struct note_verifier key;
+	int64_t from, until;
+};
+
 struct witness_log {
-	struct note_verifier key;    /* Ed25519; its name is the log's origin */
+	struct note_verifier key;    /* Ed25519; its name is the log's origin; in force always when nspans is 0 */
+	const struct witness_key_span *spans; /* or NULL: the log's keys over time (copied at open; key unused) */
+	size_t nspans;               /* at most WITNESS_LOG_KEYS_MAX; 0: key alone */
 };
 
 /*
@@ -118,6 +149,25 @@ typedef int (*witness_cosign_fn)(void *ctx, const struct checkpoint *old, const 
 int witness_open_remote(struct witness **w, const char *state_dir, const struct note_verifier *me,
 			witness_cosign_fn cosign, void *ctx, const struct witness_log *logs, size_t nlogs);
 void witness_close(struct witness *w);
+
+/*
+ * Replaces the key spans of origin's log (1 to WITNESS_LOG_KEYS_MAX, each an
+ * Ed25519 key named origin, from <= until), as witness_log's spans: after an
+ * amendment rotated the log's key. Takes the witness's lock: safe while
+ * requests are answered, and from the hook (which runs with the lock held:
+ * a node adopting an amendment met while syncing a peer's log); the request
+ * under way keeps the keys it was judged with. 0, ERR_NOTFOUND (an origin the witness does not
+ * follow) or ERR_USAGE (bad spans; nothing changed).
+ */
+int witness_set_log_keys(struct witness *w, const char *origin, const struct witness_key_span *spans, size_t n);
+
+/*
+ * The hand-over: seconds either side of a rotation when both keys count
+ * (default WITNESS_KEY_HANDOVER; a node passes its --max-skew, which the
+ * keeper's double signing uses too). Safe while requests are answered, and
+ * from the hook. 0, or ERR_USAGE outside 0..WITNESS_HANDOVER_MAX.
+ */
+int witness_set_handover(struct witness *w, int64_t seconds);
 
 /*
  * Handles one add-checkpoint request. Fills *status (an HTTP status code),

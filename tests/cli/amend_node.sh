@@ -50,7 +50,7 @@ code=$(post "$D/notone" "$US")
 [ "$code" = 400 ] && pass not-an-amendment-400 || fail not-an-amendment-400 "$code $(cat "$T_DIR/resp")"
 code=$(curl -s -o "$T_DIR/resp" -w '%{http_code}' -X POST "$US/amendment")
 [ "$code" = 400 ] && pass empty-amendment-400 || fail empty-amendment-400 "$code"
-# (the node makes amendments/ at start, empty: the sandbox fixes what it may create, src/node/sandbox.h)
+# (the node makes amendments/ at start, empty: the sandbox fixes what it may create, src/sys/sandbox.h)
 [ -z "$(ls -A "$D/us/amendments" 2>/dev/null)" ] && [ "$(log_size "$US")" = "$size0" ] && pass refused-change-nothing ||
 	fail refused-change-nothing "$(ls "$D/us/amendments" 2>&1) size $(log_size "$US")"
 

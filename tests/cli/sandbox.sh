@@ -1,4 +1,4 @@
-# The sandbox (src/node/sandbox.h, docs/operations.md "Sandbox"): a forbidden
+# The sandbox (src/sys/sandbox.h, docs/operations.md "Sandbox"): a forbidden
 # system call kills the node and the witness by SIGSYS, and the same call
 # without the filter (--no-sandbox) does not; Landlock refuses files outside
 # the node's directory, its key file and the keeper's state (SKIP where the kernel lacks it); the
@@ -126,6 +126,13 @@ else
 		pass user-switch
 	else
 		fail user-switch "$(grep Uid "/proc/$pid/status" 2>&1) $(tail -n 3 "$U/us.log")"
+	fi
+	# the keeper (the node's child) switched too, before it read the key: it never holds root's rights
+	kpid=$(pgrep -P "$pid" | head -n 1)
+	if [ -n "$kpid" ] && [ "$(awk '/^Uid:/ {print $2 $3 $4 $5}' "/proc/$kpid/status")" = 65534655346553465534 ]; then
+		pass keeper-user-switch
+	else
+		fail keeper-user-switch "keeper ${kpid:-not found}: $(grep Uid "/proc/$kpid/status" 2>&1)"
 	fi
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 	rm -rf "$U"

@@ -221,3 +221,23 @@ code=$(curl -s -o "$D/wrong.resp" -w '%{http_code}' -H "Content-Type: applicatio
 gp_inbox_has() { curl -sf "$RU/inbox/ru.gp" | jq -e '[.items[] | select(.case | startswith("us.fbi/SEALED-"))] | length == 1'; }
 wait_for gp_inbox_has || fail wrong-body-mirrored "$(curl -s "$RU/inbox/ru.gp" | head -c 300)"
 expect wrong-body-refused 0 " 1 refused, 0 failed" tget --key "$K/ru.gp.key" --node $RU "$OBJ"
+
+# --- one sender floods: its excess is dropped, another sender's evidence still appears ---
+# The store is shared by the channel's parties, each at most its share (docs/taxii.md "Filters and
+# limits"). With the store lowered to 24 objects (a share of 12 for us and for ru), us's envelopes above
+# (bundles of 22, 4, 4, 22 objects) go past us's share: the two of 22 are dropped; ru.fsb's notice to
+# ru.gp (a new version of an indicator) still goes in. Without the share, us's first bundles fill the
+# store and ru.fsb's never goes in (before the share: the fill failed, "would hold more than 24 objects";
+# with a share as large as the store: dropped).
+jq '.objects |= map(if .type == "indicator" then .modified = "2025-01-01T00:00:00.000Z" else . end)' "$STIX2" >"$D/fsb.stix"
+expect send-fsb-to-gp 0 "" "$PARLEY" send notice --key "$K/ru.fsb.key" --node $RU --to ru.gp \
+	--body "$V/notice-minimal.json" --evidence "$D/fsb.stix" --wait 15
+FSB_IND=$(jq -r '.objects[] | select(.type == "indicator") | .id' "$D/fsb.stix")
+expect flood-share 0 "over their sender's share" tget --key "$K/ru.gp.key" --node $RU --max-objects 24 \
+	"$OBJ$FSB_IND/?match%5Bversion%5D=2025-01-01T00:00:00.000Z"
+[ "$(body | jq '.objects | length')" = 1 ] && pass flood-other-sender-served ||
+	fail flood-other-sender-served "$(body | head -c 200); $(head -c 300 "$T_ERR")"
+dropped=$(sed -n 's/.* \([0-9]*\) over their sender.s share.*/\1/p' "$T_ERR")
+[ "$dropped" = 2 ] && grep -q "dropped: us holds" "$T_ERR" && pass flood-excess-dropped ||
+	fail flood-excess-dropped "$(cat "$T_ERR")"
+expect flood-usage 2 "--max-objects '0'" tget --key "$K/ru.gp.key" --node $RU --max-objects 0 /taxii2/

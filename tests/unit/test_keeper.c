@@ -12,6 +12,7 @@
 #include "crypto/keyfile.h"
 #include "exchange/charter.h"
 #include "exchange/envelope.h"
+#include "exchange/history.h"
 #include "node/keeper.h"
 #include "node/keeper_client.h"
 #include "tlog/checkpoint.h"
@@ -35,6 +36,7 @@ static struct keyfile us, ru, fbi, fsb, other;
 static struct note_verifier us_v, us_cos, ru_v;
 static struct charter charter;
 static struct keeper_client *kc;
+static const struct keeper_start keeper_how = {1, NODE_KEY_HANDOVER, NULL, 1}; /* as root in tests: --allow-root */
 static struct tlog *rulog; /* the peer's own log (the test holds its key) */
 
 static void vkey(const struct keyfile *k, uint8_t type, char *out, size_t n)
@@ -140,7 +142,7 @@ static struct tlog *ourlog;
 
 static void test_starts_and_tells_the_key(void)
 {
-	CHECK(keeper_client_start(&kc, dir, 1) == 0);
+	CHECK(keeper_client_start(&kc, dir, &keeper_how) == 0);
 	CHECK(kc && !strcmp(keeper_client_log_key(kc)->name, US_LOG));
 	CHECK(kc && !memcmp(keeper_client_log_key(kc)->pub, us_v.pub, 32));
 	struct buf b;
@@ -150,7 +152,7 @@ static void test_starts_and_tells_the_key(void)
 	buf_release(&b);
 	char path[PATH_MAX + 8];
 	snprintf(path, sizeof path, "%s/log", dir);
-	CHECK(tlog_open_signed(&ourlog, path, &us_v, sign_with_keeper, NULL, NULL) == 0);
+	CHECK(tlog_open_signed(&ourlog, path, &us_v, 1, sign_with_keeper, NULL, NULL) == 0);
 }
 
 static void append(struct tlog *t, const char *what, int n)
@@ -312,7 +314,7 @@ static void test_cosign_needs_proof(void)
 	append(rulog, "ru", 12);
 	CHECK(tlog_commit(rulog) == 0);
 	snprintf(path, sizeof path, "%s/peers/ru", dir);
-	CHECK(tlog_open_mirror(&mirror, path, &ru_v) == 0);
+	CHECK(tlog_open_mirror(&mirror, path, &ru_v, 1) == 0);
 	CHECK(tlog_root_at(rulog, 3, r3) == 0 && tlog_root_at(rulog, 10, r10) == 0 && tlog_root_at(rulog, 12, r12) == 0);
 	/* beyond the mirror: no receipt for entries not held */
 	CHECK(cosign(3, r3, &ru.sign, NULL, 0, &line) == ERR_VERIFY);
@@ -658,7 +660,7 @@ static void test_torn_write_at_every_byte(void)
 	buf_init(&st_after, 4096);
 	buf_init(&st, 4096);
 	if (!kc)
-		CHECK(keeper_client_start(&kc, dir, 1) == 0);
+		CHECK(keeper_client_start(&kc, dir, &keeper_how) == 0);
 	snprintf(scratch, sizeof scratch, "%s/torn", dir);
 	snprintf(path, sizeof path, "%s/keeper", scratch);
 	CHECK(mkdir_p(path, 0700) == 0);
@@ -732,7 +734,7 @@ static void test_state_survives_restart(void)
 {
 	keeper_client_stop(kc);
 	kc = NULL;
-	CHECK(keeper_client_start(&kc, dir, 1) == 0);
+	CHECK(keeper_client_start(&kc, dir, &keeper_how) == 0);
 	CHECK_EQ_INT(keeper_client_cosigned(kc, RU_LOG), 10);
 	struct buf text, note;
 	merkle_hash root;
@@ -770,19 +772,19 @@ static void test_roll_forward_after_crash(void)
 	buf_init(&e, 4096);
 	snprintf(path, sizeof path, "%s/log", dir);
 	tlog_close(ourlog);
-	CHECK(tlog_open_signed(&ourlog, path, &us_v, sign_then_crash, NULL, NULL) == 0);
+	CHECK(tlog_open_signed(&ourlog, path, &us_v, 1, sign_then_crash, NULL, NULL) == 0);
 	append(ourlog, "us4", 20);
 	CHECK(tlog_commit(ourlog) == ERR_IO);
 	tlog_close(ourlog);
 	ourlog = NULL;
 	keeper_client_stop(kc);
-	CHECK(keeper_client_start(&kc, dir, 1) == 0);
+	CHECK(keeper_client_start(&kc, dir, &keeper_how) == 0);
 	memset(&head, 0, sizeof head);
 	snprintf(head.origin, sizeof head.origin, "%s", US_LOG);
 	CHECK(keeper_client_signed(kc, &head.size, head.root) == 1);
 	CHECK_EQ_INT(head.size, 332);
 	/* without the head, recovery drops the signed entries (what the node did before): not done here */
-	CHECK(tlog_open_signed(&ourlog, path, &us_v, sign_with_keeper, NULL, &head) == 0);
+	CHECK(tlog_open_signed(&ourlog, path, &us_v, 1, sign_with_keeper, NULL, &head) == 0);
 	CHECK(ourlog && tlog_size(ourlog) == 332);
 	CHECK(ourlog && tlog_read_entry(ourlog, 331, &e) == 0 && e.len == 13 && !memcmp(e.data, "us4 entry 19\n", 13));
 	/* an older copy restored: refused at open */
@@ -793,11 +795,11 @@ static void test_roll_forward_after_crash(void)
 	tlog_close(ourlog);
 	ourlog = NULL;
 	keeper_client_stop(kc);
-	CHECK(keeper_client_start(&kc, dir, 1) == 0);
+	CHECK(keeper_client_start(&kc, dir, &keeper_how) == 0);
 	CHECK(keeper_client_signed(kc, &head.size, head.root) == 1 && head.size == 335);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s' && mv '%s.old' '%s'", path, path, path);
 	CHECK(system(cmd) == 0);
-	CHECK(tlog_open_signed(&ourlog, path, &us_v, sign_with_keeper, NULL, &head) == ERR_VERIFY);
+	CHECK(tlog_open_signed(&ourlog, path, &us_v, 1, sign_with_keeper, NULL, &head) == ERR_VERIFY);
 	CHECK_MSG("older copy of the log");
 	CHECK(ourlog == NULL);
 	buf_release(&e);
@@ -824,7 +826,7 @@ static void test_torn_or_damaged_state(void)
 	int older = strtoull(s0 + 4, NULL, 10) < strtoull(s1 + 4, NULL, 10) ? 0 : 1;
 	b.data[older * 8192 + 40] ^= 1; /* torn */
 	CHECK(file_write_atomic(state, b.data, b.len, 0600, 0) == 0);
-	CHECK(keeper_client_start(&kc, dir, 1) == 0);
+	CHECK(keeper_client_start(&kc, dir, &keeper_how) == 0);
 	CHECK(kc && keeper_client_cosigned(kc, RU_LOG) == 10);
 	struct buf text, note;
 	merkle_hash root;
@@ -838,10 +840,10 @@ static void test_torn_or_damaged_state(void)
 	kc = NULL;
 	b.data[(1 - older) * 8192 + 40] ^= 1; /* both */
 	CHECK(file_write_atomic(state, b.data, b.len, 0600, 0) == 0);
-	CHECK(keeper_client_start(&k2, dir, 1) != 0 && k2 == NULL);
+	CHECK(keeper_client_start(&k2, dir, &keeper_how) != 0 && k2 == NULL);
 	CHECK_MSG("damaged");
 	CHECK(file_write_atomic(state, "parley keeper state v1\nsigned x\n", 32, 0600, 0) == 0);
-	CHECK(keeper_client_start(&k2, dir, 1) != 0 && k2 == NULL);
+	CHECK(keeper_client_start(&k2, dir, &keeper_how) != 0 && k2 == NULL);
 	CHECK_MSG("not a keeper state");
 	buf_release(&b);
 	buf_release(&text);
@@ -870,7 +872,7 @@ static void test_first_state_from_witness(void)
 {
 	char wdir[PATH_MAX + 16];
 	struct witness *w = NULL;
-	struct witness_log wl;
+	struct witness_log wl = {0};
 	struct buf note, req, resp, line;
 	merkle_hash r11, r12;
 	int status;
@@ -880,7 +882,7 @@ static void test_first_state_from_witness(void)
 	buf_init(&resp, 4096);
 	buf_init(&line, 1024);
 	unlink(state);
-	CHECK(keeper_client_start(&kc, dir, 1) == 0);
+	CHECK(keeper_client_start(&kc, dir, &keeper_how) == 0);
 	CHECK_EQ_INT(keeper_client_cosigned(kc, RU_LOG), 0);
 	snprintf(wdir, sizeof wdir, "%s/witness", dir);
 	wl.key = ru_v;
@@ -893,7 +895,7 @@ static void test_first_state_from_witness(void)
 	witness_close(w);
 	keeper_client_stop(kc);
 	unlink(state);
-	CHECK(keeper_client_start(&kc, dir, 1) == 0);
+	CHECK(keeper_client_start(&kc, dir, &keeper_how) == 0);
 	CHECK_EQ_INT(keeper_client_cosigned(kc, RU_LOG), 12);
 	CHECK(cosign(11, r11, &ru.sign, NULL, 0, &line) == ERR_VERIFY);
 	CHECK_MSG("rollback");

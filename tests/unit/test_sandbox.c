@@ -1,5 +1,5 @@
 /*
- * The sandbox's roles in a child process each (node/sandbox.h): the keeper's
+ * The sandbox's roles in a child process each (sys/sandbox.h): the keeper's
  * strict list lets it do its work (read the tiles, write its state durably,
  * talk over its socketpair) and nothing else: a new socket kills it by
  * SIGSYS, and Landlock refuses files outside its directory and writing its
@@ -7,7 +7,7 @@
  * running node and witness.
  */
 #include "base/err.h"
-#include "node/sandbox.h"
+#include "sys/sandbox.h"
 #include "check.h"
 
 #include <arpa/inet.h>
@@ -297,6 +297,80 @@ static void root_refused_without_user(void)
 	CHECK(geteuid() == 0); /* nothing switched */
 }
 
+/* The desk (docs/desk.md "Sandbox"): all of its --dir, files made at its top after the rules too; link(2) for its
+   statements; its temporary directory removed at exit through the parent's one right; nothing else. */
+static char desk_dir[PATH_MAX + 16];
+static int desk_ll; /* have_landlock(), asked before the filter (landlock_create_ruleset is not in the list) */
+
+static int desk_in_child(int (*fn)(void))
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct sandbox_paths p = {.dir = desk_dir, .dir_removable = 1};
+		if (sandbox_apply(SANDBOX_DESK, &p)) {
+			fprintf(stderr, "  sandbox_apply: %s\n", err_msg());
+			_exit(100);
+		}
+		_exit(fn());
+	}
+	int st = -1;
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	return st;
+}
+
+static int desk_work(void)
+{
+	char a[PATH_MAX + 64], b[PATH_MAX + 64], sub[PATH_MAX + 64];
+	snprintf(a, sizeof a, "%s/made-later.tmp", desk_dir);
+	snprintf(b, sizeof b, "%s/made-later", desk_dir);
+	snprintf(sub, sizeof sub, "%s/statements", desk_dir);
+	if (write_file(a, "x") || link(a, b) || unlink(a) || mkdir(sub, 0700)) /* a file at its top, made now */
+		return 1;
+	if (desk_ll && (open(tile, O_RDONLY | O_CLOEXEC) >= 0 || errno != EACCES)) /* beside --dir: refused */
+		return 2;
+	char beside[PATH_MAX + 64];
+	snprintf(beside, sizeof beside, "%s/beside", dir);
+	if (desk_ll && (mkdir(beside, 0700) == 0 || errno != EACCES)) /* the parent: it may remove a directory, no more */
+		return 3;
+	if (unlink(b) || rmdir(sub) || rmdir(desk_dir)) /* the temporary directory itself, at exit */
+		return 4;
+	return 0;
+}
+
+static void desk_does_its_work(void)
+{
+	snprintf(desk_dir, sizeof desk_dir, "%s/desk", dir);
+	CHECK(mkdir(desk_dir, 0700) == 0);
+	desk_ll = have_landlock();
+	int st = desk_in_child(desk_work);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fprintf(stderr, "  desk child: status %d\n", st);
+	struct stat sb;
+	CHECK(stat(desk_dir, &sb) != 0 && errno == ENOENT);
+}
+
+static int desk_waits(void)
+{
+	int s;
+	waitpid(-1, &s, WNOHANG); /* the node's keeper watcher's call: not the desk's */
+	return 0;
+}
+
+static void desk_wait4_sigsys(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+	/* SANITIZE builds let every role call wait4 (LSan's exit-time check waits for its tracer) */
+	printf("SKIP test_sandbox.c:desk_wait4_sigsys: a SANITIZE build allows wait4 to every role\n");
+	return;
+#endif
+	CHECK(mkdir(desk_dir, 0700) == 0 || errno == EEXIST);
+	int st = desk_in_child(desk_waits);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+}
+
 int main(void)
 {
 	if (check_tmpdir(dir, sizeof dir, "sandbox"))
@@ -312,6 +386,8 @@ int main(void)
 	RUN(node_resolves_names);
 	RUN(node_unix_stream_refused);
 	RUN(node_signals_only_itself);
+	RUN(desk_does_its_work);
+	RUN(desk_wait4_sigsys);
 	RUN(without_landlock_seccomp_still_on);
 	RUN(root_refused_without_user);
 	CHECK_EXIT();

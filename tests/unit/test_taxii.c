@@ -788,6 +788,89 @@ static void test_limits(void)
 	taxii_store_free(s);
 }
 
+/* Adds a bundle of k indicators numbered from first; returns what taxii_store_add_bundle did, *added the count. */
+static int try_objects(struct taxii_store *s, unsigned first, unsigned k, int64_t t, const char *source, size_t *added)
+{
+	json_t *objs = json_array();
+	for (unsigned i = first; i < first + k; i++) {
+		char u[37], id[64];
+		uuid(u, i, 11);
+		snprintf(id, sizeof id, "indicator--%s", u);
+		json_array_append_new(objs, json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "indicator", "spec_version", "2.1",
+						      "id", id, "created", "2026-01-01T00:00:00.000Z", "modified",
+						      "2026-01-01T00:00:00.000Z"));
+	}
+	json_t *b = json_pack("{s:s, s:s, s:o}", "type", "bundle", "id", "bundle--6ba7b810-9dad-41d1-80b4-00c04fd430c8",
+			      "objects", objs);
+	int rc = taxii_store_add_bundle(s, b, t, source, added, NULL);
+	json_decref(b);
+	return rc;
+}
+
+/* One sender floods: its excess is dropped, and another sender's objects still go in (docs/taxii.md, "Filters and
+   limits"). Without the share, us's flood filled the store and ru's bundle was refused with ERR_LIMIT. */
+static void test_sender_share(void)
+{
+	struct taxii_store *s = mkstore();
+	size_t added = 0;
+	char last[320], path[256], src[16];
+	CHECK(taxii_store_set_limits(s, 100, TAXII_MAX_BYTES, 2) == 0);
+	/* us sends 6 bundles of 20: its share is 50, so us/1 and us/2 go in and the rest is dropped */
+	for (unsigned b = 1; b <= 6; b++) {
+		snprintf(src, sizeof src, "us/%u", b);
+		CHECK_EQ_INT(try_objects(s, b * 100, 20, 1767225600000000LL + b, src, &added), 0);
+		CHECK_EQ_INT(added, b <= 2 ? 20 : 0);
+		CHECK(taxii_store_has_source(s, src)); /* remembered: not fetched again */
+	}
+	CHECK_EQ_INT(taxii_store_dropped(s, last, sizeof last), 4);
+	CHECK(strstr(last, "us/6: 20 objects") == last);
+	CHECK(strstr(last, "us holds 40 objects") != NULL);
+	/* what is left of us's share still fits */
+	CHECK_EQ_INT(try_objects(s, 900, 10, 1767225700000000LL, "us/7", &added), 0);
+	CHECK_EQ_INT(added, 10);
+	CHECK_EQ_INT(try_objects(s, 950, 1, 1767225700000000LL, "us/8", &added), 0);
+	CHECK_EQ_INT(added, 0);
+	CHECK_EQ_INT(taxii_store_dropped(s, NULL, 0), 5);
+	/* the other sender's evidence still goes in, and is served */
+	CHECK_EQ_INT(try_objects(s, 2000, 30, 1767225800000000LL, "ru/1", &added), 0);
+	CHECK_EQ_INT(added, 30);
+	CHECK_EQ_INT(taxii_store_count(s), 80);
+	CHECK_EQ_INT(taxii_store_dropped(s, NULL, 0), 5);
+	char u[37], id[64];
+	uuid(u, 2029, 11);
+	snprintf(id, sizeof id, "indicator--%s/", u);
+	coll_path(s, path, sizeof path, "objects/");
+	strncat(path, id, sizeof path - strlen(path) - 1);
+	struct answer a = get(s, path, NULL);
+	CHECK_EQ_INT(a.status, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(a.j, "objects")), 1);
+	answer_free(&a);
+	/* a duplicate of what a sender holds is not charged twice; the store's own bound still stands */
+	CHECK_EQ_INT(try_objects(s, 2000, 20, 1767225900000000LL, "ru/2", &added), 0);
+	CHECK_EQ_INT(added, 0);
+	CHECK_EQ_INT(try_objects(s, 3000, 21, 1767225900000000LL, "ru/3", &added), 0);
+	CHECK_EQ_INT(added, 0); /* ru holds 30: 21 more is past its 50 */
+	CHECK_EQ_INT(try_objects(s, 3000, 21, 1767225900000000LL, "ru/3", &added), ERR_CONFLICT);
+	/* the bounds' own checks */
+	CHECK(taxii_store_set_limits(s, 0, TAXII_MAX_BYTES, 1) == ERR_USAGE);
+	CHECK(taxii_store_set_limits(s, 10, TAXII_MAX_BYTES, 0) == ERR_USAGE);
+	CHECK(taxii_store_set_limits(s, 10, TAXII_MAX_BYTES, 11) == ERR_USAGE);
+	CHECK(taxii_store_set_limits(s, TAXII_MAX_OBJECTS + 1u, TAXII_MAX_BYTES, 1) == ERR_USAGE);
+	/* lowered below what a sender holds: it takes nothing more (no wrap-around) */
+	CHECK(taxii_store_set_limits(s, 40, TAXII_MAX_BYTES, 2) == 0);
+	CHECK_EQ_INT(try_objects(s, 4000, 1, 1767226000000000LL, "us/9", &added), 0);
+	CHECK_EQ_INT(added, 0);
+	/* bytes count as well: a share of 1,000 bytes holds no 20 indicators */
+	struct taxii_store *b = mkstore();
+	CHECK(taxii_store_set_limits(b, 1000, 2000, 2) == 0);
+	CHECK_EQ_INT(try_objects(b, 100, 20, 1767225600000000LL, "us/1", &added), 0);
+	CHECK_EQ_INT(added, 0);
+	CHECK_EQ_INT(try_objects(b, 200, 2, 1767225600000000LL, "ru/1", &added), 0);
+	CHECK_EQ_INT(added, 2);
+	taxii_store_free(b);
+	taxii_store_free(s);
+}
+
 static void test_query_parse(void)
 {
 	struct taxii_query *q = malloc(sizeof *q);
@@ -933,6 +1016,7 @@ int main(void)
 	RUN(test_auth);
 	RUN(test_errors);
 	RUN(test_limits);
+	RUN(test_sender_share);
 	RUN(test_query_parse);
 	RUN(test_secret_file);
 	RUN(test_journal_parse);

@@ -407,7 +407,7 @@ static void test_mirror_flush(void)
 	buf_append(&cp700, tlog_checkpoint_note(t)->data, tlog_checkpoint_note(t)->len);
 	tlog_close(t);
 
-	CHECK(tlog_open_mirror(&m, dst, &vkey) == 0);
+	CHECK(tlog_open_mirror(&m, dst, &vkey, 1) == 0);
 	for (uint64_t i = 0; i < 10; i++) {
 		char e[64];
 		entry_text(e, sizeof e, i);
@@ -432,14 +432,14 @@ static void test_mirror_flush(void)
 			tlog_discard(m);
 			CHECK(tlog_add(m, (const uint8_t *)"x", 1, NULL) != 0);
 			tlog_close(m);
-			CHECK(tlog_open_mirror(&m, dst, &vkey) == 0);
+			CHECK(tlog_open_mirror(&m, dst, &vkey, 1) == 0);
 			CHECK_EQ_INT(tlog_size(m), 10);
 			CHECK(!exists(dst, "tile/entries/000") && !exists(dst, "tile/entries/001"));
 			continue;
 		}
 		CHECK_EQ_INT(tlog_commit_mirror(m, cp700.data, cp700.len), ERR_VERIFY);
 		tlog_close(m);
-		CHECK(tlog_open_mirror(&m, dst, &vkey) == 0);
+		CHECK(tlog_open_mirror(&m, dst, &vkey, 1) == 0);
 		CHECK_EQ_INT(tlog_size(m), 10);
 	}
 	/* the whole catch-up, in three flushes and a commit */

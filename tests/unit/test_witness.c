@@ -4,6 +4,7 @@
 #include "base/fileio.h"
 #include "crypto/sha256.h"
 #include "tlog/store.h"
+#include "witness/forkproof.h"
 #include "witness/witness.h"
 #include "check.h"
 
@@ -88,7 +89,7 @@ static void test_add_checkpoint_rules(void)
 	char state[512], conflicts[600];
 	snprintf(state, sizeof state, "%s/witness", base);
 	snprintf(conflicts, sizeof conflicts, "%s/conflicts", state);
-	struct witness_log logs[1];
+	struct witness_log logs[1] = {0};
 	note_verifier_from_signer(&logs[0].key, &log_key, NOTE_ED25519);
 	struct witness *w;
 	CHECK(witness_open(&w, state, &wit_key, logs, 1) == 0);
@@ -243,7 +244,7 @@ static void test_padded_checkpoint_kept_clean(void)
 {
 	char state[512], path[1024];
 	snprintf(state, sizeof state, "%s/padded", base);
-	struct witness_log logs[1];
+	struct witness_log logs[1] = {0};
 	note_verifier_from_signer(&logs[0].key, &log_key, NOTE_ED25519);
 	struct note_verifier wv;
 	note_verifier_from_signer(&wv, &wit_key, NOTE_COSIGNATURE);
@@ -289,7 +290,7 @@ static void test_recosign_bounded(void)
 {
 	char state[512], path[1024];
 	snprintf(state, sizeof state, "%s/recosign", base);
-	struct witness_log logs[1];
+	struct witness_log logs[1] = {0};
 	note_verifier_from_signer(&logs[0].key, &log_key, NOTE_ED25519);
 	struct note_verifier wv;
 	note_verifier_from_signer(&wv, &wit_key, NOTE_COSIGNATURE);
@@ -324,7 +325,7 @@ static void test_old_state_repaired(void)
 {
 	char state[512], path[1024], hist[1024], marker[1100];
 	snprintf(state, sizeof state, "%s/old", base);
-	struct witness_log logs[1];
+	struct witness_log logs[1] = {0};
 	note_verifier_from_signer(&logs[0].key, &log_key, NOTE_ED25519);
 	struct note_verifier wv;
 	note_verifier_from_signer(&wv, &wit_key, NOTE_COSIGNATURE);
@@ -453,7 +454,7 @@ static void test_conflict_rules(void)
 	char state[512], conflicts[600];
 	snprintf(state, sizeof state, "%s/conflicts", base);
 	snprintf(conflicts, sizeof conflicts, "%s/conflicts", state);
-	struct witness_log logs[1];
+	struct witness_log logs[1] = {0};
 	note_verifier_from_signer(&logs[0].key, &log_key, NOTE_ED25519);
 	struct witness *w;
 	w = NULL;
@@ -612,6 +613,261 @@ static void test_note_select(void)
 	buf_release(&again);
 }
 
+/* note (a signed checkpoint) signed again by signers[0..k) instead: the same text, only their lines. */
+static void resign(const struct buf *note, const struct note_signer *signers, size_t k, struct buf *out)
+{
+	struct note n;
+	buf_reset(out);
+	CHECK(note_parse(&n, note->data, note->len) == 0);
+	CHECK(note_sign(out, n.data, n.text_len, signers, k, 0) == 0);
+	note_release(&n);
+}
+
+/* The add-checkpoint request for t's consistency from old and the checkpoint note cp. */
+static void request_with(struct tlog *t, uint64_t old, const struct buf *cp, struct buf *out)
+{
+	merkle_hash proof[MERKLE_MAX_PROOF];
+	size_t n = 0;
+	buf_reset(out);
+	if (old)
+		CHECK(tlog_prove_consistency(t, old, tlog_size(t), proof, &n) == 0);
+	CHECK(witness_request_format(out, old, (const merkle_hash *)proof, n, cp->data, cp->len) == 0);
+}
+
+/* A hook that learns the log's keys, as a node adopting an amendment met in a peer's log does. */
+struct keys_hook {
+	struct witness *w;
+	const struct witness_key_span *spans;
+	size_t n;
+	int rc, calls;
+};
+static int set_keys_hook(void *ctx, const struct checkpoint *old, const struct checkpoint *cp, const uint8_t *note,
+			 size_t len)
+{
+	struct keys_hook *k = ctx;
+	(void)old, (void)note, (void)len;
+	k->calls++;
+	k->rc = witness_set_log_keys(k->w, cp->origin, k->spans, k->n);
+	return 0;
+}
+
+/*
+ * A node-key rotation (docs/amendments.md, "Rotating a node key"): the log's
+ * key log_key is replaced by other_key (same name) at R. The witness, at its
+ * clock now, accepts a key in force at some instant of [now - 900, now + 900].
+ */
+static void test_key_rotation(void)
+{
+	const int64_t R = 1700100000;
+	const int64_t H = WITNESS_KEY_HANDOVER;
+	char state[512], logs_file[700], hist[700], conflicts[700];
+	snprintf(state, sizeof state, "%s/witness-rot", base);
+	snprintf(conflicts, sizeof conflicts, "%s/conflicts", state);
+	struct witness_key_span spans[2];
+	note_verifier_from_signer(&spans[0].key, &log_key, NOTE_ED25519);
+	note_verifier_from_signer(&spans[1].key, &other_key, NOTE_ED25519);
+	spans[0].from = INT64_MIN, spans[0].until = R;
+	spans[1].from = R, spans[1].until = INT64_MAX;
+	struct witness_log logs[1] = {{.key = spans[0].key, .spans = spans, .nspans = 2}};
+	struct witness *w = NULL;
+	CHECK(witness_open(&w, state, &wit_key, logs, 1) == 0);
+	{
+		uint8_t h[32];
+		char hex[65];
+		sha256("us.parley.example/log", strlen("us.parley.example/log"), h);
+		hex_encode(hex, h, 32);
+		snprintf(logs_file, sizeof logs_file, "%s/logs/%s", state, hex);
+		snprintf(hist, sizeof hist, "%s/history/%s", state, hex);
+	}
+	struct tlog *t = make_log("rot", "r", 10);
+	struct buf req, resp, by_old, by_new, by_both, path;
+	buf_init(&req, WITNESS_REQUEST_MAX);
+	buf_init(&resp, 4096);
+	buf_init(&by_old, CHECKPOINT_MAX_SIZE);
+	buf_init(&by_new, CHECKPOINT_MAX_SIZE);
+	buf_init(&by_both, CHECKPOINT_MAX_SIZE);
+	buf_init(&path, 1024);
+	struct note_signer both[2] = {log_key, other_key};
+	resign(tlog_checkpoint_note(t), &log_key, 1, &by_old);
+	resign(tlog_checkpoint_note(t), &other_key, 1, &by_new);
+
+	/* long before the rotation: the old key only; the new key before its window is refused */
+	request_with(t, 0, &by_new, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R - H - 1)), 403);
+	CHECK(strstr((const char *)resp.data, "not in force within 900 s") != NULL);
+	CHECK_EQ_INT(count_files(state), 3); /* logs, history, conflicts: nothing written */
+	request_with(t, 0, &by_old, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R - H - 1)), 200);
+	/* the window opens exactly H before R: the new key counts from then */
+	request_with(t, 10, &by_new, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R - H)), 200);
+
+	/* inside the window: both keys, and a checkpoint signed by both keeps both lines (and ours) */
+	append(t, "r", 10, 20);
+	resign(tlog_checkpoint_note(t), both, 2, &by_both);
+	request_with(t, 10, &by_both, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R - 100)), 200);
+	CHECK_EQ_INT(file_sigs(logs_file, NULL, NULL, NULL), 3);
+	buf_reset(&path);
+	buf_printf(&path, "%s/20", hist);
+	CHECK_EQ_INT(file_sigs((const char *)path.data, NULL, NULL, NULL), 3);
+	resign(tlog_checkpoint_note(t), &log_key, 1, &by_old);
+	resign(tlog_checkpoint_note(t), &other_key, 1, &by_new);
+	request_with(t, 20, &by_old, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + H - 1)), 200); /* the old key, the last second it counts */
+	/* a key the log never had: refused with the signature check's reason, not as a key out of its window */
+	struct note_signer stranger;
+	CHECK(note_signer_generate(&stranger, "us.parley.example/log", NOTE_ED25519) == 0);
+	struct buf by_stranger;
+	buf_init(&by_stranger, CHECKPOINT_MAX_SIZE);
+	resign(tlog_checkpoint_note(t), &stranger, 1, &by_stranger);
+	request_with(t, 20, &by_stranger, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R - 100)), 403);
+	CHECK(strstr((const char *)resp.data, "not in force") == NULL);
+	CHECK(strstr((const char *)resp.data, "not signed by any known key") != NULL);
+	note_signer_release(&stranger);
+	buf_release(&by_stranger);
+	request_with(t, 20, &by_old, &req);
+	/* after the window: the retired key signs nothing this witness cosigns; the new key does */
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + H)), 403);
+	CHECK(strstr((const char *)resp.data, "retired") != NULL);
+	request_with(t, 20, &by_new, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + H)), 200);
+	append(t, "r", 20, 30);
+	resign(tlog_checkpoint_note(t), &log_key, 1, &by_old);
+	resign(tlog_checkpoint_note(t), &other_key, 1, &by_new);
+	request_with(t, 20, &by_old, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + 86400)), 403);
+	request_with(t, 20, &by_new, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + 86400)), 200);
+
+	/*
+	 * A fork by the new key at size 10, which history/ holds signed by the old
+	 * key (cosigned before the rotation): read back with the log's keys, it is
+	 * kept as evidence, and the fork proof verifies with the two keys.
+	 */
+	struct tlog *fork = make_log("rot-fork", "f", 10);
+	resign(tlog_checkpoint_note(fork), &other_key, 1, &by_new);
+	request_with(fork, 0, &by_new, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + 86400)), 409);
+	CHECK_EQ_INT(witness_forks_seen(w, "us.parley.example/log"), 1);
+	{
+		char dir[800], proofpath[1200];
+		struct buf fp;
+		struct forkproof p;
+		size_t which = 9;
+		snprintf(dir, sizeof dir, "%s/%s", conflicts, strrchr(hist, '/') + 1);
+		DIR *d = opendir(dir);
+		struct dirent *e;
+		proofpath[0] = 0;
+		while (d && (e = readdir(d)))
+			if (e->d_name[0] != '.')
+				snprintf(proofpath, sizeof proofpath, "%s/%s/proof", dir, e->d_name);
+		if (d)
+			closedir(d);
+		buf_init(&fp, FORKPROOF_MAX);
+		CHECK(file_read(proofpath, FORKPROOF_MAX, &fp) == 0);
+		CHECK(forkproof_parse(&p, fp.data, fp.len) == 0);
+		struct note_verifier lk[2] = {spans[0].key, spans[1].key};
+		CHECK(forkproof_verify(&p, lk, 2, &which) == 0);
+		CHECK_EQ_INT(which, 0);
+		CHECK(forkproof_verify(&p, &lk[1], 1, &which) == ERR_VERIFY); /* one checkpoint is by the old key */
+		buf_release(&fp);
+	}
+	witness_close(w);
+
+	/* the state (last signed by the new key) opens with the spans, not with the founding key alone */
+	w = NULL;
+	struct witness_log founding[1] = {{.key = spans[0].key}};
+	CHECK(witness_open(&w, state, &wit_key, founding, 1) == ERR_VERIFY);
+	CHECK(witness_open(&w, state, &wit_key, logs, 1) == 0);
+	struct checkpoint latest;
+	CHECK(witness_latest(w, "us.parley.example/log", &latest, NULL) == 0);
+	CHECK_EQ_INT(latest.size, 30);
+	witness_close(w);
+
+	/* a running witness learns the rotation: refused before witness_set_log_keys, cosigned after */
+	char state2[600];
+	snprintf(state2, sizeof state2, "%s/witness-rot2", base);
+	CHECK(witness_open(&w, state2, &wit_key, founding, 1) == 0);
+	request_with(t, 0, &by_new, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + 86400)), 403);
+	struct witness_key_span bad[2] = {spans[0], spans[1]};
+	snprintf(bad[1].key.name, sizeof bad[1].key.name, "another/log");
+	CHECK(witness_set_log_keys(w, "us.parley.example/log", bad, 2) == ERR_USAGE);
+	bad[1] = spans[1];
+	bad[1].until = bad[1].from - 1;
+	CHECK(witness_set_log_keys(w, "us.parley.example/log", bad, 2) == ERR_USAGE);
+	CHECK(witness_set_log_keys(w, "us.parley.example/log", spans, 0) == ERR_USAGE);
+	CHECK(witness_set_log_keys(w, "no.such/log", spans, 2) == ERR_NOTFOUND);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + 86400)), 403); /* nothing changed by the refusals */
+	CHECK(witness_set_log_keys(w, "us.parley.example/log", spans, 2) == 0);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + 86400)), 200);
+	/* and the founding key, retired a day ago, no longer counts */
+	append(t, "r", 30, 31);
+	resign(tlog_checkpoint_note(t), &log_key, 1, &by_old);
+	request_with(t, 30, &by_old, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + 86400)), 403);
+	witness_close(w);
+
+	/* from the hook, with the witness's lock held: no deadlock (alarm: a hang fails the test) */
+	char state3[600];
+	snprintf(state3, sizeof state3, "%s/witness-rot3", base);
+	CHECK(witness_open(&w, state3, &wit_key, founding, 1) == 0);
+	struct keys_hook kh = {w, spans, 2, -1, 0};
+	witness_set_hook(w, set_keys_hook, &kh);
+	struct tlog *t3 = make_log("rot3", "s", 5);
+	resign(tlog_checkpoint_note(t3), &log_key, 1, &by_old);
+	request_with(t3, 0, &by_old, &req);
+	alarm(20);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R - 86400)), 200);
+	alarm(0);
+	CHECK_EQ_INT(kh.calls, 1);
+	CHECK_EQ_INT(kh.rc, 0);
+	witness_set_hook(w, NULL, NULL);
+	resign(tlog_checkpoint_note(t3), &other_key, 1, &by_new);
+	request_with(t3, 5, &by_new, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + 86400)), 200); /* the keys the hook gave are in force */
+	witness_close(w);
+	tlog_close(t3);
+
+	/* another hand-over (a node passes its --max-skew): 3 s either side */
+	char state4[600];
+	snprintf(state4, sizeof state4, "%s/witness-rot4", base);
+	CHECK(witness_open(&w, state4, &wit_key, logs, 1) == 0);
+	CHECK(witness_set_handover(w, -1) == ERR_USAGE);
+	CHECK(witness_set_handover(w, WITNESS_HANDOVER_MAX + 1) == ERR_USAGE);
+	CHECK(witness_set_handover(w, 3) == 0);
+	struct tlog *t4 = make_log("rot4", "h", 5);
+	resign(tlog_checkpoint_note(t4), &log_key, 1, &by_old);
+	resign(tlog_checkpoint_note(t4), &other_key, 1, &by_new);
+	request_with(t4, 0, &by_new, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R - 4)), 403);
+	CHECK(strstr((const char *)resp.data, "within 3 s") != NULL);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R - 3)), 200);
+	request_with(t4, 5, &by_old, &req);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + 2)), 200);
+	CHECK_EQ_INT(submit_at(w, &req, &resp, (uint64_t)(R + 3)), 403);
+	witness_close(w);
+	tlog_close(t4);
+
+	/* spans that do not fit the log are refused at open */
+	struct witness_key_span wrong[1] = {spans[1]};
+	snprintf(wrong[0].key.name, sizeof wrong[0].key.name, "another/log");
+	struct witness_log two_names[1] = {{.key = spans[0].key, .spans = spans, .nspans = 2}};
+	struct witness_key_span mixed[2] = {spans[0], wrong[0]};
+	two_names[0].spans = mixed;
+	CHECK(witness_open(&w, state2, &wit_key, two_names, 1) == ERR_USAGE);
+	tlog_close(t);
+	tlog_close(fork);
+	buf_release(&req);
+	buf_release(&resp);
+	buf_release(&by_old);
+	buf_release(&by_new);
+	buf_release(&by_both);
+	buf_release(&path);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -627,6 +883,7 @@ int main(void)
 	RUN(test_old_state_repaired);
 	RUN(test_conflict_rules);
 	RUN(test_note_select);
+	RUN(test_key_rotation);
 	if (check_rmtree(base))
 		return 2;
 	CHECK_EXIT();

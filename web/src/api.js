@@ -13,6 +13,11 @@ export class ApiError extends Error {
   }
 }
 
+// The session ended (idle, or past its maximum: docs/desk.md "The session's life"): the desk answers
+// 401 {"session": "ended", "reason"}; the token is dropped and the page is told once.
+let onEnded = null;
+export function onSessionEnded(fn) { onEnded = fn; }
+
 export function setCsrf(token) {
   csrf = token;
   try { if (token) sessionStorage.setItem(KEY, token); } catch { /* this page only */ }
@@ -27,6 +32,11 @@ export function withToken(path) {
 async function answer(r) {
   const type = r.headers.get("content-type") || "";
   const body = type.includes("json") ? await r.json().catch(() => null) : null;
+  if (r.status === 401 && body && body.session === "ended") {
+    csrf = null;
+    try { sessionStorage.removeItem(KEY); } catch { /* this page only */ }
+    if (onEnded) onEnded(String(body.reason || ""));
+  }
   if (!r.ok) throw new ApiError(r.status, body && body.error ? String(body.error) : "");
   return body;
 }

@@ -20,6 +20,19 @@ function message(titleKey, textKey) {
   setHTML(app(), html`<section class="notice"><h1>${t(titleKey)}</h1><p>${t(textKey)}</p></section>`);
 }
 
+// The session ended: every view stops, and the page says how to open a new one (the desk printed its link).
+function ended(reason) {
+  session = null;
+  generation++;
+  document.getElementById("top").textContent = "";
+  setHTML(app(), html`<section class="notice" role="alert" id="session-ended">
+    <h1>${t("session.ended_title")}</h1>
+    <p>${t(reason === "max" ? "session.ended_max" : "session.ended_idle")}</p>
+    <p>${t("session.new_link")}</p>
+  </section>`);
+}
+api.onSessionEnded(ended);
+
 function header() {
   const nav = [["#inbox", "nav.inbox"], ["#compose", "nav.compose"], ["#statement", "nav.statement"], ["#reports", "nav.reports"]];
   if (session.profiles && session.profiles.includes("aid-crossing")) nav.push(["#mandate", "nav.mandate"]);
@@ -75,6 +88,7 @@ async function boot() {
   try {
     session = await api.get("/api/session");
   } catch (e) {
+    if (e instanceof api.ApiError && e.status === 401) return; // ended(): already said
     return message("start.title", "start.no_session");
   }
   if (!api.hasCsrf() && session.csrf) api.setCsrf(session.csrf);

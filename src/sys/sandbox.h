@@ -3,7 +3,9 @@
  * user instead of root, Landlock on the files it may touch, and a seccomp
  * filter (libseccomp) that kills the process on any system call outside the
  * role's allow-list. docs/operations.md ("Sandbox") lists what each role may
- * do and how to debug a SIGSYS.
+ * do and how to debug a SIGSYS. The roles are the node's processes (node,
+ * witness, keeper) and the officers' desk: the module is in src/sys/ so
+ * that both sides use it (src/desk may not include src/node/).
  *
  * The order, from the caller's start-up:
  *   1. open what needs opening (the key file, the databases), bind the port;
@@ -29,10 +31,12 @@ enum sandbox_role {
 	SANDBOX_NODE,    /* a party's node, its network side: HTTP server, peers over HTTP(S), SQLite */
 	SANDBOX_WITNESS, /* the neutral witness server: HTTP server, its state files; no outgoing connections */
 	SANDBOX_KEEPER,  /* the key-holding process: its state file, the log's tiles (read), one socketpair */
+	SANDBOX_DESK,    /* the officers' desk: HTTP server, HTTP client to its node, read-write beneath its --dir */
 };
 
 struct sandbox_paths {
-	/* The role's directory. NODE and WITNESS: read-write beneath it; KEEPER: read-only beneath it. */
+	/* The role's directory. NODE and WITNESS: read-write beneath it (see hidden); KEEPER: read-only beneath it;
+	   DESK: read-write beneath it, all of it (files it makes at its top later too). */
 	const char *dir;
 	/*
 	 * NULL, or names of entries directly in dir that the role must not open
@@ -49,6 +53,9 @@ struct sandbox_paths {
 	const char *state_dir;
 	/* NULL, or a directory beneath dir for SQLite's temporary files (sqlite3_temp_directory is set to it). */
 	const char *sqlite_tmp;
+	/* DESK only: dir is a temporary directory the desk removes at exit, so its parent gets the right to remove
+	   a directory (an empty one: what is in it is dir's own). */
+	int dir_removable;
 };
 
 /*

@@ -3,7 +3,7 @@
  * line with why it is there; docs/operations.md ("Sandbox") says the same
  * for operators.
  */
-#include "node/sandbox.h"
+#include "sys/sandbox.h"
 #include "base/err.h"
 #include "base/logline.h"
 
@@ -49,7 +49,7 @@
 
 static const char *role_name(enum sandbox_role r)
 {
-	return r == SANDBOX_NODE ? "node" : r == SANDBOX_WITNESS ? "witness" : "keeper";
+	return r == SANDBOX_NODE ? "node" : r == SANDBOX_WITNESS ? "witness" : r == SANDBOX_DESK ? "desk" : "keeper";
 }
 
 /* ---- the service user ---- */
@@ -205,7 +205,18 @@ static int landlock(enum sandbox_role role, const struct sandbox_paths *p)
 		if (!rc && p->state_dir)
 			rc = ll_allow(rs, p->state_dir, FS_RW, handled); /* its state: written, fsync'd, renamed */
 	} else {
-		rc = ll_allow_dir_entries(rs, p, handled);
+		if (role == SANDBOX_DESK) {
+			/* all of --dir: the desk makes its journal, tmp/, statements/ and the reports' logs there as it goes */
+			rc = ll_allow(rs, p->dir, FS_RW, handled);
+			if (!rc && p->dir_removable) { /* the temporary directory itself, at exit: its parent may remove one */
+				char parent[4200];
+				const char *sl = strrchr(p->dir, '/');
+				snprintf(parent, sizeof parent, "%.*s", sl && sl != p->dir ? (int)(sl - p->dir) : 1, sl ? p->dir : "/");
+				rc = ll_allow(rs, parent, LANDLOCK_ACCESS_FS_REMOVE_DIR, handled);
+			}
+		} else {
+			rc = ll_allow_dir_entries(rs, p, handled);
+		}
 		/* what the libraries read: resolv.conf, hosts, nsswitch.conf, gai.conf, openssl.cnf, CA certificates */
 		static const char *const ro[] = {"/etc", "/usr/share/ca-certificates", "/usr/lib", "/lib", "/lib64",
 						 "/dev/urandom"};
@@ -263,7 +274,7 @@ static const char *const base_calls[] = {
 	"exit", "exit_group", "restart_syscall",
 };
 
-/* The HTTP servers (node and witness): threads, files, an accepted socket's life, sd_notify. */
+/* The HTTP servers (node, witness, desk): threads, files, an accepted socket's life, sd_notify. */
 static const char *const server_calls[] = {
 	"set_robust_list", "rseq",           /* every new thread (glibc) */
 	"sched_yield", "sched_getaffinity",  /* glibc's spin locks; sysconf(_SC_NPROCESSORS_ONLN) */
@@ -290,12 +301,23 @@ static const char *const server_calls[] = {
 	"prlimit64", "getrlimit",            /* the connection cap is fitted to the file limit */
 };
 
-/* The node's outgoing side: peers and witnesses over HTTP(S), names resolved (libcurl's resolver threads). */
-static const char *const node_calls[] = {
+/* The outgoing side (node: peers and witnesses; desk: its node) over HTTP(S), names resolved (libcurl's resolver
+   threads). */
+static const char *const client_calls[] = {
 	"connect", "bind",                   /* to peers and DNS; getaddrinfo binds its netlink socket */
 	"socketpair",                        /* libcurl's threaded resolver wakes its caller through one */
 	"sendmmsg", "recvmmsg",              /* glibc's resolver sends the A and AAAA queries together */
+};
+
+/* The node only. */
+static const char *const node_calls[] = {
 	"wait4",                             /* the keeper's watcher waits for its child (keeper_client.c) */
+};
+
+/* The desk only. */
+static const char *const desk_calls[] = {
+	"link", "linkat",                    /* a statement's files are written once: the temporary file linked to its
+						name fails if the name exists (file_write_atomic with excl) */
 };
 
 /* The keeper (a single thread): its state, the tiles, one socketpair. */
@@ -306,6 +328,7 @@ static const char *const keeper_calls[] = {
 	"ftruncate",
 	"recvfrom", "recvmsg", "sendto", "sendmsg", /* its socketpair */
 	"poll", "ppoll",
+	"getdents64", "getdents",            /* DIR/amendments, read again after an adoption (KEEPER_RELOAD) */
 };
 
 /* What ASan/UBSan/LSan do (SANITIZE builds only): LSan's exit-time check stops the threads with a tracer. */
@@ -385,8 +408,13 @@ static int filter(scmp_filter_ctx c, enum sandbox_role role)
 		return ERR_IO;
 	/* glibc's DNS resolver asks how many bytes a UDP answer holds (FIONREAD) */
 	struct scmp_arg_cmp fionread = {.arg = 1, .op = SCMP_CMP_EQ, .datum_a = FIONREAD, .datum_b = 0};
-	if (role == SANDBOX_NODE &&
-	    (ADD_LIST(c, node_calls) || add(c, "ioctl", SCMP_ACT_ALLOW, 1, &fionread) || add_socket(c, AF_INET) || add_socket(c, AF_INET6) ||
+	if (role == SANDBOX_NODE && ADD_LIST(c, node_calls))
+		return ERR_IO;
+	if (role == SANDBOX_DESK && ADD_LIST(c, desk_calls))
+		return ERR_IO;
+	if ((role == SANDBOX_NODE || role == SANDBOX_DESK) &&
+	    (ADD_LIST(c, client_calls) || add(c, "ioctl", SCMP_ACT_ALLOW, 1, &fionread) || add_socket(c, AF_INET) ||
+	     add_socket(c, AF_INET6) ||
 	     add_socket(c, AF_NETLINK))) /* getaddrinfo's AI_ADDRCONFIG asks the kernel for the addresses in use */
 		return ERR_IO;
 	return 0;
