@@ -34,6 +34,11 @@
  *       submit_ratio_vs_verify=, [submit_cpu_us_per_envelope=, verify_cpu_us=,
  *       submit_cost_in_verifies=,] receipt_ms_p50=, receipt_ms_p99= and # comments.
  *
+ *       RECIPIENT_URL "-" (with COSIGNER "-"): the server at URL is
+ *       bench_logserver, the log alone; its CPU from just before the first
+ *       submission to the last answer, printed as log_alone_cpu_us_per_envelope=,
+ *       log_alone_verify_cpu_us=, log_alone_cost_in_verifies= instead.
+ *
  *   receipt CHANNEL SAMPLES URL COSIGNER RECIPIENT_URL
  *       Receipts on idle nodes: SAMPLES submissions (case ids <agency>/idle-<i>),
  *       one at a time, IDLE_GAP_MS apart. After each answer, every IDLE_POLL_US,
@@ -639,8 +644,11 @@ static int cmd_submit(const char *channel, size_t n, int conns, int threads, con
 {
 	if (conns < 1 || conns > MAX_CONNS || threads < 1 || threads > MAX_THREADS)
 		die("thread count", ERR_USAGE);
-	if (sender_pid > 0 && (!strcmp(cosigner, "-") || !recipient_url))
+	int log_alone = recipient_url && !strcmp(recipient_url, "-"); /* the server is bench_logserver: no recipient */
+	if (sender_pid > 0 && !log_alone && (!strcmp(cosigner, "-") || !recipient_url))
 		die("the sender's CPU needs the recipient (COSIGNER and RECIPIENT_URL)", ERR_USAGE);
+	if (log_alone && strcmp(cosigner, "-"))
+		die("the log alone has no cosigner (COSIGNER -)", ERR_USAGE);
 	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		die("library initialisation", ERR_NOMEM);
 	struct corpus *c = xcalloc(1, sizeof *c);
@@ -701,7 +709,10 @@ static int cmd_submit(const char *channel, size_t n, int conns, int threads, con
 	}
 
 	double sender_cpu = 0, received_wait = 0;
-	if (sender_pid > 0) {
+	if (sender_pid > 0 && log_alone) { /* to the last answer: nothing follows a submission there */
+		sender_cpu = tree_cpu(sender_pid, &sender_procs, &sender_user) - sender0;
+		sender_user -= sender_user0;
+	} else if (sender_pid > 0) {
 		const struct charter_party *rp = charter_party(&c->charter, cosigner, strlen(cosigner));
 		const struct charter_party *sp = charter_party(&c->charter, w.party, strlen(w.party));
 		double t = now();
@@ -722,7 +733,16 @@ static int cmd_submit(const char *channel, size_t n, int conns, int threads, con
 	       "in %.2f s\n", n, conns, load_s, raw_n, threads, raw_s);
 	printf("submit_seconds=%.3f\nsubmit_per_s=%.0f\ned25519_verify_per_s=%.0f\nsubmit_ratio_vs_verify=%.3f\n", load_s,
 	       submit_rate, verify_rate, submit_rate / verify_rate);
-	if (sender_pid > 0) {
+	if (sender_pid > 0 && log_alone) {
+		double per = sender_cpu * 1e6 / (double)n, verify_us = raw_cpu * 1e6 / (double)raw_n;
+		printf("# log alone: bench_logserver (%zu process%s, user+system from /proc) used %.2f s of CPU (%.2f s user, "
+		       "%.2f s system) for %zu accepted envelopes, from just before the first submission to the last answer, "
+		       "at %.0f submissions/s; one raw verification %.1f us of CPU (this process, as above)\n",
+		       sender_procs, sender_procs == 1 ? "" : "es", sender_cpu, sender_user, sender_cpu - sender_user, n,
+		       submit_rate, verify_us);
+		printf("log_alone_cpu_us_per_envelope=%.1f\nlog_alone_verify_cpu_us=%.1f\nlog_alone_cost_in_verifies=%.2f\n", per,
+		       verify_us, per / verify_us);
+	} else if (sender_pid > 0) {
 		double per = sender_cpu * 1e6 / (double)n, verify_us = raw_cpu * 1e6 / (double)raw_n;
 		printf("# cost: the sender (%zu process%s: the node and its descendants, user+system from /proc) used %.2f s of CPU "
 		       "(%.2f s user, %.2f s system) for %zu accepted envelopes, from just before the first submission until the recipient's checkpoint "

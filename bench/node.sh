@@ -25,6 +25,12 @@
 #       the node, then nginx serving the same directory (sendfile, no access
 #       log, one worker per core), alternately $ROUNDS times each, same wrk
 #       threads, connections and duration; the rates are the totals over the rounds.
+#   log_alone_cpu_us_per_envelope, log_alone_verify_cpu_us, log_alone_cost_in_verifies
+#       the floor under the sender's cost: the same submissions from the same
+#       clients to bench_logserver (the log's part of a submission alone: HTTP,
+#       the signature check, the sequencer and tile log with its syncfs and
+#       signed checkpoint, the proof; no body store, index, keeper or peers),
+#       its CPU from just before the first submission to the last answer.
 #   receipt_ms_idle_p50, receipt_ms_idle_p90
 #       last, on the same nodes left idle: $IDLE_N envelopes one at a time, 200 ms
 #       apart; from sending one to the sender's receipt for it carrying the
@@ -32,7 +38,8 @@
 #
 # Trial knobs (not used by make bench): CONNS (default 256) concurrent clients;
 # ALONE=1 runs the sender alone, without the recipient, the witness and receipts;
-# PERF=FILE writes a `perf record --call-graph dwarf` profile of the sender during the submissions.
+# PERF=FILE writes a `perf record --call-graph dwarf` profile of the sender during the submissions;
+# COST_ONLY=1 stops after the submissions and the sender's cost (no tiles, no idle receipts).
 #
 # Every process started here is stopped, and the work directory removed, on exit.
 set -euo pipefail
@@ -117,12 +124,35 @@ if [ "${ALONE:-}" = 1 ]; then
 	echo "# cpu: node us $(cpu_s "${pids[0]}") s (user+system, since start); the sender alone"
 else
 	echo "# cpu: node us $(cpu_s "${pids[0]}") s, node ru $(cpu_s "${pids[1]}") s, witness $(cpu_s "${pids[2]}") s (user+system, since start)"
+	# the sender's children (its keeper), since start
+	kids=$(ps -o pid= --ppid "${pids[0]}" | tr -d ' ' | tr '\n' ' ')
+	[ -n "$kids" ] && echo "# cpu: the sender's children (the keeper):$(for k in $kids; do printf ' %s s' "$(cpu_s "$k")"; done) (user+system, since start)"
 fi
 # what the sender's metrics say of its batches (its own entries and the 'received' ones it made)
 curl -sf "$US/metrics" | awk '
 	/^parley_batches_total / { b = $2 } /^parley_appended_total / { e = $2 } /^parley_commit_seconds_total / { s = $2 }
 	END { if (b > 0) printf "# node us: %d entries in %d batches (%.0f per batch), commit %.2f ms per batch on average\n", e, b, e / b, s * 1000 / b }'
+# --- the floor: the log alone (bench_logserver: HTTP, the signature check, the sequencer and the
+# tile log with its syncfs and signed checkpoint, the proof; no body store, index, keeper or peers),
+# the same submissions from the same clients, its CPU to the last answer ---
+if [ "${ALONE:-}" != 1 ]; then
+	LS_PORT=$((PORT_BASE + 5))
+	"$ROOT/$BUILD/bench/bench_logserver" "$tmp/ch" "$tmp/logalone" "127.0.0.1:$LS_PORT" us >"$tmp/logalone.log" 2>&1 &
+	ls_pid=$!
+	pids+=("$ls_pid")
+	for _ in $(seq 100); do
+		curl -s -o /dev/null "http://127.0.0.1:$LS_PORT/submit" && break
+		sleep 0.1
+	done
+	"$BN" submit "$tmp/ch" "$N" "$CONNS" "$THREADS" "http://127.0.0.1:$LS_PORT" - "$ls_pid" - >"$tmp/alone.txt" ||
+		{ echo "bench: bench_node submit against the log alone failed:" >&2; tail -n 5 "$tmp/logalone.log" >&2; exit 1; }
+	grep -E '^(# log alone|log_alone_cpu_us_per_envelope=|log_alone_verify_cpu_us=|log_alone_cost_in_verifies=)' "$tmp/alone.txt"
+	kill "$ls_pid" 2>/dev/null || true
+	wait "$ls_pid" 2>/dev/null || true
+	rm -rf "$tmp/logalone"
+fi
 
+[ "${COST_ONLY:-}" = 1 ] && exit 0
 
 # --- tiles: the node against nginx on the same files ---
 # First let the recipient finish its 'received' envelopes (one per submission), so that
@@ -171,7 +201,8 @@ http {
 }
 EOF
 nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' &
-pids+=($!)
+nginx_pid=$!
+pids+=("$nginx_pid")
 nginx_up=0
 for _ in $(seq 100); do
 	curl -sf "http://127.0.0.1:$NGINX_PORT/$(printf '%s\n' "$paths" | head -n 1)" >/dev/null && { nginx_up=1; break; }
@@ -210,7 +241,7 @@ echo "tile_ratio_vs_nginx=$(awk -v a="$node_rate" -v b="$nginx_rate" 'BEGIN { pr
 
 # --- receipts on idle nodes: one envelope at a time (after the tiles, so nothing else runs) ---
 if [ "${ALONE:-}" != 1 ]; then
-	kill "${pids[3]}" 2>/dev/null || true # nginx is done
+	kill "$nginx_pid" 2>/dev/null || true # nginx is done
 	"$BN" receipt "$tmp/ch" "$IDLE_N" "$US" ru "$RU" >"$tmp/idle.txt" ||
 		{ echo "bench: bench_node receipt failed; node logs:" >&2; tail -n 5 "$tmp"/*.log >&2; exit 1; }
 	grep -E '^(# |receipt_ms_idle_p50=|receipt_ms_idle_p90=)' "$tmp/idle.txt"

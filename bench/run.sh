@@ -38,6 +38,7 @@
 #       sealed to 3 recipients (bench/age.sh, bench/bench_age.c).
 #   submit_per_s, ed25519_verify_per_s (again, for that run), submit_ratio_vs_verify,
 #   submit_cpu_us_per_envelope, verify_cpu_us, submit_cost_in_verifies,
+#   log_alone_cpu_us_per_envelope, log_alone_verify_cpu_us, log_alone_cost_in_verifies,
 #   receipt_ms_p50, receipt_ms_p99, tile_req_per_s, nginx_tile_req_per_s,
 #   tile_ratio_vs_nginx, receipt_ms_idle_p50, receipt_ms_idle_p90
 #       the live exchange: two nodes and a witness on loopback (bench/node.sh).

@@ -16,8 +16,6 @@ static const char schema[] =
 	" body_sha256 BLOB, body_size INTEGER, handling TEXT, urgent INTEGER, aid TEXT,"
 	" PRIMARY KEY (origin, idx)) STRICT;"
 	"CREATE UNIQUE INDEX IF NOT EXISTS entries_valid_id ON entries(id) WHERE valid = 1;"
-	"CREATE INDEX IF NOT EXISTS entries_leaf ON entries(leaf);"
-	"CREATE INDEX IF NOT EXISTS entries_case ON entries(case_id);"
 	"CREATE TABLE IF NOT EXISTS cosignatures(origin TEXT NOT NULL, size INTEGER NOT NULL,"
 	" cosigner TEXT NOT NULL, time INTEGER NOT NULL, PRIMARY KEY (origin, size, cosigner, time)) STRICT;"
 	"CREATE TABLE IF NOT EXISTS built(complete INTEGER NOT NULL) STRICT;";

@@ -32,7 +32,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define INDEX_SCHEMA_VERSION 3 /* 2: entries.id, the identity of an envelope (its signed text); the built marker; 3: entries.aid */
+/* 2: entries.id, the identity of an envelope (its signed text); the built marker; 3: entries.aid;
+   4: no indexes on entries.leaf and entries.case_id (nothing queried by them; each cost a random B-tree page per row) */
+#define INDEX_SCHEMA_VERSION 4
 
 struct index;
 
@@ -53,7 +55,11 @@ int index_add_entries(struct index *ix, const struct cases_record *batch, size_t
 /* Adds a cosignature record (a repeated one is ignored). */
 int index_add_cosignature(struct index *ix, const char *origin, uint64_t size, const char *cosigner, int64_t time);
 
-/* 1 if an entry (of any log, valid or not) with this leaf hash is indexed, 0 if not, or an ERR_* code. */
+/*
+ * 1 if an entry (of any log, valid or not) with this leaf hash is indexed, 0 if not, or an ERR_* code.
+ * A scan of every row (the leaf has no SQLite index since schema 4): for tests and tools, not per
+ * submission (the node asks its case state, cases_has_id).
+ */
 int index_has_leaf(struct index *ix, const merkle_hash leaf);
 
 /* Entries indexed for origin's log (0 if none) into *size. */

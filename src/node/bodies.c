@@ -9,6 +9,7 @@
 #include "crypto/sha256.h"
 #include "exchange/envelope.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,12 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* A small body waiting for the next flush. */
 struct staged {
 	struct staged *next;
 	uint8_t hash[32];
+	int deferred;        /* staged for a hold without looking whether it was stored before (see bodies_flush) */
 	size_t len;
 	uint8_t data[];
 };
@@ -40,6 +43,7 @@ struct hold {
 
 #define HOLD_BUCKETS 1024
 #define TOMBSTONES_MAX 4096
+#define PRESTORED_SOFT_MAX 1024 /* past it, a hold looks whether its body was stored before, as without deferral */
 
 /* A read-only connection, kept for the next reader. */
 struct reader {
@@ -53,6 +57,7 @@ struct bodies {
 	char db_path[PATH_MAX];
 	int dirfd;
 	int sync_later;
+	int small_files; /* the directory may hold a body file of at most BODIES_INLINE_MAX bytes (see bodies_open) */
 
 	pthread_mutex_t stage_lock;
 	struct staged *staged;
@@ -60,6 +65,16 @@ struct bodies {
 	pthread_mutex_t write_lock; /* the writing connection, one flush at a time */
 	sqlite3 *w;
 	sqlite3_stmt *insert;
+	/*
+	 * Under write_lock: bodies a flush found stored already (their INSERT
+	 * changed nothing) when it wrote a deferred copy. Each is a fact that stays
+	 * true while its row exists, and a row is deleted only by forget(), which
+	 * takes the fact away instead of deleting. defer_off (atomic) once there are
+	 * PRESTORED_SOFT_MAX of them: holds then look, as before.
+	 */
+	uint8_t (*prestored)[32];
+	size_t nprestored, prestored_cap;
+	int defer_off;
 
 	pthread_mutex_t readers_lock;
 	struct reader *readers;
@@ -70,6 +85,9 @@ struct bodies {
 	size_t ntombstones;
 	sqlite3_stmt *del;
 };
+
+static int has_sized(struct bodies *b, const uint8_t hash[32], size_t len);
+static int staged_has(struct bodies *b, const uint8_t hash[32]);
 
 static int db_error(sqlite3 *db, const char *what)
 {
@@ -127,6 +145,33 @@ static int check_db(struct bodies *b)
 		       b->db_path, why);
 }
 
+/*
+ * 1 if dirfd holds a body file (named by 64 hex digits) of at most
+ * BODIES_INLINE_MAX bytes: an older version wrote every body as a file, and
+ * a crash may leave a large one short. Stops at the first; without one, a
+ * small body is never looked for as a file (no failed openat per submission).
+ */
+static int find_small_files(int dirfd)
+{
+	int fd = dup(dirfd), found = 0;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 1; /* unknown: look for files, as before */
+	}
+	struct dirent *e;
+	while (!found && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n != 64 || strspn(e->d_name, "0123456789abcdef") != 64)
+			continue;
+		struct stat st;
+		found = fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || st.st_size <= (off_t)BODIES_INLINE_MAX;
+	}
+	closedir(d);
+	return found;
+}
+
 int bodies_open(struct bodies **out, const char *dir, int sync_later)
 {
 	*out = NULL;
@@ -143,6 +188,8 @@ int bodies_open(struct bodies **out, const char *dir, int sync_later)
 	int rc = mkdir_p(dir, 0755);
 	if (!rc && (b->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		rc = err_set(ERR_IO, "%s: %s", dir, strerror(errno));
+	if (!rc)
+		b->small_files = find_small_files(b->dirfd);
 	if (!rc)
 		rc = open_db(b, &b->w, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 	if (!rc)
@@ -190,6 +237,7 @@ void bodies_close(struct bodies *b)
 			free(h);
 		}
 	free(b->tombstones);
+	free(b->prestored);
 	if (b->dirfd > 0)
 		close(b->dirfd);
 	pthread_mutex_destroy(&b->hold_lock);
@@ -261,7 +309,7 @@ int bodies_has_keep(struct bodies *b, const uint8_t hash[32])
 	return has;
 }
 
-static int store(struct bodies *b, const uint8_t hash[32], const uint8_t *data, size_t len)
+static int store(struct bodies *b, const uint8_t hash[32], const uint8_t *data, size_t len, int deferred)
 {
 	if (len > BODIES_INLINE_MAX)
 		return put_file(b, hash, data, len);
@@ -271,6 +319,7 @@ static int store(struct bodies *b, const uint8_t hash[32], const uint8_t *data, 
 	memcpy(s->hash, hash, 32);
 	memcpy(s->data, data, len);
 	s->len = len;
+	s->deferred = deferred;
 	pthread_mutex_lock(&b->stage_lock);
 	s->next = b->staged;
 	b->staged = s;
@@ -281,12 +330,20 @@ static int store(struct bodies *b, const uint8_t hash[32], const uint8_t *data, 
 int bodies_put(struct bodies *b, const uint8_t hash[32], const uint8_t *data, size_t len)
 {
 	pin(b, hash);
-	return store(b, hash, data, len);
+	return store(b, hash, data, len, 0);
 }
 
 /*
  * Holding, releasing and deleting happen under hold_lock, so whether a body
  * was "stored before" is never judged while a refused one is being deleted.
+ *
+ * A small body (a row) is not looked up in the database here: that was a
+ * SQLite read transaction per submission (about 10 us, its pages read again
+ * after every commit of another connection). Whether it was stored before
+ * matters only if the submission is refused, and is known then: refused
+ * before its flush, the staged copy is removed and whatever was stored stays;
+ * refused after it, the flush has recorded whether its INSERT found the row
+ * there already (prestored), and forget() keeps such a body.
  */
 int bodies_put_held(struct bodies *b, const uint8_t hash[32], const uint8_t *data, size_t len)
 {
@@ -294,12 +351,13 @@ int bodies_put_held(struct bodies *b, const uint8_t hash[32], const uint8_t *dat
 	pthread_mutex_lock(&b->hold_lock);
 	struct hold **slot = hold_slot(b, hash), *h = *slot;
 	if (!h) {
-		int stored = bodies_has(b, hash);
+		int defer = len <= BODIES_INLINE_MAX && !b->small_files && !__atomic_load_n(&b->defer_off, __ATOMIC_RELAXED);
+		int stored = defer ? staged_has(b, hash) : has_sized(b, hash, len);
 		if (!(h = calloc(1, sizeof *h))) {
 			rc = err_set(ERR_NOMEM, "out of memory");
 			goto out;
 		}
-		if (!stored && (rc = store(b, hash, data, len))) {
+		if (!stored && (rc = store(b, hash, data, len, defer))) {
 			free(h);
 			goto out;
 		}
@@ -342,6 +400,12 @@ static int forget(struct bodies *b, const uint8_t hash[32])
 		pthread_mutex_unlock(&b->write_lock);
 		return 0;
 	}
+	for (size_t i = 0; i < b->nprestored; i++)
+		if (!memcmp(b->prestored[i], hash, 32)) { /* stored before this hold's copy was flushed: not ours */
+			memcpy(b->prestored[i], b->prestored[--b->nprestored], 32);
+			pthread_mutex_unlock(&b->write_lock);
+			return 0;
+		}
 	char hex[65];
 	hex_encode(hex, hash, 32);
 	int rc = 0;
@@ -402,6 +466,7 @@ int bodies_flush(struct bodies *b)
 	b->staged = NULL;
 	pthread_mutex_unlock(&b->stage_lock);
 	int rc = 0;
+	size_t found = 0; /* deferred copies whose body was stored already (marked in s->deferred = 2) */
 	if (list) {
 		rc = exec(b->w, "BEGIN");
 		for (struct staged *s = list; s && !rc; s = s->next) {
@@ -409,11 +474,35 @@ int bodies_flush(struct bodies *b)
 			sqlite3_bind_blob(b->insert, 2, s->data, (int)s->len, SQLITE_STATIC);
 			if (sqlite3_step(b->insert) != SQLITE_DONE)
 				rc = db_error(b->w, "insert");
+			else if (s->deferred && sqlite3_changes(b->w) == 0)
+				s->deferred = 2, found++;
 			sqlite3_reset(b->insert);
 		}
 		sqlite3_clear_bindings(b->insert);
+		if (!rc && found && b->nprestored + found > b->prestored_cap) { /* room first: after the COMMIT nothing may fail */
+			size_t cap = b->nprestored + found + 64;
+			uint8_t(*p)[32] = realloc(b->prestored, cap * sizeof *p);
+			if (p)
+				b->prestored = p, b->prestored_cap = cap;
+			else
+				rc = err_set(ERR_NOMEM, "out of memory");
+		}
 		if (!rc)
 			rc = exec(b->w, "COMMIT");
+		for (struct staged *s = list; s && found; s = s->next) {
+			if (s->deferred != 2)
+				continue;
+			s->deferred = 1; /* as staged, should the list be staged again */
+			if (rc)
+				continue;
+			size_t i = 0;
+			while (i < b->nprestored && memcmp(b->prestored[i], s->hash, 32))
+				i++;
+			if (i == b->nprestored)
+				memcpy(b->prestored[b->nprestored++], s->hash, 32);
+		}
+		if (b->nprestored >= PRESTORED_SOFT_MAX)
+			__atomic_store_n(&b->defer_off, 1, __ATOMIC_RELAXED);
 		if (rc && !sqlite3_get_autocommit(b->w))
 			sqlite3_exec(b->w, "ROLLBACK", NULL, NULL, NULL);
 	}
@@ -549,6 +638,22 @@ static int file_has(struct bodies *b, const uint8_t hash[32])
 	int ok = read_file_checked(b, hash, &data) == 0;
 	buf_release(&data);
 	return ok;
+}
+
+/* bodies_has, for a body of len bytes: a small one is looked for as a file only if the directory may hold such files. */
+static int has_sized(struct bodies *b, const uint8_t hash[32], size_t len)
+{
+	if (staged_has(b, hash))
+		return 1;
+	struct reader *r;
+	if (!reader_take(b, &r)) {
+		sqlite3_bind_blob(r->get, 1, hash, 32, SQLITE_STATIC);
+		int row = sqlite3_step(r->get) == SQLITE_ROW;
+		reader_give_back(b, r);
+		if (row)
+			return 1;
+	}
+	return len <= BODIES_INLINE_MAX && !b->small_files ? 0 : file_has(b, hash);
 }
 
 int bodies_has(struct bodies *b, const uint8_t hash[32])

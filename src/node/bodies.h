@@ -27,7 +27,12 @@
  * bodies_release: a body whose every holder was refused, that no holder
  * committed, that was not stored before and was not also put without a hold
  * (a peer's body), is deleted again (unstaged, or its row and file removed),
- * so nothing of a refused submission is kept. Should that deletion fail (a
+ * so nothing of a refused submission is kept. Whether a small body was
+ * stored before is not looked up when it is held (a database read per
+ * submission): refused before its flush, only the staged copy goes; after
+ * it, the flush has noted whether its INSERT found the row already (then it
+ * is kept). Past 1,024 such notes outstanding, holds look it up again as
+ * they are made. Should that deletion fail (a
  * full disk), the body is remembered as refused for the rest of the run and
  * never served (bodies_refused, bodies_read). A body left by a crash between
  * its flush and its batch's commit is unreferenced: never named by an
@@ -47,7 +52,14 @@
 
 struct bodies;
 
-/* Opens (creating) the store in dir (the node's DIR/bodies). 0, ERR_IO. */
+/*
+ * Opens (creating) the store in dir (the node's DIR/bodies). 0, ERR_IO. It
+ * looks once for a body file of at most BODIES_INLINE_MAX bytes (an older
+ * version wrote every body as a file; a crash may leave a large one short):
+ * unless there is one, a small body is not looked for as a file when a
+ * submission's body is held (bodies_put_held), which saves a failed openat
+ * per submission.
+ */
 int bodies_open(struct bodies **out, const char *dir, int sync_later);
 /* Flushes what is staged, then closes. */
 void bodies_close(struct bodies *b);

@@ -189,6 +189,13 @@ struct verified {
  */
 int node_state_open(struct node *n);
 void node_state_close(struct node *n);
+/*
+ * Reads entries [first, first + k) of t (k <= NODE_RUN_MAX) into all, one
+ * bundle read per 256 entries: data[i]/len[i] point into all until its next
+ * change. 0, or tlog_read_entries' error.
+ */
+#define NODE_RUN_MAX 256
+int node_read_run(struct tlog *t, uint64_t first, size_t k, struct buf *all, const uint8_t **data, size_t *len);
 /* Feeds what the index lacks of a log, a chunk at a time. Call with cases_lock held. */
 int node_catch_up(struct node *n, const char *origin, struct tlog *t, const struct verified *v);
 /* Records one cosignature of origin's checkpoint of this size, in memory and in the index. */

@@ -19,6 +19,7 @@
 
 #include <dirent.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,6 +488,32 @@ int node_cosign(void *ctx, const struct checkpoint *old, const struct checkpoint
 }
 
 #define RECEIVED_CHUNK 256
+_Static_assert(RECEIVED_CHUNK <= NODE_RUN_MAX, "a chunk of 'received' is made from one run of entries");
+
+/*
+ * The run's entries one at a time, after its bundles could not be read whole:
+ * an entry that cannot be read is skipped (len[i] = SIZE_MAX), as the
+ * recorder always did, and the others are still recorded.
+ */
+static void read_run_each(struct peer *p, uint64_t first, size_t k, struct buf *all, const uint8_t **data,
+			  size_t *len)
+{
+	size_t off[RECEIVED_CHUNK];
+	struct buf e;
+	buf_init(&e, TLOG_ENTRY_MAX);
+	buf_reset(all);
+	for (size_t i = 0; i < k; i++) {
+		off[i] = all->len;
+		len[i] = SIZE_MAX;
+		if (tlog_read_entry(p->mirror, first + i, &e) == 0 && buf_append(all, e.data, e.len) == 0)
+			len[i] = e.len;
+		else
+			node_log("cannot read entry #%" PRIu64 " of the mirror of %s: %s", first + i, p->party->id, err_msg());
+	}
+	for (size_t i = 0; i < k; i++)
+		data[i] = all->data + off[i]; /* after the appends: the buffer may have moved */
+	buf_release(&e);
+}
 
 /*
  * 1 if entry i of p's log (parsed as e) deserves a 'received': valid (as
@@ -511,7 +538,9 @@ static int entry_valid(struct node *n, struct peer *p, uint64_t i, const struct 
  */
 void node_make_received(struct node *n, struct peer *p, uint64_t upto)
 {
-	struct buf entry, text;
+	struct buf run, text;
+	const uint8_t *run_data[RECEIVED_CHUNK];
+	size_t run_len[RECEIVED_CHUNK];
 	struct buf *notes = malloc(RECEIVED_CHUNK * sizeof *notes);
 	const uint8_t **data = malloc(RECEIVED_CHUNK * sizeof *data);
 	size_t *len = malloc(RECEIVED_CHUNK * sizeof *len);
@@ -521,7 +550,7 @@ void node_make_received(struct node *n, struct peer *p, uint64_t upto)
 		node_log("cannot record deliveries of %s: out of memory", p->party->id);
 		goto out;
 	}
-	buf_init(&entry, TLOG_ENTRY_MAX);
+	buf_init(&run, (size_t)RECEIVED_CHUNK * TLOG_ENTRY_MAX);
 	buf_init(&text, ENVELOPE_MAX_SIZE);
 	for (size_t k = 0; k < RECEIVED_CHUNK; k++)
 		buf_init(&notes[k], ENVELOPE_MAX_SIZE);
@@ -531,10 +560,17 @@ void node_make_received(struct node *n, struct peer *p, uint64_t upto)
 	int stop = 0;
 	for (uint64_t i = p->received_upto; i < upto && !stop;) {
 		size_t k = 0;
+		/* the next entries, read a bundle at a time (not a bundle read per entry) */
+		uint64_t run_first = i;
+		size_t run_n = upto - i < RECEIVED_CHUNK ? (size_t)(upto - i) : RECEIVED_CHUNK;
+		if (node_read_run(p->mirror, run_first, run_n, &run, run_data, run_len))
+			read_run_each(p, run_first, run_n, &run, run_data, run_len);
 		int rc = 0;
-		for (; i < upto && k < RECEIVED_CHUNK; i++) {
+		for (; i < run_first + run_n && k < RECEIVED_CHUNK; i++) {
 			struct envelope e;
-			if (tlog_read_entry(p->mirror, i, &entry) || envelope_parse(&e, entry.data, entry.len))
+			const uint8_t *ed = run_data[i - run_first];
+			size_t el = run_len[i - run_first];
+			if (el == SIZE_MAX || envelope_parse(&e, ed, el))
 				continue;
 			int mine = e.f.kind != ENV_RECEIVED && addressed_to_me(n, &e.f) && entry_valid(n, p, i, &e);
 			struct envelope_fields r;
@@ -550,7 +586,7 @@ void node_make_received(struct node *n, struct peer *p, uint64_t upto)
 				r.has_ref = 1;
 				snprintf(r.ref.origin, sizeof r.ref.origin, "%s", p->party->node_key.name);
 				r.ref.index = i;
-				merkle_leaf_hash(entry.data, entry.len, r.ref.leaf);
+				merkle_leaf_hash(ed, el, r.ref.leaf);
 			}
 			envelope_release(&e);
 			if (!mine)
@@ -559,7 +595,7 @@ void node_make_received(struct node *n, struct peer *p, uint64_t upto)
 			buf_reset(&notes[k]);
 			rc = envelope_format(&r, &text);
 			if (!rc)
-				rc = keeper_client_sign_received(n->keeper, text.data, text.len, entry.data, entry.len,
+				rc = keeper_client_sign_received(n->keeper, text.data, text.len, ed, el,
 								 &notes[k]);
 			if (rc)
 				break; /* i stays: made again next round */
@@ -590,7 +626,7 @@ void node_make_received(struct node *n, struct peer *p, uint64_t upto)
 		p->received_upto = next;
 	}
 	pthread_mutex_unlock(&p->lock);
-	buf_release(&entry);
+	buf_release(&run);
 	buf_release(&text);
 	for (size_t k = 0; k < RECEIVED_CHUNK; k++)
 		buf_release(&notes[k]);

@@ -54,33 +54,51 @@ static int feed(struct node *n, const char *origin, uint64_t first, const uint8_
 	return rc;
 }
 
+struct run_fill {
+	struct buf *all;
+	size_t *off, *len, k;
+};
+
+static int run_add(void *ctx, uint64_t index, const uint8_t *entry, size_t len)
+{
+	struct run_fill *f = ctx;
+	(void)index;
+	f->off[f->k] = f->all->len;
+	f->len[f->k++] = len;
+	return buf_append(f->all, entry, len);
+}
+
+int node_read_run(struct tlog *t, uint64_t first, size_t k, struct buf *all, const uint8_t **data, size_t *len)
+{
+	size_t off[NODE_RUN_MAX];
+	if (k > NODE_RUN_MAX)
+		return err_set(ERR_USAGE, "node_read_run: %zu entries, at most %d", k, NODE_RUN_MAX);
+	struct run_fill f = {all, off, len, 0};
+	buf_reset(all);
+	int rc = tlog_read_entries(t, first, k, run_add, &f);
+	for (size_t i = 0; !rc && i < k; i++)
+		data[i] = all->data + off[i]; /* after the appends: the buffer may have moved */
+	return rc;
+}
+
+_Static_assert(FEED_CHUNK <= NODE_RUN_MAX, "a feed chunk is read as one run");
+
 int node_catch_up(struct node *n, const char *origin, struct tlog *t, const struct verified *v)
 {
 	uint64_t have;
 	int rc = index_size(n->ix, origin, &have);
-	struct buf e, all;
+	struct buf all;
 	const uint8_t *data[FEED_CHUNK];
-	size_t len[FEED_CHUNK], off[FEED_CHUNK];
-	buf_init(&e, TLOG_ENTRY_MAX);
+	size_t len[FEED_CHUNK];
 	buf_init(&all, (size_t)FEED_CHUNK * TLOG_ENTRY_MAX);
 	while (!rc && have < tlog_size(t)) {
-		size_t k = 0;
-		buf_reset(&all);
-		for (; !rc && k < FEED_CHUNK && have + k < tlog_size(t); k++) {
-			if (!(rc = tlog_read_entry(t, have + k, &e))) {
-				off[k] = all.len;
-				len[k] = e.len;
-				rc = buf_append(&all, e.data, e.len);
-			}
-		}
-		if (rc)
+		uint64_t left = tlog_size(t) - have;
+		size_t k = left < FEED_CHUNK ? (size_t)left : FEED_CHUNK;
+		if ((rc = node_read_run(t, have, k, &all, data, len)))
 			break;
-		for (size_t i = 0; i < k; i++)
-			data[i] = all.data + off[i]; /* after the appends: the buffer may have moved */
 		rc = feed(n, origin, have, data, len, k, v);
 		have += k;
 	}
-	buf_release(&e);
 	buf_release(&all);
 	if (rc)
 		node_log("indexing %s: %s", origin, err_msg());

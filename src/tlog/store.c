@@ -795,6 +795,50 @@ int tlog_read_entry(struct tlog *t, uint64_t index, struct buf *out)
 	return rc;
 }
 
+struct range_walk {
+	uint64_t base;              /* the bundle's first index */
+	unsigned from, to;          /* the part of the bundle wanted: [from, to) */
+	int (*fn)(void *ctx, uint64_t index, const uint8_t *entry, size_t len);
+	void *ctx;
+};
+
+static int range_pick(void *ctx, unsigned i, const uint8_t *entry, size_t len)
+{
+	struct range_walk *w = ctx;
+	return i < w->from || i >= w->to ? 0 : w->fn(w->ctx, w->base + i, entry, len);
+}
+
+int tlog_read_entries(struct tlog *t, uint64_t first, uint64_t count,
+		      int (*fn)(void *ctx, uint64_t index, const uint8_t *entry, size_t len), void *ctx)
+{
+	uint64_t size = t->cp.size;
+	if (first > size || count > size - first)
+		return err_set(ERR_NOTFOUND, "entries %llu to %llu do not exist (log size %llu)", (unsigned long long)first,
+			       (unsigned long long)(first + count), (unsigned long long)size);
+	struct buf b;
+	buf_init(&b, TLOG_BUNDLE_MAX);
+	int rc = 0;
+	for (uint64_t at = first, end = first + count; !rc && at < end;) {
+		struct tile_id id = {TILE_LEVEL_ENTRIES, at / TILE_WIDTH, TILE_WIDTH};
+		if ((id.index + 1) * TILE_WIDTH > size)
+			id.width = (unsigned)(size - id.index * TILE_WIDTH);
+		rc = tile_read_file(t->dirfd, &id, &b);
+		if (rc == ERR_NOTFOUND && id.width < TILE_WIDTH) {
+			/* The partial bundle may have been replaced by the full one since. */
+			id.width = TILE_WIDTH;
+			rc = tile_read_file(t->dirfd, &id, &b);
+		}
+		uint64_t base = id.index * TILE_WIDTH;
+		struct range_walk w = {base, (unsigned)(at - base),
+				       (unsigned)((end < base + id.width ? end : base + id.width) - base), fn, ctx};
+		if (!rc)
+			rc = tile_bundle_parse(b.data, b.len, id.width, range_pick, &w);
+		at = base + w.to;
+	}
+	buf_release(&b);
+	return rc;
+}
+
 /* A tile reader of the log at its current size, on the heap (it is about 256 KiB); NULL (error set) if out of memory. */
 static struct tile_reader *new_reader(struct tlog *t, struct merkle_source *src)
 {

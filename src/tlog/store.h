@@ -124,8 +124,19 @@ int tlog_commit(struct tlog *t);
 enum tlog_sync { TLOG_SYNC_FILES, TLOG_SYNC_FS };
 void tlog_set_sync(struct tlog *t, enum tlog_sync mode);
 
-/* Reads entry index (< committed size) into out. */
+/* Reads entry index (< committed size) into out. It reads the entry's whole bundle: for a run of entries use tlog_read_entries. */
 int tlog_read_entry(struct tlog *t, uint64_t index, struct buf *out);
+
+/*
+ * Calls fn(ctx, index, entry, len) for the entries [first, first + count), in
+ * order, reading each bundle once (one open and read per 256 entries, where a
+ * loop of tlog_read_entry reads the bundle again for every entry). The entry's
+ * bytes are valid only during the call. All must be below the committed size
+ * (ERR_NOTFOUND otherwise, before any call); a non-zero return of fn stops the
+ * walk and is returned.
+ */
+int tlog_read_entries(struct tlog *t, uint64_t first, uint64_t count,
+		      int (*fn)(void *ctx, uint64_t index, const uint8_t *entry, size_t len), void *ctx);
 
 /* Proofs against the committed tree, or against any size up to it. */
 int tlog_prove_inclusion(struct tlog *t, uint64_t index, uint64_t size, merkle_hash proof[MERKLE_MAX_PROOF], size_t *n);

@@ -263,6 +263,103 @@ static void test_refused_bodies_are_deleted(void)
 	bodies_close(b);
 }
 
+/*
+ * A small body stored as a file, as an older version stored every body: a
+ * refused submission of the same body must not delete it (the store looks
+ * for small bodies as files only when bodies_open found such a file).
+ */
+static void test_small_file_of_older_version_kept(void)
+{
+	char dir[PATH_MAX + 16];
+	snprintf(dir, sizeof dir, "%s/older", base);
+	static uint8_t d[2][BODIES_INLINE_MAX];
+	uint8_t h[2][32];
+	size_t n[2];
+	for (int i = 0; i < 2; i++) {
+		n[i] = body_make((uint64_t)(200 + i), d[i], sizeof d[i]);
+		sha256(d[i], n[i], h[i]);
+	}
+	CHECK(n[0] <= BODIES_INLINE_MAX && n[1] <= BODIES_INLINE_MAX);
+	for (int sync_later = 0; sync_later < 2; sync_later++) {
+		char path[PATH_MAX + 100], hex[65];
+		check_rmtree(dir);
+		CHECK(mkdir_p(dir, 0755) == 0);
+		hex_encode(hex, h[0], 32);
+		snprintf(path, sizeof path, "%s/%s", dir, hex);
+		CHECK(file_write_atomic(path, d[0], n[0], 0644, 1) == 0);
+		struct bodies *b;
+		CHECK(bodies_open(&b, dir, sync_later) == 0);
+		CHECK(bodies_put_held(b, h[0], d[0], n[0]) == 0 && bodies_flush(b) == 0);
+		CHECK(bodies_release(b, h[0], 0) == 0);
+		CHECK(bodies_has(b, h[0]) && access(path, F_OK) == 0);
+		/* one of this version, refused: deleted as ever */
+		CHECK(bodies_put_held(b, h[1], d[1], n[1]) == 0 && bodies_flush(b) == 0 && holds(b, d[1], n[1]));
+		CHECK(bodies_release(b, h[1], 0) == 0 && !bodies_has(b, h[1]));
+		bodies_close(b);
+	}
+}
+
+/*
+ * A submission's small body is not looked up when it is held: a body stored
+ * before, held again, flushed again and then refused (a batch whose commit
+ * failed) must still be kept, because the flush saw its row there already.
+ * 1,100 such bodies go past the record's soft limit, after which the store
+ * looks them up as it is held, as before; a new body refused after its
+ * flush is still deleted on both sides of that limit.
+ */
+static void test_stored_before_kept_after_flush(void)
+{
+	char dir[PATH_MAX + 16];
+	snprintf(dir, sizeof dir, "%s/prestored", base);
+	struct bodies *b;
+	CHECK(bodies_open(&b, dir, 1) == 0);
+	enum { N = 1100 };
+	static uint8_t d[N + 2][64];
+	static uint8_t h[N + 2][32];
+	for (int i = 0; i < N + 2; i++) {
+		snprintf((char *)d[i], sizeof d[i], "body %d of the stored-before test", i);
+		sha256(d[i], strlen((char *)d[i]), h[i]);
+	}
+	/* stored and committed once */
+	for (int i = 0; i < N; i++)
+		CHECK(bodies_put_held(b, h[i], d[i], strlen((char *)d[i])) == 0);
+	CHECK(bodies_flush(b) == 0);
+	for (int i = 0; i < N; i++)
+		CHECK(bodies_release(b, h[i], 1) == 0);
+	/* a new body held, flushed, refused: deleted (before the limit) */
+	CHECK(bodies_put_held(b, h[N], d[N], strlen((char *)d[N])) == 0 && bodies_flush(b) == 0);
+	CHECK(bodies_release(b, h[N], 0) == 0 && !bodies_has(b, h[N]));
+	/* body 0 twice in a row: the record is taken by the first refusal and made again by the second flush */
+	for (int round = 0; round < 2; round++) {
+		CHECK(bodies_put_held(b, h[0], d[0], strlen((char *)d[0])) == 0 && bodies_flush(b) == 0);
+		CHECK(bodies_release(b, h[0], 0) == 0 && holds(b, d[0], strlen((char *)d[0])));
+	}
+	/* every one held again, flushed together (1,100 records: past the limit), then refused: all kept */
+	for (int i = 0; i < N; i++)
+		CHECK(bodies_put_held(b, h[i], d[i], strlen((char *)d[i])) == 0);
+	CHECK(bodies_flush(b) == 0);
+	for (int i = 0; i < N; i++)
+		CHECK(bodies_release(b, h[i], 0) == 0);
+	/* past the limit a held body is looked up: one stored before and refused is kept */
+	CHECK(bodies_put_held(b, h[5], d[5], strlen((char *)d[5])) == 0 && bodies_flush(b) == 0);
+	CHECK(bodies_release(b, h[5], 0) == 0);
+	int kept = 0;
+	for (int i = 0; i < N; i++)
+		kept += holds(b, d[i], strlen((char *)d[i]));
+	CHECK_EQ_INT(kept, N);
+	/* a new body held, flushed, refused: deleted (past the limit) */
+	CHECK(bodies_put_held(b, h[N + 1], d[N + 1], strlen((char *)d[N + 1])) == 0 && bodies_flush(b) == 0);
+	CHECK(bodies_release(b, h[N + 1], 0) == 0 && !bodies_has(b, h[N + 1]));
+	bodies_close(b);
+	CHECK(bodies_open(&b, dir, 0) == 0);
+	kept = 0;
+	for (int i = 0; i < N; i++)
+		kept += holds(b, d[i], strlen((char *)d[i]));
+	CHECK_EQ_INT(kept, N);
+	CHECK(!bodies_has(b, h[N]) && !bodies_has(b, h[N + 1]));
+	bodies_close(b);
+}
+
 int main(void)
 {
 	if (check_tmpdir(base, sizeof base, "parley-bodies"))
@@ -271,6 +368,8 @@ int main(void)
 	RUN(test_short_file_is_not_stored);
 	RUN(test_kill_9_keeps_flushed_bodies);
 	RUN(test_refused_bodies_are_deleted);
+	RUN(test_small_file_of_older_version_kept);
+	RUN(test_stored_before_kept_after_flush);
 	check_rmtree(base);
 	CHECK_EXIT();
 }

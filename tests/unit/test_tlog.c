@@ -226,6 +226,54 @@ static void test_store_roundtrip(void)
 	tlog_close(t);
 }
 
+struct range_seen {
+	uint64_t next;  /* the index expected next */
+	uint64_t calls;
+	uint64_t stop_at; /* fn answers ERR_LIMIT at this index */
+};
+
+static int range_check(void *ctx, uint64_t index, const uint8_t *entry, size_t len)
+{
+	struct range_seen *s = ctx;
+	char e[64];
+	entry_text(e, sizeof e, index);
+	CHECK_EQ_INT(index, s->next);
+	CHECK(len == strlen(e) && memcmp(entry, e, len) == 0);
+	s->next = index + 1;
+	s->calls++;
+	return index == s->stop_at ? ERR_LIMIT : 0;
+}
+
+/* tlog_read_entries: every range (within a bundle, across bundles, into the partial one) reads back in order. */
+static void test_read_entries(void)
+{
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s/ranges", base);
+	CHECK(tlog_create(dir, &key) == 0);
+	struct tlog *t;
+	CHECK(tlog_open(&t, dir, &key) == 0);
+	add_range(t, 0, 300);
+	add_range(t, 300, 700); /* bundles 0 and 1 full, 2 partial (188) */
+	static const uint64_t ranges[][2] = {{0, 700}, {0, 1},   {255, 2}, {256, 256}, {100, 500}, {511, 189},
+					     {699, 1}, {10, 0},  {700, 0}, {512, 188}, {3, 253}};
+	for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+		struct range_seen s = {ranges[r][0], 0, UINT64_MAX};
+		CHECK(tlog_read_entries(t, ranges[r][0], ranges[r][1], range_check, &s) == 0);
+		CHECK_EQ_INT(s.calls, ranges[r][1]);
+	}
+	/* beyond the committed size: refused before any call */
+	struct range_seen s = {690, 0, UINT64_MAX};
+	CHECK_EQ_INT(tlog_read_entries(t, 690, 11, range_check, &s), ERR_NOTFOUND);
+	CHECK_EQ_INT(tlog_read_entries(t, 701, 0, range_check, &s), ERR_NOTFOUND);
+	CHECK_EQ_INT(tlog_read_entries(t, 1, UINT64_MAX, range_check, &s), ERR_NOTFOUND);
+	CHECK_EQ_INT(s.calls, 0);
+	/* fn's error stops the walk */
+	s = (struct range_seen){200, 0, 300};
+	CHECK_EQ_INT(tlog_read_entries(t, 200, 400, range_check, &s), ERR_LIMIT);
+	CHECK_EQ_INT(s.calls, 101);
+	tlog_close(t);
+}
+
 /* A log committed with one syncfs per batch holds the same files as one synced file by file. */
 static void test_sync_fs_same_log(void)
 {
@@ -417,6 +465,7 @@ int main(void)
 	setup();
 	RUN(test_tilepath);
 	RUN(test_store_roundtrip);
+	RUN(test_read_entries);
 	RUN(test_reader_across_growing_sizes);
 	RUN(test_sync_fs_same_log);
 	RUN(test_wrong_key_refused);
