@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -174,6 +175,13 @@ static ssize_t receive(struct keeper_client *k)
 int keeper_client_start(struct keeper_client **out, const char *dir, const struct keeper_start *how)
 {
 	*out = NULL;
+	/* a directory that is not there is named before the keeper's user switch could refuse for another reason */
+	struct stat st;
+	if (stat(dir, &st) != 0)
+		return err_set(errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "%s: %s (make it with parley node init)", dir,
+			       strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return err_set(ERR_USAGE, "%s is not a directory (make a node directory with parley node init)", dir);
 	struct keeper_client *k = calloc(1, sizeof *k);
 	int sv[2];
 	if (!k || !(k->answer = malloc(KEEPER_ANSWER_MAX))) {
