@@ -183,15 +183,19 @@ int node_adopt_amendment(struct node *n, const uint8_t *data, size_t len, int fr
 	snprintf(number, sizeof number, "%u", a->number);
 	syntax_format_time(a->effective, when);
 	const struct note_verifier *ours = rotates_our_key(n, history_latest(&cur->h), &a->charter);
-	if (ours && (keeper_client_reload(n->keeper) || !keeper_client_holds(n->keeper, ours->pub))) {
+	char why[600] = ""; /* the keeper's own reason when its RELOAD failed (a node.key.next it cannot take) */
+	int reload_failed = ours && keeper_client_reload(n->keeper);
+	if (reload_failed)
+		snprintf(why, sizeof why, " (the keeper's reload: %.500s)", err_msg());
+	if (ours && (reload_failed || !keeper_client_holds(n->keeper, ours->pub))) {
 		/* our log's next key must be in the keeper's hands before the rotation is in force here */
 		char v[600];
 		note_verifier_format(ours, v, sizeof v);
 		if (!from_peer) {
 			status = 422;
 			err_set(ERR_USAGE, "amendment %u rotates this node's key to %s, which the keeper does not hold: put it "
-					   "at %s/node.key.next first (docs/amendments.md, \"Rotating a node key\")",
-				a->number, v, n->dir);
+					   "at %s/node.key.next first (docs/amendments.md, \"Rotating a node key\")%s",
+				a->number, v, n->dir, why);
 			goto undo;
 		}
 		/* met in a peer's log: in force whatever we hold; say loudly what will fail */
