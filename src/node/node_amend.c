@@ -133,10 +133,10 @@ static const struct note_verifier *rotates_our_key(const struct node *n, const s
 
 /*
  * After an adoption: our log's keys follow the history (docs/amendments.md,
- * "Rotating a node key"), so do our witness's keys of the peers' logs, and
- * the keeper reads the amendments again. (A
+ * "Rotating a node key"), and the keeper reads the amendments again. (A
  * mirror's keys follow at its next sync, under its own lock: an adoption may
- * come from a sync that holds it.)
+ * come from a sync that holds it. Our witness's keys follow in
+ * witness_follow_keys, after the adoption lock.)
  */
 static void follow_node_keys(struct node *n)
 {
@@ -146,10 +146,22 @@ static void follow_node_keys(struct node *n)
 	if (tlog_set_keys(n->log, keys, nk))
 		node_log("our log's keys: %s", err_msg());
 	pthread_mutex_unlock(&n->log_lock);
-	if (n->witness && witness_follow_history(n->witness, node_history(n)))
-		node_log("our witness's keys of the peers' logs: %s", err_msg());
 	if (keeper_client_reload(n->keeper))
 		node_event(LOGLINE_ERROR, "keeper_reload", "error", err_msg(), LOGLINE_END);
+}
+
+/*
+ * Our witness's keys of the peers' logs follow the newest history. Called
+ * without amend_lock: it takes the witness's lock, and the witness's hook,
+ * which holds that lock, adopts what a peer's log records under amend_lock
+ * (holding both in the other order deadlocked an operator's POST /amendment
+ * with a peer's push). Each call applies the newest history, so two adoptions
+ * finishing out of order leave the newest.
+ */
+static void witness_follow_keys(struct node *n)
+{
+	if (n->witness && witness_follow_history(n->witness, node_history(n)))
+		node_log("our witness's keys of the peers' logs: %s", err_msg());
 }
 
 static int save_amendment(const struct node *n, const struct amendment *a)
@@ -231,6 +243,7 @@ int node_adopt_amendment(struct node *n, const uint8_t *data, size_t len, int fr
 		node_log("amendment %u is not yet recorded in our log (%s): tried again at the next start", a->number,
 			 err_msg());
 	pthread_mutex_unlock(&n->amend_lock);
+	witness_follow_keys(n);
 	err_set(ERR_OK, "amendment %u in force from %s", a->number, when);
 	return 200;
 undo:
