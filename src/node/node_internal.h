@@ -111,6 +111,7 @@ struct node {
 	struct node_history *history; /* the charter and its amendments (node_amend.c): read with node_history() */
 	pthread_mutex_t amend_lock;   /* one adoption at a time */
 	long peer_lock_wait_ms;       /* node_lock_peer_for_witness's bound; 0: NODE_PEER_LOCK_WAIT_MS */
+	int64_t handover_retry_at;    /* the pusher's: no hand-over re-sign before this time (after one that failed) */
 };
 
 /* ---- node.c: shared helpers ---- */
