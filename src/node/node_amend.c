@@ -151,7 +151,8 @@ static void follow_node_keys(struct node *n)
 }
 
 /*
- * Our witness's keys of the peers' logs follow the newest history. Called
+ * Our witness's keys of the peers' logs, and its own (our cosigner keys),
+ * follow the newest history. Called
  * without amend_lock: it takes the witness's lock, and the witness's hook,
  * which holds that lock, adopts what a peer's log records under amend_lock
  * (holding both in the other order deadlocked an operator's POST /amendment
@@ -160,8 +161,11 @@ static void follow_node_keys(struct node *n)
  */
 static void witness_follow_keys(struct node *n)
 {
+	struct note_verifier own[HISTORY_NODE_KEYS_MAX];
 	if (n->witness && witness_follow_history(n->witness, node_history(n)))
 		node_log("our witness's keys of the peers' logs: %s", err_msg());
+	if (n->witness && witness_set_own_keys(n->witness, own, node_own_cosigners(n, own)))
+		node_log("our witness's own keys: %s", err_msg());
 }
 
 static int save_amendment(const struct node *n, const struct amendment *a)

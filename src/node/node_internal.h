@@ -254,6 +254,8 @@ size_t node_log_signers(const struct node *n, const char *origin, struct note_ve
 size_t node_log_keys(const struct node *n, const char *origin, struct note_verifier *vs);
 /* The node keys of origin's log a live check accepts now (history_node_keys_near), into vs; how many. */
 size_t node_log_keys_now(const struct node *n, const char *origin, struct note_verifier *vs);
+/* Our party's cosigner (0x04) keys over the history, each once, into vs (HISTORY_NODE_KEYS_MAX); how many. */
+size_t node_own_cosigners(const struct node *n, struct note_verifier *vs);
 /* Appends the lines of `lines` that look like signature lines ("— " ... "\n"): a note's, or bare ones. */
 int node_append_sig_lines(struct buf *out, const uint8_t *lines, size_t len);
 /*

@@ -201,6 +201,22 @@ size_t node_log_keys(const struct node *n, const char *origin, struct note_verif
 	return k;
 }
 
+size_t node_own_cosigners(const struct node *n, struct note_verifier *vs)
+{
+	const struct charter_history *h = node_history(n);
+	size_t me = (size_t)(n->me - n->charter.parties), nv = 0;
+	for (size_t c = 0; c <= h->n; c++) {
+		const struct charter *v = c ? &h->am[c - 1]->charter : h->founding;
+		const struct note_verifier *k = &v->parties[me].node_cosigner;
+		size_t j = 0;
+		while (j < nv && memcmp(vs[j].pub, k->pub, 32))
+			j++;
+		if (j == nv && nv < HISTORY_NODE_KEYS_MAX) /* history_add keeps a party's node keys within it */
+			vs[nv++] = *k;
+	}
+	return nv;
+}
+
 size_t node_log_keys_now(const struct node *n, const char *origin, struct note_verifier *vs)
 {
 	return history_node_keys_near(node_history(n), origin, node_now(), n->o.max_skew, vs, HISTORY_NODE_KEYS_MAX);
