@@ -6,12 +6,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void history_init(struct charter_history *h, const struct charter *founding)
 {
@@ -299,6 +301,30 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * One file of DIR/amendments/, at most AMENDMENT_MAX_SIZE + 1 bytes (one more
+ * than history_add takes, so a larger file is refused there by size). Only a
+ * regular file: the network side writes this directory and the keeper reads
+ * it, and open() of a FIFO waits for a writer forever (O_NONBLOCK: it
+ * returns at once, and the type is checked before any read).
+ */
+static int read_regular(const char *path, struct buf *out)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "%s: %s", path, strerror(errno));
+	struct stat st;
+	int rc = 0;
+	if (fstat(fd, &st))
+		rc = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		rc = err_set(ERR_IO, "%s: not a regular file (an amendment is a file written by parley)", path);
+	else if ((rc = fd_read_all(fd, AMENDMENT_MAX_SIZE + 1, out)))
+		err_wrap(rc, "%s", path);
+	close(fd);
+	return rc;
+}
+
 int history_load_dir(struct charter_history *h, const char *dir)
 {
 	char path[PATH_MAX];
@@ -336,8 +362,7 @@ int history_load_dir(struct charter_history *h, const char *dir)
 		char f[PATH_MAX + 256];
 		snprintf(f, sizeof f, "%s/%s", path, names[i]);
 		buf_init(&bufs[i], AMENDMENT_MAX_SIZE + 1);
-		if ((rc = file_read(f, AMENDMENT_MAX_SIZE + 1, &bufs[i])))
-			err_wrap(rc, "%s", f);
+		rc = read_regular(f, &bufs[i]);
 		data[i] = bufs[i].data;
 		len[i] = bufs[i].len;
 	}

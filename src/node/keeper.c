@@ -240,32 +240,67 @@ static size_t log_keys(const struct keeper *k, const char *origin, int64_t t, in
 	return n;
 }
 
-/* Reads DIR/<name> as a held key (of our log's name). ERR_NOTFOUND when absent. A key held already adds nothing. */
+/*
+ * 1 if held key h signs nothing any more: every span of it in our log's
+ * history ended longer ago than the hand-over and the 'received' skew (the
+ * widest a request may reach back), or no amendment names it (a
+ * node.key.next the operator replaced before posting its amendment).
+ */
+static int retired_for_good(const struct keeper *k, const struct held_key *h, int64_t now)
+{
+	struct node_key_span s[HISTORY_NODE_KEYS_MAX];
+	size_t n = history_node_keys(&k->hist, k->vkey.name, s, HISTORY_NODE_KEYS_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (!memcmp(s[i].key.pub, h->v.pub, 32) && s[i].until > now - k->handover - KEEPER_TIME_SKEW)
+			return 0;
+	return 1;
+}
+
+/*
+ * Reads DIR/<name> as a held key (of our log's name). ERR_NOTFOUND when
+ * absent. A key held already adds nothing. With KEEPER_KEYS held, a held key
+ * retired for good (retired_for_good) makes room: a second rotation needs no
+ * restart; with none, ERR_LIMIT naming what to do.
+ */
 static int load_key(struct keeper *k, const char *name)
 {
 	char path[PATH_MAX + 32];
-	struct held_key *h = &k->keys[k->nkeys];
-	if (k->nkeys == KEEPER_KEYS)
-		return 0;
+	struct held_key nk;
+	memset(&nk, 0, sizeof nk);
 	snprintf(path, sizeof path, "%s/%s", k->dir, name);
-	int rc = keyfile_read(&h->kf, path);
+	int rc = keyfile_read(&nk.kf, path);
 	if (rc)
 		return rc;
-	note_verifier_from_signer(&h->v, &h->kf.sign, NOTE_ED25519);
+	note_verifier_from_signer(&nk.v, &nk.kf.sign, NOTE_ED25519);
 	int dup = 0;
 	for (size_t i = 0; i < k->nkeys; i++)
-		dup |= !memcmp(k->keys[i].v.pub, h->v.pub, 32);
-	if (k->nkeys && strcmp(h->v.name, k->vkey.name))
+		dup |= !memcmp(k->keys[i].v.pub, nk.v.pub, 32);
+	size_t slot = k->nkeys;
+	if (!dup && k->nkeys && strcmp(nk.v.name, k->vkey.name))
 		rc = err_set(ERR_USAGE, "%s is a key named '%s', not our log's name '%s': a rotated node key keeps the "
-					"name", path, h->v.name, k->vkey.name);
-	else if (!dup)
-		rc = note_signer_retype(&h->cosigner, &h->kf.sign, NOTE_COSIGNATURE);
+					"name", path, nk.v.name, k->vkey.name);
+	if (!rc && !dup && slot == KEEPER_KEYS) {
+		int64_t now = (int64_t)time(NULL);
+		for (slot = 0; slot < KEEPER_KEYS && !retired_for_good(k, &k->keys[slot], now); slot++)
+			;
+		if (slot == KEEPER_KEYS)
+			rc = err_set(ERR_LIMIT, "%s is a third node key while both keys the keeper holds are still in force "
+						"or to come: restart the node once the rotation before is over, with the key "
+						"in force at node.key (docs/amendments.md, \"Rotating a node key\")", path);
+	}
+	if (!rc && !dup)
+		rc = note_signer_retype(&nk.cosigner, &nk.kf.sign, NOTE_COSIGNATURE);
 	if (rc || dup) {
-		keyfile_release(&h->kf);
-		memset(h, 0, sizeof *h);
+		keyfile_release(&nk.kf);
 		return rc;
 	}
-	k->nkeys++;
+	if (slot < k->nkeys) { /* the key it replaces signs nothing any more */
+		note_signer_release(&k->keys[slot].cosigner);
+		keyfile_release(&k->keys[slot].kf);
+	} else {
+		k->nkeys++;
+	}
+	k->keys[slot] = nk;
 	return 0;
 }
 

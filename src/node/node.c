@@ -100,6 +100,10 @@ static int open_witness(struct node *n, const char *path)
 	free(spans);
 	if (!rc) /* the hand-over is the node's --max-skew, as for its mirrors and its keeper */
 		rc = witness_set_handover(n->witness, n->o.max_skew);
+	if (!rc) { /* our cosignatures by any key of ours the amendments gave (history/<size> keeps our first) */
+		struct note_verifier own[HISTORY_NODE_KEYS_MAX];
+		rc = witness_set_own_keys(n->witness, own, node_own_cosigners(n, own));
+	}
 	return rc;
 }
 

@@ -133,10 +133,10 @@ static const struct note_verifier *rotates_our_key(const struct node *n, const s
 
 /*
  * After an adoption: our log's keys follow the history (docs/amendments.md,
- * "Rotating a node key"), so do our witness's keys of the peers' logs, and
- * the keeper reads the amendments again. (A
+ * "Rotating a node key"), and the keeper reads the amendments again. (A
  * mirror's keys follow at its next sync, under its own lock: an adoption may
- * come from a sync that holds it.)
+ * come from a sync that holds it. Our witness's keys follow in
+ * witness_follow_keys, after the adoption lock.)
  */
 static void follow_node_keys(struct node *n)
 {
@@ -146,10 +146,26 @@ static void follow_node_keys(struct node *n)
 	if (tlog_set_keys(n->log, keys, nk))
 		node_log("our log's keys: %s", err_msg());
 	pthread_mutex_unlock(&n->log_lock);
-	if (n->witness && witness_follow_history(n->witness, node_history(n)))
-		node_log("our witness's keys of the peers' logs: %s", err_msg());
 	if (keeper_client_reload(n->keeper))
 		node_event(LOGLINE_ERROR, "keeper_reload", "error", err_msg(), LOGLINE_END);
+}
+
+/*
+ * Our witness's keys of the peers' logs, and its own (our cosigner keys),
+ * follow the newest history. Called
+ * without amend_lock: it takes the witness's lock, and the witness's hook,
+ * which holds that lock, adopts what a peer's log records under amend_lock
+ * (holding both in the other order deadlocked an operator's POST /amendment
+ * with a peer's push). Each call applies the newest history, so two adoptions
+ * finishing out of order leave the newest.
+ */
+static void witness_follow_keys(struct node *n)
+{
+	struct note_verifier own[HISTORY_NODE_KEYS_MAX];
+	if (n->witness && witness_follow_history(n->witness, node_history(n)))
+		node_log("our witness's keys of the peers' logs: %s", err_msg());
+	if (n->witness && witness_set_own_keys(n->witness, own, node_own_cosigners(n, own)))
+		node_log("our witness's own keys: %s", err_msg());
 }
 
 static int save_amendment(const struct node *n, const struct amendment *a)
@@ -183,15 +199,19 @@ int node_adopt_amendment(struct node *n, const uint8_t *data, size_t len, int fr
 	snprintf(number, sizeof number, "%u", a->number);
 	syntax_format_time(a->effective, when);
 	const struct note_verifier *ours = rotates_our_key(n, history_latest(&cur->h), &a->charter);
-	if (ours && (keeper_client_reload(n->keeper) || !keeper_client_holds(n->keeper, ours->pub))) {
+	char why[600] = ""; /* the keeper's own reason when its RELOAD failed (a node.key.next it cannot take) */
+	int reload_failed = ours && keeper_client_reload(n->keeper);
+	if (reload_failed)
+		snprintf(why, sizeof why, " (the keeper's reload: %.500s)", err_msg());
+	if (ours && (reload_failed || !keeper_client_holds(n->keeper, ours->pub))) {
 		/* our log's next key must be in the keeper's hands before the rotation is in force here */
 		char v[600];
 		note_verifier_format(ours, v, sizeof v);
 		if (!from_peer) {
 			status = 422;
 			err_set(ERR_USAGE, "amendment %u rotates this node's key to %s, which the keeper does not hold: put it "
-					   "at %s/node.key.next first (docs/amendments.md, \"Rotating a node key\")",
-				a->number, v, n->dir);
+					   "at %s/node.key.next first (docs/amendments.md, \"Rotating a node key\")%s",
+				a->number, v, n->dir, why);
 			goto undo;
 		}
 		/* met in a peer's log: in force whatever we hold; say loudly what will fail */
@@ -227,6 +247,7 @@ int node_adopt_amendment(struct node *n, const uint8_t *data, size_t len, int fr
 		node_log("amendment %u is not yet recorded in our log (%s): tried again at the next start", a->number,
 			 err_msg());
 	pthread_mutex_unlock(&n->amend_lock);
+	witness_follow_keys(n);
 	err_set(ERR_OK, "amendment %u in force from %s", a->number, when);
 	return 200;
 undo:

@@ -110,6 +110,8 @@ struct node {
 	pthread_mutex_t cases_lock;
 	struct node_history *history; /* the charter and its amendments (node_amend.c): read with node_history() */
 	pthread_mutex_t amend_lock;   /* one adoption at a time */
+	long peer_lock_wait_ms;       /* node_lock_peer_for_witness's bound; 0: NODE_PEER_LOCK_WAIT_MS */
+	int64_t handover_retry_at;    /* the pusher's: no hand-over re-sign before this time (after one that failed) */
 };
 
 /* ---- node.c: shared helpers ---- */
@@ -128,6 +130,17 @@ int node_sign_checkpoint(void *ctx, const uint8_t *text, size_t len, struct buf 
 int node_open_mirror(struct node *n, struct peer *p);
 /* Publishes p's sizes for /metrics (call with p->lock held, after the mirror changed). */
 void node_publish_sizes(struct peer *p);
+/*
+ * Takes p->lock for a caller that holds the witness's lock (node_witness_hook,
+ * node_cosign: the witness calls them with it held). The poller holds p->lock
+ * while it may take the witness's (an adoption's witness_follow_history, a
+ * fork's witness_keep_mirror_fork): an unbounded wait here stopped both
+ * threads, and with them our witness, for good. Waits at most
+ * n->peer_lock_wait_ms (0: NODE_PEER_LOCK_WAIT_MS), then ERR_CONFLICT ("busy"):
+ * the witness answers 503 and the peer's pusher tries again.
+ */
+#define NODE_PEER_LOCK_WAIT_MS 10000
+int node_lock_peer_for_witness(struct node *n, struct peer *p);
 /* The peer whose log has this origin, or NULL. */
 struct peer *node_peer_by_origin(struct node *n, const char *origin);
 
@@ -248,6 +261,8 @@ size_t node_log_signers(const struct node *n, const char *origin, struct note_ve
 size_t node_log_keys(const struct node *n, const char *origin, struct note_verifier *vs);
 /* The node keys of origin's log a live check accepts now (history_node_keys_near), into vs; how many. */
 size_t node_log_keys_now(const struct node *n, const char *origin, struct note_verifier *vs);
+/* Our party's cosigner (0x04) keys over the history, each once, into vs (HISTORY_NODE_KEYS_MAX); how many. */
+size_t node_own_cosigners(const struct node *n, struct note_verifier *vs);
 /* Appends the lines of `lines` that look like signature lines ("— " ... "\n"): a note's, or bare ones. */
 int node_append_sig_lines(struct buf *out, const uint8_t *lines, size_t len);
 /*

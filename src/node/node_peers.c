@@ -18,11 +18,14 @@
 #include "tlog/tiles.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int addressed_to_me(const struct node *n, const struct envelope_fields *f)
@@ -197,6 +200,22 @@ size_t node_log_keys(const struct node *n, const char *origin, struct note_verif
 	for (size_t i = 0; i < k; i++)
 		vs[i] = s[i].key;
 	return k;
+}
+
+size_t node_own_cosigners(const struct node *n, struct note_verifier *vs)
+{
+	const struct charter_history *h = node_history(n);
+	size_t me = (size_t)(n->me - n->charter.parties), nv = 0;
+	for (size_t c = 0; c <= h->n; c++) {
+		const struct charter *v = c ? &h->am[c - 1]->charter : h->founding;
+		const struct note_verifier *k = &v->parties[me].node_cosigner;
+		size_t j = 0;
+		while (j < nv && memcmp(vs[j].pub, k->pub, 32))
+			j++;
+		if (j == nv && nv < HISTORY_NODE_KEYS_MAX) /* history_add keeps a party's node keys within it */
+			vs[nv++] = *k;
+	}
+	return nv;
 }
 
 size_t node_log_keys_now(const struct node *n, const char *origin, struct note_verifier *vs)
@@ -448,6 +467,26 @@ static int sync_locked(struct node *n, struct peer *p, const uint8_t *cpnote, si
 	return 0;
 }
 
+int node_lock_peer_for_witness(struct node *n, struct peer *p)
+{
+	long ms = n->peer_lock_wait_ms > 0 ? n->peer_lock_wait_ms : NODE_PEER_LOCK_WAIT_MS;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	int e;
+	while ((e = pthread_mutex_timedlock(&p->lock, &until)) == EINTR)
+		;
+	if (e == 0)
+		return 0;
+	return err_set(ERR_CONFLICT, "the mirror of %s is busy (a sync holds it for more than %ld ms): try again", p->party->id,
+		       ms);
+}
+
 int node_witness_hook(void *ctx, const struct checkpoint *old, const struct checkpoint *cp, const uint8_t *note,
 			size_t len)
 {
@@ -457,8 +496,10 @@ int node_witness_hook(void *ctx, const struct checkpoint *old, const struct chec
 		struct peer *p = &n->peers[i];
 		if (strcmp(p->party->node_key.name, cp->origin))
 			continue;
-		pthread_mutex_lock(&p->lock);
-		int rc = p->mirror ? sync_locked(n, p, note, len) : err_set(ERR_IO, "mirror unavailable");
+		int rc = node_lock_peer_for_witness(n, p);
+		if (rc)
+			return rc;
+		rc = p->mirror ? sync_locked(n, p, note, len) : err_set(ERR_IO, "mirror unavailable");
 		node_publish_sizes(p);
 		pthread_mutex_unlock(&p->lock);
 		return rc;
@@ -478,8 +519,7 @@ int node_cosign(void *ctx, const struct checkpoint *old, const struct checkpoint
 	if (!p)
 		return err_set(ERR_USAGE, "not a peer log");
 	uint64_t from = keeper_client_cosigned(n->keeper, cp->origin);
-	if (from > 0 && from < cp->size) {
-		pthread_mutex_lock(&p->lock);
+	if (from > 0 && from < cp->size && !(rc = node_lock_peer_for_witness(n, p))) {
 		rc = p->mirror ? tlog_prove_consistency(p->mirror, from, cp->size, proof, &np)
 			       : err_set(ERR_IO, "mirror unavailable");
 		pthread_mutex_unlock(&p->lock);

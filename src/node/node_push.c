@@ -194,14 +194,21 @@ static void refresh_target_keys(struct node *n, struct target *t)
  * signed the published checkpoint, the keeper signs it again (same tree: it
  * signs with every key of ours near its clock) and it is published with the
  * cosignatures it had. Returns 1 if it was, so that every target gets it.
+ * If the keeper's note still lacks such a key (its history lags ours: its
+ * RELOAD failing), nothing is published, the key is named at error level,
+ * and the next try is HANDOVER_RETRY_S later, not at every round.
  */
+#define HANDOVER_RETRY_S 60
 static int sign_again_for_handover(struct node *n)
 {
 	struct note_verifier near[HISTORY_NODE_KEYS_MAX], vs[NODE_LOG_SIGNERS_MAX];
 	size_t nn = node_log_keys_now(n, n->logkey.name, near), missing = 0;
+	int want[HISTORY_NODE_KEYS_MAX] = {0}; /* near[i] held and not on the published note */
 	struct note nt;
 	struct buf text, fresh, published;
 	int again = 0;
+	if (node_now() < n->handover_retry_at)
+		return 0;
 	buf_init(&text, CHECKPOINT_MAX_SIZE);
 	buf_init(&fresh, 2 * CHECKPOINT_MAX_SIZE);
 	buf_init(&published, CHECKPOINT_MAX_SIZE);
@@ -212,7 +219,8 @@ static int sign_again_for_handover(struct node *n)
 			int ok = 0;
 			size_t good = 0;
 			note_check_sigs(&nt, &near[i], 1, &ok, NULL, &good);
-			missing += !ok && keeper_client_holds(n->keeper, near[i].pub);
+			want[i] = !ok && keeper_client_holds(n->keeper, near[i].pub);
+			missing += (size_t)want[i];
 		}
 		note_release(&nt);
 	}
@@ -221,6 +229,22 @@ static int sign_again_for_handover(struct node *n)
 		int rc = checkpoint_format_text(tlog_checkpoint(n->log), &text);
 		if (!rc)
 			rc = keeper_client_sign_checkpoint(n->keeper, text.data, text.len, &fresh);
+		if (!rc && note_parse(&nt, fresh.data, fresh.len) == 0) {
+			/* the keeper signs with the keys near now by its own history: it must have every one we miss */
+			for (size_t i = 0; i < nn && !rc; i++) {
+				int ok = 0;
+				size_t good = 0;
+				note_check_sigs(&nt, &near[i], 1, &ok, NULL, &good);
+				if (want[i] && !ok) {
+					char v[600];
+					note_verifier_format(&near[i], v, sizeof v);
+					rc = err_set(ERR_VERIFY, "the keeper did not sign with %s, a key of ours in force now (does it "
+								 "know the amendment? see event=keeper_reload): tried again in %d s",
+						     v, HANDOVER_RETRY_S);
+				}
+			}
+			note_release(&nt);
+		}
 		if (!rc)
 			rc = node_append_sig_lines(&fresh, pub->data, pub->len);
 		if (!rc)
@@ -229,8 +253,10 @@ static int sign_again_for_handover(struct node *n)
 			rc = tlog_publish_cosigned(n->log, published.data, published.len);
 		char size[24];
 		snprintf(size, sizeof size, "%" PRIu64, tlog_size(n->log));
-		if (rc)
+		if (rc) {
 			node_event(LOGLINE_ERROR, "node_key_handover", "size", size, "error", err_msg(), LOGLINE_END);
+			n->handover_retry_at = node_now() + HANDOVER_RETRY_S;
+		}
 		else
 			node_event(LOGLINE_INFO, "node_key_handover", "size", size, "msg",
 				   "our checkpoint signed again with the node keys in force now", LOGLINE_END);

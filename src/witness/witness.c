@@ -40,6 +40,8 @@ struct witness {
 	witness_cosign_fn cosign;
 	void *cosign_ctx;
 	struct note_verifier me;  /* the cosigner's public key */
+	struct note_verifier mine[WITNESS_LOG_KEYS_MAX]; /* every key of ours over time (me first; under the lock) */
+	size_t nmine;
 	struct log_state logs[WITNESS_MAX_LOGS];
 	size_t nlogs;
 	size_t conflicts;         /* pieces of evidence kept, all logs */
@@ -168,11 +170,11 @@ static int log_only(const struct note_verifier *keys, size_t nk, const uint8_t *
 static int log_and_ours(const struct witness *w, const struct log_state *s, const uint8_t *note, size_t len,
 			unsigned keep, struct buf *out, int *log_ok, size_t *dropped)
 {
-	struct note_verifier vs[WITNESS_LOG_KEYS_MAX + 1];
-	int ok[WITNESS_LOG_KEYS_MAX + 1] = {0};
+	struct note_verifier vs[2 * WITNESS_LOG_KEYS_MAX];
+	int ok[2 * WITNESS_LOG_KEYS_MAX] = {0};
 	size_t nk = keys_all(s, vs);
-	vs[nk] = w->me;
-	int rc = note_select(out, note, len, vs, nk + 1, keep, ok, dropped);
+	memcpy(vs + nk, w->mine, w->nmine * sizeof *vs);
+	int rc = note_select(out, note, len, vs, nk + w->nmine, keep, ok, dropped);
 	*log_ok = 0;
 	for (size_t i = 0; i < nk; i++)
 		*log_ok |= ok[i];
@@ -329,6 +331,8 @@ static int open_witness(struct witness **out, const char *state_dir, const struc
 	snprintf(w->dir, sizeof w->dir, "%s", state_dir);
 	w->cosigner = cosigner;
 	w->me = *me;
+	w->mine[0] = *me;
+	w->nmine = 1;
 	w->cosign = cosign;
 	w->cosign_ctx = cosign_ctx;
 	w->handover = WITNESS_KEY_HANDOVER;
@@ -408,6 +412,23 @@ int witness_set_log_keys(struct witness *w, const char *origin, const struct wit
 	if (lock)
 		pthread_mutex_unlock(&w->lock);
 	return rc;
+}
+
+int witness_set_own_keys(struct witness *w, const struct note_verifier *keys, size_t n)
+{
+	if (n < 1 || n > WITNESS_LOG_KEYS_MAX)
+		return err_set(ERR_USAGE, "%zu own keys: 1 to %d allowed", n, WITNESS_LOG_KEYS_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (keys[i].type != NOTE_COSIGNATURE)
+			return err_set(ERR_USAGE, "own key '%s' is not a cosigner (type 0x04) key", keys[i].name);
+	int lock = held_by_this_thread != w;
+	if (lock)
+		pthread_mutex_lock(&w->lock);
+	memcpy(w->mine, keys, n * sizeof *keys);
+	w->nmine = n;
+	if (lock)
+		pthread_mutex_unlock(&w->lock);
+	return 0;
 }
 
 int witness_set_handover(struct witness *w, int64_t seconds)
@@ -610,11 +631,11 @@ static int write_history(struct witness *w, struct log_state *s, const struct ch
 	struct note n;
 	struct note_verifier keys[WITNESS_LOG_KEYS_MAX];
 	size_t nk = keys_all(s, keys);
-	int ok[2] = {0, 0}, keep = 0;
+	int ok[WITNESS_LOG_KEYS_MAX] = {0}, keep = 0;
 	buf_init(&old, CHECKPOINT_MAX_SIZE);
 	if (file_read(hist, CHECKPOINT_MAX_SIZE, &old) == 0 && checkpoint_open_keys(&had, old.data, old.len, keys, nk, &n) == 0) {
 		keep = n.nsigs <= nk + 1 && had.size == cp->size && !memcmp(had.root, cp->root, MERKLE_HASH) &&
-		       note_verify(&n, &w->me, 1, ok, NULL) == 0;
+		       note_verify(&n, w->mine, w->nmine, ok, NULL) == 0;
 		note_release(&n);
 	}
 	if (!keep)

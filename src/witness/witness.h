@@ -170,6 +170,15 @@ int witness_set_log_keys(struct witness *w, const char *origin, const struct wit
 int witness_set_handover(struct witness *w, int64_t seconds);
 
 /*
+ * Our own cosigner keys over time (a node's witness: its party's cosigner key
+ * in each version of the charter), by which a stored cosignature is known as
+ * ours (history/<size> keeps our first one). 1 to WITNESS_LOG_KEYS_MAX keys;
+ * until called, the key the witness was opened with alone. Safe while
+ * requests are answered, and from the hook. 0, or ERR_USAGE.
+ */
+int witness_set_own_keys(struct witness *w, const struct note_verifier *keys, size_t n);
+
+/*
  * Handles one add-checkpoint request. Fills *status (an HTTP status code),
  * *content_type ("text/plain; charset=utf-8" or "text/x.tlog.size") and
  * response. Returns 0 when a status was determined (even a refusal); an

@@ -533,6 +533,35 @@ static void empty_amendments_dir(void)
 	rmdir(dir);
 }
 
+/*
+ * Hostile review (node-key rotation): a FIFO, a socket or a directory in
+ * DIR/amendments/ (the network side writes there; the keeper reads it at start
+ * and on RELOAD) is refused at once, naming it, instead of an open() that
+ * waits for a writer forever: a keeper stuck there signs nothing, and the
+ * node never starts again. The alarm turns the old hang into a failure.
+ */
+static void fifo_in_amendments_dir_refused(void)
+{
+	char dir[PATH_MAX], sub[PATH_MAX + 16], f[PATH_MAX + 32];
+	struct charter_history h;
+	CHECK(check_tmpdir(dir, sizeof dir, "amend") == 0);
+	snprintf(sub, sizeof sub, "%s/amendments", dir);
+	CHECK(mkdir(sub, 0755) == 0);
+	snprintf(f, sizeof f, "%s/0001", sub);
+	CHECK(mkfifo(f, 0644) == 0);
+	history_init(&h, &x.charter);
+	alarm(10);
+	int rc = history_load_dir(&h, dir);
+	alarm(0);
+	CHECK(rc == ERR_IO);
+	CHECK(strstr(err_msg(), "0001") && strstr(err_msg(), "not a regular file"));
+	CHECK(h.n == 0);
+	history_release(&h);
+	unlink(f);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	fx_build(&x);
@@ -554,5 +583,6 @@ int main(void)
 	RUN(malformed_refused);
 	RUN(clone_of_empty_history);
 	RUN(empty_amendments_dir);
+	RUN(fifo_in_amendments_dir_refused);
 	return check_failures != 0;
 }

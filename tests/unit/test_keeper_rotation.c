@@ -28,7 +28,7 @@
 #define RU_LOG "ru.parley.example/log"
 #define HANDOVER 60
 
-static struct keyfile us_old, us_new, ru_old, ru_new, fbi, fsb;
+static struct keyfile us_old, us_new, us_3, ru_old, ru_new, fbi, fsb;
 static struct charter charter;
 static struct buf charter_file;
 
@@ -50,6 +50,7 @@ static void setup(void)
 {
 	char v[4][600], r[2][AGE_RECIPIENT_TEXT_MAX];
 	CHECK(keyfile_generate(&us_old, US_LOG) == 0 && keyfile_generate(&us_new, US_LOG) == 0);
+	CHECK(keyfile_generate(&us_3, US_LOG) == 0);
 	CHECK(keyfile_generate(&ru_old, RU_LOG) == 0 && keyfile_generate(&ru_new, RU_LOG) == 0);
 	CHECK(keyfile_generate(&fbi, "us.fbi") == 0 && keyfile_generate(&fsb, "ru.fsb") == 0);
 	vkey(&us_old, v[0], sizeof v[0]);
@@ -101,12 +102,23 @@ static void edit(struct buf *t, const char *prefix, const char *line)
  * signed by both parties' old keys and the new one, written to
  * DIR/amendments/0001.
  */
+static void write_rotation_after(const char *dir, const char *party, const struct keyfile *nk, int64_t eff,
+				 const struct keyfile *us_now);
+
 static void write_rotation(const char *dir, const char *party, const struct keyfile *nk, int64_t eff)
+{
+	write_rotation_after(dir, party, nk, eff, &us_old);
+}
+
+/* As write_rotation, after the amendments in DIR/amendments (us_now: us's node key in force in the latest). */
+static void write_rotation_after(const char *dir, const char *party, const struct keyfile *nk, int64_t eff,
+				 const struct keyfile *us_now)
 {
 	struct charter_history h;
 	struct buf d, t, out;
 	char line[800], v[600], path[PATH_MAX + 32];
 	history_init(&h, &charter);
+	CHECK(history_load_dir(&h, dir) == 0);
 	struct amendment_base b = history_base(&h);
 	buf_init(&d, AMENDMENT_MAX_SIZE * 2);
 	buf_init(&t, AMENDMENT_MAX_SIZE * 2);
@@ -118,7 +130,7 @@ static void write_rotation(const char *dir, const char *party, const struct keyf
 	char prefix[16];
 	snprintf(prefix, sizeof prefix, "party: %s ", party);
 	edit(&t, prefix, line);
-	const struct note_signer *keys[3] = {&us_old.sign, &ru_old.sign, &nk->sign};
+	const struct note_signer *keys[3] = {&us_now->sign, &ru_old.sign, &nk->sign};
 	for (size_t i = 0; i < 3; i++) {
 		struct amendment a;
 		CHECK(amendment_parse(&a, t.data, t.len) == 0);
@@ -132,7 +144,7 @@ static void write_rotation(const char *dir, const char *party, const struct keyf
 	CHECK(history_add(&h, t.data, t.len, &added) == 0 && added);
 	snprintf(path, sizeof path, "%s/amendments", dir);
 	mkdir(path, 0755);
-	snprintf(path, sizeof path, "%s/amendments/0001", dir);
+	snprintf(path, sizeof path, "%s/amendments/%04zu", dir, h.n);
 	CHECK(file_write_atomic(path, t.data, t.len, 0644, 1) == 0);
 	history_release(&h);
 	buf_release(&d);
@@ -180,7 +192,7 @@ static int ask(struct keeper *k, const struct keeper_request *r, struct buf *out
 	return rc;
 }
 
-/* Our empty log's checkpoint signed by the keeper: which of the two us keys signed it (bit 1 old, bit 2 new); -1 refused. */
+/* Our empty log's checkpoint signed by the keeper: which us keys signed it (bit 1 old, 2 new, 4 the third); -1 refused. */
 static int sign_empty(struct keeper *k)
 {
 	struct checkpoint cp;
@@ -195,15 +207,16 @@ static int sign_empty(struct keeper *k)
 	int which = -1;
 	if (ask(k, &r, &note) == 0) {
 		struct note nt;
-		struct note_verifier v[2];
-		int ok[2] = {0, 0};
+		struct note_verifier v[3];
+		int ok[3] = {0, 0, 0};
 		size_t good = 0;
 		note_verifier_from_signer(&v[0], &us_old.sign, NOTE_ED25519);
 		note_verifier_from_signer(&v[1], &us_new.sign, NOTE_ED25519);
+		note_verifier_from_signer(&v[2], &us_3.sign, NOTE_ED25519);
 		CHECK(note_parse(&nt, note.data, note.len) == 0);
-		CHECK(note_check_sigs(&nt, v, 2, ok, NULL, &good) == 0);
+		CHECK(note_check_sigs(&nt, v, 3, ok, NULL, &good) == 0);
 		CHECK(nt.nsigs == good); /* no other line */
-		which = ok[0] | ok[1] << 1;
+		which = ok[0] | ok[1] << 1 | ok[2] << 2;
 		note_release(&nt);
 	}
 	buf_release(&text);
@@ -352,6 +365,63 @@ static void peer_rotation(void)
 	keeper_close(k);
 }
 
+/* 1 if the keeper's status (a RELOAD's answer) lists key as held. */
+static int status_holds(const struct buf *status, const struct keyfile *key)
+{
+	char v[600], line[640];
+	vkey(key, v, sizeof v);
+	snprintf(line, sizeof line, "\nkey %s\n", v);
+	return status->len && memmem(status->data, status->len, line, strlen(line)) != NULL;
+}
+
+/*
+ * Hostile review (node-key rotation): a second rotation without a restart.
+ * The keeper holds node.key (us_old) and the first rotation's node.key.next
+ * (us_new); the operator puts the third key at node.key.next and posts the
+ * second amendment. RELOAD used to ignore the file once two keys were held,
+ * so the node refused the amendment saying "put it at node.key.next", where it
+ * was. Now a held key retired longer than the hand-over (and the 'received'
+ * skew) ago makes room; with none to drop, RELOAD says so and what to do.
+ */
+static void second_rotation_without_restart(void)
+{
+	char dir[PATH_MAX];
+	struct buf out;
+	buf_init(&out, 8192);
+	node_dir(dir, sizeof dir, "keeper-rot");
+	write_rotation(dir, "us", &us_new, (int64_t)time(NULL) - 3600);
+	put_next(dir);
+	struct keeper *k = open_keeper(dir);
+	CHECK(k && sign_empty(k) == 2);
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/node.key.next", dir);
+	CHECK(unlink(path) == 0 && keyfile_write(&us_3, path) == 0);
+	struct keeper_request r = {.op = KEEPER_RELOAD};
+	CHECK(k && ask(k, &r, &out) == 0);
+	CHECK(status_holds(&out, &us_3) && status_holds(&out, &us_new) && !status_holds(&out, &us_old));
+	write_rotation_after(dir, "us", &us_3, (int64_t)time(NULL) + HANDOVER / 2, &us_new);
+	CHECK(k && ask(k, &r, &out) == 0);
+	CHECK(k && sign_empty(k) == (2 | 4)); /* within the second hand-over: us_new and us_3 */
+	keeper_close(k);
+	/* both held keys still needed (us_new in force, us_3 named): a fourth key has no room, and RELOAD says so */
+	struct keyfile us_4;
+	CHECK(keyfile_generate(&us_4, US_LOG) == 0);
+	k = open_keeper(dir); /* node.key us_old (retired), node.key.next us_3 */
+	CHECK(k && ask(k, &r, &out) == 0);
+	keeper_close(k);
+	snprintf(path, sizeof path, "%s/node.key", dir);
+	CHECK(unlink(path) == 0 && keyfile_write(&us_new, path) == 0);
+	k = open_keeper(dir); /* node.key us_new (in force), node.key.next us_3 (named) */
+	snprintf(path, sizeof path, "%s/node.key.next", dir);
+	CHECK(unlink(path) == 0 && keyfile_write(&us_4, path) == 0);
+	CHECK(k && ask(k, &r, &out) == ERR_LIMIT);
+	CHECK_MSG("restart");
+	CHECK(k && sign_empty(k) == (2 | 4)); /* the keys it held, unchanged */
+	keeper_close(k);
+	keyfile_release(&us_4);
+	buf_release(&out);
+}
+
 int main(void)
 {
 	setup();
@@ -359,6 +429,7 @@ int main(void)
 	RUN(refuses_without_the_new_key);
 	RUN(reload_only_grows);
 	RUN(peer_rotation);
+	RUN(second_rotation_without_restart);
 	keyfile_release(&us_old);
 	keyfile_release(&us_new);
 	keyfile_release(&ru_old);

@@ -319,6 +319,70 @@ static void test_recosign_bounded(void)
 	buf_release(&resp);
 }
 
+/* The node's keeper, in a node whose own key an amendment rotated: cosigns with the new key at a clock of its own. */
+static struct note_signer new_wit_key;
+static uint64_t keeper_clock;
+static int new_key_cosign(void *ctx, const struct checkpoint *old, const struct checkpoint *cp, const uint8_t *note,
+			  size_t note_len, struct buf *line)
+{
+	(void)ctx, (void)old, (void)cp;
+	struct note n;
+	int rc = note_parse(&n, note, note_len);
+	if (!rc) {
+		rc = note_sign_line(line, n.data, n.text_len, &new_wit_key, keeper_clock);
+		note_release(&n);
+	}
+	return rc;
+}
+
+/*
+ * Hostile review of node-key rotation: a node's witness opened with its
+ * party's founding cosigner key, after an amendment rotated that key. Its
+ * history/<size> must keep our first cosignature (reindexing reads receipt
+ * times from it), but only a line by the founding key counted as ours: each
+ * heartbeat overwrote the file with the newest. witness_set_own_keys gives
+ * the witness every key of ours.
+ */
+static void test_recosign_after_own_rotation(void)
+{
+	char state[512], path[1024];
+	snprintf(state, sizeof state, "%s/own-rotation", base);
+	struct witness_log logs[1] = {0};
+	note_verifier_from_signer(&logs[0].key, &log_key, NOTE_ED25519);
+	struct note_verifier own[2];
+	note_verifier_from_signer(&own[0], &wit_key, NOTE_COSIGNATURE);
+	note_signer_generate(&new_wit_key, "un.witness", NOTE_COSIGNATURE);
+	note_verifier_from_signer(&own[1], &new_wit_key, NOTE_COSIGNATURE);
+	struct witness *w = NULL;
+	CHECK(witness_open_remote(&w, state, &own[0], new_key_cosign, NULL, logs, 1) == 0);
+	CHECK(w && witness_set_own_keys(w, own, 2) == 0);
+	struct tlog *t = make_log("own-rotation-log", "o", 4);
+	struct buf req, resp;
+	buf_init(&req, WITNESS_REQUEST_MAX);
+	buf_init(&resp, 4096);
+	request(t, 0, &req);
+	keeper_clock = 1700000000;
+	CHECK_EQ_INT(submit_at(w, &req, &resp, keeper_clock), 200);
+	request(t, 4, &req);
+	for (int i = 1; i <= 3; i++) {
+		keeper_clock = 1700000000 + 60 * (uint64_t)i;
+		CHECK_EQ_INT(submit_at(w, &req, &resp, keeper_clock), 200);
+	}
+	uint64_t first = 0, last = 0;
+	state_path(path, sizeof path, state, "history", log_key.name, "4");
+	CHECK_EQ_INT(file_sigs(path, &own[1], &first, &last), 2);
+	CHECK_EQ_INT(first, 1700000000); /* the first cosignature, not the last heartbeat's */
+	state_path(path, sizeof path, state, "logs", log_key.name, NULL);
+	CHECK_EQ_INT(file_sigs(path, &own[1], &first, &last), 2);
+	CHECK_EQ_INT(last, 1700000180); /* logs/ keeps the newest */
+	CHECK(w && witness_set_own_keys(w, own, 0) == ERR_USAGE);
+	witness_close(w);
+	tlog_close(t);
+	note_signer_release(&new_wit_key);
+	buf_release(&req);
+	buf_release(&resp);
+}
+
 /* State an older version wrote (every line of the request kept: more than a note may hold) opens,
    and is rewritten with the lines that verify; a state file the log never signed still refuses. */
 static void test_old_state_repaired(void)
@@ -884,6 +948,7 @@ int main(void)
 	RUN(test_conflict_rules);
 	RUN(test_note_select);
 	RUN(test_key_rotation);
+	RUN(test_recosign_after_own_rotation);
 	if (check_rmtree(base))
 		return 2;
 	CHECK_EXIT();
