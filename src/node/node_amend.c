@@ -153,10 +153,10 @@ static void follow_node_keys(struct node *n)
 /*
  * Our witness's keys of the peers' logs, and its own (our cosigner keys),
  * follow the newest history. Called
- * without amend_lock: it takes the witness's lock, and the witness's hook,
- * which holds that lock, adopts what a peer's log records under amend_lock
- * (holding both in the other order deadlocked an operator's POST /amendment
- * with a peer's push). Each call applies the newest history, so two adoptions
+ * without amend_lock: it takes the witness's lock, and the witness's cosigner
+ * runs under that lock (when the hook also ran under it, it adopted what a
+ * peer's log records under amend_lock: holding both in the other order
+ * deadlocked an operator's POST /amendment with a peer's push). Each call applies the newest history, so two adoptions
  * finishing out of order leave the newest.
  */
 static void witness_follow_keys(struct node *n)

@@ -35,7 +35,7 @@ static void h_checkpoint(void *ctx, const struct http_request *req, struct http_
  * this node cosigned as its witness (the log's signature and our newest
  * cosignature), for auditors comparing what each witness was shown
  * (docs/node.md; the same path as the neutral witness's). A worker: the
- * witness's lock is held while it syncs a mirror.
+ * witness's lock may be held while a cosignature is made.
  */
 static void h_witnessed(void *ctx, const struct http_request *req, struct http_response *resp)
 {

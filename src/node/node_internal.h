@@ -131,8 +131,9 @@ int node_open_mirror(struct node *n, struct peer *p);
 /* Publishes p's sizes for /metrics (call with p->lock held, after the mirror changed). */
 void node_publish_sizes(struct peer *p);
 /*
- * Takes p->lock for a caller that holds the witness's lock (node_witness_hook,
- * node_cosign: the witness calls them with it held). The poller holds p->lock
+ * Takes p->lock for the witness's callers (node_cosign, which the witness
+ * calls with its lock held; node_witness_hook, called without it since the
+ * hook may take long, but bounded alike). The poller holds p->lock
  * while it may take the witness's (an adoption's witness_follow_history, a
  * fork's witness_keep_mirror_fork): an unbounded wait here stopped both
  * threads, and with them our witness, for good. Waits at most

@@ -52,9 +52,10 @@ struct witness {
 };
 
 /*
- * The witness whose lock this thread holds in witness_add_checkpoint(): its
- * hook (a node syncing its mirror) may find a fork and keep evidence through
- * witness_keep_evidence(), which must not take the lock again.
+ * The witness whose lock this thread holds in witness_add_checkpoint() (not
+ * while its hook runs, which is called without the lock): the cosigner it
+ * calls under the lock may reach the setters and witness_keep_evidence(),
+ * which must not take the lock again.
  */
 static _Thread_local const struct witness *held_by_this_thread;
 
@@ -727,10 +728,32 @@ int witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, u
 		rc = reply(status, content_type, response, 422, text_plain, msg);
 		goto out;
 	}
-	if (w->hook && w->hook(w->hook_ctx, s->have ? &s->cp : NULL, &cp, r.checkpoint, r.checkpoint_len)) {
-		snprintf(msg, sizeof msg, "not cosigned yet: %s", err_msg());
-		rc = reply(status, content_type, response, 503, text_plain, msg);
-		goto out;
+	if (w->hook) {
+		/*
+		 * The hook (a node bringing its mirror of the log up to the checkpoint: tiles fetched from the log's
+		 * server, for as long as it takes) runs without the lock, so that a slow or hostile log server holds
+		 * up the witnessing of its own log only, not of every other log. What it was judged against is
+		 * checked again after: if another request advanced this log meanwhile, the answer is 409 with the
+		 * size now cosigned, as for any request from a stale old size.
+		 */
+		struct checkpoint before = s->cp;
+		int had = s->have;
+		held_by_this_thread = NULL;
+		pthread_mutex_unlock(&w->lock);
+		int hrc = w->hook(w->hook_ctx, had ? &before : NULL, &cp, r.checkpoint, r.checkpoint_len);
+		if (hrc)
+			snprintf(msg, sizeof msg, "not cosigned yet: %s", err_msg());
+		pthread_mutex_lock(&w->lock);
+		held_by_this_thread = w;
+		if (hrc) {
+			rc = reply(status, content_type, response, 503, text_plain, msg);
+			goto out;
+		}
+		if (s->have != had || s->cp.size != before.size || memcmp(s->cp.root, before.root, MERKLE_HASH)) {
+			snprintf(msg, sizeof msg, "%" PRIu64, s->cp.size);
+			rc = reply(status, content_type, response, 409, text_size, msg);
+			goto out;
+		}
 	}
 	/* Persist the new state (the checkpoint with our cosignature) before answering. */
 	if (w->cosign) {

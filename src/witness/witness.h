@@ -118,9 +118,12 @@ struct witness_log {
 };
 
 /*
- * Called with the lock held, after every check passed and before the new
- * checkpoint is persisted and cosigned. old is NULL for the first checkpoint.
- * Return 0 to cosign; non-zero refuses with 503 and the err_msg() reason.
+ * Called after every check passed and before the new checkpoint is persisted
+ * and cosigned, WITHOUT the witness's lock (it may take long: a node fetches
+ * the log's tiles; other logs are witnessed meanwhile). old is NULL for the
+ * first checkpoint. Return 0 to cosign; non-zero refuses with 503 and the
+ * err_msg() reason. If another request advanced the same log while the hook
+ * ran, the request is answered 409 with the size cosigned now.
  */
 typedef int (*witness_hook_fn)(void *ctx, const struct checkpoint *old, const struct checkpoint *cp,
 			       const uint8_t *note, size_t note_len);
@@ -154,9 +157,9 @@ void witness_close(struct witness *w);
  * Replaces the key spans of origin's log (1 to WITNESS_LOG_KEYS_MAX, each an
  * Ed25519 key named origin, from <= until), as witness_log's spans: after an
  * amendment rotated the log's key. Takes the witness's lock: safe while
- * requests are answered, and from the hook (which runs with the lock held:
- * a node adopting an amendment met while syncing a peer's log); the request
- * under way keeps the keys it was judged with. 0, ERR_NOTFOUND (an origin the witness does not
+ * requests are answered, from the hook (a node adopting an amendment met
+ * while syncing a peer's log) and from the cosigner; the request under way
+ * keeps the keys it was judged with. 0, ERR_NOTFOUND (an origin the witness does not
  * follow) or ERR_USAGE (bad spans; nothing changed).
  */
 int witness_set_log_keys(struct witness *w, const char *origin, const struct witness_key_span *spans, size_t n);

@@ -9,12 +9,15 @@
 #include "check.h"
 
 #include <dirent.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 static char base[256];
-static struct note_signer log_key, wit_key, other_key;
+static struct note_signer log_key, wit_key, other_key, ru_key;
 
 /* A log in dir with n entries "<tag>-<i>"; returns the open log. */
 static struct tlog *make_log(const char *name, const char *tag, int n)
@@ -932,6 +935,126 @@ static void test_key_rotation(void)
 	buf_release(&path);
 }
 
+/*
+ * The hook runs without the witness's lock: a hook that takes long for one
+ * log (a node fetching tiles from a slow or hostile log server) does not hold
+ * up another log's request; and a request for the same log that advanced it
+ * meanwhile makes the slow one answer 409 with the new size.
+ */
+struct slow_hook {
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	const char *slow_origin;
+	int calls, in_hook, other_done, saw_other_done;
+};
+
+static int slow_hook(void *ctx, const struct checkpoint *old, const struct checkpoint *cp, const uint8_t *note,
+		     size_t len)
+{
+	struct slow_hook *h = ctx;
+	(void)old, (void)note, (void)len;
+	if (strcmp(cp->origin, h->slow_origin))
+		return 0;
+	pthread_mutex_lock(&h->m);
+	if (h->calls++ == 0) { /* the first call waits (at most 5 s) for the other request to be answered */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 5;
+		h->in_hook = 1;
+		pthread_cond_broadcast(&h->c);
+		while (!h->other_done && pthread_cond_timedwait(&h->c, &h->m, &until) == 0)
+			;
+		h->saw_other_done = h->other_done;
+	}
+	pthread_mutex_unlock(&h->m);
+	return 0;
+}
+
+struct bg_request {
+	struct witness *w;
+	struct buf req, resp;
+	int status;
+};
+
+static void *submit_in_background(void *arg)
+{
+	struct bg_request *b = arg;
+	b->status = submit(b->w, &b->req, &b->resp);
+	return NULL;
+}
+
+static void wait_in_hook(struct slow_hook *h)
+{
+	pthread_mutex_lock(&h->m);
+	while (!h->in_hook)
+		pthread_cond_wait(&h->c, &h->m);
+	pthread_mutex_unlock(&h->m);
+}
+
+static void answered(struct slow_hook *h)
+{
+	pthread_mutex_lock(&h->m);
+	h->other_done = 1;
+	pthread_cond_broadcast(&h->c);
+	pthread_mutex_unlock(&h->m);
+}
+
+static void test_hook_without_lock(void)
+{
+	char state[512], dir[512];
+	snprintf(state, sizeof state, "%s/witness-slow", base);
+	struct witness_log logs[2] = {0};
+	note_verifier_from_signer(&logs[0].key, &log_key, NOTE_ED25519);
+	note_verifier_from_signer(&logs[1].key, &ru_key, NOTE_ED25519);
+	struct witness *w;
+	CHECK(witness_open(&w, state, &wit_key, logs, 2) == 0);
+	struct tlog *a = make_log("slow-a", "a", 10), *b = NULL;
+	snprintf(dir, sizeof dir, "%s/slow-b", base);
+	CHECK(tlog_create(dir, &ru_key) == 0 && tlog_open(&b, dir, &ru_key) == 0);
+	CHECK(tlog_add(b, (const uint8_t *)"b-0", 3, NULL) == 0 && tlog_commit(b) == 0);
+	struct slow_hook h = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, "us.parley.example/log", 0, 0, 0, 0};
+	witness_set_hook(w, slow_hook, &h);
+	struct bg_request bg = {.w = w};
+	struct buf req, resp;
+	buf_init(&bg.req, WITNESS_REQUEST_MAX);
+	buf_init(&bg.resp, 4096);
+	buf_init(&req, WITNESS_REQUEST_MAX);
+	buf_init(&resp, 4096);
+	pthread_t th;
+
+	/* another log's request is answered while the first log's hook still runs */
+	request(a, 0, &bg.req);
+	CHECK(pthread_create(&th, NULL, submit_in_background, &bg) == 0);
+	wait_in_hook(&h);
+	request(b, 0, &req);
+	CHECK_EQ_INT(submit(w, &req, &resp), 200);
+	answered(&h);
+	pthread_join(th, NULL);
+	CHECK(h.saw_other_done); /* before the fix: ru's request waited for the lock until the hook gave up */
+	CHECK_EQ_INT(bg.status, 200);
+
+	/* the same log advanced while its hook ran: the slow request is answered 409 with the new size */
+	h.calls = h.in_hook = h.other_done = h.saw_other_done = 0;
+	append(a, "a", 10, 20);
+	request(a, 10, &bg.req);
+	CHECK(pthread_create(&th, NULL, submit_in_background, &bg) == 0);
+	wait_in_hook(&h);
+	request(a, 10, &req);
+	CHECK_EQ_INT(submit(w, &req, &resp), 200); /* its hook call returns at once */
+	answered(&h);
+	pthread_join(th, NULL);
+	CHECK_EQ_INT(bg.status, 409);
+	CHECK(bg.resp.len && !strcmp((const char *)bg.resp.data, "20\n"));
+	witness_set_hook(w, NULL, NULL);
+	witness_close(w);
+	tlog_close(a);
+	tlog_close(b);
+	buf_release(&bg.req);
+	buf_release(&bg.resp);
+	buf_release(&req);
+	buf_release(&resp);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -941,6 +1064,7 @@ int main(void)
 	note_signer_generate(&log_key, "us.parley.example/log", NOTE_ED25519);
 	note_signer_generate(&other_key, "us.parley.example/log", NOTE_ED25519);
 	note_signer_generate(&wit_key, "un.witness", NOTE_COSIGNATURE);
+	note_signer_generate(&ru_key, "ru.parley.example/log", NOTE_ED25519);
 	RUN(test_add_checkpoint_rules);
 	RUN(test_padded_checkpoint_kept_clean);
 	RUN(test_recosign_bounded);
@@ -949,6 +1073,7 @@ int main(void)
 	RUN(test_note_select);
 	RUN(test_key_rotation);
 	RUN(test_recosign_after_own_rotation);
+	RUN(test_hook_without_lock);
 	if (check_rmtree(base))
 		return 2;
 	CHECK_EXIT();
