@@ -29,11 +29,10 @@
 #include "exchange/history.h"
 #include "httpd/http.h"
 #include "node/submit.h"
+#include "node/submit_answer.h"
 #include "node/sequencer.h"
 #include "tlog/checkpoint.h"
-#include "tlog/proof.h"
 #include "tlog/store.h"
-#include "tlog/tiles.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -83,55 +82,11 @@ static void done(void *arg, int rc, const char *msg, uint64_t index, const struc
 	http_resume(w->call);
 }
 
-static pthread_key_t reader_key;
-static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
-
-static void make_reader_key(void)
-{
-	pthread_key_create(&reader_key, free);
-}
-
-/* As the node: one tile reader per event loop, so a batch's proofs share the tiles read. */
-static struct tile_reader *thread_reader(int log_fd)
-{
-	pthread_once(&reader_once, make_reader_key);
-	struct tile_reader *tr = pthread_getspecific(reader_key);
-	if (!tr && (tr = malloc(sizeof *tr))) {
-		tile_reader_init(tr, log_fd, 0);
-		if (pthread_setspecific(reader_key, tr) != 0) {
-			free(tr);
-			tr = NULL;
-		}
-	}
-	return tr;
-}
-
 static void answer(struct server *sv, struct wait *w, struct http_response *resp)
 {
-	if (w->rc) {
+	if (w->rc)
 		http_text(resp, w->rc == ERR_CONFLICT ? 409 : 503, "%s", w->msg);
-		return;
-	}
-	merkle_hash path[MERKLE_MAX_PROOF];
-	size_t np;
-	struct checkpoint c;
-	struct tile_reader *tr = thread_reader(sv->log_fd);
-	int rc = checkpoint_parse_unverified(&c, w->cp.data, w->cp.len);
-	if (!rc && !tr)
-		rc = err_set(ERR_NOMEM, "out of memory");
-	if (!rc) {
-		struct merkle_source src;
-		tile_reader_resize(tr, c.size);
-		tile_reader_source(tr, &src);
-		rc = merkle_prove_inclusion(&src, w->index, c.size, path, &np);
-	}
-	if (!rc) {
-		resp->status = 200;
-		resp->content_type = "text/plain; charset=utf-8";
-		rc = tlog_proof_format(&resp->body, w->index, (const merkle_hash *)path, np, w->cp.data, w->cp.len, NULL, 0);
-		snprintf(resp->extra_header, sizeof resp->extra_header, "X-Parley-Index: %" PRIu64, w->index);
-	}
-	if (rc)
+	else if (submit_answer_proof(sv->log_fd, w->index, &w->cp, resp))
 		http_text(resp, 500, "appended at index %" PRIu64 " but the proof failed: %s", w->index, err_msg());
 }
 

@@ -14,6 +14,7 @@
 #include "exchange/envelope.h"
 #include "node/body_batch.h"
 #include "node/submit.h"
+#include "node/submit_answer.h"
 #include "tlog/proof.h"
 #include "tlog/tiles.h"
 
@@ -184,63 +185,14 @@ static void submit_done(void *arg, int rc, const char *msg, uint64_t index, cons
 	http_resume(w->call);
 }
 
-/*
- * Each event loop keeps one tile reader for its submissions' proofs: entries
- * of one batch share most tiles, and a tile never changes once written.
- */
-static pthread_key_t tile_reader_key;
-static pthread_once_t tile_reader_once = PTHREAD_ONCE_INIT;
-
-static void make_tile_reader_key(void)
-{
-	pthread_key_create(&tile_reader_key, free);
-}
-
-static struct tile_reader *thread_tile_reader(int log_fd)
-{
-	pthread_once(&tile_reader_once, make_tile_reader_key);
-	struct tile_reader *tr = pthread_getspecific(tile_reader_key);
-	if (!tr && (tr = malloc(sizeof *tr))) {
-		tile_reader_init(tr, log_fd, 0);
-		if (pthread_setspecific(tile_reader_key, tr) != 0) {
-			free(tr);
-			tr = NULL;
-		}
-	}
-	return tr;
-}
-
-/*
- * The answer to a sequenced submission: its proof against the checkpoint of
- * the entry's batch (the first that covers it), with the tiles of that size
- * read from the log directory.
- */
+/* The answer to a sequenced submission: its proof (submit_answer.h), or why it was not sequenced. */
 static void submit_answer(struct node *n, struct submit_wait *w, struct http_response *resp)
 {
 	if (w->rc) {
 		http_text(resp, w->rc == ERR_CONFLICT ? 409 : 503, "%s", w->msg);
 		return;
 	}
-	merkle_hash path[MERKLE_MAX_PROOF];
-	size_t np;
-	struct checkpoint c;
-	struct tile_reader *tr = thread_tile_reader(n->log_fd);
-	int rc = checkpoint_parse_unverified(&c, w->cp.data, w->cp.len);
-	if (!rc && !tr)
-		rc = err_set(ERR_NOMEM, "out of memory");
-	if (!rc) {
-		struct merkle_source src;
-		tile_reader_resize(tr, c.size);
-		tile_reader_source(tr, &src);
-		rc = merkle_prove_inclusion(&src, w->index, c.size, path, &np);
-	}
-	if (!rc) {
-		resp->status = 200;
-		resp->content_type = "text/plain; charset=utf-8";
-		rc = tlog_proof_format(&resp->body, w->index, (const merkle_hash *)path, np, w->cp.data, w->cp.len, NULL, 0);
-		snprintf(resp->extra_header, sizeof resp->extra_header, "X-Parley-Index: %" PRIu64, w->index);
-	}
-	if (rc)
+	if (submit_answer_proof(n->log_fd, w->index, &w->cp, resp))
 		http_text(resp, 500, "appended at index %" PRIu64 " but the proof failed: %s", w->index, err_msg());
 	else
 		node_count(&n->m.accepted, 1);
