@@ -658,15 +658,5 @@ static int has_sized(struct bodies *b, const uint8_t hash[32], size_t len)
 
 int bodies_has(struct bodies *b, const uint8_t hash[32])
 {
-	if (staged_has(b, hash))
-		return 1;
-	struct reader *r;
-	if (!reader_take(b, &r)) {
-		sqlite3_bind_blob(r->get, 1, hash, 32, SQLITE_STATIC);
-		int row = sqlite3_step(r->get) == SQLITE_ROW;
-		reader_give_back(b, r);
-		if (row)
-			return 1;
-	}
-	return file_has(b, hash);
+	return has_sized(b, hash, SIZE_MAX); /* of unknown size: looked for as a file too */
 }

@@ -178,19 +178,24 @@ static int feed_before_commit(void *ctx)
 	return bodies_flush(bf->n->bodies); /* made durable by the mirror's commit (syncfs) or by itself */
 }
 
+/* Adds keys[0..k) to vs[0..*nv), each once, while there is room. */
+static void add_keys(const struct note_verifier *keys, size_t k, struct note_verifier *vs, size_t *nv)
+{
+	for (size_t i = 0; i < k && *nv < NODE_LOG_SIGNERS_MAX; i++) {
+		size_t j;
+		for (j = 0; j < *nv; j++)
+			if (vs[j].id == keys[i].id && !strcmp(vs[j].name, keys[i].name) && !memcmp(vs[j].pub, keys[i].pub, 32))
+				break;
+		if (j == *nv)
+			vs[(*nv)++] = keys[i];
+	}
+}
+
 /* Adds the cosigners ch names for origin's log to vs[0..*nv), each key once, while there is room. */
 static void add_cosigners(const struct charter *ch, const char *origin, struct note_verifier *vs, size_t *nv)
 {
 	struct note_verifier one[CHARTER_MAX_PARTIES + CHARTER_MAX_WITNESSES];
-	size_t k = charter_cosigners_of_log(ch, origin, one);
-	for (size_t i = 0; i < k && *nv < NODE_LOG_SIGNERS_MAX; i++) {
-		size_t j;
-		for (j = 0; j < *nv; j++)
-			if (vs[j].id == one[i].id && !strcmp(vs[j].name, one[i].name) && !memcmp(vs[j].pub, one[i].pub, 32))
-				break;
-		if (j == *nv)
-			vs[(*nv)++] = one[i];
-	}
+	add_keys(one, charter_cosigners_of_log(ch, origin, one), vs, nv);
 }
 
 size_t node_log_keys(const struct node *n, const char *origin, struct note_verifier *vs)
@@ -221,19 +226,6 @@ size_t node_own_cosigners(const struct node *n, struct note_verifier *vs)
 size_t node_log_keys_now(const struct node *n, const char *origin, struct note_verifier *vs)
 {
 	return history_node_keys_near(node_history(n), origin, node_now(), n->o.max_skew, vs, HISTORY_NODE_KEYS_MAX);
-}
-
-/* Adds keys[0..k) to vs[0..*nv), each once, while there is room. */
-static void add_keys(const struct note_verifier *keys, size_t k, struct note_verifier *vs, size_t *nv)
-{
-	for (size_t i = 0; i < k && *nv < NODE_LOG_SIGNERS_MAX; i++) {
-		size_t j;
-		for (j = 0; j < *nv; j++)
-			if (vs[j].id == keys[i].id && !strcmp(vs[j].name, keys[i].name) && !memcmp(vs[j].pub, keys[i].pub, 32))
-				break;
-		if (j == *nv)
-			vs[(*nv)++] = keys[i];
-	}
 }
 
 size_t node_log_signers(const struct node *n, const char *origin, struct note_verifier *vs)
